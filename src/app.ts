@@ -1,0 +1,57 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { randomUUID } from 'node:crypto';
+import { AppDeps } from './http/deps';
+import { problemMiddleware } from './http/problem';
+import { authenticate } from './http/auth';
+import { ticketRoutes } from './http/routes/tickets';
+import { accountRoutes } from './http/routes/accounts';
+import { trackRoutes } from './http/routes/track';
+import { symposiumRoutes } from './http/routes/symposiums';
+import { configRoutes } from './http/routes/config';
+import { opsRoutes, httpDuration } from './http/routes/ops';
+
+/**
+ * Builds the koa application; never listens (tests use `app.callback()`). Order: request
+ * id and log → problem+json error handler → body parser (1 MB) → authentication → routes.
+ */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.use(async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    ctx.state.log = deps.log.child({ requestId });
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const routeName = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      httpDuration.observe({ method: ctx.method, route: String(routeName), status: String(ctx.status) }, ms / 1000);
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    }
+  });
+  app.use(problemMiddleware);
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', jsonStrict: true, onError: (err) => { throw err; } }));
+
+  const root = new Router();
+  const api = new Router({ prefix: '/api/v1' });
+  opsRoutes(root, api, deps);
+  api.use(authenticate(deps.db, deps.tokens));
+  accountRoutes(api, deps);
+  ticketRoutes(api, deps);
+  trackRoutes(api, deps);
+  symposiumRoutes(api, deps);
+  configRoutes(api, deps);
+  app.use(root.routes()).use(root.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
+  return app;
+}

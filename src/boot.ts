@@ -1,0 +1,44 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Config, parseConfig } from './config';
+import { openDatabase } from './db';
+import { createLogger, Logger } from './logger';
+import { Clock, systemClock } from './clock';
+import { CalendarCache } from './commands/calendar';
+import { TokenService } from './http/auth';
+import { seedReferenceData, ensureAdmin } from './commands/seed';
+import { AppDeps } from './http/deps';
+
+/**
+ * The embedded default has no configured secret: one is generated on first start and
+ * kept under `var/` (never a built-in default).
+ */
+function embeddedSecret(config: Config): string {
+  const file = `${config.dataDir}/jwt-secret`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const s = randomBytes(32).toString('base64url');
+  writeFileSync(file, s, { mode: 0o600 });
+  return s;
+}
+
+/**
+ * Opens the database, migrates and seeds, creates the bootstrap admin, and returns the
+ * dependencies the API and the workers share.
+ */
+export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {}): Promise<AppDeps & { generatedAdminPassword?: string }> {
+  const parsed = parseConfig(env);
+  const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
+  const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock(config.testClock);
+  const db: DataSource = await openDatabase(config, { database: opts.database });
+  const now = clock.now();
+  await seedReferenceData(db, now);
+  const admin = await ensureAdmin(db, now, config.bootstrapAdminPassword, config.embedded);
+  return {
+    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours),
+    generatedAdminPassword: admin.generatedPassword,
+  };
+}

@@ -1,0 +1,36 @@
+import { EntityManager } from 'typeorm';
+import { WorkCalendar, DayType, LoadedYear } from '../domain/calendar';
+import { CalendarDay, CalendarYear } from '../entities';
+
+/** Builds the working calendar from the library plus the stored overrides and loaded years. */
+export async function loadCalendar(em: EntityManager): Promise<WorkCalendar> {
+  const [days, years] = await Promise.all([em.find(CalendarDay), em.find(CalendarYear)]);
+  const overrides = new Map<string, DayType>();
+  const loaded = new Map<number, { holidays: string[]; workdays: string[] }>();
+  for (const y of years) loaded.set(y.year, { holidays: [], workdays: [] });
+  for (const d of days) {
+    if (d.source === 'override') overrides.set(d.date, d.type as DayType);
+    else {
+      const y = loaded.get(Number(d.date.slice(0, 4)));
+      if (y) (d.type === 'holiday' ? y.holidays : y.workdays).push(d.date);
+    }
+  }
+  return new WorkCalendar({ overrides, loadedYears: loaded as Map<number, LoadedYear> });
+}
+
+/**
+ * A per-process cache of the calendar. Changes made here invalidate it at once; changes
+ * made by another process are seen within `ttlMs`.
+ */
+export class CalendarCache {
+  private cached: { cal: WorkCalendar; at: number } | null = null;
+  constructor(private readonly ttlMs = 30_000) {}
+  async get(em: EntityManager): Promise<WorkCalendar> {
+    const t = Date.now();
+    if (!this.cached || t - this.cached.at > this.ttlMs) this.cached = { cal: await loadCalendar(em), at: t };
+    return this.cached.cal;
+  }
+  invalidate() {
+    this.cached = null;
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+/**
+ * Environment, parsed and validated once (DESIGN §14). A bad value exits the process
+ * listing every problem; there is no default secret outside the embedded default.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').optional(),
+  DATABASE_TYPE: z.enum(['mariadb', 'mysql']).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  MAIL_FROM: z.string().default('noreply@grievance.local'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  BUSINESS_TZ: z.string().default('Asia/Shanghai'),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
+  TICKET_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters').default('FL'),
+  HIGHER_DISCIPLINE_EMAIL: z.string().email().optional(),
+  TEST_CLOCK: z.enum(['0', '1', 'true', 'false']).optional(),
+  MIGRATE_ON_START: z.enum(['0', '1', 'true', 'false']).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
+  DATA_DIR: z.string().default('var'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface Config {
+  databaseUrl?: string;
+  databaseType: 'mariadb' | 'mysql';
+  embedded: boolean;
+  redisUrl?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  port: number;
+  role: 'api' | 'worker' | 'all';
+  businessTz: string;
+  jwtSecret: string;
+  tokenTtlHours: number;
+  ticketPrefix: string;
+  higherDisciplineEmail?: string;
+  testClock: boolean;
+  migrateOnStart: boolean;
+  bootstrapAdminPassword?: string;
+  dataDir: string;
+  sqlitePath: string;
+  outboxDir: string;
+  logLevel: string;
+  sweepIntervalMs: number;
+}
+
+const truthy = (v: string | undefined) => v === '1' || v === 'true';
+
+/** Parses an environment; throws an Error listing each problem (`VAR: reason`). */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = r.data;
+  const embedded = !e.DATABASE_URL;
+  if (!embedded && !e.JWT_SECRET) {
+    throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databaseType: e.DATABASE_TYPE ?? 'mariadb',
+    embedded,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    port: e.PORT,
+    role: e.ROLE,
+    businessTz: e.BUSINESS_TZ,
+    // Embedded default without JWT_SECRET: boot() generates one and keeps it under var/.
+    jwtSecret: e.JWT_SECRET ?? '',
+    tokenTtlHours: e.TOKEN_TTL_HOURS,
+    ticketPrefix: e.TICKET_PREFIX,
+    higherDisciplineEmail: e.HIGHER_DISCIPLINE_EMAIL,
+    testClock: truthy(e.TEST_CLOCK),
+    migrateOnStart: e.MIGRATE_ON_START === undefined ? true : truthy(e.MIGRATE_ON_START),
+    bootstrapAdminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
+    dataDir,
+    sqlitePath: resolve(dataDir, 'grievance.sqlite'),
+    outboxDir: resolve(dataDir, 'outbox'),
+    logLevel: e.LOG_LEVEL,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+  };
+}

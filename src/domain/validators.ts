@@ -1,0 +1,48 @@
+/**
+ * Identifier checks (DESIGN §12). Pure.
+ */
+
+/** GB 32100-2015 alphabet: digits and capitals without I, O, Z, S, V. */
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/**
+ * Whether `code` is a unified social credit code (统一社会信用代码): 18 characters of the
+ * GB 32100 alphabet whose 18th (check) character is valid (GB 32100-2015 §4.3, weights
+ * 3^(i) mod 31). The embedded organisation code (characters 9–17) is not checked: many
+ * real codes of individual businesses fail that older check (DESIGN §12).
+ */
+export function isValidCreditCode(code: string): boolean {
+  if (typeof code !== 'string' || code.length !== 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const v = USCC_ALPHABET.indexOf(code[i]);
+    if (v < 0) return false;
+    sum += v * USCC_WEIGHTS[i];
+  }
+  const check = (31 - (sum % 31)) % 31;
+  return code[17] === USCC_ALPHABET[check];
+}
+
+/** Mainland mobile number: 11 digits starting 1[3-9] (DESIGN §12). */
+export function isValidMobile(phone: string): boolean {
+  return /^1[3-9]\d{9}$/.test(phone);
+}
+
+/** Control characters other than tab and line breaks (refused in multi-line text, §12). */
+export const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Any control character (refused in single-line text). */
+export const SINGLELINE_FORBIDDEN = /[\u0000-\u001F\u007F]/;
+
+/** Masks a phone number for handlers and lists: 138****1234. */
+export function maskPhone(phone: string | null | undefined): string | null {
+  if (!phone) return null;
+  return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
+}
+
+/** Masks a personal name: first character kept (张**). */
+export function maskName(name: string | null | undefined): string | null {
+  if (!name) return null;
+  const chars = Array.from(name);
+  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+}

@@ -1,0 +1,22 @@
+import { Department } from './department';
+import { Category } from './category';
+import { RoutingRule } from './routing-rule';
+import { SlaPolicy } from './sla-policy';
+import { User } from './user';
+import { TicketCounter } from './ticket-counter';
+import { Ticket } from './ticket';
+import { TicketEvent } from './ticket-event';
+import { TicketMessage, TicketPause, TicketExtension, TicketReturn } from './ticket-detail';
+import { Symposium } from './symposium';
+import { IdempotencyKey } from './idempotency-key';
+import { CalendarDay, CalendarYear } from './calendar-day';
+
+export {
+  Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
+  TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
+};
+
+export const entities = [
+  Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
+  TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
+];

@@ -1,0 +1,109 @@
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category } from '../entities';
+import { Actor, allowedActions, canSeeReporterIdentity, OPEN_STATES } from '../domain/lifecycle';
+import { facts } from '../commands/ticket-store';
+import { maskPhone } from '../domain/validators';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** Overdue (DESIGN §4): an owed deadline (dispatch, sign-for, reply) has passed. Derived, never stored. */
+export function isOverdue(t: Ticket, now: Date): boolean {
+  const n = now.getTime();
+  if (t.state === 'registered' && t.dispatchBy && t.dispatchBy.getTime() <= n) return true;
+  if (t.state === 'dispatched' && t.signBy && t.signBy.getTime() <= n) return true;
+  return ['registered', 'dispatched', 'in_progress'].includes(t.state) && !!t.replyBy && t.replyBy.getTime() <= n;
+}
+
+export interface PresentOptions {
+  now: Date;
+  /** list views mask phone numbers for intake too */
+  list?: boolean;
+}
+
+/**
+ * The ticket as the actor may see it (STYLE: presenters choose fields per role). The
+ * contact record: full to the owner and to staff who need to call back; phone masked for
+ * handlers and in lists; for integrity reports only supervisors see the reporter
+ * (the caller audits that read), everyone else gets `reporter: "masked"`.
+ */
+export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
+  const role = actor.kind === 'user' ? actor.role : actor.kind;
+  let contact: Record<string, unknown> | null = null;
+  let reporter: 'shown' | 'masked' | 'anonymous' = t.anonymous ? 'anonymous' : 'shown';
+  if (t.contact && !t.anonymous) {
+    if (!canSeeReporterIdentity(facts(t), actor) || role === 'access_code' || role === 'anonymous') {
+      reporter = 'masked';
+    } else {
+      contact = { ...t.contact };
+      if (role === 'handler' || (o.list && role !== 'owner')) contact.phone = maskPhone(t.contact.phone);
+      if (role === 'handler' && contact.email) contact.email = undefined;
+    }
+  }
+  const overdue = isOverdue(t, o.now);
+  return {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    channel: t.channel,
+    category: t.categoryCode,
+    priority: t.priority,
+    state: t.state,
+    cycle: t.cycle,
+    departmentCode: t.departmentCode,
+    title: t.title,
+    description: t.description,
+    anonymous: t.anonymous,
+    reporter,
+    contact,
+    receivedAt: iso(t.receivedAt),
+    deadlines: {
+      dispatchBy: iso(t.dispatchBy), signBy: iso(t.signBy), replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), escalateBy: iso(t.redBy),
+      provisional: t.deadlinesProvisional,
+    },
+    overdue,
+    dueSoon: !overdue && OPEN_STATES.includes(t.state) && !!t.dueSoonAt && t.dueSoonAt.getTime() <= o.now.getTime(),
+    escalationLevel: t.escalationLevel,
+    outcome: t.outcome,
+    repliedAt: iso(t.repliedAt),
+    rating: t.rating,
+    closedAt: iso(t.closedAt),
+    rejectGround: t.rejectGround,
+    mergedIntoId: t.mergedIntoId,
+    symposiumId: t.symposiumId,
+    resultNoticeId: t.resultNoticeId,
+    resultEntryId: t.resultEntryId,
+    ...(t.kind === 'integrity_report' ? {
+      accused: { departmentCode: t.accusedDepartmentCode, person: t.accusedPerson, demand: t.demand, amountYuan: t.amountYuan, occurredOn: t.occurredOn },
+      finding: t.finding,
+    } : {}),
+    ...(t.kind === 'objection' ? { subjectCreditCode: t.subjectCreditCode, decision: t.decision } : {}),
+    version: t.version,
+    allowedActions: allowedActions(facts(t), actor),
+    createdAt: iso(t.createdAt),
+    updatedAt: iso(t.updatedAt),
+  };
+}
+
+/** Public tracking view (access code): state, deadlines and public answers only (DESIGN §13). */
+export function presentTracked(t: Ticket, answers: TicketMessage[]) {
+  return {
+    number: t.number, kind: t.kind, title: t.title, state: t.state, cycle: t.cycle, departmentCode: t.departmentCode,
+    receivedAt: iso(t.receivedAt), deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: t.deadlinesProvisional },
+    outcome: t.outcome, rating: t.rating, closedAt: iso(t.closedAt),
+    answers: answers.map((m) => ({ kind: m.kind, cycle: m.cycle, body: m.body, at: iso(m.createdAt) })),
+  };
+}
+
+export function presentEvent(e: TicketEvent) {
+  return { seq: e.seq, type: e.type, at: iso(e.at), actor: { id: e.actorId, role: e.actorRole }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
+}
+
+export function presentMessage(m: TicketMessage) {
+  return { id: m.id, kind: m.kind, cycle: m.cycle, internal: m.internal, authorRole: m.authorRole, body: m.body, at: iso(m.createdAt) };
+}
+
+export function presentUser(u: User) {
+  return { id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: u.isHead, creditCode: u.creditCode, businessName: u.businessName, active: u.active, createdAt: iso(u.createdAt) };
+}
+
+export const presentDepartment = (d: Department) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, kind: d.kind, active: d.active });
+export const presentCategory = (c: Category) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, defaultDepartmentCode: c.defaultDepartmentCode, active: c.active });

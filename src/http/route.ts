@@ -1,0 +1,78 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z, registry, Problem } from './openapi';
+import { AppError, FieldError } from '../errors';
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  /** koa path under /api/v1, e.g. `/tickets/:id` */
+  path: string;
+  summary: string;
+  tags: string[];
+  /** `public` routes need no token */
+  auth?: 'public' | 'user';
+  body?: B;
+  query?: Q;
+  params?: P;
+  response?: z.ZodType;
+  status?: number;
+}
+
+/** zod issues → field errors (`field` is the dotted path, `body` for the whole body). */
+export function toFieldErrors(err: z.ZodError, prefix?: string): FieldError[] {
+  return err.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    return { field: prefix && !path ? prefix : path || prefix || 'body', code: i.code, message: i.message };
+  });
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (!schema) return undefined as z.infer<T>;
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const errors = toFieldErrors(r.error, where === 'body' ? undefined : undefined);
+    const first = errors[0];
+    throw new AppError(400, 'validation-failed', `invalid ${where}: ${first.field}: ${first.message}`, errors);
+  }
+  return r.data;
+}
+
+/**
+ * Declares one endpoint: registers it in the OpenAPI document and on the router, and
+ * validates params, query and body with the same zod schemas before the handler runs
+ * (handlers never read the raw body). A schema failure is 400 `validation-failed` with
+ * one field error per problem; nothing is written.
+ */
+export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+  router: Router,
+  spec: RouteSpec<B, Q, P>,
+  handler: (ctx: Context, input: { body: z.infer<B>; query: z.infer<Q>; params: z.infer<P> }) => Promise<void>,
+) {
+  const oaPath = '/api/v1' + spec.path.replace(/:(\w+)/g, '{$1}');
+  registry.registerPath({
+    method: spec.method,
+    path: oaPath,
+    summary: spec.summary,
+    tags: spec.tags,
+    security: spec.auth === 'public' ? [] : [{ bearer: [] }],
+    request: {
+      ...(spec.params ? { params: spec.params as never } : {}),
+      ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+    },
+    responses: {
+      [spec.status ?? 200]: { description: 'success', ...(spec.response ? { content: { 'application/json': { schema: spec.response } } } : {}) },
+      '4XX': { description: 'problem', content: { 'application/problem+json': { schema: Problem } } },
+    },
+  });
+  router[spec.method](spec.path, async (ctx) => {
+    const params = parse(spec.params, ctx.params, 'path');
+    const query = parse(spec.query, ctx.query, 'query');
+    let rawBody = (ctx.request as unknown as { body?: unknown }).body;
+    if (spec.body && (rawBody === undefined || (typeof rawBody === 'object' && rawBody !== null && Object.keys(rawBody).length === 0 && !ctx.request.length))) rawBody = rawBody ?? {};
+    const body = parse(spec.body, rawBody, 'body');
+    await handler(ctx, { body, query, params });
+  });
+}

@@ -1,0 +1,48 @@
+import Router from '@koa/router';
+import client from 'prom-client';
+import { z } from '../openapi';
+import { route } from '../route';
+import { AppDeps } from '../deps';
+import { Instant } from '../schemas';
+import { openApiDocument } from '../openapi';
+import { AppError, notFound } from '../../errors';
+
+export const metrics = new client.Registry();
+client.collectDefaultMetrics({ register: metrics });
+export const httpDuration = new client.Histogram({
+  name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [metrics],
+});
+
+/** Health, readiness, metrics, the OpenAPI document and the test clock (DESIGN §11, §13). */
+export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
+  root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  root.get('/readyz', async (ctx) => {
+    const checks: Record<string, string> = {};
+    try { await deps.db.query('SELECT 1'); checks.database = 'ok'; } catch { checks.database = 'down'; }
+    if (deps.queueReady) checks.queue = (await deps.queueReady().catch(() => false)) ? 'ok' : 'down';
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ready' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
+  });
+  root.get('/metrics', async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.metrics();
+  });
+  root.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument(); });
+  root.get('/docs', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = '<!doctype html><meta charset="utf-8"><title>API</title><p>The OpenAPI 3.1 document of this service is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>';
+  });
+
+  route(api, { method: 'put', path: '/test/clock', summary: 'Move "now" forward (only with TEST_CLOCK=1)', tags: ['testing'], auth: 'public', body: z.object({ now: Instant }).strict() },
+    async (ctx, { body }) => {
+      if (!deps.config.testClock) throw notFound('route');
+      try {
+        deps.clock.set(body.now);
+      } catch (e) {
+        throw new AppError(422, 'clock-backwards', (e as Error).message, [{ field: 'now', code: 'backwards', message: 'the test clock only moves forward' }]);
+      }
+      ctx.body = { now: deps.clock.now().toISOString() };
+    });
+}

@@ -1,0 +1,190 @@
+import Router from '@koa/router';
+import { createHash } from 'node:crypto';
+import { Brackets, SelectQueryBuilder } from 'typeorm';
+import { z } from '../openapi';
+import { route } from '../route';
+import { AppDeps, runCommand } from '../deps';
+import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, Uuid } from '../schemas';
+import { IdempotencyKey, Ticket, TicketEvent, TicketMessage } from '../../entities';
+import { createTicket, performAction, ActionInput } from '../../commands/tickets';
+import { appendEvent, facts, loadVisibleTicket, verifyChain } from '../../commands/ticket-store';
+import { presentEvent, presentMessage, presentTicket } from '../presenters';
+import { Actor, canSeeReporterIdentity, DISCIPLINE_DEPARTMENT } from '../../domain/lifecycle';
+import { AppError, unprocessable } from '../../errors';
+import { isDuplicateKey } from '../../db';
+import { decodeCursor, encodeCursor } from '../cursor';
+
+export const IdParam = z.object({ id: Uuid });
+
+/** Parses `If-Match: "7"` (or W/"7", or 7) → 7; absent → undefined; anything else → 400. */
+export function ifMatchVersion(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!m) throw new AppError(400, 'validation-failed', 'If-Match must be the ticket version (its ETag)', [{ field: 'If-Match', code: 'invalid', message: 'must be an ETag such as "3"' }]);
+  return Number(m[1]);
+}
+
+/**
+ * Restricts a ticket query to what the actor may see (DESIGN §1, §7), mirroring
+ * `canView` so that lists and counts never include what a detail read would 404.
+ */
+export function visibilityScope<T extends object>(qb: SelectQueryBuilder<T>, a: Actor, alias = 't'): SelectQueryBuilder<T> {
+  if (a.kind !== 'user') return qb.andWhere('1 = 0');
+  const integrity = `${alias}.kind = 'integrity_report'`;
+  const hiddenIntegrity = `(${integrity} AND (${alias}.accused_department_code = :vDis OR ${alias}.accused_department_code = :vOwnDept))`;
+  const params = { vDis: DISCIPLINE_DEPARTMENT, vOwnDept: a.departmentCode ?? '', vUid: a.userId };
+  switch (a.role) {
+    case 'owner': return qb.andWhere(`${alias}.submitter_id = :vUid`, params);
+    case 'handler': return qb.andWhere(`${alias}.department_code = :vOwnDept AND NOT ${hiddenIntegrity}`, params);
+    case 'intake': return qb.andWhere(`NOT (${integrity})`);
+    default: return qb.andWhere(`NOT ${hiddenIntegrity}`, params);
+  }
+}
+
+/** SQL for "overdue" (DESIGN §4), the same rule as `isOverdue` in the presenter. */
+export const OVERDUE_SQL = `((t.state = 'registered' AND t.dispatch_by <= :now) OR (t.state = 'dispatched' AND t.sign_by <= :now) OR (t.state IN ('registered','dispatched','in_progress') AND t.reply_by <= :now))`;
+
+const ListQuery = z.object({
+  state: StateE.optional(),
+  kind: Kind.optional(),
+  departmentCode: DepartmentCode.optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  dueSoon: z.enum(['true', 'false']).optional(),
+  escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
+  from: z.string().datetime({ offset: true }).optional(),
+  to: z.string().datetime({ offset: true }).optional(),
+  q: z.string().max(100).optional(),
+  ...Paging,
+}).strict();
+
+export function ticketRoutes(router: Router, deps: AppDeps) {
+  const tags = ['tickets'];
+
+  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous)', tags, auth: 'public', body: TicketCreate, status: 201 },
+    async (ctx, { body }) => {
+      const actor = ctx.state.actor as Actor;
+      const key = ctx.get('idempotency-key');
+      if (key && (key.length > 128 || !/^[\x21-\x7e]+$/.test(key))) {
+        throw new AppError(400, 'validation-failed', 'Idempotency-Key must be 1-128 visible ASCII characters', [{ field: 'Idempotency-Key', code: 'invalid', message: '1-128 visible ASCII characters' }]);
+      }
+      // Scoped to the caller: the user, or for account-less calls the client address.
+      const scope = actor.kind === 'user' ? `user:${actor.userId}` : `client:${ctx.ip}`;
+      const requestHash = createHash('sha256').update(JSON.stringify((ctx.request as unknown as { body?: unknown }).body ?? {})).digest('hex');
+      const replay = async () => {
+        const row = await deps.db.getRepository(IdempotencyKey).findOneBy({ scope, idemKey: key });
+        if (!row || row.expiresAt.getTime() <= deps.clock.now().getTime()) return false;
+        if (row.requestHash !== requestHash) throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
+        const t = await deps.db.getRepository(Ticket).findOneByOrFail({ id: row.ticketId });
+        ctx.status = 201;
+        ctx.set('ETag', `"${t.version}"`);
+        ctx.set('Idempotent-Replayed', 'true');
+        ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...(row.accessCode ? { accessCode: row.accessCode } : {}) };
+        return true;
+      };
+      if (key && (await replay())) return;
+      let result;
+      try {
+        result = await runCommand(deps, ctx, async (c) => {
+          const r = await createTicket(c, body);
+          if (key) {
+            await c.em.insert(IdempotencyKey, { scope, idemKey: key, requestHash, ticketId: r.ticket.id, accessCode: r.accessCode ?? null, createdAt: c.now, expiresAt: new Date(c.now.getTime() + 24 * 3600_000) });
+          }
+          return r;
+        });
+      } catch (e) {
+        if (key && isDuplicateKey(e) && (await replay())) return;
+        throw e;
+      }
+      deps.onTicketsChanged?.([result.ticket.id]);
+      ctx.status = 201;
+      ctx.set('ETag', `"${result.ticket.version}"`);
+      ctx.set('Location', `/api/v1/tickets/${result.ticket.id}`);
+      ctx.body = { ...presentTicket(result.ticket, actor, { now: deps.clock.now() }), ...(result.accessCode ? { accessCode: result.accessCode } : {}) };
+    });
+
+  route(router, { method: 'get', path: '/tickets', summary: 'List tickets visible to the caller', tags, query: ListQuery },
+    async (ctx, { query }) => {
+      const actor = ctx.state.actor as Actor;
+      const now = deps.clock.now();
+      const qb = deps.db.getRepository(Ticket).createQueryBuilder('t');
+      visibilityScope(qb, actor);
+      if (query.state) qb.andWhere('t.state = :state', { state: query.state });
+      if (query.kind) qb.andWhere('t.kind = :kind', { kind: query.kind });
+      if (query.departmentCode) qb.andWhere('t.department_code = :dep', { dep: query.departmentCode });
+      if (query.escalationLevel !== undefined) qb.andWhere('t.escalation_level = :lvl', { lvl: query.escalationLevel });
+      if (query.from) qb.andWhere('t.received_at >= :from', { from: new Date(query.from) });
+      if (query.to) qb.andWhere('t.received_at < :to', { to: new Date(query.to) });
+      if (query.q) {
+        const like = `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+        qb.andWhere(new Brackets((w) => w.where('t.title LIKE :q', { q: like }).orWhere('t.number = :num', { num: query.q })));
+      }
+      if (query.overdue === 'true') qb.andWhere(OVERDUE_SQL, { now });
+      if (query.overdue === 'false') qb.andWhere(`NOT ${OVERDUE_SQL}`, { now });
+      if (query.dueSoon === 'true') qb.andWhere(`t.state IN ('registered','dispatched','in_progress') AND t.due_soon_at <= :now AND NOT ${OVERDUE_SQL}`, { now });
+      if (query.dueSoon === 'false') qb.andWhere(`NOT (t.state IN ('registered','dispatched','in_progress') AND t.due_soon_at <= :now AND NOT ${OVERDUE_SQL})`, { now });
+      const cur = decodeCursor(query.cursor);
+      if (cur) qb.andWhere(new Brackets((w) => w.where('t.created_at < :cat', { cat: cur.at }).orWhere('t.created_at = :cat AND t.id < :cid', { cat: cur.at, cid: cur.id })));
+      const rows = await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(query.limit + 1).getMany();
+      const page = rows.slice(0, query.limit);
+      ctx.body = {
+        items: page.map((t) => presentTicket(t, actor, { now, list: true })),
+        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null,
+      };
+    });
+
+  route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam },
+    async (ctx, { params }) => {
+      const actor = ctx.state.actor as Actor;
+      const t = await runCommand(deps, ctx, async (c) => {
+        const t = await loadVisibleTicket(c, params.id);
+        // Every read of a reporter's identity is recorded (DESIGN §7).
+        if (t.kind === 'integrity_report' && t.contact && !t.anonymous && canSeeReporterIdentity(facts(t), actor)) {
+          await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
+        }
+        return t;
+      });
+      ctx.set('ETag', `"${t.version}"`);
+      ctx.body = presentTicket(t, actor, { now: deps.clock.now() });
+    });
+
+  route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam },
+    async (ctx, { params }) => {
+      const actor = ctx.state.actor as Actor;
+      ctx.body = await runCommand(deps, ctx, async (c) => {
+        await loadVisibleTicket(c, params.id);
+        const events = await c.em.find(TicketEvent, { where: { ticketId: params.id }, order: { seq: 'ASC' } });
+        const owner = actor.kind === 'user' && actor.role === 'owner';
+        return { items: events.filter((e) => !(owner && (e.type === 'note' || e.type === 'identity_read'))).map(presentEvent) };
+      });
+    });
+
+  route(router, { method: 'get', path: '/tickets/:id/events/verify', summary: 'Check the ticket\'s event hash chain', tags, params: IdParam },
+    async (ctx, { params }) => {
+      ctx.body = await runCommand(deps, ctx, async (c) => {
+        await loadVisibleTicket(c, params.id);
+        return verifyChain(c.em, params.id);
+      });
+    });
+
+  route(router, { method: 'get', path: '/tickets/:id/messages', summary: 'Texts written on the ticket (internal notes for staff only)', tags, params: IdParam },
+    async (ctx, { params }) => {
+      const actor = ctx.state.actor as Actor;
+      ctx.body = await runCommand(deps, ctx, async (c) => {
+        await loadVisibleTicket(c, params.id);
+        const rows = await c.em.find(TicketMessage, { where: { ticketId: params.id }, order: { createdAt: 'ASC' } });
+        const staff = actor.kind === 'user' && actor.role !== 'owner';
+        return { items: rows.filter((m) => staff || !m.internal).map(presentMessage) };
+      });
+    });
+
+  for (const [action, schema] of Object.entries(ActionBodies)) {
+    route(router, { method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured`, tags, params: IdParam, body: schema as z.ZodType },
+      async (ctx, { params, body }) => {
+        const expected = ifMatchVersion(ctx.get('if-match') || undefined);
+        const t = await runCommand(deps, ctx, (c) => performAction(c, params.id, { action, ...(body as object) } as ActionInput, expected));
+        deps.onTicketsChanged?.([t.id]);
+        ctx.set('ETag', `"${t.version}"`);
+        ctx.body = presentTicket(t, ctx.state.actor as Actor, { now: deps.clock.now() });
+      });
+  }
+}

@@ -1,0 +1,84 @@
+import Router from '@koa/router';
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import { z } from '../openapi';
+import { route } from '../route';
+import { AppDeps, runCommand } from '../deps';
+import { multiline } from '../schemas';
+import { Ticket, TicketMessage } from '../../entities';
+import { hashAccessCode } from '../../commands/ticket-store';
+import { performAction } from '../../commands/tickets';
+import { presentTracked } from '../presenters';
+import { AppError, notFound } from '../../errors';
+import { RATINGS, Actor } from '../../domain/lifecycle';
+import { In } from 'typeorm';
+
+const Code = z.string().min(1).max(32);
+const NumberParam = z.object({ number: z.string().regex(/^[A-Z]{1,6}\d{10}$/, 'not a ticket number') });
+
+/**
+ * Failed access-code attempts per (ticket number, client): 10 in 15 minutes, then 429
+ * until the window passes. Per process; behind several API processes the limit is per process.
+ */
+class AttemptLimiter {
+  private readonly fails = new Map<string, number[]>();
+  constructor(private readonly max = 10, private readonly windowMs = 15 * 60_000) {}
+  check(key: string, now: number) {
+    const recent = (this.fails.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    this.fails.set(key, recent);
+    if (recent.length >= this.max) throw new AppError(429, 'too-many-attempts', 'too many wrong access codes; try again later');
+  }
+  fail(key: string, now: number) {
+    this.fails.set(key, [...(this.fails.get(key) ?? []), now]);
+    if (this.fails.size > 50_000) this.fails.clear();
+  }
+}
+
+/** Public tracking with the ticket number and access code (DESIGN §1, §13). */
+export function trackRoutes(router: Router, deps: AppDeps) {
+  const limiter = new AttemptLimiter();
+  const tags = ['tracking'];
+
+  async function unlock(ctx: Context, number: string, code: string): Promise<Ticket> {
+    const key = `${number}|${ctx.ip}`;
+    const now = Date.now();
+    limiter.check(key, now);
+    const t = await deps.db.getRepository(Ticket).findOneBy({ number });
+    const expected = t?.accessCodeHash ? Buffer.from(t.accessCodeHash, 'hex') : null;
+    const given = Buffer.from(hashAccessCode(deps.config.jwtSecret, number, code), 'hex');
+    if (!t || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      limiter.fail(key, now);
+      throw notFound('ticket');
+    }
+    return t;
+  }
+  async function answers(t: Ticket) {
+    return deps.db.getRepository(TicketMessage).find({ where: { ticketId: t.id, internal: false, kind: In(['reply', 'intake_answer', 'info_request', 'conclusion', 'decision']) }, order: { createdAt: 'ASC' } });
+  }
+
+  route(router, { method: 'get', path: '/track/:number', summary: 'Track a ticket with its access code', tags, auth: 'public', params: NumberParam, query: z.object({ code: Code }).strict() },
+    async (ctx, { params, query }) => {
+      const t = await unlock(ctx, params.number, query.code);
+      ctx.body = presentTracked(t, await answers(t));
+    });
+
+  route(router, { method: 'post', path: '/track/:number/supplement', summary: 'Supplement information as the submitter', tags, auth: 'public', params: NumberParam,
+    body: z.object({ code: Code, message: multiline(5000) }).strict() },
+  async (ctx, { params, body }) => {
+    const t = await unlock(ctx, params.number, body.code);
+    const actor: Actor = { kind: 'access_code', ticketId: t.id };
+    const updated = await runCommand(deps, ctx, (c) => performAction(c, t.id, { action: 'supplement', message: body.message }), actor);
+    deps.onTicketsChanged?.([t.id]);
+    ctx.body = presentTracked(updated, await answers(updated));
+  });
+
+  route(router, { method: 'post', path: '/track/:number/rate', summary: 'Rate the answer as the submitter', tags, auth: 'public', params: NumberParam,
+    body: z.object({ code: Code, rating: z.enum(RATINGS), comment: multiline(1000).optional() }).strict() },
+  async (ctx, { params, body }) => {
+    const t = await unlock(ctx, params.number, body.code);
+    const actor: Actor = { kind: 'access_code', ticketId: t.id };
+    const updated = await runCommand(deps, ctx, (c) => performAction(c, t.id, { action: 'rate', rating: body.rating, comment: body.comment }), actor);
+    deps.onTicketsChanged?.([t.id]);
+    ctx.body = presentTracked(updated, await answers(updated));
+  });
+}

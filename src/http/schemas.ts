@@ -1,0 +1,100 @@
+import { z } from './openapi';
+import { isValidCreditCode, isValidMobile, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from '../domain/validators';
+import { isValidIsoDate } from '../domain/calendar';
+import {
+  CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
+} from '../domain/lifecycle';
+
+/** Single-line text of 1..max characters (code points), no control characters (DESIGN §12). */
+export const line = (max: number) =>
+  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
+    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
+    .refine((s) => !SINGLELINE_FORBIDDEN.test(s), { message: 'control characters are not allowed' })
+    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+/** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
+export const multiline = (max: number) =>
+  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
+    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
+    .refine((s) => !MULTILINE_FORBIDDEN.test(s), { message: 'control characters other than tab and line breaks are not allowed' })
+    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+
+export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)' })
+  .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });
+export const Mobile = z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])' }).openapi({ example: '13800001234' });
+export const Email = z.string().max(254).email({ message: 'not a valid email address' });
+/** ISO 8601 instant with an offset (or Z). */
+export const Instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant with offset' })
+  .transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', example: '2026-11-02T09:14:00+08:00' });
+export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD' }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
+export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
+export const Uuid = z.string().uuid({ message: 'must be an id' });
+export const Yuan = z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')
+  .openapi({ example: '300.10', description: 'yuan, exact decimal' });
+
+export const Kind = z.enum(TICKET_KINDS);
+export const ChannelE = z.enum(CHANNELS);
+export const PriorityE = z.enum(PRIORITIES);
+export const StateE = z.enum(STATES);
+export const RoleE = z.enum(ROLES);
+
+export const OwnerContact = z.object({
+  name: line(100), phone: Mobile, creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
+}).strict();
+
+export const Accused = z.object({
+  departmentCode: DepartmentCode,
+  person: line(100).optional(),
+  demand: z.enum(['fee', 'levy', 'property', 'other']),
+  amountYuan: z.union([Yuan, z.number()]).optional().transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const s = typeof v === 'number' ? String(v) : v;
+    if (!/^\d{1,12}(\.\d{1,2})?$/.test(s)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount with at most 2 decimals' });
+      return z.NEVER;
+    }
+    return s;
+  }),
+  occurredOn: IsoDate,
+}).strict();
+
+export const TicketCreate = z.object({
+  kind: Kind,
+  channel: ChannelE,
+  title: line(200),
+  description: multiline(5000),
+  category: z.string().max(32).optional(),
+  priority: PriorityE.optional(),
+  owner: OwnerContact.optional(),
+  anonymous: z.boolean().optional(),
+  receivedAt: Instant.optional(),
+  symposiumId: Uuid.optional(),
+  resultNoticeId: Uuid.optional(),
+  resultEntryId: Uuid.optional(),
+  subjectCreditCode: CreditCode.optional(),
+  accused: Accused.optional(),
+  answerAtIntake: z.object({ message: multiline(5000) }).strict().optional(),
+}).strict().openapi('TicketCreate');
+
+export const Message = z.object({ message: multiline(5000) }).strict();
+export const ActionBodies = {
+  dispatch: z.object({ departmentCode: DepartmentCode, note: multiline(2000).optional() }).strict(),
+  sign: z.object({}).strict(),
+  return: z.object({ reason: multiline(2000) }).strict(),
+  'request-info': Message,
+  supplement: Message,
+  'request-extension': z.object({ workingDays: z.number().int().min(1).max(30), reason: multiline(500) }).strict(),
+  'decide-extension': z.object({ approve: z.boolean(), note: multiline(2000).optional() }).strict(),
+  reply: z.object({ outcome: z.enum(OUTCOMES), message: multiline(5000) }).strict(),
+  rate: z.object({ rating: z.enum(RATINGS), comment: multiline(1000).optional(), via: z.enum(['callback']).optional() }).strict(),
+  reject: z.object({ ground: z.enum(REJECT_GROUNDS), detail: multiline(2000) }).strict(),
+  withdraw: z.object({ reason: multiline(1000).optional() }).strict(),
+  merge: z.object({ intoTicketId: Uuid }).strict(),
+  reopen: z.object({ reason: multiline(1000) }).strict(),
+  close: z.object({ note: multiline(1000).optional() }).strict(),
+  note: z.object({ text: multiline(5000) }).strict(),
+} as const;
+
+export const Paging = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+};

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import { boot } from './boot';
+import { createApp } from './app';
+
+/**
+ * One entry point (DESIGN §11): `ROLE=api|worker|all`. Graceful shutdown on SIGTERM/SIGINT:
+ * stop accepting, finish in-flight requests and jobs, close the database.
+ */
+async function main() {
+  let deps;
+  try {
+    deps = await boot();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const { config, log } = deps;
+  const closers: (() => Promise<void>)[] = [];
+  if (deps.generatedAdminPassword) {
+    log.warn({ username: 'admin' }, 'bootstrap admin created');
+    // Shown once, on the console of the embedded default only (DESIGN §13).
+    process.stdout.write(`\n  bootstrap admin created: username "admin", password "${deps.generatedAdminPassword}" (shown once)\n\n`);
+  }
+  if (config.role === 'worker' || config.role === 'all') {
+    const { startWorkers } = await import('./jobs/runner.js');
+    const jobs = await startWorkers(deps);
+    closers.push(jobs.close);
+  }
+  if (config.role === 'api' || config.role === 'all') {
+    const app = createApp(deps);
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(config.port, resolve));
+    log.info({ port: config.port, role: config.role, database: config.embedded ? config.sqlitePath : 'mysql', queue: config.redisUrl ? 'redis' : 'in-process', mail: config.smtpUrl ? 'smtp' : config.outboxDir }, 'listening');
+    closers.unshift(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections?.(); }));
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    for (const close of closers) await close().catch((e) => log.error({ err: e }, 'shutdown step failed'));
+    await deps.db.destroy().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();
