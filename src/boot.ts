@@ -30,6 +30,9 @@ function embeddedSecret(config: Config): string {
  */
 export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {}): Promise<AppDeps & { generatedAdminPassword?: string }> {
   const parsed = parseConfig(env);
+  if (!parsed.embedded && !parsed.jwtSecret) {
+    throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
+  }
   const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock(config.testClock);
@@ -38,7 +41,7 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   await seedReferenceData(db, now);
   const admin = await ensureAdmin(db, now, config.bootstrapAdminPassword, config.embedded);
   return {
-    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours),
+    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()),
     generatedAdminPassword: admin.generatedPassword,
   };
 }

@@ -22,3 +22,19 @@ export function systemClock(adjustable = false): Clock {
     },
   };
 }
+
+/** A clock that stands still until moved (tests, demos). `set` may move it anywhere forward. */
+export function manualClock(start: Date): Clock & { advance(ms: number): void } {
+  let current = start.getTime();
+  return {
+    adjustable: true,
+    now: () => new Date(current),
+    set(to: Date) {
+      if (to.getTime() < current) throw new RangeError('the test clock only moves forward');
+      current = to.getTime();
+    },
+    advance(ms: number) {
+      current += ms;
+    },
+  };
+}

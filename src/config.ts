@@ -62,9 +62,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = r.data;
   const embedded = !e.DATABASE_URL;
-  if (!embedded && !e.JWT_SECRET) {
-    throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
-  }
   const dataDir = resolve(e.DATA_DIR);
   return {
     databaseUrl: e.DATABASE_URL,

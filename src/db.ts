@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, EntityManager } from 'typeorm';
 import { Config } from './config';
-import { dataSourceOptions } from '../ormconfig';
+import { dataSourceOptions } from './db-options';
 
 /** Opens the database of `config` (optionally another database name, for tests) and, when asked, runs migrations. */
 export async function openDatabase(config: Config, opts: { migrate?: boolean; database?: string } = {}): Promise<DataSource> {

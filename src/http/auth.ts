@@ -10,7 +10,8 @@ const jose = import('jose');
 /** Bearer tokens: HS256 JWTs signed with `JWT_SECRET`, expiring after `TOKEN_TTL_HOURS`. */
 export class TokenService {
   private readonly key: Uint8Array;
-  constructor(secret: string, private readonly ttlHours: number) {
+  /** `now` is the service clock, so that tokens follow the test clock too */
+  constructor(secret: string, private readonly ttlHours: number, private readonly now: () => Date = () => new Date()) {
     this.key = new TextEncoder().encode(secret);
   }
   async issue(user: Pick<User, 'id' | 'role'>, now: Date): Promise<string> {
@@ -23,7 +24,7 @@ export class TokenService {
   async verify(token: string): Promise<string | null> {
     const { jwtVerify } = await jose;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: this.now() });
       return typeof payload.sub === 'string' ? payload.sub : null;
     } catch {
       return null;

@@ -51,13 +51,13 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
     departmentCode: t.departmentCode,
     title: t.title,
     description: t.description,
-    anonymous: t.anonymous,
+    anonymous: !!t.anonymous,
     reporter,
     contact,
     receivedAt: iso(t.receivedAt),
     deadlines: {
       dispatchBy: iso(t.dispatchBy), signBy: iso(t.signBy), replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), escalateBy: iso(t.redBy),
-      provisional: t.deadlinesProvisional,
+      provisional: !!t.deadlinesProvisional,
     },
     overdue,
     dueSoon: !overdue && OPEN_STATES.includes(t.state) && !!t.dueSoonAt && t.dueSoonAt.getTime() <= o.now.getTime(),
@@ -87,7 +87,7 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
 export function presentTracked(t: Ticket, answers: TicketMessage[]) {
   return {
     number: t.number, kind: t.kind, title: t.title, state: t.state, cycle: t.cycle, departmentCode: t.departmentCode,
-    receivedAt: iso(t.receivedAt), deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: t.deadlinesProvisional },
+    receivedAt: iso(t.receivedAt), deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: !!t.deadlinesProvisional },
     outcome: t.outcome, rating: t.rating, closedAt: iso(t.closedAt),
     answers: answers.map((m) => ({ kind: m.kind, cycle: m.cycle, body: m.body, at: iso(m.createdAt) })),
   };

@@ -1,0 +1,127 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import { boot } from '../../src/boot';
+import { createApp } from '../../src/app';
+import { manualClock } from '../../src/clock';
+import { AppDeps } from '../../src/http/deps';
+import { createLogger } from '../../src/logger';
+
+export const ADMIN_PASSWORD = 'Admin-Test-Pw-1!';
+export const OWNER = { name: '经营户甲', phone: '13800001234', creditCode: '92500102AY4CL12TH8', businessName: '涪陵区示例面馆', email: 'owner1@example.test' };
+
+export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
+
+/** An HTTP client bound to the test server; `as(token)` signs requests. */
+export class Client {
+  constructor(private readonly base: string, private readonly token?: string) {}
+  as(token?: string) { return new Client(this.base, token); }
+  async req<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+    const h: Record<string, string> = { ...headers };
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    let payload: string | undefined;
+    if (typeof body === 'string') { payload = body; h['content-type'] ??= 'application/json'; }
+    else if (body !== undefined) { payload = JSON.stringify(body); h['content-type'] = 'application/json'; }
+    const r = await fetch(this.base + path, { method, headers: h, body: payload });
+    const text = await r.text();
+    let json: any;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { status: r.status, body: json, headers: r.headers, text };
+  }
+  get<T = any>(p: string, h?: Record<string, string>) { return this.req<T>('GET', p, undefined, h); }
+  post<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('POST', p, b ?? {}, h); }
+  put<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('PUT', p, b ?? {}, h); }
+}
+
+export interface Harness {
+  deps: AppDeps;
+  clock: ReturnType<typeof manualClock>;
+  http: Client;
+  admin: Client;
+  /** creates a staff account and returns a client signed in as it */
+  staff(username: string, role: string, departmentCode?: string, extra?: Record<string, unknown>): Promise<Client & { id: string }>;
+  /** registers an owner and returns a client signed in as them */
+  owner(phone?: string, extra?: Record<string, unknown>): Promise<Client & { id: string }>;
+  close(): Promise<void>;
+  /** mysql or sqlite */
+  dialect: 'mysql' | 'sqlite';
+}
+
+/**
+ * A fresh service for one test file: its own database (a new MariaDB database when
+ * `DATABASE_URL` is set, else a temporary SQLite file), migrated and seeded, a manual
+ * clock starting at `start`, and an HTTP server on an ephemeral port around `app.callback()`.
+ */
+export async function startHarness(opts: { start?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'grievance-test-'));
+  const env: NodeJS.ProcessEnv = {
+    DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, JWT_SECRET: 'test-secret-test-secret-test-secret', LOG_LEVEL: 'silent',
+    TEST_CLOCK: '1', MIGRATE_ON_START: '1', ...opts.env,
+  };
+  let dbName: string | undefined;
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    dbName = `gt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const url = new URL(base);
+    const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+    await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await conn.end();
+    url.pathname = `/${dbName}`;
+    env.DATABASE_URL = url.toString();
+  }
+  if (process.env.REDIS_URL && opts.env?.REDIS_URL === undefined) env.REDIS_URL = process.env.REDIS_URL;
+  const clock = manualClock(new Date(opts.start ?? '2026-11-02T09:00:00+08:00'));
+  const deps = await boot(env, { clock, log: createLogger('silent') });
+  const app = createApp(deps);
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const http = new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const login = async (username: string, password: string) => {
+    const r = await http.post('/api/v1/auth/login', { username, password });
+    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+    return r.body.token as string;
+  };
+  const admin = http.as(await login('admin', ADMIN_PASSWORD));
+  return {
+    deps, clock, http, admin, dialect: base ? 'mysql' : 'sqlite',
+    async staff(username, role, departmentCode, extra = {}) {
+      const password = `Pw-${username}-123!`;
+      const r = await admin.post('/api/v1/users', { username, password, name: username, email: `${username}@example.test`, role, ...(departmentCode ? { departmentCode } : {}), ...extra });
+      if (r.status !== 201) throw new Error(`create ${username}: ${r.status} ${r.text}`);
+      return Object.assign(http.as(await login(username, password)), { id: r.body.id as string });
+    },
+    async owner(phone = OWNER.phone, extra = {}) {
+      const r = await http.post('/api/v1/owners', { phone, password: 'Owner-Pw-123!', name: OWNER.name, creditCode: OWNER.creditCode, businessName: OWNER.businessName, email: OWNER.email, ...extra });
+      if (r.status !== 201) throw new Error(`owner ${phone}: ${r.status} ${r.text}`);
+      return Object.assign(http.as(await login(phone, 'Owner-Pw-123!')), { id: r.body.id as string });
+    },
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await deps.db.destroy();
+      if (dbName && base) {
+        const url = new URL(base);
+        const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+        await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+        await conn.end();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The standard cast: coordinator, intake, handlers of TAX/HRSS/SAMR, a TAX head, a supervisor. */
+export async function standardStaff(h: Harness) {
+  return {
+    coord: await h.staff('coord1', 'coordinator', 'SAMR'),
+    intake: await h.staff('intake1', 'intake', 'SAMR'),
+    tax: await h.staff('tax1', 'handler', 'TAX'),
+    taxHead: await h.staff('taxhead', 'handler', 'TAX', { isHead: true }),
+    hrss: await h.staff('hrss1', 'handler', 'HRSS'),
+    samr: await h.staff('samr1', 'handler', 'SAMR'),
+    sup: await h.staff('sup1', 'supervisor', 'DIS'),
+  };
+}
