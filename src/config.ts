@@ -23,7 +23,8 @@ const EnvSchema = z.object({
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
   DATA_DIR: z.string().default('var'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(60_000),
+  QUEUE_PREFIX: z.string().min(1).max(64).default('{grievance}'),
   NODE_ENV: z.string().optional(),
 });
 
@@ -49,13 +50,17 @@ export interface Config {
   outboxDir: string;
   logLevel: string;
   sweepIntervalMs: number;
+  /** bull key prefix; one hash tag so that multi-key scripts work on Redis Cluster (DESIGN §11) */
+  queuePrefix: string;
 }
 
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
 
 /** Parses an environment; throws an Error listing each problem (`VAR: reason`). */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const r = EnvSchema.safeParse(env);
+  // An empty variable counts as unset (CI passes DATABASE_URL= to select the embedded default).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = EnvSchema.safeParse(present);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -86,5 +91,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxDir: resolve(dataDir, 'outbox'),
     logLevel: e.LOG_LEVEL,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    queuePrefix: e.QUEUE_PREFIX,
   };
 }

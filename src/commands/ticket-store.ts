@@ -6,6 +6,7 @@ import { Action, Actor, decide, Rating, TicketFacts } from '../domain/lifecycle'
 import { AppError, conflict, forbidden, notFound, preconditionFailed } from '../errors';
 import { CommandContext, actorId, actorRole } from './context';
 import { isMysql } from '../db';
+import { notify } from '../notifications/notify';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -42,6 +43,7 @@ export async function appendEvent(
   });
   ev.hash = eventHash(ev);
   await em.insert(TicketEvent, ev as never);
+  await notify(em, { kind: 'ticket_event', event: ev }, e.at);
   return ev;
 }
 

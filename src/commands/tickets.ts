@@ -11,7 +11,9 @@ import {
   addMessage, appendEvent, authorize, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
 } from './ticket-store';
 import { isDuplicateKey, isMysql } from '../db';
-import { kindHooks } from './kind-hooks';
+import { prepareIntegrityReport, concludeIntegrityReport, ConcludeInput } from './integrity';
+import { prepareObjection, decideObjection, DecideInput } from './objections';
+import { escalateManually, EscalateInput } from './escalation';
 
 export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
 export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
@@ -125,9 +127,8 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
     const rule = await em.findOneBy(RoutingRule, { categoryCode: category.code });
     routeTo = rule?.departmentCode ?? null;
   }
-  const hook = kindHooks[input.kind];
-  if (hook) routeTo = await hook.prepare(ctx, t, input);
-  else if (input.kind === 'integrity_report') routeTo = await prepareIntegrityReport(ctx, t, input);
+  if (input.kind === 'integrity_report') routeTo = await prepareIntegrityReport(ctx, t, input);
+  else if (input.kind === 'objection') routeTo = await prepareObjection(ctx, t, input);
 
   t.number = await nextNumber(ctx, receivedAt);
   let accessCode: string | undefined;
@@ -165,21 +166,6 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   return { ticket: t, accessCode };
 }
 
-/** Integrity reports (DESIGN §7): always to DIS; a report accusing DIS itself is held for the higher commission. */
-async function prepareIntegrityReport(ctx: CommandContext, t: Ticket, input: CreateTicketInput): Promise<string | null> {
-  const a = input.accused;
-  if (!a) throw fieldError('accused', 'required', 'an integrity report names the accused department');
-  const dep = await ctx.em.findOneBy(Department, { code: a.departmentCode });
-  if (!dep) throw fieldError('accused.departmentCode', 'unknown', `unknown department ${a.departmentCode}`);
-  if (a.occurredOn > localDate(ctx.now, ctx.tz)) throw fieldError('accused.occurredOn', 'in_future', 'must not be in the future');
-  t.accusedDepartmentCode = dep.code;
-  t.accusedPerson = a.person ?? null;
-  t.demand = a.demand;
-  t.amountYuan = a.amountYuan ?? null;
-  t.occurredOn = a.occurredOn;
-  return dep.code === DISCIPLINE_DEPARTMENT ? null : DISCIPLINE_DEPARTMENT;
-}
-
 /** Arguments of the ticket actions of DESIGN §3 (`POST /tickets/:id/<action>`). */
 export type ActionInput =
   | { action: 'dispatch'; departmentCode: string; note?: string }
@@ -196,7 +182,10 @@ export type ActionInput =
   | { action: 'merge'; intoTicketId: string }
   | { action: 'reopen'; reason: string }
   | { action: 'close'; note?: string }
-  | { action: 'note'; text: string };
+  | { action: 'note'; text: string }
+  | ({ action: 'escalate' } & EscalateInput)
+  | ({ action: 'conclude' } & ConcludeInput)
+  | ({ action: 'decide' } & DecideInput);
 
 /**
  * Performs one lifecycle action on a ticket in the caller's transaction: authorizes it
@@ -342,6 +331,15 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
     case 'note':
       type = 'note';
       payload = { messageId: await addMessage(ctx, t, 'note', input.text, true) };
+      break;
+    case 'escalate':
+      ({ type, payload } = await escalateManually(ctx, t, input));
+      break;
+    case 'conclude':
+      ({ type, payload } = await concludeIntegrityReport(ctx, t, input));
+      break;
+    case 'decide':
+      ({ type, payload } = await decideObjection(ctx, t, input));
       break;
     default:
       throw new AppError(400, 'unknown-action', 'unknown action');

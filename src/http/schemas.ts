@@ -92,6 +92,9 @@ export const ActionBodies = {
   reopen: z.object({ reason: multiline(1000) }).strict(),
   close: z.object({ note: multiline(1000).optional() }).strict(),
   note: z.object({ text: multiline(5000) }).strict(),
+  escalate: z.object({ level: z.union([z.literal(2), z.literal(3)]), note: multiline(2000) }).strict(),
+  conclude: z.object({ finding: z.enum(['substantiated', 'unsubstantiated']), summary: multiline(5000) }).strict(),
+  decide: z.object({ outcome: z.enum(['upheld', 'dismissed']), reason: multiline(5000) }).strict(),
 } as const;
 
 export const Paging = {

@@ -74,6 +74,8 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
     env.DATABASE_URL = url.toString();
   }
   if (process.env.REDIS_URL && opts.env?.REDIS_URL === undefined) env.REDIS_URL = process.env.REDIS_URL;
+  // Test files run in parallel against one Redis: each harness gets its own queue prefix.
+  env.QUEUE_PREFIX ??= `{gt-${randomBytes(4).toString('hex')}}`;
   const clock = manualClock(new Date(opts.start ?? '2026-11-02T09:00:00+08:00'));
   const deps = await boot(env, { clock, log: createLogger('silent') });
   const app = createApp(deps);
