@@ -57,7 +57,7 @@ export class InitialSchema1764400000000 implements MigrationInterface {
       idx('uq_ticket_number', ['number'], true), idx('uq_ticket_source', ['source_id'], true),
       idx('idx_ticket_dept_state', ['department_code', 'state']), idx('idx_ticket_state', ['state']),
       idx('idx_ticket_next_check', ['next_check_at']), idx('idx_ticket_submitter', ['submitter_id']),
-      idx('idx_ticket_created', ['created_at']), idx('idx_ticket_accused', ['accused_department_code']),
+      idx('idx_ticket_created', ['created_at']), idx('idx_ticket_received', ['received_at']), idx('idx_ticket_result_notice', ['result_notice_id']), idx('idx_ticket_symposium', ['symposium_id']), idx('idx_ticket_accused', ['accused_department_code']),
       idx('idx_ticket_due_soon', ['due_soon_at']),
     ] }));
     await q.createTable(new Table({ name: 'ticket_event', columns: [

@@ -10,7 +10,15 @@ import { accountRoutes } from './http/routes/accounts';
 import { trackRoutes } from './http/routes/track';
 import { symposiumRoutes } from './http/routes/symposiums';
 import { configRoutes } from './http/routes/config';
+import { reportRoutes } from './http/routes/reports';
+import { resultNoticeRoutes } from './http/routes/result-notices';
+import { vetoRoutes } from './http/routes/vetoes';
+import { assessmentRoutes } from './http/routes/assessment';
+import { oversightRoutes } from './http/routes/oversight';
 import { opsRoutes, httpDuration } from './http/routes/ops';
+import { outboxRoutes } from './http/routes/outbox';
+import { notificationPrefRoutes } from './http/routes/notification-prefs';
+import { configureNotifications } from './notifications/outbox-hook';
 
 /**
  * Builds the koa application; never listens (tests use `app.callback()`). Order: request
@@ -18,6 +26,8 @@ import { opsRoutes, httpDuration } from './http/routes/ops';
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
+  // Mail texts written in this process use the business time zone (notify() has no deps).
+  configureNotifications(deps.db, { tz: deps.config.businessTz });
   app.use(async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
@@ -51,6 +61,13 @@ export function createApp(deps: AppDeps): Koa {
   trackRoutes(api, deps);
   symposiumRoutes(api, deps);
   configRoutes(api, deps);
+  oversightRoutes(api, deps);
+  reportRoutes(api, deps);
+  resultNoticeRoutes(api, deps);
+  vetoRoutes(api, deps);
+  assessmentRoutes(api, deps);
+  outboxRoutes(api, deps);
+  notificationPrefRoutes(api, deps);
   app.use(root.routes()).use(root.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
   return app;

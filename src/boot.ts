@@ -6,6 +6,7 @@ import { Config, parseConfig } from './config';
 import { openDatabase } from './db';
 import { createLogger, Logger } from './logger';
 import { Clock, systemClock } from './clock';
+import { databaseClockStore } from './jobs/test-clock';
 import { CalendarCache } from './commands/calendar';
 import { TokenService } from './http/auth';
 import { seedReferenceData, ensureAdmin } from './commands/seed';
@@ -35,8 +36,10 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   }
   const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
   const log = opts.log ?? createLogger(config.logLevel);
-  const clock = opts.clock ?? systemClock(config.testClock);
   const db: DataSource = await openDatabase(config, { database: opts.database });
+  // With TEST_CLOCK=1 the offset lives in the database, so that every process agrees on "now".
+  const clock = opts.clock ?? systemClock(config.testClock, config.testClock ? databaseClockStore(db) : undefined);
+  await clock.refresh?.();
   const now = clock.now();
   await seedReferenceData(db, now);
   const admin = await ensureAdmin(db, now, config.bootstrapAdminPassword, config.embedded);

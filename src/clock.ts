@@ -7,10 +7,29 @@ export interface Clock {
   readonly adjustable: boolean;
   /** moves "now" to `to` (never backwards); throws unless adjustable */
   set(to: Date): void;
+  /** test clock shared by processes: reads the offset another process may have stored */
+  refresh?(): Promise<void>;
+  /** test clock shared by processes: resolves once the last `set` is stored and announced */
+  settle?(): Promise<void>;
+  /** test clock: `listener` runs after every move (the job runner sweeps at once) */
+  onMove?(listener: () => void): void;
 }
 
-export function systemClock(adjustable = false): Clock {
+/** Where a test clock keeps its offset from the wall clock so that every process reads the same "now". */
+export interface ClockStore {
+  load(): Promise<number | null>;
+  save(offsetMs: number): Promise<void>;
+}
+
+/**
+ * The wall clock; with `adjustable` (TEST_CLOCK=1, DESIGN §13) "now" can be moved forward.
+ * With a `store`, a move is saved there and other processes (`ROLE=api` and `ROLE=worker`
+ * side by side) pick it up on `refresh()`; the offset never decreases.
+ */
+export function systemClock(adjustable = false, store?: ClockStore): Clock {
   let offsetMs = 0;
+  let pending: Promise<void> = Promise.resolve();
+  const listeners: (() => void)[] = [];
   return {
     adjustable,
     now: () => new Date(Date.now() + offsetMs),
@@ -19,6 +38,17 @@ export function systemClock(adjustable = false): Clock {
       const target = to.getTime() - Date.now();
       if (target < offsetMs) throw new RangeError('the test clock only moves forward');
       offsetMs = target;
+      const saved = store ? store.save(target) : Promise.resolve();
+      pending = pending.catch(() => undefined).then(() => saved).then(() => { for (const l of listeners) l(); });
+    },
+    async refresh() {
+      if (!store) return;
+      const stored = await store.load();
+      if (stored !== null && stored > offsetMs) offsetMs = stored;
+    },
+    settle: () => pending,
+    onMove(listener: () => void) {
+      if (adjustable) listeners.push(listener);
     },
   };
 }

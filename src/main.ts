@@ -22,11 +22,10 @@ async function main() {
     // Shown once, on the console of the embedded default only (DESIGN §13).
     process.stdout.write(`\n  bootstrap admin created: username "admin", password "${deps.generatedAdminPassword}" (shown once)\n\n`);
   }
-  if (config.role === 'worker' || config.role === 'all') {
-    const { startWorkers } = await import('./jobs/runner.js');
-    const jobs = await startWorkers(deps);
-    closers.push(jobs.close);
-  }
+  const { startWorkers, startJobClient } = await import('./jobs/runner.js');
+  // Workers (timers, sweep) in worker processes; an API-only process just hands changes to them.
+  const jobs = config.role === 'api' ? await startJobClient(deps) : await startWorkers(deps);
+  closers.push(jobs.close);
   if (config.role === 'api' || config.role === 'all') {
     const app = createApp(deps);
     const server = createServer(app.callback());

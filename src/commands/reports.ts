@@ -1,33 +1,112 @@
 import type { EntityManager } from 'typeorm';
 import type { WorkCalendar } from '../domain/calendar';
-import { AppError } from '../errors';
+import { Ticket, TicketEvent, TicketPause, Veto, VetoCause } from '../entities';
+import {
+  computeDepartmentFigures, DepartmentFigures, IntegrityCase, METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket, periodDates,
+} from '../domain/metrics';
 
-/** A rate as an exact fraction (DESIGN §9); `percent` rounded to 2 places, null when the denominator is 0. */
-export interface Fraction { numerator: number; denominator: number; percent: number | null }
+export type { Fraction, DepartmentFigures, OversightCounts } from '../domain/metrics';
 
-/** One department's figures over [from, to) (DESIGN §9). */
-export interface DepartmentFigures {
-  departmentCode: string;
-  from: string;
-  to: string;
-  received: number;
-  signedOnTime: Fraction;
-  repliedOnTime: Fraction;
-  resolved: Fraction;
-  satisfaction: Fraction;
-  reopenRate: Fraction;
-  overdueOpen: number;
-  oversightOrders: { level1: number; level2: number; level3: number };
-  /** decimal string, working days, or null when nothing was replied */
-  averageWorkingDaysToReply: string | null;
-  substantiatedIntegrityCases: number;
-  vetoed: boolean;
+/** Options of the report queries. */
+export interface FiguresOptions {
+  /**
+   * The viewer's department: integrity reports accusing it are left out of every figure
+   * (DESIGN §1, §7: users of the accused department never see such a report, in counts
+   * neither). The accused department's own count of substantiated cases stays (§7).
+   */
+  hideAccusedOf?: string | null;
 }
 
 /**
- * Computes a department's figures (DESIGN §9). Open integrity reports never count in a
- * department's own figures. (Reporting work.)
+ * Figures of several departments over one period (DESIGN §9), read in a few queries for
+ * all of them. Which ticket and which event count for which department:
+ * docs/decisions/reporting.md and `computeDepartmentFigures` (src/domain/metrics.ts).
+ * @param em any entity manager (reads only)
+ * @param departmentCodes departments to report on, in output order
+ * @param range the period as UTC instants, [from, to)
+ * @param cal the working-day calendar (average working days to reply)
+ * @param tz business time zone (dates of occurrence, working days)
+ * @param now the instant the report is made: deadlines passed by then count as missed
+ * @returns one entry per department code, in the given order
  */
-export async function departmentFigures(_em: EntityManager, _departmentCode: string, _range: { from: Date; to: Date }, _cal: WorkCalendar, _tz: string, _now: Date): Promise<DepartmentFigures> {
-  throw new AppError(501, 'not-implemented', 'reports are not implemented yet');
+export async function departmentsFigures(
+  em: EntityManager, departmentCodes: readonly string[], range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+): Promise<DepartmentFigures[]> {
+  if (departmentCodes.length === 0) return [];
+  const inPeriod = 't.received_at >= :from AND t.received_at < :to';
+  const params = { from: range.from, to: range.to };
+
+  const tickets = await em.createQueryBuilder(Ticket, 't')
+    .select(['t.id', 't.kind', 't.state', 't.departmentCode', 't.accusedDepartmentCode', 't.receivedAt', 't.cycle', 't.cycleStartedAt', 't.signBy', 't.replyBy'])
+    .where(inPeriod, params)
+    .getMany();
+  const events = tickets.length === 0 ? [] : await em.createQueryBuilder(TicketEvent, 'e')
+    .innerJoin(Ticket, 't', 't.id = e.ticket_id')
+    .select(['e.id', 'e.ticketId', 'e.seq', 'e.cycle', 'e.type', 'e.at', 'e.payload'])
+    .where(inPeriod, params)
+    .andWhere('e.type IN (:...types)', { types: [...METRIC_EVENT_TYPES] })
+    .getMany();
+  const pauses = tickets.length === 0 ? [] : await em.createQueryBuilder(TicketPause, 'p')
+    .innerJoin(Ticket, 't', 't.id = p.ticket_id')
+    .select(['p.id', 'p.ticketId', 'p.cycle', 'p.pausedAt', 'p.resumedAt'])
+    .where(inPeriod, params)
+    .getMany();
+
+  const { firstDay, lastDay } = periodDates(range, tz);
+  const integrityCases = await integrityFindings(em, departmentCodes, firstDay, lastDay);
+  const vetoed = await standingVetoes(em, departmentCodes, Number(firstDay.slice(0, 4)), Number(lastDay.slice(0, 4)));
+
+  return computeDepartmentFigures({
+    departmentCodes, period: range, now, cal, tz, vetoed, integrityCases,
+    hideAccusedOf: opts.hideAccusedOf ?? null,
+    tickets: tickets as MetricTicket[],
+    events: events as MetricEvent[],
+    pauses: pauses as MetricPause[],
+  });
+}
+
+/**
+ * Integrity reports accusing one of the departments, concluded, that happened between two
+ * local dates (inclusive), with their latest finding (`ticket.finding`, set by `conclude`,
+ * DESIGN §7). Reads no content of the reports: only department, date and finding.
+ */
+async function integrityFindings(em: EntityManager, departmentCodes: readonly string[], firstDay: string, lastDay: string): Promise<IntegrityCase[]> {
+  const rows: { id: string; accused: string; occurred: string; finding: string }[] = await em.createQueryBuilder()
+    .from(Ticket, 't')
+    .select(['t.id AS id', 't.accused_department_code AS accused', 't.occurred_on AS occurred', 't.finding AS finding'])
+    .where("t.kind = 'integrity_report' AND t.finding IS NOT NULL")
+    .andWhere('t.accused_department_code IN (:...codes)', { codes: [...departmentCodes] })
+    .andWhere('t.occurred_on >= :firstDay AND t.occurred_on <= :lastDay', { firstDay, lastDay })
+    .getRawMany();
+  return rows.map((r) => ({ ticketId: r.id, accusedDepartmentCode: r.accused, occurredOn: r.occurred, finding: r.finding }));
+}
+
+/**
+ * Departments on which a veto stands (a cause not revoked, `domain/veto.ts`) for a year
+ * from `firstYear` to `lastYear`: the veto register of DESIGN §7, which also knows revocations.
+ */
+async function standingVetoes(em: EntityManager, departmentCodes: readonly string[], firstYear: number, lastYear: number): Promise<Set<string>> {
+  const rows: { code: string }[] = await em.createQueryBuilder()
+    .from(VetoCause, 'c')
+    .innerJoin(Veto, 'v', 'v.id = c.veto_id')
+    .select('DISTINCT v.department_code AS code')
+    .where('c.revoked_at IS NULL AND v.year >= :firstYear AND v.year <= :lastYear', { firstYear, lastYear })
+    .andWhere('v.department_code IN (:...codes)', { codes: [...departmentCodes] })
+    .getRawMany();
+  return new Set(rows.map((r) => r.code));
+}
+
+/**
+ * Computes one department's figures over [from, to) (DESIGN §9); see `departmentsFigures`.
+ * Open integrity reports never count in a department's own figures; reports accusing the
+ * department count against it only as the number of substantiated cases (§7).
+ * @param departmentCode e.g. 'TAX' (not checked to exist: an unknown code gets zeros)
+ * @param range UTC instants, [from, to)
+ * @param now the instant the report is made
+ */
+export async function departmentFigures(
+  em: EntityManager, departmentCode: string, range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+): Promise<DepartmentFigures> {
+  const [figures] = await departmentsFigures(em, [departmentCode], range, cal, tz, now, opts);
+  return figures;
 }

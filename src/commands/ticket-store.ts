@@ -2,7 +2,7 @@ import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Ticket, TicketEvent, TicketExtension, TicketPause, SlaPolicy, TicketMessage } from '../entities';
 import { computeSchedule, nextCheckAt, policyFor, SlaPolicyValues } from '../domain/schedule';
-import { Action, Actor, decide, Rating, TicketFacts } from '../domain/lifecycle';
+import { Action, Actor, canView, decide, DISCIPLINE_DEPARTMENT, Rating, TicketFacts } from '../domain/lifecycle';
 import { AppError, conflict, forbidden, notFound, preconditionFailed } from '../errors';
 import { CommandContext, actorId, actorRole } from './context';
 import { isMysql } from '../db';
@@ -68,8 +68,7 @@ export const facts = (t: Ticket): TicketFacts => ({
 export async function loadVisibleTicket(ctx: CommandContext, id: string, lock = false): Promise<Ticket> {
   const t = await ctx.em.getRepository(Ticket).findOne({ where: { id }, ...(lock && isMysql(ctx.em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!t) throw notFound('ticket');
-  const d = decide(facts(t), 'note', ctx.actor); // visibility only
-  if (!d.ok && d.reason === 'not_visible') throw notFound('ticket');
+  if (!canView(facts(t), ctx.actor)) throw notFound('ticket');
   return t;
 }
 
@@ -124,6 +123,10 @@ export async function recomputeDeadlines(ctx: Pick<CommandContext, 'em' | 'cal' 
     extensionWorkingDays: extensions.filter((e) => e.state === 'approved').reduce((n, e) => n + e.workingDays, 0),
     policy, previous: { signBy: t.signBy, replyBy: t.replyBy, redBy: t.redBy, rateBy: t.rateBy },
   }, ctx.cal, ctx.tz, ctx.now);
+  if (t.kind === 'integrity_report' && t.accusedDepartmentCode === DISCIPLINE_DEPARTMENT) {
+    // Handed to the higher-level commission (DESIGN §7): no district clock runs on it.
+    Object.assign(s, { dispatchBy: null, signBy: null, replyBy: null, redBy: null, rateBy: null, infoWaitBy: null, dueSoonAt: null });
+  }
   t.dispatchBy = s.dispatchBy;
   t.signBy = s.signBy;
   t.replyBy = s.replyBy;

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { IsNull } from 'typeorm';
 import { Category, Department, RoutingRule, Ticket, TicketExtension, TicketPause, TicketReturn, Symposium, User } from '../entities';
 import type { Contact } from '../entities/ticket';
-import {
-  Action, Actor, BAD_RATINGS, Channel, DISCIPLINE_DEPARTMENT, Outcome, Priority, Rating, RejectGround, TicketKind, isOpen,
-} from '../domain/lifecycle';
+import { Action, allowedActions, BAD_RATINGS, Channel, DISCIPLINE_DEPARTMENT, Outcome, Priority, Rating, RejectGround, TicketKind, isOpen } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
 import { AppError, conflict, fieldError, forbidden, notFound, unprocessable } from '../errors';
 import { CommandContext } from './context';
 import {
-  addMessage, appendEvent, authorize, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
+  addMessage, appendEvent, authorize, facts, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
 } from './ticket-store';
 import { isDuplicateKey, isMysql } from '../db';
 import { prepareIntegrityReport, concludeIntegrityReport, ConcludeInput } from './integrity';
 import { prepareObjection, decideObjection, DecideInput } from './objections';
-import { escalateManually, EscalateInput } from './escalation';
+import { escalateManually, escalateNewCycle, EscalateInput } from './escalation';
 
 export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
 export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
@@ -69,7 +68,9 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   const role = actor.kind === 'user' ? actor.role : actor.kind;
   const isStaff = role === 'intake' || role === 'coordinator';
   if (!(isStaff || role === 'owner' || role === 'anonymous')) throw forbidden(`a ${role} may not submit tickets`);
-  if (isStaff && !STAFF_CHANNELS.includes(input.channel)) throw fieldError('channel', 'staff_channel', 'staff register hotline, symposium or letter tickets; web tickets come from owners');
+  // An imported record (sourceId: set by the import command only, never by the HTTP schema)
+  // keeps the channel its source system recorded: a 12345 web-portal submission stays `web`.
+  if (isStaff && !STAFF_CHANNELS.includes(input.channel) && !input.sourceId) throw fieldError('channel', 'staff_channel', 'staff register hotline, symposium or letter tickets; web tickets come from owners');
   if (!isStaff && input.channel !== 'web') throw fieldError('channel', 'web_only', 'owners and account-less submitters use the web channel');
   if (input.receivedAt && !isStaff) throw fieldError('receivedAt', 'staff_only', 'only staff may record when a call or meeting happened');
   if (input.receivedAt && input.receivedAt.getTime() > now.getTime()) throw fieldError('receivedAt', 'in_future', 'must not be in the future');
@@ -123,7 +124,9 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
 
   // Routing: the category's rule, or the kind's own rule (integrity → DIS, objection → the notice's department).
   let routeTo: string | null = null;
-  if (category) {
+  // A question answered at first contact never reaches a department (its events go
+  // created → replied); a bad rating of that answer opens cycle 2 for the coordinator to dispatch.
+  if (category && !input.answerAtIntake) {
     const rule = await em.findOneBy(RoutingRule, { categoryCode: category.code });
     routeTo = rule?.departmentCode ?? null;
   }
@@ -154,7 +157,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   }
   await appendEvent(em, t, {
     type: 'created', actor, at: now, fromState: null, toState: 'registered',
-    payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: t.anonymous, symposiumId: t.symposiumId },
+    payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId },
   });
   if (routeTo) {
     await appendEvent(em, t, { type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } });
@@ -227,11 +230,17 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
       try {
         await em.insert(TicketReturn, { id: randomUUID(), ticketId: t.id, cycle: t.cycle, departmentCode: t.departmentCode!, returnedAt: now });
       } catch (e) {
-        if (isDuplicateKey(e)) throw conflict('already-returned', 'this department returned the ticket once in this cycle; dispatched back, it must handle it (首接负责)', { state: t.state, allowed: ['sign', 'reply', 'request-info', 'request-extension', 'note'] });
+        if (isDuplicateKey(e)) throw conflict('already-returned', 'this department returned the ticket once in this cycle; dispatched back, it must handle it (首接负责)', { state: t.state, allowed: allowedActions(facts(t), actor).filter((a) => a !== 'return') });
         throw e;
       }
       type = 'returned';
       payload = { departmentCode: t.departmentCode, messageId: await addMessage(ctx, t, 'return_reason', input.reason) };
+      // The returning department's undecided extension request goes with it: the next department asks for its own.
+      const pendingExt = await em.findOneBy(TicketExtension, { ticketId: t.id, cycle: t.cycle, state: 'requested' });
+      if (pendingExt) {
+        await em.update(TicketExtension, { id: pendingExt.id }, { state: 'cancelled', decidedAt: now });
+        payload.cancelledExtensionId = pendingExt.id;
+      }
       t.departmentCode = null;
       t.routingClockStart = now;
       break;
@@ -245,7 +254,8 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
     case 'supplement':
       type = 'supplemented';
       payload = { messageId: await addMessage(ctx, t, 'supplement', input.message) };
-      await em.update(TicketPause, { ticketId: t.id, cycle: t.cycle, resumedAt: null as never }, { resumedAt: now });
+      // IsNull(): TypeORM 1.x refuses a plain null in a where (invalidWhereValuesBehavior: throw).
+      await em.update(TicketPause, { ticketId: t.id, cycle: t.cycle, resumedAt: IsNull() }, { resumedAt: now });
       t.pausedAt = null;
       break;
     case 'request-extension': {
@@ -279,6 +289,9 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
       t.repliedAt = now;
       break;
     case 'rate': {
+      if (input.via === 'callback' && !(actor.kind === 'user' && actor.role === 'intake')) {
+        throw fieldError('via', 'intake_only', 'only intake staff record a rating taken on a callback');
+      }
       type = 'rated';
       payload = { rating: input.rating, via: input.via ?? (actor.kind === 'access_code' ? 'access_code' : actor.kind === 'user' && actor.role === 'intake' ? 'callback' : 'owner') };
       if (input.comment) payload.messageId = await addMessage(ctx, t, 'rating_comment', input.comment);
@@ -287,9 +300,9 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
       if (BAD_RATINGS.includes(input.rating)) {
         // A bad rating opens a new cycle in the same department (DESIGN §3).
         payload.reopened = true;
-        const cycle = t.cycle + 1;
-        extraEvents = [{ type: 'reopened', actor, at: now, fromState: 'replied', toState: 'dispatched', payload: { cycle, reason: 'bad_rating' } }];
         startNewCycle(t, now);
+        // toState is what the new cycle starts in: `registered` when no department ever had it (answered at intake).
+        extraEvents = [{ type: 'reopened', actor, at: now, fromState: 'replied', toState: t.state, payload: { cycle: t.cycle, reason: 'bad_rating' } }];
       } else {
         t.closedAt = now;
       }
@@ -353,6 +366,8 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
   await saveTicket(em, t, read, now);
   await appendEvent(em, { id: t.id, cycle: cycleOfMain }, { type, actor, at: now, fromState: from, toState: extraEvents.length ? 'replied' : t.state, payload });
   for (const e of extraEvents) await appendEvent(em, t, e);
+  // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
+  if (newCycle) await escalateNewCycle(ctx, t);
   return t;
 }
 

@@ -68,8 +68,11 @@ const isIntegrity = (t: TicketFacts) => t.kind === 'integrity_report';
 /** The department staff who handle a ticket: its department's handlers; supervisors for integrity reports. */
 export function isHandlingStaff(t: TicketFacts, a: Actor): boolean {
   const u = user(a);
-  if (!u || !t.departmentCode) return false;
-  if (isIntegrity(t)) return u.role === 'supervisor' || (u.role === 'handler' && u.departmentCode === t.departmentCode);
+  if (!u) return false;
+  // Supervisors handle every integrity report they can see, dispatched or not: asked to sign a
+  // `registered` one they get 409 (not now), not 403 (never).
+  if (isIntegrity(t) && u.role === 'supervisor') return true;
+  if (!t.departmentCode) return false;
   return u.role === 'handler' && u.departmentCode === t.departmentCode;
 }
 /** The dispatching authority: the coordinator, or discipline supervisors for integrity reports (§3). */
@@ -98,10 +101,19 @@ export function canView(t: TicketFacts, a: Actor): boolean {
   return true; // intake, coordinator, supervisor, admin
 }
 
-/** Only discipline supervisors see who filed an integrity report (§7); every such read is audited. */
+/**
+ * Only discipline supervisors see who filed an integrity report (§7), and every such read is
+ * audited; the signed-in owner who filed it sees their own report as filed.
+ */
 export function canSeeReporterIdentity(t: TicketFacts, a: Actor): boolean {
   if (!isIntegrity(t)) return true;
+  if (a.kind === 'user' && a.role === 'owner') return t.submitterId === a.userId;
   return a.kind === 'user' && a.role === 'supervisor' && canView(t, a);
+}
+
+/** Whether showing the reporter to this actor is a read that must be recorded (§7): supervisors only. */
+export function isAuditedIdentityRead(t: TicketFacts, a: Actor): boolean {
+  return isIntegrity(t) && a.kind === 'user' && a.role === 'supervisor' && canView(t, a);
 }
 
 interface Rule {

@@ -29,10 +29,10 @@ export function isValidMobile(phone: string): boolean {
   return /^1[3-9]\d{9}$/.test(phone);
 }
 
-/** Control characters other than tab and line breaks (refused in multi-line text, §12). */
-export const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Control characters (Unicode Cc: C0, DEL and C1) other than tab and line breaks (refused in multi-line text, §12). */
+export const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 /** Any control character (refused in single-line text). */
-export const SINGLELINE_FORBIDDEN = /[\u0000-\u001F\u007F]/;
+export const SINGLELINE_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F]/;
 
 /** Masks a phone number for handlers and lists: 138****1234. */
 export function maskPhone(phone: string | null | undefined): string | null {

@@ -10,13 +10,24 @@ import { TicketMessage, TicketPause, TicketExtension, TicketReturn } from './tic
 import { Symposium } from './symposium';
 import { IdempotencyKey } from './idempotency-key';
 import { CalendarDay, CalendarYear } from './calendar-day';
+import { OutboxMessage } from './outbox-message';
+import { ResultNotice, ResultEntry } from './result-notice';
+import { Veto, VetoCause, VetoHistory } from './veto';
+import { Escalation, DeadlineNotice, TestClock } from './escalation';
+import { OversightOrder } from './oversight-order';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
+  ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
+  OutboxMessage,
+  Escalation, DeadlineNotice, TestClock, OversightOrder,
 };
 
 export const entities = [
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
+  ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
+  OutboxMessage,
+  Escalation, DeadlineNotice, TestClock, OversightOrder,
 ];

@@ -42,7 +42,7 @@ export class TicketExtension {
   @Column({ type: 'int' }) cycle!: number;
   @Column({ type: 'int' }) workingDays!: number;
   @Column({ type: 'varchar', length: 500 }) reason!: string;
-  /** `requested`, `approved`, `denied` */
+  /** `requested`, `approved`, `denied`, `cancelled` (the requesting department returned the ticket undecided) */
   @Column({ type: 'varchar', length: 12 }) state!: string;
   @Column({ type: 'varchar', length: 36 }) requestedById!: string;
   @Column(instant) requestedAt!: Date;

@@ -1,4 +1,4 @@
-import type { Ticket, TicketEvent, TicketMessage, User, Department, Category } from '../entities';
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder } from '../entities';
 import { Actor, allowedActions, canSeeReporterIdentity, OPEN_STATES } from '../domain/lifecycle';
 import { facts } from '../commands/ticket-store';
 import { maskPhone } from '../domain/validators';
@@ -17,6 +17,14 @@ export interface PresentOptions {
   now: Date;
   /** list views mask phone numbers for intake too */
   list?: boolean;
+  /**
+   * Set only by the single-ticket read, which records an `identity_read` event for this very
+   * response. Everywhere else (lists, action responses) an integrity reporter's identity is
+   * masked even for supervisors, so that every read of it is audited (DESIGN §7).
+   */
+  identityAudited?: boolean;
+  /** oversight orders of the ticket (staff views of one ticket); shown as `oversight` when given */
+  oversight?: OversightOrder[];
 }
 
 /**
@@ -30,7 +38,7 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
   let contact: Record<string, unknown> | null = null;
   let reporter: 'shown' | 'masked' | 'anonymous' = t.anonymous ? 'anonymous' : 'shown';
   if (t.contact && !t.anonymous) {
-    if (!canSeeReporterIdentity(facts(t), actor) || role === 'access_code' || role === 'anonymous') {
+    if (!canSeeReporterIdentity(facts(t), actor) || role === 'access_code' || role === 'anonymous' || (t.kind === 'integrity_report' && role !== 'owner' && !o.identityAudited)) {
       reporter = 'masked';
     } else {
       contact = { ...t.contact };
@@ -76,6 +84,7 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
       finding: t.finding,
     } : {}),
     ...(t.kind === 'objection' ? { subjectCreditCode: t.subjectCreditCode, decision: t.decision } : {}),
+    ...(o.oversight ? { oversight: o.oversight.map((x) => presentOversightOrder(x, o.now)) } : {}),
     version: t.version,
     allowedActions: allowedActions(facts(t), actor),
     createdAt: iso(t.createdAt),
@@ -107,3 +116,18 @@ export function presentUser(u: User) {
 
 export const presentDepartment = (d: Department) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, kind: d.kind, active: d.active });
 export const presentCategory = (c: Category) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, defaultDepartmentCode: c.defaultDepartmentCode, active: c.active });
+
+/**
+ * An oversight order (DESIGN §5): `overdue` = still open past its response deadline. The
+ * department's answer and the coordinator's notes are staff texts; every reader of orders is staff.
+ */
+export function presentOversightOrder(o: OversightOrder, now: Date) {
+  return {
+    id: o.id, ticketId: o.ticketId, ticketNumber: o.ticketNumber, cycle: o.cycle, level: o.level, reason: o.reason,
+    departmentCode: o.departmentCode, state: o.state, note: o.note,
+    openedAt: iso(o.openedAt), respondBy: iso(o.respondBy), respondByProvisional: !!o.respondByProvisional,
+    overdue: o.state === 'open' && o.respondBy.getTime() <= now.getTime(),
+    respondedAt: iso(o.respondedAt), respondedById: o.respondedById, response: o.response,
+    closedAt: iso(o.closedAt), closedById: o.closedById, closeNote: o.closeNote,
+  };
+}

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z, registry, Problem } from './openapi';
-import { AppError, FieldError } from '../errors';
+import { AppError, FieldError, unauthorized } from '../errors';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -22,9 +22,13 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
 
 /** zod issues → field errors (`field` is the dotted path, `body` for the whole body). */
 export function toFieldErrors(err: z.ZodError, prefix?: string): FieldError[] {
-  return err.issues.map((i) => {
+  return err.issues.flatMap((i): FieldError[] => {
     const path = i.path.map(String).join('.');
-    return { field: prefix && !path ? prefix : path || prefix || 'body', code: i.code, message: i.message };
+    // `.strict()` reports unknown fields on their parent: name each unknown field itself.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ field: path ? `${path}.${k}` : k, code: i.code, message: 'unknown field' }));
+    }
+    return [{ field: prefix && !path ? prefix : path || prefix || 'body', code: i.code, message: i.message }];
   });
 }
 
@@ -68,6 +72,8 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
     },
   });
   router[spec.method](spec.path, async (ctx) => {
+    // Only routes declared `public` serve callers without a token (DESIGN §13: 401, checked before the input).
+    if (spec.auth !== 'public' && (ctx.state.actor as { kind?: string } | undefined)?.kind !== 'user') throw unauthorized();
     const params = parse(spec.params, ctx.params, 'path');
     const query = parse(spec.query, ctx.query, 'query');
     let rawBody = (ctx.request as unknown as { body?: unknown }).body;

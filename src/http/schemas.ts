@@ -10,13 +10,13 @@ export const line = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
     .refine((s) => !SINGLELINE_FORBIDDEN.test(s), { message: 'control characters are not allowed' })
-    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
 /** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
 export const multiline = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
     .refine((s) => !MULTILINE_FORBIDDEN.test(s), { message: 'control characters other than tab and line breaks are not allowed' })
-    .refine((s) => s.trim().length > 0, { message: 'must not be blank' });
+    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
 
 export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)' })
   .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });

@@ -1,7 +1,257 @@
+import type Bull from 'bull';
+import client from 'prom-client';
 import type { AppDeps } from '../http/deps';
+import { checkTicketClock, ClockCheck } from '../commands/clock-actions';
+import { isMysql } from '../db';
+import { metrics } from '../http/routes/ops';
+import { createQueueFactory, QueueFactory } from './queue';
+import { inPool, sweepOnce, SweepResult } from './sweep';
+import { ArmedTimer, bullTimers, localTimers, TimerJobData, TimerStore } from './timers';
+import { startMailProducer, startMailWorker } from '../notifications/mail-worker';
 
-/** Starts the background processors (timers, sweep, mail). Filled in by the clock and notification work. */
-export async function startWorkers(deps: AppDeps): Promise<{ close: () => Promise<void> }> {
-  deps.log.info('workers started (no processors yet)');
-  return { close: async () => undefined };
+/** Name of the clock's queue (under the configured `{grievance}` prefix). */
+export const CLOCK_QUEUE = 'clock';
+
+type ClockJobData = { ticketId: string } | TimerJobData | Record<string, never>;
+
+const timerLateness = new client.Histogram({
+  name: 'clock_timer_lateness_seconds', help: 'How late a deadline timer started its check, after its deadline',
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 120], registers: [metrics],
+});
+const escalations = new client.Counter({ name: 'clock_escalations_total', help: 'Escalations written by the clock', labelNames: ['level'], registers: [metrics] });
+const sweepSeconds = new client.Histogram({ name: 'clock_sweep_seconds', help: 'Duration of one sweep', buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120], registers: [metrics] });
+
+/** What the job runner offers the process (and tests). */
+export interface JobRunner {
+  /** hands these tickets to the workers to look at (after a change): as queue jobs with Redis, else in this process */
+  schedule(ticketIds: string[]): Promise<void>;
+  /** looks at these tickets in this process now; resolves when done */
+  check(ticketIds: string[]): Promise<void>;
+  /** runs one sweep in this process now (workers only) */
+  sweep(): Promise<SweepResult>;
+  /** the timers armed for a ticket */
+  armed(ticketId: string): Promise<ArmedTimer[]>;
+  /** stops taking work, finishes (or returns) jobs in flight, closes connections */
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** install `deps.onTicketsChanged` (default true; tests of the runner itself may call `check` explicitly) */
+  hook?: boolean;
+  /** default `SWEEP_INTERVAL_MS`; 0 = no periodic sweep */
+  sweepIntervalMs?: number;
+  /** checks in parallel per job kind (default 4 on MariaDB, 1 on SQLite) */
+  concurrency?: number;
+  /** called when a timer starts its check: `lateMs` = start − deadline (bench:sweep) */
+  onTimer?: (t: TimerJobData, lateMs: number) => void;
+}
+
+/**
+ * One check of a ticket, then its timers re-armed for what it left for later.
+ * @returns the check, or throws (the caller retries or logs)
+ */
+async function checkAndArm(deps: AppDeps, timers: TimerStore, ticketId: string, skipLocked = false): Promise<ClockCheck | null> {
+  await deps.clock.refresh?.();
+  const now = deps.clock.now();
+  const cal = await deps.calendar.get(deps.db.manager);
+  const r = await checkTicketClock(deps.db, ticketId, { now, cal, tz: deps.config.businessTz, skipLocked });
+  if (!r) return null;
+  for (const s of r.applied) {
+    if (s.step === 'escalate') escalations.inc({ level: String(s.level) });
+  }
+  if (r.applied.length) deps.log.info({ ticketId, steps: r.applied.map((s) => (s.step === 'escalate' ? `escalate:${s.level}:${s.reason}` : s.step === 'system' ? s.action : s.step)) }, 'clock acted');
+  await timers.arm(r.ticketId, r.cycle, r.timers, now);
+  return r;
+}
+
+/**
+ * Starts the background processors of DESIGN §4–§5 (`ROLE=worker|all`): deadline timers,
+ * checks after changes, and the periodic sweep. With `REDIS_URL` they are bull jobs on one
+ * `clock` queue shared by every worker process (a repeatable `sweep` job every
+ * SWEEP_INTERVAL_MS, delayed `timer` jobs with deterministic ids, `check` jobs); without it
+ * the same processors run in this process (setTimeout timers, setInterval sweep, one check
+ * at a time). Either way every decision is made in the database under a row lock and a
+ * unique key, so any number of workers and any number of deliveries act once. A sweep runs
+ * at start, so nothing due while no worker ran waits for the first interval.
+ * Sets `deps.onTicketsChanged` (re-arm after a change) and, with Redis, `deps.queueReady`.
+ */
+export async function startWorkers(deps: AppDeps, opts: WorkerOptions = {}): Promise<JobRunner> {
+  const every = opts.sweepIntervalMs ?? deps.config.sweepIntervalMs;
+  const concurrency = opts.concurrency ?? (isMysql(deps.db) ? 4 : 1);
+  const runner = deps.config.redisUrl ? await bullWorkers(deps, every, concurrency, opts) : localWorkers(deps, every, concurrency, opts);
+  // Mail delivery (issue 4): its own `mail` queue, processors and sweep of pending outbox rows.
+  const mail = await startMailWorker(deps);
+  const closeClock = runner.close.bind(runner);
+  runner.close = async () => { await closeClock(); await mail.close(); };
+  if (opts.hook !== false) {
+    deps.onTicketsChanged = (ids) => {
+      if (ids.length) runner.schedule(ids).catch((e) => deps.log.error({ err: e }, 'could not schedule ticket checks'));
+    };
+  }
+  deps.clock.onMove?.(() => {
+    runner.sweep().catch((e) => deps.log.error({ err: e }, 'sweep after a clock move failed'));
+  });
+  deps.log.info({ queue: deps.config.redisUrl ? 'redis' : 'in-process', sweepIntervalMs: every, concurrency }, 'clock workers started');
+  return runner;
+}
+
+/**
+ * The API side of the jobs (`ROLE=api`): after a change, asks the workers to check the
+ * tickets (a `check` job each); after a test-clock move, to sweep. Without `REDIS_URL`
+ * there is no channel to the workers: they find changes with their sweep.
+ */
+export async function startJobClient(deps: AppDeps): Promise<{ close: () => Promise<void> }> {
+  // Hands committed outbox rows to the mail workers (issue 4); without Redis their sweep finds them.
+  const mail = await startMailProducer(deps);
+  if (!deps.config.redisUrl) {
+    deps.log.info('no REDIS_URL: worker processes find changed tickets by their sweep');
+    return { close: () => mail.close() };
+  }
+  const factory = createQueueFactory(deps.config.redisUrl, deps.config.queuePrefix);
+  const queue = factory.create<ClockJobData>(CLOCK_QUEUE);
+  queue.on('error', (e) => deps.log.error({ err: e }, 'clock queue error'));
+  deps.queueReady = () => factory.ready();
+  deps.onTicketsChanged = (ids) => {
+    if (!ids.length) return;
+    queue.addBulk(ids.map((ticketId) => ({ name: 'check', data: { ticketId }, opts: CHECK_OPTS })))
+      .catch((e) => deps.log.error({ err: e, ticketIds: ids }, 'could not enqueue ticket checks (the sweep will find them)'));
+  };
+  deps.clock.onMove?.(() => {
+    queue.add('sweep', {}, { removeOnComplete: true, removeOnFail: true }).catch((e) => deps.log.error({ err: e }, 'could not enqueue a sweep'));
+  });
+  return { close: async () => { await factory.close(); await mail.close(); } };
+}
+
+const CHECK_OPTS: Bull.JobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: 1000 };
+
+async function bullWorkers(deps: AppDeps, every: number, concurrency: number, opts: WorkerOptions): Promise<JobRunner> {
+  const { log } = deps;
+  const factory: QueueFactory = createQueueFactory(deps.config.redisUrl!, deps.config.queuePrefix);
+  const queue = factory.create<ClockJobData>(CLOCK_QUEUE);
+  const timers = bullTimers(queue as Bull.Queue, factory.redis, factory.prefix);
+  queue.on('error', (e) => log.error({ err: e }, 'clock queue error'));
+  queue.on('stalled', (job) => log.warn({ jobId: job.id, name: job.name }, 'clock job stalled (its worker died); it runs again'));
+  queue.on('failed', (job, e) => log.warn({ jobId: job.id, name: job.name, attempts: job.attemptsMade, err: e }, 'clock job failed'));
+  deps.queueReady = () => factory.ready();
+
+  const check = async (ticketId: string, skipLocked = false) => { await checkAndArm(deps, timers, ticketId, skipLocked); };
+  const sweep = async (): Promise<SweepResult> => {
+    await deps.clock.refresh?.();
+    const end = sweepSeconds.startTimer();
+    const r = await sweepOnce(deps.db, deps.clock.now(), async (id) => {
+      try {
+        await check(id, true);
+        return true;
+      } catch (e) {
+        log.error({ err: e, ticketId: id }, 'clock check failed in sweep');
+        return false;
+      }
+    }, { concurrency });
+    end();
+    if (r.checked) log.info(r, 'sweep');
+    return r;
+  };
+  const noop = () => undefined;
+  void queue.process('check', concurrency, async (job) => check((job.data as { ticketId: string }).ticketId, true)).catch(noop);
+  void queue.process('timer', concurrency, async (job) => {
+    const d = job.data as TimerJobData;
+    await deps.clock.refresh?.();
+    const late = deps.clock.now().getTime() - d.dueAt;
+    if (job.attemptsMade === 0) {
+      timerLateness.observe(Math.max(0, late) / 1000);
+      opts.onTimer?.(d, late);
+    }
+    await check(d.ticketId, true);
+  }).catch(noop);
+  void queue.process('sweep', 1, async () => { await sweep(); }).catch(noop);
+
+  // One repeatable sweep for the whole deployment (same key from every worker); an old
+  // interval left by an earlier configuration is removed.
+  const ensureRepeat = async () => {
+    if (!every) return;
+    const reps = await queue.getRepeatableJobs();
+    for (const r of reps) if (r.name === 'sweep' && Number(r.every) !== every) await queue.removeRepeatableByKey(r.key);
+    if (!reps.some((r) => r.name === 'sweep' && Number(r.every) === every)) {
+      await queue.add('sweep', {}, { repeat: { every }, jobId: 'sweep', removeOnComplete: true, removeOnFail: true });
+    }
+  };
+  await ensureRepeat();
+  // A flushed Redis also loses the repeatable: each worker re-creates it if it is gone.
+  const watchdog = every ? setInterval(() => { ensureRepeat().catch((e) => log.warn({ err: e }, 'could not check the sweep schedule')); }, every) : null;
+  watchdog?.unref();
+  await queue.add('sweep', {}, { removeOnComplete: true, removeOnFail: true });
+
+  return {
+    async schedule(ids) {
+      await queue.addBulk(ids.map((ticketId) => ({ name: 'check', data: { ticketId }, opts: CHECK_OPTS })));
+    },
+    async check(ids) {
+      await inPool([...new Set(ids)], concurrency, (id) => check(id));
+    },
+    sweep,
+    armed: (id) => timers.armed(id),
+    async close() {
+      if (watchdog) clearInterval(watchdog);
+      await factory.close();
+    },
+  };
+}
+
+function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: WorkerOptions): JobRunner {
+  const { log } = deps;
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  // One piece of clock work at a time: on the embedded SQLite every transaction shares one connection.
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+  const timers: TimerStore = localTimers((t) => {
+    if (closed) return;
+    const late = deps.clock.now().getTime() - t.dueAt.getTime();
+    timerLateness.observe(Math.max(0, late) / 1000);
+    opts.onTimer?.({ ticketId: t.ticketId, cycle: t.cycle, kind: t.kind, dueAt: t.dueAt.getTime() }, late);
+    void runner.schedule([t.ticketId]).catch(() => undefined);
+  }, () => deps.clock.now());
+  const checkOne = async (id: string): Promise<boolean> => {
+    try {
+      await checkAndArm(deps, timers, id);
+      return true;
+    } catch (e) {
+      log.error({ err: e, ticketId: id }, 'clock check failed');
+      return false;
+    }
+  };
+  let queuedSweep: Promise<SweepResult> | null = null;
+  const check = (ids: string[]) => serial(async () => {
+    for (const id of new Set(ids)) if (!closed) await checkOne(id);
+  });
+  const runner: JobRunner = {
+    schedule: check,
+    check,
+    sweep() {
+      // a sweep requested while another one still waits for its turn joins it
+      queuedSweep ??= serial(async () => {
+        queuedSweep = null;
+        const end = sweepSeconds.startTimer();
+        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency });
+        end();
+        if (r.checked) log.info(r, 'sweep');
+        return r;
+      });
+      return queuedSweep;
+    },
+    armed: (id) => timers.armed(id),
+    async close() {
+      closed = true;
+      if (interval) clearInterval(interval);
+      await timers.close();
+      await chain;
+    },
+  };
+  const interval = every ? setInterval(() => { void runner.sweep().catch(() => undefined); }, every) : null;
+  interval?.unref();
+  void runner.sweep().catch(() => undefined);
+  return runner;
 }

@@ -33,6 +33,11 @@ export class Client {
     return { status: r.status, body: json, headers: r.headers, text };
   }
   get<T = any>(p: string, h?: Record<string, string>) { return this.req<T>('GET', p, undefined, h); }
+  /** the raw response bytes (for CSV with a BOM, XLSX) */
+  async raw(method: string, path: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+    const r = await fetch(this.base + path, { method, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
+  }
   post<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('POST', p, b ?? {}, h); }
   put<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('PUT', p, b ?? {}, h); }
 }

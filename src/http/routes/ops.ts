@@ -16,8 +16,11 @@ export const httpDuration = new client.Histogram({
 
 /** Health, readiness, metrics, the OpenAPI document and the test clock (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
+  // The test clock may have been moved by another process (ROLE=api and ROLE=worker side by side).
+  if (deps.config.testClock && deps.clock.refresh) api.use(async (_ctx, next) => { await deps.clock.refresh!(); await next(); });
   root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   root.get('/readyz', async (ctx) => {
+    await deps.clock.refresh?.().catch(() => undefined);
     const checks: Record<string, string> = {};
     try { await deps.db.query('SELECT 1'); checks.database = 'ok'; } catch { checks.database = 'down'; }
     if (deps.queueReady) checks.queue = (await deps.queueReady().catch(() => false)) ? 'ok' : 'down';
@@ -43,6 +46,8 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
       } catch (e) {
         throw new AppError(422, 'clock-backwards', (e as Error).message, [{ field: 'now', code: 'backwards', message: 'the test clock only moves forward' }]);
       }
+      // Stored for the other processes, and the workers asked to sweep at the new "now".
+      await deps.clock.settle?.();
       ctx.body = { now: deps.clock.now().toISOString() };
     });
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { createHash } from 'node:crypto';
-import { Brackets, SelectQueryBuilder } from 'typeorm';
+import { Brackets, LessThanOrEqual, SelectQueryBuilder } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
@@ -9,7 +9,7 @@ import { IdempotencyKey, Ticket, TicketEvent, TicketMessage } from '../../entiti
 import { createTicket, performAction, ActionInput } from '../../commands/tickets';
 import { appendEvent, facts, loadVisibleTicket, verifyChain } from '../../commands/ticket-store';
 import { presentEvent, presentMessage, presentTicket } from '../presenters';
-import { Actor, canSeeReporterIdentity, DISCIPLINE_DEPARTMENT } from '../../domain/lifecycle';
+import { Actor, isAuditedIdentityRead, DISCIPLINE_DEPARTMENT } from '../../domain/lifecycle';
 import { AppError, unprocessable } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -87,6 +87,8 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
         result = await runCommand(deps, ctx, async (c) => {
           const r = await createTicket(c, body);
           if (key) {
+            // an expired key (kept 24 h) is forgotten: its row gives way to the new request
+            await c.em.delete(IdempotencyKey, { scope, idemKey: key, expiresAt: LessThanOrEqual(c.now) });
             await c.em.insert(IdempotencyKey, { scope, idemKey: key, requestHash, ticketId: r.ticket.id, accessCode: r.accessCode ?? null, createdAt: c.now, expiresAt: new Date(c.now.getTime() + 24 * 3600_000) });
           }
           return r;
@@ -115,8 +117,9 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       if (query.from) qb.andWhere('t.received_at >= :from', { from: new Date(query.from) });
       if (query.to) qb.andWhere('t.received_at < :to', { to: new Date(query.to) });
       if (query.q) {
-        const like = `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
-        qb.andWhere(new Brackets((w) => w.where('t.title LIKE :q', { q: like }).orWhere('t.number = :num', { num: query.q })));
+        // '!' escapes the LIKE metacharacters on both databases (SQLite has no default escape character).
+        const like = `%${query.q.replace(/[%_!]/g, (c) => '!' + c)}%`;
+        qb.andWhere(new Brackets((w) => w.where("t.title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: query.q })));
       }
       if (query.overdue === 'true') qb.andWhere(OVERDUE_SQL, { now });
       if (query.overdue === 'false') qb.andWhere(`NOT ${OVERDUE_SQL}`, { now });
@@ -138,13 +141,13 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       const t = await runCommand(deps, ctx, async (c) => {
         const t = await loadVisibleTicket(c, params.id);
         // Every read of a reporter's identity is recorded (DESIGN §7).
-        if (t.kind === 'integrity_report' && t.contact && !t.anonymous && canSeeReporterIdentity(facts(t), actor)) {
+        if (t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor)) {
           await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
         }
         return t;
       });
       ctx.set('ETag', `"${t.version}"`);
-      ctx.body = presentTicket(t, actor, { now: deps.clock.now() });
+      ctx.body = presentTicket(t, actor, { now: deps.clock.now(), identityAudited: true });
     });
 
   route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam },

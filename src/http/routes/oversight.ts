@@ -1,0 +1,75 @@
+import Router from '@koa/router';
+import { z } from '../openapi';
+import { route } from '../route';
+import { AppDeps, runCommand } from '../deps';
+import { DepartmentCode, Paging, Uuid, multiline } from '../schemas';
+import { Actor } from '../../domain/lifecycle';
+import { closeOrder, canReadOrders, listOrders, respondToOrder } from '../../commands/oversight';
+import { loadVisibleTicket } from '../../commands/ticket-store';
+import { forbidden } from '../../errors';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { presentOversightOrder } from '../presenters';
+
+const IdParam = z.object({ id: Uuid });
+
+const ListQuery = z.object({
+  departmentCode: DepartmentCode.optional(),
+  level: z.coerce.number().int().min(2).max(3).optional(),
+  state: z.enum(['open', 'responded', 'closed']).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  ticketId: Uuid.optional(),
+  ...Paging,
+}).strict();
+
+/**
+ * Oversight orders (督办单, DESIGN §5, §13): the list for the coordinator office, the
+ * supervisors and the admin (all) and for a department's handlers (their own); the
+ * department's answer; the coordinator's closing; the orders of one ticket.
+ */
+export function oversightRoutes(router: Router, deps: AppDeps) {
+  const tags = ['oversight'];
+
+  route(router, { method: 'get', path: '/oversight', summary: 'Oversight orders, newest first (filters: department, level, state, overdue, ticket)', tags, query: ListQuery },
+    async (ctx, { query }) => {
+      const actor = ctx.state.actor as Actor;
+      if (!canReadOrders(actor)) throw forbidden('oversight orders are for the coordinator office, supervisors, the admin and the departments concerned');
+      const now = deps.clock.now();
+      const rows = await listOrders(deps.db.manager, actor, {
+        departmentCode: query.departmentCode, level: query.level, state: query.state, ticketId: query.ticketId,
+        overdue: query.overdue === undefined ? undefined : query.overdue === 'true', limit: query.limit, after: decodeCursor(query.cursor),
+      }, now);
+      const page = rows.slice(0, query.limit);
+      ctx.body = {
+        items: page.map((o) => presentOversightOrder(o, now)),
+        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].openedAt, page[page.length - 1].id) : null,
+      };
+    });
+
+  route(router, { method: 'get', path: '/tickets/:id/oversight', summary: 'The oversight orders of one ticket, oldest first', tags, params: IdParam },
+    async (ctx, { params }) => {
+      const actor = ctx.state.actor as Actor;
+      if (!canReadOrders(actor)) throw forbidden('oversight orders are for staff');
+      const now = deps.clock.now();
+      const items = await runCommand(deps, ctx, async (c) => {
+        await loadVisibleTicket(c, params.id);
+        const rows = await listOrders(c.em, actor, { ticketId: params.id, limit: 200 }, now);
+        return rows.reverse().map((o) => presentOversightOrder(o, now));
+      });
+      ctx.body = { items, nextCursor: null };
+    });
+
+  route(router, { method: 'post', path: '/oversight/:id/respond', summary: 'The department answers an oversight order', tags, params: IdParam,
+    body: z.object({ message: multiline(5000) }).strict() },
+  async (ctx, { params, body }) => {
+    const o = await runCommand(deps, ctx, (c) => respondToOrder(c, params.id, body.message));
+    deps.onTicketsChanged?.([o.ticketId]);
+    ctx.body = presentOversightOrder(o, deps.clock.now());
+  });
+
+  route(router, { method: 'post', path: '/oversight/:id/close', summary: 'The coordinator closes an oversight order', tags, params: IdParam,
+    body: z.object({ note: multiline(2000).optional() }).strict() },
+  async (ctx, { params, body }) => {
+    const o = await runCommand(deps, ctx, (c) => closeOrder(c, params.id, body.note));
+    ctx.body = presentOversightOrder(o, deps.clock.now());
+  });
+}

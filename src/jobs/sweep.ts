@@ -1,0 +1,87 @@
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { OversightOrder, Ticket } from '../entities';
+
+/** Keyset position in the sweep's order (next_check_at, id); values as the driver returned them. */
+export interface SweepCursor { at: unknown; id: string }
+
+/**
+ * The query that finds tickets the clock must look at (DESIGN §5, §11): `next_check_at ≤
+ * now`, in (next_check_at, id) order, one page. It reads the index `idx_ticket_next_check`
+ * as a range, so its cost grows with the number of due tickets, not with the table
+ * (closed tickets have no next_check_at). `bench:sweep` prints its EXPLAIN.
+ */
+export function dueTicketsQuery(db: DataSource, now: Date, limit: number, after?: SweepCursor | null): SelectQueryBuilder<Ticket> {
+  const qb = db.createQueryBuilder().select('t.id', 'id').addSelect('t.next_check_at', 'at').from(Ticket, 't')
+    .where('t.next_check_at <= :now', { now });
+  if (after) qb.andWhere('(t.next_check_at > :aAt OR (t.next_check_at = :aAt AND t.id > :aId))', { aAt: after.at, aId: after.id });
+  return qb.orderBy('t.next_check_at', 'ASC').addOrderBy('t.id', 'ASC').limit(limit) as SelectQueryBuilder<Ticket>;
+}
+
+/** Tickets with an oversight order still watched and due (`watch_at ≤ now`, index `idx_oversight_order_watch`). */
+export function watchedOrdersQuery(db: DataSource, now: Date, limit: number): SelectQueryBuilder<OversightOrder> {
+  return db.createQueryBuilder().select('DISTINCT o.ticket_id', 'id').from(OversightOrder, 'o')
+    .where('o.watch_at <= :now', { now }).limit(limit) as SelectQueryBuilder<OversightOrder>;
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at a time. */
+export async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  });
+  await Promise.all(lanes);
+}
+
+/** Extra work done on every sweep (e.g. handing pending outbox mail to the mail queue again). */
+export type SweepTask = (db: DataSource, now: Date) => Promise<void>;
+const extraTasks = new Map<string, SweepTask>();
+/** Registers `task` to run on every sweep, once per name (the latest registration wins). */
+export function registerSweepTask(name: string, task: SweepTask): void {
+  extraTasks.set(name, task);
+}
+
+export interface SweepResult {
+  /** tickets looked at */
+  checked: number;
+  /** tickets whose check failed (left due: the next sweep retries them) */
+  failed: number;
+  ms: number;
+}
+
+/**
+ * One sweep (DESIGN §5, every SWEEP_INTERVAL_MS): every ticket whose next_check_at has come,
+ * and every ticket with a watched oversight order past due, is checked once with `check`
+ * (which re-reads the ticket under a lock and acts only on what is due, so a sweep racing a
+ * timer or another sweep does nothing twice). The database is the only source: a flushed
+ * Redis, a crashed worker or a lost job delays an escalation by at most one interval.
+ * A failing ticket is logged by `check` and left due; the keyset keeps the sweep moving.
+ */
+export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number } = {}): Promise<SweepResult> {
+  const started = Date.now();
+  const batch = o.batch ?? 500;
+  const concurrency = o.concurrency ?? 4;
+  const seen = new Set<string>();
+  let failed = 0;
+  const run = async (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (!(await check(id))) failed++;
+  };
+  let after: SweepCursor | null = null;
+  for (;;) {
+    const rows: { id: string; at: unknown }[] = await dueTicketsQuery(db, now, batch, after).getRawMany();
+    if (!rows.length) break;
+    await inPool(rows.map((r) => r.id), concurrency, run);
+    const last = rows[rows.length - 1];
+    after = { at: last.at, id: last.id };
+    if (rows.length < batch) break;
+  }
+  for (;;) {
+    const rows: { id: string }[] = await watchedOrdersQuery(db, now, batch).getRawMany();
+    const fresh = rows.map((r) => r.id).filter((id) => !seen.has(id));
+    if (!fresh.length) break;
+    await inPool(fresh, concurrency, run);
+  }
+  for (const task of extraTasks.values()) await task(db, now);
+  return { checked: seen.size, failed, ms: Date.now() - started };
+}

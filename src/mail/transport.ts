@@ -1,0 +1,79 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+
+/** One composed message: one recipient (so that a refusal is about that address only). */
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** stable per outbox row: `<row id@domain>`, so a message re-sent after a crash carries the same id and mail clients can fold it */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface SentInfo { messageId: string; response: string }
+
+/** Sends mail: SMTP when `SMTP_URL` is set, else `.eml` files under `var/outbox/` (DESIGN §14). */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'eml';
+  /** Resolves when the server accepted the message (or the file is written); rejects with nodemailer's error. */
+  send(mail: OutgoingMail, fileName: string): Promise<SentInfo>;
+  close(): void;
+}
+
+/**
+ * Creates the transport of `config`. SMTP connections time out quickly (10 s to connect,
+ * 30 s of silence) so that a hung server shows as a temporary failure and the row is
+ * retried, not stuck in a worker. The `.eml` transport composes with nodemailer's stream
+ * transport and writes `<fileName>.eml` atomically (temp file + rename): writing the same
+ * row twice leaves one file.
+ */
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>): MailTransport {
+  if (config.smtpUrl) {
+    const t = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    return {
+      kind: 'smtp',
+      async send(mail) {
+        const info = await t.sendMail(mail);
+        return { messageId: info.messageId, response: String(info.response ?? '') };
+      },
+      close: () => t.close(),
+    };
+  }
+  const dir = config.outboxDir;
+  const t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'eml',
+    async send(mail, fileName) {
+      const info = await t.sendMail(mail);
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${fileName}.eml`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, info.message as Buffer);
+      renameSync(tmp, file);
+      return { messageId: info.messageId, response: `written ${file}` };
+    },
+    close: () => t.close(),
+  };
+}
+
+/**
+ * The one table of send errors (DESIGN §10): only a permanent refusal of the address
+ * — a 5xx reply to RCPT TO, or to DATA (with one recipient per message that is a refusal
+ * for that address), or an address nodemailer cannot use at all — is final. Everything
+ * else is temporary and retried: 4xx replies, refused or timed-out connections, TLS and
+ * authentication problems, a 5xx to MAIL FROM or EHLO (the server's configuration or ours,
+ * which someone will fix; the mail must then still go out).
+ */
+export function classifySendError(err: unknown): { permanent: boolean; message: string } {
+  const e = err as { code?: string; responseCode?: number; command?: string; message?: string; response?: string };
+  const message = String(e.response || e.message || err).slice(0, 480);
+  const rc = e.responseCode ?? 0;
+  if (rc >= 500 && rc < 600 && (e.command === 'RCPT TO' || e.command === 'DATA')) return { permanent: true, message };
+  if (e.code === 'EENVELOPE' && e.command === 'API' && /recipient/i.test(e.message ?? '')) return { permanent: true, message };
+  return { permanent: false, message: `${e.code ? `${e.code}: ` : ''}${message}`.slice(0, 480) };
+}

@@ -1,0 +1,146 @@
+import { EntityManager, In } from 'typeorm';
+import { Symposium, Ticket, User } from '../entities';
+import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
+import type { Audience } from './render';
+
+/**
+ * What a person may switch off, one key per kind of mail (`User.notifyPrefs`, DESIGN §10).
+ * Default: on.
+ */
+export const TOPICS = [
+  'received', 'dispatched', 'returned', 'info_requested', 'supplemented', 'extension', 'replied', 'rejected', 'merged',
+  'closed', 'reopened', 'withdrawn', 'due_soon', 'overdue', 'oversight', 'red_card', 'outcome', 'symposium_answer',
+] as const;
+export type Topic = (typeof TOPICS)[number];
+/** Escalation mail to a department head cannot be switched off (issue 4, DESIGN §5). */
+export const HEAD_LOCKED_TOPICS: readonly Topic[] = ['overdue', 'oversight', 'red_card'];
+
+/** One person (or the held higher-commission address) a notice goes to. */
+export interface Recipient {
+  /** null only for a `higher` recipient while no address is configured (the row is held) */
+  email: string | null;
+  userId: string | null;
+  name: string | null;
+  audience: Audience;
+  topic: Topic;
+  /** escalation mail to a department head: preferences do not apply */
+  mandatory: boolean;
+  prefs: Record<string, boolean> | null;
+  /** the user's department, for the integrity guard */
+  departmentCode: string | null;
+}
+
+const fromUser = (u: User, audience: Audience, topic: Topic, mandatory = false): Recipient => ({
+  email: u.email, userId: u.id, name: u.name, audience, topic, mandatory, prefs: u.notifyPrefs, departmentCode: u.departmentCode,
+});
+
+/**
+ * The submitter: the owner account's email when filed signed in, else the contact
+ * record's email (hotline, letter, symposium, web without login). Anonymous: nobody.
+ */
+export async function submitterOf(em: EntityManager, t: Ticket, topic: Topic): Promise<Recipient[]> {
+  if (t.anonymous) return [];
+  if (t.submitterId) {
+    const u = await em.findOneBy(User, { id: t.submitterId });
+    if (u && u.email) return [fromUser(u, 'submitter', topic)];
+    if (u) return [];
+  }
+  const email = t.contact?.email;
+  return email ? [{ email, userId: null, name: t.contact?.name ?? null, audience: 'submitter', topic, mandatory: false, prefs: null, departmentCode: null }] : [];
+}
+
+/** Active handlers of a department; the head (`isHead`) is addressed as `head`. */
+export async function handlersOf(em: EntityManager, departmentCode: string | null, topic: Topic): Promise<Recipient[]> {
+  if (!departmentCode) return [];
+  const users = await em.find(User, { where: { role: 'handler', departmentCode, active: true }, order: { username: 'ASC' } });
+  return users.map((u) => fromUser(u, u.isHead ? 'head' : 'handler', topic));
+}
+
+/**
+ * The department head(s), with mail that cannot be switched off. A department without a
+ * head account still gets it: then all its handlers, equally mandatory.
+ */
+export async function headsOf(em: EntityManager, departmentCode: string | null, topic: Topic): Promise<Recipient[]> {
+  if (!departmentCode) return [];
+  const users = await em.find(User, { where: { role: 'handler', departmentCode, active: true }, order: { username: 'ASC' } });
+  const heads = users.filter((u) => u.isHead);
+  return (heads.length ? heads : users).map((u) => fromUser(u, 'head', topic, true));
+}
+
+export async function withRole(em: EntityManager, role: 'coordinator' | 'supervisor', topic: Topic): Promise<Recipient[]> {
+  const users = await em.find(User, { where: { role, active: true }, order: { username: 'ASC' } });
+  return users.map((u) => fromUser(u, role, topic));
+}
+
+/** Who handles the ticket: its department's handlers; for integrity reports the discipline supervisors too (DESIGN §7). */
+export async function handlingGroup(em: EntityManager, t: Ticket, topic: Topic, departmentCode = t.departmentCode): Promise<Recipient[]> {
+  const handlers = await handlersOf(em, departmentCode, topic);
+  return t.kind === 'integrity_report' ? [...(await withRole(em, 'supervisor', topic)), ...handlers] : handlers;
+}
+
+/** Who dispatches and supervises: the coordinator office; the discipline supervisors for integrity reports (DESIGN §3). */
+export async function dispatcherGroup(em: EntityManager, t: Ticket, topic: Topic): Promise<Recipient[]> {
+  return withRole(em, t.kind === 'integrity_report' ? 'supervisor' : 'coordinator', topic);
+}
+
+/**
+ * Submitters of the tickets merged into `t` (并单), following chains of merges: the
+ * primary's reply and closure reach them too (DESIGN §3). Returns each with its own ticket.
+ */
+export async function mergedSubmitters(em: EntityManager, t: Ticket, topic: Topic): Promise<{ ticket: Ticket; to: Recipient }[]> {
+  const out: { ticket: Ticket; to: Recipient }[] = [];
+  let frontier = [t.id];
+  const seen = new Set(frontier);
+  for (let depth = 0; depth < 5 && frontier.length; depth++) {
+    const merged = await em.find(Ticket, { where: { mergedIntoId: In(frontier), state: 'merged' }, order: { number: 'ASC' } });
+    frontier = [];
+    for (const m of merged) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      frontier.push(m.id);
+      for (const r of await submitterOf(em, m, topic)) out.push({ ticket: m, to: r });
+    }
+  }
+  return out;
+}
+
+/** Attendees of the ticket's symposium who gave an email (DESIGN §8). */
+export async function attendeesOf(em: EntityManager, t: Ticket): Promise<{ symposium: Symposium; to: Recipient[] } | null> {
+  if (!t.symposiumId) return null;
+  const s = await em.findOneBy(Symposium, { id: t.symposiumId });
+  if (!s) return null;
+  const to = (s.attendees ?? []).filter((a) => a.email).map((a): Recipient => ({
+    email: a.email!, userId: null, name: a.name, audience: 'attendee', topic: 'symposium_answer', mandatory: false, prefs: null, departmentCode: null,
+  }));
+  return { symposium: s, to };
+}
+
+/**
+ * The last word on who may receive mail about a ticket:
+ * - integrity reports (DESIGN §7): nobody of the accused department; a report accusing
+ *   DIS itself reaches no district user at all (only the submitter and the higher commission);
+ * - people without an address are dropped (except the held higher-commission row);
+ * - one mail per address: the first occurrence wins, so callers list the mandatory and the
+ *   more specific audience first;
+ * - preferences: a topic switched off is dropped unless the mail is mandatory.
+ */
+export function finalRecipients(t: Ticket | null, list: Recipient[]): Recipient[] {
+  const integrity = t?.kind === 'integrity_report';
+  const accused = integrity ? t!.accusedDepartmentCode : null;
+  const seen = new Set<string>();
+  const out: Recipient[] = [];
+  const ordered = [...list.filter((r) => r.mandatory), ...list.filter((r) => !r.mandatory)];
+  for (const r of ordered) {
+    if (integrity && r.userId) {
+      if (accused === DISCIPLINE_DEPARTMENT && r.audience !== 'submitter') continue;
+      if (r.departmentCode && r.departmentCode === accused) continue;
+    }
+    if (!r.email && r.audience !== 'higher') continue;
+    const key = r.email ? r.email.trim().toLowerCase() : `held:${r.audience}`;
+    if (seen.has(key)) continue;
+    if (!r.mandatory && r.prefs && r.prefs[r.topic] === false) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
