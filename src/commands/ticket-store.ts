@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { Ticket, TicketEvent, TicketExtension, TicketPause, SlaPolicy, TicketMessage } from '../entities';
+import { Category, RoutingRule, Ticket, TicketEvent, TicketExtension, TicketPause, SlaPolicy, TicketMessage } from '../entities';
 import { computeSchedule, nextCheckAt, policyFor, SlaPolicyValues } from '../domain/schedule';
 import { Action, Actor, canView, decide, DISCIPLINE_DEPARTMENT, Rating, TicketFacts } from '../domain/lifecycle';
 import { AppError, conflict, forbidden, notFound, preconditionFailed } from '../errors';
@@ -33,8 +33,10 @@ export async function appendEvent(
   em: EntityManager,
   t: Pick<Ticket, 'id' | 'cycle'>,
   e: { type: EventType; actor: Actor; at: Date; fromState: string | null; toState: string | null; payload?: Record<string, unknown> },
+  /** the ticket's last event when the caller knows it (`null`: this is the first), saving a read */
+  prev?: Pick<TicketEvent, 'seq' | 'hash'> | null,
 ): Promise<TicketEvent> {
-  const last = await em.getRepository(TicketEvent).findOne({ where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never });
+  const last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({ where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never });
   const ev = new TicketEvent();
   Object.assign(ev, {
     id: randomUUID(), ticketId: t.id, seq: last ? last.seq + 1 : 1, cycle: t.cycle, type: e.type,
@@ -43,7 +45,7 @@ export async function appendEvent(
   });
   ev.hash = eventHash(ev);
   await em.insert(TicketEvent, ev as never);
-  await notify(em, { kind: 'ticket_event', event: ev }, e.at);
+  await notify(em, { kind: 'ticket_event', event: ev, ticket: t instanceof Ticket ? t : undefined }, e.at);
   return ev;
 }
 
@@ -110,7 +112,20 @@ export async function loadPolicies(em: EntityManager): Promise<SlaPolicyValues[]
   }
   return policyCache.rows;
 }
-export const invalidatePolicies = () => { policyCache = null; };
+export const invalidatePolicies = () => { policyCache = null; routingCache = null; };
+
+let routingCache: { at: number; categories: Map<string, Category>; rules: Map<string, string> } | null = null;
+/**
+ * Categories and routing rules (category → department), cached for 10 s per process like
+ * the policies; invalidated here when the admin edits them (other processes see it within 10 s).
+ */
+export async function loadRouting(em: EntityManager): Promise<{ categories: Map<string, Category>; rules: Map<string, string> }> {
+  if (!routingCache || Date.now() - routingCache.at > 10_000) {
+    const [cats, rules] = await Promise.all([em.find(Category), em.find(RoutingRule)]);
+    routingCache = { at: Date.now(), categories: new Map(cats.map((c) => [c.code, c])), rules: new Map(rules.map((r) => [r.categoryCode, r.departmentCode])) };
+  }
+  return routingCache;
+}
 
 /** Recomputes every deadline of the ticket from its stored inputs (DESIGN §4) and sets `nextCheckAt`. */
 export async function recomputeDeadlines(ctx: Pick<CommandContext, 'em' | 'cal' | 'tz' | 'now'>, t: Ticket, known?: { pauses?: TicketPause[]; extensions?: TicketExtension[] }) {

@@ -7,7 +7,7 @@ import { localDate } from '../domain/deadline';
 import { AppError, conflict, fieldError, forbidden, notFound, unprocessable } from '../errors';
 import { CommandContext } from './context';
 import {
-  addMessage, appendEvent, authorize, facts, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
+  addMessage, appendEvent, authorize, loadRouting, facts, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
 } from './ticket-store';
 import { isDuplicateKey, isMysql } from '../db';
 import { prepareIntegrityReport, concludeIntegrityReport, ConcludeInput } from './integrity';
@@ -88,7 +88,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
 
   let category: Category | null = null;
   if (input.category) {
-    category = await em.findOneBy(Category, { code: input.category });
+    category = (await loadRouting(em)).categories.get(input.category) ?? null;
     if (!category || !category.active) throw fieldError('category', 'unknown', `unknown category ${input.category}`);
   }
 
@@ -127,8 +127,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   // A question answered at first contact never reaches a department (its events go
   // created → replied); a bad rating of that answer opens cycle 2 for the coordinator to dispatch.
   if (category && !input.answerAtIntake) {
-    const rule = await em.findOneBy(RoutingRule, { categoryCode: category.code });
-    routeTo = rule?.departmentCode ?? null;
+    routeTo = (await loadRouting(em)).rules.get(category.code) ?? null;
   }
   if (input.kind === 'integrity_report') routeTo = await prepareIntegrityReport(ctx, t, input);
   else if (input.kind === 'objection') routeTo = await prepareObjection(ctx, t, input);
@@ -155,16 +154,17 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
     if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
     throw e;
   }
-  await appendEvent(em, t, {
+  // A new ticket's chain is known here: each event links to the one before without reading it back.
+  let last = await appendEvent(em, t, {
     type: 'created', actor, at: now, fromState: null, toState: 'registered',
     payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId },
-  });
+  }, null);
   if (routeTo) {
-    await appendEvent(em, t, { type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } });
+    last = await appendEvent(em, t, { type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } }, last);
   }
   if (input.answerAtIntake) {
     const messageId = await addMessage(ctx, t, 'intake_answer', input.answerAtIntake.message);
-    await appendEvent(em, t, { type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } });
+    await appendEvent(em, t, { type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } }, last);
   }
   return { ticket: t, accessCode };
 }
@@ -350,9 +350,11 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
       break;
     case 'conclude':
       ({ type, payload } = await concludeIntegrityReport(ctx, t, input));
+      payload.onTime = !t.replyBy || now.getTime() < t.replyBy.getTime();
       break;
     case 'decide':
       ({ type, payload } = await decideObjection(ctx, t, input));
+      payload.onTime = !t.replyBy || now.getTime() < t.replyBy.getTime();
       break;
     default:
       throw new AppError(400, 'unknown-action', 'unknown action');

@@ -54,10 +54,13 @@ export interface Deadline {
 
 const HOUR_MS = 3_600_000;
 
+const validZones = new Set<string>();
 function assertZone(tz: string): void {
+  if (validZones.has(tz)) return; // the check is costly and the zone is nearly always the same
   if (typeof tz !== 'string' || !IANAZone.isValidZone(tz)) {
     throw new RangeError(`unknown time zone ${JSON.stringify(tz)}`);
   }
+  validZones.add(tz);
 }
 
 function assertInstant(d: unknown, what: string): asserts d is Date {

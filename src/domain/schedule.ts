@@ -146,9 +146,10 @@ export function dueSoonInstant(dueAt: Date, hours: number | undefined, cal: Work
 export function nextCheckAt(state: TicketState, s: Schedule): Date | null {
   const candidates: (Date | null)[] = [];
   switch (state) {
-    case 'registered': candidates.push(s.dispatchBy, s.replyBy, s.redBy); break;
-    case 'dispatched': candidates.push(s.signBy, s.replyBy, s.redBy); break;
-    case 'in_progress': candidates.push(s.replyBy, s.redBy); break;
+    // dueSoonAt too: the due-soon reminder is owed as surely as the escalation (found by the sweep if a timer is lost).
+    case 'registered': candidates.push(s.dueSoonAt, s.dispatchBy, s.replyBy, s.redBy); break;
+    case 'dispatched': candidates.push(s.dueSoonAt, s.signBy, s.replyBy, s.redBy); break;
+    case 'in_progress': candidates.push(s.dueSoonAt, s.replyBy, s.redBy); break;
     case 'awaiting_info': candidates.push(s.infoWaitBy); break;
     case 'replied': candidates.push(s.rateBy); break;
     default: break;

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { User } from '../entities';
 import type { Actor, Role } from '../domain/lifecycle';
@@ -9,10 +10,11 @@ const jose = import('jose');
 
 /** Bearer tokens: HS256 JWTs signed with `JWT_SECRET`, expiring after `TOKEN_TTL_HOURS`. */
 export class TokenService {
-  private readonly key: Uint8Array;
+  private readonly key: KeyObject;
   /** `now` is the service clock, so that tokens follow the test clock too */
   constructor(secret: string, private readonly ttlHours: number, private readonly now: () => Date = () => new Date()) {
-    this.key = new TextEncoder().encode(secret);
+    // Imported once: jose would otherwise import the raw bytes on every verification.
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
   async issue(user: Pick<User, 'id' | 'role'>, now: Date): Promise<string> {
     const { SignJWT } = await jose;

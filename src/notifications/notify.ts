@@ -22,7 +22,8 @@ import { isDuplicateKey } from '../db';
  * reminders and oversight orders come from the clock.
  */
 export type Notice =
-  | { kind: 'ticket_event'; event: TicketEvent }
+  /** `ticket`: the ticket as just written, when the caller has it (saves reading it back) */
+  | { kind: 'ticket_event'; event: TicketEvent; ticket?: Ticket }
   | { kind: 'due_soon'; ticketId: string; deadline: 'dispatch' | 'sign' | 'reply'; dueAt: Date }
   | { kind: 'oversight_opened'; orderId: string }
   | { kind: 'oversight_late'; orderId: string };
@@ -58,7 +59,7 @@ export async function notify(em: EntityManager, notice: Notice, now: Date): Prom
   if (!plan || !plan.deliveries.length) return;
   const { tz } = notifySettings(em.connection);
 
-  const departments = new Map((await em.find(Department)).map((d) => [d.code, d.nameZh]));
+  const departments = await departmentNames(em);
   const rows: OutboxMessage[] = [];
   const wall = new Date();
   for (const d of plan.deliveries) {
@@ -77,10 +78,19 @@ export async function notify(em: EntityManager, notice: Notice, now: Date): Prom
     } satisfies OutboxMessage);
     rows.push(row);
   }
-  const existing = new Set((await em.find(OutboxMessage, { where: { dedupeKey: In(rows.map((r) => r.dedupeKey)) }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
-  const fresh = rows.filter((r, i) => !existing.has(r.dedupeKey) && rows.findIndex((x) => x.dedupeKey === r.dedupeKey) === i);
+  // Duplicates (the same event notified twice) are refused by the unique key: insertNew skips them.
+  const fresh = rows.filter((r, i) => rows.findIndex((x) => x.dedupeKey === r.dedupeKey) === i);
   const written = await insertNew(em, fresh);
   afterCommit(em, written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward').map((r) => r.id));
+}
+
+let departmentCache: { at: number; names: Map<string, string> } | null = null;
+/** Department names for the texts, cached 60 s per process (departments are seed data). */
+async function departmentNames(em: EntityManager): Promise<Map<string, string>> {
+  if (!departmentCache || Date.now() - departmentCache.at > 60_000) {
+    departmentCache = { at: Date.now(), names: new Map((await em.find(Department)).map((d) => [d.code, d.nameZh])) };
+  }
+  return departmentCache.names;
 }
 
 /**
@@ -110,7 +120,7 @@ async function insertNew(em: EntityManager, rows: OutboxMessage[]): Promise<Outb
 
 async function planNotice(em: EntityManager, notice: Notice): Promise<Plan | null> {
   switch (notice.kind) {
-    case 'ticket_event': return planEvent(em, notice.event);
+    case 'ticket_event': return planEvent(em, notice.event, notice.ticket);
     case 'due_soon': return planDueSoon(em, notice);
     case 'oversight_opened':
     case 'oversight_late': return planOversight(em, notice.kind, notice.orderId);
@@ -125,8 +135,8 @@ async function messageBody(em: EntityManager, payload: Record<string, unknown>):
 }
 
 /** The mails one ticket event causes (issue 4 "Events that notify"; DESIGN §3, §5, §7, §8). */
-async function planEvent(em: EntityManager, ev: TicketEvent): Promise<Plan | null> {
-  const t = await em.findOneBy(Ticket, { id: ev.ticketId });
+async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Promise<Plan | null> {
+  const t = known && known.id === ev.ticketId ? known : await em.findOneBy(Ticket, { id: ev.ticketId });
   if (!t) return null;
   const p = ev.payload ?? {};
   const plan: Plan = { sourceKey: `event:${ev.id}`, ticket: t, deliveries: [] };

@@ -172,7 +172,7 @@ test.serial('substantiated → one veto per department and year, every cause lis
   t.is(evA.type, 'concluded');
   t.is(evA.payload.vetoId, evB.payload.vetoId);
   t.deepEqual([evA.payload.vetoChange, evB.payload.vetoChange].sort(), ['cause_added', 'imposed']);
-  t.deepEqual(Object.keys(evA.payload).sort(), ['finding', 'messageId', 'vetoChange', 'vetoId', 'vetoYear']);
+  t.deepEqual(Object.keys(evA.payload).sort(), ['finding', 'messageId', 'onTime', 'vetoChange', 'vetoId', 'vetoYear']);
   t.is(evA.payload.vetoYear, 2026);
 
   const v = await s.sup.get('/api/v1/vetoes?year=2026');
@@ -205,7 +205,7 @@ test.serial('substantiated → one veto per department and year, every cause lis
   t.is((await s.sup.post(`/api/v1/tickets/${r.four.id}/conclude`, { finding: 'substantiated', summary: '属实' })).status, 200);
   const un = await s.sup.post(`/api/v1/tickets/${r.six.id}/conclude`, { finding: 'unsubstantiated', summary: '查无实据' });
   t.is(un.body.finding, 'unsubstantiated');
-  t.deepEqual((await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload, { finding: 'unsubstantiated', messageId: (await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload.messageId });
+  t.deepEqual((await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload, { finding: 'unsubstantiated', messageId: (await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload.messageId, onTime: true });
   t.deepEqual((await s.sup.get('/api/v1/vetoes?year=2026')).body.items.map((x: any) => x.departmentCode), ['SAMR']);
   t.deepEqual((await s.sup.get('/api/v1/vetoes?year=2025')).body.items.map((x: any) => [x.departmentCode, x.causes.map((c: any) => c.number)]), [['TAX', [r.four.number]]]);
   t.deepEqual((await s.sup.get('/api/v1/vetoes')).body.items.map((x: any) => [x.departmentCode, x.year]), [['SAMR', 2026], ['TAX', 2025]]);

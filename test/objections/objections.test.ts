@@ -190,7 +190,7 @@ test.serial('deciding: upheld revokes, dismissed leaves; the objector is answere
   t.is(up.body.decision, 'upheld');
   const ev = (await s.coord.get(`/api/v1/tickets/${objections.upheld.id}/events`)).body.items.at(-1);
   t.is(ev.type, 'decided');
-  t.deepEqual(ev.payload, { outcome: 'upheld', messageId: ev.payload.messageId, resultNoticeId: noticeId, resultEntryId: entryIds[0], subject: 'entry', entryStatus: 'revoked' });
+  t.deepEqual(ev.payload, { outcome: 'upheld', messageId: ev.payload.messageId, resultNoticeId: noticeId, resultEntryId: entryIds[0], subject: 'entry', entryStatus: 'revoked', onTime: true });
 
   t.is((await decide(s.samr, objections.dismissed.id, 'dismissed')).status, 200);
   let n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
@@ -203,7 +203,7 @@ test.serial('deciding: upheld revokes, dismissed leaves; the objector is answere
   const ex = await decide(s.samr, objections.excluded.id, 'upheld');
   t.is(ex.status, 200);
   const exEv = (await s.coord.get(`/api/v1/tickets/${objections.excluded.id}/events`)).body.items.at(-1);
-  t.deepEqual(exEv.payload, { outcome: 'upheld', messageId: exEv.payload.messageId, resultNoticeId: noticeId, resultEntryId: null, subject: 'excluded_applicant', reviewFlagged: true });
+  t.deepEqual(exEv.payload, { outcome: 'upheld', messageId: exEv.payload.messageId, resultNoticeId: noticeId, resultEntryId: null, subject: 'excluded_applicant', reviewFlagged: true, onTime: true });
 
   n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
   t.deepEqual(n.body.entries.map((e: any) => e.status), ['revoked', 'listed', 'listed']);

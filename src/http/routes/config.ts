@@ -127,6 +127,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
       await em.createQueryBuilder().delete().from(RoutingRule).execute();
       for (const r of body.items) await em.insert(RoutingRule, { id: randomUUID(), categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: now });
     });
+    invalidatePolicies();
     const rows = await deps.db.getRepository(RoutingRule).find({ order: { categoryCode: 'ASC' } });
     ctx.body = { items: rows.map((r) => ({ categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: r.updatedAt.toISOString() })) };
   });

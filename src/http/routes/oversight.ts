@@ -70,6 +70,7 @@ export function oversightRoutes(router: Router, deps: AppDeps) {
     body: z.object({ note: multiline(2000).optional() }).strict() },
   async (ctx, { params, body }) => {
     const o = await runCommand(deps, ctx, (c) => closeOrder(c, params.id, body.note));
+    deps.onTicketsChanged?.([o.ticketId]);
     ctx.body = presentOversightOrder(o, deps.clock.now());
   });
 }

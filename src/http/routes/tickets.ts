@@ -13,6 +13,7 @@ import { Actor, isAuditedIdentityRead, DISCIPLINE_DEPARTMENT } from '../../domai
 import { AppError, unprocessable } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { canReadOrders, listOrders } from '../../commands/oversight';
 
 export const IdParam = z.object({ id: Uuid });
 
@@ -138,16 +139,18 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
   route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam },
     async (ctx, { params }) => {
       const actor = ctx.state.actor as Actor;
-      const t = await runCommand(deps, ctx, async (c) => {
+      const { t, oversight } = await runCommand(deps, ctx, async (c) => {
         const t = await loadVisibleTicket(c, params.id);
         // Every read of a reporter's identity is recorded (DESIGN §7).
         if (t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor)) {
           await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
         }
-        return t;
+        // Staff see the ticket's oversight orders with it (DESIGN §5 "shown on the ticket").
+        const oversight = canReadOrders(actor) ? (await listOrders(c.em, actor, { ticketId: t.id, limit: 200 }, c.now)).reverse() : undefined;
+        return { t, oversight };
       });
       ctx.set('ETag', `"${t.version}"`);
-      ctx.body = presentTicket(t, actor, { now: deps.clock.now(), identityAudited: true });
+      ctx.body = presentTicket(t, actor, { now: deps.clock.now(), identityAudited: true, oversight });
     });
 
   route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam },
