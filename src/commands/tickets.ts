@@ -13,6 +13,7 @@ import { isDuplicateKey, isMysql } from '../db';
 import { prepareIntegrityReport, concludeIntegrityReport, ConcludeInput } from './integrity';
 import { prepareObjection, decideObjection, DecideInput } from './objections';
 import { escalateManually, escalateNewCycle, EscalateInput } from './escalation';
+import { deferNotifications } from '../notifications/notify';
 
 export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
 export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
@@ -132,12 +133,10 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   if (input.kind === 'integrity_report') routeTo = await prepareIntegrityReport(ctx, t, input);
   else if (input.kind === 'objection') routeTo = await prepareObjection(ctx, t, input);
 
-  t.number = await nextNumber(ctx, receivedAt);
-  let accessCode: string | undefined;
-  if (accountLess) {
-    accessCode = newAccessCode();
-    t.accessCodeHash = hashAccessCode(ctx.secret, t.number, accessCode);
-  }
+  // The year's number counter is locked from its update until commit, so it is taken last:
+  // the ticket is written with a placeholder number, its events and the reads for its mail
+  // come first, and only the number, the access code and the rendered mail follow the lock.
+  t.number = `~${t.id.replace(/-/g, '').slice(0, 31)}`;
   if (routeTo) {
     t.state = 'dispatched';
     t.departmentCode = routeTo;
@@ -148,23 +147,37 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
     t.repliedAt = now;
   }
   await recomputeDeadlines(ctx, t, { pauses: [], extensions: [] });
+  const mail = deferNotifications(em);
+  let accessCode: string | undefined;
   try {
-    await em.insert(Ticket, t as never);
-  } catch (e) {
-    if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
-    throw e;
-  }
-  // A new ticket's chain is known here: each event links to the one before without reading it back.
-  let last = await appendEvent(em, t, {
-    type: 'created', actor, at: now, fromState: null, toState: 'registered',
-    payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId },
-  }, null);
-  if (routeTo) {
-    last = await appendEvent(em, t, { type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } }, last);
-  }
-  if (input.answerAtIntake) {
-    const messageId = await addMessage(ctx, t, 'intake_answer', input.answerAtIntake.message);
-    await appendEvent(em, t, { type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } }, last);
+    try {
+      await em.insert(Ticket, t as never);
+    } catch (e) {
+      if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
+      throw e;
+    }
+    // A new ticket's chain is known here: each event links to the one before without reading it back.
+    let last = await appendEvent(em, t, {
+      type: 'created', actor, at: now, fromState: null, toState: 'registered',
+      payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId },
+    }, null);
+    if (routeTo) {
+      last = await appendEvent(em, t, { type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } }, last);
+    }
+    if (input.answerAtIntake) {
+      const messageId = await addMessage(ctx, t, 'intake_answer', input.answerAtIntake.message);
+      await appendEvent(em, t, { type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } }, last);
+    }
+    await mail.plan();
+    t.number = await nextNumber(ctx, receivedAt);
+    if (accountLess) {
+      accessCode = newAccessCode();
+      t.accessCodeHash = hashAccessCode(ctx.secret, t.number, accessCode);
+    }
+    await em.createQueryBuilder().update(Ticket).set({ number: t.number, accessCodeHash: t.accessCodeHash }).where('id = :id', { id: t.id }).execute();
+    await mail.write();
+  } finally {
+    mail.cancel();
   }
   return { ticket: t, accessCode };
 }

@@ -54,34 +54,81 @@ const NOTIFYING = new Set([
  * that a broken template shows instead of silently losing mail.
  */
 export async function notify(em: EntityManager, notice: Notice, now: Date): Promise<void> {
-  if (notice.kind === 'ticket_event' && !NOTIFYING.has(notice.event.type)) return;
-  const plan = await planNotice(em, notice);
-  if (!plan || !plan.deliveries.length) return;
-  const { tz } = notifySettings(em.connection);
+  const batch = deferred.get(em);
+  if (batch) {
+    batch.push({ notice, now });
+    return;
+  }
+  const plan = await planFor(em, notice);
+  if (plan) await writePlans(em, [{ plan, now }]);
+}
 
+async function planFor(em: EntityManager, notice: Notice): Promise<Plan | null> {
+  if (notice.kind === 'ticket_event' && !NOTIFYING.has(notice.event.type)) return null;
+  const plan = await planNotice(em, notice);
+  return plan && plan.deliveries.length ? plan : null;
+}
+
+/** Renders the planned mails (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */
+async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[]): Promise<void> {
+  if (!plans.length) return;
+  const { tz } = notifySettings(em.connection);
   const departments = await departmentNames(em);
   const rows: OutboxMessage[] = [];
   const wall = new Date();
-  for (const d of plan.deliveries) {
-    const t = d.ticket ?? plan.ticket;
-    const data = noticeData(t, d.to, d.vars ?? {}, departments, tz);
-    const r = renderNotice(d.template, data);
-    const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
-    const row = new OutboxMessage();
-    Object.assign(row, {
-      id: randomUUID(),
-      dedupeKey: createHash('sha256').update(`${plan.sourceKey}\n${recipientKey}`).digest('hex'),
-      sourceKey: plan.sourceKey, notice: d.template, ticketId: t?.id ?? null, ticketNumber: t?.number ?? null,
-      sensitive: plan.ticket?.kind === 'integrity_report', recipient: d.to.email, recipientUserId: d.to.userId, recipientRole: d.to.audience,
-      subject: r.subject, bodyText: r.text, bodyHtml: r.html, state: d.to.email ? 'pending' : 'held', attempts: 0, lastError: null, messageId: null,
-      nextAttemptAt: wall, claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
-    } satisfies OutboxMessage);
-    rows.push(row);
+  for (const { plan, now } of plans) {
+    for (const d of plan.deliveries) {
+      const t = d.ticket ?? plan.ticket;
+      const data = noticeData(t, d.to, d.vars ?? {}, departments, tz);
+      const r = renderNotice(d.template, data);
+      const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
+      const row = new OutboxMessage();
+      Object.assign(row, {
+        id: randomUUID(),
+        dedupeKey: createHash('sha256').update(`${plan.sourceKey}\n${recipientKey}`).digest('hex'),
+        sourceKey: plan.sourceKey, notice: d.template, ticketId: t?.id ?? null, ticketNumber: t?.number ?? null,
+        sensitive: plan.ticket?.kind === 'integrity_report', recipient: d.to.email, recipientUserId: d.to.userId, recipientRole: d.to.audience,
+        subject: r.subject, bodyText: r.text, bodyHtml: r.html, state: d.to.email ? 'pending' : 'held', attempts: 0, lastError: null, messageId: null,
+        nextAttemptAt: wall, claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
+      } satisfies OutboxMessage);
+      rows.push(row);
+    }
   }
   // Duplicates (the same event notified twice) are refused by the unique key: insertNew skips them.
   const fresh = rows.filter((r, i) => rows.findIndex((x) => x.dedupeKey === r.dedupeKey) === i);
   const written = await insertNew(em, fresh);
   afterCommit(em, written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward').map((r) => r.id));
+}
+
+const deferred = new WeakMap<EntityManager, { notice: Notice; now: Date }[]>();
+
+/**
+ * Collects the notices of a transaction instead of writing them at once, for a command
+ * that must keep a lock short (creating a ticket holds the year's number counter until
+ * commit): `plan()` does the reads (recipients) before the lock is taken, `write()`
+ * renders and inserts every row in one statement afterwards. Same rows as `notify`.
+ */
+export function deferNotifications(em: EntityManager) {
+  const queue: { notice: Notice; now: Date }[] = [];
+  deferred.set(em, queue);
+  let planned: { plan: Plan; now: Date }[] | null = null;
+  return {
+    async plan(): Promise<void> {
+      deferred.delete(em);
+      planned = [];
+      for (const q of queue) {
+        const plan = await planFor(em, q.notice);
+        if (plan) planned.push({ plan, now: q.now });
+      }
+    },
+    async write(): Promise<void> {
+      if (!planned) await this.plan();
+      await writePlans(em, planned!);
+    },
+    cancel(): void {
+      deferred.delete(em);
+    },
+  };
 }
 
 let departmentCache: { at: number; names: Map<string, string> } | null = null;
