@@ -22,6 +22,7 @@
  * triggers climbs through every due level in the same plan, lowest first.
  * Integrity reports escalate straight to the supervisors: any trigger raises level 3.
  */
+import type { Schedule } from './schedule';
 import { DISCIPLINE_DEPARTMENT, SystemAction, TicketKind, TicketState } from './lifecycle';
 
 export type EscalationLevel = 1 | 2 | 3;
@@ -47,19 +48,8 @@ export interface LadderTicket {
   accusedDepartmentCode: string | null;
 }
 
-/** Stored deadlines of the current cycle (UTC instants; `null` = no such clock now). */
-export interface LadderDeadlines {
-  dispatchBy: Date | null;
-  signBy: Date | null;
-  replyBy: Date | null;
-  /** reply deadline of N + 5 working days (level 3) */
-  redBy: Date | null;
-  rateBy: Date | null;
-  /** when an unanswered information request resumes the clock (5 working days after the request) */
-  infoWaitBy: Date | null;
-  /** from when the earliest owed deadline is due soon */
-  dueSoonAt: Date | null;
-}
+/** Stored deadlines of the current cycle (UTC instants; `null` = no such clock now): the schedule of `schedule.ts`. */
+export type LadderDeadlines = Omit<Schedule, 'provisional'>;
 
 /** An oversight order of the ticket (any cycle) as far as the clock is concerned. */
 export interface LadderOrder {

@@ -1,4 +1,6 @@
+import { startHarness, standardStaff } from '../helpers/harness';
 import type { Client, Harness } from '../helpers/harness';
+import { startWorkers, JobRunner } from '../../src/jobs/runner';
 import { Escalation, OversightOrder, DeadlineNotice } from '../../src/entities';
 
 export const Z = (local: string) => new Date(local).toISOString();
@@ -55,4 +57,16 @@ export async function eventually(fn: () => Promise<boolean>, ms = 10_000, step =
     await new Promise((r) => setTimeout(r, step));
   }
   return fn();
+}
+
+/**
+ * A harness on the real November 2026 calendar with the standard staff and a job runner
+ * whose sweep the test calls itself (no interval, no post-commit hook).
+ */
+export async function startClockHarness(): Promise<{ h: Harness; s: Awaited<ReturnType<typeof standardStaff>>; jobs: JobRunner }> {
+  const h = await startHarness({ start: '2026-11-02T09:00:00+08:00', env: { TOKEN_TTL_HOURS: '8760' } });
+  const s = await standardStaff(h);
+  const jobs = await startWorkers(h.deps, { hook: false, sweepIntervalMs: 0 });
+  await jobs.sweep();
+  return { h, s, jobs };
 }

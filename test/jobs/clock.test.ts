@@ -7,19 +7,16 @@
  */
 import test from 'ava';
 import Bull from 'bull';
-import { startHarness, standardStaff, Harness } from '../helpers/harness';
-import { startWorkers, JobRunner, CLOCK_QUEUE } from '../../src/jobs/runner';
+import { standardStaff, Harness } from '../helpers/harness';
+import { JobRunner, CLOCK_QUEUE } from '../../src/jobs/runner';
 import { TicketPause } from '../../src/entities';
-import { Z, act, taxComplaint, timeline, escalatedEvents, eventually } from './clock-helpers';
+import { startClockHarness, Z, act, taxComplaint, timeline, escalatedEvents, eventually } from './clock-helpers';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
 let jobs: JobRunner;
 test.before(async () => {
-  h = await startHarness({ start: '2026-11-02T09:00:00+08:00', env: { TOKEN_TTL_HOURS: '8760' } });
-  s = await standardStaff(h);
-  jobs = await startWorkers(h.deps, { hook: false, sweepIntervalMs: 0 });
-  await jobs.sweep();
+  ({ h, s, jobs } = await startClockHarness());
 });
 test.after.always(async () => {
   await jobs?.close();

@@ -7,18 +7,15 @@
  * when REDIS_URL is set.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness } from '../helpers/harness';
-import { startWorkers, JobRunner } from '../../src/jobs/runner';
-import { Z, act, taxComplaint, timeline, escalatedEvents, escalationRows, orders, dueSoonNotices, CALLER } from './clock-helpers';
+import { standardStaff, Harness } from '../helpers/harness';
+import { JobRunner } from '../../src/jobs/runner';
+import { startClockHarness, Z, act, taxComplaint, timeline, escalatedEvents, escalationRows, orders, dueSoonNotices, CALLER } from './clock-helpers';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
 let jobs: JobRunner;
 test.before(async () => {
-  h = await startHarness({ start: '2026-11-02T09:00:00+08:00', env: { TOKEN_TTL_HOURS: '8760' } });
-  s = await standardStaff(h);
-  jobs = await startWorkers(h.deps, { hook: false, sweepIntervalMs: 0 });
-  await jobs.sweep();
+  ({ h, s, jobs } = await startClockHarness());
 });
 test.after.always(async () => {
   await jobs?.close();
