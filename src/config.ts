@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IANAZone } from 'luxon';
 import { resolve } from 'node:path';
 
 /**
@@ -13,7 +14,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().default('noreply@grievance.local'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
-  BUSINESS_TZ: z.string().default('Asia/Shanghai'),
+  BUSINESS_TZ: z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
   TICKET_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters').default('FL'),

@@ -29,7 +29,13 @@ async function main() {
   if (config.role === 'api' || config.role === 'all') {
     const app = createApp(deps);
     const server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(config.port, resolve));
+    await new Promise<void>((resolve) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        process.stderr.write(e.code === 'EADDRINUSE' ? `port ${config.port} is in use: set PORT to a free port\n` : `cannot listen on port ${config.port}: ${e.message}\n`);
+        process.exit(1);
+      });
+      server.listen(config.port, resolve);
+    });
     log.info({ port: config.port, role: config.role, database: config.embedded ? config.sqlitePath : 'mysql', queue: config.redisUrl ? 'redis' : 'in-process', mail: config.smtpUrl ? 'smtp' : config.outboxDir }, 'listening');
     closers.unshift(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections?.(); }));
   }

@@ -1,3 +1,4 @@
+import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -61,6 +62,7 @@ export async function createResultNotice(ctx: CommandContext, input: NoticeInput
   const depCode = input.handlingDepartmentCode ?? DEFAULT_HANDLING_DEPARTMENT;
   const dep = await em.findOneBy(Department, { code: depCode });
   if (!dep || !dep.active) throw fieldError('handlingDepartmentCode', 'unknown', `unknown department ${depCode}`);
+  if (dep.code === DISCIPLINE_DEPARTMENT) throw fieldError('handlingDepartmentCode', 'discipline', 'the discipline department receives integrity reports only');
   const explicit = input.windowFrom !== undefined || input.windowUntil !== undefined;
   if (explicit) {
     if (!input.windowFrom || !input.windowUntil) throw fieldError(input.windowFrom ? 'windowUntil' : 'windowFrom', 'required', 'an explicit window names its first and last day');

@@ -36,7 +36,12 @@ export async function appendEvent(
   /** the ticket's last event when the caller knows it (`null`: this is the first), saving a read */
   prev?: Pick<TicketEvent, 'seq' | 'hash'> | null,
 ): Promise<TicketEvent> {
-  const last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({ where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never });
+  // A locking read on MariaDB: it sees the latest committed event even when this
+  // transaction's snapshot is older, and holds the chain's head until commit.
+  const last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({
+    where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never,
+    ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
   const ev = new TicketEvent();
   Object.assign(ev, {
     id: randomUUID(), ticketId: t.id, seq: last ? last.seq + 1 : 1, cycle: t.cycle, type: e.type,

@@ -41,6 +41,8 @@ export interface CreateTicketInput {
 }
 
 const STAFF_CHANNELS: readonly Channel[] = ['hotline', 'symposium', 'letter'];
+/** How far back staff may date a receipt (`receivedAt`): 366 days. */
+export const MAX_RECEIVED_AGE_MS = 366 * 24 * 3_600_000;
 
 /** Allocates the next ticket number of the year from the counter row, inside the caller's transaction. */
 async function nextNumber(ctx: CommandContext, receivedAt: Date): Promise<string> {
@@ -75,6 +77,8 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   if (!isStaff && input.channel !== 'web') throw fieldError('channel', 'web_only', 'owners and account-less submitters use the web channel');
   if (input.receivedAt && !isStaff) throw fieldError('receivedAt', 'staff_only', 'only staff may record when a call or meeting happened');
   if (input.receivedAt && input.receivedAt.getTime() > now.getTime()) throw fieldError('receivedAt', 'in_future', 'must not be in the future');
+  // A late-recorded call or meeting is days or weeks old; a year bounds typing mistakes (and the number's year).
+  if (input.receivedAt && input.receivedAt.getTime() < now.getTime() - MAX_RECEIVED_AGE_MS) throw fieldError('receivedAt', 'too_old', 'must be within the last 366 days');
   if (input.answerAtIntake && role !== 'intake') throw fieldError('answerAtIntake', 'intake_only', 'only intake staff answer at first contact');
   if (input.answerAtIntake && !['complaint', 'suggestion'].includes(input.kind)) throw fieldError('answerAtIntake', 'kind', 'only complaints and suggestions are answered at intake');
   if (input.anonymous && input.kind === 'objection') throw fieldError('anonymous', 'objection_real_name', 'objections are real-name (DESIGN §6)');
@@ -227,6 +231,11 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
       if (t.kind === 'integrity_report') {
         if (dep.code === t.accusedDepartmentCode) throw conflict('conflict-of-interest', 'an integrity report is never dispatched to the department it accuses');
         if (dep.code !== DISCIPLINE_DEPARTMENT) throw fieldError('departmentCode', 'discipline_only', 'integrity reports are handled by the discipline department (DIS)');
+      } else if (dep.code === DISCIPLINE_DEPARTMENT) {
+        throw fieldError('departmentCode', 'discipline', 'the discipline department receives integrity reports only');
+      }
+      if (from === 'dispatched' && dep.code === t.departmentCode) {
+        throw fieldError('departmentCode', 'same_department', `the ticket is already with ${dep.code}; 改派 names another department`);
       }
       type = 'dispatched';
       payload = { departmentCode: dep.code, previousDepartmentCode: t.departmentCode, redispatch: from === 'dispatched' };
@@ -276,7 +285,7 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
         throw unprocessable('extension-too-late', 'an extension must be requested before the reply deadline', [{ field: 'workingDays', code: 'too_late', message: `the reply was due ${t.replyBy.toISOString()}` }]);
       }
       const pending = await em.findOneBy(TicketExtension, { ticketId: t.id, cycle: t.cycle, state: 'requested' });
-      if (pending) throw conflict('extension-pending', 'an extension request is already waiting for a decision', { state: t.state });
+      if (pending) throw conflict('extension-pending', 'an extension request is already waiting for a decision', { state: t.state, allowed: allowedActions(facts(t), actor).filter((a) => a !== 'request-extension') });
       const ext = { id: randomUUID(), ticketId: t.id, cycle: t.cycle, workingDays: input.workingDays, reason: input.reason, state: 'requested', requestedById: actor.kind === 'user' ? actor.userId : '', requestedAt: now, decidedById: null, decidedAt: null };
       await em.insert(TicketExtension, ext);
       type = 'extension_requested';
@@ -285,7 +294,7 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
     }
     case 'decide-extension': {
       const pending = await em.findOneBy(TicketExtension, { ticketId: t.id, cycle: t.cycle, state: 'requested' });
-      if (!pending) throw conflict('no-pending-extension', 'there is no extension request to decide', { state: t.state });
+      if (!pending) throw conflict('no-pending-extension', 'there is no extension request to decide', { state: t.state, allowed: allowedActions(facts(t), actor).filter((a) => a !== 'decide-extension') });
       pending.state = input.approve ? 'approved' : 'denied';
       pending.decidedById = actor.kind === 'user' ? actor.userId : null;
       pending.decidedAt = now;

@@ -29,10 +29,15 @@ export function isValidMobile(phone: string): boolean {
   return /^1[3-9]\d{9}$/.test(phone);
 }
 
-/** Control characters (Unicode Cc: C0, DEL and C1) other than tab and line breaks (refused in multi-line text, §12). */
-export const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-/** Any control character (refused in single-line text). */
-export const SINGLELINE_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F]/;
+/**
+ * Refused in multi-line text (§12): control characters (Unicode Cc: C0, DEL and C1) other
+ * than tab and line breaks; bidirectional embedding/override/isolate controls (U+202A–202E,
+ * U+2066–2069, which can disguise text such as a file name); and U+FFFD, which is what
+ * invalid UTF-8 bytes decode to — such a body is refused rather than silently altered.
+ */
+export const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFFFD]/;
+/** Refused in single-line text: the same, plus every line break (including U+2028/U+2029). */
+export const SINGLELINE_FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFFFD]/;
 
 /** Masks a phone number for handlers and lists: 138****1234. */
 export function maskPhone(phone: string | null | undefined): string | null {
@@ -45,4 +50,9 @@ export function maskName(name: string | null | undefined): string | null {
   if (!name) return null;
   const chars = Array.from(name);
   return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+}
+
+/** Whether a string is well-formed UTF-16 (no lone surrogates, e.g. from a JSON "\\ud800"). */
+export function isWellFormedText(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }

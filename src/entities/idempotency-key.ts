@@ -1,15 +1,19 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { instant } from './columns';
 
-/** `Idempotency-Key` on create, scoped to the caller and kept 24 h (DESIGN §11). */
+/** `Idempotency-Key` on create, scoped to the caller and kept 24 h (DESIGN §11); purged by the sweep. */
 @Entity('idempotency_key')
+@Index('idx_idempotency_key_expires', ['expiresAt'])
 export class IdempotencyKey {
   @PrimaryColumn({ type: 'varchar', length: 80 }) scope!: string;
   @PrimaryColumn({ type: 'varchar', length: 128 }) idemKey!: string;
   @Column({ type: 'varchar', length: 64 }) requestHash!: string;
   @Column({ type: 'varchar', length: 36 }) ticketId!: string;
-  /** the access code shown with the first response, so that a retry shows it again; erased on expiry */
-  @Column({ type: 'varchar', length: 32, nullable: true }) accessCode!: string | null;
+  /**
+   * the access code shown with the first response, so that a retry shows it again; sealed
+   * with AES-256-GCM (`sealAccessCode` in commands/idempotency.ts), never readable at rest
+   */
+  @Column({ type: 'varchar', length: 128, nullable: true }) accessCode!: string | null;
   @Column(instant) createdAt!: Date;
   @Column(instant) expiresAt!: Date;
 }

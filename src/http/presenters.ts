@@ -102,8 +102,14 @@ export function presentTracked(t: Ticket, answers: TicketMessage[]) {
   };
 }
 
-export function presentEvent(e: TicketEvent) {
-  return { seq: e.seq, type: e.type, at: iso(e.at), actor: { id: e.actorId, role: e.actorRole }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
+/**
+ * One timeline entry. `hideActor` names an account whose id must not be shown: the reporter
+ * of an integrity report, for everyone but the reporter (DESIGN §7: an actor id is an
+ * identity, since the admin can look it up; supervisors read it through the audited detail view).
+ */
+export function presentEvent(e: TicketEvent, hideActor: string | null = null) {
+  const hidden = hideActor !== null && e.actorId === hideActor;
+  return { seq: e.seq, type: e.type, at: iso(e.at), actor: { id: hidden ? null : e.actorId, role: e.actorRole, ...(hidden ? { masked: true } : {}) }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
 }
 
 export function presentMessage(m: TicketMessage) {
@@ -111,11 +117,11 @@ export function presentMessage(m: TicketMessage) {
 }
 
 export function presentUser(u: User) {
-  return { id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: u.isHead, creditCode: u.creditCode, businessName: u.businessName, active: u.active, createdAt: iso(u.createdAt) };
+  return { id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead, creditCode: u.creditCode, businessName: u.businessName, active: !!u.active, createdAt: iso(u.createdAt) };
 }
 
-export const presentDepartment = (d: Department) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, kind: d.kind, active: d.active });
-export const presentCategory = (c: Category) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, defaultDepartmentCode: c.defaultDepartmentCode, active: c.active });
+export const presentDepartment = (d: Department) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, kind: d.kind, active: !!d.active });
+export const presentCategory = (c: Category) => ({ code: c.code, nameZh: c.nameZh, nameEn: c.nameEn, defaultDepartmentCode: c.defaultDepartmentCode, active: !!c.active });
 
 /**
  * An oversight order (DESIGN §5): `overdue` = still open past its response deadline. The

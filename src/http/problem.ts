@@ -39,9 +39,12 @@ export async function problemMiddleware(ctx: Context, next: Next) {
       writeProblem(ctx, e.status, e.code, e.detail, e.errors, e.extra);
       return;
     }
-    const err = e as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+    const err = e as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string; code?: string };
     const status = err.status ?? err.statusCode ?? 500;
-    if (status === 413 || err.type === 'entity.too.large') {
+    if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
+      // a Content-Encoding (gzip, deflate) whose bytes do not decode
+      writeProblem(ctx, 400, 'malformed-body', 'the request body does not match its Content-Encoding', [{ field: 'Content-Encoding', code: 'undecodable', message: err.message ?? 'undecodable' }]);
+    } else if (status === 413 || err.type === 'entity.too.large') {
       writeProblem(ctx, 413, 'body-too-large', 'the request body is larger than 1 MB');
     } else if (status === 400 && (err.type === 'entity.parse.failed' || /JSON|Unexpected|invalid/i.test(err.message ?? ''))) {
       writeProblem(ctx, 400, 'malformed-json', 'the request body is not valid JSON', [{ field: 'body', code: 'malformed_json', message: 'not valid JSON' }]);

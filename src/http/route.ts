@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z, registry, Problem } from './openapi';
-import { AppError, FieldError, unauthorized } from '../errors';
+import { AppError, FieldError, forbidden, unauthorized } from '../errors';
+import type { Role } from '../domain/lifecycle';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -13,6 +14,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   tags: string[];
   /** `public` routes need no token */
   auth?: 'public' | 'user';
+  /** roles allowed; checked (403) before the input is validated, so a caller learns nothing of the schema */
+  roles?: readonly Role[];
   body?: B;
   query?: Q;
   params?: P;
@@ -74,6 +77,14 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
   router[spec.method](spec.path, async (ctx) => {
     // Only routes declared `public` serve callers without a token (DESIGN §13: 401, checked before the input).
     if (spec.auth !== 'public' && (ctx.state.actor as { kind?: string } | undefined)?.kind !== 'user') throw unauthorized();
+    if (spec.roles) {
+      const a = ctx.state.actor as { kind: string; role?: Role };
+      if (a.kind !== 'user' || !spec.roles.includes(a.role!)) throw forbidden(`this needs one of the roles: ${spec.roles.join(', ')}`);
+    }
+    // A JSON endpoint refuses other media types (a form or text body would otherwise read as empty).
+    if (spec.body && (ctx.request.length || ctx.get('transfer-encoding')) && !ctx.is('application/json', 'application/*+json')) {
+      throw new AppError(415, 'unsupported-media-type', 'send the body as application/json', [{ field: 'Content-Type', code: 'unsupported', message: 'must be application/json' }]);
+    }
     const params = parse(spec.params, ctx.params, 'path');
     const query = parse(spec.query, ctx.query, 'query');
     let rawBody = (ctx.request as unknown as { body?: unknown }).body;

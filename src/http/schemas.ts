@@ -1,5 +1,5 @@
 import { z } from './openapi';
-import { isValidCreditCode, isValidMobile, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from '../domain/validators';
+import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from '../domain/validators';
 import { isValidIsoDate } from '../domain/calendar';
 import {
   CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
@@ -9,13 +9,13 @@ import {
 export const line = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
-    .refine((s) => !SINGLELINE_FORBIDDEN.test(s), { message: 'control characters are not allowed' })
+    .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control, bidirectional-override and invalid characters are not allowed' })
     .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
 /** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
 export const multiline = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
-    .refine((s) => !MULTILINE_FORBIDDEN.test(s), { message: 'control characters other than tab and line breaks are not allowed' })
+    .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed' })
     .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
 
 export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)' })
@@ -23,9 +23,15 @@ export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a
 export const Mobile = z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])' }).openapi({ example: '13800001234' });
 export const Email = z.string().max(254).email({ message: 'not a valid email address' });
 /** ISO 8601 instant with an offset (or Z). */
+/** Years the service accepts in dates and instants: the calendar and the database both hold them. */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2100;
+const inYears = (y: number) => y >= MIN_YEAR && y <= MAX_YEAR;
 export const Instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant with offset' })
+  .refine((s) => Number.isNaN(Date.parse(s)) || inYears(new Date(s).getUTCFullYear()), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}` })
   .transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', example: '2026-11-02T09:14:00+08:00' });
-export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD' }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
+export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD' })
+  .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}` }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
 export const Yuan = z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')
@@ -45,15 +51,8 @@ export const Accused = z.object({
   departmentCode: DepartmentCode,
   person: line(100).optional(),
   demand: z.enum(['fee', 'levy', 'property', 'other']),
-  amountYuan: z.union([Yuan, z.number()]).optional().transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    const s = typeof v === 'number' ? String(v) : v;
-    if (!/^\d{1,12}(\.\d{1,2})?$/.test(s)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount with at most 2 decimals' });
-      return z.NEVER;
-    }
-    return s;
-  }),
+  /** a decimal string (DESIGN §7: `"300.10"`); JSON numbers are refused, as binary floats are not exact */
+  amountYuan: Yuan.optional(),
   occurredOn: IsoDate,
 }).strict();
 

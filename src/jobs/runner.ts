@@ -8,6 +8,7 @@ import { createQueueFactory, QueueFactory } from './queue';
 import { inPool, sweepOnce, SweepResult } from './sweep';
 import { ArmedTimer, bullTimers, localTimers, TimerJobData, TimerStore } from './timers';
 import { startMailProducer, startMailWorker } from '../notifications/mail-worker';
+import '../commands/idempotency'; // registers the purge of expired Idempotency-Key rows with the sweep
 
 /** Name of the clock's queue (under the configured `{grievance}` prefix). */
 export const CLOCK_QUEUE = 'clock';

@@ -100,7 +100,7 @@ test('missing source_id', badRows, csv(row({ source_id: '' })), ['row 2: source_
 test('source_id over 64 characters', badRows, csv(row({ source_id: 'X'.repeat(65) })), ['row 2: source_id: at most 64 characters'], 0);
 test('source_id repeated in the file', badRows, csv(row({ source_id: 'A' }), row({ source_id: 'B' }), row({ source_id: 'A' })), ['row 4: source_id: duplicate source_id (first at row 2)'], 2);
 test('title over 200 characters', badRows, csv(row({ title: '长'.repeat(201) })), ['row 2: title: at most 200 characters'], 0);
-test('control character in the title', badRows, csv(row({ title: '标题\u0007' })), ['row 2: title: control characters are not allowed'], 0);
+test('control character in the title', badRows, csv(row({ title: '标题\u0007' })), ['row 2: title: control, bidirectional-override and invalid characters are not allowed'], 0);
 test('empty description', badRows, csv(row({ description: '' })), ['row 2: description: must not be empty'], 0);
 test('name without phone', badRows, csv(row({ owner_phone: '' })), ['row 2: owner_phone: required when the other contact column is filled (leave both empty for an anonymous caller)'], 0);
 test('objections are not imported', badRows, Buffer.from(`kind,${HEADER}\nobjection,${row()}\n`), ['row 2: kind: must be complaint or suggestion (objections and integrity reports are not imported), got "objection"'], 0);

@@ -113,6 +113,13 @@ const CREATE_CASES: Case[] = [
   ['accused amount negative', integ({ amountYuan: '-5' }), 400, ['accused.amountYuan']],
   ['accused amount negative number', integ({ amountYuan: -5 }), 400, ['accused.amountYuan']],
   ['accused amount in exponent form', integ({ amountYuan: '1e3' }), 400, ['accused.amountYuan']],
+  ['accused amount as a JSON number (not exact)', integ({ amountYuan: 300.1 }), 400, ['accused.amountYuan']],
+  ['title with a right-to-left override', hot({ title: '\u202eFL2026 gnp.exe' }), 400, ['title']],
+  ['title with a line separator', hot({ title: 'a\u2028b' }), 400, ['title']],
+  ['description with a lone surrogate', hot({ description: 'bad \ud800 text' }), 400, ['description']],
+  ['description with U+FFFD (undecodable bytes)', hot({ description: 'bad \ufffd text' }), 400, ['description']],
+  ['receivedAt in year 1', hot({ receivedAt: '0001-06-15T00:00:00Z' }), 400, ['receivedAt']],
+  ['receivedAt more than a year ago', hot({ receivedAt: '2025-10-01T00:00:00+08:00' }), 422, ['receivedAt']],
   ['accused unknown demand', integ({ demand: 'bribe' }), 400, ['accused.demand']],
   ['accused department lower case', integ({ departmentCode: 'trn' }), 400, ['accused.departmentCode']],
   ['accused department unknown', integ({ departmentCode: 'XYZ' }), 422, ['accused.departmentCode']],
@@ -152,7 +159,7 @@ test.serial('valid edge values are accepted: exact limits, each valid credit cod
   const ml = await s.intake.post('/api/v1/tickets', hot({ description: '第一行\r\n\t第二行\n' }));
   t.is(ml.status, 201);
   t.is(ml.body.description, '第一行\r\n\t第二行\n');
-  const amount = await s.intake.post('/api/v1/tickets', integ({ amountYuan: 300.1 }));
+  const amount = await s.intake.post('/api/v1/tickets', integ({ amountYuan: '300.1' }));
   t.is(amount.status, 201, amount.text.slice(0, 200));
   t.is((await s.sup.get(`/api/v1/tickets/${amount.body.id}`)).body.accused.amountYuan, '300.10');
   const received = await s.intake.post('/api/v1/tickets', hot({ receivedAt: '2026-11-02T09:00:00+08:00' }));
@@ -293,7 +300,7 @@ test.serial('accounts and symposiums: bad input named, nothing written', async (
 
 test.serial('Chinese, emoji, quotes, markup and SQL-looking text are stored and returned exactly', async (t) => {
   const title = `<script>alert("x")</script> 面馆 😀👨‍👩‍👧 '单引号' "双引号" \`反引号\` & &amp; \\ 反斜杠`;
-  const description = `Robert'); DROP TABLE ticket;--\n<img src=x onerror=alert(1)>\n\t缩进 é (e + U+0301: e\u0301) 𠮷 ‮RTL`;
+  const description = `Robert'); DROP TABLE ticket;--\n<img src=x onerror=alert(1)>\n\t缩进 é (e + U+0301: e\u0301) 𠮷 RTL`;
   const name = '<b>钱</b>七😀';
   const r = await s.intake.post('/api/v1/tickets', hot({ title, description, owner: { ...CALLER, name, businessName: `"老字号" & <小店>` } }));
   t.is(r.status, 201);

@@ -11,6 +11,12 @@ import { requireRole } from '../auth';
 import { AppError, conflict, fieldError } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
+
+/** Failed sign-ins allowed per username (lower-cased) in 15 minutes, then 429 (docs/decisions/security.md). */
+export const LOGIN_MAX_PER_USERNAME = 10;
+/** Failed sign-ins allowed per client address in 15 minutes: higher, as a service hall or an office shares one address. */
+export const LOGIN_MAX_PER_ADDRESS = 30;
 
 const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
 
@@ -18,13 +24,26 @@ const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 12
 export function accountRoutes(router: Router, deps: AppDeps) {
   // Uniform work for unknown users, so that timing does not reveal which usernames exist.
   const dummyHash = hashPassword(randomUUID());
+  const loginAttempts = createAttemptStore(deps);
 
   route(router, { method: 'post', path: '/auth/login', summary: 'Sign in; owners use their phone number as username', tags: ['auth'], auth: 'public',
     body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).strict() },
   async (ctx, { body }) => {
-    const u = await deps.db.getRepository(User).findOneBy({ username: body.username });
+    // Counted before argon2 (≈19 MiB, ≈10 ms a try), so that a flood of guesses, even
+    // concurrent, is refused cheaply (docs/decisions/security.md).
+    const userKey = `login:user:${body.username.toLowerCase()}`;
+    const addrKey = `login:addr:${ctx.ip}`;
+    await takeAttempt(ctx, loginAttempts, [
+      { key: userKey, max: LOGIN_MAX_PER_USERNAME, windowMs: ATTEMPT_WINDOW_MS },
+      { key: addrKey, max: LOGIN_MAX_PER_ADDRESS, windowMs: ATTEMPT_WINDOW_MS },
+    ], 'too many failed sign-ins; try again later');
+    const found = await deps.db.getRepository(User).findOneBy({ username: body.username });
+    // MariaDB's collation matches `ADMIN` and `admin ` to `admin`: only the exact name is that account.
+    const u = found && found.username === body.username ? found : null;
     const ok = await verifyPassword(u ? u.passwordHash : await dummyHash, body.password);
     if (!u || !ok || !u.active) throw new AppError(401, 'invalid-credentials', 'wrong username or password');
+    await loginAttempts.clear([userKey]);
+    await loginAttempts.refund([addrKey]);
     ctx.body = { token: await deps.tokens.issue(u, deps.clock.now()), user: presentUser(u) };
   });
 
@@ -46,7 +65,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     ctx.body = presentUser(u);
   });
 
-  route(router, { method: 'post', path: '/users', summary: 'Create a staff account (admin)', tags: ['users'], status: 201,
+  route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin)', tags: ['users'], status: 201,
     body: z.object({
       username: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore'), password: Password, name: line(100),
       email: Email.optional(), phone: Mobile.optional(), role: RoleE.exclude(['owner']), departmentCode: DepartmentCode.optional(), isHead: z.boolean().optional(),

@@ -44,7 +44,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
       ctx.body = { ...cal.yearSchedule(params.year), overrides: overrides.map((d) => ({ date: d.date, type: d.type, note: d.note })) };
     });
 
-  route(router, { method: 'put', path: '/calendar/:year', summary: 'Load a year\'s full official schedule (marks it official; recomputes open deadlines)', tags: ['calendar'], params: Year,
+  route(router, { method: 'put', path: '/calendar/:year', roles: ['admin'] as const, summary: 'Load a year\'s full official schedule (marks it official; recomputes open deadlines)', tags: ['calendar'], params: Year,
     body: z.object({ holidays: z.array(IsoDate).max(366), workdays: z.array(IsoDate).max(366) }).strict() },
   async (ctx, { params, body }) => {
     const actor = requireRole(ctx, 'admin');
@@ -68,7 +68,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
     ctx.body = { ...cal.yearSchedule(params.year), recomputedTickets: recomputed };
   });
 
-  route(router, { method: 'put', path: '/calendar/days/:date', summary: 'Override one day (holiday or working day); recomputes open deadlines', tags: ['calendar'],
+  route(router, { method: 'put', path: '/calendar/days/:date', roles: ['admin'] as const, summary: 'Override one day (holiday or working day); recomputes open deadlines', tags: ['calendar'],
     params: z.object({ date: IsoDate }), body: z.object({ type: z.enum(['holiday', 'workday']), note: line(200).optional() }).strict() },
   async (ctx, { params, body }) => {
     const actor = requireRole(ctx, 'admin');
@@ -92,7 +92,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
     ctx.body = { items: (await deps.db.getRepository(SlaPolicy).find({ order: { kind: 'ASC', priority: 'ASC' } })).map(presentPolicy), nextCursor: null };
   });
 
-  route(router, { method: 'put', path: '/sla-policies', summary: 'Set one or more SLA policies; recomputes open deadlines of those kinds', tags: ['configuration'],
+  route(router, { method: 'put', path: '/sla-policies', roles: ['admin'] as const, summary: 'Set one or more SLA policies; recomputes open deadlines of those kinds', tags: ['configuration'],
     body: z.object({ items: z.array(Policy).min(1).max(20) }).strict() },
   async (ctx, { body }) => {
     const actor = requireRole(ctx, 'admin');
@@ -111,7 +111,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
     ctx.body = { items: rows.map((r) => ({ categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: r.updatedAt.toISOString() })), nextCursor: null };
   });
 
-  route(router, { method: 'put', path: '/routing-rules', summary: 'Replace the routing rules; applies to tickets created from now on', tags: ['configuration'],
+  route(router, { method: 'put', path: '/routing-rules', roles: ['admin'] as const, summary: 'Replace the routing rules; applies to tickets created from now on', tags: ['configuration'],
     body: z.object({ items: z.array(z.object({ categoryCode: z.string().max(32), departmentCode: DepartmentCode }).strict()).max(200) }).strict() },
   async (ctx, { body }) => {
     requireRole(ctx, 'admin');

@@ -5,6 +5,7 @@ import { route } from '../route';
 import { AppDeps } from '../deps';
 import { Instant } from '../schemas';
 import { openApiDocument } from '../openapi';
+import { docsRoutes } from '../docs-page';
 import { AppError, notFound } from '../../errors';
 
 export const metrics = new client.Registry();
@@ -14,7 +15,7 @@ export const httpDuration = new client.Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [metrics],
 });
 
-/** Health, readiness, metrics, the OpenAPI document and the test clock (DESIGN §11, §13). */
+/** Health, readiness, metrics, the OpenAPI document, its docs page and the test clock (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
   // The test clock may have been moved by another process (ROLE=api and ROLE=worker side by side).
   if (deps.config.testClock && deps.clock.refresh) api.use(async (_ctx, next) => { await deps.clock.refresh!(); await next(); });
@@ -33,10 +34,7 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     ctx.body = await metrics.metrics();
   });
   root.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument(); });
-  root.get('/docs', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = '<!doctype html><meta charset="utf-8"><title>API</title><p>The OpenAPI 3.1 document of this service is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>';
-  });
+  docsRoutes(root);
 
   route(api, { method: 'put', path: '/test/clock', summary: 'Move "now" forward (only with TEST_CLOCK=1)', tags: ['testing'], auth: 'public', body: z.object({ now: Instant }).strict() },
     async (ctx, { body }) => {

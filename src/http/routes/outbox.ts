@@ -62,7 +62,7 @@ export function outboxRoutes(router: Router, deps: AppDeps) {
   });
 
   route(router, {
-    method: 'post', path: '/outbox/:id/forward',
+    method: 'post', path: '/outbox/:id/forward', roles: ['admin'] as const,
     summary: 'Forward a held report to the higher-level discipline commission (when HIGHER_DISCIPLINE_EMAIL is not configured; DESIGN §7)', tags,
     params: z.object({ id: Uuid }), body: z.object({ email: Email }).strict(), response: OutboxItem,
   }, async (ctx, { params, body }) => {

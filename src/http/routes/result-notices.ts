@@ -111,7 +111,7 @@ export function resultNoticeRoutes(router: Router, deps: AppDeps) {
   const now = () => deps.clock.now();
   const calendar = () => deps.calendar.get(deps.db.manager);
 
-  route(router, { method: 'post', path: '/result-notices', summary: 'Publish a result notice with its entries (coordinator)', tags, status: 201, body: NoticeCreate },
+  route(router, { method: 'post', path: '/result-notices', roles: ['coordinator'] as const, summary: 'Publish a result notice with its entries (coordinator)', tags, status: 201, body: NoticeCreate },
     async (ctx, { body }) => {
       requireRole(ctx, 'coordinator');
       const view = await runCommand(deps, ctx, async (c) => noticeView(c.em, await createResultNotice(c, body as NoticeInput), c.actor, c.cal, c.tz, c.now));
@@ -177,7 +177,7 @@ export function resultNoticeRoutes(router: Router, deps: AppDeps) {
       ctx.body = await noticeView(deps.db.manager, n, ctx.state.actor as Actor, await calendar(), deps.config.businessTz, now());
     });
 
-  route(router, { method: 'post', path: '/result-notices/:id/finalize', summary: 'Finalize a notice once its window has closed and no objection is open; freezes the list (coordinator)', tags, params: IdParam },
+  route(router, { method: 'post', path: '/result-notices/:id/finalize', roles: ['coordinator'] as const, summary: 'Finalize a notice once its window has closed and no objection is open; freezes the list (coordinator)', tags, params: IdParam },
     async (ctx, { params }) => {
       requireRole(ctx, 'coordinator');
       ctx.body = await runCommand(deps, ctx, async (c) => noticeView(c.em, await finalizeResultNotice(c, params.id), c.actor, c.cal, c.tz, c.now));

@@ -47,7 +47,7 @@ export function symposiumRoutes(router: Router, deps: AppDeps) {
     };
   }
 
-  route(router, { method: 'post', path: '/symposiums', summary: 'Record a symposium, optionally with the issues raised there', tags, status: 201,
+  route(router, { method: 'post', path: '/symposiums', roles: ['intake', 'coordinator'] as const, summary: 'Record a symposium, optionally with the issues raised there', tags, status: 201,
     body: z.object({
       title: line(200), heldOn: IsoDate, hostDepartmentCode: DepartmentCode.default('SAMR'), place: line(200).optional(),
       attendees: z.array(Attendee).max(500).default([]), issues: z.array(Issue).max(200).default([]),
@@ -91,7 +91,7 @@ export function symposiumRoutes(router: Router, deps: AppDeps) {
     return { ...v, issues: v.issues.map((i) => (codes.has(i.id) ? { ...i, accessCode: codes.get(i.id) } : i)) };
   }
 
-  route(router, { method: 'post', path: '/symposiums/:id/issues', summary: 'Record issues raised at a symposium (one ticket each)', tags, status: 201,
+  route(router, { method: 'post', path: '/symposiums/:id/issues', roles: ['intake', 'coordinator'] as const, summary: 'Record issues raised at a symposium (one ticket each)', tags, status: 201,
     params: z.object({ id: Uuid }), body: z.object({ issues: z.array(Issue).min(1).max(200) }).strict() },
   async (ctx, { params, body }) => {
     requireRole(ctx, 'intake', 'coordinator');

@@ -14,6 +14,7 @@ import { AppError, unprocessable } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { canReadOrders, listOrders } from '../../commands/oversight';
+import { openAccessCode, sealAccessCode } from '../../commands/idempotency';
 
 export const IdParam = z.object({ id: Uuid });
 
@@ -79,7 +80,9 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
         ctx.status = 201;
         ctx.set('ETag', `"${t.version}"`);
         ctx.set('Idempotent-Replayed', 'true');
-        ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...(row.accessCode ? { accessCode: row.accessCode } : {}) };
+        // the code of an account-less create, sealed in the row (docs/decisions/security.md)
+        const accessCode = openAccessCode(deps.config.jwtSecret, { scope, idemKey: key, ticketId: row.ticketId }, row.accessCode);
+        ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...(accessCode ? { accessCode } : {}) };
         return true;
       };
       if (key && (await replay())) return;
@@ -90,7 +93,8 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
           if (key) {
             // an expired key (kept 24 h) is forgotten: its row gives way to the new request
             await c.em.delete(IdempotencyKey, { scope, idemKey: key, expiresAt: LessThanOrEqual(c.now) });
-            await c.em.insert(IdempotencyKey, { scope, idemKey: key, requestHash, ticketId: r.ticket.id, accessCode: r.accessCode ?? null, createdAt: c.now, expiresAt: new Date(c.now.getTime() + 24 * 3600_000) });
+            const sealed = r.accessCode ? sealAccessCode(deps.config.jwtSecret, { scope, idemKey: key, ticketId: r.ticket.id }, r.accessCode) : null;
+            await c.em.insert(IdempotencyKey, { scope, idemKey: key, requestHash, ticketId: r.ticket.id, accessCode: sealed, createdAt: c.now, expiresAt: new Date(c.now.getTime() + 24 * 3600_000) });
           }
           return r;
         });
@@ -143,6 +147,8 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
         const t = await loadVisibleTicket(c, params.id);
         // Every read of a reporter's identity is recorded (DESIGN §7).
         if (t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor)) {
+          // Lock the ticket row first: concurrent reads (and actions) append to one chain in turn.
+          await loadVisibleTicket(c, params.id, true);
           await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
         }
         // Staff see the ticket's oversight orders with it (DESIGN §5 "shown on the ticket").
@@ -157,10 +163,14 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     async (ctx, { params }) => {
       const actor = ctx.state.actor as Actor;
       ctx.body = await runCommand(deps, ctx, async (c) => {
-        await loadVisibleTicket(c, params.id);
+        const t = await loadVisibleTicket(c, params.id);
         const events = await c.em.find(TicketEvent, { where: { ticketId: params.id }, order: { seq: 'ASC' } });
         const owner = actor.kind === 'user' && actor.role === 'owner';
-        return { items: events.filter((e) => !(owner && (e.type === 'note' || e.type === 'identity_read'))).map(presentEvent) };
+        // The reporter's own actions would name them: masked for everyone but the reporter
+        // (supervisors see the identity only through the audited detail read).
+        const self = actor.kind === 'user' && actor.userId === t.submitterId;
+        const hide = t.kind === 'integrity_report' && t.submitterId && !self ? t.submitterId : null;
+        return { items: events.filter((e) => !(owner && (e.type === 'note' || e.type === 'identity_read'))).map((e) => presentEvent(e, hide)) };
       });
     });
 

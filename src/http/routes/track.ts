@@ -9,47 +9,30 @@ import { Ticket, TicketMessage } from '../../entities';
 import { hashAccessCode } from '../../commands/ticket-store';
 import { performAction } from '../../commands/tickets';
 import { presentTracked } from '../presenters';
-import { AppError, notFound } from '../../errors';
+import { notFound } from '../../errors';
+import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
 import { RATINGS, Actor } from '../../domain/lifecycle';
 import { In } from 'typeorm';
 
 const Code = z.string().min(1).max(32);
 const NumberParam = z.object({ number: z.string().regex(/^[A-Z]{1,6}\d{10}$/, 'not a ticket number') });
 
-/**
- * Failed access-code attempts per (ticket number, client): 10 in 15 minutes, then 429
- * until the window passes. Per process; behind several API processes the limit is per process.
- */
-class AttemptLimiter {
-  private readonly fails = new Map<string, number[]>();
-  constructor(private readonly max = 10, private readonly windowMs = 15 * 60_000) {}
-  check(key: string, now: number) {
-    const recent = (this.fails.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.fails.set(key, recent);
-    if (recent.length >= this.max) throw new AppError(429, 'too-many-attempts', 'too many wrong access codes; try again later');
-  }
-  fail(key: string, now: number) {
-    this.fails.set(key, [...(this.fails.get(key) ?? []), now]);
-    if (this.fails.size > 50_000) this.fails.clear();
-  }
-}
-
 /** Public tracking with the ticket number and access code (DESIGN §1, §13). */
 export function trackRoutes(router: Router, deps: AppDeps) {
-  const limiter = new AttemptLimiter();
+  // Wrong access codes per (ticket number, client address): 10 in 15 minutes, then 429 until
+  // the window closes; a right code clears the count (docs/decisions/security.md).
+  const attempts = createAttemptStore(deps);
   const tags = ['tracking'];
 
   async function unlock(ctx: Context, number: string, code: string): Promise<Ticket> {
-    const key = `${number}|${ctx.ip}`;
-    const now = Date.now();
-    limiter.check(key, now);
+    const key = `track:${number}|${ctx.ip}`;
+    await takeAttempt(ctx, attempts, [{ key, max: 10, windowMs: ATTEMPT_WINDOW_MS }], 'too many wrong access codes; try again later');
     const t = await deps.db.getRepository(Ticket).findOneBy({ number });
     const expected = t?.accessCodeHash ? Buffer.from(t.accessCodeHash, 'hex') : null;
     const given = Buffer.from(hashAccessCode(deps.config.jwtSecret, number, code), 'hex');
-    if (!t || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      limiter.fail(key, now);
-      throw notFound('ticket');
-    }
+    // a miss keeps the attempt counted by takeAttempt
+    if (!t || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) throw notFound('ticket');
+    await attempts.clear([key]);
     return t;
   }
   async function answers(t: Ticket) {

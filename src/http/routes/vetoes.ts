@@ -38,7 +38,7 @@ export function vetoRoutes(router: Router, deps: AppDeps) {
     ctx.body = { items: vetoes.map((v) => presentVeto(v, actor)), nextCursor: null };
   });
 
-  route(router, { method: 'post', path: '/vetoes/:id/revoke', summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history', tags,
+  route(router, { method: 'post', path: '/vetoes/:id/revoke', roles: ['supervisor'] as const, summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history', tags,
     params: z.object({ id: Uuid }), body: z.object({ reason: multiline(2000) }).strict() },
   async (ctx, { params, body }) => {
     const actor = requireRole(ctx, 'supervisor');
