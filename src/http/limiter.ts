@@ -39,11 +39,13 @@ interface Entry { count: number; resetAt: number; max: number }
  * per process (see `RedisAttemptStore`). At most about `maxKeys` keys are kept: past that the
  * oldest windows are dropped first (a Map iterates in insertion order, and a key enters it
  * when its window opens), except keys that are locked out, which stay until their window
- * closes, so flooding the store with made-up keys cannot lift a lockout. Locked keys can
- * only be created at `max` attempts each, so they bound themselves.
+ * closes, so flooding the store with made-up keys cannot lift a lockout (nor can a new key
+ * be dropped by its own take). Locked keys cost `max` attempts each, which bounds them.
  */
 export class MemoryAttemptStore implements AttemptStore {
   private readonly entries = new Map<string, Entry>();
+  private blockedUntil = 0;
+  private blockedAtSize = 0;
 
   /** @param now wall-clock milliseconds (injectable for tests; abuse windows are real time, not the business clock) */
   constructor(private readonly maxKeys = 50_000, private readonly now: () => number = Date.now) {}
@@ -73,7 +75,7 @@ export class MemoryAttemptStore implements AttemptStore {
         this.entries.set(l.key, { count: 1, resetAt: now + l.windowMs, max: l.max });
       }
     }
-    if (this.entries.size > this.maxKeys) this.evict(now);
+    if (this.entries.size > this.maxKeys) this.evict(now, limits);
     return { ok: true };
   }
 
@@ -99,13 +101,31 @@ export class MemoryAttemptStore implements AttemptStore {
     return e;
   }
 
-  /** Drops the oldest entries that are not locked out, down to 90 % of `maxKeys` (amortizes the walk). */
-  private evict(now: number) {
+  /**
+   * Drops the oldest entries that are neither locked out nor part of the current take, down
+   * to 90 % of `maxKeys` (amortizes the walk). When locked keys alone fill the store, the
+   * walk is not repeated until the first of their windows closes or the store has grown by
+   * another 10 %, so that a full store does not cost a full walk per request.
+   */
+  private evict(now: number, current: readonly Limit[]) {
+    if (now < this.blockedUntil && this.entries.size < this.blockedAtSize + this.maxKeys * 0.1) return;
     const target = Math.floor(this.maxKeys * 0.9);
+    const keep = new Set(current.map((l) => l.key));
+    let firstUnlock = Infinity;
     for (const [k, e] of this.entries) {
       if (this.entries.size <= target) break;
-      if (e.resetAt > now && e.count >= e.max) continue;
+      if (keep.has(k)) continue;
+      if (e.resetAt > now && e.count >= e.max) {
+        firstUnlock = Math.min(firstUnlock, e.resetAt);
+        continue;
+      }
       this.entries.delete(k);
+    }
+    if (this.entries.size > target) {
+      this.blockedUntil = firstUnlock;
+      this.blockedAtSize = this.entries.size;
+    } else {
+      this.blockedUntil = 0;
     }
   }
 }

@@ -59,6 +59,9 @@ test.serial('a complaint: the owner is told it was received, the department\'s h
   t.true(toTax.text!.includes('<b>急</b>'));
   t.true(String(toTax.html).includes('&lt;b&gt;急&lt;/b&gt;'));
 
+  // A row is marked sent after the SMTP server accepted the mail, so it can still be
+  // `sending` when the mail is already at the sink: wait for the rows, not the mail.
+  await until(async () => (await rows({ ticketNumber: number })).every((o) => o.state === 'sent'), 20_000, 'rows marked sent');
   const out = await rows({ ticketNumber: number });
   t.deepEqual(out.map((o) => [o.notice, o.recipientRole, o.state, o.attempts]), [
     ['ticket_received', 'submitter', 'sent', 1],

@@ -13,6 +13,7 @@ import { Actor, isAuditedIdentityRead, DISCIPLINE_DEPARTMENT } from '../../domai
 import { AppError, unprocessable } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { EventView, TicketPage, TicketView } from '../responses';
 import { canReadOrders, listOrders } from '../../commands/oversight';
 import { openAccessCode, sealAccessCode } from '../../commands/idempotency';
 
@@ -62,7 +63,7 @@ const ListQuery = z.object({
 export function ticketRoutes(router: Router, deps: AppDeps) {
   const tags = ['tickets'];
 
-  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous)', tags, auth: 'public', body: TicketCreate, status: 201 },
+  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous)', tags, auth: 'public', body: TicketCreate, status: 201, response: TicketView },
     async (ctx, { body }) => {
       const actor = ctx.state.actor as Actor;
       const key = ctx.get('idempotency-key');
@@ -109,7 +110,7 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       ctx.body = { ...presentTicket(result.ticket, actor, { now: deps.clock.now() }), ...(result.accessCode ? { accessCode: result.accessCode } : {}) };
     });
 
-  route(router, { method: 'get', path: '/tickets', summary: 'List tickets visible to the caller', tags, query: ListQuery },
+  route(router, { method: 'get', path: '/tickets', summary: 'List tickets visible to the caller', tags, query: ListQuery, response: TicketPage },
     async (ctx, { query }) => {
       const actor = ctx.state.actor as Actor;
       const now = deps.clock.now();
@@ -140,7 +141,7 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       };
     });
 
-  route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam },
+  route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, response: TicketView },
     async (ctx, { params }) => {
       const actor = ctx.state.actor as Actor;
       const { t, oversight } = await runCommand(deps, ctx, async (c) => {
@@ -159,7 +160,7 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       ctx.body = presentTicket(t, actor, { now: deps.clock.now(), identityAudited: true, oversight });
     });
 
-  route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam },
+  route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam, response: z.object({ items: z.array(EventView) }) },
     async (ctx, { params }) => {
       const actor = ctx.state.actor as Actor;
       ctx.body = await runCommand(deps, ctx, async (c) => {
@@ -194,7 +195,7 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     });
 
   for (const [action, schema] of Object.entries(ActionBodies)) {
-    route(router, { method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured`, tags, params: IdParam, body: schema as z.ZodType },
+    route(router, { method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured`, tags, params: IdParam, body: schema as z.ZodType, response: TicketView },
       async (ctx, { params, body }) => {
         const expected = ifMatchVersion(ctx.get('if-match') || undefined);
         const t = await runCommand(deps, ctx, (c) => performAction(c, params.id, { action, ...(body as object) } as ActionInput, expected));

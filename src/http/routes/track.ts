@@ -9,6 +9,7 @@ import { Ticket, TicketMessage } from '../../entities';
 import { hashAccessCode } from '../../commands/ticket-store';
 import { performAction } from '../../commands/tickets';
 import { presentTracked } from '../presenters';
+import { TrackedView } from '../responses';
 import { notFound } from '../../errors';
 import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
 import { RATINGS, Actor } from '../../domain/lifecycle';
@@ -39,13 +40,13 @@ export function trackRoutes(router: Router, deps: AppDeps) {
     return deps.db.getRepository(TicketMessage).find({ where: { ticketId: t.id, internal: false, kind: In(['reply', 'intake_answer', 'info_request', 'conclusion', 'decision']) }, order: { createdAt: 'ASC' } });
   }
 
-  route(router, { method: 'get', path: '/track/:number', summary: 'Track a ticket with its access code', tags, auth: 'public', params: NumberParam, query: z.object({ code: Code }).strict() },
+  route(router, { method: 'get', path: '/track/:number', summary: 'Track a ticket with its access code', tags, auth: 'public', response: TrackedView, params: NumberParam, query: z.object({ code: Code }).strict() },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
       ctx.body = presentTracked(t, await answers(t));
     });
 
-  route(router, { method: 'post', path: '/track/:number/supplement', summary: 'Supplement information as the submitter', tags, auth: 'public', params: NumberParam,
+  route(router, { method: 'post', path: '/track/:number/supplement', summary: 'Supplement information as the submitter', tags, auth: 'public', response: TrackedView, params: NumberParam,
     body: z.object({ code: Code, message: multiline(5000) }).strict() },
   async (ctx, { params, body }) => {
     const t = await unlock(ctx, params.number, body.code);
@@ -55,7 +56,7 @@ export function trackRoutes(router: Router, deps: AppDeps) {
     ctx.body = presentTracked(updated, await answers(updated));
   });
 
-  route(router, { method: 'post', path: '/track/:number/rate', summary: 'Rate the answer as the submitter', tags, auth: 'public', params: NumberParam,
+  route(router, { method: 'post', path: '/track/:number/rate', summary: 'Rate the answer as the submitter', tags, auth: 'public', response: TrackedView, params: NumberParam,
     body: z.object({ code: Code, rating: z.enum(RATINGS), comment: multiline(1000).optional() }).strict() },
   async (ctx, { params, body }) => {
     const t = await unlock(ctx, params.number, body.code);

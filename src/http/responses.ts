@@ -1,0 +1,70 @@
+import { z, registry } from './openapi';
+import { ACTIONS, CHANNELS, PRIORITIES, STATES, TICKET_KINDS } from '../domain/lifecycle';
+
+/**
+ * Response shapes for the OpenAPI document (DESIGN §13: the document is the full contract).
+ * They describe what the presenters in `presenters.ts` return; instants are ISO 8601 UTC strings.
+ */
+const instant = z.string().nullable().openapi({ format: 'date-time' });
+
+export const TicketView = registry.register('Ticket', z.object({
+  id: z.string().uuid(),
+  number: z.string().openapi({ example: 'FL2026000123' }),
+  kind: z.enum(TICKET_KINDS),
+  channel: z.enum(CHANNELS),
+  category: z.string().nullable(),
+  priority: z.enum(PRIORITIES),
+  state: z.enum(STATES),
+  cycle: z.number().int(),
+  departmentCode: z.string().nullable(),
+  title: z.string(),
+  description: z.string(),
+  anonymous: z.boolean(),
+  reporter: z.enum(['shown', 'masked', 'anonymous']),
+  contact: z.object({ name: z.string().optional(), phone: z.string().nullable().optional(), creditCode: z.string().optional(), businessName: z.string().optional(), email: z.string().optional() })
+    .nullable().openapi({ description: 'the submitter; phone masked for handlers and in lists; null when masked or anonymous' }),
+  receivedAt: instant,
+  deadlines: z.object({
+    dispatchBy: instant, signBy: instant, replyBy: instant, rateBy: instant,
+    escalateBy: instant.openapi({ description: 'reply deadline of N + 5 working days (level 3)' }),
+    provisional: z.boolean().openapi({ description: 'a counted day lies in a year without an official schedule' }),
+  }),
+  overdue: z.boolean(),
+  dueSoon: z.boolean(),
+  escalationLevel: z.number().int().min(0).max(3),
+  outcome: z.string().nullable(),
+  repliedAt: instant,
+  rating: z.string().nullable(),
+  closedAt: instant,
+  rejectGround: z.string().nullable(),
+  mergedIntoId: z.string().nullable(),
+  symposiumId: z.string().nullable(),
+  resultNoticeId: z.string().nullable(),
+  resultEntryId: z.string().nullable(),
+  accused: z.object({ departmentCode: z.string().nullable(), person: z.string().nullable(), demand: z.string().nullable(), amountYuan: z.string().nullable(), occurredOn: z.string().nullable() })
+    .optional().openapi({ description: 'integrity reports only' }),
+  finding: z.string().nullable().optional(),
+  subjectCreditCode: z.string().nullable().optional(),
+  decision: z.string().nullable().optional(),
+  oversight: z.array(z.record(z.string(), z.unknown())).optional().openapi({ description: 'oversight orders (staff, single-ticket view)' }),
+  version: z.number().int().openapi({ description: 'also the ETag; send it as If-Match' }),
+  allowedActions: z.array(z.enum(ACTIONS)),
+  createdAt: instant,
+  updatedAt: instant,
+  accessCode: z.string().optional().openapi({ description: 'create only, account-less submitters: shown once' }),
+}));
+
+export const TicketPage = z.object({ items: z.array(TicketView), nextCursor: z.string().nullable() });
+
+export const EventView = registry.register('TicketEvent', z.object({
+  seq: z.number().int(), type: z.string(), at: instant, cycle: z.number().int(),
+  actor: z.object({ id: z.string().nullable(), role: z.string(), masked: z.boolean().optional() }),
+  fromState: z.string().nullable(), toState: z.string().nullable(), payload: z.record(z.string(), z.unknown()),
+}));
+
+export const TrackedView = registry.register('TrackedTicket', z.object({
+  number: z.string(), kind: z.enum(TICKET_KINDS), title: z.string(), state: z.enum(STATES), cycle: z.number().int(), departmentCode: z.string().nullable(),
+  receivedAt: instant, deadlines: z.object({ replyBy: instant, rateBy: instant, provisional: z.boolean() }),
+  outcome: z.string().nullable(), rating: z.string().nullable(), closedAt: instant,
+  answers: z.array(z.object({ kind: z.string(), cycle: z.number().int(), body: z.string(), at: instant })),
+}));
