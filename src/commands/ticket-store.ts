@@ -29,29 +29,50 @@ function canonicalJson(v: unknown): string {
 }
 
 /** Appends one event to the ticket's chain, in the caller's transaction. */
+type NewEvent = { type: EventType; actor: Actor; at: Date; fromState: string | null; toState: string | null; payload?: Record<string, unknown> };
+
 export async function appendEvent(
   em: EntityManager,
   t: Pick<Ticket, 'id' | 'cycle'>,
-  e: { type: EventType; actor: Actor; at: Date; fromState: string | null; toState: string | null; payload?: Record<string, unknown> },
+  e: NewEvent,
   /** the ticket's last event when the caller knows it (`null`: this is the first), saving a read */
   prev?: Pick<TicketEvent, 'seq' | 'hash'> | null,
 ): Promise<TicketEvent> {
+  const [ev] = await appendEvents(em, t, [e], prev);
+  return ev;
+}
+
+/**
+ * Appends several events in order, in one INSERT, each linked to the one before; then the
+ * notices they cause (DESIGN §10) in the same transaction. Returns them in order.
+ */
+export async function appendEvents(
+  em: EntityManager,
+  t: Pick<Ticket, 'id' | 'cycle'>,
+  list: NewEvent[],
+  prev?: Pick<TicketEvent, 'seq' | 'hash'> | null,
+): Promise<TicketEvent[]> {
   // A locking read on MariaDB: it sees the latest committed event even when this
   // transaction's snapshot is older, and holds the chain's head until commit.
-  const last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({
+  let last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({
     where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never,
     ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}),
   });
-  const ev = new TicketEvent();
-  Object.assign(ev, {
-    id: randomUUID(), ticketId: t.id, seq: last ? last.seq + 1 : 1, cycle: t.cycle, type: e.type,
-    actorId: actorId(e.actor), actorRole: actorRole(e.actor), at: e.at, fromState: e.fromState, toState: e.toState,
-    payload: e.payload ?? {}, prevHash: last ? last.hash : GENESIS_HASH,
-  });
-  ev.hash = eventHash(ev);
-  await em.insert(TicketEvent, ev as never);
-  await notify(em, { kind: 'ticket_event', event: ev, ticket: t instanceof Ticket ? t : undefined }, e.at);
-  return ev;
+  const events: TicketEvent[] = [];
+  for (const e of list) {
+    const ev = new TicketEvent();
+    Object.assign(ev, {
+      id: randomUUID(), ticketId: t.id, seq: last ? last.seq + 1 : 1, cycle: t.cycle, type: e.type,
+      actorId: actorId(e.actor), actorRole: actorRole(e.actor), at: e.at, fromState: e.fromState, toState: e.toState,
+      payload: e.payload ?? {}, prevHash: last ? last.hash : GENESIS_HASH,
+    });
+    ev.hash = eventHash(ev);
+    events.push(ev);
+    last = ev;
+  }
+  await em.insert(TicketEvent, events as never);
+  for (const ev of events) await notify(em, { kind: 'ticket_event', event: ev, ticket: t instanceof Ticket ? t : undefined }, ev.at);
+  return events;
 }
 
 /** Verifies a ticket's chain: `{ ok, checked, brokenAt? }` (brokenAt = seq of the first bad event). */

@@ -1,4 +1,5 @@
 import test from 'ava';
+import Redis from 'ioredis';
 import { startHarness, Harness, ADMIN_PASSWORD } from '../helpers/harness';
 
 // Throttled guessing (security review; docs/decisions/security.md): failed sign-ins per
@@ -43,6 +44,15 @@ test.serial('10 failures for a username lock it (any case) for 15 minutes, even 
   assertLocked(t, await login('clerk1', 'Pw-clerk1-123!'));
   assertLocked(t, await login('CLERK1', 'Pw-clerk1-123!'));
   t.is((await login('admin', ADMIN_PASSWORD)).status, 200);
+  if (process.env.REDIS_URL) {
+    // with Redis the count is there, for every API process to see
+    const redis = new Redis(process.env.REDIS_URL);
+    try {
+      t.is(await redis.get(`${h.deps.config.queuePrefix}:limit:login:user:clerk1`), '10');
+    } finally {
+      redis.disconnect();
+    }
+  }
 });
 
 test.serial('a successful sign-in clears its username\'s failures', async (t) => {
