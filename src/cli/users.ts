@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { invalidateStaffCache } from '../notifications/recipients';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
@@ -47,6 +48,7 @@ export async function createStaffUser(db: DataSource, input: StaffAccountInput, 
   });
   try {
     await db.getRepository(User).insert(u);
+    invalidateStaffCache();
   } catch (e) {
     if (isDuplicateKey(e)) throw conflict('account-exists', `username ${body.username} is taken`);
     throw e;

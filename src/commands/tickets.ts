@@ -138,9 +138,8 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   else if (input.kind === 'objection') routeTo = await prepareObjection(ctx, t, input);
 
   // The year's number counter is locked from its update until commit, so it is taken last:
-  // the ticket is written with a placeholder number, its events and the reads for its mail
-  // come first, and only the number, the access code and the rendered mail follow the lock.
-  t.number = `~${t.id.replace(/-/g, '').slice(0, 31)}`;
+  // the ticket's events and the reads for its mail come first (nothing refers to the ticket
+  // row by key), and only the ticket row with its number and the rendered mail follow the lock.
   if (routeTo) {
     t.state = 'dispatched';
     t.departmentCode = routeTo;
@@ -154,12 +153,6 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   const mail = deferNotifications(em);
   let accessCode: string | undefined;
   try {
-    try {
-      await em.insert(Ticket, t as never);
-    } catch (e) {
-      if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
-      throw e;
-    }
     // A new ticket's chain starts here: its events go in one INSERT, without reading anything back.
     const events: Parameters<typeof appendEvents>[2] = [{
       type: 'created', actor, at: now, fromState: null, toState: 'registered',
@@ -179,7 +172,12 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       accessCode = newAccessCode();
       t.accessCodeHash = hashAccessCode(ctx.secret, t.number, accessCode);
     }
-    await em.createQueryBuilder().update(Ticket).set({ number: t.number, accessCodeHash: t.accessCodeHash }).where('id = :id', { id: t.id }).execute();
+    try {
+      await em.insert(Ticket, t as never);
+    } catch (e) {
+      if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
+      throw e;
+    }
     await mail.write();
   } finally {
     mail.cancel();

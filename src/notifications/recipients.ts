@@ -30,6 +30,25 @@ export interface Recipient {
   departmentCode: string | null;
 }
 
+const staffCache = new Map<string, { at: number; users: User[] }>();
+/**
+ * Active staff of a role (and department), cached 5 s per process: every dispatched ticket
+ * asks for its department's handlers. Account changes made in this process clear the cache
+ * at once (`invalidateStaffCache`); another process sees them within 5 s.
+ */
+async function activeStaff(em: EntityManager, role: string, departmentCode: string | null): Promise<User[]> {
+  const key = `${role}|${departmentCode ?? ''}`;
+  const hit = staffCache.get(key);
+  if (hit && Date.now() - hit.at < 5_000) return hit.users;
+  const users = await em.find(User, { where: { role: role as User['role'], ...(departmentCode ? { departmentCode } : {}), active: true }, order: { username: 'ASC' } });
+  staffCache.set(key, { at: Date.now(), users });
+  return users;
+}
+/** Forget cached staff lists (after creating or changing an account or its preferences). */
+export function invalidateStaffCache(): void {
+  staffCache.clear();
+}
+
 const fromUser = (u: User, audience: Audience, topic: Topic, mandatory = false): Recipient => ({
   email: u.email, userId: u.id, name: u.name, audience, topic, mandatory, prefs: u.notifyPrefs, departmentCode: u.departmentCode,
 });
@@ -52,7 +71,7 @@ export async function submitterOf(em: EntityManager, t: Ticket, topic: Topic): P
 /** Active handlers of a department; the head (`isHead`) is addressed as `head`. */
 export async function handlersOf(em: EntityManager, departmentCode: string | null, topic: Topic): Promise<Recipient[]> {
   if (!departmentCode) return [];
-  const users = await em.find(User, { where: { role: 'handler', departmentCode, active: true }, order: { username: 'ASC' } });
+  const users = await activeStaff(em, 'handler', departmentCode);
   return users.map((u) => fromUser(u, u.isHead ? 'head' : 'handler', topic));
 }
 
@@ -62,13 +81,13 @@ export async function handlersOf(em: EntityManager, departmentCode: string | nul
  */
 export async function headsOf(em: EntityManager, departmentCode: string | null, topic: Topic): Promise<Recipient[]> {
   if (!departmentCode) return [];
-  const users = await em.find(User, { where: { role: 'handler', departmentCode, active: true }, order: { username: 'ASC' } });
+  const users = await activeStaff(em, 'handler', departmentCode);
   const heads = users.filter((u) => u.isHead);
   return (heads.length ? heads : users).map((u) => fromUser(u, 'head', topic, true));
 }
 
 export async function withRole(em: EntityManager, role: 'coordinator' | 'supervisor', topic: Topic): Promise<Recipient[]> {
-  const users = await em.find(User, { where: { role, active: true }, order: { username: 'ASC' } });
+  const users = await activeStaff(em, role, null);
   return users.map((u) => fromUser(u, role, topic));
 }
 

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { invalidateStaffCache } from '../../notifications/recipients';
 import { randomUUID } from 'node:crypto';
 import { z } from '../openapi';
 import { route } from '../route';
@@ -57,6 +58,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     });
     try {
       await deps.db.getRepository(User).insert(u);
+      invalidateStaffCache();
     } catch (e) {
       if (isDuplicateKey(e)) throw conflict('account-exists', 'an account with this phone number exists');
       throw e;
@@ -83,6 +85,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     });
     try {
       await deps.db.getRepository(User).insert(u);
+      invalidateStaffCache();
     } catch (e) {
       if (isDuplicateKey(e)) throw conflict('account-exists', `username ${body.username} is taken`);
       throw e;

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { invalidateStaffCache } from '../../notifications/recipients';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
@@ -37,6 +38,7 @@ export function notificationPrefRoutes(router: Router, deps: AppDeps) {
     if (off) throw fieldError(`topics.${off[0]}`, 'locked', 'a department head\'s escalation mail cannot be switched off');
     u.notifyPrefs = { ...(u.notifyPrefs ?? {}), ...body.topics };
     await repo.update({ id: u.id }, { notifyPrefs: u.notifyPrefs });
+    invalidateStaffCache();
     ctx.body = view(u);
   });
 }
