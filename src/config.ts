@@ -12,7 +12,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
   MAIL_FROM: z.string().default('noreply@grievance.local'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   BUSINESS_TZ: z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
+import IORedis from 'ioredis';
 import { boot } from '../../src/boot';
 import { createApp } from '../../src/app';
 import { manualClock } from '../../src/clock';
@@ -109,6 +110,7 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       await deps.db.destroy();
+      if (env.REDIS_URL) await deleteKeys(env.REDIS_URL, env.QUEUE_PREFIX!);
       if (dbName && base) {
         const url = new URL(base);
         const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
@@ -131,4 +133,22 @@ export async function standardStaff(h: Harness) {
     samr: await h.staff('samr1', 'handler', 'SAMR'),
     sup: await h.staff('sup1', 'supervisor', 'DIS'),
   };
+}
+
+/** Deletes this harness's queue keys (its own `QUEUE_PREFIX`) so test runs leave Redis clean. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]]/g, '\\$&')}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // best effort: a test that stopped Redis on purpose may leave keys behind
+  } finally {
+    redis.disconnect();
+  }
 }
