@@ -1,59 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { invalidateStaffCache } from '../notifications/recipients';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { Department, User } from '../entities';
-import { hashPassword } from '../http/passwords';
-import { DepartmentCode, Email, Mobile, RoleE, line } from '../http/schemas';
-import { AppError, conflict, fieldError } from '../errors';
-import { isDuplicateKey } from '../db';
+import { User } from '../entities';
+import { createStaffAccount, StaffAccount, StaffAccountInput } from '../commands/accounts';
+import { AppError } from '../errors';
 import { bootForCli } from './common';
 import { flag, parseArgs, UsageError } from './args';
 
-/** A staff account as `POST /api/v1/users` takes it (DESIGN §13). */
-export const StaffAccount = z.object({
-  username: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore'),
-  password: z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters'),
-  name: line(100),
-  email: Email.optional(),
-  phone: Mobile.optional(),
-  role: RoleE.exclude(['owner']),
-  departmentCode: DepartmentCode.optional(),
-  isHead: z.boolean().optional(),
-}).strict();
-export type StaffAccountInput = z.input<typeof StaffAccount>;
-
 /**
- * Creates a staff account with the rules of `POST /api/v1/users`: staff other than the
- * admin belong to an existing department; supervisors to DIS, coordinators to SAMR
- * (DESIGN §1). Throws AppError 400/422 naming the field, 409 `account-exists`.
- * (The route has the same rules inline; the lead may move both onto this function.)
+ * Creates a staff account with the rules of `POST /api/v1/users` (`createStaffAccount`).
+ * Throws AppError 400 naming the field for bad input, 422/409 as the route does.
  */
 export async function createStaffUser(db: DataSource, input: StaffAccountInput, now: Date): Promise<User> {
   const r = StaffAccount.safeParse(input);
   if (!r.success) {
     throw new AppError(400, 'validation-failed', 'invalid account', r.error.issues.map((i) => ({ field: i.path.join('.') || '(account)', code: i.code, message: i.message })));
   }
-  const body = r.data;
-  if (body.role !== 'admin' && !body.departmentCode) throw fieldError('departmentCode', 'required', 'staff belong to a department', 400);
-  if (body.departmentCode && !(await db.getRepository(Department).findOneBy({ code: body.departmentCode }))) throw fieldError('departmentCode', 'unknown', `unknown department ${body.departmentCode}`);
-  if (body.role === 'supervisor' && body.departmentCode !== 'DIS') throw fieldError('departmentCode', 'supervisor_dis', 'supervisors belong to the discipline department (DIS)');
-  if (body.role === 'coordinator' && body.departmentCode !== 'SAMR') throw fieldError('departmentCode', 'coordinator_samr', 'the coordinator office is SAMR (区市场监管局)');
-  const u = Object.assign(new User(), {
-    id: randomUUID(), username: body.username, passwordHash: await hashPassword(body.password), role: body.role, name: body.name, email: body.email ?? null,
-    phone: body.phone ?? null, departmentCode: body.departmentCode ?? null, isHead: body.isHead ?? false, creditCode: null, businessName: null,
-    notifyPrefs: null, active: true, createdAt: now,
-  });
-  try {
-    await db.getRepository(User).insert(u);
-    invalidateStaffCache();
-  } catch (e) {
-    if (isDuplicateKey(e)) throw conflict('account-exists', `username ${body.username} is taken`);
-    throw e;
-  }
-  return u;
+  return createStaffAccount(db, r.data, now);
 }
 
 /** Reads a password: `NEW_USER_PASSWORD`, else a hidden prompt on a terminal (asked twice), else the first line of stdin. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull } from 'typeorm';
-import { Category, Department, RoutingRule, Ticket, TicketExtension, TicketPause, TicketReturn, Symposium, User } from '../entities';
+import { Category, Department, Ticket, TicketExtension, TicketPause, TicketReturn, Symposium, User } from '../entities';
 import type { Contact } from '../entities/ticket';
 import { Action, allowedActions, BAD_RATINGS, Channel, DISCIPLINE_DEPARTMENT, Outcome, Priority, Rating, RejectGround, TicketKind, isOpen } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';

@@ -138,7 +138,6 @@ export interface IntegrityCase {
 export const METRIC_EVENT_TYPES = ['dispatched', 'returned', 'signed', 'replied', 'decided', 'concluded', 'rated', 'reopened', 'escalated'] as const;
 
 /** The answer to the submitter, by kind: a reply (complaint, suggestion), a decision (objection), a conclusion (integrity report). */
-const ANSWER_TYPES: readonly string[] = ['replied', 'decided', 'concluded'];
 /** The top three of the five 好差评 levels; the two bad ratings are 差评 (DESIGN §3, §9). */
 const SATISFIED: readonly string[] = RATINGS.slice(0, 3);
 /** Tickets the department never handled as such: not admissible (不予受理) or a duplicate (并单; counted on the primary). */

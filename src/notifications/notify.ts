@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { In } from 'typeorm';
 import { Department, OutboxMessage, OversightOrder, Ticket, TicketExtension, TicketMessage } from '../entities';
 import type { TicketEvent } from '../entities';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';

@@ -3,7 +3,7 @@
  * writes nothing (rows counted before and after). Text is stored exactly as given.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness, Client, OWNER } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;

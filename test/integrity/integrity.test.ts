@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startHarness, standardStaff, OWNER, Harness, Client } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
 import { scanEndpoints, leaks } from '../objections/endpoint-scan';
 
 // Reports accusing SAMR — the coordinator office itself, so the coordinator and intake staff

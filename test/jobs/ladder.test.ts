@@ -25,11 +25,9 @@ test.after.always(async () => {
 const setNow = (local: string) => h.clock.set(new Date(local));
 const sweep = () => jobs.sweep();
 
-let ladderTicket: any;
 test.serial('a late-recorded call past every deadline climbs levels 1, 2 and 3 in one sweep, each once', async (t) => {
   // Received Mon Oct 12: sign-for Oct 13 → Oct 14 00:00; reply Oct 13–16, 19 → Oct 20 00:00; N+5 → Oct 27 00:00.
   const tk = await taxComplaint(s.intake, { receivedAt: '2026-10-12T09:00:00+08:00' });
-  ladderTicket = tk;
   t.is(tk.deadlines.signBy, Z('2026-10-14T00:00:00+08:00'));
   t.is(tk.deadlines.replyBy, Z('2026-10-20T00:00:00+08:00'));
   t.is(tk.deadlines.escalateBy, Z('2026-10-27T00:00:00+08:00'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startHarness, standardStaff, Harness } from '../helpers/harness';
 import { startSmtp, until } from './smtp';
-import { startMailWorker, MailWorker } from '../../src/notifications/mail-worker';
+import { startMailWorker } from '../../src/notifications/mail-worker';
 import { deliverOutboxRow, cappedBackoff, RetryLater } from '../../src/notifications/delivery';
 import { createMailTransport } from '../../src/mail/transport';
 import { OutboxMessage } from '../../src/entities';
@@ -15,14 +15,13 @@ import { createLogger } from '../../src/logger';
 // each outbox row reaches its recipient exactly once, or is marked failed for a 5xx.
 
 let h: Harness;
-let s: Awaited<ReturnType<typeof standardStaff>>;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
 const fast = { backoffBaseMs: 50, backoffCapMs: 300, sweepIntervalMs: 250, leaseMs: 1_500, bull: { lockDurationMs: 1_000, stalledIntervalMs: 400 } };
 
 test.before(async () => {
   smtp = await startSmtp();
   h = await startHarness({ env: { SMTP_URL: smtp.url } });
-  s = await standardStaff(h);
+  await standardStaff(h); // the handlers and heads who receive the mail
 });
 test.after.always(async () => {
   await h?.close();

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { startHarness, standardStaff, OWNER, Harness } from '../helpers/harness';

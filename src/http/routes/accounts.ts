@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { line, CreditCode, Mobile, Email, RoleE, DepartmentCode, Paging } from '../schemas';
+import { line, CreditCode, Mobile, Email, RoleE, Paging } from '../schemas';
 import { Category, Department, User } from '../../entities';
 import { hashPassword, verifyPassword } from '../passwords';
+import { createStaffAccount, StaffAccount } from '../../commands/accounts';
 import { presentCategory, presentDepartment, presentUser } from '../presenters';
 import { requireRole } from '../auth';
-import { AppError, conflict, fieldError } from '../../errors';
+import { AppError, conflict } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
@@ -67,32 +68,12 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     ctx.body = presentUser(u);
   });
 
-  route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin)', tags: ['users'], status: 201,
-    body: z.object({
-      username: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore'), password: Password, name: line(100),
-      email: Email.optional(), phone: Mobile.optional(), role: RoleE.exclude(['owner']), departmentCode: DepartmentCode.optional(), isHead: z.boolean().optional(),
-    }).strict() },
-  async (ctx, { body }) => {
-    requireRole(ctx, 'admin');
-    if (body.role !== 'admin' && !body.departmentCode) throw fieldError('departmentCode', 'required', 'staff belong to a department', 400);
-    if (body.departmentCode && !(await deps.db.getRepository(Department).findOneBy({ code: body.departmentCode }))) throw fieldError('departmentCode', 'unknown', `unknown department ${body.departmentCode}`);
-    if (body.role === 'supervisor' && body.departmentCode !== 'DIS') throw fieldError('departmentCode', 'supervisor_dis', 'supervisors belong to the discipline department (DIS)');
-    if (body.role === 'coordinator' && body.departmentCode !== 'SAMR') throw fieldError('departmentCode', 'coordinator_samr', 'the coordinator office is SAMR (区市场监管局)');
-    const u = Object.assign(new User(), {
-      id: randomUUID(), username: body.username, passwordHash: await hashPassword(body.password), role: body.role, name: body.name, email: body.email ?? null,
-      phone: body.phone ?? null, departmentCode: body.departmentCode ?? null, isHead: body.isHead ?? false, creditCode: null, businessName: null,
-      notifyPrefs: null, active: true, createdAt: deps.clock.now(),
+  route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin)', tags: ['users'], status: 201, body: StaffAccount },
+    async (ctx, { body }) => {
+      requireRole(ctx, 'admin');
+      ctx.status = 201;
+      ctx.body = presentUser(await createStaffAccount(deps.db, body, deps.clock.now()));
     });
-    try {
-      await deps.db.getRepository(User).insert(u);
-      invalidateStaffCache();
-    } catch (e) {
-      if (isDuplicateKey(e)) throw conflict('account-exists', `username ${body.username} is taken`);
-      throw e;
-    }
-    ctx.status = 201;
-    ctx.body = presentUser(u);
-  });
 
   route(router, { method: 'get', path: '/users', summary: 'List accounts (admin)', tags: ['users'], query: z.object({ role: RoleE.optional(), ...Paging }).strict() },
     async (ctx, { query }) => {
