@@ -24,8 +24,14 @@ async function main() {
   }
   const { startWorkers, startJobClient } = await import('./jobs/runner.js');
   // Workers (timers, sweep) in worker processes; an API-only process just hands changes to them.
-  const jobs = config.role === 'api' ? await startJobClient(deps) : await startWorkers(deps);
-  closers.push(jobs.close);
+  // Not awaited before listening: with Redis down the queues wait for it, and meanwhile the
+  // API serves; nothing is lost, since the first sweep after the queues connect finds every
+  // deadline in the database (DESIGN §11).
+  if (config.redisUrl) deps.queueReady = async () => false; // until the queues have connected
+  const jobs = config.role === 'api' ? startJobClient(deps) : startWorkers(deps);
+  let jobsReady = false;
+  jobs.then(() => { jobsReady = true; log.info({ role: config.role }, 'jobs ready'); }, (e) => log.error({ err: e }, 'could not start the jobs'));
+  closers.push(async () => { if (jobsReady) await (await jobs).close(); });
   if (config.role === 'api' || config.role === 'all') {
     const app = createApp(deps);
     const server = createServer(app.callback());

@@ -5,6 +5,7 @@ import { checkTicketClock, ClockCheck } from '../commands/clock-actions';
 import { isMysql } from '../db';
 import { metrics } from '../http/routes/ops';
 import { createQueueFactory, QueueFactory } from './queue';
+import { throttledErrorLog } from './log-throttle';
 import { inPool, sweepOnce, SweepResult } from './sweep';
 import { ArmedTimer, bullTimers, localTimers, TimerJobData, TimerStore } from './timers';
 import { startMailProducer, startMailWorker } from '../notifications/mail-worker';
@@ -110,7 +111,7 @@ export async function startJobClient(deps: AppDeps): Promise<{ close: () => Prom
   }
   const factory = createQueueFactory(deps.config.redisUrl, deps.config.queuePrefix);
   const queue = factory.create<ClockJobData>(CLOCK_QUEUE);
-  queue.on('error', (e) => deps.log.error({ err: e }, 'clock queue error'));
+  queue.on('error', throttledErrorLog(deps.log, 'clock queue error'));
   deps.queueReady = () => factory.ready();
   deps.onTicketsChanged = (ids) => {
     if (!ids.length) return;
@@ -130,7 +131,7 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
   const factory: QueueFactory = createQueueFactory(deps.config.redisUrl!, deps.config.queuePrefix);
   const queue = factory.create<ClockJobData>(CLOCK_QUEUE);
   const timers = bullTimers(queue as Bull.Queue, factory.redis, factory.prefix);
-  queue.on('error', (e) => log.error({ err: e }, 'clock queue error'));
+  queue.on('error', throttledErrorLog(log, 'clock queue error'));
   queue.on('stalled', (job) => log.warn({ jobId: job.id, name: job.name }, 'clock job stalled (its worker died); it runs again'));
   queue.on('failed', (job, e) => log.warn({ jobId: job.id, name: job.name, attempts: job.attemptsMade, err: e }, 'clock job failed'));
   deps.queueReady = () => factory.ready();

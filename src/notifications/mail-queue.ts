@@ -1,4 +1,5 @@
 import type Bull from 'bull';
+import { throttledErrorLog } from '../jobs/log-throttle';
 import type { QueueFactory } from '../jobs/queue';
 import type { Logger } from '../logger';
 import { RetryLater } from './delivery';
@@ -46,7 +47,7 @@ export function bullMailQueue(factory: QueueFactory, process: RowProcessor | nul
   settings.backoffStrategies = { ...settings.backoffStrategies, outbox: (attemptsMade: number, err: Error) => (err instanceof RetryLater ? err.retryInMs : o.errorDelay(attemptsMade)) };
   if (o.bull?.lockDurationMs) Object.assign(settings, { lockDuration: o.bull.lockDurationMs, lockRenewTime: Math.floor(o.bull.lockDurationMs / 2) });
   if (o.bull?.stalledIntervalMs) settings.stalledInterval = o.bull.stalledIntervalMs;
-  q.on('error', (err) => o.log.error({ err }, 'mail queue error'));
+  q.on('error', throttledErrorLog(o.log, 'mail queue error'));
   if (process) {
     q.on('stalled', (job) => o.log.warn({ outboxId: job.data?.id }, 'mail job stalled (worker died?); bull runs it again'));
     q.on('failed', (job, err) => {

@@ -23,8 +23,9 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
   root.get('/readyz', async (ctx) => {
     await deps.clock.refresh?.().catch(() => undefined);
     const checks: Record<string, string> = {};
-    try { await deps.db.query('SELECT 1'); checks.database = 'ok'; } catch { checks.database = 'down'; }
-    if (deps.queueReady) checks.queue = (await deps.queueReady().catch(() => false)) ? 'ok' : 'down';
+    try { await Promise.race([deps.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]); checks.database = 'ok'; } catch { checks.database = 'down'; }
+    // Bounded: a client waiting for Redis to come back would otherwise hold the probe open.
+    if (deps.queueReady) checks.queue = (await Promise.race([deps.queueReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())])) ? 'ok' : 'down';
     const ok = Object.values(checks).every((v) => v === 'ok');
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ready' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
