@@ -181,6 +181,11 @@ test.serial('a report accusing DIS itself: no district user is mailed, the submi
   t.true(f.text!.includes('检查时索要烟酒。'));
   t.true(f.text!.includes('13800008888'), 'the higher commission gets the reporter to contact');
   t.is((await h.admin.post(`/api/v1/outbox/${held[0].id}/forward`, { email: 'x@y.example' })).status, 409);
+  // The forward carried the reporter's identity: it is on the report's timeline as an identity read by the admin, once.
+  const reads = (await owner.get(`/api/v1/tickets/${r.body.id}/events`)).body.items.filter((e: any) => e.type === 'identity_read');
+  t.is(reads.length, 0, 'owners do not see identity reads');
+  const rows: { actor_role: string; payload: string }[] = await h.deps.db.query(`SELECT actor_role, payload FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
+  t.deepEqual(rows.map((x) => [x.actor_role, JSON.parse(x.payload).forwardedToHigherCommission]), [['admin', true]]);
   await new Promise((res) => setTimeout(res, 300));
   t.deepEqual(about(number).flatMap((m) => m.to).sort(), ['jw@higher.example', 'reporter2@example.test']);
 });

@@ -1,10 +1,13 @@
 import Router from '@koa/router';
+import { inTransaction } from '../../db';
+import { appendEvent } from '../../commands/ticket-store';
+import type { Actor } from '../../domain/lifecycle';
 import { Brackets } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
 import { Email, Paging, Uuid } from '../schemas';
-import { OutboxMessage } from '../../entities';
+import { OutboxMessage, Ticket } from '../../entities';
 import { requireRole } from '../auth';
 import { conflict, notFound } from '../../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -70,9 +73,16 @@ export function outboxRoutes(router: Router, deps: AppDeps) {
     const repo = deps.db.getRepository(OutboxMessage);
     const row = await repo.findOneBy({ id: params.id });
     if (!row) throw notFound('outbox message');
-    const res = await repo.createQueryBuilder().update().set({ recipient: body.email, state: 'pending', nextAttemptAt: new Date(), updatedAt: deps.clock.now() })
-      .where("id = :id AND state = 'held' AND notice = 'integrity_forward'", { id: row.id }).execute();
-    if (!res.affected) throw conflict('not-held', 'only a held report for the higher commission can be forwarded', { state: row.state });
+    const actor = ctx.state.actor as Actor;
+    await inTransaction(deps.db, async (em) => {
+      const res = await em.createQueryBuilder().update(OutboxMessage).set({ recipient: body.email, state: 'pending', nextAttemptAt: new Date(), updatedAt: deps.clock.now() })
+        .where("id = :id AND state = 'held' AND notice = 'integrity_forward'", { id: row.id }).execute();
+      if (!res.affected) throw conflict('not-held', 'only a held report for the higher commission can be forwarded', { state: row.state });
+      // The forward carries the reporter's identity: it is recorded on the report like any
+      // identity read (DESIGN §7), with the admin as actor (the address is in the outbox row).
+      const t = row.ticketId ? await em.findOneBy(Ticket, { id: row.ticketId }) : null;
+      if (t) await appendEvent(em, t, { type: 'identity_read', actor, at: deps.clock.now(), fromState: t.state, toState: t.state, payload: { forwardedToHigherCommission: true, outboxId: row.id } });
+    });
     afterCommit(deps.db.manager, [row.id]);
     ctx.body = presentOutbox(await repo.findOneByOrFail({ id: row.id }));
   });
