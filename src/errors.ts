@@ -17,7 +17,6 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, detail: string, errors: FieldError[] = []) => new AppError(400, code, detail, errors);
 export const unprocessable = (code: string, detail: string, errors: FieldError[] = [], extra: Record<string, unknown> = {}) =>
   new AppError(422, code, detail, errors, extra);
 export const fieldError = (field: string, code: string, message: string, status = 422) =>

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { WorkCalendar } from '../domain/calendar';
-import { Ticket, TicketEvent, TicketPause, Veto, VetoCause } from '../entities';
+import { Ticket, TicketEvent, TicketPause } from '../entities';
+import { standingVetoes } from './vetoes';
 import {
   computeDepartmentFigures, DepartmentFigures, IntegrityCase, METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket, periodDates,
 } from '../domain/metrics';
@@ -79,21 +80,6 @@ async function integrityFindings(em: EntityManager, departmentCodes: readonly st
     .andWhere('t.occurred_on >= :firstDay AND t.occurred_on <= :lastDay', { firstDay, lastDay })
     .getRawMany();
   return rows.map((r) => ({ ticketId: r.id, accusedDepartmentCode: r.accused, occurredOn: r.occurred, finding: r.finding }));
-}
-
-/**
- * Departments on which a veto stands (a cause not revoked, `domain/veto.ts`) for a year
- * from `firstYear` to `lastYear`: the veto register of DESIGN §7, which also knows revocations.
- */
-async function standingVetoes(em: EntityManager, departmentCodes: readonly string[], firstYear: number, lastYear: number): Promise<Set<string>> {
-  const rows: { code: string }[] = await em.createQueryBuilder()
-    .from(VetoCause, 'c')
-    .innerJoin(Veto, 'v', 'v.id = c.veto_id')
-    .select('DISTINCT v.department_code AS code')
-    .where('c.revoked_at IS NULL AND v.year >= :firstYear AND v.year <= :lastYear', { firstYear, lastYear })
-    .andWhere('v.department_code IN (:...codes)', { codes: [...departmentCodes] })
-    .getRawMany();
-  return new Set(rows.map((r) => r.code));
 }
 
 /**

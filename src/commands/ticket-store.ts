@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Category, RoutingRule, Ticket, TicketEvent, TicketExtension, TicketPause, SlaPolicy, TicketMessage } from '../entities';
 import { computeSchedule, nextCheckAt, policyFor, SlaPolicyValues } from '../domain/schedule';
 import { Action, Actor, canView, decide, DISCIPLINE_DEPARTMENT, Rating, TicketFacts } from '../domain/lifecycle';
-import { AppError, conflict, forbidden, notFound, preconditionFailed } from '../errors';
+import { AppError, conflict, notFound, preconditionFailed } from '../errors';
 import { CommandContext, actorId, actorRole } from './context';
 import { isMysql } from '../db';
 import { notify } from '../notifications/notify';
@@ -201,8 +201,3 @@ export function hashAccessCode(secret: string, number: string, code: string): st
   return createHmac('sha256', secret).update(`${number}:${code.trim().toUpperCase()}`).digest('hex');
 }
 
-export function requireFound<T>(v: T | null | undefined, what: string): T {
-  if (v === null || v === undefined) throw notFound(what);
-  return v;
-}
-export { forbidden };

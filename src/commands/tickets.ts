@@ -4,7 +4,7 @@ import { Category, Department, Ticket, TicketExtension, TicketPause, TicketRetur
 import type { Contact } from '../entities/ticket';
 import { Action, allowedActions, BAD_RATINGS, Channel, DISCIPLINE_DEPARTMENT, Outcome, Priority, Rating, RejectGround, TicketKind, isOpen } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
-import { AppError, conflict, fieldError, forbidden, notFound, unprocessable } from '../errors';
+import { AppError, conflict, fieldError, forbidden, unprocessable } from '../errors';
 import { CommandContext } from './context';
 import {
   addMessage, appendEvent, appendEvents, authorize, loadRouting, facts, hashAccessCode, loadVisibleTicket, newAccessCode, recomputeDeadlines, saveTicket,
@@ -83,7 +83,6 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   if (input.answerAtIntake && !['complaint', 'suggestion'].includes(input.kind)) throw fieldError('answerAtIntake', 'kind', 'only complaints and suggestions are answered at intake');
   if (input.anonymous && input.kind === 'objection') throw fieldError('anonymous', 'objection_real_name', 'objections are real-name (DESIGN §6)');
   if (input.anonymous && input.owner) throw fieldError('owner', 'anonymous', 'an anonymous submission stores no identity; leave owner out');
-  if (input.channel === 'symposium' && !input.symposiumId && role !== 'intake' && role !== 'coordinator') throw fieldError('symposiumId', 'required', 'symposium tickets belong to a symposium');
   if (input.symposiumId && !(await em.findOneBy(Symposium, { id: input.symposiumId }))) throw fieldError('symposiumId', 'unknown', 'no such symposium');
   if (input.kind === 'integrity_report' || input.kind === 'objection') {
     if (input.category) throw fieldError('category', 'not_applicable', `a ${input.kind} has no category`);
@@ -411,4 +410,3 @@ function startNewCycle(t: Ticket, now: Date) {
   t.escalationLevel = 0;
 }
 
-export { notFound };

@@ -188,11 +188,19 @@ export async function loadVetoes(em: EntityManager, where: { id?: string; year?:
   });
 }
 
-/** Whether a veto stands on (department, year) (DESIGN §7): for the assessment and reports. */
-export async function isVetoed(em: EntityManager, departmentCode: string, year: number): Promise<boolean> {
-  const n = await em.createQueryBuilder(VetoCause, 'c').innerJoin(Veto, 'v', 'v.id = c.veto_id')
-    .where('v.department_code = :d AND v.year = :y AND c.revoked_at IS NULL', { d: departmentCode, y: year }).getCount();
-  return n > 0;
+/**
+ * Departments on which a veto stands (while any of its causes is not revoked) for a year
+ * from `firstYear` to `lastYear`: the veto register of DESIGN §7, which also knows revocations.
+ */
+export async function standingVetoes(em: EntityManager, departmentCodes: readonly string[], firstYear: number, lastYear: number): Promise<Set<string>> {
+  const rows: { code: string }[] = await em.createQueryBuilder()
+    .from(VetoCause, 'c')
+    .innerJoin(Veto, 'v', 'v.id = c.veto_id')
+    .select('DISTINCT v.department_code AS code')
+    .where('c.revoked_at IS NULL AND v.year >= :firstYear AND v.year <= :lastYear', { firstYear, lastYear })
+    .andWhere('v.department_code IN (:...codes)', { codes: [...departmentCodes] })
+    .getRawMany();
+  return new Set(rows.map((r) => r.code));
 }
 
 /**

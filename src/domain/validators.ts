@@ -45,12 +45,6 @@ export function maskPhone(phone: string | null | undefined): string | null {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
 }
 
-/** Masks a personal name: first character kept (张**). */
-export function maskName(name: string | null | undefined): string | null {
-  if (!name) return null;
-  const chars = Array.from(name);
-  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
-}
 
 /** Whether a string is well-formed UTF-16 (no lone surrogates, e.g. from a JSON "\\ud800"). */
 export function isWellFormedText(s: string): boolean {

@@ -23,6 +23,8 @@ import { inPool } from '../../src/jobs/sweep';
 import { taxComplaint, eventually } from './clock-helpers';
 
 const multiProcess = !!(process.env.DATABASE_URL && process.env.REDIS_URL);
+// Several processes need MariaDB and Redis (SQLite is single-process): reported as skipped without them.
+const multiProcessTest = multiProcess ? test.serial : test.serial.skip;
 const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
 const DAY = 86_400_000;
 
@@ -56,12 +58,7 @@ function spawnWorker(h: Harness, dataDir: string, extra: Record<string, string> 
   return { child, output: () => out, stop: () => { child.kill('SIGTERM'); return exited; } };
 }
 
-test.serial('two worker processes, an in-process worker and repeated sweeps over 200 overdue tickets: exactly one event per (ticket, cycle, level)', async (t) => {
-  if (!multiProcess) {
-    t.log('skipped: needs DATABASE_URL and REDIS_URL (SQLite is single-process); run with MariaDB and Redis');
-    t.pass();
-    return;
-  }
+multiProcessTest('two worker processes, an in-process worker and repeated sweeps over 200 overdue tickets: exactly one event per (ticket, cycle, level)', async (t) => {
   const started = Date.now();
   const h = await startHarness({ start: new Date().toISOString(), env: { TOKEN_TTL_HOURS: '8760' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'grievance-workers-'));
@@ -185,12 +182,7 @@ test.serial('the test clock is shared: a move stored by one process is what anot
   }
 });
 
-test.serial('ROLE=api and ROLE=worker side by side: the test clock moved through the API is the worker\'s "now", and the worker sweeps at once', async (t) => {
-  if (!multiProcess) {
-    t.log('skipped: needs DATABASE_URL and REDIS_URL (separate processes share MariaDB and Redis)');
-    t.pass();
-    return;
-  }
+multiProcessTest('ROLE=api and ROLE=worker side by side: the test clock moved through the API is the worker\'s "now", and the worker sweeps at once', async (t) => {
   const h = await startHarness({ start: new Date().toISOString(), env: { TOKEN_TTL_HOURS: '8760' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'grievance-roles-'));
   const procs: Worker[] = [];

@@ -69,7 +69,6 @@ export function outboxRoutes(router: Router, deps: AppDeps) {
     summary: 'Forward a held report to the higher-level discipline commission (when HIGHER_DISCIPLINE_EMAIL is not configured; DESIGN §7)', tags,
     params: z.object({ id: Uuid }), body: z.object({ email: Email }).strict(), response: OutboxItem,
   }, async (ctx, { params, body }) => {
-    requireRole(ctx, 'admin');
     const repo = deps.db.getRepository(OutboxMessage);
     const row = await repo.findOneBy({ id: params.id });
     if (!row) throw notFound('outbox message');

@@ -50,29 +50,28 @@ const ReportResponse = z.object({
 });
 
 const pct = (f: Fraction) => f.percent;
+type Column = { header: string; width: number; value: (f: DepartmentFigures, name: string) => string | number | null };
+type RateKey = 'signedOnTime' | 'repliedOnTime' | 'resolved' | 'satisfaction' | 'reopenRate';
+/** A rate as three columns: numerator, denominator, percentage. */
+const rateColumns = (key: RateKey, numerator: string, denominator: string, percent: string): Column[] => [
+  { header: numerator, width: numerator.length * 2 + 2, value: (f) => f[key].numerator },
+  { header: denominator, width: denominator.length * 2 + 2, value: (f) => f[key].denominator },
+  { header: percent, width: percent.length + 4, value: (f) => pct(f[key]) },
+];
+
 /**
  * Columns of the CSV and XLSX exports: Chinese headers as the district's statistics tables
  * use them (统计监测), each rate as numerator, denominator and percentage.
  */
-const COLUMNS: { header: string; width: number; value: (f: DepartmentFigures, name: string) => string | number | null }[] = [
+const COLUMNS: Column[] = [
   { header: '部门代码', width: 10, value: (f) => f.departmentCode },
   { header: '部门名称', width: 28, value: (_f, name) => name },
   { header: '受理量', width: 8, value: (f) => f.received },
-  { header: '按时签收数', width: 10, value: (f) => f.signedOnTime.numerator },
-  { header: '应签收数', width: 10, value: (f) => f.signedOnTime.denominator },
-  { header: '按时签收率(%)', width: 12, value: (f) => pct(f.signedOnTime) },
-  { header: '按时办结数', width: 10, value: (f) => f.repliedOnTime.numerator },
-  { header: '应办结数', width: 10, value: (f) => f.repliedOnTime.denominator },
-  { header: '按时办结率(%)', width: 12, value: (f) => pct(f.repliedOnTime) },
-  { header: '已解决数', width: 10, value: (f) => f.resolved.numerator },
-  { header: '答复数', width: 8, value: (f) => f.resolved.denominator },
-  { header: '解决率(%)', width: 10, value: (f) => pct(f.resolved) },
-  { header: '满意数', width: 8, value: (f) => f.satisfaction.numerator },
-  { header: '评价数', width: 8, value: (f) => f.satisfaction.denominator },
-  { header: '满意率(%)', width: 10, value: (f) => pct(f.satisfaction) },
-  { header: '重办数', width: 8, value: (f) => f.reopenRate.numerator },
-  { header: '答复总数', width: 10, value: (f) => f.reopenRate.denominator },
-  { header: '重办率(%)', width: 10, value: (f) => pct(f.reopenRate) },
+  ...rateColumns('signedOnTime', '按时签收数', '应签收数', '按时签收率(%)'),
+  ...rateColumns('repliedOnTime', '按时办结数', '应办结数', '按时办结率(%)'),
+  ...rateColumns('resolved', '已解决数', '答复数', '解决率(%)'),
+  ...rateColumns('satisfaction', '满意数', '评价数', '满意率(%)'),
+  ...rateColumns('reopenRate', '重办数', '答复总数', '重办率(%)'),
   { header: '超期未办结数', width: 12, value: (f) => f.overdueOpen },
   { header: '一级催办数', width: 10, value: (f) => f.oversightOrders.level1 },
   { header: '二级黄牌督办数', width: 14, value: (f) => f.oversightOrders.level2 },

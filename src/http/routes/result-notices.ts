@@ -113,7 +113,6 @@ export function resultNoticeRoutes(router: Router, deps: AppDeps) {
 
   route(router, { method: 'post', path: '/result-notices', roles: ['coordinator'] as const, summary: 'Publish a result notice with its entries (coordinator)', tags, status: 201, body: NoticeCreate },
     async (ctx, { body }) => {
-      requireRole(ctx, 'coordinator');
       const view = await runCommand(deps, ctx, async (c) => noticeView(c.em, await createResultNotice(c, body as NoticeInput), c.actor, c.cal, c.tz, c.now));
       ctx.status = 201;
       ctx.set('Location', `/api/v1/result-notices/${view.id}`);
@@ -179,7 +178,6 @@ export function resultNoticeRoutes(router: Router, deps: AppDeps) {
 
   route(router, { method: 'post', path: '/result-notices/:id/finalize', roles: ['coordinator'] as const, summary: 'Finalize a notice once its window has closed and no objection is open; freezes the list (coordinator)', tags, params: IdParam },
     async (ctx, { params }) => {
-      requireRole(ctx, 'coordinator');
       ctx.body = await runCommand(deps, ctx, async (c) => noticeView(c.em, await finalizeResultNotice(c, params.id), c.actor, c.cal, c.tz, c.now));
     });
 }

@@ -41,7 +41,7 @@ export function vetoRoutes(router: Router, deps: AppDeps) {
   route(router, { method: 'post', path: '/vetoes/:id/revoke', roles: ['supervisor'] as const, summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history', tags,
     params: z.object({ id: Uuid }), body: z.object({ reason: multiline(2000) }).strict() },
   async (ctx, { params, body }) => {
-    const actor = requireRole(ctx, 'supervisor');
+    const actor = requireRole(ctx);
     ctx.body = await runCommand(deps, ctx, async (c) => {
       await revokeVeto(c, params.id, body.reason);
       const [v] = await loadVetoes(c.em, { id: params.id });
