@@ -156,8 +156,9 @@ export async function loadRouting(em: EntityManager): Promise<{ categories: Map<
 /** Recomputes every deadline of the ticket from its stored inputs (DESIGN §4) and sets `nextCheckAt`. */
 export async function recomputeDeadlines(ctx: Pick<CommandContext, 'em' | 'cal' | 'tz' | 'now'>, t: Ticket, known?: { pauses?: TicketPause[]; extensions?: TicketExtension[] }) {
   const policy = policyFor(await loadPolicies(ctx.em), t.kind, t.priority);
-  const pauses = known?.pauses ?? (t.state === 'registered' && t.cycle === 1 && !t.pausedAt ? [] : await ctx.em.find(TicketPause, { where: { ticketId: t.id, cycle: t.cycle } }));
-  const extensions = known?.extensions ?? (pauses.length === 0 && t.state === 'registered' ? [] : await ctx.em.find(TicketExtension, { where: { ticketId: t.id, cycle: t.cycle, state: 'approved' } }));
+  // A returned ticket keeps its cycle's pauses and extensions: the owner's wait is not reset (DESIGN §4).
+  const pauses = known?.pauses ?? await ctx.em.find(TicketPause, { where: { ticketId: t.id, cycle: t.cycle } });
+  const extensions = known?.extensions ?? await ctx.em.find(TicketExtension, { where: { ticketId: t.id, cycle: t.cycle, state: 'approved' } });
   const s = computeSchedule({
     state: t.state, cycleStartedAt: t.cycleStartedAt, routingClockStart: t.routingClockStart, repliedAt: t.repliedAt, pausedAt: t.pausedAt,
     pauses: pauses.map((p) => ({ from: p.pausedAt, to: p.resumedAt })),

@@ -109,3 +109,19 @@ test.serial('booleans are booleans on every backend, also right after an insert'
   t.is(r.body.isHead, false);
   t.is(r.body.active, true);
 });
+
+// Found in the final review: a returned ticket lost its cycle's pauses when recomputed.
+// (Last in this file: it moves the clock forward.)
+test.serial('a return keeps the reply deadline: the cycle\'s pause still counts while the ticket waits for re-dispatch', async (t) => {
+  h.clock.set(new Date('2026-11-02T09:30:00+08:00'));
+  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '暂停后退单', description: '正文', owner: OWNER });
+  t.is(r.body.deadlines.replyBy, '2026-11-09T16:00:00.000Z'); // Nov 3, 4, 5, 6, 9 → Nov 10 00:00 local
+  await s.tax.post(`/api/v1/tickets/${r.body.id}/sign`);
+  await s.tax.post(`/api/v1/tickets/${r.body.id}/request-info`, { message: '请补充材料' });
+  h.clock.set(new Date('2026-11-04T10:00:00+08:00'));
+  const sup = await s.intake.post(`/api/v1/tickets/${r.body.id}/supplement`, { message: '已补充' });
+  t.is(sup.body.deadlines.replyBy, '2026-11-11T16:00:00.000Z'); // the pause adds Nov 3 and 4
+  const ret = await s.tax.post(`/api/v1/tickets/${r.body.id}/return`, { reason: '不属于本部门' });
+  t.is(ret.body.state, 'registered');
+  t.is(ret.body.deadlines.replyBy, '2026-11-11T16:00:00.000Z');
+});
