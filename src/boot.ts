@@ -29,7 +29,7 @@ function embeddedSecret(config: Config): string {
  * Opens the database, migrates and seeds, creates the bootstrap admin, and returns the
  * dependencies the API and the workers share.
  */
-export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {}): Promise<AppDeps & { generatedAdminPassword?: string }> {
+export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {}): Promise<AppDeps & { adminCreated: boolean; generatedAdminPassword?: string }> {
   const parsed = parseConfig(env);
   if (!parsed.embedded && !parsed.jwtSecret) {
     throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
@@ -45,6 +45,6 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   const admin = await ensureAdmin(db, now, config.bootstrapAdminPassword, config.embedded);
   return {
     config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()),
-    generatedAdminPassword: admin.generatedPassword,
+    adminCreated: admin.created, generatedAdminPassword: admin.generatedPassword,
   };
 }

@@ -17,8 +17,8 @@ async function main() {
   }
   const { config, log } = deps;
   const closers: (() => Promise<void>)[] = [];
+  if (deps.adminCreated) log.warn({ username: 'admin', passwordFrom: deps.generatedAdminPassword ? 'generated' : 'BOOTSTRAP_ADMIN_PASSWORD' }, 'bootstrap admin created');
   if (deps.generatedAdminPassword) {
-    log.warn({ username: 'admin' }, 'bootstrap admin created');
     // Shown once, on the console of the embedded default only (DESIGN §13).
     process.stdout.write(`\n  bootstrap admin created: username "admin", password "${deps.generatedAdminPassword}" (shown once)\n\n`);
   }

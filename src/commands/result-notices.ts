@@ -179,11 +179,14 @@ function cellText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v instanceof Date) return v.toISOString().slice(0, 10);
-  const o = v as { richText?: { text: string }[]; text?: unknown; result?: unknown };
+  const o = v as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
   if (Array.isArray(o.richText)) return o.richText.map((r) => r.text).join('');
   if (o.text !== undefined) return cellText(o.text);
   if (o.result !== undefined) return cellText(o.result);
-  return String(v);
+  if (typeof o.error === 'string') return o.error; // '#N/A': refused by the field's own check
+  // A formula without a saved result, or any cell kind not known here: no value rather than
+  // "[object Object]", so the row is refused naming the field instead of storing garbage.
+  return '';
 }
 
 /** Rows of the first worksheet of an XLSX file as [row number, cells]; exceljs `row.values` starts at index 1. */

@@ -111,7 +111,7 @@ test.serial('booleans are booleans on every backend, also right after an insert'
 });
 
 // Found in the final review: a returned ticket lost its cycle's pauses when recomputed.
-// (Last in this file: it moves the clock forward.)
+// (It moves the clock forward: tests after it must not depend on the clock.)
 test.serial('a return keeps the reply deadline: the cycle\'s pause still counts while the ticket waits for re-dispatch', async (t) => {
   h.clock.set(new Date('2026-11-02T09:30:00+08:00'));
   const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '暂停后退单', description: '正文', owner: OWNER });
@@ -124,4 +124,28 @@ test.serial('a return keeps the reply deadline: the cycle\'s pause still counts 
   const ret = await s.tax.post(`/api/v1/tickets/${r.body.id}/return`, { reason: '不属于本部门' });
   t.is(ret.body.state, 'registered');
   t.is(ret.body.deadlines.replyBy, '2026-11-11T16:00:00.000Z');
+});
+
+test.serial('SLA policies: a (kind, priority) twice, or a sign-for period not shorter than the reply period, is refused', async (t) => {
+  const p = { kind: 'complaint', priority: 'normal', signAmount: 1, signUnit: 'working_days', replyAmount: 5, replyUnit: 'working_days' };
+  const twice = await h.admin.put('/api/v1/sla-policies', { items: [p, p] });
+  t.is(twice.status, 422);
+  t.deepEqual(twice.body.errors.map((e: any) => e.field), ['items.1']);
+  const inverted = await h.admin.put('/api/v1/sla-policies', { items: [{ ...p, signAmount: 20, replyAmount: 1 }] });
+  t.is(inverted.status, 422);
+  t.deepEqual(inverted.body.errors.map((e: any) => e.field), ['items.0.signAmount']);
+  const stored = (await h.admin.get('/api/v1/sla-policies')).body.items.find((x: any) => x.kind === 'complaint' && x.priority === 'normal');
+  t.like(stored, { signAmount: 1, replyAmount: 5 });
+});
+
+test.serial('the symposium list validates its paging and walks pages with the cursor', async (t) => {
+  for (const q of ['limit=abc', 'limit=-1', 'cursor=%25%25%25']) {
+    const r = await s.coord.get(`/api/v1/symposiums?${q}`);
+    t.is(r.status, 400, q);
+  }
+  for (const title of ['一', '二', '三']) await s.intake.post('/api/v1/symposiums', { title, heldOn: '2026-11-01' });
+  const first = await s.coord.get('/api/v1/symposiums?limit=2');
+  t.is(first.body.items.length, 2);
+  const second = await s.coord.get(`/api/v1/symposiums?limit=2&cursor=${first.body.nextCursor}`);
+  t.deepEqual([...first.body.items, ...second.body.items].map((x: any) => x.title).filter((x: string) => ['一', '二', '三'].includes(x)).sort(), ['一', '三', '二'].sort());
 });

@@ -146,3 +146,12 @@ test('parseNoticeFile: blank lines skipped, camelCase headers, categories case-i
   const r = await parseNoticeFile(Buffer.from('creditCode,businessName,Category\n\n92500102EUHUXQEEG7, 某店 ,FAMOUS\n'));
   t.deepEqual(r, { format: 'csv', entries: [{ creditCode: '92500102EUHUXQEEG7', businessName: '某店', category: 'famous' }] });
 });
+
+test('XLSX formula cells: a saved result is the value; no result or an error value is refused naming the field', async (t) => {
+  const withResult = await xlsx([['credit_code', 'business_name', 'category'], ['92500102EUHUXQEEG7', { formula: 'CONCAT("某","店")', result: '某店' }, 'famous']]);
+  t.deepEqual(await parseNoticeFile(withResult), { format: 'xlsx', entries: [{ creditCode: '92500102EUHUXQEEG7', businessName: '某店', category: 'famous' }] });
+  const noResult = await xlsx([['credit_code', 'business_name', 'category'], ['92500102EUHUXQEEG7', { formula: 'HYPERLINK("http://x","x")' }, 'famous'], [{ error: '#N/A' }, '某店', 'famous']]);
+  const e = await t.throwsAsync(parseNoticeFile(noResult)) as unknown as { status: number; errors: { field: string }[] };
+  t.is(e.status, 422);
+  t.deepEqual(e.errors.map((x) => x.field), ['rows.2.businessName', 'rows.3.creditCode']);
+});

@@ -96,6 +96,11 @@ export function configRoutes(router: Router, deps: AppDeps) {
     body: z.object({ items: z.array(Policy).min(1).max(20) }).strict() },
   async (ctx, { body }) => {
     const actor = requireRole(ctx);
+    body.items.forEach((p, i) => {
+      if (body.items.findIndex((q) => q.kind === p.kind && q.priority === p.priority) !== i) throw fieldError(`items.${i}`, 'duplicate', `${p.kind}/${p.priority} appears twice`);
+      // The sign-for deadline comes before the reply deadline (DESIGN §4); comparable only in the same unit.
+      if (p.signUnit === p.replyUnit && p.signAmount >= p.replyAmount) throw fieldError(`items.${i}.signAmount`, 'not_before_reply', 'the sign-for period must be shorter than the reply period');
+    });
     const now = deps.clock.now();
     await inTransaction(deps.db, async (em) => {
       for (const p of body.items) await em.save(SlaPolicy, { ...p, updatedAt: now });

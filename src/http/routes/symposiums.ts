@@ -1,10 +1,11 @@
 import Router from '@koa/router';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../schemas';
+import { Paging, line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../schemas';
 import { Department, Symposium, Ticket, TicketMessage } from '../../entities';
 import { requireRole } from '../auth';
 import { createTicket } from '../../commands/tickets';
@@ -104,10 +105,18 @@ export function symposiumRoutes(router: Router, deps: AppDeps) {
     ctx.body = withAccessCodes(await view(params.id, ctx.state.actor), codes);
   });
 
-  route(router, { method: 'get', path: '/symposiums', summary: 'List symposiums', tags }, async (ctx) => {
-    requireRole(ctx, 'intake', 'coordinator', 'supervisor', 'admin');
-    const rows = await deps.db.getRepository(Symposium).find({ order: { heldOn: 'DESC', createdAt: 'DESC' }, take: 200 });
-    ctx.body = { items: rows.map((s) => ({ id: s.id, title: s.title, heldOn: s.heldOn, hostDepartmentCode: s.hostDepartmentCode, place: s.place, attendeeCount: s.attendees.length })), nextCursor: null };
+  route(router, { method: 'get', path: '/symposiums', summary: 'List symposiums, newest first', tags, roles: ['intake', 'coordinator', 'supervisor', 'admin'] as const,
+    query: z.object({ ...Paging }).strict() },
+  async (ctx, { query }) => {
+    const qb = deps.db.getRepository(Symposium).createQueryBuilder('s');
+    const cur = decodeCursor(query.cursor);
+    if (cur) qb.andWhere('(s.created_at < :cat OR (s.created_at = :cat AND s.id < :cid))', { cat: cur.at, cid: cur.id });
+    const rows = await qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC').take(query.limit + 1).getMany();
+    const page = rows.slice(0, query.limit);
+    ctx.body = {
+      items: page.map((s) => ({ id: s.id, title: s.title, heldOn: s.heldOn, hostDepartmentCode: s.hostDepartmentCode, place: s.place, attendeeCount: s.attendees.length })),
+      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null,
+    };
   });
 
   route(router, { method: 'get', path: '/symposiums/:id', summary: 'A symposium with each issue\'s state and answer', tags, params: z.object({ id: Uuid }) }, async (ctx, { params }) => {
