@@ -8,9 +8,9 @@ import { createLogger, Logger } from './logger';
 import { Clock, systemClock } from './clock';
 import { databaseClockStore } from './jobs/test-clock';
 import { CalendarCache } from './commands/calendar';
-import { TokenService } from './http/auth';
+import { TokenService } from './tokens';
 import { seedReferenceData, ensureAdmin } from './commands/seed';
-import { AppDeps } from './http/deps';
+import { AppDeps } from './deps';
 
 /**
  * The embedded default has no configured secret: one is generated on first start and

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { z } from '../http/openapi';
+import { z } from '../zod';
 import { Department, User } from '../entities';
-import { hashPassword } from '../http/passwords';
-import { DepartmentCode, Email, Mobile, RoleE, line } from '../http/schemas';
+import { hashPassword } from '../passwords';
+import { DepartmentCode, Email, Mobile, RoleE, line } from '../schemas';
 import { conflict, fieldError } from '../errors';
 import { inTransaction, isDuplicateKey } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';

@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Brackets, DataSource, LessThan } from 'typeorm';
 import { IdempotencyKey } from '../entities';
-import { registerSweepTask } from '../jobs/sweep';
 
 /**
  * Idempotency-Key rows (DESIGN §11): the access code they keep for a retry, sealed, and
@@ -89,8 +88,3 @@ export async function purgeExpiredIdempotencyKeys(db: DataSource, now: Date, o: 
   }
   return deleted;
 }
-
-// Runs on every sweep of the workers (src/jobs/runner.ts imports this module for it).
-registerSweepTask('idempotency-purge', async (db, now) => {
-  await purgeExpiredIdempotencyKeys(db, now);
-});

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { DataSource } from 'typeorm';
 import { Category, Department, RoutingRule, SlaPolicy, User } from '../entities';
-import { hashPassword } from '../http/passwords';
+import { hashPassword } from '../passwords';
 import { DEFAULT_SLA_POLICIES } from '../domain/schedule';
 
 const SEED_DIR = join(__dirname, '..', '..', '..', 'seed');

@@ -1,38 +1,9 @@
 import type { Context, Next } from 'koa';
-import { createSecretKey, KeyObject } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { User } from '../entities';
 import type { Actor, Role } from '../domain/lifecycle';
 import { forbidden, unauthorized } from '../errors';
-
-// jose is ESM-only; a dynamic import loads it from this CommonJS build.
-const jose = import('jose');
-
-/** Bearer tokens: HS256 JWTs signed with `JWT_SECRET`, expiring after `TOKEN_TTL_HOURS`. */
-export class TokenService {
-  private readonly key: KeyObject;
-  /** `now` is the service clock, so that tokens follow the test clock too */
-  constructor(secret: string, private readonly ttlHours: number, private readonly now: () => Date = () => new Date()) {
-    // Imported once: jose would otherwise import the raw bytes on every verification.
-    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
-  }
-  async issue(user: Pick<User, 'id' | 'role'>, now: Date): Promise<string> {
-    const { SignJWT } = await jose;
-    const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ role: user.role }).setProtectedHeader({ alg: 'HS256' }).setSubject(user.id)
-      .setIssuedAt(iat).setExpirationTime(iat + Math.round(this.ttlHours * 3600)).sign(this.key);
-  }
-  /** the user id of a valid token, else null */
-  async verify(token: string): Promise<string | null> {
-    const { jwtVerify } = await jose;
-    try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: this.now() });
-      return typeof payload.sub === 'string' ? payload.sub : null;
-    } catch {
-      return null;
-    }
-  }
-}
+import type { TokenService } from '../tokens';
 
 /**
  * Resolves the caller: a valid bearer token → the user as stored now (role and department

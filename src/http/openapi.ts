@@ -1,7 +1,5 @@
-import { z } from 'zod';
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-
-extendZodWithOpenApi(z);
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from '../zod';
 
 /** The one registry: every route's schemas land here and become `/api/v1/openapi.json`. */
 export const registry = new OpenAPIRegistry();

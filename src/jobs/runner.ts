@@ -1,15 +1,14 @@
 import type Bull from 'bull';
 import client from 'prom-client';
-import type { AppDeps } from '../http/deps';
+import type { AppDeps } from '../deps';
 import { checkTicketClock, ClockCheck } from '../commands/clock-actions';
 import { isMysql } from '../db';
-import { metrics } from '../http/routes/ops';
+import { metrics } from '../metrics';
 import { createQueueFactory, QueueFactory } from './queue';
 import { throttledErrorLog } from './log-throttle';
-import { inPool, sweepOnce, SweepResult } from './sweep';
+import { inPool, sweepOnce, SweepResult, SWEEP_TASKS } from './sweep';
 import { ArmedTimer, bullTimers, localTimers, TimerJobData, TimerStore } from './timers';
 import { startMailProducer, startMailWorker } from '../notifications/mail-worker';
-import '../commands/idempotency'; // registers the purge of expired Idempotency-Key rows with the sweep
 
 /** Name of the clock's queue (under the configured `{grievance}` prefix). */
 export const CLOCK_QUEUE = 'clock';
@@ -148,7 +147,7 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
         log.error({ err: e, ticketId: id }, 'clock check failed in sweep');
         return false;
       }
-    }, { concurrency });
+    }, { concurrency, tasks: SWEEP_TASKS });
     end();
     if (r.checked) log.info(r, 'sweep');
     return r;
@@ -237,7 +236,7 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
       queuedSweep ??= serial(async () => {
         queuedSweep = null;
         const end = sweepSeconds.startTimer();
-        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency });
+        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency, tasks: SWEEP_TASKS });
         end();
         if (r.checked) log.info(r, 'sweep');
         return r;

@@ -1,3 +1,4 @@
+import { purgeExpiredIdempotencyKeys } from '../commands/idempotency';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
 
@@ -32,13 +33,8 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
   await Promise.all(lanes);
 }
 
-/** Extra work done on every sweep (e.g. handing pending outbox mail to the mail queue again). */
-export type SweepTask = (db: DataSource, now: Date) => Promise<void>;
-const extraTasks = new Map<string, SweepTask>();
-/** Registers `task` to run on every sweep, once per name (the latest registration wins). */
-export function registerSweepTask(name: string, task: SweepTask): void {
-  extraTasks.set(name, task);
-}
+/** Extra work done after every sweep (e.g. purging expired Idempotency-Key rows). */
+export type SweepTask = (db: DataSource, now: Date) => Promise<unknown>;
 
 export interface SweepResult {
   /** tickets looked at */
@@ -55,8 +51,9 @@ export interface SweepResult {
  * timer or another sweep does nothing twice). The database is the only source: a flushed
  * Redis, a crashed worker or a lost job delays an escalation by at most one interval.
  * A failing ticket is logged by `check` and left due; the keyset keeps the sweep moving.
+ * `tasks` run after the tickets, in order (the workers pass `SWEEP_TASKS`).
  */
-export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number } = {}): Promise<SweepResult> {
+export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[] } = {}): Promise<SweepResult> {
   const started = Date.now();
   const batch = o.batch ?? 500;
   const concurrency = o.concurrency ?? 4;
@@ -82,6 +79,11 @@ export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: str
     if (!fresh.length) break;
     await inPool(fresh, concurrency, run);
   }
-  for (const task of extraTasks.values()) await task(db, now);
+  for (const task of o.tasks ?? []) await task(db, now);
   return { checked: seen.size, failed, ms: Date.now() - started };
 }
+
+/** The housekeeping every worker sweep runs, in this order. */
+export const SWEEP_TASKS: readonly SweepTask[] = [
+  (db, now) => purgeExpiredIdempotencyKeys(db, now),
+];

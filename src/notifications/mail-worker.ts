@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { OutboxMessage } from '../entities';
-import type { AppDeps } from '../http/deps';
+import type { AppDeps } from '../deps';
 import { createQueueFactory, QueueFactory } from '../jobs/queue';
 import { createMailTransport, MailTransport } from '../mail/transport';
 import { cappedBackoff, deliverOutboxRow, DeliveryDeps } from './delivery';

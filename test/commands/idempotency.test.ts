@@ -2,7 +2,7 @@ import test from 'ava';
 import { startHarness, standardStaff, Harness } from '../helpers/harness';
 import { IdempotencyKey } from '../../src/entities';
 import { openAccessCode, purgeExpiredIdempotencyKeys, sealAccessCode } from '../../src/commands/idempotency';
-import { sweepOnce } from '../../src/jobs/sweep';
+import { sweepOnce, SWEEP_TASKS } from '../../src/jobs/sweep';
 import '../../src/jobs/runner'; // where the workers start: registers the purge with the sweep
 
 // Idempotency-Key rows (DESIGN §1, §11; security review): the access code of an
@@ -78,8 +78,8 @@ test.serial('expired keys are purged in batches, only expired ones, and by the w
   t.deepEqual((await rows()).map((r) => r.idemKey), ['fresh']);
   t.is(await purgeExpiredIdempotencyKeys(h.deps.db, now), 0);
 
-  // the sweep runs the purge (registered where the workers start)
+  // the workers' sweep runs the purge (SWEEP_TASKS)
   h.clock.set(new Date('2026-11-04T09:00:01+08:00'));
-  await sweepOnce(h.deps.db, h.clock.now(), async () => true);
+  await sweepOnce(h.deps.db, h.clock.now(), async () => true, { tasks: SWEEP_TASKS });
   t.deepEqual(await rows(), []);
 });

@@ -9,7 +9,7 @@ import IORedis from 'ioredis';
 import { boot } from '../../src/boot';
 import { createApp } from '../../src/app';
 import { manualClock } from '../../src/clock';
-import { AppDeps } from '../../src/http/deps';
+import { AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 
 export const ADMIN_PASSWORD = 'Admin-Test-Pw-1!';

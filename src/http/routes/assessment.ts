@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { DepartmentCode } from '../schemas';
+import { DepartmentCode } from '../../schemas';
 import { requireRole } from '../auth';
 import { Department } from '../../entities';
 import { departmentFigures } from '../../commands/reports';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { IsoDate, Instant, DepartmentCode, Kind, PriorityE, line } from '../schemas';
+import { IsoDate, Instant, DepartmentCode, Kind, PriorityE, line } from '../../schemas';
 import { CalendarDay, CalendarYear, Category, Department, RoutingRule, SlaPolicy } from '../../entities';
 import { requireRole } from '../auth';
 import { AppError, fieldError } from '../../errors';

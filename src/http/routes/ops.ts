@@ -1,19 +1,12 @@
 import Router from '@koa/router';
-import client from 'prom-client';
+import { metrics } from '../../metrics';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { Instant } from '../schemas';
+import { Instant } from '../../schemas';
 import { openApiDocument } from '../openapi';
 import { docsRoutes } from '../docs-page';
 import { AppError, notFound } from '../../errors';
-
-export const metrics = new client.Registry();
-client.collectDefaultMetrics({ register: metrics });
-export const httpDuration = new client.Histogram({
-  name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'],
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [metrics],
-});
 
 /** Health, readiness, metrics, the OpenAPI document, its docs page and the test clock (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {

@@ -6,7 +6,7 @@ import { Brackets } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { Email, Paging, Uuid } from '../schemas';
+import { Email, Paging, Uuid } from '../../schemas';
 import { OutboxMessage, Ticket } from '../../entities';
 import { requireRole } from '../auth';
 import { conflict, notFound } from '../../errors';

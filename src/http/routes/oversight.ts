@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { DepartmentCode, Paging, Uuid, multiline } from '../schemas';
+import { DepartmentCode, Paging, Uuid, multiline } from '../../schemas';
 import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, listOrders, respondToOrder } from '../../commands/oversight';
 import { loadVisibleTicket } from '../../commands/ticket-store';

@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { z, registry } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { DepartmentCode, IsoDate } from '../schemas';
+import { DepartmentCode, IsoDate } from '../../schemas';
 import { requireRole } from '../auth';
 import { Department } from '../../entities';
 import { fieldError, forbidden } from '../../errors';

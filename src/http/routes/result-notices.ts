@@ -5,7 +5,7 @@ import { Brackets, EntityManager, In } from 'typeorm';
 import { z, registry, Problem } from '../openapi';
 import { route, toFieldErrors } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { CreditCode, DepartmentCode, IsoDate, line, Paging, Uuid } from '../schemas';
+import { CreditCode, DepartmentCode, IsoDate, line, Paging, Uuid } from '../../schemas';
 import { requireRole } from '../auth';
 import { ResultEntry, ResultNotice, Ticket } from '../../entities';
 import {

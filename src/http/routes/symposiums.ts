@@ -5,7 +5,7 @@ import { In } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { Paging, line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../schemas';
+import { Paging, line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../../schemas';
 import { Department, Symposium, Ticket, TicketMessage } from '../../entities';
 import { requireRole } from '../auth';
 import { createTicket } from '../../commands/tickets';

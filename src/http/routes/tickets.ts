@@ -4,7 +4,7 @@ import { Brackets, LessThanOrEqual, SelectQueryBuilder } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, Uuid } from '../schemas';
+import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, Uuid } from '../../schemas';
 import { IdempotencyKey, Ticket, TicketEvent, TicketMessage } from '../../entities';
 import { createTicket, performAction, ActionInput } from '../../commands/tickets';
 import { appendEvent, facts, loadVisibleTicket, verifyChain } from '../../commands/ticket-store';

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { multiline } from '../schemas';
+import { multiline } from '../../schemas';
 import { Ticket, TicketMessage } from '../../entities';
 import { hashAccessCode } from '../../commands/ticket-store';
 import { performAction } from '../../commands/tickets';

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
-import { multiline, Uuid } from '../schemas';
+import { multiline, Uuid } from '../../schemas';
 import { requireRole } from '../auth';
 import { loadVetoes, revokeVeto, VetoRecord } from '../../commands/vetoes';
 import type { Actor } from '../../domain/lifecycle';

@@ -1,9 +1,9 @@
-import { z } from './openapi';
-import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from '../domain/validators';
-import { isValidIsoDate } from '../domain/calendar';
+import { z } from './zod';
+import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
+import { isValidIsoDate } from './domain/calendar';
 import {
   CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
-} from '../domain/lifecycle';
+} from './domain/lifecycle';
 
 /** Single-line text of 1..max characters (code points), no control characters (DESIGN §12). */
 export const line = (max: number) =>

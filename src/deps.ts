@@ -1,0 +1,38 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Config } from './config';
+import type { Clock } from './clock';
+import type { Logger } from './logger';
+import type { CalendarCache } from './commands/calendar';
+import type { TokenService } from './tokens';
+import type { CommandContext } from './commands/context';
+import type { Actor } from './domain/lifecycle';
+import { inTransaction } from './db';
+
+/**
+ * The wiring of one process: what the HTTP layer, the pages, the workers and the CLI
+ * share. Built once by `boot()` (or by tests); every layer may import this type.
+ */
+export interface AppDeps {
+  config: Config;
+  db: DataSource;
+  clock: Clock;
+  log: Logger;
+  calendar: CalendarCache;
+  tokens: TokenService;
+  /** called after a commit that changed tickets' deadlines (re-arms timers); set by the job runner */
+  onTicketsChanged?: (ticketIds: string[]) => void;
+  /** readiness of the queue backend (Redis), if any */
+  queueReady?: () => Promise<boolean>;
+}
+
+/**
+ * Runs a command as `actor` in one transaction with a fresh context: `now` from the
+ * service clock (read once, here), the working calendar, the configured time zone.
+ */
+export async function runAs<T>(deps: AppDeps, actor: Actor, fn: (c: CommandContext) => Promise<T>): Promise<T> {
+  const now = deps.clock.now();
+  const cal = await deps.calendar.get(deps.db.manager);
+  return inTransaction(deps.db, (em: EntityManager) => fn({
+    em, actor, now, cal, tz: deps.config.businessTz, ticketPrefix: deps.config.ticketPrefix, secret: deps.config.jwtSecret,
+  }));
+}
