@@ -1,6 +1,7 @@
 import { EntityManager, In, Not } from 'typeorm';
 import { ResultEntry, Ticket } from '../entities';
-import { UNDECIDED_STATES, entryStatus, windowPhase } from '../domain/objection-window';
+import { entryStatus, windowPhase } from '../domain/objection-window';
+import { BEFORE_REPLY_STATES } from '../domain/lifecycle';
 import { AppError, conflict, fieldError, unprocessable } from '../errors';
 import { CommandContext } from './context';
 import { addMessage } from './ticket-store';
@@ -110,7 +111,7 @@ export async function decideObjection(ctx: CommandContext, t: Ticket, input: Dec
     await em.update(ResultEntry, { id: entry.id }, { revokedAt: null, revokedByTicketId: null });
   }
   // This objection leaves the undecided states with this action; others may still dispute the entry.
-  const others = await em.count(Ticket, { where: { kind: 'objection', resultEntryId: entry.id, id: Not(t.id), state: In([...UNDECIDED_STATES]) } });
+  const others = await em.count(Ticket, { where: { kind: 'objection', resultEntryId: entry.id, id: Not(t.id), state: In([...BEFORE_REPLY_STATES]) } });
   payload.entryStatus = entryStatus(!!entry.revokedAt, others);
   return { type: 'decided', payload };
 }

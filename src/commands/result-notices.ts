@@ -1,4 +1,4 @@
-import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
+import { BEFORE_REPLY_STATES, DISCIPLINE_DEPARTMENT, OPEN_STATES } from '../domain/lifecycle';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -6,7 +6,7 @@ import * as iconv from 'iconv-lite';
 import ExcelJS from 'exceljs';
 import { Department, ResultEntry, ResultNotice, Ticket } from '../entities';
 import {
-  CATEGORY_ALIASES, DEFAULT_WINDOW_WORKING_DAYS, OBJECTION_OPEN_STATES, ObjectionWindow, RecognitionCategory, UNDECIDED_STATES, windowOf, windowPhase,
+  CATEGORY_ALIASES, DEFAULT_WINDOW_WORKING_DAYS, ObjectionWindow, RecognitionCategory, windowOf, windowPhase,
 } from '../domain/objection-window';
 import type { WorkCalendar } from '../domain/calendar';
 import { isValidCreditCode, SINGLELINE_FORBIDDEN } from '../domain/validators';
@@ -116,7 +116,7 @@ export async function finalizeResultNotice(ctx: CommandContext, id: string): Pro
     throw conflict('objection-window-open', `the objection window is open until ${w.closesAt.toISOString()}`, { closesAt: w.closesAt.toISOString() });
   }
   const open = await em.find(Ticket, {
-    where: { kind: 'objection', resultNoticeId: n.id, state: In([...OBJECTION_OPEN_STATES]) }, select: { id: true, number: true, state: true }, order: { createdAt: 'ASC' },
+    where: { kind: 'objection', resultNoticeId: n.id, state: In([...OPEN_STATES]) }, select: { id: true, number: true, state: true }, order: { createdAt: 'ASC' },
     ...(isMysql(em) ? { lock: { mode: 'pessimistic_read' as const } } : {}),
   });
   if (open.length) {
@@ -134,7 +134,7 @@ export async function undecidedByEntry(em: EntityManager, noticeIds: string[]): 
   if (!noticeIds.length) return out;
   const rows: { entry: string; n: string | number }[] = await em.createQueryBuilder(Ticket, 't')
     .select('t.result_entry_id', 'entry').addSelect('COUNT(*)', 'n')
-    .where("t.kind = 'objection' AND t.result_notice_id IN (:...ids) AND t.result_entry_id IS NOT NULL AND t.state IN (:...states)", { ids: noticeIds, states: [...UNDECIDED_STATES] })
+    .where("t.kind = 'objection' AND t.result_notice_id IN (:...ids) AND t.result_entry_id IS NOT NULL AND t.state IN (:...states)", { ids: noticeIds, states: [...BEFORE_REPLY_STATES] })
     .groupBy('t.result_entry_id').getRawMany();
   for (const r of rows) out.set(r.entry, Number(r.n));
   return out;

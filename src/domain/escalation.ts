@@ -23,7 +23,10 @@
  * Integrity reports escalate straight to the supervisors: any trigger raises level 3.
  */
 import type { Schedule } from './schedule';
-import { DISCIPLINE_DEPARTMENT, SystemAction, TicketKind, TicketState } from './lifecycle';
+import { DISCIPLINE_DEPARTMENT, OPEN_STATES, SystemAction, TicketKind, TicketState } from './lifecycle';
+import { earliestOwedDeadline, OwedDeadline, owedDeadlines, statesOwing } from './owed';
+
+export type { OwedDeadline };
 
 export type EscalationLevel = 1 | 2 | 3;
 
@@ -36,8 +39,6 @@ export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 /** Who an escalation is addressed to (DESIGN §5 "effect"). */
 export type EscalationTarget = 'coordinator_office' | 'department_head' | 'department' | 'supervisors';
 
-/** The owed deadline a due-soon notice is about. */
-export type OwedDeadline = 'dispatch' | 'sign' | 'reply';
 
 /** What the ladder needs to know of the ticket. */
 export interface LadderTicket {
@@ -99,8 +100,6 @@ export interface ClockPlan {
   nextCheckAt: Date | null;
 }
 
-const REPLY_OWED: readonly TicketState[] = ['registered', 'dispatched', 'in_progress'];
-const OPEN: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'];
 
 /**
  * A report accusing the discipline department itself is sent to the higher commission and
@@ -130,20 +129,12 @@ export function escalationTarget(t: Pick<LadderTicket, 'kind' | 'state' | 'depar
   return t.departmentCode ? 'department' : 'coordinator_office';
 }
 
-/**
- * The owed deadline the ticket's `dueSoonAt` belongs to (the earliest of dispatch while
- * `registered`, sign-for while `dispatched`, and the reply while it is owed), or `null`.
- * Same choice as `computeSchedule` makes for `dueSoonAt`.
- */
-export function earliestOwedDeadline(state: TicketState, d: Pick<LadderDeadlines, 'dispatchBy' | 'signBy' | 'replyBy'>): { deadline: OwedDeadline; dueAt: Date } | null {
-  const owed: { deadline: OwedDeadline; dueAt: Date }[] = [];
-  if (state === 'registered' && d.dispatchBy) owed.push({ deadline: 'dispatch', dueAt: d.dispatchBy });
-  if (state === 'dispatched' && d.signBy) owed.push({ deadline: 'sign', dueAt: d.signBy });
-  if (REPLY_OWED.includes(state) && d.replyBy) owed.push({ deadline: 'reply', dueAt: d.replyBy });
-  if (!owed.length) return null;
-  // stable sort: on a tie the dispatch or sign-for deadline comes first, as in computeSchedule
-  return owed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
-}
+/** The level an owed deadline raises when it passes (DESIGN §5). */
+const LATE: Record<OwedDeadline, { level: EscalationLevel; reason: EscalationReason }> = {
+  dispatch: { level: 1, reason: 'dispatch_late' },
+  sign: { level: 1, reason: 'sign_late' },
+  reply: { level: 2, reason: 'reply_late' },
+};
 
 interface Trigger {
   level: EscalationLevel;
@@ -191,13 +182,13 @@ export function planClock(input: LadderInput): ClockPlan {
     if (isDue(o.respondBy)) lateOrders.push({ step: 'order_late', orderId: o.id, respondBy: o.respondBy });
     else future.push({ kind: `oversight:${o.id}`, dueAt: o.respondBy });
   }
-  if (outsideDistrict(t) || !OPEN.includes(t.state)) {
+  if (outsideDistrict(t) || !OPEN_STATES.includes(t.state)) {
     steps.push(...lateOrders);
     return done();
   }
 
   // Due-soon notice for the earliest owed deadline (not once it has passed: then it escalates).
-  const owed = earliestOwedDeadline(t.state, d);
+  const owed = earliestOwedDeadline({ state: t.state, ...d });
   if (owed && d.dueSoonAt && owed.dueAt.getTime() > nowMs) {
     const sent = input.dueSoonSent.some((s) => s.deadline === owed.deadline && s.dueAt.getTime() === owed.dueAt.getTime());
     if (!sent) {
@@ -208,12 +199,8 @@ export function planClock(input: LadderInput): ClockPlan {
 
   // Escalation triggers of the current cycle.
   const triggers: Trigger[] = [];
-  if (t.state === 'registered' && d.dispatchBy) triggers.push({ level: 1, reason: 'dispatch_late', at: d.dispatchBy, kind: 'dispatch' });
-  if (t.state === 'dispatched' && d.signBy) triggers.push({ level: 1, reason: 'sign_late', at: d.signBy, kind: 'sign' });
-  if (REPLY_OWED.includes(t.state)) {
-    if (d.replyBy) triggers.push({ level: 2, reason: 'reply_late', at: d.replyBy, kind: 'reply' });
-    if (d.redBy) triggers.push({ level: 3, reason: 'reply_missing', at: d.redBy, kind: 'red' });
-  }
+  for (const o of owedDeadlines({ state: t.state, ...d })) triggers.push({ ...LATE[o.deadline], at: o.dueAt, kind: o.deadline });
+  if (statesOwing('reply').includes(t.state) && d.redBy) triggers.push({ level: 3, reason: 'reply_missing', at: d.redBy, kind: 'red' });
   for (const o of input.orders) {
     if (o.cycle === t.cycle && o.level === 2 && o.state === 'open' && o.lateAt === null) {
       triggers.push({ level: 3, reason: 'oversight_late', at: o.respondBy, kind: `oversight:${o.id}`, orderId: o.id });

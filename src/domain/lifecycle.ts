@@ -37,7 +37,10 @@ export type Action = (typeof ACTIONS)[number];
 /** Transitions the clock performs by itself (§3): no supplement in 5 working days, no rating in 3. */
 export type SystemAction = 'info-timeout' | 'rating-timeout';
 
-export const OPEN_STATES: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'];
+/** States before the reply: the reply clock runs (paused in `awaiting_info`), the submitter may still withdraw. */
+export const BEFORE_REPLY_STATES: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info'];
+/** States in which the loop is not closed yet. */
+export const OPEN_STATES: readonly TicketState[] = [...BEFORE_REPLY_STATES, 'replied'];
 export const TERMINAL_STATES: readonly TicketState[] = ['closed', 'rejected', 'withdrawn', 'merged'];
 /** The discipline department: integrity reports always go there (§7). */
 export const DISCIPLINE_DEPARTMENT = 'DIS';
@@ -124,7 +127,6 @@ interface Rule {
   to: TicketState | 'same' | ((t: TicketFacts, input: { rating?: Rating }) => TicketState);
 }
 
-const BEFORE_REPLY: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info'];
 const NOT_INTEGRITY: readonly TicketKind[] = ['complaint', 'suggestion', 'objection'];
 
 /** The transition table (DESIGN §3). */
@@ -143,7 +145,7 @@ export const RULES: Record<Action, Rule> = {
     to: (_t, input) => (input.rating && BAD_RATINGS.includes(input.rating) ? 'dispatched' : 'closed'),
   },
   reject: { from: ['registered', 'dispatched'], who: isDispatcher, to: 'rejected' },
-  withdraw: { from: BEFORE_REPLY, who: (t, a) => a.kind === 'user' && isSubmitter(t, a), to: 'withdrawn' },
+  withdraw: { from: BEFORE_REPLY_STATES, who: (t, a) => a.kind === 'user' && isSubmitter(t, a), to: 'withdrawn' },
   merge: { from: OPEN_STATES, who: (t, a) => hasRole(a, 'coordinator') && !isIntegrity(t), to: 'merged' },
   reopen: { from: ['closed'], who: isDispatcher, to: 'dispatched' },
   close: { from: ['replied'], who: isDispatcher, to: 'closed' },

@@ -9,7 +9,6 @@
  */
 import { WorkCalendar } from './calendar';
 import { explicitWindow, objectionWindow } from './deadline';
-import type { TicketState } from './lifecycle';
 
 /** The four recognition categories of 名特优新 (DESIGN §6). */
 export const RECOGNITION_CATEGORIES = ['famous', 'specialty', 'quality', 'emerging'] as const;
@@ -23,17 +22,6 @@ export const CATEGORY_ALIASES: Readonly<Record<string, RecognitionCategory>> = {
 /** Default window: 5 working days counting the publication day when it is a working day (DESIGN §6). */
 export const DEFAULT_WINDOW_WORKING_DAYS = 5;
 
-/**
- * States in which an objection is still undecided: its entry shows `disputed` (DESIGN §6).
- * A decided objection (`replied`, waiting for the objector's rating) no longer disputes
- * the entry, but it still blocks finalization (see {@link OBJECTION_OPEN_STATES}).
- */
-export const UNDECIDED_STATES: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info'];
-/**
- * States in which an objection is open and blocks finalizing its notice: every open state
- * of the lifecycle, `replied` included, because a bad rating reopens the objection.
- */
-export const OBJECTION_OPEN_STATES: readonly TicketState[] = [...UNDECIDED_STATES, 'replied'];
 
 /** What defines a notice's window: N working days from the publication day, or explicit dates. */
 export interface WindowSpec {

@@ -6,6 +6,7 @@
 import { WorkCalendar, addCalendarDays } from './calendar';
 import { addWorkingDays, computeDeadline, Deadline, Duration, Pause, localDate, startOfLocalDay } from './deadline';
 import type { TicketKind, TicketState, Priority } from './lifecycle';
+import { earliestOwedDeadline, REPLY_CLOCK_STATES } from './owed';
 
 /** Stored shape of an SLA policy (`sla_policy` table; admin-editable). */
 export interface SlaPolicyValues {
@@ -75,8 +76,6 @@ export interface Schedule {
   provisional: boolean;
 }
 
-const REPLY_CLOCK_RUNNING: readonly TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info'];
-
 /**
  * Computes every deadline of a ticket from its inputs (DESIGN §4):
  * - dispatch: 1 working day from the dispatch clock start, while `registered`;
@@ -103,7 +102,7 @@ export function computeSchedule(input: ScheduleInput, cal: WorkCalendar, tz: str
   }
   let replyBy = input.previous.replyBy;
   let redBy = input.previous.redBy;
-  if (REPLY_CLOCK_RUNNING.includes(state)) {
+  if (REPLY_CLOCK_STATES.includes(state)) {
     const base = { start: input.cycleStartedAt, pauses: input.pauses, extensionWorkingDays: input.extensionWorkingDays, asOf };
     const reply = computeDeadline({ ...base, duration: { unit: policy.replyUnit, amount: policy.replyAmount } }, cal, tz);
     replyBy = keep(reply);
@@ -113,17 +112,13 @@ export function computeSchedule(input: ScheduleInput, cal: WorkCalendar, tz: str
   }
   let rateBy = input.previous.rateBy;
   if (state === 'replied' && input.repliedAt) rateBy = keep(addWorkingDays(input.repliedAt, RATING_WINDOW_WORKING_DAYS, cal, tz));
-  if (REPLY_CLOCK_RUNNING.includes(state)) rateBy = null;
+  if (REPLY_CLOCK_STATES.includes(state)) rateBy = null;
   const infoWaitBy = state === 'awaiting_info' && input.pausedAt ? keep(addWorkingDays(input.pausedAt, INFO_WAIT_WORKING_DAYS, cal, tz)) : null;
-  let dueSoonAt: Date | null = null;
-  const owed: { at: Date; hours?: number }[] = [];
-  if (dispatchBy) owed.push({ at: dispatchBy });
-  if (state === 'dispatched' && signBy) owed.push({ at: signBy, hours: policy.signUnit === 'hours' ? policy.signAmount : undefined });
-  if (['registered', 'dispatched', 'in_progress'].includes(state) && replyBy) owed.push({ at: replyBy, hours: policy.replyUnit === 'hours' ? policy.replyAmount : undefined });
-  if (owed.length) {
-    owed.sort((a, b) => a.at.getTime() - b.at.getTime());
-    dueSoonAt = dueSoonInstant(owed[0].at, owed[0].hours, cal, tz);
-  }
+  // Due soon is about the earliest owed deadline (domain/owed.ts), with the length of its clock when it counts hours.
+  const earliest = earliestOwedDeadline({ state, dispatchBy, signBy, replyBy });
+  const hours = earliest?.deadline === 'sign' && policy.signUnit === 'hours' ? policy.signAmount
+    : earliest?.deadline === 'reply' && policy.replyUnit === 'hours' ? policy.replyAmount : undefined;
+  const dueSoonAt = earliest ? dueSoonInstant(earliest.dueAt, hours, cal, tz) : null;
   return { dispatchBy, signBy, replyBy, redBy, rateBy, infoWaitBy, dueSoonAt, provisional: parts.some((p) => p.provisional) };
 }
 

@@ -1,17 +1,10 @@
 import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder } from '../entities';
-import { Actor, allowedActions, canSeeReporterIdentity, OPEN_STATES } from '../domain/lifecycle';
+import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
+import { isDueSoon, isOverdue } from '../domain/owed';
 import { facts } from '../commands/ticket-store';
 import { maskPhone } from '../domain/validators';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
-/** Overdue (DESIGN §4): an owed deadline (dispatch, sign-for, reply) has passed. Derived, never stored. */
-export function isOverdue(t: Ticket, now: Date): boolean {
-  const n = now.getTime();
-  if (t.state === 'registered' && t.dispatchBy && t.dispatchBy.getTime() <= n) return true;
-  if (t.state === 'dispatched' && t.signBy && t.signBy.getTime() <= n) return true;
-  return ['registered', 'dispatched', 'in_progress'].includes(t.state) && !!t.replyBy && t.replyBy.getTime() <= n;
-}
 
 export interface PresentOptions {
   now: Date;
@@ -68,7 +61,7 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
       provisional: !!t.deadlinesProvisional,
     },
     overdue,
-    dueSoon: !overdue && OPEN_STATES.includes(t.state) && !!t.dueSoonAt && t.dueSoonAt.getTime() <= o.now.getTime(),
+    dueSoon: isDueSoon(t, o.now),
     escalationLevel: t.escalationLevel,
     outcome: t.outcome,
     repliedAt: iso(t.repliedAt),

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {
-  ClockPlan, LadderInput, LadderOrder, earliestOwedDeadline, escalationTarget, manualEscalationRefusal, planClock,
+  ClockPlan, LadderInput, LadderOrder, escalationTarget, manualEscalationRefusal, planClock,
 } from '../../src/domain/escalation';
 
 // A normal complaint received Mon 2026-11-02 09:00 +08:00 (DESIGN §4 rule):
@@ -99,14 +99,6 @@ const cases: [string, LadderInput, ReturnType<typeof brief>][] = [
 for (const [title, inp, want] of cases) {
   test(title, (t) => { t.deepEqual(brief(planClock(inp)), want); });
 }
-
-test('earliestOwedDeadline follows the state (ties: the routing deadline first)', (t) => {
-  const d = { dispatchBy: D('2026-11-03T16:00:00Z'), signBy: D('2026-11-03T16:00:00Z'), replyBy: D('2026-11-03T16:00:00Z') };
-  t.is(earliestOwedDeadline('registered', d)?.deadline, 'dispatch');
-  t.is(earliestOwedDeadline('dispatched', d)?.deadline, 'sign');
-  t.is(earliestOwedDeadline('in_progress', d)?.deadline, 'reply');
-  t.is(earliestOwedDeadline('replied', d), null);
-});
 
 test('escalationTarget: who each level reaches (DESIGN §5)', (t) => {
   const c = { kind: 'complaint' as const, state: 'dispatched' as const, departmentCode: 'TAX' };

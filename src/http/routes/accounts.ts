@@ -12,7 +12,7 @@ import { presentCategory, presentDepartment, presentUser } from '../presenters';
 import { requireRole } from '../auth';
 import { AppError, conflict } from '../../errors';
 import { isDuplicateKey } from '../../db';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
 
 /** Failed sign-ins allowed per username (lower-cased) in 15 minutes, then 429 (docs/decisions/security.md). */

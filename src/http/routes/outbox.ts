@@ -10,7 +10,7 @@ import { Email, Paging, Uuid } from '../../schemas';
 import { OutboxMessage, Ticket } from '../../entities';
 import { requireRole } from '../auth';
 import { conflict, notFound } from '../../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { maskEmail } from '../../notifications/labels';
 import { afterCommit } from '../../notifications/outbox-hook';
 

@@ -7,7 +7,7 @@ import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, listOrders, respondToOrder } from '../../commands/oversight';
 import { loadVisibleTicket } from '../../commands/ticket-store';
 import { forbidden } from '../../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { presentOversightOrder } from '../presenters';
 
 const IdParam = z.object({ id: Uuid });

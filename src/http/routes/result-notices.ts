@@ -16,7 +16,7 @@ import { Actor, canView } from '../../domain/lifecycle';
 import { entryStatus, noticeStatus, RECOGNITION_CATEGORIES } from '../../domain/objection-window';
 import type { WorkCalendar } from '../../domain/calendar';
 import { AppError, notFound } from '../../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../queries/cursor';
 
 const Entry = z.object({
   creditCode: CreditCode,

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { z } from '../openapi';

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { createHash } from 'node:crypto';
-import { Brackets, LessThanOrEqual, SelectQueryBuilder } from 'typeorm';
+import { LessThanOrEqual } from 'typeorm';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
@@ -9,10 +9,10 @@ import { IdempotencyKey, Ticket, TicketEvent, TicketMessage } from '../../entiti
 import { createTicket, performAction, ActionInput } from '../../commands/tickets';
 import { appendEvent, facts, loadVisibleTicket, verifyChain } from '../../commands/ticket-store';
 import { presentEvent, presentMessage, presentTicket } from '../presenters';
-import { Actor, isAuditedIdentityRead, DISCIPLINE_DEPARTMENT } from '../../domain/lifecycle';
+import { Actor, isAuditedIdentityRead } from '../../domain/lifecycle';
 import { AppError, unprocessable } from '../../errors';
 import { isDuplicateKey } from '../../db';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { listTickets } from '../../queries/tickets';
 import { EventView, TicketPage, TicketView } from '../responses';
 import { canReadOrders, listOrders } from '../../commands/oversight';
 import { openAccessCode, sealAccessCode } from '../../commands/idempotency';
@@ -26,26 +26,6 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
   if (!m) throw new AppError(400, 'validation-failed', 'If-Match must be the ticket version (its ETag)', [{ field: 'If-Match', code: 'invalid', message: 'must be an ETag such as "3"' }]);
   return Number(m[1]);
 }
-
-/**
- * Restricts a ticket query to what the actor may see (DESIGN §1, §7), mirroring
- * `canView` so that lists and counts never include what a detail read would 404.
- */
-export function visibilityScope<T extends object>(qb: SelectQueryBuilder<T>, a: Actor, alias = 't'): SelectQueryBuilder<T> {
-  if (a.kind !== 'user') return qb.andWhere('1 = 0');
-  const integrity = `${alias}.kind = 'integrity_report'`;
-  const hiddenIntegrity = `(${integrity} AND (${alias}.accused_department_code = :vDis OR ${alias}.accused_department_code = :vOwnDept))`;
-  const params = { vDis: DISCIPLINE_DEPARTMENT, vOwnDept: a.departmentCode ?? '', vUid: a.userId };
-  switch (a.role) {
-    case 'owner': return qb.andWhere(`${alias}.submitter_id = :vUid`, params);
-    case 'handler': return qb.andWhere(`${alias}.department_code = :vOwnDept AND NOT ${hiddenIntegrity}`, params);
-    case 'intake': return qb.andWhere(`NOT (${integrity})`);
-    default: return qb.andWhere(`NOT ${hiddenIntegrity}`, params);
-  }
-}
-
-/** SQL for "overdue" (DESIGN §4), the same rule as `isOverdue` in the presenter. */
-export const OVERDUE_SQL = `((t.state = 'registered' AND t.dispatch_by <= :now) OR (t.state = 'dispatched' AND t.sign_by <= :now) OR (t.state IN ('registered','dispatched','in_progress') AND t.reply_by <= :now))`;
 
 const ListQuery = z.object({
   state: StateE.optional(),
@@ -114,31 +94,12 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     async (ctx, { query }) => {
       const actor = ctx.state.actor as Actor;
       const now = deps.clock.now();
-      const qb = deps.db.getRepository(Ticket).createQueryBuilder('t');
-      visibilityScope(qb, actor);
-      if (query.state) qb.andWhere('t.state = :state', { state: query.state });
-      if (query.kind) qb.andWhere('t.kind = :kind', { kind: query.kind });
-      if (query.departmentCode) qb.andWhere('t.department_code = :dep', { dep: query.departmentCode });
-      if (query.escalationLevel !== undefined) qb.andWhere('t.escalation_level = :lvl', { lvl: query.escalationLevel });
-      if (query.from) qb.andWhere('t.received_at >= :from', { from: new Date(query.from) });
-      if (query.to) qb.andWhere('t.received_at < :to', { to: new Date(query.to) });
-      if (query.q) {
-        // '!' escapes the LIKE metacharacters on both databases (SQLite has no default escape character).
-        const like = `%${query.q.replace(/[%_!]/g, (c) => '!' + c)}%`;
-        qb.andWhere(new Brackets((w) => w.where("t.title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: query.q })));
-      }
-      if (query.overdue === 'true') qb.andWhere(OVERDUE_SQL, { now });
-      if (query.overdue === 'false') qb.andWhere(`NOT ${OVERDUE_SQL}`, { now });
-      if (query.dueSoon === 'true') qb.andWhere(`t.state IN ('registered','dispatched','in_progress') AND t.due_soon_at <= :now AND NOT ${OVERDUE_SQL}`, { now });
-      if (query.dueSoon === 'false') qb.andWhere(`NOT (t.state IN ('registered','dispatched','in_progress') AND t.due_soon_at <= :now AND NOT ${OVERDUE_SQL})`, { now });
-      const cur = decodeCursor(query.cursor);
-      if (cur) qb.andWhere(new Brackets((w) => w.where('t.created_at < :cat', { cat: cur.at }).orWhere('t.created_at = :cat AND t.id < :cid', { cat: cur.at, cid: cur.id })));
-      const rows = await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(query.limit + 1).getMany();
-      const page = rows.slice(0, query.limit);
-      ctx.body = {
-        items: page.map((t) => presentTicket(t, actor, { now, list: true })),
-        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null,
-      };
+      const { overdue, dueSoon, from, to, ...rest } = query;
+      const page = await listTickets(deps.db.manager, actor, {
+        ...rest, overdue: overdue === undefined ? undefined : overdue === 'true', dueSoon: dueSoon === undefined ? undefined : dueSoon === 'true',
+        from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined,
+      }, now);
+      ctx.body = { items: page.items.map((t) => presentTicket(t, actor, { now, list: true })), nextCursor: page.nextCursor };
     });
 
   route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, response: TicketView },
