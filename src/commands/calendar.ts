@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { WorkCalendar, DayType, LoadedYear } from '../domain/calendar';
 import { CalendarDay, CalendarYear } from '../entities';
+import { ttlCache, TtlCache } from '../cache';
 
 /** Builds the working calendar from the library plus the stored overrides and loaded years. */
 export async function loadCalendar(em: EntityManager): Promise<WorkCalendar> {
@@ -23,14 +24,14 @@ export async function loadCalendar(em: EntityManager): Promise<WorkCalendar> {
  * made by another process are seen within `ttlMs`.
  */
 export class CalendarCache {
-  private cached: { cal: WorkCalendar; at: number } | null = null;
-  constructor(private readonly ttlMs = 30_000) {}
-  async get(em: EntityManager): Promise<WorkCalendar> {
-    const t = Date.now();
-    if (!this.cached || t - this.cached.at > this.ttlMs) this.cached = { cal: await loadCalendar(em), at: t };
-    return this.cached.cal;
+  private readonly cache: TtlCache<'calendar', WorkCalendar, EntityManager>;
+  constructor(ttlMs = 30_000) {
+    this.cache = ttlCache(ttlMs, (_k, em) => loadCalendar(em));
+  }
+  get(em: EntityManager): Promise<WorkCalendar> {
+    return this.cache.get('calendar', em);
   }
   invalidate() {
-    this.cached = null;
+    this.cache.clear();
   }
 }

@@ -9,7 +9,9 @@ import { ClockPlan, ClockStep, ClockTimer, LadderOrder, OwedDeadline, planClock 
 import { inTransaction, isDuplicateKey, isMysql } from '../db';
 import { notify } from '../notifications/notify';
 import { CommandContext } from './context';
-import { appendEvent, recomputeDeadlines, saveTicket } from './ticket-store';
+import { appendEvent } from './events';
+import { recomputeDeadlines } from './deadlines';
+import { saveTicket } from './ticket-store';
 import { escalateBySystem } from './escalation';
 
 type ClockCtx = Pick<CommandContext, 'em' | 'now' | 'cal' | 'tz'>;

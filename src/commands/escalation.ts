@@ -9,7 +9,8 @@ import { WorkCalendar } from '../domain/calendar';
 import { conflict, fieldError } from '../errors';
 import { isDuplicateKey } from '../db';
 import { CommandContext, actorId, actorRole } from './context';
-import { addMessage, appendEvent, type EventType } from './ticket-store';
+import { addMessage } from './ticket-store';
+import { appendEvent, type EventType } from './events';
 import { openOversightOrder } from './oversight';
 
 export interface EscalateInput { level: 2 | 3; note: string }

@@ -8,7 +8,7 @@ import type { AppDeps } from '../deps';
 import type { Actor } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { inTransaction } from '../db';
-import { createTicket, CreateTicketInput } from './tickets';
+import { createTicket, CreateTicketInput } from './create-ticket';
 
 /**
  * Import of a hotline export (12345 / symposium / letter registers) in the shape of

@@ -4,9 +4,9 @@ import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
 import { fieldError } from '../errors';
 import { CommandContext } from './context';
-import type { CreateTicketInput } from './tickets';
+import type { CreateTicketInput } from './create-ticket';
 import { addMessage } from './ticket-store';
-import type { EventType } from './ticket-store';
+import type { EventType } from './events';
 import { addVetoCause, withdrawVetoCause } from './vetoes';
 
 /**

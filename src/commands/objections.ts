@@ -7,8 +7,8 @@ import { CommandContext } from './context';
 import { addMessage } from './ticket-store';
 import { lockNotice, noticeWindow } from './result-notices';
 import { isMysql } from '../db';
-import type { CreateTicketInput } from './tickets';
-import type { EventType } from './ticket-store';
+import type { CreateTicketInput } from './create-ticket';
+import type { EventType } from './events';
 
 /** A locking read (MariaDB): under the notice's lock, see the latest committed entry, not an older snapshot. */
 const latest = (em: EntityManager) => (isMysql(em) ? { lock: { mode: 'pessimistic_read' as const } } : {});

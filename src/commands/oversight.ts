@@ -7,7 +7,7 @@ import { OVERSIGHT_RESPONSE_WORKING_DAYS } from '../domain/schedule';
 import { WorkCalendar } from '../domain/calendar';
 import { conflict, forbidden, notFound } from '../errors';
 import { CommandContext, actorId } from './context';
-import { appendEvent } from './ticket-store';
+import { appendEvent } from './events';
 import { isMysql } from '../db';
 import { notify } from '../notifications/notify';
 

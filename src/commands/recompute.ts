@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import { Ticket } from '../entities';
 import { OPEN_STATES, Actor } from '../domain/lifecycle';
 import { WorkCalendar } from '../domain/calendar';
-import { appendEvent, recomputeDeadlines, saveTicket } from './ticket-store';
+import { appendEvent } from './events';
+import { recomputeDeadlines } from './deadlines';
+import { saveTicket } from './ticket-store';
 import { inTransaction } from '../db';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -34,6 +34,12 @@ export const ACTIONS = [
   'reject', 'withdraw', 'merge', 'reopen', 'close', 'note', 'escalate', 'conclude', 'decide',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
+/**
+ * The deadline an answering action meets (DESIGN §9 on-time rates): signing for meets the
+ * sign-for deadline; the reply, an integrity report's conclusion and an objection's decision
+ * meet the reply deadline. Their events record `onTime`.
+ */
+export const ACTION_MEETS: Partial<Record<Action, 'sign' | 'reply'>> = { sign: 'sign', reply: 'reply', conclude: 'reply', decide: 'reply' };
 /** Transitions the clock performs by itself (§3): no supplement in 5 working days, no rating in 3. */
 export type SystemAction = 'info-timeout' | 'rating-timeout';
 

@@ -73,3 +73,8 @@ export function isOverdue(t: OwedFacts, now: Date): boolean {
 export function isDueSoon(t: OwedFacts & { dueSoonAt: Date | null }, now: Date): boolean {
   return OWING_STATES.includes(t.state) && !!t.dueSoonAt && t.dueSoonAt.getTime() <= now.getTime() && !isOverdue(t, now);
 }
+
+/** Whether an answer at `at` met `deadline`: strictly before it, or no deadline ran (DESIGN §9). */
+export function isOnTime(deadline: Date | null, at: Date): boolean {
+  return !deadline || at.getTime() < deadline.getTime();
+}

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { User } from '../entities';
 import type { Actor, Role } from '../domain/lifecycle';
 import { forbidden, unauthorized } from '../errors';
+import { ttlCache } from '../cache';
 import type { TokenService } from '../tokens';
 
 /**
@@ -11,7 +12,8 @@ import type { TokenService } from '../tokens';
  * no token → anonymous; a bad token → 401.
  */
 export function authenticate(ds: DataSource, tokens: TokenService) {
-  const cache = new Map<string, { user: User | null; at: number }>();
+  // Accounts as stored now, 5 s per process: a moved or disabled account loses access within seconds.
+  const accounts = ttlCache<string, User | null, null>(5000, (id) => ds.getRepository(User).findOneBy({ id }), 10_000);
   return async (ctx: Context, next: Next) => {
     const h = ctx.get('authorization');
     ctx.state.actor = { kind: 'anonymous' } satisfies Actor;
@@ -19,13 +21,7 @@ export function authenticate(ds: DataSource, tokens: TokenService) {
       const m = /^Bearer\s+(\S+)$/i.exec(h);
       const id = m ? await tokens.verify(m[1]) : null;
       if (!id) throw unauthorized('the bearer token is invalid or expired');
-      let hit = cache.get(id);
-      if (!hit || Date.now() - hit.at > 5000) {
-        hit = { user: await ds.getRepository(User).findOneBy({ id }), at: Date.now() };
-        cache.set(id, hit);
-        if (cache.size > 10_000) cache.clear();
-      }
-      const u = hit.user;
+      const u = await accounts.get(id, null);
       if (!u || !u.active) throw unauthorized('the account is disabled');
       ctx.state.user = u;
       ctx.state.actor = { kind: 'user', userId: u.id, role: u.role, departmentCode: u.departmentCode, isHead: u.isHead } satisfies Actor;

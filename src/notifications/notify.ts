@@ -4,6 +4,7 @@ import { Department, OutboxMessage, OversightOrder, Ticket, TicketExtension, Tic
 import type { TicketEvent } from '../entities';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { maskPhone } from '../domain/validators';
+import { ttlCache } from '../cache';
 import {
   CHANNEL_LABEL, DEADLINE_LABEL, DECISION_LABEL, DEMAND_LABEL, FINDING_LABEL, GROUND_LABEL, KIND_LABEL, LEVEL_LABEL,
   OUTCOME_LABEL, PRIORITY_LABEL, RATING_LABEL, REASON_LABEL, STATE_LABEL, excerpt, formatInstant,
@@ -130,14 +131,9 @@ export function deferNotifications(em: EntityManager) {
   };
 }
 
-let departmentCache: { at: number; names: Map<string, string> } | null = null;
 /** Department names for the texts, cached 60 s per process (departments are seed data). */
-async function departmentNames(em: EntityManager): Promise<Map<string, string>> {
-  if (!departmentCache || Date.now() - departmentCache.at > 60_000) {
-    departmentCache = { at: Date.now(), names: new Map((await em.find(Department)).map((d) => [d.code, d.nameZh])) };
-  }
-  return departmentCache.names;
-}
+const departmentCache = ttlCache<'all', Map<string, string>, EntityManager>(60_000, async (_k, em) => new Map((await em.find(Department)).map((d) => [d.code, d.nameZh])));
+const departmentNames = (em: EntityManager) => departmentCache.get('all', em);
 
 /**
  * Inserts the rows; if a concurrent transaction wrote the same (source, address) first,

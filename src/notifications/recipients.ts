@@ -1,6 +1,7 @@
 import { EntityManager, In } from 'typeorm';
 import { Symposium, Ticket, User } from '../entities';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
+import { ttlCache } from '../cache';
 import type { Audience } from './render';
 
 /**
@@ -30,20 +31,16 @@ export interface Recipient {
   departmentCode: string | null;
 }
 
-const staffCache = new Map<string, { at: number; users: User[] }>();
 /**
  * Active staff of a role (and department), cached 5 s per process: every dispatched ticket
  * asks for its department's handlers. Account changes made in this process clear the cache
  * at once (`invalidateStaffCache`); another process sees them within 5 s.
  */
-async function activeStaff(em: EntityManager, role: string, departmentCode: string | null): Promise<User[]> {
-  const key = `${role}|${departmentCode ?? ''}`;
-  const hit = staffCache.get(key);
-  if (hit && Date.now() - hit.at < 5_000) return hit.users;
-  const users = await em.find(User, { where: { role: role as User['role'], ...(departmentCode ? { departmentCode } : {}), active: true }, order: { username: 'ASC' } });
-  staffCache.set(key, { at: Date.now(), users });
-  return users;
-}
+const staffCache = ttlCache<string, User[], EntityManager>(5_000, (key, em) => {
+  const [role, departmentCode] = key.split('|');
+  return em.find(User, { where: { role: role as User['role'], ...(departmentCode ? { departmentCode } : {}), active: true }, order: { username: 'ASC' } });
+});
+const activeStaff = (em: EntityManager, role: string, departmentCode: string | null): Promise<User[]> => staffCache.get(`${role}|${departmentCode ?? ''}`, em);
 /** Forget cached staff lists (after creating or changing an account or its preferences). */
 export function invalidateStaffCache(): void {
   staffCache.clear();

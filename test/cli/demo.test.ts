@@ -6,7 +6,7 @@ import { runDemo } from '../../src/cli/demo';
 import { parseConfig } from '../../src/config';
 import { openDatabase } from '../../src/db';
 import { TicketEvent } from '../../src/entities';
-import { verifyChain } from '../../src/commands/ticket-store';
+import { verifyChain } from '../../src/commands/events';
 
 // The demo always runs on the embedded SQLite database (it ignores DATABASE_URL), so this
 // test is the same on both backends.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import ExcelJS from 'exceljs';
 import { startHarness, standardStaff, OWNER, Harness, Client } from '../helpers/harness';
-import { appendEvent } from '../../src/commands/ticket-store';
+import { appendEvent } from '../../src/commands/events';
 import { Ticket } from '../../src/entities';
 
 /**

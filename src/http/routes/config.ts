@@ -9,7 +9,7 @@ import { requireRole } from '../auth';
 import { AppError, fieldError } from '../../errors';
 import { addWorkingDays } from '../../domain/deadline';
 import { recomputeOpenTickets } from '../../commands/recompute';
-import { invalidatePolicies } from '../../commands/ticket-store';
+import { invalidateReferenceData } from '../../commands/reference-data';
 import { loadCalendar } from '../../commands/calendar';
 import { Actor } from '../../domain/lifecycle';
 import { inTransaction } from '../../db';
@@ -20,7 +20,7 @@ const Year = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
 export function configRoutes(router: Router, deps: AppDeps) {
   async function recomputeAll(actor: Actor, reason: string, filter: { kind?: string; priority?: string } = {}) {
     deps.calendar.invalidate();
-    invalidatePolicies();
+    invalidateReferenceData();
     const cal = await loadCalendar(deps.db.manager);
     const changed = await recomputeOpenTickets(deps.db, { cal, tz: deps.config.businessTz, now: deps.clock.now(), actor, reason, ...filter });
     if (changed.length) deps.onTicketsChanged?.(changed);
@@ -131,7 +131,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
       await em.createQueryBuilder().delete().from(RoutingRule).execute();
       for (const r of body.items) await em.insert(RoutingRule, { id: randomUUID(), categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: now });
     });
-    invalidatePolicies();
+    invalidateReferenceData();
     const rows = await deps.db.getRepository(RoutingRule).find({ order: { categoryCode: 'ASC' } });
     ctx.body = { items: rows.map((r) => ({ categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: r.updatedAt.toISOString() })) };
   });

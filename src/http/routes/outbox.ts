@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { inTransaction } from '../../db';
-import { appendEvent } from '../../commands/ticket-store';
+import { appendEvent } from '../../commands/events';
 import type { Actor } from '../../domain/lifecycle';
 import { Brackets } from 'typeorm';
 import { z } from '../openapi';

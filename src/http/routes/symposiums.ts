@@ -8,7 +8,7 @@ import { AppDeps, runCommand } from '../deps';
 import { Paging, line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../../schemas';
 import { Department, Symposium, Ticket, TicketMessage } from '../../entities';
 import { requireRole } from '../auth';
-import { createTicket } from '../../commands/tickets';
+import { createTicket } from '../../commands/create-ticket';
 import { fieldError, notFound } from '../../errors';
 import { Actor, canView } from '../../domain/lifecycle';
 import { facts } from '../../commands/ticket-store';

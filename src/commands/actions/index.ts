@@ -1,0 +1,99 @@
+/**
+ * The ticket actions of DESIGN §3 (`POST /tickets/:id/<action>`, the pages' action forms):
+ * one wrapper that authorizes, applies, writes the event and saves, and one handler per
+ * action that does only what is particular to it.
+ */
+import { Ticket } from '../../entities';
+import { Action, ACTION_MEETS, Outcome, Rating, RejectGround } from '../../domain/lifecycle';
+import { isOnTime } from '../../domain/owed';
+import { CommandContext } from '../context';
+import { authorize, loadVisibleTicket, saveTicket } from '../ticket-store';
+import { appendEvent } from '../events';
+import { recomputeDeadlines } from '../deadlines';
+import { escalateManually, escalateNewCycle, EscalateInput } from '../escalation';
+import { concludeIntegrityReport, ConcludeInput } from '../integrity';
+import { decideObjection, DecideInput } from '../objections';
+import { ActionHandler } from './handler';
+import { dispatchTicket, mergeTicket, rejectTicket, returnTicket } from './routing';
+import { addNote, decideExtension, replyToTicket, requestExtension, requestInfo, signForTicket, supplementTicket } from './handling';
+import { closeTicket, rateTicket, reopenTicket, withdrawTicket } from './closing';
+
+/** Arguments of the ticket actions of DESIGN §3, as validated at the edge (`src/schemas.ts` ActionBodies). */
+export type ActionInput =
+  | { action: 'dispatch'; departmentCode: string; note?: string }
+  | { action: 'sign' }
+  | { action: 'return'; reason: string }
+  | { action: 'request-info'; message: string }
+  | { action: 'supplement'; message: string }
+  | { action: 'request-extension'; workingDays: number; reason: string }
+  | { action: 'decide-extension'; approve: boolean; note?: string }
+  | { action: 'reply'; outcome: Outcome; message: string }
+  | { action: 'rate'; rating: Rating; comment?: string; via?: 'callback' }
+  | { action: 'reject'; ground: RejectGround; detail: string }
+  | { action: 'withdraw'; reason?: string }
+  | { action: 'merge'; intoTicketId: string }
+  | { action: 'reopen'; reason: string }
+  | { action: 'close'; note?: string }
+  | { action: 'note'; text: string }
+  | ({ action: 'escalate' } & EscalateInput)
+  | ({ action: 'conclude' } & ConcludeInput)
+  | ({ action: 'decide' } & DecideInput);
+
+type Input<A extends Action> = Extract<ActionInput, { action: A }>;
+
+/** One handler per action; the wrapper (`performAction`) does what they share. */
+const HANDLERS: { [A in Action]: ActionHandler<Input<A>> } = {
+  dispatch: dispatchTicket,
+  sign: signForTicket,
+  return: returnTicket,
+  'request-info': requestInfo,
+  supplement: supplementTicket,
+  'request-extension': requestExtension,
+  'decide-extension': decideExtension,
+  reply: replyToTicket,
+  rate: rateTicket,
+  reject: rejectTicket,
+  withdraw: withdrawTicket,
+  merge: mergeTicket,
+  reopen: reopenTicket,
+  close: closeTicket,
+  note: addNote,
+  escalate: async (ctx, t, input) => escalateManually(ctx, t, input),
+  conclude: async (ctx, t, input) => concludeIntegrityReport(ctx, t, input),
+  decide: async (ctx, t, input) => decideObjection(ctx, t, input),
+};
+
+/**
+ * Performs one lifecycle action on a ticket in the caller's transaction (DESIGN §3):
+ * authorizes it (404 not visible, 403 never for this actor, 412 stale `expectedVersion`,
+ * 409 `illegal-transition` with `state` and `allowed`), runs the action's handler, takes the
+ * next state from the transition table (a handler that opened a new cycle has set it),
+ * records whether an answering action met its deadline (`onTime`, from `ACTION_MEETS`),
+ * recomputes the deadlines, saves with a conditional update on `version` (409
+ * `concurrent-update`), and writes the event (and a new cycle's `reopened` event).
+ * @returns the saved ticket
+ */
+export async function performAction(ctx: CommandContext, ticketId: string, input: ActionInput, expectedVersion?: number): Promise<Ticket> {
+  const t = await loadVisibleTicket(ctx, ticketId);
+  const action = input.action;
+  const to = authorize(t, action, ctx.actor, expectedVersion, input.action === 'rate' ? { rating: input.rating } : {});
+  const from = t.state;
+  const read = { version: t.version, cycle: t.cycle };
+  const meets = ACTION_MEETS[action];
+  const onTime = meets ? isOnTime(meets === 'sign' ? t.signBy : t.replyBy, ctx.now) : undefined;
+
+  const out = await (HANDLERS[action] as ActionHandler<ActionInput>)(ctx, t, input);
+
+  const newCycle = t.cycle !== read.cycle;
+  if (!newCycle) t.state = to;
+  const payload = { ...out.payload, ...(onTime === undefined ? {} : { onTime }) };
+  await recomputeDeadlines(ctx, t);
+  await saveTicket(ctx.em, t, read.version, ctx.now);
+  const { em, actor, now } = ctx;
+  // A bad rating writes its event in the old cycle and `reopened` in the new one.
+  await appendEvent(em, { id: t.id, cycle: out.reopened ? read.cycle : t.cycle }, { type: out.type, actor, at: now, fromState: from, toState: out.reopened ? from : t.state, payload });
+  if (out.reopened) await appendEvent(em, t, { type: 'reopened', actor, at: now, fromState: from, toState: t.state, payload: out.reopened });
+  // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
+  if (newCycle) await escalateNewCycle(ctx, t);
+  return t;
+}
