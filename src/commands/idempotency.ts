@@ -1,31 +1,66 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { Brackets, DataSource, LessThan } from 'typeorm';
-import { IdempotencyKey } from '../entities';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { Brackets, DataSource, LessThan, LessThanOrEqual } from 'typeorm';
+import { IdempotencyKey, Ticket } from '../entities';
+import type { AppDeps } from '../deps';
+import { runAs } from '../deps';
+import type { Actor } from '../domain/lifecycle';
+import { AppError, unprocessable } from '../errors';
+import { isDuplicateKey } from '../db';
+import { createTicket, CreateTicketInput } from './create-ticket';
 
 /**
- * Idempotency-Key rows (DESIGN §11): the access code they keep for a retry, sealed, and
- * their purge after expiry. Access codes are never stored readable (DESIGN §1 "stored
- * hashed"); this one copy must be recoverable, since the retrying client lost the first
- * response, so it is encrypted instead (docs/decisions/security.md).
+ * The `Idempotency-Key` protocol of ticket creation (DESIGN §11): scoped to the caller (the
+ * user, or the client for account-less calls) and kept 24 h; the same key and body return
+ * the same ticket as the first response returned it, never more (a report accusing the
+ * caller's own department is not readable afterwards, DESIGN §7); the same key with another
+ * body is 422; a refused request stores no key. The first response and its access code are
+ * kept sealed (AES-256-GCM), never readable at rest (docs/decisions/security.md).
  */
 
-/** HKDF `info`: a key for this purpose only, never the JWT signing key itself. */
-const PURPOSE = 'grievance/idempotency-key/access-code/v1';
+/** How long a key is kept (DESIGN §11). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+/** HKDF `info`: a key per purpose, never the JWT signing key itself. */
+const PURPOSES = { accessCode: 'grievance/idempotency-key/access-code/v1', response: 'grievance/idempotency-key/response/v1' } as const;
+type Purpose = keyof typeof PURPOSES;
 const VERSION = 'v1.';
 const derived = new Map<string, Buffer>();
 
-function sealKey(secret: string): Buffer {
-  let k = derived.get(secret);
+function sealKey(secret: string, purpose: Purpose): Buffer {
+  const id = `${purpose}\n${secret}`;
+  let k = derived.get(id);
   if (!k) {
-    k = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), PURPOSE, 32));
-    derived.set(secret, k);
+    k = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), PURPOSES[purpose], 32));
+    derived.set(id, k);
   }
   return k;
 }
 
-/** What a sealed code is bound to: its row, so that a sealed value copied to another row does not open. */
+/** What a sealed value is bound to: its row, so that a sealed value copied to another row does not open. */
 export interface SealContext { scope: string; idemKey: string; ticketId: string }
 const aad = (c: SealContext) => Buffer.from(`${c.scope}\n${c.idemKey}\n${c.ticketId}`, 'utf8');
+
+function seal(secret: string, purpose: Purpose, ctx: SealContext, plain: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', sealKey(secret, purpose), iv);
+  c.setAAD(aad(ctx));
+  const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return VERSION + Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+}
+
+function open(secret: string, purpose: Purpose, ctx: SealContext, sealed: string | null): string | null {
+  if (!sealed || !sealed.startsWith(VERSION)) return null;
+  const raw = Buffer.from(sealed.slice(VERSION.length), 'base64');
+  if (raw.length < 12 + 16 + 1) return null;
+  try {
+    const d = createDecipheriv('aes-256-gcm', sealKey(secret, purpose), raw.subarray(0, 12));
+    d.setAAD(aad(ctx));
+    d.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Encrypts an access code for `idempotency_key.access_code`: AES-256-GCM under a key derived
@@ -33,31 +68,92 @@ const aad = (c: SealContext) => Buffer.from(`${c.scope}\n${c.idemKey}\n${c.ticke
  * (scope, key, ticket) as associated data. Returns `v1.` + base64(iv ‖ tag ‖ ciphertext),
  * 55 characters for a 10-character code (the column holds 128).
  */
-export function sealAccessCode(secret: string, ctx: SealContext, code: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', sealKey(secret), iv);
-  c.setAAD(aad(ctx));
-  const ct = Buffer.concat([c.update(code, 'utf8'), c.final()]);
-  return VERSION + Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
-}
+export const sealAccessCode = (secret: string, ctx: SealContext, code: string): string => seal(secret, 'accessCode', ctx, code);
 
 /**
  * The code sealed by `sealAccessCode`, or null when it does not open: another secret
  * (JWT_SECRET rotated), another row, a changed value, or a value from before sealing.
  * A retry then gets its ticket without the code, never an error.
  */
-export function openAccessCode(secret: string, ctx: SealContext, sealed: string | null): string | null {
-  if (!sealed || !sealed.startsWith(VERSION)) return null;
-  const raw = Buffer.from(sealed.slice(VERSION.length), 'base64');
-  if (raw.length < 12 + 16 + 1) return null;
-  try {
-    const d = createDecipheriv('aes-256-gcm', sealKey(secret), raw.subarray(0, 12));
-    d.setAAD(aad(ctx));
-    d.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
-  } catch {
-    return null;
+export const openAccessCode = (secret: string, ctx: SealContext, sealed: string | null): string | null => open(secret, 'accessCode', ctx, sealed);
+
+/** A create request under the protocol. */
+export interface IdempotentCreate {
+  /** the caller's `Idempotency-Key` (1–128 visible ASCII characters), or none */
+  key?: string;
+  /** `user:<id>` or `client:<address>` */
+  scope: string;
+  /** the request body as received (its SHA-256 identifies "the same body") */
+  rawBody: unknown;
+  input: CreateTicketInput;
+  /** the response body for the new ticket, without its access code (the caller's presenter) */
+  present: (t: Ticket) => Record<string, unknown>;
+}
+
+/** The response of a create: the body (with `accessCode` once, for an account-less submitter) and whether it was replayed. */
+export interface CreateResponse { body: Record<string, unknown> & { id: string; version?: number }; replayed: boolean }
+
+/**
+ * Creates a ticket at most once per (scope, key) within 24 h (DESIGN §11).
+ * @throws 400 on `Idempotency-Key` (`invalid`); 422 `idempotency-key-reused` (same key, other body); the create's own errors (nothing stored)
+ */
+export async function createTicketOnce(deps: AppDeps, actor: Actor, req: IdempotentCreate): Promise<CreateResponse> {
+  const { key, scope } = req;
+  if (key !== undefined && (key.length < 1 || key.length > 128 || !/^[\x21-\x7e]+$/.test(key))) {
+    throw new AppError(400, 'validation-failed', 'Idempotency-Key must be 1-128 visible ASCII characters', [{ field: 'Idempotency-Key', code: 'invalid', message: '1-128 visible ASCII characters' }]);
   }
+  const requestHash = createHash('sha256').update(JSON.stringify(req.rawBody ?? {})).digest('hex');
+  const secret = deps.config.jwtSecret;
+
+  const replay = async (): Promise<CreateResponse | null> => {
+    const row = await deps.db.getRepository(IdempotencyKey).findOneBy({ scope, idemKey: key! });
+    if (!row || row.expiresAt.getTime() <= deps.clock.now().getTime()) return null;
+    if (row.requestHash !== requestHash) throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
+    const ctx = { scope, idemKey: key!, ticketId: row.ticketId };
+    const first = open(secret, 'response', ctx, row.response);
+    // A row from before responses were kept (or under a rotated secret) replays the receipt only: never the ticket as it is now.
+    const body = first ? JSON.parse(first) : await receipt(deps, row.ticketId);
+    const accessCode = openAccessCode(secret, ctx, row.accessCode);
+    return { body: { ...body, ...(accessCode ? { accessCode } : {}) }, replayed: true };
+  };
+
+  if (key !== undefined) {
+    const r = await replay();
+    if (r) return r;
+  }
+  try {
+    const out = await runAs(deps, actor, async (c) => {
+      const r = await createTicket(c, req.input);
+      const body = req.present(r.ticket) as CreateResponse['body'];
+      if (key !== undefined) {
+        const ctx = { scope, idemKey: key, ticketId: r.ticket.id };
+        // an expired key (kept 24 h) is forgotten: its row gives way to the new request
+        await c.em.delete(IdempotencyKey, { scope, idemKey: key, expiresAt: LessThanOrEqual(c.now) });
+        await c.em.insert(IdempotencyKey, {
+          scope, idemKey: key, requestHash, ticketId: r.ticket.id,
+          accessCode: r.accessCode ? sealAccessCode(secret, ctx, r.accessCode) : null,
+          response: seal(secret, 'response', ctx, JSON.stringify(body)),
+          createdAt: c.now, expiresAt: new Date(c.now.getTime() + IDEMPOTENCY_TTL_MS),
+        });
+      }
+      return { body: { ...body, ...(r.accessCode ? { accessCode: r.accessCode } : {}) }, replayed: false, ticketId: r.ticket.id };
+    });
+    deps.onTicketsChanged?.([out.ticketId]);
+    return { body: out.body, replayed: false };
+  } catch (e) {
+    // a concurrent request with the same key won the insert: answer as its replay
+    if (key !== undefined && isDuplicateKey(e)) {
+      const r = await replay();
+      if (r) return r;
+    }
+    throw e;
+  }
+}
+
+/** The least a replay without the first response shows: which ticket was created. */
+async function receipt(deps: AppDeps, ticketId: string): Promise<Record<string, unknown>> {
+  const t = await deps.db.getRepository(Ticket).findOneByOrFail({ id: ticketId });
+  return { id: t.id, number: t.number, kind: t.kind, channel: t.channel, receivedAt: t.receivedAt.toISOString(), createdAt: t.createdAt.toISOString() };
 }
 
 /**

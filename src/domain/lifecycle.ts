@@ -57,6 +57,8 @@ export type Actor =
   | { kind: 'access_code'; ticketId: string }
   | { kind: 'system' }
   | { kind: 'anonymous' };
+/** A signed-in user acting. */
+export type UserActor = Extract<Actor, { kind: 'user' }>;
 
 /** The facts of a ticket the rules look at. */
 export interface TicketFacts {

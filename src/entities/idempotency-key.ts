@@ -14,6 +14,11 @@ export class IdempotencyKey {
    * with AES-256-GCM (`sealAccessCode` in commands/idempotency.ts), never readable at rest
    */
   @Column({ type: 'varchar', length: 128, nullable: true }) accessCode!: string | null;
+  /**
+   * the first response's body (without the access code), sealed the same way under its own
+   * key: a retry gets exactly what the first response showed, never the ticket as it is now
+   */
+  @Column({ type: 'text', nullable: true }) response!: string | null;
   @Column(instant) createdAt!: Date;
   @Column(instant) expiresAt!: Date;
 }

@@ -1,4 +1,4 @@
-import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder } from '../entities';
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium } from '../entities';
 import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
 import { isDueSoon, isOverdue } from '../domain/owed';
 import { facts } from '../commands/ticket-store';
@@ -128,5 +128,29 @@ export function presentOversightOrder(o: OversightOrder, now: Date) {
     overdue: o.state === 'open' && o.respondBy.getTime() <= now.getTime(),
     respondedAt: iso(o.respondedAt), respondedById: o.respondedById, response: o.response,
     closedAt: iso(o.closedAt), closedById: o.closedById, closeNote: o.closeNote,
+  };
+}
+
+/** An SLA policy (DESIGN §4). */
+export const presentPolicy = (p: SlaPolicy) => ({ kind: p.kind, priority: p.priority, signAmount: p.signAmount, signUnit: p.signUnit, replyAmount: p.replyAmount, replyUnit: p.replyUnit, updatedAt: p.updatedAt.toISOString() });
+/** A routing rule (category → department, DESIGN §2). */
+export const presentRoutingRule = (r: RoutingRule) => ({ categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: r.updatedAt.toISOString() });
+
+/**
+ * A symposium with each issue's state and answer (DESIGN §8), as the actor may see it:
+ * handlers get attendees' phone numbers masked and no email, as for tickets (DESIGN §1).
+ */
+export function presentSymposium(v: { symposium: Symposium; tickets: Ticket[]; answers: Map<string, TicketMessage> }, actor: Actor, now: Date) {
+  const s = v.symposium;
+  return {
+    id: s.id, title: s.title, heldOn: s.heldOn, hostDepartmentCode: s.hostDepartmentCode, place: s.place, createdAt: s.createdAt.toISOString(),
+    attendees: actor.kind === 'user' && actor.role === 'handler'
+      ? s.attendees.map((a: { phone?: string; email?: string }) => ({ ...a, phone: a.phone ? maskPhone(a.phone) : undefined, email: undefined }))
+      : s.attendees,
+    issues: v.tickets.map((t) => {
+      const p = presentTicket(t, actor, { now, list: true });
+      const answer = v.answers.get(t.id);
+      return { id: t.id, number: t.number, title: t.title, state: t.state, departmentCode: t.departmentCode, deadlines: p.deadlines, overdue: p.overdue, outcome: t.outcome, answer: answer ? { body: answer.body, at: answer.createdAt.toISOString() } : null };
+    }),
   };
 }

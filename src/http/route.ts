@@ -2,19 +2,19 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z, registry, Problem } from './openapi';
 import { AppError, FieldError, forbidden, unauthorized } from '../errors';
-import type { Role } from '../domain/lifecycle';
+import type { Actor, Role, UserActor } from '../domain/lifecycle';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, Au extends 'public' | 'user' = 'user'> {
   method: Method;
   /** koa path under /api/v1, e.g. `/tickets/:id` */
   path: string;
   summary: string;
   tags: string[];
-  /** `public` routes need no token */
-  auth?: 'public' | 'user';
-  /** roles allowed; checked (403) before the input is validated, so a caller learns nothing of the schema */
+  /** `public` routes need no token (the handler gets any actor); others need a signed-in user (401) */
+  auth?: Au;
+  /** roles allowed (403 otherwise); checked before the input is validated, so a caller learns nothing of the schema. The one place roles are checked. */
   roles?: readonly Role[];
   body?: B;
   query?: Q;
@@ -52,10 +52,10 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
  * (handlers never read the raw body). A schema failure is 400 `validation-failed` with
  * one field error per problem; nothing is written.
  */
-export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown, Au extends 'public' | 'user' = 'user'>(
   router: Router,
-  spec: RouteSpec<B, Q, P>,
-  handler: (ctx: Context, input: { body: z.infer<B>; query: z.infer<Q>; params: z.infer<P> }) => Promise<void>,
+  spec: RouteSpec<B, Q, P, Au>,
+  handler: (ctx: Context, input: { body: z.infer<B>; query: z.infer<Q>; params: z.infer<P>; actor: Au extends 'public' ? Actor : UserActor }) => Promise<void>,
 ) {
   const oaPath = '/api/v1' + spec.path.replace(/:(\w+)/g, '{$1}');
   registry.registerPath({
@@ -76,11 +76,9 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
   });
   router[spec.method](spec.path, async (ctx) => {
     // Only routes declared `public` serve callers without a token (DESIGN §13: 401, checked before the input).
-    if (spec.auth !== 'public' && (ctx.state.actor as { kind?: string } | undefined)?.kind !== 'user') throw unauthorized();
-    if (spec.roles) {
-      const a = ctx.state.actor as { kind: string; role?: Role };
-      if (a.kind !== 'user' || !spec.roles.includes(a.role!)) throw forbidden(`this needs one of the roles: ${spec.roles.join(', ')}`);
-    }
+    const actor = ctx.state.actor as Actor;
+    if (spec.auth !== 'public' && actor.kind !== 'user') throw unauthorized();
+    if (spec.roles && (actor.kind !== 'user' || !spec.roles.includes(actor.role))) throw forbidden(`this needs one of the roles: ${spec.roles.join(', ')}`);
     // A JSON endpoint refuses other media types (a form or text body would otherwise read as empty).
     if (spec.body && (ctx.request.length || ctx.get('transfer-encoding')) && !ctx.is('application/json', 'application/*+json')) {
       throw new AppError(415, 'unsupported-media-type', 'send the body as application/json', [{ field: 'Content-Type', code: 'unsupported', message: 'must be application/json' }]);
@@ -90,6 +88,6 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
     let rawBody = (ctx.request as unknown as { body?: unknown }).body;
     if (spec.body && (rawBody === undefined || (typeof rawBody === 'object' && rawBody !== null && Object.keys(rawBody).length === 0 && !ctx.request.length))) rawBody = rawBody ?? {};
     const body = parse(spec.body, rawBody, 'body');
-    await handler(ctx, { body, query, params });
+    await handler(ctx, { body, query, params, actor: actor as Au extends 'public' ? Actor : UserActor });
   });
 }

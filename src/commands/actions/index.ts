@@ -4,6 +4,9 @@
  * action that does only what is particular to it.
  */
 import { Ticket } from '../../entities';
+import type { AppDeps } from '../../deps';
+import { runAs } from '../../deps';
+import type { Actor } from '../../domain/lifecycle';
 import { Action, ACTION_MEETS, Outcome, Rating, RejectGround } from '../../domain/lifecycle';
 import { isOnTime } from '../../domain/owed';
 import { CommandContext } from '../context';
@@ -95,5 +98,17 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
   if (out.reopened) await appendEvent(em, t, { type: 'reopened', actor, at: now, fromState: from, toState: t.state, payload: out.reopened });
   // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
   if (newCycle) await escalateNewCycle(ctx, t);
+  return t;
+}
+
+/**
+ * `performAction` in a transaction of its own as `actor`, then the ticket's timers re-armed
+ * (what the API's action routes and the pages' action forms call).
+ * @returns the saved ticket
+ * @throws as `performAction`
+ */
+export async function actOnTicket(deps: AppDeps, actor: Actor, ticketId: string, input: ActionInput, expectedVersion?: number): Promise<Ticket> {
+  const t = await runAs(deps, actor, (c) => performAction(c, ticketId, input, expectedVersion));
+  deps.onTicketsChanged?.([t.id]);
   return t;
 }
