@@ -6,6 +6,7 @@ import { AppDeps } from './deps';
 import { problemMiddleware } from './http/problem';
 import { authenticate } from './http/auth';
 import { ticketRoutes } from './http/routes/tickets';
+import { attachmentRoutes } from './http/routes/attachments';
 import { accountRoutes } from './http/routes/accounts';
 import { trackRoutes } from './http/routes/track';
 import { symposiumRoutes } from './http/routes/symposiums';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Koa {
   api.use(authenticate(deps.db, deps.tokens));
   accountRoutes(api, deps);
   ticketRoutes(api, deps);
+  attachmentRoutes(api, deps);
   trackRoutes(api, deps);
   symposiumRoutes(api, deps);
   configRoutes(api, deps);

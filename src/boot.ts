@@ -11,6 +11,10 @@ import { CalendarCache } from './commands/calendar';
 import { TokenService } from './tokens';
 import { seedReferenceData, ensureAdmin } from './commands/seed';
 import { AppDeps } from './deps';
+import { createBlobStore } from './storage';
+import { purgeTemporaryFiles } from './uploads/stage';
+import { STAGING_GRACE_MS } from './commands/attachments';
+import { join } from 'node:path';
 
 /**
  * The embedded default has no configured secret: one is generated on first start and
@@ -43,8 +47,12 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   const now = clock.now();
   await seedReferenceData(db, now);
   const admin = await ensureAdmin(db, now, config.bootstrapAdminPassword, config.embedded);
+  const storage = createBlobStore(config);
+  const uploads = { store: storage, tmpDir: join(config.dataDir, 'tmp', 'uploads'), limits: config.attachments, log };
+  // files a stopped process was receiving on this machine
+  await purgeTemporaryFiles(uploads.tmpDir, Date.now(), STAGING_GRACE_MS);
   return {
-    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()),
+    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()), storage, uploads,
     adminCreated: admin.created, generatedAdminPassword: admin.generatedPassword,
   };
 }

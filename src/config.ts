@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { resolve } from 'node:path';
+import { parseS3Url } from './storage/s3-url';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from './domain/attachments';
 
 /**
  * Environment, parsed and validated once (DESIGN §14). A bad value exits the process
@@ -27,6 +29,13 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(60_000),
   QUEUE_PREFIX: z.string().min(1).max(64).default('{grievance}'),
   NODE_ENV: z.string().optional(),
+  STORAGE_URL: z.string().superRefine((v, ctx) => {
+    try { parseS3Url(v); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` }); }
+  }).optional(),
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024, 'at least 1024 bytes').max(1024 ** 3, 'at most 1 GiB').default(DEFAULT_MAX_BYTES),
+  ATTACHMENT_MAX_FILES: z.coerce.number().int().min(1).max(20).default(DEFAULT_MAX_FILES),
+  ATTACHMENT_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).optional(),
+  ATTACHMENT_MAX_UPLOADS: z.coerce.number().int().min(1).max(1000).default(32),
 });
 
 export interface Config {
@@ -53,6 +62,21 @@ export interface Config {
   sweepIntervalMs: number;
   /** bull key prefix; one hash tag so that multi-key scripts work on Redis Cluster (DESIGN §11) */
   queuePrefix: string;
+  /** attachments: `s3://bucket?endpoint=…`; unset = files under `DATA_DIR/attachments` */
+  storageUrl?: string;
+  attachments: AttachmentLimits;
+}
+
+/** Upload bounds (issue 12, DESIGN §14). Sizes in bytes. */
+export interface AttachmentLimits {
+  /** one file */
+  maxBytes: number;
+  /** files per action (request) */
+  maxFiles: number;
+  /** the whole multipart request (default: maxFiles × maxBytes + 1 MiB for the form fields) */
+  maxRequestBytes: number;
+  /** multipart requests in progress at once in this process; past it 503 with Retry-After */
+  maxConcurrentUploads: number;
 }
 
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
@@ -93,5 +117,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     queuePrefix: e.QUEUE_PREFIX,
+    storageUrl: e.STORAGE_URL,
+    attachments: {
+      maxBytes: e.ATTACHMENT_MAX_BYTES,
+      maxFiles: e.ATTACHMENT_MAX_FILES,
+      maxRequestBytes: e.ATTACHMENT_MAX_REQUEST_BYTES ?? e.ATTACHMENT_MAX_FILES * e.ATTACHMENT_MAX_BYTES + 1024 * 1024,
+      maxConcurrentUploads: e.ATTACHMENT_MAX_UPLOADS,
+    },
   };
 }

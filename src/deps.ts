@@ -6,6 +6,8 @@ import type { CalendarCache } from './commands/calendar';
 import type { TokenService } from './tokens';
 import type { CommandContext } from './commands/context';
 import type { Actor } from './domain/lifecycle';
+import type { BlobStore } from './storage';
+import type { Uploads } from './uploads/stage';
 import { inTransaction } from './db';
 
 /**
@@ -19,6 +21,10 @@ export interface AppDeps {
   log: Logger;
   calendar: CalendarCache;
   tokens: TokenService;
+  /** where attachment bytes live (DESIGN §14 `STORAGE_URL`) */
+  storage: BlobStore;
+  /** receiving files: the store, this machine's temporary folder, the limits */
+  uploads: Uploads;
   /** called after a commit that changed tickets' deadlines (re-arms timers); set by the job runner */
   onTicketsChanged?: (ticketIds: string[]) => void;
   /** readiness of the queue backend (Redis), if any */

@@ -54,6 +54,7 @@ async function main() {
     force.unref();
     for (const close of closers) await close().catch((e) => log.error({ err: e }, 'shutdown step failed'));
     await deps.db.destroy().catch(() => undefined);
+    await deps.storage.close().catch(() => undefined);
     log.flush();
     process.exit(0);
   };

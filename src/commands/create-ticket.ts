@@ -14,6 +14,8 @@ import { isDuplicateKey, isMysql } from '../db';
 import { prepareIntegrityReport } from './integrity';
 import { prepareObjection } from './objections';
 import { deferNotifications } from '../notifications/notify';
+import type { StagedFile } from '../uploads/stage';
+import { attachmentRefs, recordAttachments } from './attachments';
 
 export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
 export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
@@ -65,8 +67,10 @@ async function nextNumber(ctx: CommandContext, receivedAt: Date): Promise<string
  * routes it by rule (→ `dispatched`, events `created` + `dispatched`) or leaves it
  * `registered`, computes its deadlines, and for an account-less submitter returns the
  * access code once. Throws 403 for a role that may not create, 422 naming the field.
+ * `files` (staged by the caller, committed by `runWithFiles`) are the submitter's evidence: listed
+ * with their SHA-256 in the `created` event, their rows written with the ticket.
  */
-export async function createTicket(ctx: CommandContext, input: CreateTicketInput): Promise<{ ticket: Ticket; accessCode?: string }> {
+export async function createTicket(ctx: CommandContext, input: CreateTicketInput, files: readonly StagedFile[] = []): Promise<{ ticket: Ticket; accessCode?: string }> {
   const { em, actor, now } = ctx;
   const role = actor.kind === 'user' ? actor.role : actor.kind;
   const isStaff = role === 'intake' || role === 'coordinator';
@@ -155,7 +159,10 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
     // A new ticket's chain starts here: its events go in one INSERT, without reading anything back.
     const events: Parameters<typeof appendEvents>[2] = [{
       type: 'created', actor, at: now, fromState: null, toState: 'registered',
-      payload: { kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId },
+      payload: {
+        kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId,
+        ...(files.length ? { attachments: attachmentRefs(files) } : {}),
+      },
     }];
     if (routeTo) {
       events.push({ type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } });
@@ -164,7 +171,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       const messageId = await addMessage(ctx, t, 'intake_answer', input.answerAtIntake.message);
       events.push({ type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } });
     }
-    await appendEvents(em, t, events, null);
+    const [created] = await appendEvents(em, t, events, null);
     await mail.plan();
     t.number = await nextNumber(ctx, receivedAt);
     if (accountLess) {
@@ -177,6 +184,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
       throw e;
     }
+    await recordAttachments(ctx, t, files, { event: created, context: 'create', internal: false, fresh: true });
     await mail.write();
   } finally {
     mail.cancel();

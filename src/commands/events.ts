@@ -16,7 +16,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type EventType =
   | 'created' | 'dispatched' | 'signed' | 'returned' | 'info_requested' | 'supplemented' | 'extension_requested'
   | 'extension_decided' | 'replied' | 'rated' | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'closed' | 'note'
-  | 'escalated' | 'oversight_responded' | 'identity_read' | 'concluded' | 'decided' | 'deadlines_recomputed';
+  | 'escalated' | 'oversight_responded' | 'identity_read' | 'concluded' | 'decided' | 'deadlines_recomputed'
+  | 'attached' | 'attachment_read';
 
 /** SHA-256 over the event's canonical fields and the previous hash: the per-ticket chain (DESIGN §3). */
 export function eventHash(e: Pick<TicketEvent, 'ticketId' | 'seq' | 'cycle' | 'type' | 'actorId' | 'actorRole' | 'at' | 'fromState' | 'toState' | 'payload' | 'prevHash'>): string {

@@ -1,8 +1,9 @@
+import type { StagedFile } from '../uploads/stage';
+import { runWithFiles } from './attachments';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { Brackets, DataSource, LessThan, LessThanOrEqual } from 'typeorm';
 import { IdempotencyKey, Ticket } from '../entities';
 import type { AppDeps } from '../deps';
-import { runAs } from '../deps';
 import type { Actor } from '../domain/lifecycle';
 import { AppError, unprocessable } from '../errors';
 import { isDuplicateKey } from '../db';
@@ -86,6 +87,8 @@ export interface IdempotentCreate {
   /** the request body as received (its SHA-256 identifies "the same body") */
   rawBody: unknown;
   input: CreateTicketInput;
+  /** files sent with the create (staged; committed with it, deleted if it fails or is a replay) */
+  files?: readonly StagedFile[];
   /** the response body for the new ticket, without its access code (the caller's presenter) */
   present: (t: Ticket) => Record<string, unknown>;
 }
@@ -122,8 +125,8 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
     if (r) return r;
   }
   try {
-    const out = await runAs(deps, actor, async (c) => {
-      const r = await createTicket(c, req.input);
+    const out = await runWithFiles(deps, actor, req.files ?? [], async (c) => {
+      const r = await createTicket(c, req.input, req.files);
       const body = req.present(r.ticket) as CreateResponse['body'];
       if (key !== undefined) {
         const ctx = { scope, idemKey: key, ticketId: r.ticket.id };

@@ -10,6 +10,8 @@ import { CommandContext, actorId } from './context';
 import { appendEvent } from './events';
 import { isMysql } from '../db';
 import { notify } from '../notifications/notify';
+import type { StagedFile } from '../uploads/stage';
+import { attachmentRefs, recordAttachments } from './attachments';
 
 export type OrderState = 'open' | 'responded' | 'closed';
 
@@ -74,16 +76,16 @@ async function touchTicket(em: EntityManager, ticketId: string, now: Date): Prom
  * The department answers an oversight order (`POST /oversight/:id/respond`, DESIGN §5):
  * `open` → `responded`, with the answer text; writes `oversight_responded` on the ticket
  * (payload `{ orderId, level, onTime }`; the text stays on the order, events carry no prose).
- * A late answer is accepted and recorded as not on time.
+ * A late answer is accepted and recorded as not on time. `files` (staged by the caller, committed
+ * by `runWithFiles`) are the answer's material: internal (staff only), listed with their SHA-256
+ * in the event as `attachments`.
  * @throws 404 unknown order (or one the actor may not see), 403 not the addressee,
  *   409 `oversight-not-open` with `state` when it was already answered or closed
  */
-export async function respondToOrder(ctx: CommandContext, id: string, message: string): Promise<OversightOrder> {
+export async function respondToOrder(ctx: CommandContext, id: string, message: string, files: readonly StagedFile[] = []): Promise<OversightOrder> {
   const { em, now, actor } = ctx;
   const o = await lockOrder(em, id);
-  if (!canSeeOrder(o, actor)) throw notFound('oversight order');
-  if (!canRespond(o, actor)) throw forbidden('only the department the order is addressed to answers it');
-  if (o.state !== 'open') throw conflict('oversight-not-open', `the order is ${o.state}`, { state: o.state, allowed: o.state === 'responded' ? ['close'] : [] });
+  checkRespond(o, actor);
   const t = await touchTicket(em, o.ticketId, now);
   o.state = 'responded';
   o.respondedAt = now;
@@ -91,11 +93,25 @@ export async function respondToOrder(ctx: CommandContext, id: string, message: s
   o.response = message;
   o.watchAt = null;
   await em.save(o);
-  await appendEvent(em, t, {
+  const ev = await appendEvent(em, t, {
     type: 'oversight_responded', actor, at: now, fromState: t.state, toState: t.state,
-    payload: { orderId: o.id, level: o.level, onTime: now.getTime() < o.respondBy.getTime() },
+    payload: { orderId: o.id, level: o.level, onTime: now.getTime() < o.respondBy.getTime(), ...(files.length ? { attachments: attachmentRefs(files) } : {}) },
   });
+  await recordAttachments(ctx, t, files, { event: ev, context: 'oversight_response', internal: true, orderId: o.id });
   return o;
+}
+
+function checkRespond(o: OversightOrder, actor: Actor) {
+  if (!canSeeOrder(o, actor)) throw notFound('oversight order');
+  if (!canRespond(o, actor)) throw forbidden('only the department the order is addressed to answers it');
+  if (o.state !== 'open') throw conflict('oversight-not-open', `the order is ${o.state}`, { state: o.state, allowed: o.state === 'responded' ? ['close'] : [] });
+}
+
+/** Whether the actor may answer the order now, checked before files are stored (404/403/409 as {@link respondToOrder}). */
+export async function checkCanRespond(em: EntityManager, actor: Actor, id: string): Promise<void> {
+  const o = await em.findOneBy(OversightOrder, { id });
+  if (!o) throw notFound('oversight order');
+  checkRespond(o, actor);
 }
 
 /**

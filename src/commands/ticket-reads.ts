@@ -10,6 +10,7 @@ import { Actor, isAuditedIdentityRead } from '../domain/lifecycle';
 import { facts, loadVisibleTicket } from './ticket-store';
 import { appendEvent, verifyChain } from './events';
 import { canReadOrders, listOrders } from './oversight';
+import { isHiddenFromSubmitter } from '../domain/attachments';
 
 /** One ticket as the viewer may read it: `identityAudited` when this read was recorded as an `identity_read` event. */
 export interface TicketRead { ticket: Ticket; oversight?: OversightOrder[]; identityAudited: boolean }
@@ -35,8 +36,8 @@ export async function readTicket(deps: AppDeps, actor: Actor, id: string): Promi
 }
 
 /**
- * The timeline as the viewer may read it: owners do not see internal notes or identity
- * reads; on an integrity report the reporter's own actions are masked (`hideActorId`) for
+ * The timeline as the viewer may read it: owners do not see internal notes, audited reads
+ * (identity, evidence) or staff's internal attachments; on an integrity report the reporter's own actions are masked (`hideActorId`) for
  * everyone but the reporter, since an actor id is an identity (supervisors read it only
  * through the audited `readTicket`).
  * @throws 404 `not-found`
@@ -48,7 +49,7 @@ export async function ticketTimeline(deps: AppDeps, actor: Actor, id: string): P
     const owner = actor.kind === 'user' && actor.role === 'owner';
     const self = actor.kind === 'user' && actor.userId === t.submitterId;
     const hideActorId = t.kind === 'integrity_report' && t.submitterId && !self ? t.submitterId : null;
-    return { events: events.filter((e) => !(owner && (e.type === 'note' || e.type === 'identity_read'))), hideActorId };
+    return { events: events.filter((e) => !(owner && isHiddenFromSubmitter(e))), hideActorId };
   });
 }
 

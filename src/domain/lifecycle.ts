@@ -72,7 +72,8 @@ export interface TicketFacts {
 
 const user = (a: Actor) => (a.kind === 'user' ? a : null);
 const hasRole = (a: Actor, ...roles: Role[]) => a.kind === 'user' && roles.includes(a.role);
-const isSubmitter = (t: TicketFacts, a: Actor) =>
+/** The ticket's own submitter: the signed-in owner who filed it, or the holder of its access code. */
+export const isSubmitter = (t: TicketFacts, a: Actor) =>
   (a.kind === 'user' && a.role === 'owner' && t.submitterId === a.userId) || (a.kind === 'access_code' && a.ticketId === t.id);
 const isIntegrity = (t: TicketFacts) => t.kind === 'integrity_report';
 

@@ -15,13 +15,14 @@ import { ResultNotice, ResultEntry } from './result-notice';
 import { Veto, VetoCause, VetoHistory } from './veto';
 import { Escalation, DeadlineNotice, TestClock } from './escalation';
 import { OversightOrder } from './oversight-order';
+import { TicketAttachment } from './ticket-attachment';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment,
 };
 
 export const entities = [
@@ -29,5 +30,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment,
 ];

@@ -1,4 +1,5 @@
-import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium } from '../entities';
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment } from '../entities';
+import { ATTACHMENT_TYPES } from '../domain/attachments';
 import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
 import { isDueSoon, isOverdue } from '../domain/owed';
 import { facts } from '../commands/ticket-store';
@@ -102,7 +103,7 @@ export function presentTracked(t: Ticket, answers: TicketMessage[]) {
  */
 export function presentEvent(e: TicketEvent, hideActor: string | null = null) {
   const hidden = hideActor !== null && e.actorId === hideActor;
-  return { seq: e.seq, type: e.type, at: iso(e.at), actor: { id: hidden ? null : e.actorId, role: e.actorRole, ...(hidden ? { masked: true } : {}) }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
+  return { id: e.id, seq: e.seq, type: e.type, at: iso(e.at), actor: { id: hidden ? null : e.actorId, role: e.actorRole, ...(hidden ? { masked: true } : {}) }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
 }
 
 export function presentMessage(m: TicketMessage) {
@@ -152,5 +153,41 @@ export function presentSymposium(v: { symposium: Symposium; tickets: Ticket[]; a
       const answer = v.answers.get(t.id);
       return { id: t.id, number: t.number, title: t.title, state: t.state, departmentCode: t.departmentCode, deadlines: p.deadlines, overdue: p.overdue, outcome: t.outcome, answer: answer ? { body: answer.body, at: answer.createdAt.toISOString() } : null };
     }),
+  };
+}
+
+/** `{ attachments: [{ id, name, type, size, sha256 }] }` of the files an action just stored (nothing without files). */
+export function presentAttachmentRefs(files: readonly { id: string; name: string; type: { mime: string }; size: number; sha256: string }[]) {
+  return files.length ? { attachments: files.map((f) => ({ id: f.id, name: f.name, type: f.type.mime, size: f.size, sha256: f.sha256 })) } : {};
+}
+
+/**
+ * One attachment as listed (issue 12): `{ id, name, type, size, sha256, kind, preview, context,
+ * internal, cycle, eventId, attachedAt, by }`. On an integrity report the list shows staff a
+ * neutral name (`attachment-<n>.<ext>`): a file name can name the reporter, and the real one comes
+ * with the audited download; the reporter sees their own names.
+ */
+/** `{ items }` of a list (or an upload's answer): each attachment presented with its place on the ticket. */
+export const presentAttachments = (r: { ticket: Ticket; items: { attachment: TicketAttachment; ordinal: number }[] }, actor: Actor) =>
+  ({ items: r.items.map((x) => presentAttachment(x.attachment, r.ticket, actor, x.ordinal)) });
+
+export function presentAttachment(a: TicketAttachment, t: Ticket, actor: Actor, ordinal: number) {
+  const masked = t.kind === 'integrity_report' && !(actor.kind === 'access_code' || (actor.kind === 'user' && actor.userId === t.submitterId));
+  const type = ATTACHMENT_TYPES[a.mediaType];
+  return {
+    id: a.id,
+    name: masked ? `attachment-${ordinal}.${type?.ext[0] ?? 'bin'}` : a.name,
+    type: a.mediaType,
+    size: a.size,
+    sha256: a.sha256,
+    kind: type?.kind ?? 'document',
+    preview: a.hasPreview,
+    context: a.context,
+    internal: a.internal,
+    cycle: a.cycle,
+    eventId: a.eventId,
+    eventSeq: a.eventSeq,
+    attachedAt: a.createdAt.toISOString(),
+    by: a.uploaderRole,
   };
 }

@@ -57,7 +57,7 @@ export const TicketView = registry.register('Ticket', z.object({
 export const TicketPage = z.object({ items: z.array(TicketView), nextCursor: z.string().nullable() });
 
 export const EventView = registry.register('TicketEvent', z.object({
-  seq: z.number().int(), type: z.string(), at: instant, cycle: z.number().int(),
+  id: z.string().uuid(), seq: z.number().int(), type: z.string(), at: instant, cycle: z.number().int(),
   actor: z.object({ id: z.string().nullable(), role: z.string(), masked: z.boolean().optional() }),
   fromState: z.string().nullable(), toState: z.string().nullable(), payload: z.record(z.string(), z.unknown()),
 }));
@@ -68,3 +68,21 @@ export const TrackedView = registry.register('TrackedTicket', z.object({
   outcome: z.string().nullable(), rating: z.string().nullable(), closedAt: instant,
   answers: z.array(z.object({ kind: z.string(), cycle: z.number().int(), body: z.string(), at: instant })),
 }));
+
+export const AttachmentView = registry.register('Attachment', z.object({
+  id: z.string().uuid(),
+  name: z.string().openapi({ description: 'stored name, with the extension of the real type; on integrity reports staff see a neutral name (the real one comes with the audited download)' }),
+  type: z.string().openapi({ description: 'media type recognized from the content', example: 'image/jpeg' }),
+  size: z.number().int().openapi({ description: 'bytes stored (photos: after metadata removal)' }),
+  sha256: z.string().openapi({ description: 'SHA-256 of the stored bytes (hex), also in the event that brought the file' }),
+  kind: z.enum(['photo', 'document', 'audio']),
+  preview: z.boolean().openapi({ description: 'a preview image exists (`…/preview`)' }),
+  context: z.enum(['create', 'supplement', 'reply', 'conclude', 'decide', 'oversight_response', 'attach']),
+  internal: z.boolean().openapi({ description: 'shown to staff only' }),
+  cycle: z.number().int(),
+  eventId: z.string().uuid().openapi({ description: 'the timeline entry (event) the file belongs to' }),
+  eventSeq: z.number().int().openapi({ description: 'that event\'s `seq` in the timeline' }),
+  attachedAt: z.string().openapi({ format: 'date-time' }),
+  by: z.string().openapi({ description: 'role of who attached it (owner, access_code, anonymous, intake, handler, …)' }),
+}));
+export const AttachmentList = z.object({ items: z.array(AttachmentView) });

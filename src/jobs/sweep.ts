@@ -1,4 +1,8 @@
 import { purgeExpiredIdempotencyKeys } from '../commands/idempotency';
+import { STAGING_GRACE_MS, sweepOrphanFiles } from '../commands/attachments';
+import { purgeTemporaryFiles } from '../uploads/stage';
+import type { BlobStore } from '../storage';
+import type { Logger } from '../logger';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
 
@@ -33,8 +37,10 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
   await Promise.all(lanes);
 }
 
+/** What a sweep task may use besides the database: the attachment store and this machine's upload folder (absent in some tests). */
+export interface SweepEnv { storage?: BlobStore; uploadTmpDir?: string; log?: Logger }
 /** Extra work done after every sweep (e.g. purging expired Idempotency-Key rows). */
-export type SweepTask = (db: DataSource, now: Date) => Promise<unknown>;
+export type SweepTask = (db: DataSource, now: Date, env: SweepEnv) => Promise<unknown>;
 
 export interface SweepResult {
   /** tickets looked at */
@@ -53,7 +59,7 @@ export interface SweepResult {
  * A failing ticket is logged by `check` and left due; the keyset keeps the sweep moving.
  * `tasks` run after the tickets, in order (the workers pass `SWEEP_TASKS`).
  */
-export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[] } = {}): Promise<SweepResult> {
+export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[]; env?: SweepEnv } = {}): Promise<SweepResult> {
   const started = Date.now();
   const batch = o.batch ?? 500;
   const concurrency = o.concurrency ?? 4;
@@ -79,11 +85,25 @@ export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: str
     if (!fresh.length) break;
     await inPool(fresh, concurrency, run);
   }
-  for (const task of o.tasks ?? []) await task(db, now);
+  // Each task runs even when one before it failed (the store down must not stop the key purge);
+  // failures are logged when there is a logger, else the first is thrown after the others ran.
+  let firstError: unknown;
+  for (const [i, task] of (o.tasks ?? []).entries()) {
+    try {
+      await task(db, now, o.env ?? {});
+    } catch (e) {
+      if (o.env?.log) o.env.log.warn({ err: e, task: i }, 'sweep task failed; the next sweep retries');
+      else firstError ??= e;
+    }
+  }
+  if (firstError) throw firstError;
   return { checked: seen.size, failed, ms: Date.now() - started };
 }
 
 /** The housekeeping every worker sweep runs, in this order. */
 export const SWEEP_TASKS: readonly SweepTask[] = [
   (db, now) => purgeExpiredIdempotencyKeys(db, now),
+  // staged attachments no row refers to (deleted) or whose move did not happen (moved), issue 12
+  async (db, now, env) => env.storage && sweepOrphanFiles(db, env.storage, now),
+  async (_db, now, env) => env.uploadTmpDir && purgeTemporaryFiles(env.uploadTmpDir, now.getTime(), STAGING_GRACE_MS),
 ];

@@ -40,6 +40,18 @@ export class Client {
     return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
   }
   post<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('POST', p, b ?? {}, h); }
+  /** a multipart/form-data request (files as Blobs); the response as JSON when it is JSON */
+  async form<T = any>(path: string, form: FormData, headers: Record<string, string> = {}, method = 'POST'): Promise<Res<T>> {
+    const h: Record<string, string> = { ...headers };
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    const r = await fetch(this.base + path, { method, headers: h, body: form });
+    const text = await r.text();
+    let json: any;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { status: r.status, body: json, headers: r.headers, text };
+  }
+  /** the raw response bytes of a GET with this client's token */
+  async bytes(path: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> { return this.raw('GET', path); }
   put<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('PUT', p, b ?? {}, h); }
 }
 
@@ -110,6 +122,7 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       await deps.db.destroy();
+      await deps.storage.close();
       if (env.REDIS_URL) await deleteKeys(env.REDIS_URL, env.QUEUE_PREFIX!);
       if (dbName && base) {
         const url = new URL(base);

@@ -5,7 +5,6 @@
  */
 import { Ticket } from '../../entities';
 import type { AppDeps } from '../../deps';
-import { runAs } from '../../deps';
 import type { Actor } from '../../domain/lifecycle';
 import { Action, ACTION_MEETS, Outcome, Rating, RejectGround } from '../../domain/lifecycle';
 import { isOnTime } from '../../domain/owed';
@@ -20,6 +19,10 @@ import { ActionHandler } from './handler';
 import { dispatchTicket, mergeTicket, rejectTicket, returnTicket } from './routing';
 import { addNote, decideExtension, replyToTicket, requestExtension, requestInfo, signForTicket, supplementTicket } from './handling';
 import { closeTicket, rateTicket, reopenTicket, withdrawTicket } from './closing';
+import { AppError } from '../../errors';
+import { actionTakesFiles, FILE_ACTIONS } from '../../domain/attachments';
+import type { StagedFile } from '../../uploads/stage';
+import { AttachContext, attachmentRefs, recordAttachments, runWithFiles } from '../attachments';
 
 /** Arguments of the ticket actions of DESIGN §3, as validated at the edge (`src/schemas.ts` ActionBodies). */
 export type ActionInput =
@@ -73,12 +76,19 @@ const HANDLERS: { [A in Action]: ActionHandler<Input<A>> } = {
  * next state from the transition table (a handler that opened a new cycle has set it),
  * records whether an answering action met its deadline (`onTime`, from `ACTION_MEETS`),
  * recomputes the deadlines, saves with a conditional update on `version` (409
- * `concurrent-update`), and writes the event (and a new cycle's `reopened` event).
+ * `concurrent-update`), and writes the event (and a new cycle's `reopened` event). `files`
+ * (staged by the caller, committed by `runWithFiles`) go with the actions of `FILE_ACTIONS`
+ * (supplement, reply, conclude, decide): listed with their SHA-256 in the action's event
+ * (`attachments`), their rows written with it (issue 12).
  * @returns the saved ticket
+ * @throws also 400 `files-not-accepted` for files on another action
  */
-export async function performAction(ctx: CommandContext, ticketId: string, input: ActionInput, expectedVersion?: number): Promise<Ticket> {
-  const t = await loadVisibleTicket(ctx, ticketId);
+export async function performAction(ctx: CommandContext, ticketId: string, input: ActionInput, expectedVersion?: number, files: readonly StagedFile[] = []): Promise<Ticket> {
   const action = input.action;
+  if (files.length && !actionTakesFiles(action)) {
+    throw new AppError(400, 'files-not-accepted', `files go with ${FILE_ACTIONS.join(', ')}, not with ${action}`, [{ field: 'file', code: 'not_accepted', message: `${action} takes no files` }]);
+  }
+  const t = await loadVisibleTicket(ctx, ticketId);
   const to = authorize(t, action, ctx.actor, expectedVersion, input.action === 'rate' ? { rating: input.rating } : {});
   const from = t.state;
   const read = { version: t.version, cycle: t.cycle };
@@ -89,12 +99,13 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
 
   const newCycle = t.cycle !== read.cycle;
   if (!newCycle) t.state = to;
-  const payload = { ...out.payload, ...(onTime === undefined ? {} : { onTime }) };
+  const payload = { ...out.payload, ...(onTime === undefined ? {} : { onTime }), ...(files.length ? { attachments: attachmentRefs(files) } : {}) };
   await recomputeDeadlines(ctx, t);
   await saveTicket(ctx.em, t, read.version, ctx.now);
   const { em, actor, now } = ctx;
   // A bad rating writes its event in the old cycle and `reopened` in the new one.
-  await appendEvent(em, { id: t.id, cycle: out.reopened ? read.cycle : t.cycle }, { type: out.type, actor, at: now, fromState: from, toState: out.reopened ? from : t.state, payload });
+  const main = await appendEvent(em, { id: t.id, cycle: out.reopened ? read.cycle : t.cycle }, { type: out.type, actor, at: now, fromState: from, toState: out.reopened ? from : t.state, payload });
+  await recordAttachments(ctx, { id: t.id, cycle: main.cycle }, files, { event: main, context: action as AttachContext, internal: false });
   if (out.reopened) await appendEvent(em, t, { type: 'reopened', actor, at: now, fromState: from, toState: t.state, payload: out.reopened });
   // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
   if (newCycle) await escalateNewCycle(ctx, t);
@@ -103,12 +114,13 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
 
 /**
  * `performAction` in a transaction of its own as `actor`, then the ticket's timers re-armed
- * (what the API's action routes and the pages' action forms call).
+ * (what the API's action routes and the pages' action forms call). Staged `files` are
+ * committed with the transaction, or deleted when it fails.
  * @returns the saved ticket
  * @throws as `performAction`
  */
-export async function actOnTicket(deps: AppDeps, actor: Actor, ticketId: string, input: ActionInput, expectedVersion?: number): Promise<Ticket> {
-  const t = await runAs(deps, actor, (c) => performAction(c, ticketId, input, expectedVersion));
+export async function actOnTicket(deps: AppDeps, actor: Actor, ticketId: string, input: ActionInput, expectedVersion?: number, files: readonly StagedFile[] = []): Promise<Ticket> {
+  const t = await runWithFiles(deps, actor, files, (c) => performAction(c, ticketId, input, expectedVersion, files));
   deps.onTicketsChanged?.([t.id]);
   return t;
 }

@@ -4,7 +4,9 @@ import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
 import { DepartmentCode, Paging, Uuid, multiline } from '../../schemas';
 import { Actor } from '../../domain/lifecycle';
-import { closeOrder, canReadOrders, listOrders, respondToOrder } from '../../commands/oversight';
+import { closeOrder, canReadOrders, checkCanRespond, listOrders, respondToOrder } from '../../commands/oversight';
+import { runWithFiles } from '../../commands/attachments';
+import { presentAttachmentRefs } from '../presenters';
 import { loadVisibleTicket } from '../../commands/ticket-store';
 import { forbidden } from '../../errors';
 import { decodeCursor, encodeCursor } from '../../queries/cursor';
@@ -58,12 +60,13 @@ export function oversightRoutes(router: Router, deps: AppDeps) {
       ctx.body = { items, nextCursor: null };
     });
 
-  route(router, { method: 'post', path: '/oversight/:id/respond', summary: 'The department answers an oversight order', tags, params: IdParam,
-    body: z.object({ message: multiline(5000) }).strict() },
-  async (ctx, { params, body }) => {
-    const o = await runCommand(deps, ctx, (c) => respondToOrder(c, params.id, body.message));
+  route(router, { method: 'post', path: '/oversight/:id/respond', summary: 'The department answers an oversight order; with files (internal) as multipart', tags, params: IdParam,
+    body: z.object({ message: multiline(5000) }).strict(),
+    files: { uploads: deps.uploads, precheck: async (ctx, { params }) => checkCanRespond(deps.db.manager, ctx.state.actor as Actor, params.id) } },
+  async (ctx, { params, body, files }) => {
+    const o = await runWithFiles(deps, ctx.state.actor as Actor, files, (c) => respondToOrder(c, params.id, body.message, files));
     deps.onTicketsChanged?.([o.ticketId]);
-    ctx.body = presentOversightOrder(o, deps.clock.now());
+    ctx.body = { ...presentOversightOrder(o, deps.clock.now()), ...presentAttachmentRefs(files) };
   });
 
   route(router, { method: 'post', path: '/oversight/:id/close', summary: 'The coordinator closes an oversight order', tags, params: IdParam,

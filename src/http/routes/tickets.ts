@@ -10,6 +10,10 @@ import { listTickets } from '../../queries/tickets';
 import { presentEvent, presentMessage, presentTicket } from '../presenters';
 import { AppError } from '../../errors';
 import { EventView, TicketPage, TicketView } from '../responses';
+import { checkCanActWithFiles } from '../../commands/attachments';
+import { actionTakesFiles } from '../../domain/attachments';
+import type { Action } from '../../domain/lifecycle';
+import { presentAttachmentRefs } from '../presenters';
 
 export const IdParam = z.object({ id: Uuid });
 
@@ -39,16 +43,19 @@ const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined :
 export function ticketRoutes(router: Router, deps: AppDeps) {
   const tags = ['tickets'];
 
-  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous); Idempotency-Key honoured', tags, auth: 'public', body: TicketCreate, status: 201, response: TicketView },
-    async (ctx, { body, actor }) => {
+  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous); Idempotency-Key honoured; with files as multipart (payload part, then file parts)', tags, auth: 'public', body: TicketCreate, status: 201, response: TicketView,
+    files: { uploads: deps.uploads } },
+  async (ctx, { body, actor, files }) => {
       const key = ctx.get('idempotency-key');
       const r = await createTicketOnce(deps, actor, {
         key: key === '' ? undefined : key,
         // scoped to the caller: the user, or for account-less calls the client address
         scope: actor.kind === 'user' ? `user:${actor.userId}` : `client:${ctx.ip}`,
-        rawBody: (ctx.request as unknown as { body?: unknown }).body,
+        // with files, "the same body" is the same validated payload and the same files (their SHA-256)
+        rawBody: ctx.is('multipart/form-data') ? { payload: body, files: files.map((f) => f.sha256) } : (ctx.request as unknown as { body?: unknown }).body,
         input: body,
-        present: (t) => presentTicket(t, actor, { now: deps.clock.now() }),
+        files,
+        present: (t) => ({ ...presentTicket(t, actor, { now: deps.clock.now() }), ...presentAttachmentRefs(files) }),
       });
       ctx.status = 201;
       if (r.body.version !== undefined) ctx.set('ETag', `"${r.body.version}"`);
@@ -85,12 +92,17 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     async (ctx, { params, actor }) => { ctx.body = { items: (await ticketMessages(deps, actor, params.id)).map(presentMessage) }; });
 
   for (const [action, schema] of Object.entries(ActionBodies)) {
-    route(router, { method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured`, tags, params: IdParam, body: schema as z.ZodType, response: TicketView },
-      async (ctx, { params, body, actor }) => {
-        const expected = ifMatchVersion(ctx.get('if-match') || undefined);
-        const t = await actOnTicket(deps, actor, params.id, { action, ...(body as object) } as ActionInput, expected);
-        ctx.set('ETag', `"${t.version}"`);
-        ctx.body = presentTicket(t, actor, { now: deps.clock.now() });
-      });
+    // supplement, reply, conclude and decide also take files (issue 12): multipart, the body as a payload part
+    const withFiles = actionTakesFiles(action as Action);
+    route(router, {
+      method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured${withFiles ? '; with files as multipart (payload part, then file parts)' : ''}`, tags, params: IdParam, body: schema as z.ZodType, response: TicketView,
+      ...(withFiles ? { files: { uploads: deps.uploads, precheck: (ctx: { state: { actor?: unknown } }, { params }: { params: { id: string } }) => checkCanActWithFiles(deps, ctx.state.actor as never, params.id, action as Action) } } : {}),
+    },
+    async (ctx, { params, body, actor, files }) => {
+      const expected = ifMatchVersion(ctx.get('if-match') || undefined);
+      const t = await actOnTicket(deps, actor, params.id, { action, ...(body as object) } as ActionInput, expected, files);
+      ctx.set('ETag', `"${t.version}"`);
+      ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...presentAttachmentRefs(files) };
+    });
   }
 }
