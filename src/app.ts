@@ -27,7 +27,10 @@ import { configureNotifications } from './notifications/outbox-hook';
  * id and log → problem+json error handler → body parser (1 MB) → authentication → routes.
  */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: false });
+  // The client address (rate limits, logs) is the TCP peer, unless TRUST_PROXY names how many
+  // load balancers in front append to X-Forwarded-For (haproxy `option forwardfor`): then it
+  // is the address the outermost of them saw (docs/deployment.md).
+  const app = new Koa({ proxy: deps.config.trustProxy > 0, maxIpsCount: deps.config.trustProxy });
   // Mail texts written in this process use the business time zone (notify() has no deps).
   configureNotifications(deps.db, { tz: deps.config.businessTz });
   app.use(async (ctx, next) => {

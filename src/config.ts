@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import { resolve } from 'node:path';
 import { parseS3Url } from './storage/s3-url';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from './domain/attachments';
+import { parseRedisUrl, RedisTarget } from './redis';
 
 /**
  * Environment, parsed and validated once (DESIGN §14). A bad value exits the process
@@ -11,7 +12,10 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from './domain/attachments';
 const EnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').optional(),
   DATABASE_TYPE: z.enum(['mariadb', 'mysql']).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  DATABASE_REPLICA_URLS: z.string().optional(),
+  DATABASE_RETRIES: z.coerce.number({ message: 'must be a whole number from 0 to 50' }).int('must be a whole number from 0 to 50').min(0, 'must be a whole number from 0 to 50').max(50, 'must be a whole number from 0 to 50').default(8),
+  REDIS_URL: z.string().optional(),
+  TRUST_PROXY: z.coerce.number({ message: 'must be the number of proxies in front (0, 1, 2 …)' }).int('must be the number of proxies in front (0, 1, 2 …)').min(0, 'must be the number of proxies in front (0, 1, 2 …)').max(10, 'must be the number of proxies in front (0, 1, 2 …)').default(0),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
   MAIL_FROM: z.string().default('noreply@grievance.local'),
   PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
@@ -42,7 +46,15 @@ export interface Config {
   databaseUrl?: string;
   databaseType: 'mariadb' | 'mysql';
   embedded: boolean;
+  /** read replicas for lag-tolerant reads (mysql:// URLs); empty = every read on the primary */
+  databaseReplicaUrls: string[];
+  /** how many times a whole transaction is run again after a deadlock or a Galera certification conflict */
+  databaseRetries: number;
   redisUrl?: string;
+  /** what `redisUrl` names: one node, a Cluster or a Sentinel-managed master (src/redis.ts) */
+  redis?: RedisTarget;
+  /** proxies (load balancers) in front whose X-Forwarded-For is trusted for the client address; 0 = the TCP peer */
+  trustProxy: number;
   smtpUrl?: string;
   mailFrom: string;
   port: number;
@@ -86,10 +98,23 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable counts as unset (CI passes DATABASE_URL= to select the embedded default).
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const r = EnvSchema.safeParse(present);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // Checks across variables, on the raw values, so that one run lists every problem.
+  let redis: RedisTarget | undefined;
+  if (present.REDIS_URL) {
+    try {
+      redis = parseRedisUrl(present.REDIS_URL);
+    } catch (err) {
+      problems.push(`REDIS_URL: ${(err as Error).message}`);
+    }
   }
+  if (redis?.kind === 'cluster' && !/\{[^}]+\}/.test(present.QUEUE_PREFIX ?? '{grievance}')) {
+    problems.push('QUEUE_PREFIX: on a Redis Cluster it must contain a hash tag such as {grievance}, so that every key of the service is in one slot');
+  }
+  const replicas = (present.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of replicas) if (!/^(mysql|mariadb):\/\/[^/]+/.test(u)) problems.push(`DATABASE_REPLICA_URLS: "${u.replace(/:[^:@/]*@/, ':***@')}" must be a mysql:// URL`);
+  if (replicas.length && !present.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS: replicas need DATABASE_URL (the primary)');
+  if (!r.success || problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = r.data;
   const embedded = !e.DATABASE_URL;
   const dataDir = resolve(e.DATA_DIR);
@@ -97,7 +122,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseType: e.DATABASE_TYPE ?? 'mariadb',
     embedded,
+    databaseReplicaUrls: replicas,
+    databaseRetries: e.DATABASE_RETRIES,
     redisUrl: e.REDIS_URL,
+    redis,
+    trustProxy: e.TRUST_PROXY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     port: e.PORT,

@@ -1,12 +1,16 @@
-import Redis from 'ioredis';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Context } from 'koa';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterSQLite, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
+import { connectRedis, RedisClient, RedisTarget, unrefRedis } from '../redis';
 
 /**
- * One counter: at most `max` attempts per window of `windowMs`, the window opening with the
- * first attempt counted (a fixed window per key, the same on both stores).
+ * One counter: at most `max` attempts per window of `windowMs` (whole seconds), the window
+ * opening with the first attempt counted (a fixed window per key, the same on every store).
  */
 export interface Limit {
   key: string;
@@ -26,218 +30,165 @@ export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
 export interface AttemptStore {
   /** if every key has room, counts one attempt on each; if any key is exhausted, counts nothing */
   take(limits: readonly Limit[]): Promise<TakeResult>;
-  /** takes back one attempt counted by `take` (the attempt succeeded) */
+  /** takes back one attempt counted by `take` (the attempt succeeded); an absent key stays absent */
   refund(keys: readonly string[]): Promise<void>;
   /** forgets the keys (e.g. a successful login clears the username's failures) */
   clear(keys: readonly string[]): Promise<void>;
 }
 
-interface Entry { count: number; resetAt: number; max: number }
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/** The library limiter never refuses by itself: each take compares the count with its own `max`. */
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const options = (keyPrefix: string) => ({ points: UNLIMITED, duration: ATTEMPT_WINDOW_MS / 1000, keyPrefix });
 
 /**
- * Counters in this process's memory: enough for one API process; behind several the limit is
- * per process (see `RedisAttemptStore`). At most about `maxKeys` keys are kept: past that the
- * oldest windows are dropped first (a Map iterates in insertion order, and a key enters it
- * when its window opens), except keys that are locked out, which stay until their window
- * closes, so flooding the store with made-up keys cannot lift a lockout (nor can a new key
- * be dropped by its own take). Locked keys cost `max` attempts each, which bounds them.
+ * The attempt counters on rate-limiter-flexible (issue 8: no hand-rolled Lua): one library
+ * limiter per store; each key is counted atomically by the store (`consume`, with the key's
+ * window as its duration when the key is new) and compared with its limit here, so keys of
+ * different limits share one key space and `refund`/`clear` need only the key.
+ * A take over several keys is all-or-nothing: a key already exhausted is refused without
+ * counting (`get`); otherwise every key is counted, and if one of them went over, every count
+ * of this take is given back (`reward`), so a refused take leaves the counts as they were.
+ * Between the consume and the reward a concurrent take on the same key can see the passing
+ * over-count and be refused too (a false 429 for that instant, never a pass too many: each
+ * pass saw a count within its limit).
  */
-export class MemoryAttemptStore implements AttemptStore {
-  private readonly entries = new Map<string, Entry>();
-  private blockedUntil = 0;
-  private blockedAtSize = 0;
-
-  /** @param now wall-clock milliseconds (injectable for tests; abuse windows are real time, not the business clock) */
-  constructor(private readonly maxKeys = 50_000, private readonly now: () => number = Date.now) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  has(key: string): boolean {
-    return this.live(key, this.now()) !== undefined;
-  }
+export class FlexibleAttemptStore implements AttemptStore {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
 
   async take(limits: readonly Limit[]): Promise<TakeResult> {
-    const now = this.now();
+    const rl = this.limiter;
+    // Locked already: refuse without counting.
     let wait = 0;
-    for (const l of limits) {
-      const e = this.live(l.key, now);
-      if (e && e.count >= l.max) wait = Math.max(wait, e.resetAt - now);
-    }
+    const current = await Promise.all(limits.map((l) => rl.get(l.key)));
+    limits.forEach((l, i) => {
+      const r = current[i];
+      if (r && r.consumedPoints >= l.max && r.msBeforeNext > 0) wait = Math.max(wait, r.msBeforeNext);
+    });
     if (wait > 0) return { ok: false, retryAfterMs: wait };
-    for (const l of limits) {
-      const e = this.live(l.key, now);
-      if (e) {
-        e.count++;
-        e.max = l.max;
-      } else {
-        this.entries.set(l.key, { count: 1, resetAt: now + l.windowMs, max: l.max });
-      }
-    }
-    if (this.entries.size > this.maxKeys) this.evict(now, limits);
-    return { ok: true };
+    const counted = await Promise.all(limits.map((l) => rl.consume(l.key, 1, { customDuration: seconds(l.windowMs) })));
+    const over = counted.filter((r, i) => r.consumedPoints > limits[i].max);
+    if (!over.length) return { ok: true };
+    await Promise.all(limits.map((l) => rl.reward(l.key)));
+    return { ok: false, retryAfterMs: Math.max(1, ...over.map((r) => r.msBeforeNext)) };
   }
 
   async refund(keys: readonly string[]): Promise<void> {
-    const now = this.now();
-    for (const k of keys) {
-      const e = this.live(k, now);
-      if (e && e.count > 0) e.count--;
-    }
+    await Promise.all(keys.map(async (k) => {
+      const r = await this.limiter.get(k);
+      if (r && r.consumedPoints > 0) await this.limiter.reward(k);
+    }));
   }
 
   async clear(keys: readonly string[]): Promise<void> {
-    for (const k of keys) this.entries.delete(k);
-  }
-
-  /** the entry if its window is still open; a closed window is dropped (so a new one re-enters at the end) */
-  private live(key: string, now: number): Entry | undefined {
-    const e = this.entries.get(key);
-    if (e && e.resetAt <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  /**
-   * Drops the oldest entries that are neither locked out nor part of the current take, down
-   * to 90 % of `maxKeys` (amortizes the walk). When locked keys alone fill the store, the
-   * walk is not repeated until the first of their windows closes or the store has grown by
-   * another 10 %, so that a full store does not cost a full walk per request.
-   */
-  private evict(now: number, current: readonly Limit[]) {
-    if (now < this.blockedUntil && this.entries.size < this.blockedAtSize + this.maxKeys * 0.1) return;
-    const target = Math.floor(this.maxKeys * 0.9);
-    const keep = new Set(current.map((l) => l.key));
-    let firstUnlock = Infinity;
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= target) break;
-      if (keep.has(k)) continue;
-      if (e.resetAt > now && e.count >= e.max) {
-        firstUnlock = Math.min(firstUnlock, e.resetAt);
-        continue;
-      }
-      this.entries.delete(k);
-    }
-    if (this.entries.size > target) {
-      this.blockedUntil = firstUnlock;
-      this.blockedAtSize = this.entries.size;
-    } else {
-      this.blockedUntil = 0;
-    }
+    await Promise.all(keys.map((k) => this.limiter.delete(k)));
   }
 }
 
-// KEYS: counters; ARGV: max and window (ms) per key, in pairs. Checks all, then counts on all
-// or none, atomically. A counter found without an expiry (cannot happen through this script,
-// but a manual SET could) gets its window, so that no key locks forever.
-const TAKE = `
-local wait = 0
-for i, k in ipairs(KEYS) do
-  local n = tonumber(redis.call('GET', k) or '0')
-  if n >= tonumber(ARGV[2 * i - 1]) then
-    local ttl = redis.call('PTTL', k)
-    if ttl < 0 then ttl = tonumber(ARGV[2 * i]); redis.call('PEXPIRE', k, ttl) end
-    if ttl > wait then wait = ttl end
-  end
-end
-if wait > 0 then return wait end
-for i, k in ipairs(KEYS) do
-  if redis.call('INCR', k) == 1 then redis.call('PEXPIRE', k, ARGV[2 * i]) end
-end
-return 0`;
-const REFUND = `
-for _, k in ipairs(KEYS) do
-  local n = tonumber(redis.call('GET', k) or '0')
-  if n > 0 then redis.call('DECR', k) end
-end
-return 0`;
+/** Counters in this process's memory (tests; the insurance of the Redis store). */
+export function memoryAttemptStore(keyPrefix = 'limit'): FlexibleAttemptStore {
+  return new FlexibleAttemptStore(new RateLimiterMemory(options(keyPrefix)));
+}
+
+const sqliteHandles = new Map<string, Database.Database>();
 
 /**
- * Counters in Redis (INCR + PEXPIRE in one Lua script), shared by every API process, so the
- * limit holds however many processes answer. Keys are `<prefix>:limit:<key>`; with the
- * default prefix `{grievance}` every key is in one Redis Cluster hash slot, which the
- * multi-key script needs. Windows are measured by Redis's clock.
+ * Counters in a SQLite file of their own (the embedded default: one process). On disk, so a
+ * flood of made-up keys costs disk rows, not memory, and evicts nothing: a locked key stays
+ * locked until its window closes; rows of closed windows are deleted by the library every
+ * five minutes (an hour after they closed). A restart keeps the counts.
  */
-export class RedisAttemptStore implements AttemptStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
-
-  private k(key: string) {
-    return `${this.prefix}:limit:${key}`;
+export function sqliteAttemptStore(file: string): FlexibleAttemptStore {
+  let db = sqliteHandles.get(file);
+  if (!db) {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.prepare('CREATE TABLE IF NOT EXISTS attempt_limit (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER)').run();
+    sqliteHandles.set(file, db);
   }
+  const client = db;
+  return new FlexibleAttemptStore(new RateLimiterSQLite({
+    storeClient: client, storeType: 'better-sqlite3', tableName: 'attempt_limit', tableCreated: true, clearExpiredByTimeout: true, ...options('limit'),
+  }));
+}
 
-  async take(limits: readonly Limit[]): Promise<TakeResult> {
-    const argv = limits.flatMap((l) => [String(l.max), String(Math.max(1, Math.round(l.windowMs)))]);
-    const wait = Number(await this.redis.eval(TAKE, limits.length, ...limits.map((l) => this.k(l.key)), ...argv));
-    return wait > 0 ? { ok: false, retryAfterMs: wait } : { ok: true };
-  }
-
-  async refund(keys: readonly string[]): Promise<void> {
-    if (keys.length) await this.redis.eval(REFUND, keys.length, ...keys.map((k) => this.k(k)));
-  }
-
-  async clear(keys: readonly string[]): Promise<void> {
-    if (keys.length) await this.redis.del(...keys.map((k) => this.k(k)));
-  }
+/** Removes the expired rows of a SQLite attempt file now (tests; the library does it every five minutes). */
+export function clearExpiredAttempts(file: string, beforeMs: number): number {
+  const db = sqliteHandles.get(file);
+  return db ? db.prepare('DELETE FROM attempt_limit WHERE expire < ?').run(beforeMs).changes : 0;
 }
 
 /**
- * A Redis store that falls back to process memory while Redis does not answer (within
- * `commandTimeout`): logins keep working and stay limited per process, and a warning is
- * logged at most once a minute. Counts taken in memory during an outage are not carried over.
+ * Counters in Redis, shared by every API process, so the limit holds however many processes
+ * answer: rate-limiter-flexible's RateLimiterRedis on any ioredis client (one node, a
+ * Sentinel-managed master, a Cluster). Keys are `<prefix>:limit:<key>`; with the default
+ * prefix `{grievance}` every key is in the prefix's Cluster hash slot. Windows are measured
+ * by Redis's clock. If Redis does not answer within `timeoutMs`, counting goes on in this
+ * process's memory (the insurance limiter) and a warning is logged at most once a minute;
+ * counts taken in memory during an outage are not carried over.
  */
-export class FallbackAttemptStore implements AttemptStore {
-  private warnedAt = 0;
-  constructor(private readonly primary: AttemptStore, private readonly fallback: AttemptStore, private readonly log?: Logger) {}
-
-  private async run<T>(f: (s: AttemptStore) => Promise<T>): Promise<T> {
-    try {
-      return await f(this.primary);
-    } catch (err) {
-      const now = Date.now();
-      if (now - this.warnedAt > 60_000) {
-        this.warnedAt = now;
-        this.log?.warn({ err }, 'attempt limiter: Redis unavailable, counting in process memory');
-      }
-      return f(this.fallback);
+export function redisAttemptStore(client: RedisClient, prefix: string, log?: Pick<Logger, 'warn'>, timeoutMs = 1000): FlexibleAttemptStore {
+  let warnedAt = 0;
+  const warn = () => {
+    const now = Date.now();
+    if (now - warnedAt > 60_000) {
+      warnedAt = now;
+      log?.warn({ store: 'redis' }, 'attempt limiter: Redis unavailable, counting in process memory');
     }
-  }
-
-  take(limits: readonly Limit[]) { return this.run((s) => s.take(limits)); }
-  refund(keys: readonly string[]) { return this.run((s) => s.refund(keys)); }
-  clear(keys: readonly string[]) { return this.run((s) => s.clear(keys)); }
+  };
+  const keyPrefix = `${prefix}:limit`;
+  return new FlexibleAttemptStore(new RLWrapperTimeouts({
+    limiter: new RateLimiterRedis({ storeClient: client, ...options(keyPrefix) }),
+    timeoutMs,
+    insuranceLimiter: new NoticedMemoryLimiter(options(keyPrefix), warn),
+  }) as unknown as RateLimiterAbstract);
 }
 
-const connections = new Map<string, Redis>();
+/** The insurance limiter: process memory, calling `used` whenever it stands in for Redis. */
+class NoticedMemoryLimiter extends RateLimiterMemory {
+  private readonly used: () => void;
+  constructor(opts: ConstructorParameters<typeof RateLimiterMemory>[0], used: () => void) {
+    super(opts);
+    this.used = used;
+  }
+  consume(...a: Parameters<RateLimiterMemory['consume']>) { this.used(); return super.consume(...a); }
+  get(...a: Parameters<RateLimiterMemory['get']>) { this.used(); return super.get(...a); }
+  reward(...a: Parameters<RateLimiterMemory['reward']>) { this.used(); return super.reward(...a); }
+  delete(...a: Parameters<RateLimiterMemory['delete']>) { this.used(); return super.delete(...a); }
+}
+
+const connections = new Map<string, RedisClient>();
 
 /**
- * One connection per Redis URL for every limiter in the process. Its socket is unref'd: an
- * attempt counter must not keep a process alive that has nothing else to do (the HTTP
- * server keeps a serving process alive). Commands fail fast (1 s, no retries) so that the
- * fallback takes over instead of holding logins.
+ * One connection per Redis URL for every limiter in the process (one node, Sentinel or
+ * Cluster, src/redis.ts). Its sockets are unref'd: an attempt counter must not keep a process
+ * alive that has nothing else to do (the HTTP server keeps a serving process alive). Commands
+ * fail fast (1 s, no retries) so that the insurance takes over instead of holding logins.
  */
-function limiterConnection(url: string): Redis {
+function limiterConnection(url: string, target: RedisTarget): RedisClient {
   let c = connections.get(url);
   if (!c) {
-    c = new Redis(url, { maxRetriesPerRequest: 0, commandTimeout: 1000, enableReadyCheck: false, lazyConnect: false });
-    const conn = c;
-    conn.on('error', () => undefined); // surfaced through failed commands → FallbackAttemptStore
-    conn.on('connect', () => (conn as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
-    connections.set(url, conn);
+    c = connectRedis(target, { maxRetriesPerRequest: 0, commandTimeout: 1000, enableReadyCheck: false, lazyConnect: false });
+    c.on('error', () => undefined); // surfaced through failed commands → the insurance limiter
+    unrefRedis(c);
+    connections.set(url, c);
   }
   return c;
 }
 
 /**
- * The store for this deployment: Redis-backed (shared by all API processes) when
- * `REDIS_URL` is set, else process memory. Decision: docs/decisions/security.md.
+ * The store for this deployment (decision: docs/decisions/security.md): Redis-backed (shared
+ * by all API processes) when `REDIS_URL` is set; else, on the embedded default, a SQLite file
+ * `limits.sqlite` beside the database; else (MariaDB without Redis) process memory.
  */
-export function createAttemptStore(deps: { config: Pick<Config, 'redisUrl' | 'queuePrefix'>; log?: Logger }): AttemptStore {
-  const memory = new MemoryAttemptStore();
-  if (!deps.config.redisUrl) return memory;
-  return new FallbackAttemptStore(new RedisAttemptStore(limiterConnection(deps.config.redisUrl), deps.config.queuePrefix), memory, deps.log);
+export function createAttemptStore(deps: { config: Pick<Config, 'redisUrl' | 'redis' | 'queuePrefix' | 'embedded' | 'dataDir'>; log?: Logger }): AttemptStore {
+  const { config } = deps;
+  if (config.redisUrl && config.redis) return redisAttemptStore(limiterConnection(config.redisUrl, config.redis), config.queuePrefix, deps.log);
+  if (config.embedded) return sqliteAttemptStore(join(config.dataDir, 'limits.sqlite'));
+  return memoryAttemptStore();
 }
 
 /**
@@ -248,9 +199,9 @@ export function createAttemptStore(deps: { config: Pick<Config, 'redisUrl' | 'qu
 export async function takeAttempt(ctx: Context, store: AttemptStore, limits: readonly Limit[], detail: string): Promise<void> {
   const r = await store.take(limits);
   if (r.ok) return;
-  const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-  ctx.set('Retry-After', String(seconds));
-  throw new AppError(429, 'too-many-attempts', detail, [], { retryAfter: seconds });
+  const s = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+  ctx.set('Retry-After', String(s));
+  throw new AppError(429, 'too-many-attempts', detail, [], { retryAfter: s });
 }
 
 /** Fifteen minutes, the window of the login and access-code limits (DESIGN §1 "rate-limited"). */

@@ -1,15 +1,19 @@
 import Bull from 'bull';
-import Redis, { RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { connectRedis, parseRedisUrl, RedisClient } from '../redis';
 
 /**
  * The one queue factory (STYLE: queues through one factory). Every queue shares one
  * command connection and one subscriber; each queue gets its own blocking connection (bull
  * needs that). All keys carry the configured prefix, one Redis Cluster hash tag such as
- * `{grievance}`, so bull's multi-key scripts work on a cluster (DESIGN §11).
+ * `{grievance}`, so bull's multi-key scripts work on a cluster (DESIGN §11). `redisUrl` is
+ * any form of src/redis.ts: one node, a Cluster (bull, its blocking client and the timers'
+ * hashes all in the prefix's slot) or a Sentinel-managed master (ioredis follows a failover;
+ * bull's jobs are in Redis, so a promoted replica carries them on).
  */
 export interface QueueFactory {
   /** the shared command connection (also for the timers' bookkeeping keys) */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   create<T = unknown>(name: string): Bull.Queue<T>;
   /** true when Redis answers PING */
@@ -20,9 +24,10 @@ export interface QueueFactory {
 
 export function createQueueFactory(redisUrl: string, prefix: string): QueueFactory {
   const base: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: false, lazyConnect: false };
-  const client = new Redis(redisUrl, base);
-  const subscriber = new Redis(redisUrl, base);
-  const blocking: Redis[] = [];
+  const target = parseRedisUrl(redisUrl);
+  const client = connectRedis(target, base);
+  const subscriber = connectRedis(target, base);
+  const blocking: RedisClient[] = [];
   const queues: Bull.Queue[] = [];
   // Errors surface through the queues' own 'error' events; keep ioredis from crashing the process.
   for (const c of [client, subscriber]) c.on('error', () => undefined);
@@ -35,7 +40,7 @@ export function createQueueFactory(redisUrl: string, prefix: string): QueueFacto
         createClient: (type) => {
           if (type === 'client') return client;
           if (type === 'subscriber') return subscriber;
-          const b = new Redis(redisUrl, base);
+          const b = connectRedis(target, base);
           b.on('error', () => undefined);
           blocking.push(b);
           return b;

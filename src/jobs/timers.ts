@@ -1,5 +1,5 @@
 import type Bull from 'bull';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis';
 import type { ClockTimer } from '../domain/escalation';
 
 /** A deadline timer of one ticket: fires at `dueAt` and makes a worker check the ticket. */
@@ -41,7 +41,7 @@ const specs = (ticketId: string, cycle: number, timers: readonly ClockTimer[]): 
  * the job of a deadline that moved. Two workers arming one ticket at the same moment may
  * leave a stale job behind; it is harmless: its check finds nothing due.
  */
-export function bullTimers(queue: Bull.Queue, redis: Redis, prefix: string): TimerStore {
+export function bullTimers(queue: Bull.Queue, redis: RedisClient, prefix: string): TimerStore {
   const key = (ticketId: string) => `${prefix}:clock:armed:${ticketId}`;
   return {
     async arm(ticketId, cycle, timers, now) {
