@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Context } from 'koa';
@@ -90,7 +89,16 @@ export function memoryAttemptStore(keyPrefix = 'limit'): FlexibleAttemptStore {
   return new FlexibleAttemptStore(new RateLimiterMemory(options(keyPrefix)));
 }
 
-const sqliteHandles = new Map<string, Database.Database>();
+/** The few calls of better-sqlite3 used here (it ships no types; TypeORM's driver loads the same module). */
+interface SqliteDb {
+  pragma(s: string): unknown;
+  prepare(sql: string): { run(...params: unknown[]): { changes: number } };
+}
+const openSqlite = (file: string): SqliteDb => {
+  const Database = require('better-sqlite3') as new (file: string) => SqliteDb;
+  return new Database(file);
+};
+const sqliteHandles = new Map<string, SqliteDb>();
 
 /**
  * Counters in a SQLite file of their own (the embedded default: one process). On disk, so a
@@ -102,7 +110,7 @@ export function sqliteAttemptStore(file: string): FlexibleAttemptStore {
   let db = sqliteHandles.get(file);
   if (!db) {
     mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file);
+    db = openSqlite(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { AttemptStore, clearExpiredAttempts, memoryAttemptStore, redisAttemptStore, sqliteAttemptStore, Limit } from '../../src/http/limiter';
 
 // The attempt counters behind login and access-code throttling (src/http/limiter.ts, on
@@ -87,6 +86,7 @@ test.serial('sqlite (embedded default): a flood of made-up keys never lifts a lo
   for (let k = 0; k < 20; k++) t.false((await s.take([lim(`locked-${k}`)])).ok, `locked-${k} holds`);
   t.deepEqual(await s.take([lim('half', 2)]), { ok: true }, 'a partial count is kept too');
   t.false((await s.take([lim('half', 2)])).ok);
+  const Database = require('better-sqlite3') as new (f: string, o: object) => { prepare(s: string): { get(): unknown }; close(): void };
   const db = new Database(file, { readonly: true });
   try {
     t.is((db.prepare('SELECT COUNT(*) AS n FROM attempt_limit').get() as { n: number }).n, 5021);
