@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Config, parseConfig } from './config';
-import { openDatabase } from './db';
+import { configureTransactions, openDatabase } from './db';
 import { createLogger, Logger } from './logger';
 import { Clock, systemClock } from './clock';
 import { databaseClockStore } from './jobs/test-clock';
@@ -41,6 +41,7 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
   const log = opts.log ?? createLogger(config.logLevel);
   const db: DataSource = await openDatabase(config, { database: opts.database });
+  configureTransactions(db, { retries: config.databaseRetries });
   // With TEST_CLOCK=1 the offset lives in the database, so that every process agrees on "now".
   const clock = opts.clock ?? systemClock(config.testClock, config.testClock ? databaseClockStore(db) : undefined);
   await clock.refresh?.();

@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { Config } from './config';
+import client from 'prom-client';
 import { dataSourceOptions } from './db-options';
+import { AppError } from './errors';
+import { metrics } from './metrics';
 
 /** Opens the database of `config` (optionally another database name, for tests) and, when asked, runs migrations. */
 export async function openDatabase(config: Config, opts: { migrate?: boolean; database?: string } = {}): Promise<DataSource> {
@@ -18,9 +21,68 @@ export const isMysql = (em: EntityManager | DataSource) => {
   return t === 'mysql' || t === 'mariadb';
 };
 
+/** Settings of the transaction runner per database (set once by `boot()`; tests may set their own). */
+export interface TransactionSettings {
+  /** how many times a whole transaction is run again after a conflict (DATABASE_RETRIES) */
+  retries: number;
+  /** backoff before attempt n+1: a random delay in [0, min(capMs, baseMs · 2^n)] ("full jitter") */
+  baseMs: number;
+  capMs: number;
+}
+const DEFAULT_SETTINGS: TransactionSettings = { retries: 8, baseMs: 5, capMs: 250 };
+const txSettings = new WeakMap<DataSource, TransactionSettings>();
+
+/** Sets how `inTransaction` retries on `ds` (DATABASE_RETRIES; docs/deployment.md). */
+export function configureTransactions(ds: DataSource, s: Partial<TransactionSettings>): void {
+  txSettings.set(ds, { ...DEFAULT_SETTINGS, ...txSettings.get(ds), ...s });
+}
+
+/** Conflicts retried, by kind (Prometheus `db_transaction_retries_total`; the benchmark reads it). */
+const retriesTotal = new client.Counter({
+  name: 'db_transaction_retries_total', help: 'Whole transactions run again after a deadlock or a certification conflict', labelNames: ['reason'], registers: [metrics],
+});
+const exhaustedTotal = new client.Counter({
+  name: 'db_transaction_retries_exhausted_total', help: 'Transactions given up after DATABASE_RETRIES conflicts (answered 503)', registers: [metrics],
+});
+
 /**
- * Runs `fn` in one transaction. MariaDB's deadlock and lock-wait errors, and SQLite's
- * busy error, are retried a few times: they are the normal price of row locks under load.
+ * Why a failed transaction may simply be run again, or null. MariaDB/MySQL deadlocks (1213)
+ * and lock-wait timeouts (1205); a Galera certification conflict or brute-force abort also
+ * surfaces as 1213 ("Deadlock found when trying to get lock") on the node that loses, at a
+ * statement or at COMMIT. TiDB: write conflicts of optimistic transactions (9007), its
+ * "retryable" error (8022) and a schema change during the transaction (8028). In every case
+ * the transaction was rolled back whole, so running it again is safe.
+ */
+export function conflictReason(e: unknown): string | null {
+  const err = e as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = err.code ?? err.driverError?.code;
+  const errno = err.errno ?? err.driverError?.errno;
+  if (code === 'ER_LOCK_DEADLOCK' || errno === 1213) return 'deadlock';
+  if (code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205) return 'lock-wait-timeout';
+  if (errno === 9007) return 'write-conflict';
+  if (errno === 8022 || errno === 8028) return 'retryable';
+  return null;
+}
+
+/** A transaction that kept conflicting: 503 with Retry-After (DESIGN §11; the client may send it again). */
+export class ConflictsExhausted extends AppError {
+  constructor(attempts: number, public readonly cause: unknown) {
+    super(503, 'database-conflict', `the database kept reporting conflicts (${attempts} attempts); try again in a moment`, [], { retryAfter: 1 });
+  }
+}
+
+/**
+ * Runs `fn` in one transaction: the one place where a whole unit of work is retried
+ * (DESIGN §11). On MariaDB/MySQL (also Galera and TiDB) a deadlock, a lock-wait timeout or a
+ * certification/write conflict rolls the transaction back, and `fn` is run again from the
+ * start, up to `DATABASE_RETRIES` more times, after a random "full jitter" backoff (so that
+ * two nodes' writers of the same counter row do not meet again at once); when they are used
+ * up it throws `ConflictsExhausted` (503). `fn` must therefore have no effect outside the
+ * transaction before it returns: work after the commit (outbox hand-over, timer re-arming)
+ * hangs on the commit (`afterCommit`, `onTicketsChanged` after `runAs`), and a rolled-back
+ * attempt's hand-overs are dropped with its query runner. On the embedded SQLite there are
+ * no conflicts: transactions are serialized (see below).
+ * @throws ConflictsExhausted after the last retry; any other error of `fn` at once
  */
 export async function inTransaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
   if (!isMysql(ds)) {
@@ -32,14 +94,19 @@ export async function inTransaction<T>(ds: DataSource, fn: (em: EntityManager) =
       release();
     }
   }
+  const s = txSettings.get(ds) ?? DEFAULT_SETTINGS;
   for (let attempt = 0; ; attempt++) {
     try {
       return await ds.transaction(fn);
     } catch (e) {
-      const code = (e as { code?: string }).code ?? (e as { driverError?: { code?: string } }).driverError?.code;
-      const retryable = code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
-      if (!retryable || attempt >= 4) throw e;
-      await new Promise((r) => setTimeout(r, 10 * (attempt + 1) + Math.random() * 20));
+      const reason = conflictReason(e);
+      if (!reason) throw e;
+      if (attempt >= s.retries) {
+        exhaustedTotal.inc();
+        throw new ConflictsExhausted(attempt + 1, e);
+      }
+      retriesTotal.inc({ reason });
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(s.capMs, s.baseMs * 2 ** attempt)));
     }
   }
 }

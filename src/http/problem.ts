@@ -36,6 +36,8 @@ export async function problemMiddleware(ctx: Context, next: Next) {
     else if (ctx.status === 405 && (ctx.body === undefined || ctx.body === 'Method Not Allowed')) writeProblem(ctx, 405, 'method-not-allowed', `${ctx.method} is not allowed on ${ctx.path}`);
   } catch (e) {
     if (e instanceof AppError) {
+      // 503s that know when to come back (a transaction that kept conflicting) say so
+      if (e.status === 503 && typeof e.extra.retryAfter === 'number' && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(e.extra.retryAfter));
       writeProblem(ctx, e.status, e.code, e.detail, e.errors, e.extra);
       return;
     }
