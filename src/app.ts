@@ -21,6 +21,8 @@ import { httpDuration } from './metrics';
 import { outboxRoutes } from './http/routes/outbox';
 import { notificationPrefRoutes } from './http/routes/notification-prefs';
 import { configureNotifications } from './notifications/outbox-hook';
+import { actorKey } from './replicas';
+import type { Actor } from './domain/lifecycle';
 
 /**
  * Builds the koa application; never listens (tests use `app.callback()`). Order: request
@@ -50,6 +52,17 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(problemMiddleware);
+  if (deps.recentWrites) {
+    // Read-your-writes with replicas (src/replicas.ts): a successful change marks its actor,
+    // whose lag-tolerant reads then stay on the primary for REPLICA_STICKY_MS.
+    const recent = deps.recentWrites;
+    app.use(async (ctx, next) => {
+      await next();
+      if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS' || ctx.status >= 400) return;
+      const k = actorKey(ctx.state.actor as Actor | undefined);
+      if (k) await recent.mark(k);
+    });
+  }
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Cache-Control', 'no-store');

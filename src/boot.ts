@@ -15,6 +15,7 @@ import { createBlobStore } from './storage';
 import { purgeTemporaryFiles } from './uploads/stage';
 import { STAGING_GRACE_MS } from './commands/attachments';
 import { join } from 'node:path';
+import { createRecentWrites } from './replicas';
 
 /**
  * The embedded default has no configured secret: one is generated on first start and
@@ -52,8 +53,9 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   const uploads = { store: storage, tmpDir: join(config.dataDir, 'tmp', 'uploads'), limits: config.attachments, log };
   // files a stopped process was receiving on this machine
   await purgeTemporaryFiles(uploads.tmpDir, Date.now(), STAGING_GRACE_MS);
+  const recentWrites = config.databaseReplicaUrls.length ? createRecentWrites(config, log) : undefined;
   return {
-    config, db, clock, log, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()), storage, uploads,
+    config, db, clock, log, recentWrites, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()), storage, uploads,
     adminCreated: admin.created, generatedAdminPassword: admin.generatedPassword,
   };
 }

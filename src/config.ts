@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').optional(),
   DATABASE_TYPE: z.enum(['mariadb', 'mysql']).optional(),
   DATABASE_REPLICA_URLS: z.string().optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number({ message: 'must be milliseconds from 0 to 60000' }).int('must be milliseconds from 0 to 60000').min(0, 'must be milliseconds from 0 to 60000').max(60_000, 'must be milliseconds from 0 to 60000').default(0),
+  REPLICA_STICKY_MS: z.coerce.number({ message: 'must be milliseconds (1000 or more)' }).int('must be milliseconds (1000 or more)').min(1000, 'must be milliseconds (1000 or more)').default(10_000),
   DATABASE_RETRIES: z.coerce.number({ message: 'must be a whole number from 0 to 50' }).int('must be a whole number from 0 to 50').min(0, 'must be a whole number from 0 to 50').max(50, 'must be a whole number from 0 to 50').default(8),
   REDIS_URL: z.string().optional(),
   TRUST_PROXY: z.coerce.number({ message: 'must be the number of proxies in front (0, 1, 2 …)' }).int('must be the number of proxies in front (0, 1, 2 …)').min(0, 'must be the number of proxies in front (0, 1, 2 …)').max(10, 'must be the number of proxies in front (0, 1, 2 …)').default(0),
@@ -48,6 +50,10 @@ export interface Config {
   embedded: boolean;
   /** read replicas for lag-tolerant reads (mysql:// URLs); empty = every read on the primary */
   databaseReplicaUrls: string[];
+  /** on SIGTERM, how long readiness answers 503 before the server stops accepting (the load balancer's check interval × its fall count), ms */
+  shutdownDrainMs: number;
+  /** after a write, the user's lag-tolerant reads stay on the primary this long (read-your-writes), ms */
+  replicaStickyMs: number;
   /** how many times a whole transaction is run again after a deadlock or a Galera certification conflict */
   databaseRetries: number;
   redisUrl?: string;
@@ -123,6 +129,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseType: e.DATABASE_TYPE ?? 'mariadb',
     embedded,
     databaseReplicaUrls: replicas,
+    replicaStickyMs: e.REPLICA_STICKY_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     databaseRetries: e.DATABASE_RETRIES,
     redisUrl: e.REDIS_URL,
     redis,

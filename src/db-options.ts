@@ -16,14 +16,29 @@ export function dataSourceOptions(config: Config, overrides: { database?: string
   const common = { entities, migrations, synchronize: false, migrationsRun: false, namingStrategy: new SnakeNamingStrategy(), logging: false } as const;
   if (config.databaseUrl) {
     const url = new URL(config.databaseUrl);
+    const node = (u: URL) => ({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      username: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: overrides.database ?? u.pathname.replace(/^\//, ''),
+    });
+    // Replicas (DATABASE_REPLICA_URLS): TypeORM replication on mysql2's pool cluster. Reads use
+    // the primary unless a caller asks for a replica (src/replicas.ts: lag-tolerant reads only);
+    // a replica that fails a connection is left out for 5 s, and another is tried.
+    const replicas = config.databaseReplicaUrls ?? [];
+    const where = replicas.length
+      ? {
+        replication: {
+          master: node(url), slaves: replicas.map((r) => node(new URL(r))), defaultMode: 'master' as const,
+          canRetry: true, removeNodeErrorCount: 1, restoreNodeTimeout: 5000, defaultSelector: 'RR',
+        },
+      }
+      : node(url);
     return {
       ...common,
       type: config.databaseType,
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: overrides.database ?? url.pathname.replace(/^\//, ''),
+      ...where,
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
       supportBigNumbers: true,

@@ -27,6 +27,10 @@ export interface AppDeps {
   uploads: Uploads;
   /** called after a commit that changed tickets' deadlines (re-arms timers); set by the job runner */
   onTicketsChanged?: (ticketIds: string[]) => void;
+  /** who wrote recently, for read-your-writes on replicas (src/replicas.ts); set by boot() when there are replicas */
+  recentWrites?: import('./replicas').RecentWrites;
+  /** set while the process drains for shutdown: readiness answers 503 so that the load balancer sends no new requests */
+  draining?: boolean;
   /** readiness of the queue backend (Redis), if any */
   queueReady?: () => Promise<boolean>;
 }

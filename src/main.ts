@@ -49,9 +49,13 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000 + config.shutdownDrainMs);
     force.unref();
+    // Drain: readiness answers 503 while requests are still served, so that the load balancer
+    // takes this process out before it stops accepting (SHUTDOWN_DRAIN_MS; docs/deployment.md).
+    deps.draining = true;
+    if (config.shutdownDrainMs && config.role !== 'worker') await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
     for (const close of closers) await close().catch((e) => log.error({ err: e }, 'shutdown step failed'));
     await deps.db.destroy().catch(() => undefined);
     await deps.storage.close().catch(() => undefined);

@@ -129,3 +129,22 @@ export async function scanKeys(client: RedisClient, pattern: string): Promise<st
   }
   return out;
 }
+
+const fastClients = new Map<string, RedisClient>();
+
+/**
+ * One fail-fast connection per Redis URL for the process's small synchronous needs (the
+ * attempt limiter, read-your-writes marks): commands fail within 1 s without retries, so that
+ * the caller's fallback takes over instead of holding a request. Its sockets are unref'd: it
+ * must not keep a process alive that has nothing else to do.
+ */
+export function fastRedis(url: string, target: RedisTarget): RedisClient {
+  let c = fastClients.get(url);
+  if (!c) {
+    c = connectRedis(target, { maxRetriesPerRequest: 0, commandTimeout: 1000, enableReadyCheck: false, lazyConnect: false });
+    c.on('error', () => undefined); // surfaced through failed commands → the callers' fallbacks
+    unrefRedis(c);
+    fastClients.set(url, c);
+  }
+  return c;
+}

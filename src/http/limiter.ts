@@ -5,7 +5,7 @@ import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterSQ
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import { connectRedis, RedisClient, RedisTarget, unrefRedis } from '../redis';
+import { fastRedis, RedisClient } from '../redis';
 
 /**
  * One counter: at most `max` attempts per window of `windowMs` (whole seconds), the window
@@ -168,25 +168,6 @@ class NoticedMemoryLimiter extends RateLimiterMemory {
   delete(...a: Parameters<RateLimiterMemory['delete']>) { this.used(); return super.delete(...a); }
 }
 
-const connections = new Map<string, RedisClient>();
-
-/**
- * One connection per Redis URL for every limiter in the process (one node, Sentinel or
- * Cluster, src/redis.ts). Its sockets are unref'd: an attempt counter must not keep a process
- * alive that has nothing else to do (the HTTP server keeps a serving process alive). Commands
- * fail fast (1 s, no retries) so that the insurance takes over instead of holding logins.
- */
-function limiterConnection(url: string, target: RedisTarget): RedisClient {
-  let c = connections.get(url);
-  if (!c) {
-    c = connectRedis(target, { maxRetriesPerRequest: 0, commandTimeout: 1000, enableReadyCheck: false, lazyConnect: false });
-    c.on('error', () => undefined); // surfaced through failed commands → the insurance limiter
-    unrefRedis(c);
-    connections.set(url, c);
-  }
-  return c;
-}
-
 /**
  * The store for this deployment (decision: docs/decisions/security.md): Redis-backed (shared
  * by all API processes) when `REDIS_URL` is set; else, on the embedded default, a SQLite file
@@ -194,7 +175,7 @@ function limiterConnection(url: string, target: RedisTarget): RedisClient {
  */
 export function createAttemptStore(deps: { config: Pick<Config, 'redisUrl' | 'redis' | 'queuePrefix' | 'embedded' | 'dataDir'>; log?: Logger }): AttemptStore {
   const { config } = deps;
-  if (config.redisUrl && config.redis) return redisAttemptStore(limiterConnection(config.redisUrl, config.redis), config.queuePrefix, deps.log);
+  if (config.redisUrl && config.redis) return redisAttemptStore(fastRedis(config.redisUrl, config.redis), config.queuePrefix, deps.log);
   if (config.embedded) return sqliteAttemptStore(join(config.dataDir, 'limits.sqlite'));
   return memoryAttemptStore();
 }

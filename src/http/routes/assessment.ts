@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
-import { AppDeps, runCommand } from '../deps';
+import { AppDeps, readForLists } from '../deps';
 import { DepartmentCode } from '../../schemas';
 import { requireRole } from '../auth';
 import { Department } from '../../entities';
@@ -27,7 +27,9 @@ export function assessmentRoutes(router: Router, deps: AppDeps) {
     const own = actor.departmentCode === params.code;
     const allowed = ['coordinator', 'supervisor', 'admin'].includes(actor.role) || (actor.role === 'handler' && actor.isHead && own);
     if (!allowed) throw forbidden('the assessment is read by the coordinator, supervisors, the admin, and the department\'s own head');
-    ctx.body = await runCommand(deps, ctx, async (c) => {
+    const c0 = { now: deps.clock.now(), cal: await deps.calendar.get(deps.db.manager), tz: deps.config.businessTz };
+    ctx.body = await readForLists(deps, ctx, async (em) => {
+      const c = { ...c0, em };
       const dep = await c.em.findOneBy(Department, { code: params.code });
       if (!dep) throw notFound('department');
       const year = query.year ?? Number(localDate(c.now, c.tz).slice(0, 4));

@@ -13,15 +13,19 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
   // The test clock may have been moved by another process (ROLE=api and ROLE=worker side by side).
   if (deps.config.testClock && deps.clock.refresh) api.use(async (_ctx, next) => { await deps.clock.refresh!(); await next(); });
   root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  // `/readyz?scope=http` is the load balancer's check (haproxy, docs/deployment.md): this
+  // process takes requests (database answers, not draining); the queue is left out, since
+  // the API serves while Redis fails over. Plain `/readyz` checks the queue too.
   root.get('/readyz', async (ctx) => {
     await deps.clock.refresh?.().catch(() => undefined);
     const checks: Record<string, string> = {};
+    if (deps.draining) checks.process = 'draining';
     try { await Promise.race([deps.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]); checks.database = 'ok'; } catch { checks.database = 'down'; }
     // Bounded: a client waiting for Redis to come back would otherwise hold the probe open.
-    if (deps.queueReady) checks.queue = (await Promise.race([deps.queueReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())])) ? 'ok' : 'down';
+    if (deps.queueReady && ctx.query.scope !== 'http') checks.queue = (await Promise.race([deps.queueReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())])) ? 'ok' : 'down';
     const ok = Object.values(checks).every((v) => v === 'ok');
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ready' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
+    ctx.body = { status: ok ? 'ready' : deps.draining ? 'draining' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
   });
   root.get('/metrics', async (ctx) => {
     ctx.type = metrics.contentType;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
-import { AppDeps, runCommand } from '../deps';
+import { AppDeps, readForLists, runCommand } from '../deps';
 import { DepartmentCode, Paging, Uuid, multiline } from '../../schemas';
 import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, checkCanRespond, listOrders, respondToOrder } from '../../commands/oversight';
@@ -36,10 +36,10 @@ export function oversightRoutes(router: Router, deps: AppDeps) {
       const actor = ctx.state.actor as Actor;
       if (!canReadOrders(actor)) throw forbidden('oversight orders are for the coordinator office, supervisors, the admin and the departments concerned');
       const now = deps.clock.now();
-      const rows = await listOrders(deps.db.manager, actor, {
+      const rows = await readForLists(deps, ctx, (em) => listOrders(em, actor, {
         departmentCode: query.departmentCode, level: query.level, state: query.state, ticketId: query.ticketId,
         overdue: query.overdue === undefined ? undefined : query.overdue === 'true', limit: query.limit, after: decodeCursor(query.cursor),
-      }, now);
+      }, now));
       const page = rows.slice(0, query.limit);
       ctx.body = {
         items: page.map((o) => presentOversightOrder(o, now)),

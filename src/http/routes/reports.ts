@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { z, registry } from '../openapi';
 import { route } from '../route';
-import { AppDeps } from '../deps';
+import { AppDeps, readForLists } from '../deps';
 import { DepartmentCode, IsoDate } from '../../schemas';
 import { requireRole } from '../auth';
 import { Department } from '../../entities';
@@ -122,7 +122,7 @@ export function reportRoutes(router: Router, deps: AppDeps) {
     const now = deps.clock.now();
     const range = { from: startOfLocalDay(query.from, tz), to: startOfLocalDay(addCalendarDays(query.to, 1), tz) };
     const cal = await deps.calendar.get(deps.db.manager);
-    const items = await departmentsFigures(deps.db.manager, codes, range, cal, tz, now, { hideAccusedOf: actor.departmentCode });
+    const items = await readForLists(deps, ctx, (em) => departmentsFigures(em, codes, range, cal, tz, now, { hideAccusedOf: actor.departmentCode }));
 
     if (query.format === 'json') {
       ctx.body = { from: query.from, to: query.to, asOf: now.toISOString(), items };

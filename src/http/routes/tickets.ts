@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
-import { AppDeps } from '../deps';
+import { AppDeps, readForLists } from '../deps';
 import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, Uuid } from '../../schemas';
 import { actOnTicket, ActionInput } from '../../commands/actions';
 import { createTicketOnce } from '../../commands/idempotency';
@@ -68,7 +68,7 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     async (ctx, { query, actor }) => {
       const now = deps.clock.now();
       const { overdue, dueSoon, from, to, ...rest } = query;
-      const page = await listTickets(deps.db.manager, actor, { ...rest, overdue: flag(overdue), dueSoon: flag(dueSoon), from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, now);
+      const page = await readForLists(deps, ctx, (em) => listTickets(em, actor, { ...rest, overdue: flag(overdue), dueSoon: flag(dueSoon), from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, now));
       ctx.body = { items: page.items.map((t) => presentTicket(t, actor, { now, list: true })), nextCursor: page.nextCursor };
     });
 

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
-import { AppDeps, runCommand } from '../deps';
+import { AppDeps, readForLists, runCommand } from '../deps';
 import { multiline, Uuid } from '../../schemas';
 import { requireRole } from '../auth';
 import { loadVetoes, revokeVeto, VetoRecord } from '../../commands/vetoes';
@@ -34,7 +34,7 @@ export function vetoRoutes(router: Router, deps: AppDeps) {
     query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer' }) }).strict() },
   async (ctx, { query }) => {
     const actor = requireRole(ctx, 'coordinator', 'supervisor');
-    const vetoes = await loadVetoes(deps.db.manager, query.year === undefined ? {} : { year: query.year });
+    const vetoes = await readForLists(deps, ctx, (em) => loadVetoes(em, query.year === undefined ? {} : { year: query.year }));
     ctx.body = { items: vetoes.map((v) => presentVeto(v, actor)), nextCursor: null };
   });
 
