@@ -36,7 +36,12 @@ export const PREVIEW_TYPE = 'image/webp';
  */
 export async function reencodePhoto(input: string, output: string, preview: string, type: AttachmentType): Promise<void> {
   await inPool(async () => {
-    const img = sharp(input, { limitInputPixels: MAX_PHOTO_PIXELS, failOn: 'error', sequentialRead: true }).rotate();
+    const options = { limitInputPixels: MAX_PHOTO_PIXELS, failOn: 'error', sequentialRead: true } as const;
+    // Turned upright only when the EXIF orientation says so: rotating needs the whole picture
+    // decoded at once and costs half the time of a photo that is already upright.
+    const { orientation } = await sharp(input, options).metadata();
+    const img = sharp(input, options);
+    if (orientation && orientation > 1) img.rotate();
     if (type.mime === 'image/jpeg') img.jpeg({ quality: 90 });
     else if (type.mime === 'image/png') img.png({ compressionLevel: 6 });
     else img.webp({ quality: 90 });

@@ -217,3 +217,13 @@ test.serial('a request declared larger than the bound is refused before it is re
   t.is(res.connection, 'close');
   t.is(await rows(c.id), 0);
 });
+
+test.serial('a photo taken sideways is stored upright, without its orientation tag', async (t) => {
+  const c = await complaint();
+  const sideways = await sharp({ create: { width: 60, height: 20, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  t.is((await sharp(sideways).metadata()).orientation, 6);
+  const up = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['竖拍.jpg', sideways]]));
+  const got = await owner.bytes(`/api/v1/tickets/${c.id}/attachments/${up.body.items[0].id}`);
+  const m = await sharp(got.bytes).metadata();
+  t.deepEqual([m.width, m.height, m.orientation, m.exif], [20, 60, undefined, undefined]);
+});
