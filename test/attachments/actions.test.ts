@@ -154,3 +154,16 @@ test.serial('the orphan sweep deletes staged files no row refers to and finishes
   t.false(storedKeys(h).some((k) => k.includes(orphan.id)));
   t.is(sha256((await owner.bytes(`/api/v1/tickets/${c.body.id}/attachments/${kept}`)).bytes), sha256(pdf(3)));
 });
+
+test.serial('a conclusion with files: the answer reaches the reporter; staff other than supervisors see none of it', async (t) => {
+  const r = (await owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '检查人员索要购物卡', description: '要求购买购物卡。', accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-10' } })).body;
+  await s.sup.post(`/api/v1/tickets/${r.id}/sign`);
+  const done = await s.sup.form(`/api/v1/tickets/${r.id}/conclude`, form([['调查结论.pdf', pdf(5)]], payload({ finding: 'substantiated', summary: '经查属实，已立案处理。' })));
+  t.is(done.status, 200, done.text);
+  t.is(done.body.state, 'replied');
+  const [concluded] = await eventOf(s.sup, r.id, 'concluded');
+  t.deepEqual(concluded.payload.attachments, [{ id: done.body.attachments[0].id, sha256: sha256(pdf(5)), size: pdf(5).length, type: 'application/pdf' }]);
+  t.deepEqual((await owner.get(`/api/v1/tickets/${r.id}/attachments`)).body.items.map((a: any) => [a.name, a.context]), [['调查结论.pdf', 'conclude']]);
+  t.deepEqual((await s.coord.get(`/api/v1/tickets/${r.id}/attachments`)).body.items, []);
+  t.is((await s.tax.get(`/api/v1/tickets/${r.id}/attachments`)).status, 404);
+});
