@@ -1,7 +1,8 @@
-import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment } from '../entities';
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment, OutboxMessage } from '../entities';
 import { ATTACHMENT_TYPES } from '../domain/attachments';
 import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
 import { isDueSoon, isOverdue } from '../domain/owed';
+import type { VetoRecord } from '../commands/vetoes';
 import { facts } from '../commands/ticket-store';
 import { maskPhone } from '../domain/validators';
 
@@ -190,4 +191,42 @@ export function presentAttachment(a: TicketAttachment, t: Ticket, actor: Actor, 
     attachedAt: a.createdAt.toISOString(),
     by: a.uploaderRole,
   };
+}
+
+const EMAIL_IN_TEXT = /[^\s<>"'@]+@[^\s<>"']+/g;
+
+/**
+ * One outbox row as the admin sees it (DESIGN §13 `GET /outbox`). Rows about an
+ * integrity report show the recipient fully masked (`***`: even a domain can name a business)
+ * and no body: the address of a reporter is their identity, which only supervisors may see (DESIGN §7).
+ */
+export function presentOutbox(r: OutboxMessage) {
+  const masked = r.sensitive;
+  return {
+    id: r.id, notice: r.notice, ticketNumber: r.ticketNumber, recipient: masked ? (r.recipient ? '***' : null) : r.recipient, recipientRole: r.recipientRole,
+    subject: r.subject, state: r.state, attempts: r.attempts,
+    lastError: masked && r.lastError ? r.lastError.replace(EMAIL_IN_TEXT, '***') : r.lastError,
+    messageId: r.messageId, createdAt: r.createdAt.toISOString(),
+    nextAttemptAt: r.state === 'pending' ? r.nextAttemptAt.toISOString() : null, sentAt: r.sentAt ? r.sentAt.toISOString() : null,
+    masked, text: masked ? null : r.bodyText,
+  };
+}
+
+
+/**
+ * A veto as the accused department's own staff may see it (DESIGN §7): the veto, its
+ * status and the number of substantiated cases — never the reports, their numbers or
+ * amounts. The coordinator office is SAMR: when SAMR is vetoed, the coordinator sees this too.
+ */
+export function vetoForAccused(v: VetoRecord) {
+  return {
+    id: v.id, departmentCode: v.departmentCode, year: v.year, status: v.status, vetoed: v.vetoed, activeCauses: v.activeCauses,
+    decidedBy: v.decidedBy, decidedAt: v.decidedAt, revokedBy: v.revokedBy, revokedAt: v.revokedAt, revokeReason: v.revokeReason,
+    history: v.history.map(({ ticketId: _t, number: _n, ...h }) => h),
+  };
+}
+
+/** The register entry as `actor` may see it: in full, or redacted for the vetoed department's own staff. */
+export function presentVeto(v: VetoRecord, actor: Actor) {
+  return actor.kind === 'user' && actor.departmentCode === v.departmentCode ? vetoForAccused(v) : v;
 }

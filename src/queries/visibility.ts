@@ -14,6 +14,7 @@ export function visibilityScope<T extends object>(qb: SelectQueryBuilder<T>, a: 
   const integrity = `${alias}.kind = 'integrity_report'`;
   // A report accusing DIS goes to the higher commission (nobody here sees it); one accusing the viewer's department is hidden from it.
   const hiddenIntegrity = `(${integrity} AND (${alias}.accused_department_code = :vDis OR ${alias}.accused_department_code = :vOwnDept))`;
+
   const params = { vDis: DISCIPLINE_DEPARTMENT, vOwnDept: a.departmentCode ?? '', vUid: a.userId };
   switch (a.role) {
     case 'owner': return qb.andWhere(`${alias}.submitter_id = :vUid`, params);
@@ -21,4 +22,13 @@ export function visibilityScope<T extends object>(qb: SelectQueryBuilder<T>, a: 
     case 'intake': return qb.andWhere(`NOT (${integrity})`);
     default: return qb.andWhere(`NOT ${hiddenIntegrity}`, params);
   }
+}
+
+/**
+ * SQL for the one rule above every role (DESIGN §1, §7): the ticket is an integrity report
+ * accusing the viewer's department (`:vOwnDept`, '' for none). For views that show more than
+ * tickets (the outbox) and must still leave those reports out.
+ */
+export function hiddenFromAccusedSql(alias = 't'): string {
+  return `(${alias}.kind = 'integrity_report' AND ${alias}.accused_department_code = :vOwnDept)`;
 }

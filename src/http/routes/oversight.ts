@@ -7,7 +7,7 @@ import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, checkCanRespond, listOrders, respondToOrder } from '../../commands/oversight';
 import { runWithFiles } from '../../commands/attachments';
 import { presentAttachmentRefs } from '../presenters';
-import { loadVisibleTicket } from '../../commands/ticket-store';
+import { ticketOversight } from '../../commands/ticket-reads';
 import { forbidden } from '../../errors';
 import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { presentOversightOrder } from '../presenters';
@@ -32,8 +32,7 @@ export function oversightRoutes(router: Router, deps: AppDeps) {
   const tags = ['oversight'];
 
   route(router, { method: 'get', path: '/oversight', summary: 'Oversight orders, newest first (filters: department, level, state, overdue, ticket)', tags, query: ListQuery },
-    async (ctx, { query }) => {
-      const actor = ctx.state.actor as Actor;
+    async (ctx, { query, actor }) => {
       if (!canReadOrders(actor)) throw forbidden('oversight orders are for the coordinator office, supervisors, the admin and the departments concerned');
       const now = deps.clock.now();
       const rows = await readForLists(deps, ctx, (em) => listOrders(em, actor, {
@@ -48,16 +47,10 @@ export function oversightRoutes(router: Router, deps: AppDeps) {
     });
 
   route(router, { method: 'get', path: '/tickets/:id/oversight', summary: 'The oversight orders of one ticket, oldest first', tags, params: IdParam },
-    async (ctx, { params }) => {
-      const actor = ctx.state.actor as Actor;
+    async (ctx, { params, actor }) => {
       if (!canReadOrders(actor)) throw forbidden('oversight orders are for staff');
       const now = deps.clock.now();
-      const items = await runCommand(deps, ctx, async (c) => {
-        await loadVisibleTicket(c, params.id);
-        const rows = await listOrders(c.em, actor, { ticketId: params.id, limit: 200 }, now);
-        return rows.reverse().map((o) => presentOversightOrder(o, now));
-      });
-      ctx.body = { items, nextCursor: null };
+      ctx.body = { items: (await ticketOversight(deps, actor, params.id)).map((o) => presentOversightOrder(o, now)), nextCursor: null };
     });
 
   route(router, { method: 'post', path: '/oversight/:id/respond', summary: 'The department answers an oversight order; with files (internal) as multipart', tags, params: IdParam,
