@@ -23,10 +23,12 @@ import { notificationPrefRoutes } from './http/routes/notification-prefs';
 import { configureNotifications } from './notifications/outbox-hook';
 import { actorKey } from './replicas';
 import type { Actor } from './domain/lifecycle';
+import { pageMiddlewares } from './pages';
 
 /**
  * Builds the koa application; never listens (tests use `app.callback()`). Order: request
- * id and log → problem+json error handler → body parser (1 MB) → authentication → routes.
+ * id and log → problem+json error handler → JSON body parser (1 MB, /api) → the web pages
+ * (their own form parser, session and CSRF) → authentication → API routes.
  */
 export function createApp(deps: AppDeps): Koa {
   // The client address (rate limits, logs) is the TCP peer, unless TRUST_PROXY names how many
@@ -68,7 +70,11 @@ export function createApp(deps: AppDeps): Koa {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', jsonStrict: true, onError: (err) => { throw err; } }));
+  // JSON bodies for the API; the pages parse their own forms (src/pages).
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', jsonStrict: true, onError: (err) => { throw err; } });
+  app.use((ctx, next) => (ctx.path.startsWith('/api/') ? json(ctx, next) : next()));
+  // The web pages (issue 9): cookie sessions with CSRF, served before the API routers.
+  for (const m of pageMiddlewares(deps)) app.use(m);
 
   const root = new Router();
   const api = new Router({ prefix: '/api/v1' });

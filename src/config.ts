@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(60_000),
   QUEUE_PREFIX: z.string().min(1).max(64).default('{grievance}'),
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn').default('http://localhost:3000'),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   NODE_ENV: z.string().optional(),
   STORAGE_URL: z.string().superRefine((v, ctx) => {
     try { parseS3Url(v); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` }); }
@@ -80,6 +82,10 @@ export interface Config {
   sweepIntervalMs: number;
   /** bull key prefix; one hash tag so that multi-key scripts work on Redis Cluster (DESIGN §11) */
   queuePrefix: string;
+  /** where people reach the pages (DESIGN §14), without a trailing slash; every mail and text links there */
+  publicUrl: string;
+  /** a page session ends after this many minutes without a request (docs/decisions/pages.md) */
+  sessionIdleMinutes: number;
   /** attachments: `s3://bucket?endpoint=…`; unset = files under `DATA_DIR/attachments` */
   storageUrl?: string;
   attachments: AttachmentLimits;
@@ -161,5 +167,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRequestBytes: e.ATTACHMENT_MAX_REQUEST_BYTES ?? e.ATTACHMENT_MAX_FILES * e.ATTACHMENT_MAX_BYTES + 1024 * 1024,
       maxConcurrentUploads: e.ATTACHMENT_MAX_UPLOADS,
     },
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
   };
 }

@@ -5,22 +5,26 @@ import {
   CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
 } from './domain/lifecycle';
 
-/** Single-line text of 1..max characters (code points), no control characters (DESIGN §12). */
+/**
+ * Single-line text of 1..max characters (code points), no control characters (DESIGN §12).
+ * Each refinement names its `params.reason` (`empty`, `too_long`, `control_characters`,
+ * `blank`): the API reports zod's `custom`, the pages show the reason's Chinese message.
+ */
 export const line = (max: number) =>
-  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
-    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
-    .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control, bidirectional-override and invalid characters are not allowed' })
-    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
+  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
+    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
+    .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control, bidirectional-override and invalid characters are not allowed', params: { reason: 'control_characters' } })
+    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank', params: { reason: 'blank' } });
 /** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
 export const multiline = (max: number) =>
-  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty' })
-    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters` })
-    .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed' })
-    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank' });
+  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
+    .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
+    .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed', params: { reason: 'control_characters' } })
+    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank', params: { reason: 'blank' } });
 
-export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)' })
+export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } })
   .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });
-export const Mobile = z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])' }).openapi({ example: '13800001234' });
+export const Mobile = z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } }).openapi({ example: '13800001234' });
 export const Email = z.string().max(254).email({ message: 'not a valid email address' });
 /** ISO 8601 instant with an offset (or Z). */
 /** Years the service accepts in dates and instants: the calendar and the database both hold them. */
@@ -30,8 +34,8 @@ const inYears = (y: number) => y >= MIN_YEAR && y <= MAX_YEAR;
 export const Instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant with offset' })
   .refine((s) => Number.isNaN(Date.parse(s)) || inYears(new Date(s).getUTCFullYear()), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}` })
   .transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', example: '2026-11-02T09:14:00+08:00' });
-export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD' })
-  .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}` }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
+export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD', params: { reason: 'invalid_date' } })
+  .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}`, params: { reason: 'year_out_of_range' } }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
 export const Yuan = z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')

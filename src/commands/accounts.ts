@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from '../zod';
 import { Department, User } from '../entities';
-import { hashPassword } from '../passwords';
-import { DepartmentCode, Email, Mobile, RoleE, line } from '../schemas';
-import { conflict, fieldError } from '../errors';
+import { hashPassword, verifyPassword } from '../passwords';
+import { CreditCode, DepartmentCode, Email, Mobile, RoleE, line } from '../schemas';
+import { AppError, conflict, fieldError } from '../errors';
 import { inTransaction, isDuplicateKey } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
@@ -49,4 +49,63 @@ export async function createStaffAccount(db: DataSource, body: StaffAccountInput
   }
   invalidateStaffCache();
   return u;
+}
+
+/** A password as every account takes it: 8–128 characters. */
+export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+
+/** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13). */
+export const OwnerRegistration = z.object({
+  phone: Mobile, password: Password, name: line(100), creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
+}).strict();
+export type OwnerRegistrationInput = z.infer<typeof OwnerRegistration>;
+
+/**
+ * Creates an owner account whose username is the phone number (DESIGN §13). Throws 409
+ * `account-exists` for a number that has one.
+ * Hook for the SMS code (issue 11): proving the phone by a one-time code belongs here,
+ * before the insert, so that the API and the page get it together.
+ */
+export async function registerOwner(db: DataSource, body: OwnerRegistrationInput, now: Date): Promise<User> {
+  const u = Object.assign(new User(), {
+    id: randomUUID(), username: body.phone, passwordHash: await hashPassword(body.password), role: 'owner', name: body.name, email: body.email ?? null,
+    phone: body.phone, departmentCode: null, isHead: false, creditCode: body.creditCode ?? null, businessName: body.businessName ?? null,
+    notifyPrefs: null, active: true, createdAt: now,
+  });
+  try {
+    await db.getRepository(User).insert(u);
+    invalidateStaffCache();
+  } catch (e) {
+    if (isDuplicateKey(e)) throw conflict('account-exists', 'an account with this phone number exists');
+    throw e;
+  }
+  return u;
+}
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Checks a username and password (owners sign in with their phone number). Unknown users
+ * cost the same argon2 work as known ones, so timing does not tell which usernames exist;
+ * MariaDB's collation matches `ADMIN` and `admin ` to `admin`, so only the exact name counts.
+ * The caller counts attempts first (`takeAttempt`, docs/decisions/security.md).
+ * @throws AppError 401 `invalid-credentials` for a wrong username or password or a disabled account
+ */
+export async function checkCredentials(db: DataSource, username: string, password: string): Promise<User> {
+  dummyHash ??= hashPassword(randomUUID());
+  const found = await db.getRepository(User).findOneBy({ username });
+  const u = found && found.username === username ? found : null;
+  const ok = await verifyPassword(u ? u.passwordHash : await dummyHash, password);
+  if (!u || !ok || !u.active) throw new AppError(401, 'invalid-credentials', 'wrong username or password');
+  return u;
+}
+
+/**
+ * Changes an account's password after checking the current one.
+ * @throws AppError 422 naming `currentPassword` (code `wrong_password`) when it does not match
+ */
+export async function changePassword(db: DataSource, userId: string, currentPassword: string, newPassword: string): Promise<void> {
+  const u = await db.getRepository(User).findOneByOrFail({ id: userId });
+  if (!(await verifyPassword(u.passwordHash, currentPassword))) throw fieldError('currentPassword', 'wrong_password', 'the current password is wrong');
+  await db.getRepository(User).update({ id: userId }, { passwordHash: await hashPassword(newPassword) });
 }

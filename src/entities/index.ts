@@ -16,13 +16,14 @@ import { Veto, VetoCause, VetoHistory } from './veto';
 import { Escalation, DeadlineNotice, TestClock } from './escalation';
 import { OversightOrder } from './oversight-order';
 import { TicketAttachment } from './ticket-attachment';
+import { WebSession } from './web-session';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession,
 };
 
 export const entities = [
@@ -30,5 +31,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession,
 ];

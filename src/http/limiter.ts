@@ -180,6 +180,20 @@ export function createAttemptStore(deps: { config: Pick<Config, 'redisUrl' | 're
   return memoryAttemptStore();
 }
 
+const shared = new WeakMap<object, AttemptStore>();
+/**
+ * The one attempt store of a process's wiring (`deps`): the API routes and the pages count
+ * on the same counters, so that a guesser gains nothing by switching between them.
+ */
+export function sharedAttemptStore(deps: Parameters<typeof createAttemptStore>[0]): AttemptStore {
+  let s = shared.get(deps);
+  if (!s) {
+    s = createAttemptStore(deps);
+    shared.set(deps, s);
+  }
+  return s;
+}
+
 /**
  * Reserves one attempt on each limit or answers 429 `too-many-attempts` with `Retry-After`
  * (whole seconds, rounded up) and `retryAfter` in the problem body.
@@ -195,3 +209,32 @@ export async function takeAttempt(ctx: Context, store: AttemptStore, limits: rea
 
 /** Fifteen minutes, the window of the login and access-code limits (DESIGN §1 "rate-limited"). */
 export const ATTEMPT_WINDOW_MS = 15 * 60_000;
+
+/** Failed sign-ins allowed per username (lower-cased) in 15 minutes, then 429 (docs/decisions/security.md). */
+export const LOGIN_MAX_PER_USERNAME = 10;
+/** Failed sign-ins allowed per client address in 15 minutes: higher, as a service hall or an office shares one address. */
+export const LOGIN_MAX_PER_ADDRESS = 30;
+
+/**
+ * The sign-in limits, the same for the API and the pages: per username and per client
+ * address. A success clears the username's count and gives the address its attempt back.
+ */
+export function loginLimits(username: string, ip: string): { limits: Limit[]; onSuccess: (store: AttemptStore) => Promise<void> } {
+  const userKey = `login:user:${username.toLowerCase()}`;
+  const addrKey = `login:addr:${ip}`;
+  return {
+    limits: [
+      { key: userKey, max: LOGIN_MAX_PER_USERNAME, windowMs: ATTEMPT_WINDOW_MS },
+      { key: addrKey, max: LOGIN_MAX_PER_ADDRESS, windowMs: ATTEMPT_WINDOW_MS },
+    ],
+    onSuccess: async (store) => {
+      await store.clear([userKey]);
+      await store.refund([addrKey]);
+    },
+  };
+}
+
+/** Wrong access codes allowed per (ticket number, client address) in 15 minutes (docs/decisions/security.md). */
+export const TRACK_MAX_PER_NUMBER = 10;
+/** The access-code limit, the same for the API and the pages; a right code clears it. */
+export const trackLimit = (number: string, ip: string): Limit => ({ key: `track:${number}|${ip}`, max: TRACK_MAX_PER_NUMBER, windowMs: ATTEMPT_WINDOW_MS });

@@ -5,6 +5,7 @@ import { isDueSoon, isOverdue } from '../domain/owed';
 import type { VetoRecord } from '../commands/vetoes';
 import { facts } from '../commands/ticket-store';
 import { maskPhone } from '../domain/validators';
+import type { TimelineStep } from '../queries/tracking';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -87,13 +88,22 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
   };
 }
 
-/** Public tracking view (access code): state, deadlines and public answers only (DESIGN §13). */
-export function presentTracked(t: Ticket, answers: TicketMessage[]) {
+/** One step of the public timeline (`queries/tracking.ts`), instants as ISO strings. */
+export function presentTimelineStep(s: TimelineStep) {
+  return { ...s, at: s.at.toISOString() };
+}
+
+/**
+ * Public tracking view (access code): state, deadlines, public answers and the public
+ * timeline only (DESIGN §13). The pages show the same and nothing more.
+ */
+export function presentTracked(t: Ticket, answers: TicketMessage[], timeline: TimelineStep[] = []) {
   return {
     number: t.number, kind: t.kind, title: t.title, state: t.state, cycle: t.cycle, departmentCode: t.departmentCode,
     receivedAt: iso(t.receivedAt), deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: !!t.deadlinesProvisional },
     outcome: t.outcome, rating: t.rating, closedAt: iso(t.closedAt),
     answers: answers.map((m) => ({ kind: m.kind, cycle: m.cycle, body: m.body, at: iso(m.createdAt) })),
+    timeline: timeline.map(presentTimelineStep),
   };
 }
 

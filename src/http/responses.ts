@@ -67,6 +67,12 @@ export const TrackedView = registry.register('TrackedTicket', z.object({
   receivedAt: instant, deadlines: z.object({ replyBy: instant, rateBy: instant, provisional: z.boolean() }),
   outcome: z.string().nullable(), rating: z.string().nullable(), closedAt: instant,
   answers: z.array(z.object({ kind: z.string(), cycle: z.number().int(), body: z.string(), at: instant })),
+  timeline: z.array(z.object({
+    type: z.string(), at: instant, cycle: z.number().int(), departmentCode: z.string().nullable().optional(), text: z.string().nullable().optional(),
+    extension: z.object({ approved: z.boolean(), workingDays: z.number().int(), reason: z.string() }).optional(),
+    outcome: z.string().nullable().optional(), rating: z.string().nullable().optional(), ground: z.string().nullable().optional(),
+    finding: z.string().nullable().optional(), decision: z.string().nullable().optional(), auto: z.boolean().optional(),
+  })).openapi({ description: 'the public timeline: dispatches, sign-for, questions, answers, extensions with their reason; never a person or an internal note' }),
 }));
 
 export const AttachmentView = registry.register('Attachment', z.object({

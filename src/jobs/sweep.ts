@@ -3,6 +3,7 @@ import { STAGING_GRACE_MS, sweepOrphanFiles } from '../commands/attachments';
 import { purgeTemporaryFiles } from '../uploads/stage';
 import type { BlobStore } from '../storage';
 import type { Logger } from '../logger';
+import { purgeExpiredSessions } from '../commands/sessions';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
 
@@ -106,4 +107,6 @@ export const SWEEP_TASKS: readonly SweepTask[] = [
   // staged attachments no row refers to (deleted) or whose move did not happen (moved), issue 12
   async (db, now, env) => env.storage && sweepOrphanFiles(db, env.storage, now),
   async (_db, now, env) => env.uploadTmpDir && purgeTemporaryFiles(env.uploadTmpDir, now.getTime(), STAGING_GRACE_MS),
+  // page sessions end by wall-clock time (docs/decisions/pages.md), not by the business clock
+  (db) => purgeExpiredSessions(db).then(() => undefined),
 ];

@@ -59,6 +59,8 @@ export interface Harness {
   deps: AppDeps;
   clock: ReturnType<typeof manualClock>;
   http: Client;
+  /** the server's address, `http://127.0.0.1:<port>` (for the browser tests) */
+  url: string;
   admin: Client;
   /** creates a staff account and returns a client signed in as it */
   staff(username: string, role: string, departmentCode?: string, extra?: Record<string, unknown>): Promise<Client & { id: string }>;
@@ -99,7 +101,8 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
   const app = createApp(deps);
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const http = new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = new Client(url);
   const login = async (username: string, password: string) => {
     const r = await http.post('/api/v1/auth/login', { username, password });
     if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
@@ -107,7 +110,7 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
   };
   const admin = http.as(await login('admin', ADMIN_PASSWORD));
   return {
-    deps, clock, http, admin, dialect: base ? 'mysql' : 'sqlite',
+    deps, clock, http, url, admin, dialect: base ? 'mysql' : 'sqlite',
     async staff(username, role, departmentCode, extra = {}) {
       const password = `Pw-${username}-123!`;
       const r = await admin.post('/api/v1/users', { username, password, name: username, email: `${username}@example.test`, role, ...(departmentCode ? { departmentCode } : {}), ...extra });

@@ -1,69 +1,38 @@
 import Router from '@koa/router';
-import { invalidateStaffCache } from '../../notifications/recipients';
-import { randomUUID } from 'node:crypto';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { line, CreditCode, Mobile, Email, RoleE, Paging } from '../../schemas';
-import { Category, Department, User } from '../../entities';
-import { hashPassword, verifyPassword } from '../../passwords';
-import { createStaffAccount, StaffAccount } from '../../commands/accounts';
-import { presentCategory, presentDepartment, presentUser } from '../presenters';
+import { RoleE, Paging } from '../../schemas';
+import { User } from '../../entities';
+import { checkCredentials, createStaffAccount, OwnerRegistration, registerOwner, StaffAccount } from '../../commands/accounts';
+import { listCategories, listDepartments } from '../../queries/reference';
+import { presentUser } from '../presenters';
 import { requireRole } from '../auth';
-import { AppError, conflict } from '../../errors';
-import { isDuplicateKey } from '../../db';
 import { decodeCursor, encodeCursor } from '../../queries/cursor';
-import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
+import { loginLimits, sharedAttemptStore, takeAttempt } from '../limiter';
 
-/** Failed sign-ins allowed per username (lower-cased) in 15 minutes, then 429 (docs/decisions/security.md). */
-export const LOGIN_MAX_PER_USERNAME = 10;
-/** Failed sign-ins allowed per client address in 15 minutes: higher, as a service hall or an office shares one address. */
-export const LOGIN_MAX_PER_ADDRESS = 30;
-
-const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+export { LOGIN_MAX_PER_USERNAME, LOGIN_MAX_PER_ADDRESS } from '../limiter';
 
 /** Login, owner self-registration, staff accounts, reference lists (DESIGN §13). */
 export function accountRoutes(router: Router, deps: AppDeps) {
-  // Uniform work for unknown users, so that timing does not reveal which usernames exist.
-  const dummyHash = hashPassword(randomUUID());
-  const loginAttempts = createAttemptStore(deps);
+  const loginAttempts = sharedAttemptStore(deps);
 
   route(router, { method: 'post', path: '/auth/login', summary: 'Sign in; owners use their phone number as username', tags: ['auth'], auth: 'public',
     body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).strict() },
   async (ctx, { body }) => {
     // Counted before argon2 (≈19 MiB, ≈10 ms a try), so that a flood of guesses, even
     // concurrent, is refused cheaply (docs/decisions/security.md).
-    const userKey = `login:user:${body.username.toLowerCase()}`;
-    const addrKey = `login:addr:${ctx.ip}`;
-    await takeAttempt(ctx, loginAttempts, [
-      { key: userKey, max: LOGIN_MAX_PER_USERNAME, windowMs: ATTEMPT_WINDOW_MS },
-      { key: addrKey, max: LOGIN_MAX_PER_ADDRESS, windowMs: ATTEMPT_WINDOW_MS },
-    ], 'too many failed sign-ins; try again later');
-    const found = await deps.db.getRepository(User).findOneBy({ username: body.username });
-    // MariaDB's collation matches `ADMIN` and `admin ` to `admin`: only the exact name is that account.
-    const u = found && found.username === body.username ? found : null;
-    const ok = await verifyPassword(u ? u.passwordHash : await dummyHash, body.password);
-    if (!u || !ok || !u.active) throw new AppError(401, 'invalid-credentials', 'wrong username or password');
-    await loginAttempts.clear([userKey]);
-    await loginAttempts.refund([addrKey]);
+    const limit = loginLimits(body.username, ctx.ip);
+    await takeAttempt(ctx, loginAttempts, limit.limits, 'too many failed sign-ins; try again later');
+    const u = await checkCredentials(deps.db, body.username, body.password);
+    await limit.onSuccess(loginAttempts);
     ctx.body = { token: await deps.tokens.issue(u, deps.clock.now()), user: presentUser(u) };
   });
 
   route(router, { method: 'post', path: '/owners', summary: 'Owner self-registration', tags: ['auth'], auth: 'public', status: 201,
-    body: z.object({ phone: Mobile, password: Password, name: line(100), creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional() }).strict() },
+    body: OwnerRegistration },
   async (ctx, { body }) => {
-    const u = Object.assign(new User(), {
-      id: randomUUID(), username: body.phone, passwordHash: await hashPassword(body.password), role: 'owner', name: body.name, email: body.email ?? null,
-      phone: body.phone, departmentCode: null, isHead: false, creditCode: body.creditCode ?? null, businessName: body.businessName ?? null,
-      notifyPrefs: null, active: true, createdAt: deps.clock.now(),
-    });
-    try {
-      await deps.db.getRepository(User).insert(u);
-      invalidateStaffCache();
-    } catch (e) {
-      if (isDuplicateKey(e)) throw conflict('account-exists', 'an account with this phone number exists');
-      throw e;
-    }
+    const u = await registerOwner(deps.db, body, deps.clock.now());
     ctx.status = 201;
     ctx.body = presentUser(u);
   });
@@ -93,13 +62,11 @@ export function accountRoutes(router: Router, deps: AppDeps) {
 
   route(router, { method: 'get', path: '/departments', summary: 'Departments (stable codes)', tags: ['reference'] }, async (ctx) => {
     requireRole(ctx);
-    const rows = await deps.db.getRepository(Department).find({ order: { code: 'ASC' } });
-    ctx.body = { items: rows.map(presentDepartment), nextCursor: null };
+    ctx.body = { items: await listDepartments(deps.db.manager), nextCursor: null };
   });
 
   route(router, { method: 'get', path: '/categories', summary: 'Categories (stable codes)', tags: ['reference'] }, async (ctx) => {
     requireRole(ctx);
-    const rows = await deps.db.getRepository(Category).find({ order: { code: 'ASC' } });
-    ctx.body = { items: rows.map(presentCategory), nextCursor: null };
+    ctx.body = { items: await listCategories(deps.db.manager), nextCursor: null };
   });
 }

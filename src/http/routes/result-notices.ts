@@ -1,22 +1,16 @@
 import Router from '@koa/router';
 import multer from '@koa/multer';
 import type { Context, Next } from 'koa';
-import { Brackets, EntityManager, In } from 'typeorm';
 import { z, registry, Problem } from '../openapi';
 import { route, toFieldErrors } from '../route';
 import { AppDeps, runCommand } from '../deps';
 import { CreditCode, DepartmentCode, IsoDate, line, Paging, Uuid } from '../../schemas';
 import { requireRole } from '../auth';
-import { ResultEntry, ResultNotice, Ticket } from '../../entities';
-import {
-  createResultNotice, finalizeResultNotice, noticeWindow, parseNoticeFile, undecidedByEntry, NoticeInput,
-} from '../../commands/result-notices';
-import { facts } from '../../commands/ticket-store';
-import { Actor, canView } from '../../domain/lifecycle';
-import { entryStatus, noticeStatus, RECOGNITION_CATEGORIES } from '../../domain/objection-window';
-import type { WorkCalendar } from '../../domain/calendar';
-import { AppError, notFound } from '../../errors';
-import { decodeCursor, encodeCursor } from '../../queries/cursor';
+import { createResultNotice, finalizeResultNotice, parseNoticeFile, NoticeInput } from '../../commands/result-notices';
+import type { Actor } from '../../domain/lifecycle';
+import { RECOGNITION_CATEGORIES } from '../../domain/objection-window';
+import { AppError } from '../../errors';
+import { findNotice, listNotices, noticeView } from '../../queries/result-notices';
 
 const Entry = z.object({
   creditCode: CreditCode,
@@ -49,44 +43,6 @@ const ImportFields = z.object({
 }).strict();
 
 const IdParam = z.object({ id: Uuid });
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-const isStaff = (a: Actor) => a.kind === 'user' && a.role !== 'owner';
-
-/**
- * A notice as the caller may see it. A result notice is public (公示): anyone sees its
- * entries and their status. Staff also see the objections on it (ids, numbers, state,
- * decision — only those they may view) and the excluded applicants flagged for review.
- * No response ever carries an objector's identity (DESIGN §6): not even staff get it here.
- */
-async function noticeView(em: EntityManager, n: ResultNotice, actor: Actor, cal: WorkCalendar, tz: string, now: Date) {
-  const w = noticeWindow(n, cal, tz);
-  const [entries, undecided] = await Promise.all([
-    em.find(ResultEntry, { where: { noticeId: n.id }, order: { position: 'ASC' } }),
-    undecidedByEntry(em, [n.id]),
-  ]);
-  const presented = entries.map((e) => ({
-    id: e.id, position: e.position, creditCode: e.creditCode, businessName: e.businessName, category: e.category, sector: e.sector,
-    operatorMasked: e.operatorMasked, status: entryStatus(!!e.revokedAt, undecided.get(e.id) ?? 0), revokedAt: iso(e.revokedAt),
-  }));
-  const count = (s: string) => presented.filter((e) => e.status === s).length;
-  const view: Record<string, unknown> = {
-    id: n.id, title: n.title, publishedOn: n.publishedOn, handlingDepartmentCode: n.handlingDepartmentCode, source: n.source,
-    window: { workingDays: n.windowWorkingDays, firstDay: w.firstDay, lastDay: w.lastDay, opensAt: iso(w.opensAt), closesAt: iso(w.closesAt), provisional: w.provisional },
-    status: noticeStatus(n.finalizedAt, w, now),
-    finalizedAt: iso(n.finalizedAt),
-    counts: { entries: presented.length, listed: count('listed'), disputed: count('disputed'), revoked: count('revoked') },
-    entries: presented,
-    createdAt: iso(n.createdAt),
-  };
-  if (isStaff(actor)) {
-    const objections = (await em.find(Ticket, { where: { kind: 'objection', resultNoticeId: n.id }, order: { createdAt: 'ASC' } })).filter((t) => canView(facts(t), actor));
-    view.objections = objections.map((t) => ({ ticketId: t.id, number: t.number, resultEntryId: t.resultEntryId, state: t.state, decision: t.decision }));
-    view.reviews = objections.filter((t) => !t.resultEntryId && t.decision === 'upheld')
-      .map((t) => ({ creditCode: t.subjectCreditCode, ticketId: t.id, number: t.number }));
-  }
-  return view;
-}
-
 /** Maps multer's errors to problems: a file over 1 MB is 413 like any body (DESIGN §12), the rest 400. */
 function uploadSingle(field: string) {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1024 * 1024, files: 1, fields: 20, fieldSize: 2000, parts: 30 } }).single(field);
@@ -143,37 +99,12 @@ export function resultNoticeRoutes(router: Router, deps: AppDeps) {
 
   route(router, { method: 'get', path: '/result-notices', summary: 'Result notices, newest first (public, as a 公示 is)', tags, auth: 'public', query: z.object({ ...Paging }).strict() },
     async (ctx, { query }) => {
-      const qb = deps.db.getRepository(ResultNotice).createQueryBuilder('n');
-      const cur = decodeCursor(query.cursor);
-      if (cur) qb.andWhere(new Brackets((w) => w.where('n.created_at < :cat', { cat: cur.at }).orWhere('n.created_at = :cat AND n.id < :cid', { cat: cur.at, cid: cur.id })));
-      const rows = await qb.orderBy('n.created_at', 'DESC').addOrderBy('n.id', 'DESC').take(query.limit + 1).getMany();
-      const page = rows.slice(0, query.limit);
-      const cal = await calendar();
-      const at = now();
-      const ids = page.map((n) => n.id);
-      const counts: { notice: string; n: string | number }[] = ids.length
-        ? await deps.db.getRepository(ResultEntry).createQueryBuilder('e').select('e.notice_id', 'notice').addSelect('COUNT(*)', 'n').where({ noticeId: In(ids) }).groupBy('e.notice_id').getRawMany()
-        : [];
-      ctx.body = {
-        items: page.map((n) => {
-          const w = noticeWindow(n, cal, deps.config.businessTz);
-          return {
-            id: n.id, title: n.title, publishedOn: n.publishedOn, handlingDepartmentCode: n.handlingDepartmentCode,
-            window: { workingDays: n.windowWorkingDays, firstDay: w.firstDay, lastDay: w.lastDay, opensAt: iso(w.opensAt), closesAt: iso(w.closesAt), provisional: w.provisional },
-            status: noticeStatus(n.finalizedAt, w, at), finalizedAt: iso(n.finalizedAt),
-            entryCount: Number(counts.find((c) => c.notice === n.id)?.n ?? 0),
-            createdAt: iso(n.createdAt),
-          };
-        }),
-        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null,
-      };
+      ctx.body = await listNotices(deps.db.manager, query, await calendar(), deps.config.businessTz, now());
     });
 
   route(router, { method: 'get', path: '/result-notices/:id', summary: 'A result notice: window, status, entries with their status (public)', tags, auth: 'public', params: IdParam },
     async (ctx, { params }) => {
-      const n = await deps.db.getRepository(ResultNotice).findOneBy({ id: params.id });
-      if (!n) throw notFound('result notice');
-      ctx.body = await noticeView(deps.db.manager, n, ctx.state.actor as Actor, await calendar(), deps.config.businessTz, now());
+      ctx.body = await noticeView(deps.db.manager, await findNotice(deps.db.manager, params.id), ctx.state.actor as Actor, await calendar(), deps.config.businessTz, now());
     });
 
   route(router, { method: 'post', path: '/result-notices/:id/finalize', roles: ['coordinator'] as const, summary: 'Finalize a notice once its window has closed and no objection is open; freezes the list (coordinator)', tags, params: IdParam },

@@ -1,19 +1,16 @@
 import Router from '@koa/router';
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
 import { multiline } from '../../schemas';
-import { Ticket, TicketMessage } from '../../entities';
-import { hashAccessCode } from '../../commands/access-codes';
+import type { Ticket } from '../../entities';
 import { performAction } from '../../commands/actions';
 import { presentTracked } from '../presenters';
 import { TrackedView } from '../responses';
-import { notFound } from '../../errors';
-import { ATTEMPT_WINDOW_MS, createAttemptStore, takeAttempt } from '../limiter';
+import { sharedAttemptStore, takeAttempt, trackLimit } from '../limiter';
+import { publicAnswers, publicTimeline, unlockTicket } from '../../queries/tracking';
 import { RATINGS, Actor } from '../../domain/lifecycle';
-import { In } from 'typeorm';
 import { attachTicketFiles, checkCanActWithFiles, checkCanAttach, listTicketAttachments, readAttachment } from '../../commands/attachments';
 import { actOnTicket } from '../../commands/actions';
 import { presentAttachments, presentAttachmentRefs } from '../presenters';
@@ -28,29 +25,27 @@ const NumberParam = z.object({ number: z.string().regex(/^[A-Z]{1,6}\d{10}$/, 'n
 /** Public tracking with the ticket number and access code (DESIGN §1, §13). */
 export function trackRoutes(router: Router, deps: AppDeps) {
   // Wrong access codes per (ticket number, client address): 10 in 15 minutes, then 429 until
-  // the window closes; a right code clears the count (docs/decisions/security.md).
-  const attempts = createAttemptStore(deps);
+  // the window closes; a right code clears the count (docs/decisions/security.md). The
+  // pages count on the same store and keys.
+  const attempts = sharedAttemptStore(deps);
   const tags = ['tracking'];
 
   async function unlock(ctx: Context, number: string, code: string): Promise<Ticket> {
-    const key = `track:${number}|${ctx.ip}`;
-    await takeAttempt(ctx, attempts, [{ key, max: 10, windowMs: ATTEMPT_WINDOW_MS }], 'too many wrong access codes; try again later');
-    const t = await deps.db.getRepository(Ticket).findOneBy({ number });
-    const expected = t?.accessCodeHash ? Buffer.from(t.accessCodeHash, 'hex') : null;
-    const given = Buffer.from(hashAccessCode(deps.config.jwtSecret, number, code), 'hex');
+    const limit = trackLimit(number, ctx.ip);
+    await takeAttempt(ctx, attempts, [limit], 'too many wrong access codes; try again later');
     // a miss keeps the attempt counted by takeAttempt
-    if (!t || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) throw notFound('ticket');
-    await attempts.clear([key]);
+    const t = await unlockTicket(deps.db.manager, deps.config.jwtSecret, number, code);
+    await attempts.clear([limit.key]);
     return t;
   }
-  async function answers(t: Ticket) {
-    return deps.db.getRepository(TicketMessage).find({ where: { ticketId: t.id, internal: false, kind: In(['reply', 'intake_answer', 'info_request', 'conclusion', 'decision']) }, order: { createdAt: 'ASC' } });
+  async function view(t: Ticket) {
+    return presentTracked(t, await publicAnswers(deps.db.manager, t.id), await publicTimeline(deps.db.manager, t.id));
   }
 
   route(router, { method: 'get', path: '/track/:number', summary: 'Track a ticket with its access code', tags, auth: 'public', response: TrackedView, params: NumberParam, query: z.object({ code: Code }).strict() },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
-      ctx.body = presentTracked(t, await answers(t));
+      ctx.body = await view(t);
     });
 
   /** The ticket of a right code, unlocked once per request (the precheck of a multipart request unlocks it first). */
@@ -63,7 +58,7 @@ export function trackRoutes(router: Router, deps: AppDeps) {
   async (ctx, { params, body, files }) => {
     const t = await unlocked(ctx, params.number, body.code);
     const updated = await actOnTicket(deps, submitter(t), t.id, { action: 'supplement', message: body.message }, undefined, files);
-    ctx.body = { ...presentTracked(updated, await answers(updated)), ...presentAttachmentRefs(files) };
+    ctx.body = { ...(await view(updated)), ...presentAttachmentRefs(files) };
   });
 
   route(router, { method: 'post', path: '/track/:number/attachments', summary: 'Attach files as the submitter (multipart: a `code` field, then `file` parts)', tags, auth: 'public', status: 201, response: AttachmentList, params: NumberParam,
@@ -101,6 +96,6 @@ export function trackRoutes(router: Router, deps: AppDeps) {
     const actor: Actor = { kind: 'access_code', ticketId: t.id };
     const updated = await runCommand(deps, ctx, (c) => performAction(c, t.id, { action: 'rate', rating: body.rating, comment: body.comment }), actor);
     deps.onTicketsChanged?.([t.id]);
-    ctx.body = presentTracked(updated, await answers(updated));
+    ctx.body = await view(updated);
   });
 }

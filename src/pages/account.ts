@@ -1,0 +1,138 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { Context } from 'koa';
+import type { PageKit } from './kit';
+import { actorOf, pageState, requireAccount } from './kit';
+import { changePassword, checkCredentials, OwnerRegistration, Password, registerOwner } from '../commands/accounts';
+import { listTickets } from '../queries/tickets';
+import { loginLimits, takeAttempt } from '../http/limiter';
+import { emptyForm } from './render';
+import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
+import { signIn, signOut } from './session';
+import { presentTicket } from '../http/presenters';
+import { nextStep } from './format';
+
+const REGISTER_FIELDS = ['name', 'phone', 'password', 'passwordConfirm', 'businessName', 'creditCode', 'email'] as const;
+const SIGN_IN_FIELDS = ['phone', 'password'] as const;
+const PASSWORD_FIELDS = ['currentPassword', 'newPassword', 'passwordConfirm'] as const;
+
+/** Where to go after signing in: a local path only (never another site). */
+const localPath = (s: string | undefined) => (s && /^\/(?!\/)[\w\-/?=&.%]*$/.test(s) ? s : '/account');
+
+/**
+ * The owner's account pages (issue 9 §5): register, sign in with phone and password, sign
+ * out, my tickets (state and next deadline), change password. Sign-in counts attempts on the
+ * same limits as `POST /api/v1/auth/login`.
+ */
+export function accountPages(router: Router, kit: PageKit) {
+  const { deps } = kit;
+
+  router.get('/account/sign-in', async (ctx) => {
+    kit.show(ctx, 'account/sign-in', '登录', { form: emptyForm(), next: localPath(ctx.query.next as string | undefined) });
+  });
+
+  router.post('/account/sign-in', async (ctx) => {
+    const v = readForm(ctx);
+    const next = localPath(v.next);
+    const show = (form: ReturnType<typeof emptyForm>, status: number) =>
+      kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
+    const missing = SIGN_IN_FIELDS.filter((f) => !opt(v[f])).map((f) => ({ field: f, code: 'empty' }));
+    if (missing.length) return show(formWithErrors(v, missing, SIGN_IN_FIELDS), 400);
+    const username = v.phone.trim();
+    const limit = loginLimits(username, ctx.ip);
+    try {
+      await takeAttempt(ctx, kit.attempts, limit.limits, 'too many failed sign-ins; try again later');
+      const u = await checkCredentials(deps.db, username.slice(0, 64), v.password.slice(0, 128));
+      await limit.onSuccess(kit.attempts);
+      await signIn(ctx, kit.sessions, u.id, kit.cookie);
+      // Owners start at their tickets; staff at the workbench once it exists (issue 10: change `next` there).
+      ctx.redirect(next);
+      ctx.status = 303;
+    } catch (e) {
+      const form = formFromAppError(e, v, SIGN_IN_FIELDS);
+      if (!form) throw e;
+      show(form, (e as { status: number }).status);
+    }
+  });
+
+  router.post('/account/sign-out', async (ctx) => {
+    await signOut(ctx, kit.sessions, kit.cookie);
+    ctx.redirect('/');
+    ctx.status = 303;
+  });
+
+  router.get('/account/register', async (ctx) => {
+    kit.show(ctx, 'account/register', '注册账号', { form: emptyForm() });
+  });
+
+  router.post('/account/register', async (ctx) => {
+    const v = readForm(ctx);
+    const show = (form: ReturnType<typeof emptyForm>, status: number) => {
+      form.values = { ...form.values, password: '', passwordConfirm: '' };
+      kit.show(ctx, 'account/register', '注册账号', { form }, status);
+    };
+    const input = {
+      phone: v.phone?.trim() ?? '', password: v.password ?? '', name: v.name?.trim() ?? '',
+      creditCode: opt(v.creditCode)?.toUpperCase(), businessName: opt(v.businessName), email: opt(v.email),
+    };
+    const parsed = OwnerRegistration.safeParse(input);
+    const errors = parsed.success ? [] : zodErrors(parsed.error);
+    if (v.password !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
+    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, REGISTER_FIELDS), 400);
+    try {
+      const u = await registerOwner(deps.db, parsed.data, deps.clock.now());
+      await signIn(ctx, kit.sessions, u.id, kit.cookie);
+      ctx.redirect('/account?welcome=1');
+      ctx.status = 303;
+    } catch (e) {
+      const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' });
+      if (!form) throw e;
+      show(form, (e as { status: number }).status);
+    }
+  });
+
+  router.get('/account', async (ctx) => {
+    const a = requireAccount(ctx);
+    if (a.role !== 'owner') {
+      kit.show(ctx, 'account/staff', '工作人员', {});
+      return;
+    }
+    const actor = actorOf(ctx);
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const page = await listTickets(deps.db.manager, actor, { limit: 50, cursor: typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined }, now);
+    const items = page.items.map((t) => {
+      const view = presentTicket(t, actor, { now, list: true });
+      return { view, next: nextStep(t, now, cal, deps.config.businessTz) };
+    });
+    kit.show(ctx, 'account/tickets', '我的工单', { items, nextCursor: page.nextCursor, welcome: ctx.query.welcome === '1', changed: ctx.query.changed === '1' });
+  });
+
+  router.get('/account/password', async (ctx) => {
+    requireAccount(ctx);
+    kit.show(ctx, 'account/password', '修改密码', { form: emptyForm() });
+  });
+
+  router.post('/account/password', async (ctx: Context) => {
+    const a = requireAccount(ctx);
+    const v = readForm(ctx);
+    const blank = (form: ReturnType<typeof emptyForm>) => ({ ...form, values: {} });
+    const errors = [];
+    if (!opt(v.currentPassword)) errors.push({ field: 'currentPassword', code: 'invalid_type' });
+    const np = Password.safeParse(v.newPassword ?? '');
+    if (!np.success) errors.push(...zodErrors(np.error).map((e) => ({ ...e, field: 'newPassword' })));
+    else if (v.newPassword !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
+    if (errors.length) return kit.show(ctx, 'account/password', '修改密码', { form: blank(formWithErrors(v, errors, PASSWORD_FIELDS)) }, 400);
+    try {
+      await changePassword(deps.db, a.id, v.currentPassword, z.string().parse(v.newPassword));
+      // every other browser signed in to this account is signed out
+      await kit.sessions.destroyAllFor(a.id, pageState(ctx).sessionId ?? undefined);
+      ctx.redirect('/account?changed=1');
+      ctx.status = 303;
+    } catch (e) {
+      const form = formFromAppError(e, v, PASSWORD_FIELDS);
+      if (!form) throw e;
+      kit.show(ctx, 'account/password', '修改密码', { form: blank(form) }, (e as { status: number }).status);
+    }
+  });
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Context } from 'koa';
+import { AppError } from '../errors';
+import { fieldMessage, problemMessage } from './messages';
+import { emptyForm, fieldId, FormView } from './render';
+
+/** One field's error as the pages show it: the schema path, the code, and the length limit if any. */
+export interface PageFieldError { field: string; code: string; max?: number }
+
+/** The posted form as flat strings (a repeated name keeps its first value); `_csrf` removed. */
+export function readForm(ctx: Context): Record<string, string> {
+  const raw = ((ctx.request as unknown as { body?: unknown }).body ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === '_csrf') continue;
+    const s = Array.isArray(v) ? v[0] : v;
+    if (typeof s === 'string') out[k] = s;
+  }
+  return out;
+}
+
+/** A trimmed value, or undefined for an empty field (an optional field left blank is absent). */
+export const opt = (s: string | undefined): string | undefined => {
+  const v = s?.trim();
+  return v ? v : undefined;
+};
+
+/**
+ * zod issues → page field errors. A refinement of the shared schemas names its reason in
+ * `params.reason` (`empty`, `too_long`, `invalid_mobile`, …); zod's own codes stay as they are.
+ * Unknown keys are reported on the field itself.
+ */
+export function zodErrors(err: z.ZodError): PageFieldError[] {
+  return err.issues.flatMap((i): PageFieldError[] => {
+    const path = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: path ? `${path}.${k}` : k, code: i.code }));
+    const params = (i as { params?: { reason?: string; max?: number } }).params;
+    const max = params?.max ?? (i.code === 'too_big' ? Number((i as { maximum?: unknown }).maximum) : undefined);
+    return [{ field: path || 'form', code: params?.reason ?? i.code, ...(max !== undefined && !Number.isNaN(max) ? { max } : {}) }];
+  });
+}
+
+/**
+ * Builds the form view for errors: each field's Chinese message next to it (the first per
+ * field) and, in the summary, a link to it, in the order of `order` (the fields as the page
+ * lays them out). `alias` maps a schema path to the form field that shows it (`owner` → `owner.name`).
+ */
+export function formWithErrors(values: Record<string, string>, errors: PageFieldError[], order: readonly string[], opts: { problem?: string; alias?: Record<string, string> } = {}): FormView {
+  const f = emptyForm(values);
+  f.problem = opts.problem;
+  const seen = new Map<string, string>();
+  for (const e of errors) {
+    const name = opts.alias?.[e.field] ?? e.field;
+    if (seen.has(name)) continue;
+    seen.set(name, fieldMessage(e.field, e.code, { max: e.max }));
+  }
+  const rank = (n: string) => (order.indexOf(n) < 0 ? order.length : order.indexOf(n));
+  for (const [name, text] of [...seen].sort((a, b) => rank(a[0]) - rank(b[0]))) {
+    // errors on fields the form does not show go to the top as text
+    if (!order.includes(name)) {
+      f.summary.push({ href: '#main', text });
+      continue;
+    }
+    f.errors[name] = text;
+    f.summary.push({ href: `#${fieldId(name)}`, text });
+  }
+  return f;
+}
+
+/**
+ * An AppError from a command as a form view: field errors next to their fields, otherwise
+ * the problem code's message at the top. Returns null for errors a form does not show
+ * (server faults, 404 of something else): the caller rethrows those.
+ */
+export function formFromAppError(e: unknown, values: Record<string, string>, order: readonly string[], alias?: Record<string, string>): FormView | null {
+  if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.code === 'unauthenticated' || e.status === 403) return null;
+  const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
+  const problem = e.code === 'validation-failed' && e.errors.length ? undefined : problemMessage(e.code, { minutes });
+  return formWithErrors(values, e.errors.map((x) => ({ field: x.field, code: x.code })), order, { problem, alias });
+}

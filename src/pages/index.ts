@@ -1,0 +1,96 @@
+import Router from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type { AppDeps } from '../deps';
+import { AppError } from '../errors';
+import { sharedAttemptStore } from '../http/limiter';
+import { makeKit, PageKit } from './kit';
+import { pageSession, requireCsrf } from './session';
+import { problemMessage } from './messages';
+import { homePages } from './home';
+import { accountPages } from './account';
+import { submitPages } from './submit';
+import { trackPages } from './track';
+import { noticePages } from './notices';
+
+/**
+ * The Content-Security-Policy of every page: only the service's own files, no inline script
+ * or style (issue 9: no 'unsafe-inline', no CDN), no framing, forms post to the service only.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'", "manifest-src 'self'",
+].join('; ');
+
+function securityHeaders(ctx: Context) {
+  ctx.set('Content-Security-Policy', PAGE_CSP);
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+}
+
+/** Errors as pages: the message of the code, the status kept; faults logged and hidden. */
+function pageErrors(kit: PageKit) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (e) {
+      securityHeaders(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      if (e instanceof AppError) {
+        const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
+        const title = e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作';
+        kit.show(ctx, 'error', title, { message: problemMessage(e.code, { minutes }), code: e.code, status: e.status, signIn: e.status === 401 }, e.status);
+        return;
+      }
+      const err = e as { status?: number; type?: string };
+      if (err.status === 413 || err.type === 'entity.too.large') {
+        kit.show(ctx, 'error', '内容太多', { message: problemMessage('body-too-large'), status: 413 }, 413);
+        return;
+      }
+      if (err.status && err.status >= 400 && err.status < 500) {
+        kit.show(ctx, 'error', '无法完成操作', { message: problemMessage('malformed-body'), status: err.status }, err.status);
+        return;
+      }
+      ctx.state.log?.error({ err: e }, 'page error');
+      kit.show(ctx, 'error', '系统出了问题', { message: problemMessage('internal-error'), status: 500 }, 500);
+    }
+  };
+}
+
+/**
+ * The web pages (issue 9, DESIGN §15), as koa middlewares placed before the API routers:
+ * the hashed static assets, then the page routes with their security headers, errors as
+ * pages, the form body parser (1 MB), the cookie session and the CSRF check on every POST.
+ * A path no page or API route answers gets the HTML 404 page when a browser asks for HTML.
+ */
+export function pageMiddlewares(deps: AppDeps): Middleware[] {
+  const kit = makeKit(deps, sharedAttemptStore(deps));
+  const router = new Router();
+  router.use(pageErrors(kit));
+  router.use(async (ctx, next) => {
+    securityHeaders(ctx);
+    await next();
+  });
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '1mb', encoding: 'utf-8', onError: (err) => { throw err; } }));
+  router.use(pageSession(kit.sessions, deps.config.jwtSecret, kit.cookie));
+  router.use(async (ctx, next) => {
+    if (ctx.method === 'POST') requireCsrf(ctx);
+    await next();
+  });
+  homePages(router, kit);
+  accountPages(router, kit);
+  submitPages(router, kit);
+  trackPages(router, kit);
+  noticePages(router, kit);
+
+  const notFoundPage = async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.status === 404 && !ctx.path.startsWith('/api/') && ctx.method === 'GET' && ctx.accepts('html', 'json') === 'html'
+      && (ctx.body === undefined || ctx.type === 'application/problem+json')) {
+      securityHeaders(ctx);
+      kit.show(ctx, 'error', '没有找到这个页面', { message: problemMessage('not-found'), status: 404 }, 404);
+    }
+  };
+  return [notFoundPage, kit.renderer.assets.middleware(), router.routes() as Middleware, router.allowedMethods() as Middleware];
+}

@@ -1,0 +1,183 @@
+/**
+ * The Chinese messages of every error `code` the service can return (issue 9): the problem
+ * codes of the API (`code` of a problem+json) and the field codes (`errors[].code`, zod's
+ * issue codes and the `params.reason` of the shared schemas). One table, shown by the pages
+ * (and by the workbench); `test/pages/messages.test.ts` greps src/ and fails when a code
+ * has no message here. Plain language, addressed to the person filling in the form.
+ */
+
+/** Problem codes → a sentence for the top of the page. `{minutes}` is filled in for rate limits. */
+export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
+  'validation-failed': '填写的内容有误，请按提示修改。',
+  'body-too-large': '提交的内容太多（超过1MB），请删减后再提交。',
+  'malformed-body': '提交的数据无法读取，请重新提交。',
+  'malformed-json': '提交的数据格式不正确，请重新提交。',
+  'unsupported-media-type': '提交的格式不受支持，请通过页面上的表单提交。',
+  'method-not-allowed': '不支持这种访问方式。',
+  'not-found': '没有找到您要的内容。',
+  unauthenticated: '请先登录。',
+  forbidden: '您没有权限进行这项操作。',
+  'wrong-role': '这个账号不能进行这项操作。',
+  'unknown-user': '没有这个账号。',
+  'invalid-credentials': '手机号码或密码不正确。',
+  'account-exists': '这个手机号码已经注册过账号，请直接登录。',
+  'too-many-attempts': '尝试次数过多，请{minutes}分钟后再试。',
+  'version-mismatch': '工单刚刚有了新的进展，请刷新页面后再操作。',
+  'concurrent-update': '工单同时被其他人更新，请刷新页面后再操作。',
+  'illegal-transition': '工单现在的状态不能进行这项操作，请刷新页面查看最新进展。',
+  'unknown-action': '不支持这项操作。',
+  'idempotency-key-reused': '同一次提交的内容前后不一致，请重新填写提交。',
+  'duplicate-source': '这条记录已经导入过了。',
+  'conflict-of-interest': '举报不能交给被举报的部门办理。',
+  'already-returned': '本部门在本轮已经退回过这件工单，不能再次退回（首接负责）。',
+  'already-escalated': '这件工单已经在这一级督办了。',
+  'extension-pending': '已有一份延期申请在等待审批。',
+  'extension-too-late': '延期申请必须在答复期限之前提出。',
+  'no-pending-extension': '没有待审批的延期申请。',
+  'oversight-not-open': '这份督办单已经关闭。',
+  'not-held': '这件举报不在等待转送的状态。',
+  'integrity-report-incomplete': '举报信息不完整，请补全后再提交。',
+  'objection-without-notice': '这件异议没有对应的公示。',
+  'objection-window-closed': '现在不在异议期内，不能提出异议。',
+  'objection-window-open': '异议期还没有结束，暂时不能确认结果。',
+  'objections-open': '还有没有办结的异议，暂时不能确认结果。',
+  'notice-finalized': '这份公示的结果已经确认，不再受理异议。',
+  'already-finalized': '这份公示的结果已经确认过了。',
+  'veto-already-revoked': '这项一票否决已经撤销。',
+  'import-invalid': '导入的文件有错误，没有导入任何内容。',
+  'import-unreadable': '无法读取导入的文件，请检查文件格式。',
+  'import-actor-required': '导入时需要指定登记人员。',
+  'clock-backwards': '测试时钟不能往回调。',
+  'internal-error': '系统出了问题，您这次提交的内容没有保存，请稍后再试。',
+  // page-only codes
+  'csrf-failed': '页面已经过期，为了您的安全，请重新填写提交。',
+  'cookies-needed': '请允许浏览器使用 Cookie 后再试。',
+};
+
+/**
+ * Field codes → the message next to the field. `{max}` is the length limit when the schema
+ * gives it. Zod's own issue codes are here too (`invalid_type`, `too_big`, …): the pages
+ * validate with the same schemas as the API.
+ */
+export const FIELD_MESSAGES: Readonly<Record<string, string>> = {
+  // zod issue codes
+  invalid_type: '请填写这一项。',
+  too_big: '内容太长或数值太大。',
+  too_small: '内容太短或数值太小。',
+  invalid_format: '格式不正确。',
+  not_multiple_of: '数值不正确。',
+  unrecognized_keys: '表单里有无法识别的内容，请刷新页面重新填写。',
+  invalid_union: '填写的内容不符合要求。',
+  invalid_key: '填写的内容不符合要求。',
+  invalid_element: '填写的内容不符合要求。',
+  invalid_value: '请从给出的选项中选择。',
+  invalid_enum_value: '请从给出的选项中选择。',
+  custom: '格式不正确。',
+  // reasons of the shared schemas (src/schemas.ts)
+  empty: '请填写这一项。',
+  too_long: '最多{max}个字，请删减。',
+  control_characters: '含有不能保存的特殊字符，请删除后再提交。',
+  blank: '不能只填空格。',
+  invalid_credit_code: '统一社会信用代码不正确：应为18位数字和大写字母，请对照营业执照核对。',
+  invalid_mobile: '手机号码不正确：应为11位数字，以1开头。',
+  invalid_date: '请按“年-月-日”填写日期，例如 2026-11-02。',
+  year_out_of_range: '年份不在可受理的范围内。',
+  // codes the commands give
+  required: '请填写这一项。',
+  unknown: '选择的选项不存在，请重新选择。',
+  in_future: '日期不能晚于今天。',
+  too_old: '日期太早了。',
+  anonymous: '匿名提交不保存任何身份信息，请不要填写联系方式。',
+  objection_real_name: '异议必须实名提出，不能匿名。',
+  web_only: '网上提交只能选择网上渠道。',
+  staff_channel: '工作人员登记只能选择热线、座谈会或来信渠道。',
+  staff_only: '只有工作人员可以填写这一项。',
+  intake_only: '只有热线受理人员可以进行这项操作。',
+  kind: '这类工单不能这样办理。',
+  not_applicable: '这一项不适用于这类事项。',
+  wrong_password: '当前密码不正确。',
+  window_not_open: '异议期还没有开始。',
+  window_closed: '异议期已经结束。',
+  revoked: '这个名单条目已经被撤销。',
+  mismatch: '信用代码和所选的名单条目不一致。',
+  duplicate: '与前面的内容重复。',
+  self: '不能选择工单本身。',
+  same_department: '工单已经在这个部门，请选择其他部门。',
+  not_open: '所选的工单已经办结。',
+  discipline: '纪检监察机关只受理违规收费、摊派、索要财物的举报。',
+  discipline_only: '举报只能交给纪检监察机关办理。',
+  supervisor_dis: '纪检监察人员必须属于区纪委监委。',
+  coordinator_samr: '协调办公室人员必须属于区市场监管局。',
+  before_from: '结束日期不能早于开始日期。',
+  before_publication: '异议期不能早于公示发布日期开始。',
+  before_start: '最后一天不能早于第一天。',
+  exclusive: '工作日天数和起止日期只能填一种。',
+  range_too_long: '时间范围太长，请缩短。',
+  too_many: '数量太多。',
+  wrong_year: '日期不属于所选的年份。',
+  integrity_level_3: '举报的督办直接提交纪检监察机关。',
+  locked: '这一项现在不能修改。',
+  not_before_reply: '答复之后才能进行这项操作。',
+  too_late: '已经超过期限。',
+  backwards: '时间不能往回调。',
+  reused: '同一次提交的内容前后不一致。',
+  invalid: '填写的内容不正确。',
+  unsupported: '不支持这种格式。',
+  undecodable: '内容无法读取。',
+  malformed_json: '数据格式不正确。',
+  malformed_csv: '文件不是有效的 CSV 表格。',
+  csv_syntax: '文件不是有效的 CSV 表格。',
+  missing_column: '表格缺少必需的列。',
+  no_rows: '表格里没有数据。',
+  too_many_rows: '表格的行数太多。',
+  unreadable: '无法读取这个文件。',
+  invalid_upload: '上传的文件无法读取。',
+  field_count: '这一行的列数和表头不一致。',
+  not_importable: '这类事项不能导入。',
+};
+
+/**
+ * Messages for one field that say more than the code alone (`field` is the schema path:
+ * `owner.phone`, `accused.amountYuan`); the code's general message is used otherwise.
+ */
+export const FIELD_OVERRIDES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  title: { empty: '请用一句话写明您要反映的问题。', invalid_type: '请用一句话写明您要反映的问题。' },
+  description: { empty: '请写明具体情况：发生了什么、在哪里、什么时候。', invalid_type: '请写明具体情况：发生了什么、在哪里、什么时候。' },
+  category: { invalid_type: '请选择问题的类别；不确定的，请选“其他”。', unknown: '请选择问题的类别；不确定的，请选“其他”。' },
+  'owner.name': { empty: '请填写您的姓名。', invalid_type: '请填写您的姓名。', required: '请填写您的姓名。' },
+  'owner.phone': { empty: '请填写手机号码，办理部门会用它联系您。', invalid_type: '请填写手机号码，办理部门会用它联系您。', custom: FIELD_MESSAGES.invalid_mobile },
+  'owner.email': { invalid_format: '邮箱地址格式不正确，例如 name@example.com；没有可以不填。' },
+  'owner.creditCode': { custom: FIELD_MESSAGES.invalid_credit_code },
+  owner: { required: '异议必须实名提出：请填写您的姓名和手机号码。' },
+  phone: { empty: '请填写手机号码。', invalid_type: '请填写手机号码。', custom: FIELD_MESSAGES.invalid_mobile },
+  name: { empty: '请填写您的姓名。', invalid_type: '请填写您的姓名。' },
+  email: { invalid_format: '邮箱地址格式不正确，例如 name@example.com；没有可以不填。' },
+  creditCode: { custom: FIELD_MESSAGES.invalid_credit_code },
+  password: { too_small: '密码至少要8位。', too_big: '密码最多128位。', invalid_type: '请填写密码。' },
+  newPassword: { too_small: '新密码至少要8位。', too_big: '新密码最多128位。', invalid_type: '请填写新密码。' },
+  currentPassword: { invalid_type: '请填写当前密码。' },
+  passwordConfirm: { mismatch: '两次填写的密码不一致。' },
+  'accused.departmentCode': { invalid_type: '请选择被举报的部门。', invalid_format: '请选择被举报的部门。', unknown: '请选择被举报的部门。' },
+  'accused.demand': { invalid_type: '请选择对方提出的要求。', invalid_value: '请选择对方提出的要求。' },
+  'accused.amountYuan': { invalid_format: '金额请只填数字，最多两位小数，例如 300 或 300.50。' },
+  'accused.occurredOn': { invalid_type: '请填写事情发生的日期。', empty: '请填写事情发生的日期。', in_future: '发生日期不能晚于今天。' },
+  'accused.person': {},
+  resultEntryId: { required: '请选择您要提出异议的经营户。', unknown: '请选择您要提出异议的经营户。', invalid_format: '请选择您要提出异议的经营户。' },
+  resultNoticeId: { window_closed: '这份公示的异议期已经结束，不能再提出异议。', window_not_open: '这份公示的异议期还没有开始。' },
+  rating: { invalid_type: '请选择一项评价。', invalid_value: '请选择一项评价。' },
+  message: { empty: '请写明您要补充的内容。', invalid_type: '请写明您要补充的内容。' },
+  number: { invalid_format: '工单编号不正确：例如 FL2026000123。', invalid_type: '请填写工单编号。', empty: '请填写工单编号。' },
+  code: { invalid_type: '请填写查询码。', empty: '请填写查询码。', too_small: '请填写查询码。' },
+};
+
+/** The message for a problem code (`{minutes}` filled in), or the general one. */
+export function problemMessage(code: string, vars: { minutes?: number } = {}): string {
+  const m = PROBLEM_MESSAGES[code] ?? PROBLEM_MESSAGES['validation-failed'];
+  return m.replace('{minutes}', String(vars.minutes ?? 15));
+}
+
+/** The message next to a field: the field's own, else the code's, with `{max}` filled in. */
+export function fieldMessage(field: string, code: string, params: { max?: number } = {}): string {
+  const m = FIELD_OVERRIDES[field]?.[code] ?? FIELD_MESSAGES[code] ?? FIELD_MESSAGES.invalid;
+  return m.replace('{max}', String(params.max ?? ''));
+}

@@ -1,0 +1,92 @@
+/**
+ * Browser tests of the web pages (issue 9): playwright-core driving Debian's Chromium
+ * (`/usr/bin/chromium`, apt packages `chromium` and `fonts-noto-cjk`), headless, with a
+ * fresh temporary profile per browser. One browser per test file (they are slow to start):
+ * open it in `test.before`, close it in `test.after.always`, run the file's tests with
+ * `test.serial` (one cookie jar). See docs/pages.md "Browser tests".
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { chromium, BrowserContext, Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The phone the owner pages are designed for (a cheap Android phone). */
+export const PHONE = { width: 390, height: 844 };
+
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** a new tab at `viewport` (default the phone), opened at `url` when given */
+  page(url?: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /** forgets every cookie: the next page is a new visitor */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches Chromium with a fresh profile. `javaScript: false` runs every page of this browser
+ * with JavaScript disabled (the owner pages must work so).
+ */
+export async function openBrowser(o: { javaScript?: boolean } = {}): Promise<TestBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'grievance-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, javaScriptEnabled: o.javaScript ?? true,
+    viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1, isMobile: false, hasTouch: false,
+  });
+  context.setDefaultTimeout(15_000);
+  // The pages take nothing from outside the service: a request elsewhere fails the page.
+  await context.route((u) => !/^https?:\/\/127\.0\.0\.1(:\d+)?\//.test(u.toString()) && !u.toString().startsWith('data:'), (r) => r.abort());
+  return {
+    context,
+    async page(url, viewport = PHONE) {
+      const p = await context.newPage();
+      await p.setViewportSize(viewport);
+      if (url) await p.goto(url);
+      return p;
+    },
+    async reset() {
+      await context.clearCookies();
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * axe-core on the page as it is now: fails the test on any serious or critical violation
+ * (issue 9: "no serious or critical violation"), listing them.
+ */
+export async function checkA11y(t: ExecutionContext, page: Page, label = page.url()): Promise<void> {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  t.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `accessibility of ${label}`);
+}
+
+export const SCREENSHOT_DIR = resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
+
+/**
+ * A full-page screenshot into docs/screenshots/<name>.png, only when `SCREENSHOTS=1` (so that
+ * test runs do not rewrite the committed pictures): `SCREENSHOTS=1 npx ava build/test/pages/…`.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOTS !== '1') return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Looks at the page: an accessibility check, then the screenshot (when asked for). */
+export async function look(t: ExecutionContext, page: Page, name: string): Promise<void> {
+  await checkA11y(t, page, name);
+  await screenshot(page, name);
+}
+
+/** The text of the element, whitespace collapsed (for asserting what a page shows). */
+export async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,176 @@
+/**
+ * The page foundation over plain HTTP (issue 9): security headers and CSP, hashed assets
+ * with a long cache, CSRF on every form, cookie sessions kept in the database (sign-out and
+ * deactivation end them at once, idle timeout, password change signs other browsers out),
+ * the HTML error pages. The flows in a real browser are in owner-flows.test.ts.
+ */
+import test from 'ava';
+import { startHarness, Harness } from '../helpers/harness';
+import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
+import { WebSession, User } from '../../src/entities';
+
+/** A cookie-keeping client for the pages: reads the CSRF token out of each form. */
+class Browserless {
+  cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+  async req(method: string, path: string, form?: Record<string, string>) {
+    const headers: Record<string, string> = { accept: 'text/html' };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let body: string | undefined;
+    if (form) { headers['content-type'] = 'application/x-www-form-urlencoded'; body = new URLSearchParams(form).toString(); }
+    const r = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [k, v] = pair.split('=');
+      if (/Max-Age=0/.test(c)) this.cookies.delete(k); else this.cookies.set(k, v);
+    }
+    return { status: r.status, headers: r.headers, text: await r.text(), setCookies: r.headers.getSetCookie() };
+  }
+  get(p: string) { return this.req('GET', p); }
+  async csrf(p: string) { return /name="_csrf" value="([^"]+)"/.exec((await this.get(p)).text)![1]; }
+  async post(p: string, form: Record<string, string>, from = p) { return this.req('POST', p, { _csrf: await this.csrf(from), ...form }); }
+}
+
+let h: Harness;
+test.before(async () => { h = await startHarness(); });
+test.after.always(async () => { await h?.close(); });
+
+test('pages carry a CSP without unsafe-inline and load only hashed, long-cached assets of the service', async (t) => {
+  const b = new Browserless(h.url);
+  const r = await b.get('/');
+  t.is(r.status, 200);
+  const csp = r.headers.get('content-security-policy')!;
+  t.regex(csp, /script-src 'self'/);
+  t.regex(csp, /style-src 'self'/);
+  t.notRegex(csp, /unsafe-inline|unsafe-eval|\*/);
+  t.is(r.headers.get('x-frame-options'), 'DENY');
+  t.notRegex(r.text, /<script>|style="|\son[a-z]+="/, 'no inline script, style or handler');
+  const urls = [...r.text.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+  t.true(urls.length >= 2);
+  t.notRegex(r.text, /https?:\/\/(?!127\.0\.0\.1)/, 'no remote asset');
+  for (const u of urls) {
+    t.regex(u, /^\/assets\/[a-z]+\.[0-9a-f]{10}\.(css|js|svg)$/);
+    const a = await fetch(h.url + u);
+    t.is(a.status, 200);
+    t.is(a.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  }
+  const js = await (await fetch(h.url + urls.find((u) => u.endsWith('.js'))!)).text();
+  t.true(js.length < 4096, `a few KB of JS at most (${js.length} bytes)`);
+  t.is((await fetch(h.url + '/assets/app.0000000000.css')).status, 404);
+});
+
+test('every form needs its CSRF token: a forged post changes nothing', async (t) => {
+  const b = new Browserless(h.url);
+  await b.get('/account/register');
+  const forged = await b.req('POST', '/account/register', { name: '伪造', phone: '13900000001', password: 'Forged-Pw-123', passwordConfirm: 'Forged-Pw-123' });
+  t.is(forged.status, 403);
+  t.regex(forged.text, /页面已经过期/);
+  const other = new Browserless(h.url);
+  const token = await other.csrf('/account/register');
+  const stolen = await b.req('POST', '/account/register', { _csrf: token, name: '伪造', phone: '13900000001', password: 'Forged-Pw-123', passwordConfirm: 'Forged-Pw-123' });
+  t.is(stolen.status, 403, "another browser's token does not fit this browser's cookie");
+  const noCookie = await new Browserless(h.url).req('POST', '/account/register', { _csrf: token, name: '伪造', phone: '13900000001', password: 'Forged-Pw-123', passwordConfirm: 'Forged-Pw-123' });
+  t.is(noCookie.status, 403);
+  t.regex(noCookie.text, /Cookie/);
+  t.is(await h.deps.db.getRepository(User).countBy({ username: '13900000001' }), 0);
+});
+
+test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and deactivation end them at once', async (t) => {
+  const b = new Browserless(h.url);
+  const reg = await b.post('/account/register', { name: '经营户乙', phone: '13900000002', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' });
+  t.is(reg.status, 303);
+  const cookie = reg.setCookies.find((c) => c.startsWith('gt_session='))!;
+  t.regex(cookie, /HttpOnly/);
+  t.regex(cookie, /SameSite=Lax/);
+  t.notRegex(cookie, /Secure/, 'plain http here: PUBLIC_URL is http://localhost:3000');
+  const u = await h.deps.db.getRepository(User).findOneByOrFail({ username: '13900000002' });
+  t.is(await h.deps.db.getRepository(WebSession).countBy({ userId: u.id }), 1);
+  const token = b.cookies.get('gt_session')!;
+  t.false((await h.deps.db.getRepository(WebSession).find()).some((s) => s.id === token), 'the row holds a hash, not the token');
+  t.regex((await b.get('/account')).text, /我的工单/);
+
+  // a second browser of the same account; the first signs out: only its own session ends
+  const b2 = new Browserless(h.url);
+  t.is((await b2.post('/account/sign-in', { phone: '13900000002', password: 'Owner-Pw-456' }, '/account/sign-in')).status, 303);
+  t.is(await h.deps.db.getRepository(WebSession).countBy({ userId: u.id }), 2);
+  const stale = new Browserless(h.url);
+  stale.cookies = new Map(b.cookies);
+  t.is((await b.post('/account/sign-out', {}, '/account')).status, 303);
+  t.is(await h.deps.db.getRepository(WebSession).countBy({ userId: u.id }), 1);
+  const replayed = await stale.get('/account');
+  t.is(replayed.status, 401, 'the copied cookie of a signed-out session is worth nothing');
+  t.regex(replayed.text, /请先登录/);
+
+  // deactivated: the other browser's next request is anonymous, its session row gone
+  await h.deps.db.getRepository(User).update({ id: u.id }, { active: false });
+  t.is((await b2.get('/account')).status, 401);
+  t.is(await h.deps.db.getRepository(WebSession).countBy({ userId: u.id }), 0);
+  await h.deps.db.getRepository(User).update({ id: u.id }, { active: true });
+});
+
+test('sign-in errors: one message for a wrong password, the field kept; the same limits as the API', async (t) => {
+  await h.http.post('/api/v1/owners', { phone: '13900000003', password: 'Owner-Pw-789', name: '经营户丙' });
+  const b = new Browserless(h.url);
+  const wrong = await b.post('/account/sign-in', { phone: '13900000003', password: 'not-it-at-all' }, '/account/sign-in');
+  t.is(wrong.status, 401);
+  t.regex(wrong.text, /手机号码或密码不正确/);
+  t.regex(wrong.text, /value="13900000003"/);
+  const empty = await b.post('/account/sign-in', { phone: '', password: '' }, '/account/sign-in');
+  t.is(empty.status, 400);
+  t.regex(empty.text, /href="#f-phone"/);
+  // the API's failures count for the pages too (one store, one key per username)
+  for (let i = 0; i < 9; i++) await h.http.post('/api/v1/auth/login', { username: '13900000003', password: 'wrong-password' });
+  const limited = await b.post('/account/sign-in', { phone: '13900000003', password: 'Owner-Pw-789' }, '/account/sign-in');
+  t.is(limited.status, 429);
+  t.regex(limited.text, /请1[0-5]分钟后再试/);
+});
+
+test('changing the password signs the other browsers out; a wrong current password is named', async (t) => {
+  await h.http.post('/api/v1/owners', { phone: '13900000004', password: 'Owner-Pw-000', name: '经营户丁' });
+  const a = new Browserless(h.url);
+  const b = new Browserless(h.url);
+  await a.post('/account/sign-in', { phone: '13900000004', password: 'Owner-Pw-000' }, '/account/sign-in');
+  await b.post('/account/sign-in', { phone: '13900000004', password: 'Owner-Pw-000' }, '/account/sign-in');
+  const bad = await a.post('/account/password', { currentPassword: 'nope-nope', newPassword: 'New-Owner-Pw-1', passwordConfirm: 'New-Owner-Pw-1' });
+  t.is(bad.status, 422);
+  t.regex(bad.text, /当前密码不正确/);
+  t.is((await a.post('/account/password', { currentPassword: 'Owner-Pw-000', newPassword: 'New-Owner-Pw-1', passwordConfirm: 'New-Owner-Pw-1' })).status, 303);
+  t.is((await a.get('/account')).status, 200);
+  t.is((await b.get('/account')).status, 401);
+  t.is((await h.http.post('/api/v1/auth/login', { username: '13900000004', password: 'New-Owner-Pw-1' })).status, 200);
+});
+
+test('idle sessions end; the sweep purges them', async (t) => {
+  let now = Date.parse('2026-11-02T01:00:00Z');
+  const store = new SessionStore(h.deps.db, 30 * 60_000, () => now);
+  const u = await h.deps.db.getRepository(User).findOneByOrFail({ username: 'admin' });
+  const s = await store.create(u.id);
+  now += 29 * 60_000;
+  t.truthy(await store.resolve(s.token), 'used within the idle window: still signed in, window extended');
+  now += 29 * 60_000;
+  t.truthy(await store.resolve(s.token));
+  now += 31 * 60_000;
+  t.is(await store.resolve(s.token), null, '31 minutes without a request');
+  const s2 = await store.create(u.id);
+  t.is(await purgeExpiredSessions(h.deps.db, new Date(now + 31 * 60_000)), 1);
+  t.is(await store.resolve(s2.token), null);
+});
+
+test('Secure cookies when PUBLIC_URL is https', async (t) => {
+  const hs = await startHarness({ env: { PUBLIC_URL: 'https://12345.example.gov.cn' } });
+  try {
+    const r = await fetch(hs.url + '/');
+    t.regex(r.headers.getSetCookie().join('\n'), /gt_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/);
+  } finally {
+    await hs.close();
+  }
+});
+
+test('unknown pages answer an HTML 404 to browsers and problem+json to API clients', async (t) => {
+  const page = await fetch(h.url + '/no-such-page', { headers: { accept: 'text/html' } });
+  t.is(page.status, 404);
+  t.regex(await page.text(), /没有找到这个页面/);
+  const api = await fetch(h.url + '/api/v1/no-such', { headers: { accept: 'text/html' } });
+  t.is(api.status, 404);
+  t.is(api.headers.get('content-type'), 'application/problem+json');
+});
