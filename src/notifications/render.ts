@@ -86,9 +86,9 @@ function eta() {
   return engines;
 }
 
-/** The notice kinds that have templates (folders of `templates/` not starting with `_`). */
+/** The notice kinds that have templates (folders of `templates/` not starting with `_`; `pages/` holds the web pages). */
 export function templateNames(): string[] {
-  return readdirSync(templatesDir(), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('_')).map((d) => d.name).sort();
+  return readdirSync(templatesDir(), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'pages').map((d) => d.name).sort();
 }
 
 /**

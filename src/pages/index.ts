@@ -86,7 +86,7 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
 
   const notFoundPage = async (ctx: Context, next: Next) => {
     await next();
-    if (ctx.status === 404 && !ctx.path.startsWith('/api/') && ctx.method === 'GET' && ctx.accepts('html', 'json') === 'html'
+    if (ctx.status === 404 && !ctx.path.startsWith('/api/') && ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html'
       && (ctx.body === undefined || ctx.type === 'application/problem+json')) {
       securityHeaders(ctx);
       kit.show(ctx, 'error', '没有找到这个页面', { message: problemMessage('not-found'), status: 404 }, 404);

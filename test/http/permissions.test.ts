@@ -343,7 +343,7 @@ test.serial('public endpoints: login, owner registration, tracking, health, Open
   }
   // tracking shows no contact data, no internal notes, no department staff
   const tr = (await C.anon.get(`/api/v1/track/${anonTicket.number}?code=${anonTicket.accessCode}`)).body;
-  t.deepEqual(Object.keys(tr).sort(), ['answers', 'closedAt', 'cycle', 'deadlines', 'departmentCode', 'kind', 'number', 'outcome', 'rating', 'receivedAt', 'state', 'title']);
+  t.deepEqual(Object.keys(tr).sort(), ['answers', 'closedAt', 'cycle', 'deadlines', 'departmentCode', 'kind', 'number', 'outcome', 'rating', 'receivedAt', 'state', 'timeline', 'title']);
   for (const p of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/docs']) t.is((await C.anon.get(p)).status, 200, p);
   const now = (await C.anon.get('/readyz')).body.now;
   t.is((await C.anon.put('/api/v1/test/clock', { now })).status, 200);
