@@ -28,6 +28,7 @@ test('every problem code in src/ has a message', (t) => {
     ...all(/new AppError\(\s*\d{3},\s*'([a-z0-9-]+)'/g),
     ...all(/\b(?:conflict|unprocessable)\(\s*'([a-z0-9-]+)'/g),
     ...all(/writeProblem\(ctx,\s*\d{3},\s*'([a-z0-9-]+)'/g),
+    ...all(/\bsuper\(\s*\d{3},\s*'([a-z0-9-]+)'/g), // AppError subclasses
     'unauthenticated', 'forbidden', 'not-found', 'version-mismatch', // the helpers of src/errors.ts
   ]);
   t.true(codes.size >= 40, `found ${codes.size} problem codes: the scan still reads the sources`);
