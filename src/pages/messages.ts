@@ -36,6 +36,7 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'no-pending-extension': '没有待审批的延期申请。',
   'oversight-not-open': '这份督办单已经关闭。',
   'not-held': '这件举报不在等待转送的状态。',
+  'no-destination': '没有设置上级纪委监委的接收邮箱，暂时无法转送。',
   'integrity-report-incomplete': '举报信息不完整，请补全后再提交。',
   'objection-without-notice': '这件异议没有对应的公示。',
   'objection-window-closed': '现在不在异议期内，不能提出异议。',
