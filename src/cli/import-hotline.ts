@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { formatProblem, importHotline, ImportReport, summarizeImport } from '../commands/import-hotline';
 import { bootForCli } from './common';
+import { checkFileSize, HOTLINE_EXPORT_FILE } from '../uploads/limits';
 import { flag, parseArgs, UsageError } from './args';
 
 export const IMPORT_USAGE = `import-hotline <file.csv> [--as <username>] [--dry-run] [--codes <file.csv>]
@@ -32,6 +33,14 @@ export async function importHotlineCommand(argv: string[]): Promise<number> {
   }
   if (a.positionals.length !== 1) throw new UsageError('import-hotline takes one file');
   const path = resolve(a.positionals[0]);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  // Bounded before reading: a file past the import's size is refused without loading it.
+  checkFileSize(size, HOTLINE_EXPORT_FILE);
   let file: Buffer;
   try {
     file = readFileSync(path);

@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { DateTime } from 'luxon';
 import { In } from 'typeorm';
@@ -9,6 +8,8 @@ import type { Actor } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { inTransaction } from '../db';
 import { createTicket, CreateTicketInput } from './create-ticket';
+import { checkFileSize, FileLimits, HOTLINE_EXPORT_FILE } from '../uploads/limits';
+import { parseCsvBounded } from '../uploads/csv';
 
 /**
  * Import of a hotline export (12345 / symposium / letter registers) in the shape of
@@ -102,11 +103,16 @@ const IMPORTABLE_KINDS = ['complaint', 'suggestion'] as const;
  *
  * @param file the raw bytes (UTF-8 with or without BOM, or GBK)
  * @param opts.now UTC instant imports are judged against; opts.categories active category
- *   codes; opts.tz business zone for receipt times without offset (default Asia/Shanghai)
+ *   codes; opts.tz business zone for receipt times without offset (default Asia/Shanghai);
+ *   opts.limits the file's bounds (default `HOTLINE_EXPORT_FILE`)
  * @returns valid rows in file order and every problem found; a file-level problem (bad
  *   CSV syntax, missing column, empty file) yields no rows
+ * @throws AppError 413 `file-too-large` when the file passes `HOTLINE_EXPORT_FILE` (bytes,
+ *   rows, cells per row, characters per cell or row): nothing is imported
  */
-export function parseHotlineExport(file: Buffer, opts: { now: Date; categories: ReadonlySet<string>; tz?: string }): ParsedExport {
+export function parseHotlineExport(file: Buffer, opts: { now: Date; categories: ReadonlySet<string>; tz?: string; limits?: FileLimits }): ParsedExport {
+  const limits = opts.limits ?? HOTLINE_EXPORT_FILE;
+  checkFileSize(file.length, limits);
   const tz = opts.tz ?? 'Asia/Shanghai';
   const { text, encoding } = decodeExport(file);
   const problems: RowProblem[] = [];
@@ -114,8 +120,9 @@ export function parseHotlineExport(file: Buffer, opts: { now: Date; categories: 
   let records: { record: string[]; info: { lines: number; empty_lines: number } }[];
   try {
     // Line breaks normalised first (CRLF from Excel, CR from old Mac exports), so that line numbers count as editors do.
-    records = parse(text.replace(/\r\n?/g, '\n'), { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as never;
+    records = parseCsvBounded(text.replace(/\r\n?/g, '\n'), limits, { relax_column_count: true, skip_empty_lines: true, trim: true });
   } catch (e) {
+    if (e instanceof AppError) throw e;
     const err = e as { lines?: number; message: string };
     problems.push({ line: err.lines ?? 1, sourceId: null, field: '(file)', code: 'csv_syntax', message: `not a readable CSV file: ${err.message}` });
     return empty;

@@ -1,9 +1,7 @@
 import { BEFORE_REPLY_STATES, DISCIPLINE_DEPARTMENT, OPEN_STATES } from '../domain/lifecycle';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
-import { parse as parseCsv } from 'csv-parse/sync';
 import * as iconv from 'iconv-lite';
-import ExcelJS from 'exceljs';
 import { Department, ResultEntry, ResultNotice, Ticket } from '../entities';
 import {
   CATEGORY_ALIASES, DEFAULT_WINDOW_WORKING_DAYS, ObjectionWindow, RecognitionCategory, windowOf, windowPhase,
@@ -13,6 +11,10 @@ import { isValidCreditCode, SINGLELINE_FORBIDDEN } from '../domain/validators';
 import { AppError, conflict, fieldError, FieldError, forbidden, notFound, unprocessable } from '../errors';
 import { isMysql } from '../db';
 import { CommandContext } from './context';
+import { checkFileSize, RESULT_NOTICE_FILE } from '../uploads/limits';
+import { readFirstSheet } from '../uploads/xlsx';
+import { parseCsvBounded } from '../uploads/csv';
+import { importGate } from '../uploads/gate';
 
 /** One business on a notice (DESIGN §13 `entries[]`). */
 export interface EntryInput {
@@ -174,45 +176,13 @@ export function decodeCsv(buf: Buffer): string {
 /** XLSX files are ZIP archives: they start with "PK\x03\x04". */
 export const isXlsx = (buf: Buffer) => buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
 
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  const o = v as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
-  if (Array.isArray(o.richText)) return o.richText.map((r) => r.text).join('');
-  if (o.text !== undefined) return cellText(o.text);
-  if (o.result !== undefined) return cellText(o.result);
-  if (typeof o.error === 'string') return o.error; // '#N/A': refused by the field's own check
-  // A formula without a saved result, or any cell kind not known here: no value rather than
-  // "[object Object]", so the row is refused naming the field instead of storing garbage.
-  return '';
-}
-
-/** Rows of the first worksheet of an XLSX file as [row number, cells]; exceljs `row.values` starts at index 1. */
-async function xlsxRows(buf: Buffer): Promise<[number, string[]][]> {
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(buf as unknown as ArrayBuffer);
-  } catch {
-    throw unprocessable('import-unreadable', 'the file is not a readable XLSX workbook', [{ field: 'file', code: 'unreadable', message: 'not a readable XLSX workbook' }]);
-  }
-  const ws = wb.worksheets[0];
-  if (!ws) throw unprocessable('import-unreadable', 'the workbook has no worksheet', [{ field: 'file', code: 'empty', message: 'no worksheet' }]);
-  const rows: [number, string[]][] = [];
-  ws.eachRow({ includeEmpty: false }, (row, number) => {
-    const values = Array.isArray(row.values) ? row.values.slice(1) : [];
-    rows.push([number, Array.from(values, (v) => cellText(v).trim())]);
-  });
-  return rows;
-}
-
-/** Rows of a CSV file as [line number where the record starts, cells]. */
+/** Rows of a CSV file as [line number where the record starts, cells], within the import's bounds. */
 function csvRows(buf: Buffer): [number, string[]][] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(decodeCsv(buf), { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as never;
+    records = parseCsvBounded(decodeCsv(buf), RESULT_NOTICE_FILE, { relax_column_count: true, skip_empty_lines: true, trim: true });
   } catch (e) {
+    if ((e as { status?: number }).status) throw e;
     const line = (e as { lines?: number }).lines;
     throw unprocessable('import-unreadable', `the CSV file cannot be parsed${line ? ` (line ${line})` : ''}`, [{ field: 'file', code: 'malformed_csv', message: (e as Error).message }]);
   }
@@ -228,10 +198,14 @@ function csvRows(buf: Buffer): [number, string[]][] {
  * rows skipped. XLSX is recognized by its content, anything else is read as CSV.
  * Every bad row is reported (`errors[]` with `row`, the row number as the spreadsheet shows
  * it, and `field` `rows.<row>.<column>`): 422 `import-invalid`; nothing is imported then.
+ * The file is read within `RESULT_NOTICE_FILE` (bytes, inflated size, rows, cells; 413
+ * `file-too-large`) and through the process's import gate (503 `imports-busy` when full).
  */
 export async function parseNoticeFile(buf: Buffer): Promise<{ entries: EntryInput[]; format: 'csv' | 'xlsx' }> {
+  checkFileSize(buf.length, RESULT_NOTICE_FILE);
   const format = isXlsx(buf) ? 'xlsx' : 'csv';
-  const rows = (format === 'xlsx' ? await xlsxRows(buf) : csvRows(buf)).filter(([, cells]) => cells.some((c) => c !== ''));
+  const read = await importGate.run(async () => (format === 'xlsx' ? readFirstSheet(buf, RESULT_NOTICE_FILE) : csvRows(buf)));
+  const rows = read.filter(([, cells]) => cells.some((c) => c !== ''));
   if (rows.length === 0) throw unprocessable('import-invalid', 'the file is empty', [{ field: 'file', code: 'empty', message: 'no header row' }]);
   const [headerRow, header] = rows[0];
   const col = {} as Record<keyof EntryInput, number>;

@@ -85,13 +85,9 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
   let dbName: string | undefined;
   const base = process.env.DATABASE_URL;
   if (base) {
-    dbName = `gt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const url = new URL(base);
-    const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
-    await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await conn.end();
-    url.pathname = `/${dbName}`;
-    env.DATABASE_URL = url.toString();
+    const scratch = await createScratchDatabase(base);
+    dbName = scratch.name;
+    env.DATABASE_URL = scratch.url;
   }
   if (process.env.REDIS_URL && opts.env?.REDIS_URL === undefined) env.REDIS_URL = process.env.REDIS_URL;
   // Test files run in parallel against one Redis: each harness gets its own queue prefix.
@@ -126,13 +122,8 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
       await new Promise<void>((r) => server.close(() => r()));
       await deps.db.destroy();
       await deps.storage.close();
-      if (env.REDIS_URL) await deleteKeys(env.REDIS_URL, env.QUEUE_PREFIX!);
-      if (dbName && base) {
-        const url = new URL(base);
-        const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
-        await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-        await conn.end();
-      }
+      if (env.REDIS_URL) await deleteQueueKeys(env.REDIS_URL, env.QUEUE_PREFIX!);
+      if (dbName && base) await dropScratchDatabase(base, dbName);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -151,8 +142,27 @@ export async function standardStaff(h: Harness) {
   };
 }
 
-/** Deletes this harness's queue keys (its own `QUEUE_PREFIX`) so test runs leave Redis clean. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+/** Creates an empty database `gt_*` on the server of `base` (a mysql:// URL); returns its name and URL. */
+export async function createScratchDatabase(base: string): Promise<{ name: string; url: string }> {
+  const name = `gt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const url = new URL(base);
+  const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.end();
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+/** Drops a database made by `createScratchDatabase`. */
+export async function dropScratchDatabase(base: string, name: string): Promise<void> {
+  const url = new URL(base);
+  const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await conn.end();
+}
+
+/** Deletes the queue keys of one `QUEUE_PREFIX` so test runs leave Redis clean. */
+export async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
   const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
