@@ -16,7 +16,7 @@ import { resultNoticeRoutes } from './http/routes/result-notices';
 import { vetoRoutes } from './http/routes/vetoes';
 import { assessmentRoutes } from './http/routes/assessment';
 import { oversightRoutes } from './http/routes/oversight';
-import { opsRoutes } from './http/routes/ops';
+import { opsRoutes, testClockRoutes } from './http/routes/ops';
 import { httpDuration } from './metrics';
 import { outboxRoutes } from './http/routes/outbox';
 import { notificationPrefRoutes } from './http/routes/notification-prefs';
@@ -80,6 +80,7 @@ export function createApp(deps: AppDeps): Koa {
   const api = new Router({ prefix: '/api/v1' });
   opsRoutes(root, api, deps);
   api.use(authenticate(deps.db, deps.tokens));
+  testClockRoutes(api, deps);
   accountRoutes(api, deps);
   ticketRoutes(api, deps);
   attachmentRoutes(api, deps);

@@ -10,15 +10,31 @@ export const Problem = registry.register('Problem', z.object({
   errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
 }).openapi({ description: 'RFC 9457 problem details' }));
 
-let cached: object | null = null;
-export function openApiDocument(): object {
-  if (!cached) {
-    cached = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+/** OpenAPI paths served only with `TEST_CLOCK=1`: left out of the document otherwise. */
+const testingPaths = new Set<string>();
+/** Marks an OpenAPI path (`/api/v1/…`) as existing only with `TEST_CLOCK=1`. */
+export function markTestingPath(path: string): void {
+  testingPaths.add(path);
+  cached.clear();
+}
+
+const cached = new Map<boolean, object>();
+/**
+ * The OpenAPI 3.1 document of `/api/v1/openapi.json`. The registry is shared by every app
+ * of the process (tests build several), so routes that exist only with `TEST_CLOCK=1` are
+ * filtered here by the serving app's configuration rather than by registration alone.
+ */
+export function openApiDocument(opts: { testClock: boolean } = { testClock: false }): object {
+  let doc = cached.get(opts.testClock);
+  if (!doc) {
+    const definitions = registry.definitions.filter((d) => opts.testClock || d.type !== 'route' || !testingPaths.has(d.route.path));
+    doc = new OpenApiGeneratorV31(definitions).generateDocument({
       openapi: '3.1.0',
       info: { title: 'Grievance closed-loop service (个体工商户诉求闭环)', version: '1.0.0', description: 'See DESIGN §13; problem+json errors; instants are ISO 8601 UTC.' },
       servers: [{ url: '/' }],
     });
+    cached.set(opts.testClock, doc);
   }
-  return cached;
+  return doc;
 }
 export { z };

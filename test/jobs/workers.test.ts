@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
-import { startHarness, standardStaff, Harness } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, ADMIN_PASSWORD } from '../helpers/harness';
 import { startWorkers, startJobClient } from '../../src/jobs/runner';
 import { databaseClockStore } from '../../src/jobs/test-clock';
 import { systemClock } from '../../src/clock';
@@ -200,7 +200,9 @@ multiProcessTest('ROLE=api and ROLE=worker side by side: the test clock moved th
     await new Promise((r) => setTimeout(r, 500)); // let the worker's startup sweep pass
     t.deepEqual(await escalationCounts(h, [tk.id]), new Map());
     const to = new Date(new Date(tk.deadlines.signBy).getTime() + 60_000).toISOString();
-    const moved = await fetch(`${base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: to }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const { token } = await login.json() as { token: string };
+    const moved = await fetch(`${base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ now: to }) });
     t.is(moved.status, 200);
     const ready = await (await fetch(`${base}/readyz`)).json() as { checks: Record<string, string>; testClock: boolean; now: string };
     t.deepEqual([ready.checks.queue, ready.testClock], ['ok', true]);

@@ -4,11 +4,11 @@ import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
 import { Instant } from '../../schemas';
-import { openApiDocument } from '../openapi';
+import { markTestingPath, openApiDocument } from '../openapi';
 import { docsRoutes } from '../docs-page';
-import { AppError, notFound } from '../../errors';
+import { AppError } from '../../errors';
 
-/** Health, readiness, metrics, the OpenAPI document, its docs page and the test clock (DESIGN §11, §13). */
+/** Health, readiness, metrics, the OpenAPI document and its docs page (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
   // The test clock may have been moved by another process (ROLE=api and ROLE=worker side by side).
   if (deps.config.testClock && deps.clock.refresh) api.use(async (_ctx, next) => { await deps.clock.refresh!(); await next(); });
@@ -31,12 +31,21 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     ctx.type = metrics.contentType;
     ctx.body = await metrics.metrics();
   });
-  root.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument(); });
+  root.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument({ testClock: deps.config.testClock }); });
   docsRoutes(root);
 
-  route(api, { method: 'put', path: '/test/clock', summary: 'Move "now" forward (only with TEST_CLOCK=1)', tags: ['testing'], auth: 'public', body: z.object({ now: Instant }).strict() },
+}
+
+/**
+ * `PUT /api/v1/test/clock`, registered after authentication. It exists only with
+ * TEST_CLOCK=1 (404 and absent from the OpenAPI document otherwise), and even then only the
+ * admin may move it: "now" decides every deadline and escalation.
+ */
+export function testClockRoutes(api: Router, deps: AppDeps) {
+  if (!deps.config.testClock) return;
+  markTestingPath('/api/v1/test/clock');
+  route(api, { method: 'put', path: '/test/clock', summary: 'Move "now" forward (admin; only with TEST_CLOCK=1)', tags: ['testing'], roles: ['admin'] as const, body: z.object({ now: Instant }).strict() },
     async (ctx, { body }) => {
-      if (!deps.config.testClock) throw notFound('route');
       try {
         deps.clock.set(body.now);
       } catch (e) {
