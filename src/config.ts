@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).max(64).default('{grievance}'),
   PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn').default('http://localhost:3000'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   NODE_ENV: z.string().optional(),
   STORAGE_URL: z.string().superRefine((v, ctx) => {
     try { parseS3Url(v); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` }); }
@@ -89,6 +90,8 @@ export interface Config {
   /** attachments: `s3://bucket?endpoint=…`; unset = files under `DATA_DIR/attachments` */
   storageUrl?: string;
   attachments: AttachmentLimits;
+  /** bearer token Prometheus must send for `/metrics`; unset: `/metrics` is open */
+  metricsToken?: string;
 }
 
 /** Upload bounds (issue 12, DESIGN §14). Sizes in bytes. */
@@ -169,5 +172,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -43,6 +43,7 @@ async function main() {
       server.listen(config.port, resolve);
     });
     log.info({ port: config.port, role: config.role, database: config.embedded ? config.sqlitePath : 'mysql', queue: config.redisUrl ? 'redis' : 'in-process', mail: config.smtpUrl ? 'smtp' : config.outboxDir }, 'listening');
+    if (!config.metricsToken && !config.embedded) log.warn('METRICS_TOKEN is not set: /metrics answers anyone who can reach this port');
     closers.unshift(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections?.(); }));
   }
   let stopping = false;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { metrics } from '../../metrics';
 import { z } from '../openapi';
@@ -7,6 +8,14 @@ import { Instant } from '../../schemas';
 import { markTestingPath, openApiDocument } from '../openapi';
 import { docsRoutes } from '../docs-page';
 import { AppError } from '../../errors';
+
+/** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1]), digest(token));
+}
 
 /** Health, readiness, metrics, the OpenAPI document and its docs page (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
@@ -28,6 +37,12 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     ctx.body = { status: ok ? 'ready' : deps.draining ? 'draining' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
   });
   root.get('/metrics', async (ctx) => {
+    // With METRICS_TOKEN, Prometheus sends it as `authorization: Bearer …` (scrape_config
+    // `authorization: { credentials_file: … }`); anyone else gets 401 and no figures.
+    if (deps.config.metricsToken && !bearerMatches(ctx.get('authorization'), deps.config.metricsToken)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new AppError(401, 'unauthenticated', 'the metrics need the bearer token configured as METRICS_TOKEN');
+    }
     ctx.type = metrics.contentType;
     ctx.body = await metrics.metrics();
   });
