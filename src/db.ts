@@ -118,6 +118,21 @@ export function isDuplicateKey(e: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/**
+ * Inserts `row`, or does nothing when a row with the same unique key exists: only a
+ * duplicate key is ignored, every other failure is thrown (and rolls the transaction back).
+ * @returns whether the row was inserted
+ */
+export async function insertUnlessDuplicate(em: EntityManager, entity: Parameters<EntityManager['insert']>[0], row: object): Promise<boolean> {
+  try {
+    await em.insert(entity, row as never);
+    return true;
+  } catch (e) {
+    if (isDuplicateKey(e)) return false;
+    throw e;
+  }
+}
+
 /** A FIFO async mutex. */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();

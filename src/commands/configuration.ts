@@ -12,7 +12,7 @@ import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { addWorkingDays } from '../domain/deadline';
 import type { SlaPolicyValues } from '../domain/schedule';
 import { AppError, fieldError } from '../errors';
-import { inTransaction, isDuplicateKey } from '../db';
+import { inTransaction, insertUnlessDuplicate } from '../db';
 import { recomputeOpenTickets } from './recompute';
 import { invalidateReferenceData } from './reference-data';
 import { loadCalendar } from './calendar';
@@ -56,14 +56,8 @@ export async function loadOfficialYear(deps: AppDeps, actor: UserActor, year: nu
   const now = deps.clock.now();
   await inTransaction(deps.db, async (em) => {
     await em.createQueryBuilder().delete().from(CalendarDay).where('source = :s AND date LIKE :y', { s: 'official', y: `${year}-%` }).execute();
-    const insert = async (date: string, type: 'holiday' | 'workday') => {
-      try {
-        await em.insert(CalendarDay, { date, type, source: 'official', note: null, updatedAt: now });
-      } catch (e) {
-        // An override of that date stays the override; nothing else may be swallowed (a lost day is a wrong deadline).
-        if (!isDuplicateKey(e)) throw e;
-      }
-    };
+    // An override of that date stays the override; nothing else may be swallowed (a lost day is a wrong deadline).
+    const insert = (date: string, type: 'holiday' | 'workday') => insertUnlessDuplicate(em, CalendarDay, { date, type, source: 'official', note: null, updatedAt: now });
     for (const d of new Set(days.holidays)) await insert(d, 'holiday');
     for (const d of new Set(days.workdays)) await insert(d, 'workday');
     await em.delete(CalendarYear, { year });

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { TestClock } from '../entities';
 import type { ClockStore } from '../clock';
+import { insertUnlessDuplicate } from '../db';
 
 const ROW = 'main';
 
@@ -23,9 +24,8 @@ export function databaseClockStore(db: DataSource): ClockStore {
     async save(offsetMs: number) {
       const repo = db.getRepository(TestClock);
       const row = await repo.findOneBy({ id: ROW });
-      if (!row) {
-        await repo.insert({ id: ROW, offsetMs, updatedAt: new Date() }).catch(() => undefined);
-      }
+      // Another process may insert the row first: that duplicate is the one failure ignored.
+      if (!row) await insertUnlessDuplicate(db.manager, TestClock, { id: ROW, offsetMs, updatedAt: new Date() });
       // Conditional: a concurrent smaller move never wins over a larger one.
       await repo.createQueryBuilder().update(TestClock).set({ offsetMs, updatedAt: new Date() })
         .where('id = :id AND offset_ms < :o', { id: ROW, o: offsetMs }).execute();
