@@ -66,6 +66,7 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'unexpected-part': '表单内容无法识别，请重新提交。',
   'unreadable-file': '文件无法读取，请检查后重新上传。',
   'uploads-busy': '现在上传的人太多，请稍后再试。',
+  'imports-busy': '现在导入文件的人太多，请过几秒钟再试。',
   // page-only codes
   'csrf-failed': '页面已经过期，为了您的安全，请重新填写提交。',
   'cookies-needed': '请允许浏览器使用 Cookie 后再试。',
