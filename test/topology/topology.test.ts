@@ -158,7 +158,7 @@ topoTest('two API processes behind haproxy, two workers, Sentinel and Galera: un
     while (running) {
       const i = seq++;
       try {
-        const r = await call(base, 'POST', '/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: i % 3 ? 'tax_fees' : undefined, title: `负载 ${i}`, description: '营业额下降但定额未调整。', owner: { name: '经营户', phone: `138${String(i).padStart(8, '0')}`, email: `owner${i}@example.test` } }, intake);
+        const r = await call(base, 'POST', '/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: i % 3 ? 'tax_fees' : undefined, title: `负载 ${i}`, description: '营业额下降但定额未调整。', owner: { name: '经营户', phone: `138${String(i).padStart(8, '0')}`, ...(i % 4 === 0 ? { email: `owner${i}@example.test` } : {}) } }, intake);
         note(`create ${r.status}`);
         if (r.status === 201) created.set(r.body.id, r.body.number);
       } catch (e) {
@@ -262,7 +262,7 @@ topoTest('two API processes behind haproxy, two workers, Sentinel and Galera: un
     await until('every mail sent', async () => {
       const [rows] = await db.query("SELECT COUNT(*) AS n FROM outbox_message WHERE state <> 'sent'") as unknown as [{ n: number }[]];
       return Number(rows[0].n) === 0;
-    }, 120_000, 1000);
+    }, 300_000, 1000);
 
     // every 201 ticket exists once, with the number its client was given, numbers unique
     const [tickets] = await db.query('SELECT id, number FROM ticket') as unknown as [{ id: string; number: string }[]];
