@@ -1,7 +1,9 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+
 /**
- * A small argument parser for the CLI: `--name value`, `--name=value`, boolean `--flag`
- * (names listed in `booleans`), and positionals. Unknown flags are errors, so a typo
- * never silently changes what a command does.
+ * The CLI's arguments through Node's own `util.parseArgs` (strict): `--name value`,
+ * `--name=value`, boolean `--flag` (names listed in `booleans`), `-h`/`--help`, and
+ * positionals. Unknown flags are errors, so a typo never silently changes what a command does.
  */
 export interface ParsedArgs {
   positionals: string[];
@@ -10,38 +12,28 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
+/** @throws UsageError naming the option (`unknown option --x`, `--x needs a value`, `--x takes no value`) */
 export function parseArgs(argv: string[], spec: { values?: string[]; booleans?: string[] } = {}): ParsedArgs {
-  const values = new Set(spec.values ?? []);
-  const booleans = new Set([...(spec.booleans ?? []), 'help']);
-  const out: ParsedArgs = { positionals: [], flags: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a === '-h') {
-      out.flags.help = true;
-      continue;
-    }
-    if (!a.startsWith('--')) {
-      out.positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (booleans.has(name)) {
-      if (eq > 0) throw new UsageError(`--${name} takes no value`);
-      out.flags[name] = true;
-    } else if (values.has(name)) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`--${name} needs a value`);
-      out.flags[name] = v;
-    } else {
-      throw new UsageError(`unknown option --${name}`);
-    }
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const v of spec.values ?? []) options[v] = { type: 'string' };
+  for (const b of spec.booleans ?? []) options[b] = { type: 'boolean' };
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const name = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1]?.replace(/^-+/, '') ?? '';
+    const long = options[name] ? name : Object.keys(options).find((k) => options[k].short === name) ?? name;
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option --${long}`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(options[long]?.type === 'boolean' ? `--${long} takes no value` : `--${long} needs a value`);
+    throw new UsageError(err.message);
   }
-  return out;
+  const flags: Record<string, string | true> = {};
+  for (const [k, v] of Object.entries(parsed.values)) {
+    if (v === true || (typeof v === 'string' && v !== '')) flags[k] = v;
+    else if (typeof v === 'string') throw new UsageError(`--${k} needs a value`);
+  }
+  return { positionals: parsed.positionals, flags };
 }
 
 /** The string value of a flag, or undefined. */
