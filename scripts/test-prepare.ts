@@ -6,7 +6,7 @@ import { createConnection } from 'mysql2/promise';
 
 async function main() {
   const url = process.env.DATABASE_URL;
-  process.stdout.write(`test backend: ${url ? 'MariaDB/MySQL ' + new URL(url).host : 'embedded SQLite'}; queue: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}\n`);
+  process.stdout.write(`test backend: ${url ? `MariaDB/MySQL ${new URL(url).host}` : 'embedded SQLite'}; queue: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}\n`);
   if (!url) return;
   const u = new URL(url);
   const conn = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });

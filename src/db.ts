@@ -147,7 +147,10 @@ class Mutex {
 const sqliteLocks = new WeakMap<DataSource, Mutex>();
 const sqliteLock = (ds: DataSource) => {
   let m = sqliteLocks.get(ds);
-  if (!m) sqliteLocks.set(ds, (m = new Mutex()));
+  if (!m) {
+    m = new Mutex();
+    sqliteLocks.set(ds, m);
+  }
   return m;
 };
 /** Marks the async work that holds the SQLite lock (a transaction and everything it awaits). */

@@ -8,7 +8,7 @@ import { createApp } from './app';
  * stop accepting, finish in-flight requests and jobs, close the database.
  */
 async function main() {
-  let deps;
+  let deps: Awaited<ReturnType<typeof boot>>;
   try {
     deps = await boot();
   } catch (e) {

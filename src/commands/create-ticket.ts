@@ -97,7 +97,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   let category: Category | null = null;
   if (input.category) {
     category = (await loadRouting(em)).categories.get(input.category) ?? null;
-    if (!category || !category.active) throw fieldError('category', 'unknown', `unknown category ${input.category}`);
+    if (!category?.active) throw fieldError('category', 'unknown', `unknown category ${input.category}`);
   }
 
   // Identity: a signed-in owner files as themselves; staff record the caller; anonymous stores none.

@@ -50,7 +50,7 @@ function seal(secret: string, purpose: Purpose, ctx: SealContext, plain: string)
 }
 
 function open(secret: string, purpose: Purpose, ctx: SealContext, sealed: string | null): string | null {
-  if (!sealed || !sealed.startsWith(VERSION)) return null;
+  if (!sealed?.startsWith(VERSION)) return null;
   const raw = Buffer.from(sealed.slice(VERSION.length), 'base64');
   if (raw.length < 12 + 16 + 1) return null;
   try {
@@ -179,7 +179,7 @@ export async function purgeExpiredIdempotencyKeys(db: DataSource, now: Date, o: 
     const res = await db.createQueryBuilder().delete().from(IdempotencyKey)
       .where('expires_at < :now', { now })
       .andWhere(new Brackets((w) => {
-        rows.forEach((r, j) => w.orWhere(`(scope = :s${j} AND idem_key = :k${j})`, { [`s${j}`]: r.scope, [`k${j}`]: r.idemKey }));
+        for (const [j, r] of rows.entries()) w.orWhere(`(scope = :s${j} AND idem_key = :k${j})`, { [`s${j}`]: r.scope, [`k${j}`]: r.idemKey });
       }))
       .execute();
     deleted += res.affected ?? 0;

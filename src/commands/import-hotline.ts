@@ -250,7 +250,7 @@ export async function resolveImportActor(deps: Pick<AppDeps, 'db'>, username?: s
   const repo = deps.db.getRepository(User);
   if (username) {
     const u = await repo.findOneBy({ username });
-    if (!u || !u.active) throw new AppError(400, 'unknown-user', `no active account "${username}"`);
+    if (!u?.active) throw new AppError(400, 'unknown-user', `no active account "${username}"`);
     if (u.role !== 'intake' && u.role !== 'coordinator') throw new AppError(400, 'wrong-role', `"${username}" is a ${u.role}; imports are registered by an intake or coordinator account`);
     return u;
   }

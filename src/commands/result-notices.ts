@@ -63,7 +63,7 @@ export async function createResultNotice(ctx: CommandContext, input: NoticeInput
   if (actor.kind !== 'user' || actor.role !== 'coordinator') throw forbidden('result notices are published by the coordinator (evaluation office)');
   const depCode = input.handlingDepartmentCode ?? DEFAULT_HANDLING_DEPARTMENT;
   const dep = await em.findOneBy(Department, { code: depCode });
-  if (!dep || !dep.active) throw fieldError('handlingDepartmentCode', 'unknown', `unknown department ${depCode}`);
+  if (!dep?.active) throw fieldError('handlingDepartmentCode', 'unknown', `unknown department ${depCode}`);
   if (dep.code === DISCIPLINE_DEPARTMENT) throw fieldError('handlingDepartmentCode', 'discipline', 'the discipline department receives integrity reports only');
   const explicit = input.windowFrom !== undefined || input.windowUntil !== undefined;
   if (explicit) {

@@ -176,7 +176,7 @@ function loadChineseDaysData(): ChineseDaysData {
 }
 
 const CHINESE_DAYS: ChineseDaysData = loadChineseDaysData();
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 /** Working day by the chinese-days schedule: adjusted working day, or Mon–Fri and not a holiday. */
 function chineseDaysIsWorkday(date: string): boolean {

@@ -22,7 +22,7 @@ export function authenticate(ds: DataSource, tokens: TokenService) {
       const id = m ? await tokens.verify(m[1]) : null;
       if (!id) throw unauthorized('the bearer token is invalid or expired');
       const u = await accounts.get(id, null);
-      if (!u || !u.active) throw unauthorized('the account is disabled');
+      if (!u?.active) throw unauthorized('the account is disabled');
       ctx.state.user = u;
       ctx.state.actor = { kind: 'user', userId: u.id, role: u.role, departmentCode: u.departmentCode, isHead: u.isHead } satisfies Actor;
     }

@@ -78,7 +78,7 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
   spec: RouteSpec<B, Q, P, Au>,
   handler: (ctx: Context, input: { body: z.infer<B>; query: z.infer<Q>; params: z.infer<P>; actor: Au extends 'public' ? Actor : UserActor; files: StagedFile[] }) => Promise<void>,
 ) {
-  const oaPath = '/api/v1' + spec.path.replace(/:(\w+)/g, '{$1}');
+  const oaPath = `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`;
   registry.registerPath({
     method: spec.method,
     path: oaPath,
@@ -113,7 +113,7 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
       const files = spec.files;
       let body: z.infer<B> | undefined;
       const bodyOf = (fields: Record<string, string>) => parse(spec.body, formBody(fields, !!spec.body), 'body');
-      let form;
+      let form: Awaited<ReturnType<typeof receiveMultipart>>;
       try {
         form = await receiveMultipart(files.uploads, ctx.req, {
           beforeFirstFile: async (fields) => {

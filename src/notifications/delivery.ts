@@ -62,7 +62,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     .execute();
   if (!claim.affected) {
     const row = await repo.findOne({ where: { id }, select: { id: true, state: true, claimedUntil: true } });
-    if (!row || row.state !== 'pending') return 'skipped';
+    if (row?.state !== 'pending') return 'skipped';
     const left = row.claimedUntil ? Math.max(0, row.claimedUntil.getTime() - wall.getTime()) : 0;
     throw new RetryLater(left + 100, 'another worker is delivering it');
   }

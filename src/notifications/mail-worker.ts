@@ -64,7 +64,8 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   let queue: MailQueue | null = null;
   const qo = { log, concurrency: opts.concurrency ?? 4, errorDelay: backoff, bull: opts.bull };
   if (config.redisUrl) {
-    const factory = opts.factory ?? (ownFactory = createQueueFactory(config.redisUrl, config.queuePrefix));
+    if (!opts.factory) ownFactory = createQueueFactory(config.redisUrl, config.queuePrefix);
+    const factory = opts.factory ?? ownFactory!;
     queue = bullMailQueue(factory, process, qo);
   } else if (process) {
     queue = inProcessMailQueue(process, qo);

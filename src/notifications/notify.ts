@@ -66,7 +66,7 @@ export async function notify(em: EntityManager, notice: Notice, now: Date): Prom
 async function planFor(em: EntityManager, notice: Notice): Promise<Plan | null> {
   if (notice.kind === 'ticket_event' && !NOTIFYING.has(notice.event.type)) return null;
   const plan = await planNotice(em, notice);
-  return plan && plan.deliveries.length ? plan : null;
+  return plan?.deliveries.length ? plan : null;
 }
 
 /** Renders the planned mails (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */

@@ -68,9 +68,11 @@ export function detachOutboxSink(ds: DataSource, sink: OutboxSink): void {
 export function afterCommit(em: EntityManager, ids: string[]): void {
   if (!ids.length) return;
   const qr = em.queryRunner;
-  if (qr && qr.isTransactionActive) {
+  if (qr?.isTransactionActive) {
     qr.data ??= {};
-    ((qr.data[KEY] as string[] | undefined) ?? (qr.data[KEY] = [])).push(...ids);
+    const pending = (qr.data[KEY] as string[] | undefined) ?? [];
+    pending.push(...ids);
+    qr.data[KEY] = pending;
   } else {
     sinks.get(em.connection)?.enqueue(ids);
   }

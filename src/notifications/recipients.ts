@@ -58,7 +58,7 @@ export async function submitterOf(em: EntityManager, t: Ticket, topic: Topic): P
   if (t.anonymous) return [];
   if (t.submitterId) {
     const u = await em.findOneBy(User, { id: t.submitterId });
-    if (u && u.email) return [fromUser(u, 'submitter', topic)];
+    if (u?.email) return [fromUser(u, 'submitter', topic)];
     if (u) return [];
   }
   const email = t.contact?.email;

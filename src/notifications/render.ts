@@ -99,7 +99,7 @@ export function renderNotice(name: string, data: NoticeData): Rendered {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bad template name ${name}`);
   const e = eta();
   const subject = Array.from(e.text.render(`/${name}/subject`, data).replace(/\s+/g, ' ').trim()).slice(0, 250).join('');
-  const text = e.text.render(`/${name}/text`, data).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const text = `${e.text.render(`/${name}/text`, data).replace(/\n{3,}/g, '\n\n').trim()}\n`;
   const html = e.html.render(`/${name}/html`, data);
   return { subject, text, html };
 }

@@ -56,7 +56,7 @@ export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilt
   if (f.to) qb.andWhere('t.received_at < :to', { to: f.to });
   if (f.q) {
     // '!' escapes the LIKE metacharacters on both databases (SQLite has no default escape character).
-    const like = `%${f.q.replace(/[%_!]/g, (c) => '!' + c)}%`;
+    const like = `%${f.q.replace(/[%_!]/g, (c) => `!${c}`)}%`;
     qb.andWhere(new Brackets((w) => w.where("t.title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: f.q })));
   }
   if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueSql() : `NOT ${overdueSql()}`, { now });

@@ -36,7 +36,9 @@ export function s3BlobStore(loc: S3Location): BlobStore {
         await client.send(new CopyObjectCommand({ Bucket, Key: k(to), CopySource: `${Bucket}/${encodeURI(k(from))}` }));
       } catch (e) {
         if (status(e) !== 404) throw e;
-        if (!(await this.open(to).then((o) => (o?.stream.destroy(), !!o)))) throw e; // neither exists
+        const moved = await this.open(to);
+        if (!moved) throw e; // neither exists
+        moved.stream.destroy();
         return; // already moved
       }
       await client.send(new DeleteObjectCommand({ Bucket, Key: k(from) }));

@@ -201,7 +201,7 @@ test.serial('HEIC: the Exif item is blanked in place, the picture untouched', as
 test.serial('a request declared larger than the bound is refused before it is read (413, connection closed)', async (t) => {
   const c = await complaint();
   const { request } = await import('node:http');
-  const url = new URL((h.http as any).base + `/api/v1/tickets/${c.id}/attachments`);
+  const url = new URL(`${(h.http as any).base}/api/v1/tickets/${c.id}/attachments`);
   const limit = h.deps.config.attachments.maxRequestBytes;
   const res = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${(owner as any).token}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(limit + 1) } }, (r) => {

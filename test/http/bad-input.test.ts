@@ -80,7 +80,7 @@ const CREATE_CASES: Case[] = [
   ['credit code with a wrong check character (2)', withOwner({ creditCode: wrongCheck(VALID_CODES[4]) }), 400, ['owner.creditCode']],
   ['credit code in lower case', withOwner({ creditCode: VALID_CODES[1].toLowerCase() }), 400, ['owner.creditCode']],
   ['credit code of 17 characters', withOwner({ creditCode: VALID_CODES[0].slice(0, 17) }), 400, ['owner.creditCode']],
-  ['credit code with a letter outside GB 32100 (I)', withOwner({ creditCode: 'I' + VALID_CODES[0].slice(1) }), 400, ['owner.creditCode']],
+  ['credit code with a letter outside GB 32100 (I)', withOwner({ creditCode: `I${VALID_CODES[0].slice(1)}` }), 400, ['owner.creditCode']],
   ['credit code with spaces', withOwner({ creditCode: ` ${VALID_CODES[0]}` }), 400, ['owner.creditCode']],
   ['mobile starting 12', withOwner({ phone: '12812345678' }), 400, ['owner.phone']],
   ['mobile of 10 digits', withOwner({ phone: '1371234567' }), 400, ['owner.phone']],

@@ -131,7 +131,7 @@ test.serial('a bad token is 401 everywhere, even on public routes', async (t) =>
 
 const READS = ['', '/events', '/events/verify', '/messages'];
 const readMacro = test.macro({
-  async exec(t, what: string, make: () => Promise<any>, expect: Partial<Record<Role, number>>) {
+  async exec(t, _what: string, make: () => Promise<any>, expect: Partial<Record<Role, number>>) {
     const tk = await make();
     for (const role of ROLES) {
       for (const suffix of READS) {

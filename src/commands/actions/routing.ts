@@ -15,7 +15,7 @@ import type { ActionHandler } from './handler';
  */
 export const dispatchTicket: ActionHandler<{ departmentCode: string; note?: string }> = async (ctx, t, input) => {
   const dep = await ctx.em.findOneBy(Department, { code: input.departmentCode });
-  if (!dep || !dep.active) throw fieldError('departmentCode', 'unknown', `unknown department ${input.departmentCode}`);
+  if (!dep?.active) throw fieldError('departmentCode', 'unknown', `unknown department ${input.departmentCode}`);
   if (t.kind === 'integrity_report') {
     if (dep.code === t.accusedDepartmentCode) throw conflict('conflict-of-interest', 'an integrity report is never dispatched to the department it accuses');
     if (dep.code !== DISCIPLINE_DEPARTMENT) throw fieldError('departmentCode', 'discipline_only', 'integrity reports are handled by the discipline department (DIS)');
