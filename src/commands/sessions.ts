@@ -58,7 +58,7 @@ export class SessionStore {
     if (!s) return null;
     const now = this.now();
     const u = await this.db.getRepository(User).findOneBy({ id: s.userId });
-    if (!u || !u.active || s.idleExpiresAt.getTime() <= now || s.absoluteExpiresAt.getTime() <= now) {
+    if (!u?.active || s.idleExpiresAt.getTime() <= now || s.absoluteExpiresAt.getTime() <= now) {
       await this.db.getRepository(WebSession).delete({ id });
       return null;
     }

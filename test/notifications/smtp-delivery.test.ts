@@ -188,8 +188,30 @@ test.serial('a report accusing DIS itself: no district user is mailed, the submi
   t.like(still[0], { state: 'held', recipient: null, text: null });
   await new Promise((res) => setTimeout(res, 300));
   t.deepEqual(about(number).flatMap((m) => m.to), ['reporter2@example.test'], 'nothing went anywhere else');
-  const rows: unknown[] = await h.deps.db.query(`SELECT id FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
-  t.is(rows.length, 0);
+  const none: unknown[] = await h.deps.db.query(`SELECT id FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
+  t.is(none.length, 0);
+
+  // Once the address is configured, the admin's forward sends it now, to that address only,
+  // recorded on the report as an identity read by the admin. (The running mail worker keeps
+  // the address it started with, none, so only the forward can release the row here.)
+  h.deps.config.higherDisciplineEmail = 'jw@higher.example';
+  try {
+    const fwd = await h.admin.post(`/api/v1/outbox/${held[0].id}/forward`, {});
+    t.is(fwd.status, 200);
+    t.like(fwd.body, { state: 'pending', recipient: '***', masked: true, text: null });
+    await until(() => smtp.to('jw@higher.example').length === 1, 20_000, 'forwarded report');
+    const f = smtp.to('jw@higher.example')[0].parsed;
+    t.is(f.subject, `【${number}】转送：反映区纪检监察机关的违规收费、摊派、索要财物举报`);
+    t.true(f.text!.includes('检查时索要烟酒。'));
+    t.true(f.text!.includes('13800008888'), 'the higher commission gets the reporter to contact');
+    t.is((await h.admin.post(`/api/v1/outbox/${held[0].id}/forward`, {})).status, 409, 'no longer held');
+  } finally {
+    h.deps.config.higherDisciplineEmail = undefined;
+  }
+  const rows: { actor_role: string; payload: string }[] = await h.deps.db.query(`SELECT actor_role, payload FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
+  t.deepEqual(rows.map((x) => [x.actor_role, JSON.parse(x.payload).forwardedToHigherCommission]), [['admin', true]]);
+  await new Promise((res) => setTimeout(res, 300));
+  t.deepEqual(about(number).flatMap((m) => m.to).sort(), ['jw@higher.example', 'reporter2@example.test']);
 });
 
 test.serial('symposium answers reach attendees with email; the primary\'s reply reaches merged tickets\' submitters', async (t) => {

@@ -56,7 +56,7 @@ test('pages carry a CSP without unsafe-inline and load only hashed, long-cached 
   }
   const js = await (await fetch(h.url + urls.find((u) => u.endsWith('.js'))!)).text();
   t.true(js.length < 4096, `a few KB of JS at most (${js.length} bytes)`);
-  t.is((await fetch(h.url + '/assets/app.0000000000.css')).status, 404);
+  t.is((await fetch(`${h.url}/assets/app.0000000000.css`)).status, 404);
 });
 
 test('every form needs its CSRF token: a forged post changes nothing', async (t) => {
@@ -159,7 +159,7 @@ test('idle sessions end; the sweep purges them', async (t) => {
 test('Secure cookies when PUBLIC_URL is https', async (t) => {
   const hs = await startHarness({ env: { PUBLIC_URL: 'https://12345.example.gov.cn' } });
   try {
-    const r = await fetch(hs.url + '/');
+    const r = await fetch(`${hs.url}/`);
     t.regex(r.headers.getSetCookie().join('\n'), /gt_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/);
   } finally {
     await hs.close();
@@ -167,10 +167,10 @@ test('Secure cookies when PUBLIC_URL is https', async (t) => {
 });
 
 test('unknown pages answer an HTML 404 to browsers and problem+json to API clients', async (t) => {
-  const page = await fetch(h.url + '/no-such-page', { headers: { accept: 'text/html' } });
+  const page = await fetch(`${h.url}/no-such-page`, { headers: { accept: 'text/html' } });
   t.is(page.status, 404);
   t.regex(await page.text(), /没有找到这个页面/);
-  const api = await fetch(h.url + '/api/v1/no-such', { headers: { accept: 'text/html' } });
+  const api = await fetch(`${h.url}/api/v1/no-such`, { headers: { accept: 'text/html' } });
   t.is(api.status, 404);
   t.is(api.headers.get('content-type'), 'application/problem+json');
 });

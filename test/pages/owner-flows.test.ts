@@ -19,7 +19,7 @@ test.after.always(async () => {
 });
 
 test.serial('home: what the service is for and four entries', async (t) => {
-  const p = await b.page(h.url + '/');
+  const p = await b.page(`${h.url}/`);
   t.is(await text(p, 'h1'), '个体工商户诉求办理');
   t.deepEqual(await p.locator('.entry__link').allTextContents(), ['反映问题 / 提建议', '举报违规收费、摊派、索要财物', '对认定结果提出异议', '查询办理进度']);
   await look(t, p, 'home');
@@ -28,7 +28,7 @@ test.serial('home: what the service is for and four entries', async (t) => {
 
 test.serial('register, sign out, sign in with phone and password', async (t) => {
   await b.reset();
-  const p = await b.page(h.url + '/account/register');
+  const p = await b.page(`${h.url}/account/register`);
   await look(t, p, 'account-register');
   await p.fill('#f-name', '张三');
   await p.fill('#f-phone', '1380000');
@@ -46,8 +46,8 @@ test.serial('register, sign out, sign in with phone and password', async (t) => 
   t.is(await text(p, 'h1'), '我的工单');
   await look(t, p, 'account-tickets-empty');
   await p.click('text=退出');
-  await p.waitForURL(h.url + '/');
-  await p.goto(h.url + '/account/sign-in');
+  await p.waitForURL(`${h.url}/`);
+  await p.goto(`${h.url}/account/sign-in`);
   await look(t, p, 'account-sign-in');
   await p.fill('#f-phone', '13800001111');
   await p.fill('#f-password', 'Owner-Pw-123');
