@@ -172,7 +172,9 @@ export class LocalTopology {
         try {
           await r.connect();
           const m = await r.call('SENTINEL', 'MASTER', 'grievance') as string[];
-          const f = Object.fromEntries(m.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, m[i + 1]]]), []));
+          const pairs: string[][] = [];
+          for (let i = 0; i + 1 < m.length; i += 2) pairs.push([m[i], m[i + 1]]);
+          const f = Object.fromEntries(pairs);
           return Number(f['num-slaves']) >= 1 && Number(f['num-other-sentinels']) >= 2;
         } finally { r.disconnect(); }
       }, 30_000);

@@ -118,7 +118,7 @@ topoTest('two API processes behind haproxy, two workers, Sentinel and Galera: un
   });
   const [portA, portB] = [await topo.port(), await topo.port()];
   // API A on node 1 (migrates and seeds first), API B on node 2, worker A on node 3, worker B on node 1
-  let apiA = await topo.service('api-a', env('api-a', 0, 'api', portA));
+  const apiA = await topo.service('api-a', env('api-a', 0, 'api', portA));
   let apiB = await topo.service('api-b', env('api-b', 1, 'api', portB));
   const [workerA, workerB] = await Promise.all([topo.service('worker-a', env('worker-a', 2, 'worker')), topo.service('worker-b', env('worker-b', 0, 'worker'))]);
   const lb = await topo.haproxy([{ name: 'a', port: portA }, { name: 'b', port: portB }]);
@@ -150,7 +150,8 @@ topoTest('two API processes behind haproxy, two workers, Sentinel and Galera: un
   const byPhase: Record<string, Record<string, number>> = {};
   const note = (s: string) => {
     statuses[s] = (statuses[s] ?? 0) + 1;
-    ((byPhase[phase] ??= {})[s] = (byPhase[phase][s] ?? 0) + 1);
+    byPhase[phase] ??= {};
+    byPhase[phase][s] = (byPhase[phase][s] ?? 0) + 1;
   };
   let running = true;
   let seq = 0;

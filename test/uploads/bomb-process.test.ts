@@ -30,7 +30,7 @@ test('six concurrent zip bombs: all 413, the process alive, RSS under 400 MB, im
   const before = svc.rss();
   let peak = before;
   const sampler = setInterval(() => { if (svc.alive()) peak = Math.max(peak, svc.rss()); }, 10);
-  let results;
+  let results: Awaited<ReturnType<typeof upload>>[];
   try {
     results = await Promise.all([honest, lying, honest, lying, honest, lying].map((f) => upload(token, f)));
   } finally {
