@@ -104,3 +104,45 @@ export const Paging = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 };
+
+// ── accounts (DESIGN §1, §13; issue 10) ────────────────────────────────────────────────
+/** A staff username: 3–64 letters, digits, dot, dash or underscore. */
+export const Username = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore');
+/** A password as every account takes it: 8–128 characters. */
+export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+/** The roles of staff accounts (every role but `owner`). */
+export const StaffRoleE = RoleE.exclude(['owner']);
+
+/** A staff account as `POST /api/v1/users`, the admin's page and `cli create-user` take it (DESIGN §13). */
+export const StaffAccount = z.object({
+  username: Username,
+  password: Password,
+  name: line(100),
+  email: Email.optional(),
+  phone: Mobile.optional(),
+  role: StaffRoleE,
+  departmentCode: DepartmentCode.optional(),
+  isHead: z.boolean().optional(),
+}).strict();
+export type StaffAccountInput = z.infer<typeof StaffAccount>;
+
+/**
+ * A change of a staff account (`PATCH /api/v1/users/:id`): only the fields given change;
+ * `null` clears email, phone or (for the admin role) the department. The username never changes.
+ */
+export const StaffAccountUpdate = z.object({
+  name: line(100).optional(),
+  email: Email.nullable().optional(),
+  phone: Mobile.nullable().optional(),
+  role: StaffRoleE.optional(),
+  departmentCode: DepartmentCode.nullable().optional(),
+  isHead: z.boolean().optional(),
+}).strict();
+export type StaffAccountUpdateInput = z.infer<typeof StaffAccountUpdate>;
+
+/** Deactivating an account (`POST /api/v1/users/:id/deactivate`): an optional reason, recorded. */
+export const AccountDeactivation = z.object({ reason: line(500).optional() }).strict();
+/** An admin's password reset (`POST /api/v1/users/:id/password-reset`): the temporary password, or none to have one generated. */
+export const PasswordReset = z.object({ temporaryPassword: Password.optional() }).strict();
+/** Changing one's own password (`PUT /api/v1/me/password`). */
+export const PasswordChange = z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict();

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { AppError } from '../errors';
 import { parseArgs, flag, UsageError } from './args';
 import { IMPORT_USAGE, importHotlineCommand } from './import-hotline';
-import { CREATE_USER_USAGE, createUserCommand } from './users';
+import { activationCommand, CREATE_USER_USAGE, createUserCommand, resetPasswordCommand, UPDATE_USER_USAGE, updateUserCommand } from './users';
 import { MIGRATE_USAGE, migrateCommand } from './migrate';
 import { PREVIEW_USAGE, previewCommand } from './preview';
 
@@ -27,6 +27,8 @@ commands:
   ${DEMO_USAGE.replace(/\n/g, '\n  ')}
 
   ${CREATE_USER_USAGE.replace(/\n/g, '\n  ')}
+
+  ${UPDATE_USER_USAGE.replace(/\n/g, '\n  ')}
 
   ${MIGRATE_USAGE.replace(/\n/g, '\n  ')}
 
@@ -53,6 +55,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'import-hotline': importHotlineCommand,
   demo: demoCommand,
   'create-user': createUserCommand,
+  'update-user': updateUserCommand,
+  'deactivate-user': (argv) => activationCommand(argv, false),
+  'reactivate-user': (argv) => activationCommand(argv, true),
+  'reset-password': resetPasswordCommand,
   migrate: migrateCommand,
   preview: previewCommand,
 };

@@ -1,48 +1,62 @@
-import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
 import { z } from '../zod';
-import { Department, User } from '../entities';
+import { AccountEvent, Department, User, WebSession } from '../entities';
 import { hashPassword, verifyPassword } from '../passwords';
-import { CreditCode, DepartmentCode, Email, Mobile, RoleE, line } from '../schemas';
-import { AppError, conflict, fieldError } from '../errors';
-import { inTransaction, isDuplicateKey } from '../db';
+import { CreditCode, Email, Mobile, Password, StaffAccountInput, StaffAccountUpdateInput, line } from '../schemas';
+import { AppError, conflict, fieldError, notFound } from '../errors';
+import { inTransaction, isDuplicateKey, isMysql } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';
-import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
+import { forgetAccounts } from '../account-cache';
+import type { UserActor } from '../domain/lifecycle';
+import { accountChange, type AccountEventType, type EditableField, type Placement, placementProblem } from '../domain/accounts';
 
-/** The coordinator office (DESIGN §1: the dispatch office is the district market regulation bureau). */
-export const COORDINATOR_DEPARTMENT = 'SAMR';
+export { COORDINATOR_DEPARTMENT } from '../domain/accounts';
+export { Password, StaffAccount, type StaffAccountInput } from '../schemas';
 
-/** A staff account as `POST /api/v1/users` and `cli create-user` take it (DESIGN §13). */
-export const StaffAccount = z.object({
-  username: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore'),
-  password: z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters'),
-  name: line(100),
-  email: Email.optional(),
-  phone: Mobile.optional(),
-  role: RoleE.exclude(['owner']),
-  departmentCode: DepartmentCode.optional(),
-  isHead: z.boolean().optional(),
-}).strict();
-export type StaffAccountInput = z.infer<typeof StaffAccount>;
+/** Who changes an account, and through which edge (recorded on every account event). */
+export type AccountChanger = { via: 'api' | 'page'; actor: UserActor } | { via: 'cli' };
+
+const changerId = (by: AccountChanger) => (by.via === 'cli' ? null : by.actor.userId);
+
+/**
+ * Appends one account event (docs/decisions/accounts.md) in the caller's transaction, which
+ * holds the account's row lock (or inserted the account), so `seq` follows the changes' order.
+ */
+async function recordAccountEvent(em: EntityManager, by: AccountChanger, userId: string, type: AccountEventType, at: Date, payload: Record<string, unknown> | null = null): Promise<void> {
+  const last = await em.createQueryBuilder(AccountEvent, 'e').select('MAX(e.seq)', 'seq').where('e.user_id = :userId', { userId }).getRawOne<{ seq: number | null }>();
+  const seq = Number(last?.seq ?? 0) + 1;
+  await em.insert(AccountEvent, { id: randomUUID(), userId, seq, type, actorId: changerId(by), via: by.via, at, payload } as never);
+}
+
+/** The placement rules of DESIGN §1 (`placementProblem`), and that the department exists. @throws 400/422 naming the field */
+async function checkPlacement(em: EntityManager, p: Placement): Promise<void> {
+  const problem = placementProblem(p);
+  if (problem) throw fieldError(problem.field, problem.code, problem.message, problem.status);
+  if (p.departmentCode && !(await em.findOneBy(Department, { code: p.departmentCode }))) throw fieldError('departmentCode', 'unknown', `unknown department ${p.departmentCode}`);
+}
 
 /**
  * Creates a staff account (DESIGN §1): staff other than the admin belong to an existing
- * department; supervisors to DIS, coordinators to SAMR. Throws 400/422 naming
- * `departmentCode`, 409 `account-exists` for a taken username. Clears the cached staff
- * lists used for mail.
+ * department; supervisors to DIS, coordinators to SAMR; only handlers head a department
+ * (`placementProblem`). Records a `created` event. Throws 400/422 naming `departmentCode`
+ * or `isHead`, 409 `account-exists` for a taken username. Clears the cached staff lists used for mail.
  */
-export async function createStaffAccount(db: DataSource, body: StaffAccountInput, now: Date): Promise<User> {
-  if (body.role !== 'admin' && !body.departmentCode) throw fieldError('departmentCode', 'required', 'staff belong to a department', 400);
-  if (body.departmentCode && !(await db.getRepository(Department).findOneBy({ code: body.departmentCode }))) throw fieldError('departmentCode', 'unknown', `unknown department ${body.departmentCode}`);
-  if (body.role === 'supervisor' && body.departmentCode !== DISCIPLINE_DEPARTMENT) throw fieldError('departmentCode', 'supervisor_dis', 'supervisors belong to the discipline department (DIS)');
-  if (body.role === 'coordinator' && body.departmentCode !== COORDINATOR_DEPARTMENT) throw fieldError('departmentCode', 'coordinator_samr', 'the coordinator office is SAMR (区市场监管局)');
+export async function createStaffAccount(db: DataSource, body: StaffAccountInput, now: Date, by: AccountChanger = { via: 'cli' }): Promise<User> {
   const u = Object.assign(new User(), {
     id: randomUUID(), username: body.username, passwordHash: await hashPassword(body.password), role: body.role, name: body.name, email: body.email ?? null,
     phone: body.phone ?? null, departmentCode: body.departmentCode ?? null, isHead: body.isHead ?? false, creditCode: null, businessName: null,
-    notifyPrefs: null, active: true, createdAt: now,
+    notifyPrefs: null, active: true, mustChangePassword: false, sessionVersion: 0, createdAt: now,
   });
   try {
-    await inTransaction(db, (em) => em.insert(User, u));
+    // the placement as given: after an insert TypeORM may hand column defaults back raw (0 for false on MariaDB)
+    const placement: Placement = { role: u.role, departmentCode: u.departmentCode, isHead: u.isHead };
+    await inTransaction(db, async (em) => {
+      await checkPlacement(em, placement);
+      await em.insert(User, u);
+      await recordAccountEvent(em, by, u.id, 'created', now, { ...placement });
+    });
+    u.isHead = placement.isHead;
   } catch (e) {
     if (isDuplicateKey(e)) throw conflict('account-exists', `username ${body.username} is taken`);
     throw e;
@@ -51,8 +65,138 @@ export async function createStaffAccount(db: DataSource, body: StaffAccountInput
   return u;
 }
 
-/** A password as every account takes it: 8–128 characters. */
-export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+/** The account of `id` locked for a change. @throws 404 `not-found` */
+async function lockAccount(em: EntityManager, id: string): Promise<User> {
+  const u = await em.findOne(User, { where: { id }, lock: isMysql(em) ? { mode: 'pessimistic_write' } : undefined });
+  if (!u) throw notFound('account');
+  return u;
+}
+const staffOnly = (u: User) => {
+  if (u.role === 'owner') throw conflict('not-staff', 'owner accounts are managed by their owners');
+};
+/** Refuses a change that would leave no active admin. @throws 409 `last-admin` */
+async function keepAnAdmin(em: EntityManager, u: User): Promise<void> {
+  const others = await em.createQueryBuilder(User, 'u').where("u.role = 'admin' AND u.active = :on AND u.id <> :id", { on: true, id: u.id }).getCount();
+  if (!others) throw conflict('last-admin', 'the service needs at least one active admin');
+}
+/** Ends every page session of an account but `keepId`, in the transaction; returns how many. */
+async function endSessions(em: EntityManager, userId: string, keepId?: string): Promise<number> {
+  const qb = em.createQueryBuilder().delete().from(WebSession).where('user_id = :userId', { userId });
+  if (keepId) qb.andWhere('id <> :keepId', { keepId });
+  return (await qb.execute()).affected ?? 0;
+}
+
+/**
+ * Changes a staff account (`PATCH /api/v1/users/:id`, the admin's page, `cli update-user`;
+ * issue 10): name, email, phone, role, department, head. The placement after the change must
+ * keep the rules of DESIGN §1 (`placementProblem`); the role `admin` cannot leave the last active
+ * admin. Records one `updated` event naming the changed fields (placement values before and
+ * after; personal fields by name only); a change that changes nothing records nothing.
+ * Role and department take effect on the account's next request (pages) or within 5 s (API tokens).
+ * @throws 404 `not-found`; 409 `not-staff` (an owner account), `last-admin`; 400/422 naming the field
+ */
+export async function updateStaffAccount(db: DataSource, by: AccountChanger, id: string, patch: StaffAccountUpdateInput, now: Date): Promise<User> {
+  const updated = await inTransaction(db, async (em) => {
+    const u = await lockAccount(em, id);
+    staffOnly(u);
+    const after: Record<EditableField, unknown> = {
+      name: patch.name ?? u.name,
+      email: patch.email === undefined ? u.email : patch.email,
+      phone: patch.phone === undefined ? u.phone : patch.phone,
+      role: patch.role ?? u.role,
+      departmentCode: patch.departmentCode === undefined ? u.departmentCode : patch.departmentCode,
+      isHead: patch.isHead ?? !!u.isHead,
+    };
+    const change = accountChange({ name: u.name, email: u.email, phone: u.phone, role: u.role, departmentCode: u.departmentCode, isHead: !!u.isHead }, after);
+    if (!change) return u;
+    await checkPlacement(em, after as unknown as Placement);
+    if (u.role === 'admin' && after.role !== 'admin' && u.active) await keepAnAdmin(em, u);
+    Object.assign(u, after);
+    await em.update(User, { id }, { name: u.name, email: u.email, phone: u.phone, role: u.role, departmentCode: u.departmentCode, isHead: u.isHead });
+    await recordAccountEvent(em, by, id, 'updated', now, change);
+    return u;
+  });
+  invalidateStaffCache();
+  forgetAccounts();
+  return updated;
+}
+
+/**
+ * Deactivates an account (issue 10): it can no longer sign in, its page sessions end at once
+ * (rows deleted; every request re-reads the account anyway) and its bearer tokens stop working
+ * within 5 s in every process (the version they carry is now stale, and the account inactive).
+ * Records `deactivated` with the reason and the number of page sessions ended. Deactivating an
+ * inactive account changes and records nothing. Owner accounts may be deactivated too.
+ * @throws 404 `not-found`; 409 `own-account` (an admin cannot lock themself out), `last-admin`
+ */
+export async function deactivateAccount(db: DataSource, by: AccountChanger, id: string, body: { reason?: string }, now: Date): Promise<User> {
+  const u = await inTransaction(db, async (em) => {
+    const u = await lockAccount(em, id);
+    if (by.via !== 'cli' && by.actor.userId === id) throw conflict('own-account', 'you cannot deactivate your own account');
+    if (!u.active) return u;
+    if (u.role === 'admin') await keepAnAdmin(em, u);
+    u.active = false;
+    u.sessionVersion += 1;
+    await em.update(User, { id }, { active: false, sessionVersion: u.sessionVersion });
+    const sessionsEnded = await endSessions(em, id);
+    await recordAccountEvent(em, by, id, 'deactivated', now, { ...(body.reason ? { reason: body.reason } : {}), sessionsEnded });
+    return u;
+  });
+  invalidateStaffCache();
+  forgetAccounts();
+  return u;
+}
+
+/** Reactivates an account: it can sign in again (old tokens stay invalid). Records `reactivated`; an active account changes nothing. @throws 404 `not-found` */
+export async function reactivateAccount(db: DataSource, by: AccountChanger, id: string, now: Date): Promise<User> {
+  const u = await inTransaction(db, async (em) => {
+    const u = await lockAccount(em, id);
+    if (u.active) return u;
+    u.active = true;
+    await em.update(User, { id }, { active: true });
+    await recordAccountEvent(em, by, id, 'reactivated', now);
+    return u;
+  });
+  invalidateStaffCache();
+  forgetAccounts();
+  return u;
+}
+
+/** Letters and digits that cannot be mistaken for each other when read out (no 0/O, 1/l/I). */
+const READABLE = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+/** A temporary password of 12 readable characters (about 70 bits). */
+export function generateTemporaryPassword(): string {
+  return Array.from(randomBytes(12), (b) => READABLE[b % READABLE.length]).join('');
+}
+
+/**
+ * An admin's password reset (`POST /api/v1/users/:id/password-reset`, issue 10): sets a
+ * temporary password (the given one, else a generated one returned once), which the user must
+ * change before doing anything else (`mustChangePassword`); ends every session of the account
+ * (page sessions at once, bearer tokens within 5 s). Records `password_reset` (whether it was
+ * generated, sessions ended; never the password).
+ * @returns the account and, when generated, `temporaryPassword` (shown once, stored hashed)
+ * @throws 404 `not-found`; 409 `not-staff` (owners reset theirs with an SMS code), `own-account` (use the change of one's own password)
+ */
+export async function resetPassword(db: DataSource, by: AccountChanger, id: string, body: { temporaryPassword?: string }, now: Date): Promise<{ user: User; temporaryPassword?: string }> {
+  const generated = body.temporaryPassword ? undefined : generateTemporaryPassword();
+  const hash = await hashPassword(body.temporaryPassword ?? generated!);
+  const user = await inTransaction(db, async (em) => {
+    const u = await lockAccount(em, id);
+    staffOnly(u);
+    if (by.via !== 'cli' && by.actor.userId === id) throw conflict('own-account', 'change your own password instead');
+    u.passwordHash = hash;
+    u.mustChangePassword = true;
+    u.sessionVersion += 1;
+    await em.update(User, { id }, { passwordHash: hash, mustChangePassword: true, sessionVersion: u.sessionVersion });
+    const sessionsEnded = await endSessions(em, id);
+    await recordAccountEvent(em, by, id, 'password_reset', now, { generated: !!generated, sessionsEnded });
+    return u;
+  });
+  forgetAccounts();
+  return { user, ...(generated ? { temporaryPassword: generated } : {}) };
+}
+
 
 /** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13). */
 export const OwnerRegistration = z.object({
@@ -70,7 +214,7 @@ export async function registerOwner(db: DataSource, body: OwnerRegistrationInput
   const u = Object.assign(new User(), {
     id: randomUUID(), username: body.phone, passwordHash: await hashPassword(body.password), role: 'owner', name: body.name, email: body.email ?? null,
     phone: body.phone, departmentCode: null, isHead: false, creditCode: body.creditCode ?? null, businessName: body.businessName ?? null,
-    notifyPrefs: null, active: true, createdAt: now,
+    notifyPrefs: null, active: true, mustChangePassword: false, sessionVersion: 0, createdAt: now,
   });
   try {
     await db.getRepository(User).insert(u);
@@ -101,11 +245,31 @@ export async function checkCredentials(db: DataSource, username: string, passwor
 }
 
 /**
- * Changes an account's password after checking the current one.
- * @throws AppError 422 naming `currentPassword` (code `wrong_password`) when it does not match
+ * Changes an account's own password after checking the current one (`PUT /api/v1/me/password`,
+ * the password page; issue 10). Clears `mustChangePassword`, ends the account's other sessions
+ * (page sessions but `keepSessionId`; every bearer token issued before, within 5 s: the caller
+ * gets a new one) and records `password_changed`.
+ * @returns the account as changed (its new `sessionVersion`, for the new token)
+ * @throws AppError 422 naming `currentPassword` (code `wrong_password`) when it does not match,
+ *   `newPassword` (`same_password`) when it is the current one
  */
-export async function changePassword(db: DataSource, userId: string, currentPassword: string, newPassword: string): Promise<void> {
+export async function changePassword(db: DataSource, userId: string, currentPassword: string, newPassword: string, o: { now?: Date; keepSessionId?: string; via?: 'api' | 'page' | 'cli' } = {}): Promise<User> {
   const u = await db.getRepository(User).findOneByOrFail({ id: userId });
   if (!(await verifyPassword(u.passwordHash, currentPassword))) throw fieldError('currentPassword', 'wrong_password', 'the current password is wrong');
-  await db.getRepository(User).update({ id: userId }, { passwordHash: await hashPassword(newPassword) });
+  if (currentPassword === newPassword) throw fieldError('newPassword', 'same_password', 'choose a password other than the current one');
+  const hash = await hashPassword(newPassword);
+  const now = o.now ?? new Date();
+  const changed = await inTransaction(db, async (em) => {
+    const locked = await lockAccount(em, userId);
+    locked.passwordHash = hash;
+    locked.mustChangePassword = false;
+    locked.sessionVersion += 1;
+    await em.update(User, { id: userId }, { passwordHash: hash, mustChangePassword: false, sessionVersion: locked.sessionVersion });
+    const sessionsEnded = await endSessions(em, userId, o.keepSessionId);
+    const by: AccountChanger = o.via === 'cli' || !o.via ? { via: 'cli' } : { via: o.via, actor: { kind: 'user', userId, role: locked.role, departmentCode: locked.departmentCode, isHead: !!locked.isHead } };
+    await recordAccountEvent(em, by, userId, 'password_changed', now, { sessionsEnded });
+    return locked;
+  });
+  forgetAccounts();
+  return changed;
 }

@@ -12,6 +12,8 @@ export interface SessionAccount {
   phone: string | null;
   departmentCode: string | null;
   isHead: boolean;
+  /** an admin reset the password: nothing but the password change until it is changed (issue 10) */
+  mustChangePassword: boolean;
 }
 
 /** A resolved session: its row id (SHA-256 of the cookie token) and the account, active now. */
@@ -67,7 +69,7 @@ export class SessionStore {
     }
     return {
       id,
-      account: { id: u.id, username: u.username, role: u.role, name: u.name, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead },
+      account: { id: u.id, username: u.username, role: u.role, name: u.name, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead, mustChangePassword: !!u.mustChangePassword },
     };
   }
 

@@ -17,13 +17,14 @@ import { Escalation, DeadlineNotice, TestClock } from './escalation';
 import { OversightOrder } from './oversight-order';
 import { TicketAttachment } from './ticket-attachment';
 import { WebSession } from './web-session';
+import { AccountEvent } from './account-event';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent,
 };
 
 export const entities = [
@@ -31,5 +32,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent,
 ];

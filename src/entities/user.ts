@@ -21,5 +21,9 @@ export class User {
   /** per-event mail preferences `{ [event]: boolean }` (DESIGN §10) */
   @Column({ type: 'text', nullable: true, transformer: jsonText }) notifyPrefs!: Record<string, boolean> | null;
   @Column({ type: 'boolean', default: true, transformer: bool }) active!: boolean;
+  /** set by an admin's password reset: the account may do nothing but change its password */
+  @Column({ type: 'boolean', default: false, transformer: bool }) mustChangePassword!: boolean;
+  /** raised when every session must end (password reset or change, deactivation); bearer tokens carry the version they were issued at */
+  @Column({ type: 'int', default: 0 }) sessionVersion!: number;
   @Column(instant) createdAt!: Date;
 }

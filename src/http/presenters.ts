@@ -1,4 +1,4 @@
-import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment, OutboxMessage } from '../entities';
+import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment, OutboxMessage, AccountEvent } from '../entities';
 import { ATTACHMENT_TYPES } from '../domain/attachments';
 import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
 import { isDueSoon, isOverdue } from '../domain/owed';
@@ -122,7 +122,15 @@ export function presentMessage(m: TicketMessage) {
 }
 
 export function presentUser(u: User) {
-  return { id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead, creditCode: u.creditCode, businessName: u.businessName, active: !!u.active, createdAt: iso(u.createdAt) };
+  return {
+    id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead,
+    creditCode: u.creditCode, businessName: u.businessName, active: !!u.active, mustChangePassword: !!u.mustChangePassword, createdAt: iso(u.createdAt),
+  };
+}
+
+/** A recorded account change (docs/decisions/accounts.md): no personal values, no password material. */
+export function presentAccountEvent(e: AccountEvent) {
+  return { seq: e.seq, type: e.type, at: iso(e.at), actorId: e.actorId, via: e.via, payload: e.payload ?? {} };
 }
 
 export const presentDepartment = (d: Department) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, kind: d.kind, active: !!d.active });

@@ -7,7 +7,7 @@ import { receiveMultipart } from '../uploads/multipart';
 import { discardStaged } from '../uploads/discard';
 import type { StagedFile, Uploads } from '../uploads/stage';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, Au extends 'public' | 'user' = 'user'> {
   method: Method;

@@ -109,8 +109,8 @@ export function accountPages(router: Router, kit: PageKit) {
   });
 
   router.get('/account/password', async (ctx) => {
-    requireAccount(ctx);
-    kit.show(ctx, 'account/password', '修改密码', { form: emptyForm() });
+    const a = requireAccount(ctx);
+    kit.show(ctx, 'account/password', '修改密码', { form: emptyForm(), required: a.mustChangePassword });
   });
 
   router.post('/account/password', async (ctx: Context) => {
@@ -122,17 +122,16 @@ export function accountPages(router: Router, kit: PageKit) {
     const np = Password.safeParse(v.newPassword ?? '');
     if (!np.success) errors.push(...zodErrors(np.error).map((e) => ({ ...e, field: 'newPassword' })));
     else if (v.newPassword !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
-    if (errors.length) return kit.show(ctx, 'account/password', '修改密码', { form: blank(formWithErrors(v, errors, PASSWORD_FIELDS)) }, 400);
+    if (errors.length) return kit.show(ctx, 'account/password', '修改密码', { form: blank(formWithErrors(v, errors, PASSWORD_FIELDS)), required: a.mustChangePassword }, 400);
     try {
-      await changePassword(deps.db, a.id, v.currentPassword, z.string().parse(v.newPassword));
-      // every other browser signed in to this account is signed out
-      await kit.sessions.destroyAllFor(a.id, pageState(ctx).sessionId ?? undefined);
+      // every other browser signed in to this account is signed out, and its API tokens end
+      await changePassword(deps.db, a.id, v.currentPassword, z.string().parse(v.newPassword), { now: deps.clock.now(), keepSessionId: pageState(ctx).sessionId ?? undefined, via: 'page' });
       ctx.redirect('/account?changed=1');
       ctx.status = 303;
     } catch (e) {
       const form = formFromAppError(e, v, PASSWORD_FIELDS);
       if (!form) throw e;
-      kit.show(ctx, 'account/password', '修改密码', { form: blank(form) }, (e as { status: number }).status);
+      kit.show(ctx, 'account/password', '修改密码', { form: blank(form), required: a.mustChangePassword }, (e as { status: number }).status);
     }
   });
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { sharedAttemptStore } from '../http/limiter';
 import { makeKit, PageKit } from './kit';
-import { pageSession, requireCsrf } from './session';
+import { pageSession, requireCsrf, type PageState } from './session';
 import { problemMessage } from './messages';
 import { homePages } from './home';
 import { accountPages } from './account';
@@ -58,6 +58,24 @@ function pageErrors(kit: PageKit) {
   };
 }
 
+/** Pages an account with a temporary password may still open: the password change and sign-out (issue 10). */
+const WHILE_PASSWORD_CHANGE_REQUIRED = new Set(['/account/password', '/account/sign-out']);
+
+/**
+ * After an admin's password reset the account must choose its own password before anything
+ * else (as the API answers 403 `password-change-required`): every other page sends it to the
+ * password page. Public pages stay reachable after signing out.
+ */
+async function passwordChangeFirst(ctx: Context, next: Next) {
+  const account = (ctx.state.page as PageState | undefined)?.account;
+  if (account?.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(ctx.path)) {
+    ctx.redirect('/account/password?required=1');
+    ctx.status = 303;
+    return;
+  }
+  await next();
+}
+
 /**
  * The web pages (issue 9, DESIGN §15), as koa middlewares placed before the API routers:
  * the hashed static assets, then the page routes with their security headers, errors as
@@ -78,6 +96,7 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
     if (ctx.method === 'POST') requireCsrf(ctx);
     await next();
   });
+  router.use(passwordChangeFirst);
   homePages(router, kit);
   accountPages(router, kit);
   submitPages(router, kit);

@@ -46,7 +46,7 @@ test('usage on --help, no command, an unknown command or option', (t) => {
   const help = cli(['--help']);
   t.is(help.code, 0);
   t.true(help.out.includes('import-hotline <file.csv> [--as <username>] [--dry-run] [--codes <file.csv>]'));
-  for (const c of ['demo [--data-dir DIR] [--port N]', 'create-user <username> --role', 'migrate', 'preview']) t.true(help.out.includes(c), c);
+  for (const c of ['demo [--data-dir DIR] [--port N]', 'create-user <username> --role', 'update-user <username>', 'reset-password <username>', 'deactivate-user <username>', 'migrate', 'preview']) t.true(help.out.includes(c), c);
   t.is(cli([]).code, 2);
   const unknown = cli(['frobnicate']);
   t.is(unknown.code, 2);
@@ -107,6 +107,23 @@ test.serial('create-user creates a staff account with the API\'s rules; import-h
 
   const missing = cli(['import-hotline', join(dir, 'nope.csv')]);
   t.is(missing.code, 2);
+});
+
+test.serial('update-user, reset-password, deactivate-user and reactivate-user apply the API\'s rules to a named account', (t) => {
+  const moved = cli(['update-user', 'tax9', '--department', 'HRSS', '--name', '人社科长']);
+  t.is(moved.code, 0, moved.err);
+  t.is(moved.out, 'updated handler "tax9" in HRSS (department head)\n');
+  const head = cli(['update-user', 'tax9', '--role', 'intake']);
+  t.is(head.code, 1);
+  t.is(head.err, 'update-user: isHead: only a handler can head a department\n');
+  const nobody = cli(['update-user', 'nobody', '--name', 'x']);
+  t.is(nobody.code, 2);
+  t.is(nobody.err, 'update-user: no account "nobody" (see update-user --help)\n');
+  const reset = cli(['reset-password', 'tax9']);
+  t.is(reset.code, 0, reset.err);
+  t.regex(reset.out, /^temporary password of "tax9": [A-HJ-NP-Za-km-z2-9]{12} \(shown once; it must be changed at the next sign-in\)\n$/);
+  t.is(cli(['deactivate-user', 'tax9', '--reason', '退休']).out, 'deactivated "tax9"\n');
+  t.is(cli(['reactivate-user', 'tax9']).out, 'reactivated "tax9"\n');
 });
 
 test('preview is delegated to src/cli/preview.ts', (t) => {

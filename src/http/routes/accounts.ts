@@ -2,14 +2,18 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { RoleE, Paging } from '../../schemas';
-import { User } from '../../entities';
-import { checkCredentials, createStaffAccount, OwnerRegistration, registerOwner, StaffAccount } from '../../commands/accounts';
+import { RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
+import type { User } from '../../entities';
+import {
+  changePassword, checkCredentials, createStaffAccount, deactivateAccount, OwnerRegistration, reactivateAccount, registerOwner, resetPassword, updateStaffAccount,
+} from '../../commands/accounts';
+import { accountHistory, getAccount, listAccounts } from '../../queries/accounts';
 import { listCategories, listDepartments } from '../../queries/reference';
-import { presentUser } from '../presenters';
+import { presentAccountEvent, presentUser } from '../presenters';
 import { requireRole } from '../auth';
-import { decodeCursor, encodeCursor } from '../../queries/cursor';
 import { loginLimits, sharedAttemptStore, takeAttempt } from '../limiter';
+
+const UserId = z.object({ id: Uuid });
 
 export { LOGIN_MAX_PER_USERNAME, LOGIN_MAX_PER_ADDRESS } from '../limiter';
 
@@ -37,28 +41,58 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     ctx.body = presentUser(u);
   });
 
-  route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin)', tags: ['users'], status: 201, body: StaffAccount },
-    async (ctx, { body }) => {
+  route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin); recorded as `created`', tags: ['users'], status: 201, body: StaffAccount },
+    async (ctx, { body, actor }) => {
       ctx.status = 201;
-      ctx.body = presentUser(await createStaffAccount(deps.db, body, deps.clock.now()));
+      ctx.body = presentUser(await createStaffAccount(deps.db, body, deps.clock.now(), { via: 'api', actor }));
     });
 
-  route(router, { method: 'get', path: '/users', summary: 'List accounts (admin)', tags: ['users'], query: z.object({ role: RoleE.optional(), ...Paging }).strict() },
-    async (ctx, { query }) => {
-      requireRole(ctx, 'admin');
-      const qb = deps.db.getRepository(User).createQueryBuilder('u');
-      if (query.role) qb.andWhere('u.role = :role', { role: query.role });
-      const cur = decodeCursor(query.cursor);
-      if (cur) qb.andWhere('(u.created_at < :cat OR (u.created_at = :cat AND u.id < :cid))', { cat: cur.at, cid: cur.id });
-      const rows = await qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').take(query.limit + 1).getMany();
-      const page = rows.slice(0, query.limit);
-      ctx.body = { items: page.map(presentUser), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null };
-    });
+  route(router, { method: 'get', path: '/users', roles: ['admin'] as const, summary: 'List accounts (admin), newest first; `q` searches username and name', tags: ['users'],
+    query: z.object({ role: RoleE.optional(), departmentCode: DepartmentCode.optional(), active: z.enum(['true', 'false']).optional(), q: z.string().min(1).max(64).optional(), ...Paging }).strict() },
+  async (ctx, { query }) => {
+    const page = await listAccounts(deps.db, { ...query, active: query.active === undefined ? undefined : query.active === 'true' });
+    ctx.body = { items: page.items.map(presentUser), nextCursor: page.nextCursor };
+  });
+
+  route(router, { method: 'get', path: '/users/:id', roles: ['admin'] as const, summary: 'One account (admin)', tags: ['users'], params: UserId },
+    async (ctx, { params }) => { ctx.body = presentUser(await getAccount(deps.db, params.id)); });
+
+  route(router, { method: 'get', path: '/users/:id/events', roles: ['admin'] as const, summary: 'What was recorded about an account, newest first (admin)', tags: ['users'], params: UserId },
+    async (ctx, { params }) => { ctx.body = { items: (await accountHistory(deps.db, params.id)).map(presentAccountEvent), nextCursor: null }; });
+
+  route(router, { method: 'patch', path: '/users/:id', roles: ['admin'] as const, summary: 'Change a staff account: name, email, phone, role, department, head (admin); recorded as `updated`', tags: ['users'],
+    params: UserId, body: StaffAccountUpdate },
+  async (ctx, { params, body, actor }) => { ctx.body = presentUser(await updateStaffAccount(deps.db, { via: 'api', actor }, params.id, body, deps.clock.now())); });
+
+  route(router, { method: 'post', path: '/users/:id/deactivate', roles: ['admin'] as const, summary: 'Deactivate an account: it cannot sign in, and every session of it ends within seconds (admin)', tags: ['users'],
+    params: UserId, body: AccountDeactivation },
+  async (ctx, { params, body, actor }) => { ctx.body = presentUser(await deactivateAccount(deps.db, { via: 'api', actor }, params.id, body, deps.clock.now())); });
+
+  route(router, { method: 'post', path: '/users/:id/reactivate', roles: ['admin'] as const, summary: 'Reactivate an account (admin)', tags: ['users'], params: UserId },
+    async (ctx, { params, actor }) => { ctx.body = presentUser(await reactivateAccount(deps.db, { via: 'api', actor }, params.id, deps.clock.now())); });
+
+  route(router, { method: 'post', path: '/users/:id/password-reset', roles: ['admin'] as const, summary: 'Set a temporary password the user must change (admin); without one a generated password is returned once; ends the account\'s sessions', tags: ['users'],
+    params: UserId, body: PasswordReset },
+  async (ctx, { params, body, actor }) => {
+    const r = await resetPassword(deps.db, { via: 'api', actor }, params.id, body, deps.clock.now());
+    ctx.body = { user: presentUser(r.user), ...(r.temporaryPassword ? { temporaryPassword: r.temporaryPassword } : {}) };
+  });
 
   route(router, { method: 'get', path: '/me', summary: 'The signed-in account', tags: ['auth'] }, async (ctx) => {
     requireRole(ctx);
     ctx.body = presentUser(ctx.state.user as User);
   });
+
+  route(router, { method: 'put', path: '/me/password', summary: 'Change one\'s own password; every other session ends, and the response carries a new token', tags: ['auth'], body: PasswordChange },
+    async (ctx, { body, actor }) => {
+      const me = ctx.state.user as User;
+      // wrong current passwords count against the same limits as sign-in (a stolen token must not become a password)
+      const limit = loginLimits(me.username, ctx.ip);
+      await takeAttempt(ctx, loginAttempts, limit.limits, 'too many failed attempts; try again later');
+      const u = await changePassword(deps.db, actor.userId, body.currentPassword, body.newPassword, { now: deps.clock.now(), via: 'api' });
+      await limit.onSuccess(loginAttempts);
+      ctx.body = { token: await deps.tokens.issue(u, deps.clock.now()), user: presentUser(u) };
+    });
 
   route(router, { method: 'get', path: '/departments', summary: 'Departments (stable codes)', tags: ['reference'] }, async (ctx) => {
     requireRole(ctx);
