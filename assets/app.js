@@ -1,6 +1,7 @@
 /* Progressive enhancement only: every page works without this file (issue 9). */
 (function () {
   'use strict';
+  document.documentElement.className += ' js';
   // Copy buttons: shown only when this script runs (they carry the `hidden` attribute).
   document.querySelectorAll('[data-copy]').forEach(function (btn) {
     var target = document.getElementById(btn.getAttribute('data-copy'));

@@ -10,7 +10,11 @@ import { WorkCalendar, addCalendarDays } from './calendar';
 import { DEFAULT_BUSINESS_TZ, localDate, startOfLocalDay } from './deadline';
 
 export type Countdown =
-  /** `workingDays` working days from today (counted when it is a working day) through the last day; 0 = no working day left before the deadline */
+  /**
+   * `workingDays` working days after today through the last day (today never counts, as the
+   * start day does not: on the day of receipt a 5-day deadline has 5 left); `lastDay` is
+   * today on the last day (0 left)
+   */
   | { overdue: false; workingDays: number; lastDay: string }
   /** the deadline has passed; `workingDays` working days from the deadline's day through today (0: passed during days off) */
   | { overdue: true; workingDays: number; lastDay: string };
@@ -24,8 +28,8 @@ function workingDaysInRange(first: string, last: string, cal: WorkCalendar): num
 /**
  * The countdown to `dueAt` at `now` (both UTC instants).
  * Examples (Asia/Shanghai, 2026): due 2026-11-04T00:00+08:00 (last day Tue 3 Nov) —
- * at Mon 2 Nov 09:00 → 2 working days left; at Tue 3 Nov 23:00 → 1 (today); at Wed 4 Nov
- * 00:00 → overdue by 1; at Sat 7 Nov → overdue by 3 (Wed, Thu, Fri).
+ * at Mon 2 Nov 09:00 → 1 working day left after today; at Tue 3 Nov 23:00 → 0 (today is the
+ * last day); at Wed 4 Nov 00:00 → overdue by 1; at Sat 7 Nov → overdue by 3 (Wed, Thu, Fri).
  * @throws RangeError for an invalid Date or unknown zone
  */
 export function countdown(dueAt: Date, now: Date, cal: WorkCalendar, tz: string = DEFAULT_BUSINESS_TZ): Countdown {
@@ -34,7 +38,7 @@ export function countdown(dueAt: Date, now: Date, cal: WorkCalendar, tz: string 
   const lastDay = atMidnight ? addCalendarDays(dueDate, -1) : dueDate;
   const today = localDate(now, tz);
   if (now.getTime() < dueAt.getTime()) {
-    return { overdue: false, workingDays: today <= lastDay ? workingDaysInRange(today, lastDay, cal) : 0, lastDay };
+    return { overdue: false, workingDays: today < lastDay ? workingDaysInRange(addCalendarDays(today, 1), lastDay, cal) : 0, lastDay };
   }
   // the first overdue day: the deadline's own date (for an hour deadline, the day it fell in)
   return { overdue: true, workingDays: dueDate <= today ? workingDaysInRange(dueDate, today, cal) : 0, lastDay };

@@ -76,7 +76,7 @@ export function accountPages(router: Router, kit: PageKit) {
       creditCode: opt(v.creditCode)?.toUpperCase(), businessName: opt(v.businessName), email: opt(v.email),
     };
     const parsed = OwnerRegistration.safeParse(input);
-    const errors = parsed.success ? [] : zodErrors(parsed.error);
+    const errors = parsed.success ? [] : zodErrors(parsed.error, input);
     if (v.password !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
     if (!parsed.success || errors.length) return show(formWithErrors(v, errors, REGISTER_FIELDS), 400);
     try {

@@ -44,8 +44,8 @@ export function deadlineText(dueAt: Date | string | null | undefined, now: Date,
   const c = countdown(due, now, cal, tz);
   let left: string;
   if (c.overdue) left = c.workingDays > 0 ? `已逾期${c.workingDays}个工作日` : '已过期限';
+  else if (localDate(now, tz) === c.lastDay) left = '今天是最后一天';
   else if (c.workingDays === 0) left = '期限前已没有工作日';
-  else if (c.workingDays === 1 && localDate(now, tz) === c.lastDay) left = '今天是最后一天';
   else left = `还剩${c.workingDays}个工作日`;
   return { when: `${formatInstant(due, tz)}前`, left, overdue: c.overdue };
 }

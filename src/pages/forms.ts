@@ -7,15 +7,24 @@ import { emptyForm, fieldId, FormView } from './render';
 /** One field's error as the pages show it: the schema path, the code, and the length limit if any. */
 export interface PageFieldError { field: string; code: string; max?: number }
 
-/** The posted form as flat strings (a repeated name keeps its first value); `_csrf` removed. */
+/**
+ * The posted form as flat strings keyed by the field names (`owner.phone`): the form parser
+ * (co-body's qs with `allowDots`) nests dotted names, so they are flattened back; a repeated
+ * name keeps its first value; `_csrf` removed.
+ */
 export function readForm(ctx: Context): Record<string, string> {
   const raw = ((ctx.request as unknown as { body?: unknown }).body ?? {}) as Record<string, unknown>;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === '_csrf') continue;
-    const s = Array.isArray(v) ? v[0] : v;
-    if (typeof s === 'string') out[k] = s;
-  }
+  const walk = (o: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const [k, v] of Object.entries(o)) {
+      const name = prefix ? `${prefix}.${k}` : k;
+      const s = Array.isArray(v) ? v[0] : v;
+      if (typeof s === 'string') out[name] ??= s;
+      else if (s && typeof s === 'object' && depth < 3) walk(s as Record<string, unknown>, name, depth + 1);
+    }
+  };
+  walk(raw, '', 0);
+  delete out._csrf;
   return out;
 }
 
@@ -28,11 +37,15 @@ export const opt = (s: string | undefined): string | undefined => {
 /**
  * zod issues → page field errors. A refinement of the shared schemas names its reason in
  * `params.reason` (`empty`, `too_long`, `invalid_mobile`, …); zod's own codes stay as they are.
- * Unknown keys are reported on the field itself.
+ * Unknown keys are reported on the field itself. With the validated `input`, a field that is
+ * an empty string reports `empty` (a blank phone is "fill in", not "malformed").
  */
-export function zodErrors(err: z.ZodError): PageFieldError[] {
+export function zodErrors(err: z.ZodError, input?: unknown): PageFieldError[] {
+  const at = (path: PropertyKey[]) => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), input);
   return err.issues.flatMap((i): PageFieldError[] => {
     const path = i.path.map(String).join('.');
+    // a field left empty says "fill this in", whatever check its format then fails
+    if (input !== undefined && at(i.path) === '' && i.code !== 'unrecognized_keys') return [{ field: path || 'form', code: 'empty' }];
     if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: path ? `${path}.${k}` : k, code: i.code }));
     const params = (i as { params?: { reason?: string; max?: number } }).params;
     const max = params?.max ?? (i.code === 'too_big' ? Number((i as { maximum?: unknown }).maximum) : undefined);

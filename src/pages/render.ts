@@ -6,6 +6,7 @@ import { AssetTable } from './assets';
 import { formatDate, formatInstant } from './format';
 import type { SessionAccount } from '../commands/sessions';
 import * as labels from '../notifications/labels';
+import * as texts from './texts';
 
 /** The service's name as every page header and title shows it. */
 export const SERVICE_NAME = '涪陵区个体工商户诉求办理平台';
@@ -58,6 +59,7 @@ export class PageRenderer {
       date: (d: string | null | undefined) => (d ? formatDate(d) : ''),
       id: fieldId,
       labels,
+      texts,
     };
   }
 

@@ -28,7 +28,7 @@ export async function noticeView(em: EntityManager, n: ResultNotice, actor: Acto
     operatorMasked: e.operatorMasked, status: entryStatus(!!e.revokedAt, undecided.get(e.id) ?? 0), revokedAt: iso(e.revokedAt),
   }));
   const count = (s: string) => presented.filter((e) => e.status === s).length;
-  const view: Record<string, unknown> = {
+  const base = {
     id: n.id, title: n.title, publishedOn: n.publishedOn, handlingDepartmentCode: n.handlingDepartmentCode, source: n.source,
     window: { workingDays: n.windowWorkingDays, firstDay: w.firstDay, lastDay: w.lastDay, opensAt: iso(w.opensAt), closesAt: iso(w.closesAt), provisional: w.provisional },
     status: noticeStatus(n.finalizedAt, w, now),
@@ -37,6 +37,10 @@ export async function noticeView(em: EntityManager, n: ResultNotice, actor: Acto
     entries: presented,
     createdAt: iso(n.createdAt),
   };
+  const view: typeof base & {
+    objections?: { ticketId: string; number: string; resultEntryId: string | null; state: string; decision: string | null }[];
+    reviews?: { creditCode: string | null; ticketId: string; number: string }[];
+  } = base;
   if (isStaff(actor)) {
     const objections = (await em.find(Ticket, { where: { kind: 'objection', resultNoticeId: n.id }, order: { createdAt: 'ASC' } })).filter((t) => canView(facts(t), actor));
     view.objections = objections.map((t) => ({ ticketId: t.id, number: t.number, resultEntryId: t.resultEntryId, state: t.state, decision: t.decision }));
