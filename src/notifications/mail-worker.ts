@@ -50,7 +50,7 @@ const workers = new WeakMap<DataSource, MailWorker>();
 export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log'>, opts: MailWorkerOptions = {}): Promise<MailWorker> {
   const { config, db } = deps;
   const log = deps.log.child({ component: 'mail' });
-  configureNotifications(db, { tz: config.businessTz });
+  configureNotifications(db, { tz: config.businessTz, publicUrl: config.publicUrl });
   const consume = opts.consume ?? true;
   const backoff = cappedBackoff(opts.backoffBaseMs ?? 1000, opts.backoffCapMs ?? 60_000);
   const transport = consume ? opts.transport ?? createMailTransport(config) : null;

@@ -72,14 +72,14 @@ async function planFor(em: EntityManager, notice: Notice): Promise<Plan | null> 
 /** Renders the planned mails (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */
 async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[]): Promise<void> {
   if (!plans.length) return;
-  const { tz } = notifySettings(em.connection);
+  const { tz, publicUrl } = notifySettings(em.connection);
   const departments = await departmentNames(em);
   const rows: OutboxMessage[] = [];
   const wall = new Date();
   for (const { plan, now } of plans) {
     for (const d of plan.deliveries) {
       const t = d.ticket ?? plan.ticket;
-      const data = noticeData(t, d.to, d.vars ?? {}, departments, tz);
+      const data = noticeData(t, d.to, d.vars ?? {}, departments, tz, publicUrl);
       const r = renderNotice(d.template, data);
       const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
       const row = new OutboxMessage();
@@ -346,7 +346,10 @@ const readsDescription = (a: Audience, integrity: boolean) =>
  * commission (supervisors read it in the system, where each read is recorded); the
  * accusation itself goes to the discipline staff and the higher commission only.
  */
-export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'name'>, vars: Record<string, unknown>, departments: Map<string, string>, tz: string): NoticeData {
+/** `PUBLIC_URL`'s default (src/config.ts). */
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+
+export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'name'>, vars: Record<string, unknown>, departments: Map<string, string>, tz: string, publicUrl = DEFAULT_PUBLIC_URL): NoticeData {
   const a = to.audience;
   const integrity = t?.kind === 'integrity_report';
   let ticket: TicketView | null = null;
@@ -360,6 +363,7 @@ export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'n
       receivedAt: formatInstant(t.receivedAt, tz), dispatchBy: formatInstant(t.dispatchBy, tz), signBy: formatInstant(t.signBy, tz),
       replyBy: formatInstant(t.replyBy, tz), rateBy: formatInstant(t.rateBy, tz), isIntegrity: integrity,
       accountLess: !t.submitterId, anonymous: !!t.anonymous,
+      trackUrl: `${publicUrl}/track?number=${encodeURIComponent(t.number)}`,
       description: readsDescription(a, integrity) ? excerpt(t.description, a === 'higher' ? 5000 : 1000) : null,
     };
     const c = t.contact;
@@ -394,5 +398,5 @@ export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'n
   if (typeof v.fromDepartmentCode === 'string') v.fromDepartmentName = departments.get(v.fromDepartmentCode) ?? v.fromDepartmentCode;
   if (typeof v.departmentCode === 'string') v.departmentName = departments.get(v.departmentCode) ?? v.departmentCode;
   for (const k of ['message', 'reason', 'detail', 'note']) if (typeof v[k] === 'string') v[k] = excerpt(v[k] as string, 3000);
-  return { audience: a, greeting: to.name || '您', site: SITE_NAME, ticket, contact, integrity: integrityView, vars: v };
+  return { audience: a, greeting: to.name || '您', site: SITE_NAME, siteUrl: publicUrl, ticket, contact, integrity: integrityView, vars: v };
 }

@@ -18,7 +18,11 @@ const sinks = new WeakMap<DataSource, OutboxSink>();
 const hooked = new WeakSet<DataSource>();
 
 /** Settings `notify` needs that live in the configuration. */
-export interface NotifySettings { tz: string }
+export interface NotifySettings {
+  tz: string;
+  /** where the pages are (`PUBLIC_URL`): mails link to `<publicUrl>/track?number=…` */
+  publicUrl?: string;
+}
 const settings = new WeakMap<DataSource, NotifySettings>();
 
 /** Sets what `notify` reads from the configuration for this database (done by createApp and the mail worker). */
@@ -30,7 +34,8 @@ export function notifySettings(ds: DataSource): NotifySettings {
   const s = settings.get(ds);
   if (s) return s;
   try {
-    return { tz: parseConfig(process.env).businessTz };
+    const c = parseConfig(process.env);
+    return { tz: c.businessTz, publicUrl: c.publicUrl };
   } catch {
     return { tz: 'Asia/Shanghai' };
   }

@@ -25,6 +25,8 @@ export interface TicketView {
   /** submitted without an account: tracked with the number and the access code */
   accountLess: boolean;
   anonymous: boolean;
+  /** the submitter's track page, `${PUBLIC_URL}/track?number=<number>` */
+  trackUrl: string;
   /** the account of what happened, cut for mail; null when the audience does not get it */
   description: string | null;
 }
@@ -50,6 +52,8 @@ export interface NoticeData {
   /** how the text addresses the reader: a name, or "您" */
   greeting: string;
   site: string;
+  /** `PUBLIC_URL`: the pages' address */
+  siteUrl: string;
   ticket: TicketView | null;
   /** null: this audience does not see who submitted it */
   contact: ContactView | null;

@@ -103,7 +103,7 @@ test.serial('returned: the coordinator office gets it with the full phone; reply
   const reply = smtp.to('caller@example.test').find((m) => m.parsed.subject === `【${number}】您反映的问题已答复`)!.parsed;
   t.true(reply.text!.includes('已协调增加领用份数。\n如有问题请来电。'));
   t.true(reply.text!.includes('办理结果：已解决'));
-  t.true(reply.text!.includes('凭工单编号和查询码在平台"工单查询"页面评价'), 'account-less caller is told how to rate');
+  t.true(reply.text!.includes(`凭工单编号和查询码在 http://localhost:3000/track?number=${number} 评价`), 'account-less caller is told how to rate, with the link to the track page');
   t.true(String(reply.html).includes('white-space:pre-wrap'));
 });
 

@@ -87,7 +87,7 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   await p.fill('#f-owner-phone', '1380000abcd');
   await p.click('button:has-text("提交")');
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['手机号码不正确：应为11位数字，以1开头。']);
-  t.is(await p.evaluate('document.activeElement && document.activeElement.className'), 'error-summary', 'focus moves to the error summary');
+  t.true(await p.waitForFunction("document.activeElement && document.activeElement.className === 'error-summary'", undefined, { timeout: 3000 }).then(() => true, () => false), 'focus moves to the error summary');
   t.is(await p.inputValue('#f-title'), '定额税核定偏高', 'input kept');
   await look(t, p, 'submit-complaint-error');
   await p.click('.error-summary a');

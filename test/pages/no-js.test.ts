@@ -1,0 +1,73 @@
+/**
+ * With JavaScript off (issue 9: every owner page works so): submit a complaint, read the
+ * receipt, track it with the code, supplement when asked. One browser, JavaScript disabled.
+ */
+import test from 'ava';
+import { startHarness, Harness } from '../helpers/harness';
+import { openBrowser, screenshot, text, TestBrowser } from '../helpers/browser';
+
+let h: Harness;
+let b: TestBrowser;
+test.before(async () => {
+  h = await startHarness();
+  b = await openBrowser({ javaScript: false });
+});
+test.after.always(async () => {
+  await b?.close();
+  await h?.close();
+});
+
+test.serial('submit, receipt and track without JavaScript', async (t) => {
+  const hrss = await h.staff('hrss1', 'handler', 'HRSS');
+  const p = await b.page(h.url + '/');
+  await p.click('text=反映问题 / 提建议');
+  t.true(await p.isVisible('#f-owner-name'), 'contact fields stay visible without JavaScript');
+  await p.check('#f-kind-1');
+  await p.selectOption('#f-category', { label: '社会保险' });
+  await p.fill('#f-title', '灵活就业社保补贴申请没有回音');
+  await p.fill('#f-description', '9月提交的申请至今没有结果。');
+  await p.fill('#f-owner-name', '孙七');
+  await p.click('button:has-text("提交")');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请填写手机号码，办理部门会用它联系您。']);
+  t.is(await p.inputValue('#f-title'), '灵活就业社保补贴申请没有回音');
+  await p.fill('#f-owner-phone', '13800005555');
+  await p.click('button:has-text("提交")');
+  await p.waitForSelector('.panel');
+  const number = await text(p, '#ticket-number');
+  const code = await text(p, '#access-code');
+  t.false(await p.isVisible('button:has-text("复制查询码")'), 'no copy button without JavaScript; the code is on screen');
+  t.regex(await text(p, 'main'), /2026年11月24日（周二）00:00前/, 'a suggestion: 15 working days');
+  await screenshot(p, 'nojs-receipt'); // axe needs JavaScript: the same pages are checked in owner-flows.test.ts
+
+  await p.click('text=查看办理进度');
+  await p.fill('#f-code', code);
+  await p.click('button:has-text("查询")');
+  t.is(await text(p, '.tag'), '待签收');
+  const id = (await hrss.get(`/api/v1/tickets?q=${number}`)).body.items[0].id;
+  await hrss.post(`/api/v1/tickets/${id}/sign`);
+  await hrss.post(`/api/v1/tickets/${id}/request-info`, { message: '请提供申请的受理回执编号。' });
+  await p.goto(`${h.url}/track?number=${number}`);
+  await p.fill('#f-code', code);
+  await p.click('button:has-text("查询")');
+  await p.fill('#f-message', '回执编号 RS2026-0912-07。');
+  await p.click('button:has-text("提交补充")');
+  t.regex(await text(p, '[role=status]'), /已经把补充的内容交给办理部门/);
+  t.is(await text(p, '.tag'), '办理中');
+  await screenshot(p, 'nojs-track');
+  await p.close();
+});
+
+test.serial('ten wrong codes: the limit says when to try again, on the API too', async (t) => {
+  const created = await h.http.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '限次', description: '测', owner: { name: '周八', phone: '13800006666' } });
+  const p = await b.page(`${h.url}/track?number=${created.body.number}`);
+  for (let i = 0; i < 10; i++) {
+    await p.fill('#f-code', 'WRONGWRONG');
+    await p.click('button:has-text("查询")');
+  }
+  t.is(await text(p, '.error-summary p'), '工单编号或查询码不正确，请核对后再输入。');
+  await p.fill('#f-code', created.body.accessCode);
+  await p.click('button:has-text("查询")');
+  t.regex(await text(p, '.error-summary p'), /^尝试次数过多，请1[45]分钟后再试。$/);
+  t.is((await h.http.get(`/api/v1/track/${created.body.number}?code=${created.body.accessCode}`)).status, 429, 'one counter for pages and API');
+  await p.close();
+});
