@@ -146,3 +146,15 @@ export const AccountDeactivation = z.object({ reason: line(500).optional() }).st
 export const PasswordReset = z.object({ temporaryPassword: Password.optional() }).strict();
 /** Changing one's own password (`PUT /api/v1/me/password`). */
 export const PasswordChange = z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict();
+
+// ── departments and categories (the admin's reference data, DESIGN §1, §2) ─────────────
+/** A category code: lower-case letters, digits and underscores, starting with a letter (`tax_fees`). */
+export const CategoryCode = z.string().regex(/^[a-z][a-z0-9_]{1,31}$/, 'lower-case letters, digits and underscores, starting with a letter');
+/** A new department (`POST /api/v1/departments`). */
+export const DepartmentCreate = z.object({ code: DepartmentCode, nameZh: line(100), nameEn: line(200) }).strict();
+/** A change of a department (`PATCH /api/v1/departments/:code`): names, and whether it is in use. */
+export const DepartmentUpdate = z.object({ nameZh: line(100).optional(), nameEn: line(200).optional(), active: z.boolean().optional() }).strict();
+/** A new category (`POST /api/v1/categories`); its default department becomes its routing rule. */
+export const CategoryCreate = z.object({ code: CategoryCode, nameZh: line(100), nameEn: line(200), defaultDepartmentCode: DepartmentCode.optional() }).strict();
+/** A change of a category (`PATCH /api/v1/categories/:code`): names, and whether new tickets may choose it. */
+export const CategoryUpdate = z.object({ nameZh: line(100).optional(), nameEn: line(200).optional(), active: z.boolean().optional() }).strict();

@@ -59,3 +59,26 @@ export async function forwardHeldReport(deps: AppDeps, actor: UserActor, id: str
   afterCommit(deps.db.manager, [row.id]);
   return repo.findOneByOrFail({ id: row.id });
 }
+
+/**
+ * Sends a notification again now (the admin's "retry", DESIGN §10): a `failed` row (a permanent
+ * refusal, e.g. after the address was corrected at the mail server) goes back to `pending` with
+ * its attempts counted afresh; a `pending` row waiting out its backoff is tried at once. Delivery
+ * instants are wall-clock time, as the workers keep them. Recipient and body stay as written
+ * (for an integrity report the admin still sees neither).
+ * @throws 404 (also for a row about a report accusing the admin's own department); 409
+ *   `not-retryable` for a sent or held row (a held report is forwarded, never retried)
+ */
+export async function retryOutboxMessage(deps: AppDeps, actor: UserActor, id: string): Promise<OutboxMessage> {
+  const repo = deps.db.getRepository(OutboxMessage);
+  const row = await repo.findOneBy({ id });
+  const t = row?.ticketId ? await deps.db.getRepository(Ticket).findOneBy({ id: row.ticketId }) : null;
+  if (!row || (t && t.kind === 'integrity_report' && actor.departmentCode && t.accusedDepartmentCode === actor.departmentCode)) throw notFound('outbox message');
+  const wall = new Date();
+  const res = await repo.createQueryBuilder().update(OutboxMessage)
+    .set({ state: 'pending', attempts: () => (row.state === 'failed' ? '0' : 'attempts'), nextAttemptAt: wall, claimedUntil: null, updatedAt: wall })
+    .where("id = :id AND state IN ('failed', 'pending')", { id }).execute();
+  if (!res.affected) throw conflict('not-retryable', `a ${row.state} notification is not sent again`, { state: row.state });
+  afterCommit(deps.db.manager, [row.id]);
+  return repo.findOneByOrFail({ id });
+}

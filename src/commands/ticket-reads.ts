@@ -19,13 +19,15 @@ export interface TicketRead { ticket: Ticket; oversight?: OversightOrder[]; iden
  * The ticket, and for staff its oversight orders oldest first (DESIGN §5 "shown on the
  * ticket"). A supervisor's read of an integrity reporter's identity writes an
  * `identity_read` event in the same transaction (DESIGN §7), under the ticket's row lock so
- * that concurrent reads append to the chain in turn.
+ * that concurrent reads append to the chain in turn. With `identity: false` (the workbench's
+ * ticket page until the supervisor asks to see the reporter) nothing is recorded and the
+ * presenter masks the reporter.
  * @throws 404 `not-found`
  */
-export async function readTicket(deps: AppDeps, actor: Actor, id: string): Promise<TicketRead> {
+export async function readTicket(deps: AppDeps, actor: Actor, id: string, o: { identity?: boolean } = {}): Promise<TicketRead> {
   return runAs(deps, actor, async (c) => {
     let t = await loadVisibleTicket(c, id);
-    const audited = !!t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor);
+    const audited = o.identity !== false && !!t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor);
     if (audited) {
       t = await loadVisibleTicket(c, id, true);
       await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });

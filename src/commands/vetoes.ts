@@ -6,6 +6,8 @@ import { historyTypeForNewCause, VetoHistoryType, vetoStands, vetoYear } from '.
 import { AppError, conflict, forbidden, notFound } from '../errors';
 import { isDuplicateKey, isMysql } from '../db';
 import { CommandContext } from './context';
+import { type AppDeps, runAs } from '../deps';
+import type { Actor } from '../domain/lifecycle';
 
 /**
  * The veto register (DESIGN §7). One `veto` row per (department, year) — the unique key makes
@@ -113,6 +115,20 @@ export async function revokeVeto(ctx: CommandContext, vetoId: string, reason: st
   if (!standing.length) throw conflict('veto-already-revoked', 'this veto is already revoked');
   await em.update(VetoCause, { id: In(standing.map((c) => c.id)) }, { revokedAt: now });
   await appendHistory(em, vetoId, { type: 'revoked', at: now, actorId, reason });
+}
+
+/**
+ * Revokes a veto as `actor` in one transaction (`revokeVeto`) and returns it as the register
+ * now shows it (`POST /vetoes/:id/revoke`, the supervisors' register page).
+ * @throws as `revokeVeto`
+ */
+export async function revokeVetoRecord(deps: AppDeps, actor: Actor, vetoId: string, reason: string): Promise<VetoRecord> {
+  return runAs(deps, actor, async (c) => {
+    await revokeVeto(c, vetoId, reason);
+    const [v] = await loadVetoes(c.em, { id: vetoId });
+    if (!v) throw notFound('veto');
+    return v;
+  });
 }
 
 /** A person in the register: id and name. */

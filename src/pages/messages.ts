@@ -71,6 +71,11 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'last-admin': '系统至少要保留一个在用的管理员账号。',
   'own-account': '不能对自己的账号进行这项操作；修改自己的密码请用“修改密码”。',
   'password-change-required': '管理员为您重置了密码，请先修改密码。',
+  'department-exists': '已经有这个代码的部门了，请换一个代码。',
+  'essential-department': '区市场监管局（协调派单）和区纪委监委不能停用。',
+  'department-in-use': '这个部门还有未办结的工单、在用的工作人员或分派规则，请先转走后再停用。',
+  'category-exists': '已经有这个代码的类别了，请换一个代码。',
+  'not-retryable': '这条通知已经发出或正在等待转送，不能重发。',
   // page-only codes
   'csrf-failed': '页面已经过期，为了您的安全，请重新填写提交。',
   'cookies-needed': '请允许浏览器使用 Cookie 后再试。',

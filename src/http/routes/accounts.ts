@@ -9,6 +9,9 @@ import {
 } from '../../commands/accounts';
 import { accountHistory, getAccount, listAccounts } from '../../queries/accounts';
 import { listCategories, listDepartments } from '../../queries/reference';
+import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
+import { CategoryCode, CategoryCreate, CategoryUpdate, DepartmentCreate, DepartmentUpdate } from '../../schemas';
+import { presentCategory, presentDepartment } from '../presenters';
 import { presentAccountEvent, presentUser } from '../presenters';
 import { requireRole } from '../auth';
 import { loginLimits, sharedAttemptStore, takeAttempt } from '../limiter';
@@ -103,4 +106,24 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     requireRole(ctx);
     ctx.body = { items: await listCategories(deps.db.manager), nextCursor: null };
   });
+
+  route(router, { method: 'post', path: '/departments', roles: ['admin'] as const, summary: 'Add a department (admin)', tags: ['reference'], status: 201, body: DepartmentCreate },
+    async (ctx, { body }) => {
+      ctx.status = 201;
+      ctx.body = presentDepartment(await createDepartment(deps, body));
+    });
+
+  route(router, { method: 'patch', path: '/departments/:code', roles: ['admin'] as const, summary: 'Rename a department or take it out of use (admin); one with open tickets, active staff or routing rules stays in use', tags: ['reference'],
+    params: z.object({ code: DepartmentCode }), body: DepartmentUpdate },
+  async (ctx, { params, body }) => { ctx.body = presentDepartment(await updateDepartment(deps, params.code, body)); });
+
+  route(router, { method: 'post', path: '/categories', roles: ['admin'] as const, summary: 'Add a category; its default department becomes its routing rule (admin)', tags: ['reference'], status: 201, body: CategoryCreate },
+    async (ctx, { body }) => {
+      ctx.status = 201;
+      ctx.body = presentCategory(await createCategory(deps, body));
+    });
+
+  route(router, { method: 'patch', path: '/categories/:code', roles: ['admin'] as const, summary: 'Rename a category or take it out of use (admin)', tags: ['reference'],
+    params: z.object({ code: CategoryCode }), body: CategoryUpdate },
+  async (ctx, { params, body }) => { ctx.body = presentCategory(await updateCategory(deps, params.code, body)); });
 }

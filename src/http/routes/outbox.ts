@@ -3,7 +3,7 @@ import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
 import { Paging, Uuid } from '../../schemas';
-import { forwardHeldReport, listOutbox } from '../../commands/outbox';
+import { forwardHeldReport, listOutbox, retryOutboxMessage } from '../../commands/outbox';
 import { presentOutbox } from '../presenters';
 
 const OutboxState = z.enum(['pending', 'sent', 'failed', 'held']);
@@ -33,5 +33,13 @@ export function outboxRoutes(router: Router, deps: AppDeps) {
     params: z.object({ id: Uuid }), body: z.object({}).strict(), response: OutboxItem,
   }, async (ctx, { params, actor }) => {
     ctx.body = presentOutbox(await forwardHeldReport(deps, actor, params.id));
+  });
+
+  route(router, {
+    method: 'post', path: '/outbox/:id/retry', roles: ['admin'] as const,
+    summary: 'Send a failed notification again, or a pending one now (admin); a sent or held one is 409 not-retryable', tags,
+    params: z.object({ id: Uuid }), body: z.object({}).strict(), response: OutboxItem,
+  }, async (ctx, { params, actor }) => {
+    ctx.body = presentOutbox(await retryOutboxMessage(deps, actor, params.id));
   });
 }

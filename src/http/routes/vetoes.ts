@@ -1,12 +1,11 @@
 import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
-import { AppDeps, runCommand } from '../deps';
+import { AppDeps } from '../deps';
 import { multiline, Uuid } from '../../schemas';
-import { loadVetoes, revokeVeto } from '../../commands/vetoes';
+import { revokeVetoRecord } from '../../commands/vetoes';
 import { vetoRegister } from '../../queries/vetoes';
 import { presentVeto } from '../presenters';
-import { notFound } from '../../errors';
 
 /** The veto register (DESIGN §7, §13). */
 export function vetoRoutes(router: Router, deps: AppDeps) {
@@ -22,11 +21,6 @@ export function vetoRoutes(router: Router, deps: AppDeps) {
   route(router, { method: 'post', path: '/vetoes/:id/revoke', roles: ['supervisor'] as const, summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history', tags,
     params: z.object({ id: Uuid }), body: z.object({ reason: multiline(2000) }).strict() },
   async (ctx, { params, body, actor }) => {
-    ctx.body = await runCommand(deps, ctx, async (c) => {
-      await revokeVeto(c, params.id, body.reason);
-      const [v] = await loadVetoes(c.em, { id: params.id });
-      if (!v) throw notFound('veto');
-      return presentVeto(v, actor);
-    });
+    ctx.body = presentVeto(await revokeVetoRecord(deps, actor, params.id, body.reason), actor);
   });
 }
