@@ -78,3 +78,23 @@ export function isDueSoon(t: OwedFacts & { dueSoonAt: Date | null }, now: Date):
 export function isOnTime(deadline: Date | null, at: Date): boolean {
   return !deadline || at.getTime() < deadline.getTime();
 }
+
+/** The stored deadlines a work list sorts by, per state (see {@link listDeadline}). */
+export type ListDeadlineField = (typeof OWED_FIELD)[OwedDeadline] | 'rateBy';
+
+/**
+ * The "next deadline" of a ticket in the workbench lists (issue 10: lists sorted by next
+ * deadline): the owed deadlines of {@link OWED_IN_STATE} and, for a replied ticket, the
+ * rating window (the date the callback list works to). A paused or finished ticket has
+ * none and sorts last. The SQL sort key (`listDeadlineSql`, queries/tickets.ts) is
+ * generated from this table.
+ */
+export const LIST_DEADLINE_IN_STATE: Readonly<Record<TicketState, readonly ListDeadlineField[]>> = Object.fromEntries(
+  (Object.keys(OWED_IN_STATE) as TicketState[]).map((s) => [s, s === 'replied' ? ['rateBy'] : OWED_IN_STATE[s].map((d) => OWED_FIELD[d])]),
+) as unknown as Record<TicketState, readonly ListDeadlineField[]>;
+
+/** The earliest of the ticket's list deadlines (UTC instant), or null. */
+export function listDeadline(t: OwedFacts & { rateBy: Date | null }): Date | null {
+  const ds = LIST_DEADLINE_IN_STATE[t.state].map((f) => t[f]).filter((d): d is Date => !!d);
+  return ds.length ? ds.reduce((a, b) => (b.getTime() < a.getTime() ? b : a)) : null;
+}

@@ -45,8 +45,8 @@ export function accountPages(router: Router, kit: PageKit) {
       const u = await checkCredentials(deps.db, username.slice(0, 64), v.password.slice(0, 128));
       await limit.onSuccess(kit.attempts);
       await signIn(ctx, kit.sessions, u.id, kit.cookie);
-      // Owners start at their tickets; staff at the workbench once it exists (issue 10: change `next` there).
-      ctx.redirect(next);
+      // Owners start at their tickets, staff at their role's home in the workbench (issue 10).
+      ctx.redirect(u.role !== 'owner' && next === '/account' ? '/work' : next);
       ctx.status = 303;
     } catch (e) {
       const form = formFromAppError(e, v, SIGN_IN_FIELDS);
@@ -94,7 +94,7 @@ export function accountPages(router: Router, kit: PageKit) {
   router.get('/account', async (ctx) => {
     const a = requireAccount(ctx);
     if (a.role !== 'owner') {
-      kit.show(ctx, 'account/staff', '工作人员', {});
+      ctx.redirect(ctx.query.changed === '1' ? '/work?changed=1' : '/work');
       return;
     }
     const actor = actorOf(ctx);

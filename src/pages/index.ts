@@ -12,6 +12,8 @@ import { accountPages } from './account';
 import { submitPages } from './submit';
 import { trackPages } from './track';
 import { noticePages } from './notices';
+import { takesFiles } from './uploads';
+import { workPages } from './work';
 
 /**
  * The Content-Security-Policy of every page: only the service's own files, no inline script
@@ -93,7 +95,8 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '1mb', encoding: 'utf-8', onError: (err) => { throw err; } }));
   router.use(pageSession(kit.sessions, deps.config.jwtSecret, kit.cookie));
   router.use(async (ctx, next) => {
-    if (ctx.method === 'POST') requireCsrf(ctx);
+    // A form with files is read by its handler (withFormFiles), which checks the token before the first file is stored.
+    if (ctx.method === 'POST' && !(ctx.is('multipart/form-data') && takesFiles(ctx.path))) requireCsrf(ctx);
     await next();
   });
   router.use(passwordChangeFirst);
@@ -102,6 +105,7 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
   submitPages(router, kit);
   trackPages(router, kit);
   noticePages(router, kit);
+  workPages(router, kit);
 
   const notFoundPage = async (ctx: Context, next: Next) => {
     await next();

@@ -7,6 +7,7 @@ import { formatDate, formatInstant } from './format';
 import type { SessionAccount } from '../commands/sessions';
 import * as labels from '../notifications/labels';
 import * as texts from './texts';
+import { workHelpers } from './work/helpers';
 
 /** The service's name as every page header and title shows it. */
 export const SERVICE_NAME = '涪陵区个体工商户诉求办理平台';
@@ -60,6 +61,7 @@ export class PageRenderer {
       id: fieldId,
       labels,
       texts,
+      work: workHelpers(tz),
     };
   }
 

@@ -68,10 +68,14 @@ export function pageSession(store: SessionStore, secret: string, cookie: CookieO
  */
 export function requireCsrf(ctx: Context) {
   const body = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {});
-  const given = typeof body._csrf === 'string' ? body._csrf : '';
+  checkCsrfToken(ctx, typeof body._csrf === 'string' ? body._csrf : '');
+}
+
+/** `requireCsrf` for a token read elsewhere (a multipart form's field, src/pages/uploads.ts). */
+export function checkCsrfToken(ctx: Context, given: string | undefined) {
   if (ctx.state.csrfFresh) throw new AppError(403, 'cookies-needed', 'the browser sent no cookie');
   const expected = (ctx.state.page as PageState).csrf;
-  const a = Buffer.from(given);
+  const a = Buffer.from(given ?? '');
   const b = Buffer.from(expected);
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError(403, 'csrf-failed', 'the form is stale or came from another site');
 }

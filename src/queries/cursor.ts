@@ -11,3 +11,18 @@ export function decodeCursor(c: string | undefined): { at: Date; id: string } | 
   if (!id || Number.isNaN(at.getTime())) throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
   return { at, id };
 }
+
+/** The sort key of a ticket without a deadline (after every real one; a valid DATETIME on both databases). */
+export const NO_DEADLINE = new Date('9999-01-01T00:00:00.000Z');
+
+/** Opaque keyset cursor over (next deadline ASC, id ASC), marked so a newest-first cursor is not taken for one. */
+export function encodeDeadlineCursor(at: Date, id: string): string {
+  return Buffer.from(`d|${at.toISOString()}|${id}`).toString('base64url');
+}
+export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: string } | null {
+  if (!c) return null;
+  const [mark, iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const at = new Date(iso);
+  if (mark !== 'd' || !id || Number.isNaN(at.getTime())) throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
+  return { at, id };
+}

@@ -1,9 +1,9 @@
-import { Brackets, EntityManager } from 'typeorm';
+import { Brackets, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { Ticket } from '../entities';
 import type { Actor, TicketKind, TicketState } from '../domain/lifecycle';
-import { OWED_FIELD, OwedDeadline, OWING_STATES, statesOwing } from '../domain/owed';
+import { LIST_DEADLINE_IN_STATE, ListDeadlineField, listDeadline, OWED_FIELD, OwedDeadline, OWING_STATES, statesOwing } from '../domain/owed';
 import { visibilityScope } from './visibility';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, decodeDeadlineCursor, encodeCursor, encodeDeadlineCursor, NO_DEADLINE } from './cursor';
 
 /** The filters of `GET /api/v1/tickets` and of the workbench lists (DESIGN §13). Instants are UTC. */
 export interface TicketFilter {
@@ -20,11 +20,20 @@ export interface TicketFilter {
   /** a word of the title, or a ticket number */
   q?: string;
   limit: number;
-  /** an opaque cursor from a previous page */
+  /** an opaque cursor from a previous page (of the same sort) */
   cursor?: string;
+  /**
+   * `newest` (default; the API): newest first. `deadline` (the workbench lists): the next
+   * deadline first (`listDeadline`, domain/owed.ts), tickets without one last.
+   */
+  sort?: 'newest' | 'deadline';
 }
 
+/** The filters without paging: what a count takes. */
+export type TicketCriteria = Omit<TicketFilter, 'limit' | 'cursor' | 'sort'>;
+
 const COLUMN: Record<OwedDeadline, string> = { dispatch: 'dispatch_by', sign: 'sign_by', reply: 'reply_by' };
+const LIST_COLUMN: Record<ListDeadlineField, string> = { dispatchBy: 'dispatch_by', signBy: 'sign_by', replyBy: 'reply_by', rateBy: 'rate_by' };
 const inList = (states: readonly string[]) => states.map((s) => `'${s}'`).join(',');
 
 /**
@@ -41,11 +50,25 @@ export function dueSoonSql(alias = 't'): string {
 }
 
 /**
- * The tickets `actor` may see that match `f`, newest first (keyset over created_at, id).
- * @returns one page and the cursor of the next (`null` on the last page)
- * @throws AppError 400 for a cursor this service did not issue
+ * SQL for the list sort key (`listDeadline`): per state the earliest of its list deadlines,
+ * generated from `LIST_DEADLINE_IN_STATE`; `:noDeadline` (far future) when there is none, so
+ * that the keyset compares non-null values on both databases.
  */
-export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilter, now: Date): Promise<{ items: Ticket[]; nextCursor: string | null }> {
+export function listDeadlineSql(alias = 't'): string {
+  const least = (cols: string[]): string => {
+    if (cols.length === 1) return cols[0];
+    const [a, ...rest] = cols;
+    const b = least(rest);
+    return `CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL OR ${a} <= ${b} THEN ${a} ELSE ${b} END`;
+  };
+  const arms = (Object.entries(LIST_DEADLINE_IN_STATE) as [string, readonly ListDeadlineField[]][])
+    .filter(([, fields]) => fields.length)
+    .map(([state, fields]) => `WHEN '${state}' THEN ${least(fields.map((f) => `${alias}.${LIST_COLUMN[f]}`))}`);
+  return `COALESCE(CASE ${alias}.state ${arms.join(' ')} ELSE NULL END, :noDeadline)`;
+}
+
+/** The visible tickets matching the criteria, as a query to page or count. */
+function criteriaQuery(em: EntityManager, actor: Actor, f: TicketCriteria, now: Date): SelectQueryBuilder<Ticket> {
   const qb = em.getRepository(Ticket).createQueryBuilder('t');
   visibilityScope(qb, actor);
   if (f.state) qb.andWhere('t.state = :state', { state: f.state });
@@ -61,9 +84,36 @@ export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilt
   }
   if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueSql() : `NOT ${overdueSql()}`, { now });
   if (f.dueSoon !== undefined) qb.andWhere(f.dueSoon ? dueSoonSql() : `NOT ${dueSoonSql()}`, { now });
+  return qb;
+}
+
+/**
+ * The tickets `actor` may see that match `f` (visibility applied inside the query, DESIGN §1,
+ * §7), newest first (keyset over created_at, id) or, with `sort: 'deadline'`, next deadline
+ * first (keyset over the sort key of `listDeadlineSql`, id).
+ * @returns one page and the cursor of the next (`null` on the last page)
+ * @throws AppError 400 for a cursor this service did not issue
+ */
+export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilter, now: Date): Promise<{ items: Ticket[]; nextCursor: string | null }> {
+  const qb = criteriaQuery(em, actor, f, now);
+  if (f.sort === 'deadline') {
+    const key = listDeadlineSql();
+    qb.setParameter('noDeadline', NO_DEADLINE);
+    const cur = decodeDeadlineCursor(f.cursor);
+    if (cur) qb.andWhere(new Brackets((w) => w.where(`${key} > :dkey`, { dkey: cur.at }).orWhere(`${key} = :dkey AND t.id > :did`, { dkey: cur.at, did: cur.id })));
+    const rows = await qb.orderBy(key, 'ASC').addOrderBy('t.id', 'ASC').take(f.limit + 1).getMany();
+    const items = rows.slice(0, f.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > f.limit ? encodeDeadlineCursor(listDeadline(last) ?? NO_DEADLINE, last.id) : null };
+  }
   const cur = decodeCursor(f.cursor);
   if (cur) qb.andWhere(new Brackets((w) => w.where('t.created_at < :cat', { cat: cur.at }).orWhere('t.created_at = :cat AND t.id < :cid', { cat: cur.at, cid: cur.id })));
   const rows = await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(f.limit + 1).getMany();
   const items = rows.slice(0, f.limit);
   return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
+}
+
+/** How many tickets `actor` may see match the criteria (the workbench's counts; the same visibility as the list). */
+export async function countTickets(em: EntityManager, actor: Actor, f: TicketCriteria, now: Date): Promise<number> {
+  return criteriaQuery(em, actor, f, now).getCount();
 }

@@ -19,6 +19,11 @@ export interface ReceiveOptions {
    * stores nothing. Not called when the request has no files.
    */
   beforeFirstFile?: (fields: Record<string, string>) => Promise<void>;
+  /**
+   * Skip file parts without a file name (the web pages: a browser sends an empty part for a
+   * file input left empty). Off for the API, where such a part is refused.
+   */
+  skipUnnamedFiles?: boolean;
 }
 
 const MAX_FIELD_BYTES = 1024 * 1024; // the JSON body limit (DESIGN §12)
@@ -102,6 +107,7 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
     });
     bb.on('file', (name, stream, info) => {
       if (failed) return void stream.resume();
+      if (o.skipUnnamedFiles && !info.filename) return void stream.resume();
       if (name !== fileField) {
         stream.resume();
         return fail(bad('unexpected-part', `unexpected file part ${name}; files go in parts named ${fileField}`, name));

@@ -1,0 +1,53 @@
+import type Router from '@koa/router';
+import type { PageKit } from '../kit';
+import { requireStaff } from './access';
+import { dispatchBoard, handlerTodo } from '../../queries/workbench';
+import { presentOversightOrder } from '../../http/presenters';
+import { countdownText, rowView } from './view';
+import { navFor } from './nav';
+
+/**
+ * `GET /work`: each role's home (issue 10). The handler's 待办 (to sign, in progress,
+ * awaiting information, oversight orders to answer, with countdowns); the coordinator's
+ * dispatch board (registered and returned tickets with the routing rules' suggestion and the
+ * return reasons, and the extension requests to decide); intake goes to the call form.
+ * Supervisors and the admin get their menu (their consoles: part B of issue 10).
+ */
+export function homePagesForStaff(router: Router, kit: PageKit) {
+  const { deps } = kit;
+  const tz = deps.config.businessTz;
+
+  router.get('/work', async (ctx) => {
+    const { account, actor } = requireStaff(ctx);
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const row = (t: Parameters<typeof rowView>[0]) => rowView(t, actor, now, cal, tz);
+    const changed = ctx.query.changed === '1';
+    switch (account.role) {
+      case 'handler': {
+        const todo = await handlerTodo(deps, actor);
+        const list = (l: typeof todo.toSign) => ({ rows: l.items.map(row), total: l.total });
+        kit.show(ctx, 'work/todo', '待办', {
+          changed, toSign: list(todo.toSign), inProgress: list(todo.inProgress), awaitingInfo: list(todo.awaitingInfo),
+          orders: todo.orders.map((o) => ({ ...presentOversightOrder(o, now), due: countdownText(o.respondBy, now, cal, tz) })),
+        });
+        return;
+      }
+      case 'coordinator': {
+        const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+        const b = await dispatchBoard(deps, actor, { limit: 50, cursor });
+        const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
+        kit.show(ctx, 'work/board', '派单', {
+          changed, done: ctx.query.done === 'dispatch' ? '已分派。' : null,
+          rows: b.waiting.items.map((t) => ({ ...row(t), suggestion: b.suggestions.get(t.id) ?? null, returned: b.returns.get(t.id) ?? null })),
+          total: b.waiting.total, nextCursor: b.waiting.nextCursor,
+          extensions: b.extensions.map((x) => ({ ...row(x.ticket), extension: x.extension })),
+          departments: b.departments.filter((d) => d.active && d.code !== 'DIS'), dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''),
+        });
+        return;
+      }
+      default:
+        kit.show(ctx, 'work/home', '工作台', { changed, nav: navFor(account, '').filter((n) => n.href !== '/work') });
+    }
+  });
+}

@@ -1,0 +1,15 @@
+import type Router from '@koa/router';
+import type { PageKit } from '../kit';
+import { homePagesForStaff } from './home';
+import { ticketPages } from './tickets';
+import { oversightPages } from './oversight';
+
+/**
+ * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
+ * here, and its menu entries in `nav.ts` (docs/pages.md "Adding a workbench page").
+ */
+export function workPages(router: Router, kit: PageKit) {
+  homePagesForStaff(router, kit);
+  const { showTicket } = ticketPages(router, kit);
+  oversightPages(router, kit, showTicket);
+}

@@ -1,0 +1,43 @@
+/**
+ * The workbench's navigation (issue 10): one table of every staff page with the roles that
+ * reach it, in menu order. A new workbench area adds its rows here (docs/pages.md
+ * "Adding a workbench page"); the layout shows a viewer the rows of their role.
+ */
+import type { Role } from '../../domain/lifecycle';
+import type { SessionAccount } from '../../commands/sessions';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  roles: readonly Role[];
+  /** only department heads (handlers with `isHead`) */
+  headOnly?: boolean;
+  /** the paths that light this entry up (default: `href` and below it) */
+  match?: RegExp;
+}
+
+/** The staff roles: everyone but owners. */
+export const STAFF_ROLES: readonly Role[] = ['intake', 'handler', 'coordinator', 'supervisor', 'admin'];
+
+export const WORK_NAV: NavItem[] = [
+  { href: '/work', label: '待办', roles: ['handler'], match: /^\/work$/ },
+  { href: '/work', label: '派单', roles: ['coordinator'], match: /^\/work$/ },
+  { href: '/work/tickets', label: '工单', roles: ['intake', 'handler', 'coordinator', 'supervisor', 'admin'] },
+  { href: '/work/oversight', label: '督办单', roles: ['handler', 'coordinator', 'supervisor'] },
+];
+
+/** A role as staff call it. */
+export const ROLE_LABEL: Record<Role, string> = {
+  owner: '经营户', intake: '热线受理', handler: '部门经办', coordinator: '协调派单', supervisor: '纪检监察', admin: '系统管理',
+};
+
+/** The menu of `account` with the entry of `path` marked current. */
+export function navFor(account: SessionAccount | null, path: string): { href: string; label: string; current: boolean }[] {
+  if (!account) return [];
+  let marked = false;
+  return WORK_NAV.filter((n) => n.roles.includes(account.role) && (!n.headOnly || account.isHead)).map((n) => {
+    const hit = !marked && (n.match ? n.match.test(path) : path === n.href || path.startsWith(`${n.href}/`));
+    if (hit) marked = true;
+    return { href: n.href, label: n.label, current: hit };
+  });
+}

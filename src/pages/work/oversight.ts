@@ -1,0 +1,111 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { PageKit } from '../kit';
+import { requireStaff } from './access';
+import { multiline, Uuid } from '../../schemas';
+import { checkCanRespond, closeOrder, respondToOrder } from '../../commands/oversight';
+import { runWithFiles } from '../../commands/attachments';
+import { runAs } from '../../deps';
+import { workOrders } from '../../queries/workbench';
+import { presentOversightOrder } from '../../http/presenters';
+import { AppError } from '../../errors';
+import { formWithErrors, opt, readForm, zodErrors } from '../forms';
+import { problemMessage } from '../messages';
+import { withFormFiles } from '../uploads';
+import { countdownText } from './view';
+import { localPath } from './common';
+import type { FormView } from '../render';
+
+const Respond = z.object({ message: multiline(5000) }).strict();
+const Close = z.object({ note: multiline(2000).optional() }).strict();
+const Filter = z.object({ state: z.enum(['open', 'responded', 'closed']).optional(), level: z.coerce.number().int().min(2).max(3).optional(), overdue: z.literal('1').optional() });
+
+/**
+ * Oversight orders (督办单, DESIGN §5) in the workbench: the list (`/work/oversight`), the
+ * department's answer with files (`POST /work/oversight/:id/respond`) and the coordinator's
+ * closing (`…/close`), each through the API's command. A refused answer or closing shows its
+ * message on the ticket page, where the forms are.
+ */
+export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: Context, id: string, extra: { orderForm?: { id: string; form: FormView } }, status: number) => Promise<void>) {
+  const { deps } = kit;
+  const tz = deps.config.businessTz;
+
+  router.get('/work/oversight', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'handler', 'coordinator', 'supervisor', 'admin');
+    const q = Filter.safeParse(ctx.query);
+    const f = q.success ? q.data : {};
+    const r = await workOrders(deps, actor, { state: f.state ?? (ctx.query.state === 'all' ? undefined : 'open'), level: f.level, overdue: f.overdue ? true : undefined });
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
+    kit.show(ctx, 'work/oversight', '督办单', {
+      orders: r.items.map((o) => ({ ...presentOversightOrder(o, now), due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null, dept: dep.get(o.departmentCode ?? '') ?? o.departmentCode })),
+      state: typeof ctx.query.state === 'string' ? ctx.query.state : 'open', level: f.level, overdue: !!f.overdue,
+    });
+  });
+
+  /** The ticket page again with the order's form and its message (nothing was changed). */
+  async function refused(ctx: Context, orderTicket: string | undefined, id: string, form: FormView, status: number) {
+    if (!orderTicket || !Uuid.safeParse(orderTicket).success) throw new AppError(status, 'validation-failed', 'refused');
+    const summary = form.summary.map((x) => ({ ...x, href: x.href.replace('#f-message', `#f-order-${id}-message`).replace('#f-note', `#f-close-${id}-note`) }));
+    await showTicket(ctx, orderTicket, { orderForm: { id, form: { ...form, summary } } }, status);
+  }
+
+  router.post('/work/oversight/:id/respond', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'handler', 'coordinator');
+    const id = ctx.params.id;
+    if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such order');
+    let posted: Record<string, string> = {};
+    let ticketId = '';
+    try {
+      const o = await withFormFiles(ctx, kit, async (fields) => {
+        posted = fields;
+        const p = Respond.safeParse({ message: fields.message ?? '' });
+        if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
+        await checkCanRespond(deps.db.manager, actor, id);
+      }, async (fields, files) => {
+        posted = fields;
+        const p = Respond.safeParse({ message: fields.message ?? '' });
+        if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
+        return runWithFiles(deps, actor, files, (c) => respondToOrder(c, id, p.data.message, files));
+      });
+      ticketId = o.ticketId;
+      deps.onTicketsChanged?.([o.ticketId]);
+    } catch (e) {
+      const t = /^\/work\/tickets\/([0-9a-f-]{36})$/.exec(posted.back ?? '')?.[1];
+      if (e instanceof FormError) return refused(ctx, t, id, fillIn(e.form, '请写明督办单的回复内容。'), 400);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401) return refused(ctx, t, id, { ...formWithErrors(posted, [], ['message']), problem: problemMessage(e.code) }, e.status);
+      throw e;
+    }
+    ctx.redirect(`${localPath(posted.back, `/work/tickets/${ticketId}`)}?done=respond#oversight`);
+    ctx.status = 303;
+  });
+
+  router.post('/work/oversight/:id/close', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'coordinator');
+    const id = ctx.params.id;
+    if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such order');
+    const v = readForm(ctx);
+    const t = /^\/work\/tickets\/([0-9a-f-]{36})$/.exec(v.back ?? '')?.[1];
+    const p = Close.safeParse({ note: opt(v.note) });
+    if (!p.success) return refused(ctx, t, id, formWithErrors(v, zodErrors(p.error), ['note']), 400);
+    try {
+      const o = await runAs(deps, actor, (c) => closeOrder(c, id, p.data.note));
+      deps.onTicketsChanged?.([o.ticketId]);
+      ctx.redirect(`${localPath(v.back, '/work/oversight')}?done=close-order`);
+      ctx.status = 303;
+    } catch (e) {
+      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401) return refused(ctx, t, id, { ...formWithErrors(v, [], ['note']), problem: problemMessage(e.code) }, e.status);
+      throw e;
+    }
+  });
+}
+
+class FormError extends Error {
+  constructor(readonly form: FormView) {
+    super('form refused');
+  }
+}
+
+const fillIn = (f: FormView, text: string): FormView => (f.errors.message && f.summary.length ? { ...f, errors: { ...f.errors, message: text }, summary: f.summary.map((s) => ({ ...s, text })) } : f);

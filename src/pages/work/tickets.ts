@@ -1,0 +1,286 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { PageKit } from '../kit';
+import { requireStaff } from './access';
+import { ActionBodies, DepartmentCode, Kind, StateE, Uuid } from '../../schemas';
+import { actOnTicket, ActionInput } from '../../commands/actions';
+import { checkCanActWithFiles, readAttachment } from '../../commands/attachments';
+import { canRespond } from '../../commands/oversight';
+import { ticketWorkView, TicketWorkView, workTickets } from '../../queries/workbench';
+import { presentTicket } from '../../http/presenters';
+import { sendAttachment } from '../../http/routes/attachments';
+import { ACTIONS, Action, isOpen, REJECT_GROUNDS, RATINGS, OUTCOMES, UserActor, STATES, TICKET_KINDS } from '../../domain/lifecycle';
+import { actionTakesFiles } from '../../domain/attachments';
+import { AppError } from '../../errors';
+import * as L from '../../notifications/labels';
+import { emptyForm, FormView } from '../render';
+import { formWithErrors, opt, zodErrors, PageFieldError } from '../forms';
+import { fieldMessage, problemMessage } from '../messages';
+import { withFormFiles } from '../uploads';
+import { countdownText, rowView, timelineView } from './view';
+import { localPath, workTime } from './common';
+
+/** The fields of each action's form, in page order (the error summary follows it). */
+const FIELDS: Record<Action, readonly string[]> = {
+  dispatch: ['departmentCode', 'note'], sign: [], return: ['reason'], 'request-info': ['message'], supplement: ['message', 'file'],
+  'request-extension': ['workingDays', 'reason'], 'decide-extension': ['approve', 'note'], reply: ['outcome', 'message', 'file'],
+  rate: ['rating', 'comment'], reject: ['ground', 'detail'], withdraw: ['reason'], merge: ['intoTicketId'], reopen: ['reason'],
+  close: ['note'], note: ['text'], escalate: ['level', 'note'], conclude: ['finding', 'summary', 'file'], decide: ['outcome', 'reason', 'file'],
+};
+
+/** The message for a field left empty, per action (the general ones speak to owners). */
+const FILL_IN: Partial<Record<Action, Record<string, string>>> = {
+  dispatch: { departmentCode: '请选择办理部门。' },
+  return: { reason: '请写明退回的理由：为什么不属于本部门职责。' },
+  'request-info': { message: '请写明需要提交人补充什么。' },
+  supplement: { message: '请写明来电人补充的内容。' },
+  'request-extension': { workingDays: '请填写延长的工作日天数（1到30）。', reason: '请写明延期的理由。' },
+  'decide-extension': { approve: '请选择同意或不同意。' },
+  reply: { outcome: '请选择办理结果。', message: '请写明答复内容。' },
+  rate: { rating: '请选择来电人的评价。' },
+  reject: { ground: '请选择不予受理的理由。', detail: '请写明具体情况。' },
+  merge: { intoTicketId: '请先查找并选择要并入的工单。' },
+  reopen: { reason: '请写明重新办理的理由。' },
+  note: { text: '请填写备注内容。' },
+  escalate: { level: '请选择督办级别。', note: '请写明督办要求。' },
+  conclude: { finding: '请选择核查结论。', summary: '请写明核查情况。' },
+  decide: { outcome: '请选择异议决定。', reason: '请写明理由。' },
+};
+
+/** What the page says after an action succeeded. */
+const DONE: Record<Action, string> = {
+  dispatch: '已分派。', sign: '已签收，请在答复期限前办理。', return: '已退回协调办公室。', 'request-info': '已请提交人补充材料，答复期限暂停计算。',
+  supplement: '已记录补充材料。', 'request-extension': '延期申请已提交，等待协调办公室审批。', 'decide-extension': '已审批延期申请。',
+  reply: '已答复，等待提交人评价。', rate: '评价已记录。', reject: '已决定不予受理。', withdraw: '已撤回。', merge: '已并单。',
+  reopen: '已重新办理，新一轮已分派给原部门。', close: '已办结。', note: '备注已保存。', escalate: '已督办。', conclude: '举报已办结。', decide: '异议已决定。',
+};
+
+/** What the page says after the other forms it carries (oversight orders). */
+const DONE_OTHER: Record<string, string> = { respond: '已回复督办单。', 'close-order': '督办单已关闭。' };
+
+const isEmpty = (code: string) => code === 'empty' || code === 'invalid_type' || code === 'required';
+const int = (s: string | undefined) => (s && /^\d{1,3}$/.test(s.trim()) ? Number(s.trim()) : s?.trim() ? Number.NaN : undefined);
+const choice = (s: string | undefined) => (s ? s : undefined);
+
+/** The form's strings as the action's body (the API's schema then validates them). */
+function toInput(action: Action, v: Record<string, string>, actor: UserActor): Record<string, unknown> {
+  switch (action) {
+    case 'dispatch': return { departmentCode: v.departmentCode ?? '', note: opt(v.note) };
+    case 'sign': return {};
+    case 'return': return { reason: v.reason ?? '' };
+    case 'request-info': case 'supplement': return { message: v.message ?? '' };
+    case 'request-extension': return { workingDays: int(v.workingDays), reason: v.reason ?? '' };
+    case 'decide-extension': return { approve: v.approve === 'yes' ? true : v.approve === 'no' ? false : undefined, note: opt(v.note) };
+    case 'reply': return { outcome: choice(v.outcome), message: v.message ?? '' };
+    case 'rate': return { rating: choice(v.rating), comment: opt(v.comment), ...(actor.role === 'intake' ? { via: 'callback' } : {}) };
+    case 'reject': return { ground: choice(v.ground), detail: v.detail ?? '' };
+    case 'withdraw': return { reason: opt(v.reason) };
+    case 'merge': return { intoTicketId: v.intoTicketId ?? '' };
+    case 'reopen': return { reason: v.reason ?? '' };
+    case 'close': return { note: opt(v.note) };
+    case 'note': return { text: v.text ?? '' };
+    case 'escalate': return { level: int(v.level), note: v.note ?? '' };
+    case 'conclude': return { finding: choice(v.finding), summary: v.summary ?? '' };
+    case 'decide': return { outcome: choice(v.outcome), reason: v.reason ?? '' };
+  }
+}
+
+/** A form view for one action's form: field ids carry the action (several forms share a page), messages say what to fill in. */
+export function actionForm(action: Action, values: Record<string, string>, errors: PageFieldError[], problem?: string): FormView {
+  const f = formWithErrors(values, errors, FIELDS[action], { problem });
+  for (const e of errors) {
+    const own = FILL_IN[action]?.[e.field];
+    if (own && isEmpty(e.code) && f.errors[e.field]) f.errors[e.field] = own;
+  }
+  f.summary = f.summary.map((s) => {
+    const field = s.href.startsWith('#f-') ? FIELDS[action].find((n) => s.href === `#f-${n}`) : undefined;
+    return field ? { href: `#f-${action}-${field}`, text: f.errors[field] ?? s.text } : s;
+  });
+  return f;
+}
+
+/** Validates a posted action form: the body for `actOnTicket`, or the form with its errors. */
+function parseAction(action: Action, v: Record<string, string>, actor: UserActor): { input: ActionInput } | { form: FormView } {
+  const raw = toInput(action, v, actor);
+  const schema = ActionBodies[action] as z.ZodType;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const errs = zodErrors(parsed.error).map((e) => (Number.isNaN(raw[e.field] as number) ? { ...e, code: 'invalid_type' } : e));
+    return { form: actionForm(action, v, errs) };
+  }
+  return { input: { action, ...(parsed.data as object) } as ActionInput };
+}
+
+/** The form of an AppError a command threw: field errors next to the fields, anything else as the message at the top. */
+function errorForm(action: Action, e: AppError, v: Record<string, string>): FormView {
+  const known = new Set(FIELDS[action]);
+  const fieldErrs = e.errors.filter((x) => known.has(x.field)).map((x) => ({ field: x.field, code: x.code }));
+  const problem = fieldErrs.length && e.code === 'validation-failed' ? undefined
+    : e.code === 'validation-failed' && e.errors.length ? e.errors.map((x) => fieldMessage(x.field, x.code)).join(' ') : problemMessage(e.code);
+  return actionForm(action, v, fieldErrs, problem);
+}
+
+const ListQuery = z.object({
+  state: StateE.optional(), kind: Kind.optional(), departmentCode: DepartmentCode.optional(),
+  overdue: z.literal('1').optional(), dueSoon: z.literal('1').optional(),
+  escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  q: z.string().max(100).optional(), cursor: z.string().max(200).optional(),
+});
+
+/** Beijing midnight of a local date as a UTC instant (`2026-11-02` → 2026-11-01T16:00Z), `end` the next midnight. */
+export function localDayStart(date: string, tz: string, end = false): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  const guess = new Date(Date.UTC(y, m - 1, d + (end ? 1 : 0)));
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(guess);
+  const p = (t: string) => Number(parts.find((x) => x.type === t)?.value);
+  const asLocal = Date.UTC(p('year'), p('month') - 1, p('day'), p('hour'), p('minute'));
+  return new Date(guess.getTime() - (asLocal - guess.getTime()));
+}
+
+/**
+ * The ticket lists and the ticket page of the workbench (issue 10 "Every role"):
+ * - `GET /work/tickets`: the filters of `GET /api/v1/tickets`, next deadline first, paged;
+ * - `GET /work/tickets/:id`: the facts, the contact record as `presentTicket` gives it to this
+ *   viewer, the deadlines in Beijing time with the working days left, the timeline with each
+ *   event's text and files, the oversight orders, and one small form per action
+ *   `allowedActions` lists for this viewer;
+ * - `POST /work/tickets/:id/<action>`: the form → the API's schema → `actOnTicket`; a refused
+ *   action shows its Chinese message on the page and changes nothing;
+ * - `GET /work/tickets/:id/files/:fileId` (and `/preview`): a file, as the API sends it.
+ */
+export function ticketPages(router: Router, kit: PageKit) {
+  const { deps } = kit;
+  const tz = deps.config.businessTz;
+
+  router.get('/work/tickets', async (ctx) => {
+    const { actor, account } = requireStaff(ctx);
+    const q = ListQuery.safeParse(ctx.query);
+    const f = q.success ? q.data : {};
+    const criteria = {
+      state: f.state, kind: f.kind, departmentCode: f.departmentCode, escalationLevel: f.escalationLevel, q: opt(f.q),
+      overdue: f.overdue ? true : undefined, dueSoon: f.dueSoon ? true : undefined,
+      from: f.from ? localDayStart(f.from, tz) : undefined, to: f.to ? localDayStart(f.to, tz, true) : undefined,
+    };
+    const list = await workTickets(deps, actor, criteria, { limit: 50, cursor: f.cursor });
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const filters = { ...Object.fromEntries(Object.entries(ctx.query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) } as Record<string, string>;
+    kit.show(ctx, 'work/tickets', '工单', {
+      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)), total: list.total, nextCursor: list.nextCursor,
+      filters, filterError: !q.success, departments: list.departments, showDepartment: account.role !== 'handler',
+      states: STATES, kinds: TICKET_KINDS.filter((k) => k !== 'integrity_report' || account.role !== 'intake'),
+      query: new URLSearchParams(filters).toString(),
+    });
+  });
+
+  async function showTicket(ctx: Context, id: string, extra: { forms?: Partial<Record<Action, FormView>>; open?: Action | null; orderForm?: { id: string; form: FormView } } = {}, status = 200) {
+    const { actor } = requireStaff(ctx);
+    const identity = ctx.query.identity === '1';
+    const mergeQ = typeof ctx.query.mergeQ === 'string' ? ctx.query.mergeQ.trim().slice(0, 100) : '';
+    const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ || undefined });
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const t = v.read.ticket;
+    const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, oversight: v.read.oversight });
+    const depName = new Map(v.departments.map((d) => [d.code, d.nameZh]));
+    const done = typeof ctx.query.done === 'string' ? (DONE[ctx.query.done as Action] ?? DONE_OTHER[ctx.query.done] ?? null) : null;
+    const deadlines = ([['dispatchBy', '分派期限'], ['signBy', '签收期限'], ['replyBy', '答复期限'], ['rateBy', '评价期限'], ['escalateBy', '红牌督办期限']] as const)
+      .filter(([k]) => p.deadlines[k] && relevantDeadline(k, t.state))
+      .map(([k, label]) => ({ label, at: workTime(p.deadlines[k], tz), due: t.state === 'awaiting_info' && k === 'replyBy' ? null : countdownText(p.deadlines[k], now, cal, tz) }));
+    const forms: Partial<Record<Action, FormView>> = {};
+    for (const a of p.allowedActions) forms[a] = extra.forms?.[a] ?? actionForm(a, a === 'dispatch' ? { departmentCode: v.suggestedDepartment ?? '' } : {}, []);
+    const orders = (p.oversight ?? []).map((o) => ({
+      ...o, due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null,
+      canRespond: o.state === 'open' && canRespond({ departmentCode: o.departmentCode }, actor),
+      canClose: o.state !== 'closed' && actor.role === 'coordinator',
+      form: extra.orderForm?.id === o.id ? extra.orderForm.form : emptyForm(),
+    }));
+    const dispatchTo = v.departments.filter((d) => d.active && (t.kind === 'integrity_report' ? d.code === 'DIS' : d.code !== 'DIS') && d.code !== t.accusedDepartmentCode);
+    kit.show(ctx, 'work/ticket', `${t.number} ${t.title}`, {
+      t: p, v, timeline: timelineView(v, actor), deadlines, forms, open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : primaryAction(p.allowedActions)), done, orders,
+      dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''), dispatchTo, suggested: v.suggestedDepartment,
+      category: v.categories.find((c) => c.code === t.categoryCode)?.nameZh ?? null,
+      canSeeIdentity: actor.role === 'supervisor' && p.kind === 'integrity_report' && p.reporter === 'masked',
+      grounds: REJECT_GROUNDS.map((g) => ({ value: g, label: L.GROUND_LABEL[g] })),
+      ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
+      outcomes: OUTCOMES.map((o) => ({ value: o, label: L.OUTCOME_LABEL[o] })),
+      mergeQ, candidates: v.mergeCandidates.map((c) => rowView(c, actor, now, cal, tz)),
+      maxFiles: deps.uploads.limits.maxFiles, maxMb: Math.floor(deps.uploads.limits.maxBytes / 1048576), back: localPath(typeof ctx.query.back === 'string' ? ctx.query.back : undefined, ''),
+      intake: actor.role === 'intake', identity, orderFailed: extra.orderForm?.form ?? null,
+      refused: extra.open && extra.forms?.[extra.open] ? extra.forms[extra.open] : null,
+    }, status);
+  }
+
+  router.get('/work/tickets/:id', async (ctx) => {
+    requireStaff(ctx);
+    if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such ticket');
+    await showTicket(ctx, ctx.params.id);
+  });
+
+  router.post('/work/tickets/:id/:action', async (ctx) => {
+    const { actor } = requireStaff(ctx);
+    const id = ctx.params.id;
+    const action = ctx.params.action as Action;
+    if (!Uuid.safeParse(id).success || !(ACTIONS as readonly string[]).includes(action)) throw new AppError(404, 'not-found', 'no such ticket action');
+    const files = actionTakesFiles(action);
+    let posted: Record<string, string> = {};
+    try {
+      await withFormFiles(ctx, kit, files ? async (fields) => {
+        posted = fields;
+        const r = parseAction(action, fields, actor);
+        if ('form' in r) throw new FormRefused(r.form);
+        await checkCanActWithFiles(deps, actor, id, action);
+      } : null, async (fields, staged) => {
+        posted = fields;
+        const r = parseAction(action, fields, actor);
+        if ('form' in r) throw new FormRefused(r.form);
+        const version = /^\d{1,9}$/.test(fields.version ?? '') ? Number(fields.version) : undefined;
+        await actOnTicket(deps, actor, id, r.input, version, staged);
+      });
+    } catch (e) {
+      if (e instanceof FormRefused) return showTicket(ctx, id, { forms: { [action]: e.form }, open: action }, 400);
+      if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
+      return showTicket(ctx, id, { forms: { [action]: errorForm(action, e, posted) }, open: action }, e.status);
+    }
+    const back = localPath(posted.back, '');
+    ctx.redirect(back ? `${back}${back.includes('?') ? '&' : '?'}done=${action}` : `/work/tickets/${id}?done=${action}`);
+    ctx.status = 303;
+  });
+
+  for (const part of ['file', 'preview'] as const) {
+    router.get(`/work/tickets/:id/files/:fileId${part === 'preview' ? '/preview' : ''}`, async (ctx) => {
+      const { actor } = requireStaff(ctx);
+      if (!Uuid.safeParse(ctx.params.id).success || !Uuid.safeParse(ctx.params.fileId).success) throw new AppError(404, 'not-found', 'no such file');
+      sendAttachment(ctx, await readAttachment(deps, actor, ctx.params.id, ctx.params.fileId, part), part);
+    });
+  }
+
+  return { showTicket };
+}
+
+/** A refused form (validation before anything is stored): shown again with its messages. */
+class FormRefused extends Error {
+  constructor(readonly form: FormView) {
+    super('form refused');
+  }
+}
+
+/** Deadlines that mean something in a state (the sign-for deadline of a signed ticket is history). */
+function relevantDeadline(k: string, state: string): boolean {
+  if (!isOpen(state as never)) return false;
+  switch (k) {
+    case 'dispatchBy': return state === 'registered';
+    case 'signBy': return state === 'dispatched';
+    case 'rateBy': return state === 'replied';
+    case 'replyBy': case 'escalateBy': return state !== 'replied';
+    default: return false;
+  }
+}
+
+/** The action whose form is open when the page opens: what this viewer would do next. */
+function primaryAction(allowed: Action[]): Action | null {
+  for (const a of ['sign', 'dispatch', 'reply', 'decide-extension', 'rate', 'conclude', 'decide', 'supplement', 'close'] as Action[]) if (allowed.includes(a)) return a;
+  return null;
+}

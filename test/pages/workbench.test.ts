@@ -1,0 +1,243 @@
+/**
+ * The staff workbench in a real browser at 1366×768 (issue 10 part A): staff sign in at the
+ * owners' entry and land on their role's home; the handler's whole loop with the owner
+ * supplementing and rating through the owner pages and the coordinator deciding the
+ * extension; the coordinator dispatching a returned ticket and merging a duplicate; a refused
+ * action showing its message and changing nothing; the lists' filters and order. Every page
+ * visited gets an axe check; SCREENSHOTS=1 writes docs/screenshots/work-*.png.
+ */
+import test from 'ava';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Page } from 'playwright-core';
+import { startHarness, standardStaff, Harness } from '../helpers/harness';
+import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { png } from '../attachments/fixtures';
+
+const DESKTOP = { width: 1366, height: 768 };
+const CALLER = { name: '王五', phone: '13912345678' };
+let h: Harness;
+let b: TestBrowser;
+let s: Awaited<ReturnType<typeof standardStaff>>;
+
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+  s = await standardStaff(h);
+  b = await openBrowser();
+});
+test.after.always(async () => {
+  await b?.close();
+  await h?.close();
+});
+
+/** Signs in at the one entry (`/account/sign-in`) as a staff account of `standardStaff`. */
+async function signIn(username: string, p?: Page): Promise<Page> {
+  await b.reset();
+  const page = p ?? (await b.page(undefined, DESKTOP));
+  await page.goto(`${h.url}/account/sign-in`);
+  await page.fill('#f-phone', username);
+  await page.fill('#f-password', `Pw-${username}-123!`);
+  await page.click('main button[type=submit]');
+  await page.waitForLoadState();
+  return page;
+}
+
+/** A call registered by intake through the API: returns the ticket and its access code. */
+async function call(body: Record<string, unknown> = {}) {
+  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成，定额没有调整。', owner: CALLER, ...body });
+  if (r.status !== 201) throw new Error(r.text);
+  return r.body as { id: string; number: string; accessCode: string };
+}
+/** The owner's track page, opened with the number and the access code (the owner pages). */
+async function track(o: Page, number: string, code: string) {
+  await o.goto(`${h.url}/track`);
+  await o.fill('#f-number', number);
+  await o.fill('#f-code', code);
+  await o.click('main button:has-text("查询")');
+  await o.waitForLoadState();
+}
+
+/** Opens an action's form on the ticket page (its <details>), whether or not it is open already. */
+const openAction = (p: Page, action: string) => p.locator(`#act-${action}`).evaluate((d) => { (d as unknown as { open: boolean }).open = true; });
+const api = async (id: string) => (await s.coord.get(`/api/v1/tickets/${id}`)).body;
+
+test.serial('staff sign in where owners do and land on their role\'s home with their menu', async (t) => {
+  const p = await signIn('tax1');
+  t.is(p.url(), `${h.url}/work`);
+  t.is(await text(p, 'h1'), '待办');
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '督办单']);
+  t.is(await p.getAttribute('.work-nav__link >> nth=0', 'aria-current'), 'page');
+  await signIn('coord1', p);
+  t.is(p.url(), `${h.url}/work`);
+  t.is(await text(p, 'h1'), '派单');
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['派单', '工单', '督办单']);
+  await signIn('sup1', p);
+  t.is(await text(p, 'h1'), '您好，sup1');
+  // an owner is not staff: the workbench answers 403 with the Chinese message
+  await b.reset();
+  await h.owner('13800005555');
+  await p.goto(`${h.url}/account/sign-in`);
+  await p.fill('#f-phone', '13800005555');
+  await p.fill('#f-password', 'Owner-Pw-123!');
+  await p.click('main button[type=submit]');
+  await p.waitForURL(/\/account$/);
+  const r = await p.goto(`${h.url}/work`);
+  t.is(r?.status(), 403);
+  t.is(await text(p, '.lead'), '这个账号不能进行这项操作。');
+  // sign out from the workbench; the next visit asks to sign in
+  await signIn('tax1', p);
+  await p.click('.work-account button:has-text("退出")');
+  await p.waitForURL(`${h.url}/`);
+  t.is((await p.goto(`${h.url}/work`))?.status(), 401);
+  await p.close();
+});
+
+test.serial('a handler signs, asks for information, the owner supplements on the owner pages, the extension is approved, the handler replies with a file, the owner rates', async (t) => {
+  const c = await call();
+  const p = await signIn('tax1');
+  // 待办: to sign, with its countdown (sign for by Wed 4 Nov 00:00: Tuesday is left after today)
+  const row = p.locator('#to-sign ~ table tr', { hasText: c.number }).first();
+  t.regex((await row.textContent()) ?? '', /签收期限：还剩1个工作日/);
+  await look(t, p, 'work-home-handler');
+  await row.locator('button:has-text("签收")').click();
+  await p.waitForURL(/\/work\?done=sign$/);
+  t.is((await api(c.id)).state, 'in_progress');
+  await p.click(`a:has-text("${c.number}")`);
+  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月10日（周二）00:00\s*还剩5个工作日/);
+  t.regex(await text(p, '.work-facts--compact'), /电话\s*139\*\*\*\*5678/, 'handlers see the phone masked, as the API gives it');
+
+  // a refused form: nothing changes, the message is next to the field and in the summary
+  await openAction(p, 'request-info');
+  await p.click('#act-request-info button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请写明需要提交人补充什么。']);
+  t.is((await api(c.id)).state, 'in_progress');
+  await p.fill('#f-request-info-message', '请提供近三个月的营业额流水。');
+  await p.click('#act-request-info button[type=submit]');
+  await p.waitForURL(/done=request-info/);
+  t.is(await text(p, '.inset--done'), '已请提交人补充材料，答复期限暂停计算。');
+  t.is((await api(c.id)).state, 'awaiting_info');
+
+  // the owner supplements through the owner pages with the number and the access code
+  const o = await b.page(undefined, DESKTOP);
+  await track(o, c.number, c.accessCode);
+  await o.fill('#f-message', '流水已整理好，九月 3.1 万元，十月 2.8 万元。');
+  await o.click('button:has-text("提交补充")');
+  await o.waitForLoadState();
+  t.is((await api(c.id)).state, 'in_progress');
+
+  // the handler sees the supplement in the timeline and asks for 3 more working days
+  await p.reload();
+  t.regex(await text(p, '.work-timeline'), /补充材料 .* 提交人（凭查询码） 流水已整理好/);
+  await openAction(p, 'request-extension');
+  await p.fill('#f-request-extension-workingDays', '3');
+  await p.fill('#f-request-extension-reason', '需要到实地核查营业情况。');
+  await p.click('#act-request-extension button[type=submit]');
+  await p.waitForURL(/done=request-extension/);
+
+  // the coordinator approves it on the dispatch board; the reply deadline moves by 3 working days
+  const cp = await b.page(undefined, DESKTOP);
+  await b.reset();
+  await signIn('coord1', cp);
+  const ext = cp.locator('#extensions ~ table tr', { hasText: c.number });
+  t.regex((await ext.textContent()) ?? '', /延期 3 个工作日\s*需要到实地核查营业情况。/);
+  await look(t, cp, 'work-home-coordinator');
+  await ext.locator('button[value=yes]').click();
+  await cp.waitForURL(/\/work\?done=decide-extension$/);
+  t.is((await api(c.id)).deadlines.replyBy, '2026-11-12T16:00:00.000Z', '10 Nov + 3 working days = Fri 13 Nov 00:00 Beijing');
+  await cp.close();
+
+  // the handler replies with a photo; the file shows next to the reply in the timeline
+  await signIn('tax1', p);
+  await p.goto(`${h.url}/work/tickets/${c.id}`);
+  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月13日（周五）00:00\s*还剩8个工作日/);
+  const dir = mkdtempSync(join(tmpdir(), 'wb-'));
+  writeFileSync(join(dir, '核查照片.png'), await png());
+  await p.check('#f-reply-outcome-radio');
+  await p.fill('#f-reply-message', '已到店核查，重新核定为每月 800 元。');
+  await p.setInputFiles('#f-reply-file', join(dir, '核查照片.png'));
+  await p.click('#act-reply button[type=submit]');
+  await p.waitForURL(/done=reply/);
+  t.is((await api(c.id)).state, 'replied');
+  const replied = p.locator('.timeline__item', { hasText: '答复：已解决' });
+  t.regex((await replied.textContent()) ?? '', /已到店核查/);
+  t.is(await replied.locator('.work-files a').textContent(), '核查照片.png');
+  const file = await p.request.get(h.url + (await replied.locator('.work-files a').getAttribute('href'))!);
+  t.is(file.status(), 200);
+  t.is(file.headers()['content-type'], 'image/png');
+  await look(t, p, 'work-ticket');
+
+  // the owner rates on the owner pages: closed
+  await track(o, c.number, c.accessCode);
+  t.regex(await text(o, 'main'), /已到店核查/);
+  await o.check('#f-rating-radio');
+  await o.click('button:has-text("提交评价")');
+  await o.waitForLoadState();
+  t.is((await api(c.id)).state, 'closed');
+  await o.close();
+  await p.close();
+});
+
+test.serial('the coordinator re-dispatches a returned ticket from the board and merges a duplicate found by its number', async (t) => {
+  const c = await call({ title: '个体户社保补缴', description: '去年的社保断缴了，要补缴。' });
+  const p = await signIn('tax1');
+  await p.goto(`${h.url}/work/tickets/${c.id}`);
+  await openAction(p, 'return');
+  await p.fill('#f-return-reason', '社保补缴由区人力社保局办理。');
+  await p.click('#act-return button[type=submit]');
+  await p.waitForURL(/done=return/);
+  t.is((await api(c.id)).state, 'registered');
+
+  await signIn('coord1', p);
+  const row = p.locator('#waiting ~ table tr', { hasText: c.number });
+  t.regex((await row.textContent()) ?? '', /区税务局退回\s*社保补缴由区人力社保局办理。/);
+  t.is(await row.locator('option[value="TAX"]').count(), 0, 'the returning department is not offered again');
+  await row.locator('select').selectOption('HRSS');
+  await row.locator('button:has-text("分派")').click();
+  await p.waitForURL(/\/work\?done=dispatch$/);
+  const after = await api(c.id);
+  t.is(after.state, 'dispatched');
+  t.is(after.departmentCode, 'HRSS');
+
+  // a second call about the same problem goes into the first
+  const dup = await call({ title: '社保补缴（重复来电）', description: '又打电话问社保补缴。', category: 'other' });
+  await p.goto(`${h.url}/work/tickets/${dup.id}`);
+  await openAction(p, 'merge');
+  await p.fill('#f-merge-q', c.number);
+  await p.click('#act-merge button:has-text("查找")');
+  await p.check(`label:has-text("${c.number}")`);
+  await p.click('#act-merge button:has-text("并单")');
+  await p.waitForURL(/done=merge/);
+  const merged = await api(dup.id);
+  t.is(merged.state, 'merged');
+  t.is(merged.mergedIntoId, c.id);
+  await p.close();
+});
+
+test.serial('a stale form is refused with its message and changes nothing; lists filter and sort by the next deadline', async (t) => {
+  const late = await call({ title: '十月的来电', receivedAt: '2026-10-20T10:00:00+08:00' });
+  const fresh = await call({ title: '今天的来电' });
+  const p = await signIn('coord1');
+  await p.goto(`${h.url}/work/tickets/${fresh.id}`);
+  // meanwhile the handler signs for it
+  await s.tax.post(`/api/v1/tickets/${fresh.id}/sign`, {});
+  await openAction(p, 'dispatch');
+  await p.selectOption('#f-dispatch-departmentCode', 'HRSS');
+  await p.click('#act-dispatch button[type=submit]');
+  t.is(await text(p, '.error-summary p'), '工单刚刚有了新的进展，请刷新页面后再操作。');
+  const now = await api(fresh.id);
+  t.is(now.state, 'in_progress');
+  t.is(now.departmentCode, 'TAX');
+
+  await p.goto(`${h.url}/work/tickets?departmentCode=TAX&state=dispatched`);
+  await look(t, p, 'work-tickets');
+  await p.goto(`${h.url}/work/tickets?departmentCode=TAX&overdue=1`);
+  const numbers = await p.locator('.work-table__num a').allTextContents();
+  t.true(numbers.includes(late.number));
+  t.false(numbers.includes(fresh.number));
+  t.regex(await text(p, '.work-count'), /共 \d+ 件/);
+  await p.goto(`${h.url}/work/tickets?departmentCode=TAX`);
+  const all = await p.locator('.work-table__num a').allTextContents();
+  t.true(all.indexOf(late.number) < all.indexOf(fresh.number), 'the overdue one first');
+  await p.close();
+});
