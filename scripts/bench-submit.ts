@@ -85,7 +85,7 @@ async function startService(port: number, cpuProf: boolean): Promise<ChildProces
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH, DATABASE_URL, JWT_SECRET: randomBytes(24).toString('base64url'), BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
+      PATH: process.env.PATH, DATABASE_URL, JWT_SECRET: randomBytes(24).toString('base64url'), EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
       ROLE: 'api', PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', MIGRATE_ON_START: '1', NODE_ENV: 'production',
       DATA_DIR: join(ROOT, 'var', 'bench'),
     },

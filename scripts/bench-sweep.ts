@@ -17,7 +17,7 @@
  * keeps the database.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ async function main() {
   url.pathname = `/${dbName}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
   const deps = await boot({
-    DATABASE_URL: url.toString(), REDIS_URL: REDIS, QUEUE_PREFIX: `{bench-${Date.now().toString(36)}}`, JWT_SECRET: 'bench-secret-bench-secret-bench', LOG_LEVEL: 'warn',
+    DATABASE_URL: url.toString(), REDIS_URL: REDIS, QUEUE_PREFIX: `{bench-${Date.now().toString(36)}}`, JWT_SECRET: 'bench-secret-bench-secret-bench', EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'warn',
     MIGRATE_ON_START: '1', DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pw',
   }, { log: createLogger('warn') });
   const db = deps.db;

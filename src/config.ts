@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseS3Url } from './storage/s3-url';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from './domain/attachments';
 import { parseRedisUrl, RedisTarget } from './redis';
+import { ChainKeyring, parseChainKeys } from './chain-keys';
 
 /**
  * Environment, parsed and validated once (DESIGN §14). A bad value exits the process
@@ -37,6 +38,8 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn').default('http://localhost:3000'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  EVENT_CHAIN_KEYS: z.string().optional(),
+  EVENT_CHAIN_KEY_ID: z.string().optional(),
   NODE_ENV: z.string().optional(),
   STORAGE_URL: z.string().superRefine((v, ctx) => {
     try { parseS3Url(v); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` }); }
@@ -92,6 +95,11 @@ export interface Config {
   attachments: AttachmentLimits;
   /** bearer token Prometheus must send for `/metrics`; unset: `/metrics` is open */
   metricsToken?: string;
+  /**
+   * keys of the event chain (`EVENT_CHAIN_KEYS`, `EVENT_CHAIN_KEY_ID`); required with
+   * `DATABASE_URL`, generated under DATA_DIR for the embedded default
+   */
+  eventChainKeys?: ChainKeyring;
 }
 
 /** Upload bounds (issue 12, DESIGN §14). Sizes in bytes. */
@@ -131,6 +139,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (replicas.length && !present.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS: replicas need DATABASE_URL (the primary)');
   if (!r.success || problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = r.data;
+  let eventChainKeys: ChainKeyring | undefined;
+  if (e.EVENT_CHAIN_KEYS !== undefined) {
+    try {
+      eventChainKeys = parseChainKeys(e.EVENT_CHAIN_KEYS, e.EVENT_CHAIN_KEY_ID);
+    } catch (err) {
+      throw new Error(`invalid configuration:\n  EVENT_CHAIN_KEYS: ${(err as Error).message}`);
+    }
+  } else if (e.EVENT_CHAIN_KEY_ID !== undefined) {
+    throw new Error('invalid configuration:\n  EVENT_CHAIN_KEY_ID: set only together with EVENT_CHAIN_KEYS');
+  }
   const embedded = !e.DATABASE_URL;
   const dataDir = resolve(e.DATA_DIR);
   return {
@@ -173,5 +191,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     metricsToken: e.METRICS_TOKEN,
+    eventChainKeys,
   };
 }

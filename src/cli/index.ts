@@ -6,6 +6,7 @@ import { IMPORT_USAGE, importHotlineCommand } from './import-hotline';
 import { activationCommand, CREATE_USER_USAGE, createUserCommand, resetPasswordCommand, UPDATE_USER_USAGE, updateUserCommand } from './users';
 import { MIGRATE_USAGE, migrateCommand } from './migrate';
 import { PREVIEW_USAGE, previewCommand } from './preview';
+import { SEAL_USAGE, sealChainsCommand } from './seal-chains';
 
 /**
  * The command line (`npm run cli -- <command>`, or `node build/src/cli/index.js <command>`).
@@ -34,7 +35,9 @@ commands:
 
   ${PREVIEW_USAGE.replace(/\n/g, '\n  ')}
 
-The database is the service's: DATABASE_URL (with JWT_SECRET), else the embedded
+  ${SEAL_USAGE.replace(/\n/g, '\n  ')}
+
+The database is the service's: DATABASE_URL (with JWT_SECRET and EVENT_CHAIN_KEYS), else the embedded
 SQLite file under DATA_DIR. See README for the configuration table.`;
 
 async function demoCommand(argv: string[]): Promise<number> {
@@ -61,6 +64,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'reset-password': resetPasswordCommand,
   migrate: migrateCommand,
   preview: previewCommand,
+  'seal-event-chains': sealChainsCommand,
 };
 
 /** Runs one command line; returns the exit code (never exits itself). */

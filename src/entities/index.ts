@@ -5,7 +5,7 @@ import { SlaPolicy } from './sla-policy';
 import { User } from './user';
 import { TicketCounter } from './ticket-counter';
 import { Ticket } from './ticket';
-import { TicketEvent } from './ticket-event';
+import { TicketEvent, EventChainSeal } from './ticket-event';
 import { TicketMessage, TicketPause, TicketExtension, TicketReturn } from './ticket-detail';
 import { Symposium } from './symposium';
 import { IdempotencyKey } from './idempotency-key';
@@ -24,7 +24,7 @@ export {
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal,
 };
 
 export const entities = [
@@ -32,5 +32,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal,
 ];

@@ -13,6 +13,8 @@ import { AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 
 export const ADMIN_PASSWORD = 'Admin-Test-Pw-1!';
+/** The event chain's key in tests (EVENT_CHAIN_KEYS): every process of one test database must hold the same. */
+export const TEST_CHAIN_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const OWNER = { name: '经营户甲', phone: '13800001234', creditCode: '92500102AY4CL12TH8', businessName: '涪陵区示例面馆', email: 'owner1@example.test' };
 
 export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
@@ -79,7 +81,7 @@ export interface Harness {
 export async function startHarness(opts: { start?: string; env?: Record<string, string> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'grievance-test-'));
   const env: NodeJS.ProcessEnv = {
-    DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, JWT_SECRET: 'test-secret-test-secret-test-secret', LOG_LEVEL: 'silent',
+    DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent',
     TEST_CLOCK: '1', MIGRATE_ON_START: '1', ...opts.env,
   };
   let dbName: string | undefined;

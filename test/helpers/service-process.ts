@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_PASSWORD, Client, createScratchDatabase, dropScratchDatabase, deleteQueueKeys } from './harness';
+import { ADMIN_PASSWORD, TEST_CHAIN_KEYS, Client, createScratchDatabase, dropScratchDatabase, deleteQueueKeys } from './harness';
 
 /** A free TCP port on 127.0.0.1 (bound and released). */
 export function freePort(): Promise<number> {
@@ -47,7 +47,7 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
   const childEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: process.env.HOME,
     DATA_DIR: dir, PORT: String(port), ROLE: 'all', LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    JWT_SECRET: 'test-secret-test-secret-test-secret', QUEUE_PREFIX: queuePrefix,
+    JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, QUEUE_PREFIX: queuePrefix,
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,

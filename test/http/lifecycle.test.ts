@@ -513,15 +513,15 @@ test.serial('hash chain: verify ok; editing one event row directly is detected a
   t.deepEqual(ok.body, { ok: true, checked: 4 });
   await h.deps.db.query('UPDATE ticket_event SET payload = ? WHERE ticket_id = ? AND seq = ?', ['{"departmentCode":"HRSS","auto":true}', tk.id, 2]);
   const broken = await s.coord.get(`/api/v1/tickets/${tk.id}/events/verify`);
-  t.deepEqual(broken.body, { ok: false, checked: 4, brokenAt: 2 });
+  t.deepEqual(broken.body, { ok: false, checked: 4, brokenAt: 2, reason: 'hash' });
   // a deleted event breaks the chain too
   const tk2 = await replied();
   await h.deps.db.query('DELETE FROM ticket_event WHERE ticket_id = ? AND seq = ?', [tk2.id, 3]);
-  t.deepEqual((await s.coord.get(`/api/v1/tickets/${tk2.id}/events/verify`)).body, { ok: false, checked: 3, brokenAt: 4 });
+  t.deepEqual((await s.coord.get(`/api/v1/tickets/${tk2.id}/events/verify`)).body, { ok: false, checked: 3, brokenAt: 4, reason: 'sequence' });
   // a changed timestamp too
   const tk3 = await replied();
   await h.deps.db.query('UPDATE ticket_event SET actor_role = ? WHERE ticket_id = ? AND seq = ?', ['coordinator', tk3.id, 4]);
-  t.deepEqual((await s.coord.get(`/api/v1/tickets/${tk3.id}/events/verify`)).body, { ok: false, checked: 4, brokenAt: 4 });
+  t.deepEqual((await s.coord.get(`/api/v1/tickets/${tk3.id}/events/verify`)).body, { ok: false, checked: 4, brokenAt: 4, reason: 'hash' });
 });
 
 test.serial('Idempotency-Key: same key and body → same ticket (and access code); different body → 422; a refused request stores no key; keys expire after 24 h', async (t) => {

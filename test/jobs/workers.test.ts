@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
-import { startHarness, standardStaff, Harness, ADMIN_PASSWORD } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, ADMIN_PASSWORD, TEST_CHAIN_KEYS } from '../helpers/harness';
 import { startWorkers, startJobClient } from '../../src/jobs/runner';
 import { databaseClockStore } from '../../src/jobs/test-clock';
 import { systemClock } from '../../src/clock';
@@ -46,7 +46,7 @@ function spawnWorker(h: Harness, dataDir: string, extra: Record<string, string> 
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH, ROLE: 'worker', DATABASE_URL: h.deps.config.databaseUrl, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: h.deps.config.queuePrefix,
-      JWT_SECRET: 'test-secret-test-secret-test-secret', MIGRATE_ON_START: '0', SWEEP_INTERVAL_MS: '250', TEST_CLOCK: '1', LOG_LEVEL: 'info', DATA_DIR: dataDir,
+      JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, MIGRATE_ON_START: '0', SWEEP_INTERVAL_MS: '250', TEST_CLOCK: '1', LOG_LEVEL: 'info', DATA_DIR: dataDir,
       ...extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawn, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { startHarness, standardStaff, Harness } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, TEST_CHAIN_KEYS } from '../helpers/harness';
 import { startSmtp, until } from './smtp';
 import { startMailWorker } from '../../src/notifications/mail-worker';
 import { deliverOutboxRow, cappedBackoff, RetryLater } from '../../src/notifications/delivery';
@@ -122,7 +122,7 @@ test.serial('a worker killed in the middle of a delivery: the row is delivered o
   smtp.holdData(true);
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'mail-child.js')], {
     env: {
-      ...process.env, DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', SMTP_URL: cfg.smtpUrl,
+      ...process.env, DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', SMTP_URL: cfg.smtpUrl,
       QUEUE_PREFIX: cfg.queuePrefix, DATABASE_URL: cfg.databaseUrl ?? '', REDIS_URL: cfg.redisUrl ?? '',
       MAIL_CHILD_OPTS: JSON.stringify({ ...fast, concurrency: 1 }),
     },
