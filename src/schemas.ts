@@ -1,6 +1,7 @@
 import { z } from './zod';
 import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
 import { isValidIsoDate } from './domain/calendar';
+import { hasVisibleText } from './domain/text';
 import {
   CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
 } from './domain/lifecycle';
@@ -9,18 +10,20 @@ import {
  * Single-line text of 1..max characters (code points), no control characters (DESIGN §12).
  * Each refinement names its `params.reason` (`empty`, `too_long`, `control_characters`,
  * `blank`): the API reports zod's `custom`, the pages show the reason's Chinese message.
+ * Blank means showing nothing (`hasVisibleText`): white space, zero-width and other
+ * invisible characters alone are blank (issue 13 item 10). The text is kept as given.
  */
 export const line = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
     .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control, bidirectional-override and invalid characters are not allowed', params: { reason: 'control_characters' } })
-    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank', params: { reason: 'blank' } });
+    .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 /** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
 export const multiline = (max: number) =>
   z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
     .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed', params: { reason: 'control_characters' } })
-    .refine((s) => s.length === 0 || s.trim().length > 0, { message: 'must not be blank', params: { reason: 'blank' } });
+    .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 
 export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } })
   .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });

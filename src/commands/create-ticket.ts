@@ -3,6 +3,7 @@ import { Category, Ticket, Symposium, User } from '../entities';
 import type { Contact } from '../entities/ticket';
 import { Channel, Priority, TicketKind } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
+import { searchForm } from '../domain/text';
 import { conflict, fieldError, forbidden } from '../errors';
 import { CommandContext } from './context';
 import { addMessage } from './ticket-store';
@@ -121,7 +122,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   Object.assign(t, {
     id: randomUUID(), number: '', kind: input.kind, channel: input.channel, categoryCode: category?.code ?? null,
     priority: input.priority ?? 'normal', state: 'registered', cycle: 1, departmentCode: null,
-    title: input.title, description: input.description, submitterId, createdById: isStaff && actor.kind === 'user' ? actor.userId : null,
+    title: input.title, searchTitle: searchForm(input.title), description: input.description, submitterId, createdById: isStaff && actor.kind === 'user' ? actor.userId : null,
     anonymous: !!input.anonymous, accessCodeHash: null, contact, sourceId: input.sourceId ?? null,
     receivedAt, cycleStartedAt: receivedAt, routingClockStart: receivedAt, dispatchBy: null, signBy: null, replyBy: null, redBy: null, rateBy: null, dueSoonAt: null,
     deadlinesProvisional: false, nextCheckAt: null, pausedAt: null, escalationLevel: 0, outcome: null, repliedAt: null, rating: null, ratedAt: null,

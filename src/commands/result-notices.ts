@@ -8,6 +8,7 @@ import {
 } from '../domain/objection-window';
 import type { WorkCalendar } from '../domain/calendar';
 import { isValidCreditCode, SINGLELINE_FORBIDDEN } from '../domain/validators';
+import { hasVisibleText } from '../domain/text';
 import { AppError, conflict, fieldError, FieldError, forbidden, notFound, unprocessable } from '../errors';
 import { isMysql } from '../db';
 import { CommandContext } from './context';
@@ -236,7 +237,8 @@ export async function parseNoticeFile(buf: Buffer): Promise<{ entries: EntryInpu
     const texts: Partial<Record<keyof EntryInput, string>> = {};
     for (const k of ['businessName', 'sector', 'operatorMasked'] as const) {
       const v = get(k);
-      if (!v) {
+      // A cell that shows nothing (spaces, zero-width or other invisible characters) is empty.
+      if (!hasVisibleText(v)) {
         if (k === 'businessName') bad(k, 'required', 'the business name is missing');
         continue;
       }

@@ -3,6 +3,7 @@
  * may read them (DESIGN §3, §7; docs/decisions/attachments.md). Pure: no I/O.
  */
 import { Action, Actor, OPEN_STATES, TicketFacts, canView, isDispatcher, isHandlingStaff, isSubmitter } from './lifecycle';
+import { hasVisibleText } from './text';
 
 export type AttachmentKind = 'photo' | 'document' | 'audio';
 
@@ -109,7 +110,9 @@ export function storedName(clientName: string | undefined, type: AttachmentType)
   const base = ((clientName ?? '').split(/[\\/]/).pop() ?? '').replace(CONTROL, '').trim();
   const m = /^(.*)\.([A-Za-z0-9]{1,5})$/.exec(base);
   const given = m ? m[2].toLowerCase() : '';
-  const stem = Array.from((m ? m[1] : base).replace(/^\.+/, '')).slice(0, 100).join('').trim() || 'file';
+  const cut = Array.from((m ? m[1] : base).replace(/^\.+/, '')).slice(0, 100).join('').trim();
+  // A name that shows nothing (zero-width or other invisible characters only) is no name (issue 13 item 10).
+  const stem = hasVisibleText(cut) ? cut : 'file';
   return `${stem}.${type.ext.includes(given) ? given : type.ext[0]}`;
 }
 

@@ -1,5 +1,6 @@
 import { Brackets, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { Ticket } from '../entities';
+import { searchForm } from '../domain/text';
 import type { Actor, TicketKind, TicketState } from '../domain/lifecycle';
 import { LIST_DEADLINE_IN_STATE, ListDeadlineField, listDeadline, OWED_FIELD, OwedDeadline, OWING_STATES, statesOwing } from '../domain/owed';
 import { visibilityScope } from './visibility';
@@ -77,10 +78,14 @@ function criteriaQuery(em: EntityManager, actor: Actor, f: TicketCriteria, now: 
   if (f.escalationLevel !== undefined) qb.andWhere('t.escalation_level = :lvl', { lvl: f.escalationLevel });
   if (f.from) qb.andWhere('t.received_at >= :from', { from: f.from });
   if (f.to) qb.andWhere('t.received_at < :to', { to: f.to });
-  if (f.q) {
-    // '!' escapes the LIKE metacharacters on both databases (SQLite has no default escape character).
-    const like = `%${f.q.replace(/[%_!]/g, (c) => `!${c}`)}%`;
-    qb.andWhere(new Brackets((w) => w.where("t.title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: f.q })));
+  // A query that shows nothing (spaces or invisible characters only) filters nothing, like an empty one.
+  const q = f.q;
+  if (q && searchForm(q)) {
+    // Searched in the search form on both sides (domain/text.ts): invisible characters inside a
+    // word, full-width letters or case do not hide a ticket. '!' escapes the LIKE
+    // metacharacters on both databases (SQLite has no default escape character).
+    const like = `%${searchForm(q).replace(/[%_!]/g, (c) => `!${c}`)}%`;
+    qb.andWhere(new Brackets((w) => w.where("t.search_title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: q.trim().toUpperCase() })));
   }
   if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueSql() : `NOT ${overdueSql()}`, { now });
   if (f.dueSoon !== undefined) qb.andWhere(f.dueSoon ? dueSoonSql() : `NOT ${dueSoonSql()}`, { now });
