@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   DATABASE_REPLICA_URLS: z.string().optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number({ message: 'must be milliseconds from 0 to 60000' }).int('must be milliseconds from 0 to 60000').min(0, 'must be milliseconds from 0 to 60000').max(60_000, 'must be milliseconds from 0 to 60000').default(0),
   REPLICA_STICKY_MS: z.coerce.number({ message: 'must be milliseconds (1000 or more)' }).int('must be milliseconds (1000 or more)').min(1000, 'must be milliseconds (1000 or more)').default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   DATABASE_RETRIES: z.coerce.number({ message: 'must be a whole number from 0 to 50' }).int('must be a whole number from 0 to 50').min(0, 'must be a whole number from 0 to 50').max(50, 'must be a whole number from 0 to 50').default(8),
   REDIS_URL: z.string().optional(),
   TRUST_PROXY: z.coerce.number({ message: 'must be the number of proxies in front (0, 1, 2 …)' }).int('must be the number of proxies in front (0, 1, 2 …)').min(0, 'must be the number of proxies in front (0, 1, 2 …)').max(10, 'must be the number of proxies in front (0, 1, 2 …)').default(0),
@@ -62,6 +64,10 @@ export interface Config {
   replicaStickyMs: number;
   /** how many times a whole transaction is run again after a deadlock or a Galera certification conflict */
   databaseRetries: number;
+  /** bound on opening one connection to MariaDB/MySQL (ms): past it the request gets 503 */
+  databaseConnectTimeoutMs: number;
+  /** bound on waiting for a pooled connection (ms): past it the request gets 503 */
+  databaseAcquireTimeoutMs: number;
   redisUrl?: string;
   /** what `redisUrl` names: one node, a Cluster or a Sentinel-managed master (src/redis.ts) */
   redis?: RedisTarget;
@@ -159,6 +165,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicaStickyMs: e.REPLICA_STICKY_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     databaseRetries: e.DATABASE_RETRIES,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     redis,
     trustProxy: e.TRUST_PROXY,

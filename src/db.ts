@@ -17,6 +17,7 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean; da
   if (ring) configureEventChain(ds, ring);
   await ds.initialize();
   if (!isMysql(ds)) serializeSqlite(ds);
+  else boundAcquire(ds, config.databaseAcquireTimeoutMs);
   if (opts.migrate ?? config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
   return ds;
 }
@@ -113,6 +114,30 @@ export async function inTransaction<T>(ds: DataSource, fn: (em: EntityManager) =
       retriesTotal.inc({ reason });
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(s.capMs, s.baseMs * 2 ** attempt)));
     }
+  }
+}
+
+/**
+ * mysql2's pool has no bound on waiting for a connection: when every connection hangs on an
+ * unreachable server, new requests would queue for ever. Each acquisition (primary and
+ * replicas) now fails after `ms` with `DATABASE_ACQUIRE_TIMEOUT`; a connection that
+ * arrives later is given back to the pool at once.
+ */
+function boundAcquire(ds: DataSource, ms: number): void {
+  const driver = ds.driver as unknown as Record<'obtainMasterConnection' | 'obtainSlaveConnection', () => Promise<{ release(): void }>>;
+  for (const name of ['obtainMasterConnection', 'obtainSlaveConnection'] as const) {
+    const obtain = driver[name].bind(driver);
+    driver[name] = () => new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(Object.assign(new Error(`no database connection within ${ms} ms`), { code: 'DATABASE_ACQUIRE_TIMEOUT' }));
+      }, ms);
+      obtain().then(
+        (c) => { if (settled) c.release(); else { settled = true; clearTimeout(timer); resolve(c); } },
+        (e) => { if (!settled) { settled = true; clearTimeout(timer); reject(e); } },
+      );
+    });
   }
 }
 

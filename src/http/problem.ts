@@ -1,5 +1,17 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors';
+import { DatabaseUnavailable, isDatabaseUnavailable } from '../db-errors';
+
+/** During an outage every request fails the same way: one warning at once, then one per 10 s with the count. */
+let unavailableLoggedAt = 0;
+let unavailableHeld = 0;
+function logUnavailable(log: { warn(o: object, m: string): void } | undefined, err: unknown) {
+  const now = Date.now();
+  if (now - unavailableLoggedAt < 10_000) { unavailableHeld++; return; }
+  log?.warn({ err, ...(unavailableHeld ? { suppressed: unavailableHeld } : {}) }, 'database unavailable: answered 503');
+  unavailableLoggedAt = now;
+  unavailableHeld = 0;
+}
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
@@ -39,6 +51,14 @@ export async function problemMiddleware(ctx: Context, next: Next) {
       // 503s that know when to come back (a transaction that kept conflicting) say so
       if (e.status === 503 && typeof e.extra.retryAfter === 'number' && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(e.extra.retryAfter));
       writeProblem(ctx, e.status, e.code, e.detail, e.errors, e.extra);
+      return;
+    }
+    if (isDatabaseUnavailable(e)) {
+      // An outage, not a fault of this request: 503 with Retry-After, logged once a while (DESIGN §11).
+      const problem = new DatabaseUnavailable(e);
+      ctx.set('Retry-After', String(problem.extra.retryAfter));
+      logUnavailable(ctx.state.log, e);
+      writeProblem(ctx, problem.status, problem.code, problem.detail, [], problem.extra);
       return;
     }
     const err = e as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string; code?: string };

@@ -14,6 +14,7 @@ import { trackPages } from './track';
 import { noticePages } from './notices';
 import { takesFiles } from './uploads';
 import { workPages } from './work';
+import { DatabaseUnavailable, isDatabaseUnavailable } from '../db-errors';
 
 /**
  * The Content-Security-Policy of every page: only the service's own files, no inline script
@@ -36,10 +37,13 @@ function pageErrors(kit: PageKit) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-    } catch (e) {
+    } catch (caught) {
       securityHeaders(ctx);
       ctx.set('Cache-Control', 'no-store');
+      // A database outage is a 503 to come back from, not a fault (issue 13 item 15).
+      const e = !(caught instanceof AppError) && isDatabaseUnavailable(caught) ? new DatabaseUnavailable(caught) : caught;
       if (e instanceof AppError) {
+        if (e.code === 'database-unavailable') ctx.set('Retry-After', String(e.extra.retryAfter));
         const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
         const title = e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作';
         kit.show(ctx, 'error', title, { message: problemMessage(e.code, { minutes }), code: e.code, status: e.status, signIn: e.status === 401 }, e.status);

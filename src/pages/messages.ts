@@ -50,6 +50,7 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'import-actor-required': '导入时需要指定登记人员。',
   'clock-backwards': '测试时钟不能往回调。',
   'database-conflict': '系统正忙，您这次提交的内容没有保存，请稍后再试。',
+  'database-unavailable': '系统暂时无法访问数据库，您这次提交的内容没有保存，请稍后再试。',
   'internal-error': '系统出了问题，您这次提交的内容没有保存，请稍后再试。',
   'attachment-unavailable': '这个文件暂时无法读取，请稍后再试。',
   'attachments-closed': '这件工单现在不能再添加文件。',
