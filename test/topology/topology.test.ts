@@ -45,6 +45,8 @@ const login = async (base: string, username: string, password: string) => {
 };
 const baseEnv = (dataDir: string): Record<string, string> => ({
   JWT_SECRET: 'topology-secret-topology-secret-0123', BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, TEST_CLOCK: '1', METRICS_TOKEN,
+  // every process of the deployment holds the same event-chain key (issue 13 item 9)
+  EVENT_CHAIN_KEYS: `topology:${Buffer.alloc(32, 3).toString('base64')}`,
   QUEUE_PREFIX: '{grievance}', SWEEP_INTERVAL_MS: '2000', DATA_DIR: dataDir, TOKEN_TTL_HOURS: '87600', // the test clock moves by weeks
   TRUST_PROXY: '1', SHUTDOWN_DRAIN_MS: '1500',
 });
