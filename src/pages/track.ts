@@ -16,7 +16,7 @@ import { emptyForm, FormView } from './render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
 import { deadlineText, nextStep } from './format';
 import { problemMessage } from './messages';
-import type { Ticket } from '../entities';
+import type { TicketRecord as Ticket } from '../queries/tickets';
 import { RATING_LABEL } from '../notifications/labels';
 
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;

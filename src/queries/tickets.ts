@@ -7,6 +7,9 @@ import { visibilityScope } from './visibility';
 import { decodeCursor, decodeDeadlineCursor, encodeCursor, encodeDeadlineCursor, NO_DEADLINE } from './cursor';
 
 /** The filters of `GET /api/v1/tickets` and of the workbench lists (DESIGN §13). Instants are UTC. */
+/** A ticket as the queries and commands return it (the stored row); edges present it, never save it. */
+export type TicketRecord = Ticket;
+
 export interface TicketFilter {
   state?: TicketState;
   kind?: TicketKind;

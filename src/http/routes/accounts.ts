@@ -3,7 +3,6 @@ import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
 import { RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
-import type { User } from '../../entities';
 import {
   changePassword, checkCredentials, createStaffAccount, deactivateAccount, OwnerRegistration, reactivateAccount, registerOwner, resetPassword, updateStaffAccount,
 } from '../../commands/accounts';
@@ -13,10 +12,11 @@ import { createCategory, createDepartment, updateCategory, updateDepartment } fr
 import { CategoryCode, CategoryCreate, CategoryUpdate, DepartmentCreate, DepartmentUpdate } from '../../schemas';
 import { presentCategory, presentDepartment } from '../presenters';
 import { presentAccountEvent, presentUser } from '../presenters';
-import { requireRole } from '../auth';
 import { loginLimits, sharedAttemptStore, takeAttempt } from '../limiter';
 
 const UserId = z.object({ id: Uuid });
+/** The account the bearer authentication loaded for this request (`ctx.state.user`). */
+type SignedIn = Parameters<typeof presentUser>[0];
 
 export { LOGIN_MAX_PER_USERNAME, LOGIN_MAX_PER_ADDRESS } from '../limiter';
 
@@ -82,13 +82,12 @@ export function accountRoutes(router: Router, deps: AppDeps) {
   });
 
   route(router, { method: 'get', path: '/me', summary: 'The signed-in account', tags: ['auth'] }, async (ctx) => {
-    requireRole(ctx);
-    ctx.body = presentUser(ctx.state.user as User);
+    ctx.body = presentUser(ctx.state.user as SignedIn);
   });
 
   route(router, { method: 'put', path: '/me/password', summary: 'Change one\'s own password; every other session ends, and the response carries a new token', tags: ['auth'], body: PasswordChange },
     async (ctx, { body, actor }) => {
-      const me = ctx.state.user as User;
+      const me = ctx.state.user as SignedIn;
       // wrong current passwords count against the same limits as sign-in (a stolen token must not become a password)
       const limit = loginLimits(me.username, ctx.ip);
       await takeAttempt(ctx, loginAttempts, limit.limits, 'too many failed attempts; try again later');
@@ -98,12 +97,10 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     });
 
   route(router, { method: 'get', path: '/departments', summary: 'Departments (stable codes)', tags: ['reference'] }, async (ctx) => {
-    requireRole(ctx);
     ctx.body = { items: await listDepartments(deps.db.manager), nextCursor: null };
   });
 
   route(router, { method: 'get', path: '/categories', summary: 'Categories (stable codes)', tags: ['reference'] }, async (ctx) => {
-    requireRole(ctx);
     ctx.body = { items: await listCategories(deps.db.manager), nextCursor: null };
   });
 

@@ -4,7 +4,7 @@ import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, runCommand } from '../deps';
 import { multiline } from '../../schemas';
-import type { Ticket } from '../../entities';
+import type { TicketRecord as Ticket } from '../../queries/tickets';
 import { performAction } from '../../commands/actions';
 import { presentTracked } from '../presenters';
 import { TrackedView } from '../responses';

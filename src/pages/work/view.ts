@@ -4,7 +4,7 @@
  * page (each event in Chinese, with its text and its files next to it). Presentation only:
  * the data come from the queries (src/queries/workbench.ts), the fields from the presenters.
  */
-import type { Ticket } from '../../entities';
+import type { TicketRecord as Ticket } from '../../queries/tickets';
 import type { Actor } from '../../domain/lifecycle';
 import type { WorkCalendar } from '../../domain/calendar';
 import { LIST_DEADLINE_IN_STATE, ListDeadlineField } from '../../domain/owed';
