@@ -40,6 +40,42 @@ export async function openOversightOrder(
   return order;
 }
 
+/**
+ * Open oversight orders follow the department that now owes the answer (issue 13 item 7):
+ * after a dispatch, a re-dispatch (改派), a return (退单, to the coordinator office) or a
+ * release from a merge, every `open` order of the ticket addressed elsewhere is re-addressed
+ * to `t.departmentCode` (null: the coordinator office), with a fresh response deadline of
+ * {@link OVERSIGHT_RESPONSE_WORKING_DAYS} working days from `now` (the new addressee has just
+ * received it), an `oversight_moved` event on the ticket (payload `{ orderId, level,
+ * fromDepartmentCode, toDepartmentCode, respondBy }`) and the `oversight_opened` notice to the
+ * new addressee. The old department then neither lists nor answers the order (404); answered
+ * orders stay with the department that answered them. Call after the ticket's own event.
+ * @returns the moved orders
+ */
+export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 'actor' | 'cal' | 'tz'>, t: Pick<Ticket, 'id' | 'cycle' | 'departmentCode' | 'state'>): Promise<OversightOrder[]> {
+  const { em, now, actor } = ctx;
+  const open = await em.getRepository(OversightOrder).find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  const moved: OversightOrder[] = [];
+  for (const o of open) {
+    if ((o.departmentCode ?? null) === (t.departmentCode ?? null)) continue;
+    const from = o.departmentCode;
+    const due = addWorkingDays(now, OVERSIGHT_RESPONSE_WORKING_DAYS, ctx.cal, ctx.tz);
+    o.departmentCode = t.departmentCode;
+    o.respondBy = due.dueAt;
+    o.respondByProvisional = due.provisional;
+    // An order already found late (its level-3 escalation done) is not watched again.
+    if (!o.lateAt) o.watchAt = due.dueAt;
+    await em.save(o);
+    await appendEvent(em, t, {
+      type: 'oversight_moved', actor, at: now, fromState: t.state, toState: t.state,
+      payload: { orderId: o.id, level: o.level, fromDepartmentCode: from, toDepartmentCode: o.departmentCode, respondBy: due.dueAt.toISOString() },
+    });
+    await notify(em, { kind: 'oversight_opened', orderId: o.id }, now);
+    moved.push(o);
+  }
+  return moved;
+}
+
 /** Whether the actor answers for the order's addressee: a handler of its department, or the coordinator for the coordinator office. */
 export function canRespond(order: Pick<OversightOrder, 'departmentCode'>, a: Actor): boolean {
   if (a.kind !== 'user') return false;

@@ -20,6 +20,12 @@ export async function loadVisibleTicket(ctx: CommandContext, id: string, lock = 
   return t;
 }
 
+/** The details of the specific refusals of the lifecycle (`Rule.refuse`). */
+const REFUSALS: Record<string, string> = {
+  'rating-own-department': 'nobody records the rating of a ticket handled by their own department',
+  'callback-owner-account': 'a ticket filed by a signed-in owner is rated by that owner; no callback rating is recorded for it',
+};
+
 /**
  * Checks an action against the lifecycle and the caller's `If-Match` version.
  * Throws 404 (not visible), 403 (never allowed to this actor), 412 (stale version),
@@ -29,7 +35,7 @@ export function authorize(t: Ticket, action: Action, actor: Actor, expectedVersi
   const d = decide(facts(t), action, actor, input);
   if (!d.ok) {
     if (d.reason === 'not_visible') throw notFound('ticket');
-    if (d.reason === 'forbidden') throw new AppError(403, 'forbidden', `you may not ${action} this ticket`, [], { state: t.state, allowed: d.allowed });
+    if (d.reason === 'forbidden') throw new AppError(403, d.code ?? 'forbidden', d.code ? REFUSALS[d.code] ?? `you may not ${action} this ticket` : `you may not ${action} this ticket`, [], { state: t.state, allowed: d.allowed });
   }
   if (expectedVersion !== undefined && expectedVersion !== t.version) {
     throw preconditionFailed(`the ticket changed: version is ${t.version}, If-Match said ${expectedVersion}`, { version: t.version });

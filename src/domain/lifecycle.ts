@@ -128,9 +128,27 @@ export function isAuditedIdentityRead(t: TicketFacts, a: Actor): boolean {
   return isIntegrity(t) && a.kind === 'user' && a.role === 'supervisor' && canView(t, a);
 }
 
+/**
+ * Why an intake user may never record this ticket's rating as a callback (回访, issue 13
+ * item 8), or null when they may: nobody rates a ticket handled by their own department
+ * (`rating-own-department`: the actor's department is the one that answered), and a ticket
+ * filed by a signed-in owner is rated by that owner only (`callback-owner-account`: the owner
+ * has an account and rates online; nobody speaks for them). Callback ratings are therefore
+ * for tickets without an owner account (hotline, letter, symposium, web without sign-in),
+ * recorded by intake staff of another department or of none (the hotline centre).
+ */
+export function callbackRatingRefusal(t: TicketFacts, a: Actor): 'rating-own-department' | 'callback-owner-account' | null {
+  if (a.kind !== 'user' || a.role !== 'intake' || isSubmitter(t, a)) return null;
+  if (a.departmentCode && t.departmentCode && a.departmentCode === t.departmentCode) return 'rating-own-department';
+  if (t.submitterId) return 'callback-owner-account';
+  return null;
+}
+
 interface Rule {
   from: readonly TicketState[];
   who: (t: TicketFacts, a: Actor) => boolean;
+  /** a specific reason why this actor may never do it on this ticket (403 with that code) */
+  refuse?: (t: TicketFacts, a: Actor) => string | null;
   kinds?: readonly TicketKind[];
   /** the next state; `same` keeps the current one */
   to: TicketState | 'same' | ((t: TicketFacts, input: { rating?: Rating }) => TicketState);
@@ -151,6 +169,7 @@ export const RULES: Record<Action, Rule> = {
   rate: {
     from: ['replied'],
     who: (t, a) => isSubmitter(t, a) || (hasRole(a, 'intake') && !isIntegrity(t)),
+    refuse: callbackRatingRefusal,
     to: (_t, input) => (input.rating && BAD_RATINGS.includes(input.rating) ? 'dispatched' : 'closed'),
   },
   reject: { from: ['registered', 'dispatched'], who: isDispatcher, to: 'rejected' },
@@ -170,12 +189,12 @@ export const RULES: Record<Action, Rule> = {
 
 export type Decision =
   | { ok: true; to: TicketState }
-  | { ok: false; reason: 'not_visible' | 'forbidden' | 'illegal_state'; allowed: Action[] };
+  | { ok: false; reason: 'not_visible' | 'forbidden' | 'illegal_state'; allowed: Action[]; code?: string };
 
 function permitted(t: TicketFacts, action: Action, a: Actor): boolean {
   const r = RULES[action];
   if (r.kinds && !r.kinds.includes(t.kind)) return false;
-  return r.who(t, a);
+  return r.who(t, a) && !r.refuse?.(t, a);
 }
 
 /** The actions `actor` may perform on the ticket in its current state. */
@@ -186,12 +205,15 @@ export function allowedActions(t: TicketFacts, a: Actor): Action[] {
 
 /**
  * Decides one action. `not_visible` → 404, `forbidden` (the actor may never do this on
- * this ticket) → 403, `illegal_state` (not in this state) → 409 with `allowed`.
+ * this ticket) → 403 (with the rule's own `code` when it names one), `illegal_state` (not in this state) → 409 with `allowed`.
  */
 export function decide(t: TicketFacts, action: Action, a: Actor, input: { rating?: Rating } = {}): Decision {
   if (!canView(t, a)) return { ok: false, reason: 'not_visible', allowed: [] };
   const rule = RULES[action];
-  if (!permitted(t, action, a)) return { ok: false, reason: 'forbidden', allowed: allowedActions(t, a) };
+  if (!permitted(t, action, a)) {
+    const code = rule.who(t, a) ? rule.refuse?.(t, a) : null;
+    return { ok: false, reason: 'forbidden', allowed: allowedActions(t, a), ...(code ? { code } : {}) };
+  }
   if (!rule.from.includes(t.state)) return { ok: false, reason: 'illegal_state', allowed: allowedActions(t, a) };
   const to = rule.to === 'same' ? t.state : typeof rule.to === 'function' ? rule.to(t, input) : rule.to;
   return { ok: true, to };

@@ -25,6 +25,7 @@ export interface Contact {
 @Index('idx_ticket_created', ['createdAt'])
 @Index('idx_ticket_received', ['receivedAt'])
 @Index('idx_ticket_result_notice', ['resultNoticeId'])
+@Index('idx_ticket_merged_into', ['mergedIntoId'])
 @Index('idx_ticket_symposium', ['symposiumId'])
 @Index('idx_ticket_accused', ['accusedDepartmentCode'])
 @Index('idx_ticket_due_soon', ['dueSoonAt'])

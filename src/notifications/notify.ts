@@ -35,7 +35,7 @@ interface Plan { sourceKey: string; ticket: Ticket | null; deliveries: Delivery[
 /** Event types that mail somebody; every other event returns before touching the database. */
 const NOTIFYING = new Set([
   'created', 'dispatched', 'returned', 'info_requested', 'supplemented', 'extension_requested', 'extension_decided', 'replied',
-  'rated', 'closed', 'rejected', 'withdrawn', 'merged', 'reopened', 'escalated', 'concluded', 'decided',
+  'rated', 'closed', 'rejected', 'withdrawn', 'merged', 'unmerged', 'reopened', 'escalated', 'concluded', 'decided',
 ]);
 
 /**
@@ -252,6 +252,10 @@ async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Pr
       break;
     case 'merged':
       add('ticket_merged', await submitterOf(em, t, 'merged'), { intoNumber: p.intoNumber ?? null });
+      break;
+    case 'unmerged':
+      // Its primary ended without an answer (issue 13 item 2): the submitter learns it is handled on its own.
+      add('ticket_unmerged', await submitterOf(em, t, 'merged'), { fromNumber: p.fromNumber ?? null });
       break;
     case 'reopened':
       add('ticket_reopened', t.departmentCode ? await handlingGroup(em, t, 'reopened') : await dispatcherGroup(em, t, 'reopened'),

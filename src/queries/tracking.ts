@@ -48,7 +48,7 @@ export async function publicAnswers(em: EntityManager, ticketId: string): Promis
  */
 export interface TimelineStep {
   type: 'created' | 'dispatched' | 'signed' | 'returned' | 'info_requested' | 'supplemented' | 'extension_decided' | 'replied' | 'rated'
-    | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'closed' | 'concluded' | 'decided';
+    | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'unmerged' | 'closed' | 'concluded' | 'decided';
   at: Date;
   cycle: number;
   departmentCode?: string | null;
@@ -65,7 +65,7 @@ export interface TimelineStep {
 
 const PUBLIC_TYPES: readonly TimelineStep['type'][] = [
   'created', 'dispatched', 'signed', 'returned', 'info_requested', 'supplemented', 'extension_decided', 'replied', 'rated',
-  'reopened', 'rejected', 'withdrawn', 'merged', 'closed', 'concluded', 'decided',
+  'reopened', 'rejected', 'withdrawn', 'merged', 'unmerged', 'closed', 'concluded', 'decided',
 ];
 /** Message kinds a public step may quote (never internal ones: notes, dispatch notes, reopening reasons). */
 const QUOTED_KINDS = new Set(['info_request', 'supplement', 'reply', 'intake_answer', 'conclusion', 'decision', 'reject_detail', 'rating_comment', 'extension_decision']);

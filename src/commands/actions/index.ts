@@ -16,6 +16,9 @@ import { escalateManually, escalateNewCycle, EscalateInput } from '../escalation
 import { concludeIntegrityReport, ConcludeInput } from '../integrity';
 import { decideObjection, DecideInput } from '../objections';
 import { ActionHandler } from './handler';
+import { releasesMerged } from '../../domain/merge';
+import { releaseMerged, ticketsTouchedByMerges } from '../merges';
+import { followDepartment } from '../oversight';
 import { dispatchTicket, mergeTicket, rejectTicket, returnTicket } from './routing';
 import { addNote, decideExtension, replyToTicket, requestExtension, requestInfo, signForTicket, supplementTicket } from './handling';
 import { closeTicket, rateTicket, reopenTicket, withdrawTicket } from './closing';
@@ -76,7 +79,10 @@ const HANDLERS: { [A in Action]: ActionHandler<Input<A>> } = {
  * next state from the transition table (a handler that opened a new cycle has set it),
  * records whether an answering action met its deadline (`onTime`, from `ACTION_MEETS`),
  * recomputes the deadlines, saves with a conditional update on `version` (409
- * `concurrent-update`), and writes the event (and a new cycle's `reopened` event). `files`
+ * `concurrent-update`), and writes the event (and a new cycle's `reopened` event). A ticket
+ * ending without an answer (withdrawn, rejected) releases the tickets merged into it
+ * (`releaseMerged`, listed as `releasedTicketIds` in its event); when the ticket's department
+ * changed, its open oversight orders follow it (`followDepartment`). `files`
  * (staged by the caller, committed by `runWithFiles`) go with the actions of `FILE_ACTIONS`
  * (supplement, reply, conclude, decide): listed with their SHA-256 in the action's event
  * (`attachments`), their rows written with it (issue 12).
@@ -95,10 +101,16 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
   const meets = ACTION_MEETS[action];
   const onTime = meets ? isOnTime(meets === 'sign' ? t.signBy : t.replyBy, ctx.now) : undefined;
 
+  const fromDepartment = t.departmentCode;
   const out = await (HANDLERS[action] as ActionHandler<ActionInput>)(ctx, t, input);
 
   const newCycle = t.cycle !== read.cycle;
   if (!newCycle) t.state = to;
+  // A primary that ends without an answer releases the tickets merged into it (issue 13 item 2).
+  if (!newCycle && releasesMerged(t.state)) {
+    const released = await releaseMerged(ctx, t, read.version);
+    if (released.length) out.payload = { ...out.payload, releasedTicketIds: released };
+  }
   const payload = { ...out.payload, ...(onTime === undefined ? {} : { onTime }), ...(files.length ? { attachments: attachmentRefs(files) } : {}) };
   await recomputeDeadlines(ctx, t);
   await saveTicket(ctx.em, t, read.version, ctx.now);
@@ -107,6 +119,8 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
   const main = await appendEvent(em, { id: t.id, cycle: out.reopened ? read.cycle : t.cycle }, { type: out.type, actor, at: now, fromState: from, toState: out.reopened ? from : t.state, payload });
   await recordAttachments(ctx, { id: t.id, cycle: main.cycle }, files, { event: main, context: action as AttachContext, internal: false });
   if (out.reopened) await appendEvent(em, t, { type: 'reopened', actor, at: now, fromState: from, toState: t.state, payload: out.reopened });
+  // Open oversight orders follow the department that now owes the answer (issue 13 item 7).
+  if (t.departmentCode !== fromDepartment) await followDepartment(ctx, t);
   // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
   if (newCycle) await escalateNewCycle(ctx, t);
   return t;
@@ -120,7 +134,12 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
  * @throws as `performAction`
  */
 export async function actOnTicket(deps: AppDeps, actor: Actor, ticketId: string, input: ActionInput, expectedVersion?: number, files: readonly StagedFile[] = []): Promise<Ticket> {
-  const t = await runWithFiles(deps, actor, files, (c) => performAction(c, ticketId, input, expectedVersion, files));
-  deps.onTicketsChanged?.([t.id]);
+  let others: string[] = [];
+  const t = await runWithFiles(deps, actor, files, async (c) => {
+    const done = await performAction(c, ticketId, input, expectedVersion, files);
+    others = ticketsTouchedByMerges(c.em);
+    return done;
+  });
+  deps.onTicketsChanged?.([t.id, ...others]);
   return t;
 }

@@ -1,7 +1,9 @@
 /** Routing actions (DESIGN §3): dispatch and re-dispatch (改派), return (退单), reject (不予受理), merge (并单). */
 import { randomUUID } from 'node:crypto';
 import { Department, Ticket, TicketExtension, TicketReturn } from '../../entities';
-import { allowedActions, DISCIPLINE_DEPARTMENT, isOpen } from '../../domain/lifecycle';
+import { allowedActions, DISCIPLINE_DEPARTMENT } from '../../domain/lifecycle';
+import { mergeRefusal } from '../../domain/merge';
+import { lockTickets, moveMerged, sameVersion } from '../merges';
 import { conflict, fieldError } from '../../errors';
 import { isDuplicateKey } from '../../db';
 import { addMessage, facts } from '../ticket-store';
@@ -72,15 +74,28 @@ export const rejectTicket: ActionHandler<{ ground: Ticket['rejectGround'] & stri
 
 /**
  * `merge {intoTicketId}` (并单): a duplicate goes into an open primary, whose reply and
- * closure reach this ticket's submitter too (DESIGN §3).
- * @throws 422 on `intoTicketId` (`self`, `unknown`, `not_open`)
+ * closure reach this ticket's submitter too (DESIGN §3). Both rows are locked in id order
+ * and checked as they are under the lock (issue 13 item 1), so two coordinators merging A
+ * into B and B into A at once never leave both merged: the second finds its primary merged.
+ * The tickets already merged into this one follow it into the primary (`moveMerged`), so a
+ * merge is always one level deep.
+ * @throws 422 on `intoTicketId` (`self`, `unknown`, `not_open`); 409 `merge-into-merged` when
+ *   the primary is itself merged (with its `mergedIntoId`); 409 `concurrent-update`
  */
 export const mergeTicket: ActionHandler<{ intoTicketId: string }> = async (ctx, t, input) => {
   if (input.intoTicketId === t.id) throw fieldError('intoTicketId', 'self', 'a ticket cannot be merged into itself');
-  const primary = await ctx.em.findOneBy(Ticket, { id: input.intoTicketId });
-  if (!primary || primary.kind === 'integrity_report') throw fieldError('intoTicketId', 'unknown', 'no such ticket');
-  if (!isOpen(primary.state)) throw fieldError('intoTicketId', 'not_open', `the primary ticket is ${primary.state}`);
+  const locked = await lockTickets(ctx.em, [t.id, input.intoTicketId]);
+  sameVersion(t, locked.get(t.id));
+  const primary = locked.get(input.intoTicketId) ?? null;
+  const refusal = mergeRefusal(t, primary);
+  if (refusal === 'merged') {
+    throw conflict('merge-into-merged', `the primary ticket ${primary!.number} is itself merged into another ticket; merge into that one`, { intoTicketId: primary!.id, mergedIntoId: primary!.mergedIntoId });
+  }
+  if (refusal === 'unknown' || !primary) throw fieldError('intoTicketId', 'unknown', 'no such ticket');
+  if (refusal === 'not_open') throw fieldError('intoTicketId', 'not_open', `the primary ticket is ${primary.state}`);
+  if (refusal === 'self') throw fieldError('intoTicketId', 'self', 'a ticket cannot be merged into itself');
+  const moved = await moveMerged(ctx, t, primary);
   t.mergedIntoId = primary.id;
   t.closedAt = ctx.now;
-  return { type: 'merged', payload: { intoTicketId: primary.id, intoNumber: primary.number } };
+  return { type: 'merged', payload: { intoTicketId: primary.id, intoNumber: primary.number, ...(moved.length ? { movedTicketIds: moved } : {}) } };
 };

@@ -78,6 +78,8 @@ function eventTitle(e: ReturnType<typeof presentEvent>, dept: (code: unknown) =>
     case 'rejected': return `不予受理：${L.GROUND_LABEL[str(p.ground)] ?? ''}`;
     case 'withdrawn': return '提交人撤回';
     case 'merged': return `并入${str(p.intoNumber)}`;
+    case 'unmerged': return `${str(p.fromNumber)}${p.reason === 'primary_withdrawn' ? '已撤回' : '不予受理'}，取消并单，退回待分派`;
+    case 'oversight_moved': return `督办单改由${p.toDepartmentCode ? dept(p.toDepartmentCode) : '区市场监管局（分派）'}回复`;
     case 'closed': return '办结';
     case 'note': return '内部备注';
     case 'escalated': return `${L.LEVEL_LABEL[Number(p.level)] ?? '督办'}：${L.REASON_LABEL[str(p.reason)] ?? ''}`;
