@@ -6,7 +6,7 @@
 import test from 'ava';
 import {
   ACTIONS, Action, Actor, RATINGS, STATES, TicketFacts, TicketKind, TicketState,
-  allowedActions, canSeeReporterIdentity, canView, decide, decideSystem,
+  allowedActions, callbackRatingRefusal, canSeeReporterIdentity, canView, decide, decideSystem,
 } from '../../src/domain/lifecycle';
 
 const OPEN: TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'];
@@ -42,6 +42,8 @@ interface Expectation {
   /** who sees the ticket in a given state (the rest get not_visible → 404) */
   visible: (state: TicketState) => boolean;
   rights: Rights;
+  /** actions refused with a specific code (403 with that code instead of `forbidden`) */
+  refused?: Partial<Record<Action, string>>;
 }
 
 const nothing: Expectation = { visible: () => false, rights: {} };
@@ -63,7 +65,8 @@ function complaintTable(): Record<ActorName, Expectation> {
     otherOwner: nothing,
     accessCode: { visible: () => true, rights: { supplement: ['awaiting_info'], rate: ['replied'] } },
     otherAccessCode: nothing,
-    intake: { visible: () => true, rights: { supplement: ['awaiting_info'], rate: ['replied'], note: ALL } },
+    // the table's ticket was filed by a signed-in owner: no callback rating (issue 13 item 8)
+    intake: { visible: () => true, rights: { supplement: ['awaiting_info'], note: ALL }, refused: { rate: 'callback-owner-account' } },
     handler: handling,
     head: handling,
     otherHandler: nothing,
@@ -156,7 +159,8 @@ const row = test.macro({
       if (!e.visible(state)) {
         t.deepEqual(got, { ok: false, reason: 'not_visible', allowed: [] }, action);
       } else if (!e.rights[action]) {
-        t.deepEqual(got, { ok: false, reason: 'forbidden', allowed }, action);
+        const code = e.refused?.[action];
+        t.deepEqual(got, { ok: false, reason: 'forbidden', allowed, ...(code ? { code } : {}) }, action);
       } else if (!e.rights[action]!.includes(state)) {
         t.deepEqual(got, { ok: false, reason: 'illegal_state', allowed }, action);
       } else if (action === 'rate') {
@@ -272,5 +276,30 @@ for (const state of STATES) {
   test(`decideSystem in ${state}`, (t) => {
     t.is(decideSystem({ state }, 'info-timeout'), state === 'awaiting_info' ? 'in_progress' : null);
     t.is(decideSystem({ state }, 'rating-timeout'), state === 'replied' ? 'closed' : null);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Callback ratings (issue 13 item 8): nobody rates their own department's ticket; a signed-in owner rates their own
+// ---------------------------------------------------------------------------
+
+const CALLBACK_CASES: [string, Actor, string | null, string | null][] = [
+  // actor, the ticket's submitter account, the refusal
+  ['intake of another department, ticket without account', A.intake, null, null],
+  ['intake of no department (hotline centre), ticket without account', u('hotline-1', 'intake', null), null, null],
+  ['intake of the handling department, ticket without account', u('tax-intake', 'intake', 'TAX'), null, 'rating-own-department'],
+  ['intake of the handling department, owner\'s ticket', u('tax-intake', 'intake', 'TAX'), 'owner-1', 'rating-own-department'],
+  ['intake of another department, owner\'s ticket', A.intake, 'owner-1', 'callback-owner-account'],
+  ['intake of no department, owner\'s ticket', u('hotline-1', 'intake', null), 'owner-1', 'callback-owner-account'],
+  ['the owner, own ticket', A.submitter, 'owner-1', null],
+  ['the access code', A.accessCode, null, null],
+];
+for (const [name, actor, submitterId, refusal] of CALLBACK_CASES) {
+  test(`callback rating: ${name}`, (t) => {
+    const tf = facts('complaint', 'replied', 'TAX', null, submitterId);
+    t.is(callbackRatingRefusal(tf, actor) as string | null, refusal);
+    const d = decide(tf, 'rate', actor, { rating: 'satisfied' });
+    t.deepEqual(d, refusal ? { ok: false, reason: 'forbidden', allowed: allowedActions(tf, actor), code: refusal } : { ok: true, to: 'closed' });
+    t.is(allowedActions(tf, actor).includes('rate'), !refusal);
   });
 }
