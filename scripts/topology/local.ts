@@ -142,6 +142,14 @@ export class LocalTopology {
     return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, ports };
   }
 
+  /** One plain Redis server (the one-node setup of `npm run bench:topology`). */
+  async redis(): Promise<{ url: string; port: number; proc: Proc }> {
+    const port = await this.port();
+    const proc = this.spawn('redis', 'redis-server', this.redisArgs(port, join(this.dir, `redis-${port}`)));
+    await until('redis', async () => ping(port), 15_000);
+    return { url: `redis://127.0.0.1:${port}/0`, port, proc };
+  }
+
   /** A Redis master with one replica and three sentinels (quorum 2) naming it `grievance`. */
   async redisSentinel(): Promise<{ url: string; master: Proc; replica: Proc; masterPort: number; replicaPort: number; sentinelPorts: number[] }> {
     const masterPort = await this.port();
