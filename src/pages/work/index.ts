@@ -3,6 +3,9 @@ import type { PageKit } from '../kit';
 import { homePagesForStaff } from './home';
 import { ticketPages } from './tickets';
 import { oversightPages } from './oversight';
+import { adminPages } from './admin';
+import { supervisorPages } from './supervisor';
+import { reportPages } from './reports';
 
 /**
  * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
@@ -12,4 +15,7 @@ export function workPages(router: Router, kit: PageKit) {
   homePagesForStaff(router, kit);
   const { showTicket } = ticketPages(router, kit);
   oversightPages(router, kit, showTicket);
+  adminPages(router, kit);
+  supervisorPages(router, kit);
+  reportPages(router, kit);
 }

@@ -1,0 +1,113 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { PageKit } from '../kit';
+import { requireStaff } from './access';
+import { multiline, StateE, Uuid } from '../../schemas';
+import { revokeVetoRecord } from '../../commands/vetoes';
+import { workTickets } from '../../queries/workbench';
+import { vetoRegisterView } from '../../queries/supervisor-views';
+import { assessmentList } from '../../queries/report-views';
+import { presentVeto } from '../../http/presenters';
+import { AppError } from '../../errors';
+import { formWithErrors, readForm, zodErrors } from '../forms';
+import { problemMessage } from '../messages';
+import { emptyForm, type FormView } from '../render';
+import { rowView } from './view';
+import { rateText } from '../charts';
+
+const Year = z.coerce.number().int().min(2000).max(2100);
+const Revoke = z.object({ reason: multiline(2000) }).strict();
+
+/** A veto history step in words (DESIGN §7). */
+const HISTORY_LABEL: Record<string, string> = {
+  imposed: '一票否决', cause_added: '增加查实案件', reinstated: '案件重新成立', cause_withdrawn: '案件改为不属实', revoked: '撤销一票否决',
+};
+/** The integrity console's tabs: the states a report passes through. */
+const TABS: [string, string][] = [['', '全部'], ['dispatched', '待签收'], ['in_progress', '核查中'], ['replied', '已办结待评价'], ['closed', '已结案']];
+
+/** The current business year. */
+const yearOf = (d: Date, tz: string) => Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(d));
+
+/**
+ * The supervisors' workbench (issue 10 "Supervisor"):
+ * - `/work/integrity`: the integrity-report console, every report by state with the accused
+ *   department; each opens the ticket page, where the reporter's identity is behind the
+ *   "显示举报人身份" button (recorded as the API records it) and sign and conclude are the
+ *   ticket's actions;
+ * - `/work/vetoes?year=`: the veto register with its causes and history; a standing veto is
+ *   revoked with a reason (`POST /work/vetoes/:id/revoke`, `revokeVetoRecord`);
+ * - `/work/assessments?year=`: every department's assessment (the veto rule's verdict and the
+ *   year's figures). All oversight orders are on `/work/oversight`.
+ */
+export function supervisorPages(router: Router, kit: PageKit) {
+  const { deps } = kit;
+  const tz = deps.config.businessTz;
+
+  router.get('/work/integrity', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'supervisor');
+    const st = StateE.safeParse(ctx.query.state);
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+    const list = await workTickets(deps, actor, { kind: 'integrity_report', state: st.success ? st.data : undefined }, { limit: 50, cursor });
+    const now = deps.clock.now();
+    const cal = await deps.calendar.get(deps.db.manager);
+    const dep = new Map(list.departments.map((d) => [d.code, d.nameZh]));
+    kit.show(ctx, 'work/integrity', '举报', {
+      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)), total: list.total, nextCursor: list.nextCursor,
+      state: st.success ? st.data : '', tabs: TABS, dept: (c: string | null | undefined) => (c ? (dep.get(c) ?? c) : '—'),
+    });
+  });
+
+  async function showVetoes(ctx: Context, extra: { failed?: { id: string; form: FormView } } = {}, status = 200) {
+    const { actor } = requireStaff(ctx, 'supervisor');
+    const y = Year.safeParse(ctx.query.year);
+    const year = y.success ? y.data : undefined;
+    const r = await vetoRegisterView(deps, actor, year);
+    const name = (c: string) => r.names.get(c) ?? c;
+    kit.show(ctx, 'work/vetoes', '一票否决', {
+      year: year ?? null, thisYear: yearOf(deps.clock.now(), tz), done: ctx.query.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
+      vetoes: r.vetoes.map((v) => presentVeto(v, actor)).map((v) => ({
+        ...v, name: name(v.departmentCode), causes: 'causes' in v ? v.causes : [], amount: 'activeAmountYuan' in v ? v.activeAmountYuan : null,
+        history: v.history.map((x) => ({ ...x, label: HISTORY_LABEL[x.type] ?? x.type })),
+        canRevoke: v.status === 'active' && actor.departmentCode !== v.departmentCode,
+        form: extra.failed?.id === v.id ? extra.failed.form : emptyForm(),
+      })),
+    }, status);
+  }
+  router.get('/work/vetoes', async (ctx) => showVetoes(ctx));
+  router.post('/work/vetoes/:id/revoke', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'supervisor');
+    const id = ctx.params.id;
+    if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such veto');
+    const v = readForm(ctx);
+    const p = Revoke.safeParse({ reason: v.reason ?? '' });
+    const withIds = (f: FormView) => ({ ...f, summary: f.summary.map((s) => ({ ...s, href: `#f-revoke-${id}-reason` })) });
+    if (!p.success) {
+      const f = formWithErrors(v, zodErrors(p.error, { reason: v.reason ?? '' }), ['reason']);
+      if (f.errors.reason && (v.reason ?? '').trim() === '') {
+        f.errors.reason = '请写明撤销的理由。';
+        f.summary = [{ href: '#f-reason', text: '请写明撤销的理由。' }];
+      }
+      return showVetoes(ctx, { failed: { id, form: withIds(f) } }, 400);
+    }
+    try {
+      await revokeVetoRecord(deps, actor, id, p.data.reason);
+      ctx.redirect(`/work/vetoes?done=revoked#veto-${id}`);
+      ctx.status = 303;
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status >= 500 || e.status === 401 || e.status === 404) throw e;
+      return showVetoes(ctx, { failed: { id, form: { ...emptyForm(v), problem: problemMessage(e.code) } } }, e.status);
+    }
+  });
+
+  router.get('/work/assessments', async (ctx) => {
+    const { actor } = requireStaff(ctx, 'supervisor');
+    const y = Year.safeParse(ctx.query.year);
+    const year = y.success ? y.data : yearOf(deps.clock.now(), tz);
+    const r = await assessmentList(deps, actor, year);
+    kit.show(ctx, 'work/assessments', `${year}年部门考核`, {
+      year, asOf: r.asOf.toISOString(), rate: rateText,
+      items: r.items,
+    });
+  });
+}

@@ -1,0 +1,348 @@
+/**
+ * The admin's, the supervisors' and the reports pages of the workbench in a real browser at
+ * 1366×768 (issue 10): the calendar's year view with the recomputed deadlines of each change;
+ * accounts created, changed, reset and deactivated (signed out at once, no sign-in after);
+ * reference data, routing rules, SLA policies and the outbox; a supervisor concluding an
+ * integrity report substantiated, seeing the veto in the register and revoking it with a
+ * reason; the reports page with its table, charts and downloads equal to the API's; and a
+ * canary scan: the accused department's users reach no page that shows the report.
+ * Every page visited gets an axe check; SCREENSHOTS=1 writes docs/screenshots/work-*.png.
+ */
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import ExcelJS from 'exceljs';
+import { startHarness, standardStaff, Harness, ADMIN_PASSWORD, Client } from '../helpers/harness';
+import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+
+const DESKTOP = { width: 1366, height: 768 };
+const REPORTER = { name: '举报人金丝雀', phone: '13700009999' };
+const CANARY = { title: '窗口人员索要好处费金丝雀', description: '办理登记时被税务窗口人员索要300元好处费金丝雀。' };
+let h: Harness;
+let b: TestBrowser;
+let s: Awaited<ReturnType<typeof standardStaff>>;
+let reporter: Client & { id: string };
+let report: { id: string; number: string };
+
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+  s = await standardStaff(h);
+  reporter = await h.owner(REPORTER.phone, { name: REPORTER.name });
+  b = await openBrowser();
+});
+test.after.always(async () => {
+  await b?.close();
+  await h?.close();
+});
+
+async function signIn(username: string, password = `Pw-${username}-123!`, p?: Page): Promise<Page> {
+  await b.reset();
+  const page = p ?? (await b.page(undefined, DESKTOP));
+  await page.goto(`${h.url}/account/sign-in`);
+  await page.fill('#f-phone', username);
+  await page.fill('#f-password', password);
+  await page.click('main button[type=submit]');
+  await page.waitForLoadState();
+  return page;
+}
+const admin = (p?: Page) => signIn('admin', ADMIN_PASSWORD, p);
+
+test.serial('the calendar as a year view: a day overridden and a year loaded, each saying how many open deadlines it recomputed', async (t) => {
+  const c = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成。', owner: { name: '王五', phone: '13912345678' } });
+  t.is(c.status, 201);
+  t.is(c.body.deadlines.signBy, '2026-11-03T16:00:00.000Z');
+  const p = await admin();
+  t.is(p.url(), `${h.url}/work`);
+  t.true((await p.locator('.work-nav__link').allTextContents()).includes('工作日历'));
+  await p.click('.work-nav__link:has-text("工作日历")');
+  t.is(await text(p, 'h1'), '2026年工作日历');
+  t.regex(await text(p, '#year-status'), /官方安排/);
+  t.is(await p.locator('[data-date="2026-10-01"]').getAttribute('class'), 'work-cal__day work-cal__day--holiday');
+  t.is(await p.locator('[data-date="2026-11-03"]').getAttribute('class'), 'work-cal__day work-cal__day--work');
+  await look(t, p, 'work-admin-calendar');
+
+  // a bad date: the message next to the field, nothing changed
+  await p.fill('#f-day-date', '');
+  await p.click('form[action="/work/admin/calendar/day"] button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请填写要调整的日期，例如 2026-10-08。']);
+  // Tuesday 3 November becomes a holiday: the ticket's sign-for deadline moves a working day
+  await p.fill('#f-day-date', '2026-11-03');
+  await p.check('#f-day-type-radio');
+  await p.fill('#f-day-note', '区政府通知临时放假');
+  await p.click('form[action="/work/admin/calendar/day"] button[type=submit]');
+  await p.waitForURL(/done=day/);
+  t.is(await text(p, '#recomputed'), '2026-11-03 已改为休息日。重新计算了 1 件未办结工单的期限。');
+  t.is(await p.locator('[data-date="2026-11-03"]').getAttribute('class'), 'work-cal__day work-cal__day--holiday work-cal__day--override');
+  t.regex(await text(p, '#overrides'), /2026年11月3日.*休息日.*区政府通知临时放假/);
+  t.is((await s.coord.get(`/api/v1/tickets/${c.body.id}`)).body.deadlines.signBy, '2026-11-04T16:00:00.000Z');
+  // and back to a working day
+  await p.fill('#f-day-date', '2026-11-03');
+  await p.check('#f-day-type-1');
+  await p.click('form[action="/work/admin/calendar/day"] button[type=submit]');
+  await p.waitForURL(/type=workday/);
+  t.is(await text(p, '#recomputed'), '2026-11-03 已改为工作日。重新计算了 1 件未办结工单的期限。');
+  t.is((await s.coord.get(`/api/v1/tickets/${c.body.id}`)).body.deadlines.signBy, '2026-11-03T16:00:00.000Z');
+
+  // a provisional year, loaded: a wrong date is refused with its message, then the year is official
+  await p.goto(`${h.url}/work/admin/calendar?year=2031`);
+  t.regex(await text(p, '#year-status'), /^临时/);
+  await p.fill('#f-load-holidays', '2031-10-01\n2031-10-02\n2031-13-01');
+  await p.click('form[action="/work/admin/calendar/2031"] button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['“2031-13-01”不是日期：请按“年-月-日”填写，每行一个，例如 2031-10-01。']);
+  t.false((await s.coord.get('/api/v1/calendar/2031')).body.official);
+  await p.fill('#f-load-holidays', '2031-10-01\n2031-10-02\n2031-10-03');
+  await p.fill('#f-load-workdays', '2031-09-28');
+  await p.click('form[action="/work/admin/calendar/2031"] button[type=submit]');
+  await p.waitForURL(/done=year/);
+  t.is(await text(p, '#recomputed'), '2031年的官方安排已载入。重新计算了 0 件未办结工单的期限。');
+  t.regex(await text(p, '#year-status'), /官方安排/);
+  t.is(await p.locator('[data-date="2031-09-28"]').getAttribute('class'), 'work-cal__day work-cal__day--adjusted');
+  const y = (await s.coord.get('/api/v1/calendar/2031')).body;
+  t.deepEqual([y.official, y.holidays, y.workdays], [true, ['2031-10-01', '2031-10-02', '2031-10-03'], ['2031-09-28']]);
+  await p.close();
+});
+
+test.serial('the admin creates, changes and resets an account; a deactivated account is signed out at once and cannot sign in', async (t) => {
+  const p = await admin();
+  await p.click('.work-nav__link:has-text("用户")');
+  t.is(await text(p, 'h1'), '用户');
+  await look(t, p, 'work-admin-users');
+  await p.click('a:has-text("新建工作人员账号")');
+  await p.click('main button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请填写用户名：3到64位字母、数字、点、短横线或下划线。', '请填写初始密码，至少8位。', '请填写姓名。']);
+  await p.fill('#f-username', 'newtax');
+  await p.fill('#f-password', 'Start-Pw-123!');
+  await p.fill('#f-name', '新同事');
+  await p.selectOption('#f-role', 'handler');
+  await p.selectOption('#f-departmentCode', 'TAX');
+  await look(t, p, 'work-admin-user-new');
+  await p.click('main button[type=submit]');
+  await p.waitForURL(/done=created/);
+  t.is(await text(p, '.inset--done'), '账号已创建。');
+  const id = /\/work\/admin\/users\/([0-9a-f-]{36})/.exec(p.url())?.[1] as string;
+  // a supervisor outside DIS is refused with the placement rule's message
+  await p.selectOption('#f-role', 'supervisor');
+  await p.click('form[action$="' + id + '"] button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['纪检监察人员必须属于区纪委监委。']);
+  t.is((await h.admin.get(`/api/v1/users/${id}`)).body.role, 'handler');
+  await p.selectOption('#f-role', 'handler');
+  await p.fill('#f-name', '新同事甲');
+  await p.check('#f-isHead');
+  await p.click('form[action$="' + id + '"] button[type=submit]');
+  await p.waitForURL(/done=updated/);
+  const u = (await h.admin.get(`/api/v1/users/${id}`)).body;
+  t.deepEqual([u.name, u.role, u.departmentCode, u.isHead], ['新同事甲', 'handler', 'TAX', true]);
+  // the password reset shows the temporary password once
+  await p.click('button:has-text("重置密码")');
+  const temp = await text(p, '#temp-password');
+  t.regex(temp, /^[A-HJ-NP-Za-km-z2-9]{12}$/);
+  await look(t, p, 'work-admin-user');
+  await p.goto(`${h.url}/work/admin/users/${id}`);
+  t.is(await p.locator('#temp-password').count(), 0, 'shown once: not on the page again');
+  t.regex(await text(p, 'table'), /管理员重置密码\s*页面\s*退出了0个登录；系统生成临时密码/);
+  await signIn('newtax', temp, p);
+  t.is(new URL(p.url()).pathname, '/account/password');
+
+  // hrss1 is signed in; the admin deactivates the account; the open session ends at once
+  await signIn('hrss1', undefined, p);
+  t.is(p.url(), `${h.url}/work`);
+  const hrssCookies = await b.context.cookies();
+  await admin(p);
+  await p.goto(`${h.url}/work/admin/users?q=hrss1`);
+  await p.click('a:has-text("hrss1")');
+  await p.fill('#f-reason', '调离本单位');
+  await p.click('button:has-text("停用账号")');
+  await p.waitForURL(/done=deactivated/);
+  t.is(await text(p, '.inset--done'), '账号已停用：它的所有登录已立即退出，不能再登录。');
+  t.is(await text(p, '#account-state'), '已停用（不能登录）');
+  await b.reset();
+  await b.context.addCookies(hrssCookies);
+  t.is((await p.goto(`${h.url}/work`))?.status(), 401);
+  await signIn('hrss1', undefined, p);
+  t.is(new URL(p.url()).pathname, '/account/sign-in');
+  t.regex(await text(p, '.error-summary'), /不正确/);
+  t.is((await h.http.post('/api/v1/auth/login', { username: 'hrss1', password: 'Pw-hrss1-123!' })).status, 401);
+  // reactivated, the account signs in again
+  await admin(p);
+  await p.goto(`${h.url}/work/admin/users?q=hrss1&active=false`);
+  await p.click('a:has-text("hrss1")');
+  await p.click('button:has-text("启用账号")');
+  await p.waitForURL(/done=reactivated/);
+  await signIn('hrss1', undefined, p);
+  t.is(p.url(), `${h.url}/work`);
+  await p.close();
+});
+
+test.serial('reference data, routing rules, SLA policies and the outbox', async (t) => {
+  const p = await admin();
+  await p.goto(`${h.url}/work/admin/reference`);
+  // TAX is still in use: the page names what depends on it
+  await p.click('#dep-TAX button:has-text("停用")');
+  t.is(await text(p, '#in-use-title'), '区税务局还在使用，不能停用');
+  t.deepEqual(await p.locator('#in-use li').allTextContents(), ['1 件未办结的工单', '3 名在用的工作人员', '1 条分派规则']);
+  t.true((await h.admin.get('/api/v1/departments')).body.items.find((d: any) => d.code === 'TAX').active);
+  await p.fill('#f-code', 'PARK');
+  await p.fill('#f-nameZh', '区园区管委会');
+  await p.fill('#f-nameEn', 'District Park Committee');
+  await p.click('form[action="/work/admin/departments"] button[type=submit]');
+  await p.waitForURL(/done=department-added/);
+  t.is(await text(p, '#dep-PARK td:nth-child(3)'), '在用');
+  await p.click('#dep-PARK button:has-text("停用")');
+  await p.waitForURL(/done=department-saved/);
+  t.is(await text(p, '#dep-PARK td:nth-child(3)'), '已停用');
+  await p.fill('#f-cat-code', 'Bad Code');
+  await p.fill('#f-cat-nameZh', '园区收费');
+  await p.fill('#f-cat-nameEn', 'Park fees');
+  await p.click('form[action="/work/admin/categories"] button[type=submit]');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['类别代码为小写字母、数字和下划线，以字母开头，例如 market_fees。']);
+  await look(t, p, 'work-admin-reference');
+
+  await p.goto(`${h.url}/work/admin/routing`);
+  t.is(await p.locator('#rule-tax_fees').inputValue(), 'TAX');
+  await look(t, p, 'work-admin-routing');
+  await p.click('main button[type=submit]');
+  await p.waitForURL(/done=routing/);
+  t.is(await p.locator('#rule-tax_fees').inputValue(), 'TAX');
+
+  await p.goto(`${h.url}/work/admin/sla`);
+  await look(t, p, 'work-admin-sla');
+  const reply = await p.locator('#p-complaint-normal-reply').inputValue();
+  await p.fill('#p-complaint-normal-sign', reply);
+  await p.click('main button[type=submit]');
+  t.regex(await text(p, '.error-summary'), /投诉（一般）：签收时限必须短于答复时限。/);
+  t.is((await s.coord.get('/api/v1/sla-policies')).body.items.find((x: any) => x.kind === 'complaint' && x.priority === 'normal').signAmount, 1);
+
+  await p.goto(`${h.url}/work/admin/outbox`);
+  t.regex(await text(p, '#held'), /没有等待转送的举报/);
+  t.true((await p.locator('main table tbody tr').count()) > 0);
+  await look(t, p, 'work-admin-outbox');
+  await p.close();
+});
+
+test.serial('a supervisor concludes an integrity report substantiated from the console, sees the veto in the register and revokes it with a reason', async (t) => {
+  const r = await reporter.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', ...CANARY, accused: { departmentCode: 'TAX', demand: 'fee', amountYuan: '300', occurredOn: '2026-10-30' } });
+  t.is(r.status, 201);
+  report = { id: r.body.id, number: r.body.number };
+  const p = await signIn('sup1');
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['工单', '督办单', '举报', '一票否决', '考核', '统计报表']);
+  await p.click('.work-nav__link:has-text("举报")');
+  const row = p.locator('tr', { hasText: report.number });
+  t.regex((await row.textContent()) ?? '', /区税务局/);
+  await look(t, p, 'work-integrity');
+  await row.locator('a').click();
+  const events = async () => (await s.sup.get(`/api/v1/tickets/${report.id}/events`)).body.items.filter((e: any) => e.type === 'identity_read').length;
+  t.false((await p.content()).includes(REPORTER.phone));
+  t.is(await events(), 0, 'opening the ticket page reads no identity');
+  await p.click('a:has-text("显示举报人身份")');
+  t.true((await p.content()).includes(REPORTER.name));
+  t.is(await events(), 1, 'the explicit read is recorded as the API records it');
+  await p.locator('#act-sign button[type=submit]').click();
+  await p.waitForURL(/done=sign/);
+  await p.locator('#act-conclude').evaluate((d) => { (d as unknown as { open: boolean }).open = true; });
+  await p.check('#act-conclude input[value="substantiated"]');
+  await p.fill('#f-conclude-summary', '经查属实，已责令退还300元。');
+  await p.locator('#act-conclude button[type=submit]').click();
+  await p.waitForURL(/done=conclude/);
+  t.is((await s.sup.get(`/api/v1/tickets/${report.id}`)).body.state, 'replied');
+
+  await p.click('.work-nav__link:has-text("一票否决")');
+  const veto = p.locator('section.work-vetoes', { hasText: '区税务局' });
+  t.regex(await veto.locator('h2').innerText(), /区税务局 · 2026年\s*一票否决/);
+  t.regex((await veto.locator('table').textContent()) ?? '', new RegExp(`${report.number}\\s*300.00`));
+  await look(t, p, 'work-vetoes');
+  await veto.locator('button:has-text("撤销一票否决")').click();
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请写明撤销的理由。']);
+  t.is((await s.sup.get('/api/v1/vetoes')).body.items[0].status, 'active');
+  await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('textarea').fill('经复查，金额系合规的工本费。');
+  await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('button:has-text("撤销一票否决")').click();
+  await p.waitForURL(/done=revoked/);
+  t.regex(await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').innerText(), /已撤销/);
+  const v = (await s.sup.get('/api/v1/vetoes')).body.items[0];
+  t.deepEqual([v.departmentCode, v.status, v.revokeReason], ['TAX', 'revoked', '经复查，金额系合规的工本费。']);
+
+  await p.click('.work-nav__link:has-text("考核")');
+  t.is(await text(p, 'h1'), '2026年部门考核');
+  t.regex(await text(p, 'tr:has(th:text-is("区税务局"))'), /区税务局/);
+  await look(t, p, 'work-assessments');
+  await p.goto(`${h.url}/work/oversight`);
+  t.is((await p.goto(`${h.url}/work/oversight?state=all`))?.status(), 200);
+  await p.close();
+});
+
+test.serial('the reports page: the table with every rate as percentage and fraction, charts, and downloads equal to the API\'s', async (t) => {
+  const p = await signIn('coord1');
+  await p.click('.work-nav__link:has-text("统计报表")');
+  await p.fill('#f-from', '2026-11-01');
+  await p.fill('#f-to', '2026-11-30');
+  await p.click('main form button[type=submit]');
+  await p.waitForURL(/from=2026-11-01/);
+  const api = (await s.coord.get('/api/v1/reports/departments?from=2026-11-01&to=2026-11-30')).body;
+  const tax = api.items.find((x: any) => x.departmentCode === 'TAX');
+  t.is(tax.received, 1);
+  const cells = await p.locator('tr[data-department="TAX"] td').allInnerTexts();
+  const frac = (f: any) => `${f.percent === null ? '无数据' : `${f.percent}%`}\n${f.numerator}/${f.denominator}`;
+  t.deepEqual(cells, [String(tax.received), frac(tax.signedOnTime), frac(tax.repliedOnTime), frac(tax.resolved), frac(tax.satisfaction), frac(tax.reopenRate),
+    String(tax.overdueOpen), `${tax.oversightOrders.level1} / ${tax.oversightOrders.level2} / ${tax.oversightOrders.level3}`, tax.averageWorkingDaysToReply ?? '—', String(tax.substantiatedIntegrityCases), tax.vetoed ? '是' : '否']);
+  t.is(await p.locator('tr[data-department]').count(), api.items.length);
+  t.is(await p.locator('figure.chart svg[role=img]').count(), 4);
+  t.deepEqual(await p.locator('figure.chart figcaption').allTextContents(), ['按时签收率（按部门）', '按时办结率（按部门）', '满意率（按部门）', '每月受理量与逾期未办结']);
+  t.deepEqual(await p.locator('#trend-table tbody tr').evaluateAll((r) => r.map((x) => [...x.children].map((c) => c.textContent))), [['2026-11', '2', '0']]);
+  await look(t, p, 'work-reports');
+
+  const [csv] = await Promise.all([p.waitForEvent('download'), p.click('a:has-text("下载 CSV")')]);
+  const token = (await h.http.post('/api/v1/auth/login', { username: 'coord1', password: 'Pw-coord1-123!' })).body.token;
+  const apiCsv = Buffer.from(await (await fetch(`${h.url}/api/v1/reports/departments?from=2026-11-01&to=2026-11-30&format=csv`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+  t.is(csv.suggestedFilename(), '部门统计_2026-11-01至2026-11-30.csv');
+  t.deepEqual(readFileSync(await csv.path()), apiCsv, 'the same bytes as the API\'s CSV (BOM, CRLF)');
+  t.regex(apiCsv.toString('utf8'), /\r\nTAX,区税务局,1,0,0,,/);
+  const [xlsx] = await Promise.all([p.waitForEvent('download'), p.click('a:has-text("下载 Excel")')]);
+  const sheetRows = async (data: Buffer) => {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(data as never);
+    const rows: unknown[][] = [];
+    book.worksheets[0].eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
+    return rows;
+  };
+  const apiXlsx = Buffer.from(await (await fetch(`${h.url}/api/v1/reports/departments?from=2026-11-01&to=2026-11-30&format=xlsx`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+  const pageRows = await sheetRows(readFileSync(await xlsx.path()));
+  t.deepEqual(pageRows, await sheetRows(apiXlsx), 'the same cells as the API\'s XLSX');
+  t.deepEqual(pageRows.find((r) => r[0] === 'TAX')?.slice(0, 5), ['TAX', '区税务局', 1, 0, 0]);
+
+  // a head reads their own department only
+  await signIn('taxhead', undefined, p);
+  await p.goto(`${h.url}/work/reports?from=2026-11-01&to=2026-11-30&department=HRSS`);
+  t.deepEqual(await p.locator('tr[data-department]').evaluateAll((r) => r.map((x) => x.getAttribute('data-department'))), ['TAX']);
+  t.is(await p.locator('#f-department').count(), 0);
+  // a handler who is not head gets no report
+  await signIn('tax1', undefined, p);
+  t.is((await p.goto(`${h.url}/work/reports`))?.status(), 403);
+  await p.close();
+});
+
+test.serial('canary: the accused department\'s users reach no workbench page that shows the report', async (t) => {
+  const needles = [report.number, CANARY.title, CANARY.description, REPORTER.name, REPORTER.phone, report.id];
+  for (const user of ['tax1', 'taxhead']) {
+    const p = await signIn(user);
+    const seen = new Set<string>();
+    const queue = ['/work', `/work/tickets?q=${report.number}`, `/work/tickets?q=${encodeURIComponent('金丝雀')}`, '/work/tickets?kind=integrity_report', '/work/tickets?state=replied', '/work/reports?from=2026-01-01&to=2026-12-31'];
+    while (queue.length && seen.size < 300) {
+      const path = queue.shift() as string;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const res = await b.context.request.get(`${h.url}${path}`);
+      // a search page repeats what was searched for in its search field: that echo is not a trace
+      const body = (await res.text()).replace(/ value="[^"]*"/g, (v) => (path.includes('q=') ? '' : v));
+      for (const n of needles) t.false(body.includes(n), `${user} ${path} shows ${n}`);
+      if (path.includes('q=') || path.includes('kind=integrity_report')) t.true(body.includes('共 <strong>0</strong> 件'), `${user} ${path} finds nothing`);
+      if (!(res.headers()['content-type'] ?? '').startsWith('text/html')) continue;
+      for (const m of body.matchAll(/href="(\/work[^"#]*)/g)) {
+        const next = m[1].replace(/&amp;/g, '&');
+        if (!seen.has(next)) queue.push(next);
+      }
+    }
+    t.true(seen.size > 8, `${user} crawled ${seen.size} pages`);
+    if (user === 'taxhead') t.true([...seen].some((x) => x.startsWith('/work/reports/download.csv')), 'the head\'s report and its downloads were scanned');
+    t.is((await b.context.request.get(`${h.url}/work/tickets/${report.id}`)).status(), 404);
+    await p.close();
+  }
+});
