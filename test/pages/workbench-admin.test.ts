@@ -122,13 +122,13 @@ test.serial('the admin creates, changes and resets an account; a deactivated acc
   const id = /\/work\/admin\/users\/([0-9a-f-]{36})/.exec(p.url())?.[1] as string;
   // a supervisor outside DIS is refused with the placement rule's message
   await p.selectOption('#f-role', 'supervisor');
-  await p.click('form[action$="' + id + '"] button[type=submit]');
+  await p.click(`form[action$="${id}"] button[type=submit]`);
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['纪检监察人员必须属于区纪委监委。']);
   t.is((await h.admin.get(`/api/v1/users/${id}`)).body.role, 'handler');
   await p.selectOption('#f-role', 'handler');
   await p.fill('#f-name', '新同事甲');
   await p.check('#f-isHead');
-  await p.click('form[action$="' + id + '"] button[type=submit]');
+  await p.click(`form[action$="${id}"] button[type=submit]`);
   await p.waitForURL(/done=updated/);
   const u = (await h.admin.get(`/api/v1/users/${id}`)).body;
   t.deepEqual([u.name, u.role, u.departmentCode, u.isHead], ['新同事甲', 'handler', 'TAX', true]);
@@ -247,7 +247,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
 
   await p.click('.work-nav__link:has-text("一票否决")');
   const veto = p.locator('section.work-vetoes', { hasText: '区税务局' });
-  t.regex(await veto.locator('h2').innerText(), /区税务局 · 2026年\s*一票否决/);
+  t.regex(await veto.locator('h2').textContent() ?? '', /区税务局 · 2026年\s*一票否决/);
   t.regex((await veto.locator('table').textContent()) ?? '', new RegExp(`${report.number}\\s*300.00`));
   await look(t, p, 'work-vetoes');
   await veto.locator('button:has-text("撤销一票否决")').click();
@@ -256,7 +256,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('textarea').fill('经复查，金额系合规的工本费。');
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('button:has-text("撤销一票否决")').click();
   await p.waitForURL(/done=revoked/);
-  t.regex(await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').innerText(), /已撤销/);
+  t.regex(await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').textContent() ?? '', /已撤销/);
   const v = (await s.sup.get('/api/v1/vetoes')).body.items[0];
   t.deepEqual([v.departmentCode, v.status, v.revokeReason], ['TAX', 'revoked', '经复查，金额系合规的工本费。']);
 

@@ -27,14 +27,14 @@ export const WORK_NAV: NavItem[] = [
   { href: '/work/integrity', label: '举报', roles: ['supervisor'] },
   { href: '/work/vetoes', label: '一票否决', roles: ['supervisor'] },
   { href: '/work/assessments', label: '考核', roles: ['supervisor'] },
-  { href: '/work/reports', label: '统计报表', roles: ['coordinator', 'supervisor', 'admin'] },
-  { href: '/work/reports', label: '统计报表', roles: ['handler'], headOnly: true },
   { href: '/work/admin/users', label: '用户', roles: ['admin'] },
   { href: '/work/admin/reference', label: '部门和类别', roles: ['admin'] },
   { href: '/work/admin/routing', label: '分派规则', roles: ['admin'] },
   { href: '/work/admin/sla', label: '办理时限', roles: ['admin'] },
   { href: '/work/admin/calendar', label: '工作日历', roles: ['admin'] },
   { href: '/work/admin/outbox', label: '通知发送', roles: ['admin'] },
+  { href: '/work/reports', label: '统计报表', roles: ['coordinator', 'supervisor', 'admin'] },
+  { href: '/work/reports', label: '统计报表', roles: ['handler'], headOnly: true },
 ];
 
 /** A role as staff call it. */

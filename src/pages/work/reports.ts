@@ -64,7 +64,7 @@ export function reportPages(router: Router, kit: PageKit) {
       rateBars('chart-reply', '按时办结率（按部门）', rows.map((x) => ({ label: x.name, rate: x.repliedOnTime }))),
       rateBars('chart-satisfaction', '满意率（按部门）', rows.map((x) => ({ label: x.name, rate: x.satisfaction })), '#00703c'),
     ] : [];
-    const trend = r && r.trend.length ? countColumns('chart-trend', '每月受理量与逾期未办结', r.trend.map((m) => `${Number(m.month.slice(5))}月`), [
+    const trend = r?.trend.length ? countColumns('chart-trend', '每月受理量与逾期未办结', r.trend.map((m) => `${Number(m.month.slice(5))}月`), [
       { name: '受理', fill: '#1d70b8', values: r.trend.map((m) => m.received) },
       { name: '逾期未办结', fill: '#d4351c', values: r.trend.map((m) => m.overdueOpen) },
     ]) : null;
