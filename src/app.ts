@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Koa {
   // is the address the outermost of them saw (docs/deployment.md).
   const app = new Koa({ proxy: deps.config.trustProxy > 0, maxIpsCount: deps.config.trustProxy });
   // Mail texts written in this process use the business time zone (notify() has no deps).
-  configureNotifications(deps.db, { tz: deps.config.businessTz, publicUrl: deps.config.publicUrl });
+  configureNotifications(deps.db, { tz: deps.config.businessTz, publicUrl: deps.config.publicUrl, smsSignature: deps.config.smsSignature, smsQuietHours: deps.config.smsQuietHours });
   app.use(async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();

@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.coerce.number({ message: 'must be the number of proxies in front (0, 1, 2 …)' }).int('must be the number of proxies in front (0, 1, 2 …)').min(0, 'must be the number of proxies in front (0, 1, 2 …)').max(10, 'must be the number of proxies in front (0, 1, 2 …)').default(0),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
   MAIL_FROM: z.string().default('noreply@grievance.local'),
+  SMS_URL: z.string().regex(/^smpp:\/\/[^:@/]+:[^@/]*@[^:/]+(:\d+)?\/?$/, 'must be smpp://system_id:password@host:2775').optional(),
+  SMS_SIGNATURE: z.string().max(20, 'at most 20 characters').default('【涪陵区市场监管局】'),
+  SMS_QUIET_HOURS: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM-HH:MM (local time) or off').default('21:00-08:00'),
   PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   BUSINESS_TZ: z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
@@ -74,6 +77,12 @@ export interface Config {
   /** proxies (load balancers) in front whose X-Forwarded-For is trusted for the client address; 0 = the TCP peer */
   trustProxy: number;
   smtpUrl?: string;
+  /** `SMS_URL`, smpp://system_id:password@host:port; absent: texts are written as files under `outboxDir` */
+  smsUrl?: string;
+  /** `SMS_SIGNATURE`: put before every text (carriers require it) */
+  smsSignature: string;
+  /** `SMS_QUIET_HOURS` in the business time zone, minutes after midnight; null = off. Texts to owners written inside wait for `to` */
+  smsQuietHours: { from: number; to: number } | null;
   mailFrom: string;
   port: number;
   role: 'api' | 'worker' | 'all';
@@ -172,6 +181,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    smsUrl: e.SMS_URL,
+    smsSignature: e.SMS_SIGNATURE,
+    smsQuietHours: parseQuietHours(e.SMS_QUIET_HOURS),
     port: e.PORT,
     role: e.ROLE,
     businessTz: e.BUSINESS_TZ,
@@ -201,4 +213,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     eventChainKeys,
   };
+}
+
+/** `21:00-08:00` → minutes after local midnight; `off` → null. */
+export function parseQuietHours(v: string): { from: number; to: number } | null {
+  if (v === 'off') return null;
+  const [a, b] = v.split('-').map((x) => { const [h, m] = x.split(':').map(Number); return h * 60 + m; });
+  return a === b ? null : { from: a, to: b };
 }

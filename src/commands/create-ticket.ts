@@ -186,7 +186,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       throw e;
     }
     await recordAttachments(ctx, t, files, { event: created, context: 'create', internal: false, fresh: true });
-    await mail.write();
+    await mail.write(accessCode ? { accessCode: { ticketId: t.id, code: accessCode } } : {});
   } finally {
     mail.cancel();
   }

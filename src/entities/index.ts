@@ -18,13 +18,14 @@ import { OversightOrder } from './oversight-order';
 import { TicketAttachment } from './ticket-attachment';
 import { WebSession } from './web-session';
 import { AccountEvent } from './account-event';
+import { PhoneVerification, SmsReceipt } from './sms';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification,
 };
 
 export const entities = [
@@ -32,5 +33,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification,
 ];

@@ -3,6 +3,8 @@ import { bool, instant } from './columns';
 
 /** Delivery states of an outbox row (DESIGN §10). `held` waits for a person (a report for the higher commission with no address configured). */
 export type OutboxState = 'pending' | 'sent' | 'failed' | 'held';
+/** How a row reaches its recipient (issue 11): `recipient` is an email address or a mainland mobile number. */
+export type OutboxChannel = 'email' | 'sms';
 
 /**
  * One email to one person about one event (DESIGN §10): written in the same transaction
@@ -26,6 +28,8 @@ export class OutboxMessage {
   @Column({ type: 'varchar', length: 160 }) sourceKey!: string;
   /** the template folder under templates/ */
   @Column({ type: 'varchar', length: 40 }) notice!: string;
+  /** `email` (subject, text, HTML) or `sms` (text only, in `bodyText`; `subject` and `bodyHtml` empty) */
+  @Column({ type: 'varchar', length: 8, default: 'email' }) channel!: OutboxChannel;
   @Column({ type: 'varchar', length: 36, nullable: true }) ticketId!: string | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) ticketNumber!: string | null;
   /** about an integrity report: the admin's view masks recipient and body (DESIGN §1, §7) */
@@ -45,6 +49,10 @@ export class OutboxMessage {
   @Column({ type: 'varchar', length: 255, nullable: true }) messageId!: string | null;
   /** wall clock: not before this instant */
   @Column(instant) nextAttemptAt!: Date;
+  /** service clock: not before this instant (a text to an owner written in quiet hours waits for the morning) */
+  @Column({ ...instant, nullable: true }) notBefore!: Date | null;
+  /** SMS: the segments of the text (1 when it fits one) */
+  @Column({ type: 'int', nullable: true }) segments!: number | null;
   /** wall clock: a worker is delivering it until then (lease); expired leases are free again */
   @Column({ ...instant, nullable: true }) claimedUntil!: Date | null;
   @Column({ ...instant, nullable: true }) sentAt!: Date | null;

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../sms/text';
 import type { Ticket, TicketEvent, TicketMessage, User, Department, Category, OversightOrder, RoutingRule, SlaPolicy, Symposium, TicketAttachment, OutboxMessage, AccountEvent } from '../entities';
 import { ATTACHMENT_TYPES } from '../domain/attachments';
 import { Actor, allowedActions, canSeeReporterIdentity } from '../domain/lifecycle';
@@ -221,12 +222,12 @@ const EMAIL_IN_TEXT = /[^\s<>"'@]+@[^\s<>"']+/g;
 export function presentOutbox(r: OutboxMessage) {
   const masked = r.sensitive;
   return {
-    id: r.id, notice: r.notice, ticketNumber: r.ticketNumber, recipient: masked ? (r.recipient ? '***' : null) : r.recipient, recipientRole: r.recipientRole,
+    id: r.id, notice: r.notice, channel: r.channel, segments: r.segments, notBefore: r.notBefore ? r.notBefore.toISOString() : null, ticketNumber: r.ticketNumber, recipient: masked ? (r.recipient ? '***' : null) : r.recipient, recipientRole: r.recipientRole,
     subject: r.subject, state: r.state, attempts: r.attempts,
     lastError: masked && r.lastError ? r.lastError.replace(EMAIL_IN_TEXT, '***') : r.lastError,
     messageId: r.messageId, createdAt: r.createdAt.toISOString(),
     nextAttemptAt: r.state === 'pending' ? r.nextAttemptAt.toISOString() : null, sentAt: r.sentAt ? r.sentAt.toISOString() : null,
-    masked, text: masked ? null : r.bodyText,
+    masked, text: masked ? null : redactSecrets(r.bodyText),
   };
 }
 

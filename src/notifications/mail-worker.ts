@@ -1,5 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { OutboxMessage } from '../entities';
+import { OutboxMessage, SmsReceipt } from '../entities';
+import { createSmsTransport, SmsTransport } from '../sms/transport';
+import { isDuplicateKey } from '../db';
+import type { Clock } from '../clock';
 import type { AppDeps } from '../deps';
 import { createQueueFactory, QueueFactory } from '../jobs/queue';
 import { createMailTransport, MailTransport } from '../mail/transport';
@@ -26,6 +29,8 @@ export interface MailWorkerOptions {
   bull?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** another transport (tests); default from the configuration */
   transport?: MailTransport;
+  /** another SMS transport (tests); default from the configuration (`SMS_URL`, else files) */
+  smsTransport?: SmsTransport;
 }
 
 export interface MailWorker {
@@ -47,17 +52,25 @@ const workers = new WeakMap<DataSource, MailWorker>();
  *
  * `close()` stops taking rows, waits for deliveries in flight and closes what it opened.
  */
-export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log'>, opts: MailWorkerOptions = {}): Promise<MailWorker> {
+export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log'> & { clock?: Clock }, opts: MailWorkerOptions = {}): Promise<MailWorker> {
   const { config, db } = deps;
   const log = deps.log.child({ component: 'mail' });
-  configureNotifications(db, { tz: config.businessTz, publicUrl: config.publicUrl });
+  configureNotifications(db, { tz: config.businessTz, publicUrl: config.publicUrl, smsSignature: config.smsSignature, smsQuietHours: config.smsQuietHours });
   const consume = opts.consume ?? true;
   const backoff = cappedBackoff(opts.backoffBaseMs ?? 1000, opts.backoffCapMs ?? 60_000);
   const transport = consume ? opts.transport ?? createMailTransport(config) : null;
+  const sms = consume ? opts.smsTransport ?? createSmsTransport(config, log) : null;
+  let stopping = false;
+  const serviceNow = () => deps.clock?.now() ?? new Date();
   const d: DeliveryDeps | null = transport ? {
-    db, transport, from: config.mailFrom, log, higherDisciplineEmail: config.higherDisciplineEmail,
-    leaseMs: opts.leaseMs ?? 120_000, backoff, wallNow: () => new Date(),
+    db, transport, sms: sms ?? undefined, from: config.mailFrom, log, higherDisciplineEmail: config.higherDisciplineEmail,
+    leaseMs: opts.leaseMs ?? 120_000, backoff, wallNow: () => new Date(), serviceNow, stopping: () => stopping,
   } : null;
+  // Delivery receipts (issue 11): one row per receipted message id; a receipt that comes twice is kept once.
+  sms?.onReceipt((r) => {
+    db.getRepository(SmsReceipt).insert({ messageId: r.messageId, outboxId: r.outboxId, status: r.status, error: r.error, receivedAt: new Date() })
+      .catch((err) => { if (!isDuplicateKey(err)) log.warn({ err, messageId: r.messageId }, 'could not record a delivery receipt'); });
+  });
   const process = d ? (id: string) => deliverOutboxRow(d, id) : null;
 
   let ownFactory: QueueFactory | null = null;
@@ -79,7 +92,7 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
 
   const requeue = async () => {
     if (!queue || !consume) return 0;
-    const ids = await dueRowIds(db, new Date(), !!config.higherDisciplineEmail);
+    const ids = await dueRowIds(db, new Date(), serviceNow(), !!config.higherDisciplineEmail);
     await queue.add(ids);
     return ids.length;
   };
@@ -101,6 +114,7 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
     queueKind: queue?.kind ?? 'none',
     requeue,
     async close() {
+      stopping = true;
       if (timer) clearInterval(timer);
       if (sink) detachOutboxSink(db, sink);
       if (workers.get(db) === worker) workers.delete(db);
@@ -108,10 +122,11 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
       await queue?.close();
       await ownFactory?.close();
       transport?.close();
+      await sms?.close();
     },
   };
   if (consume) workers.set(db, worker);
-  log.info({ queue: worker.queueKind, transport: transport?.kind ?? 'none', consume }, 'mail worker started');
+  log.info({ queue: worker.queueKind, transport: transport?.kind ?? 'none', sms: sms?.kind ?? 'none', consume }, 'mail worker started');
   return worker;
 }
 
@@ -130,11 +145,15 @@ export async function requeuePendingMail(deps: { db: DataSource }): Promise<numb
   return (await workers.get(deps.db)?.requeue()) ?? 0;
 }
 
-/** Due pending rows (wall clock), oldest first, at most `limit`; plus held reports for the higher commission when its address is configured. */
-async function dueRowIds(db: DataSource, wall: Date, releaseHeld: boolean, limit = 1000): Promise<string[]> {
+/**
+ * Due pending rows (wall clock; texts in quiet hours only once `not_before` has passed on the
+ * service clock), oldest first, at most `limit`; plus held reports for the higher commission
+ * when its address is configured.
+ */
+async function dueRowIds(db: DataSource, wall: Date, service: Date, releaseHeld: boolean, limit = 1000): Promise<string[]> {
   const repo = db.getRepository(OutboxMessage);
   const due = await repo.createQueryBuilder('o').select('o.id', 'id')
-    .where("o.state = 'pending' AND o.next_attempt_at <= :wall AND (o.claimed_until IS NULL OR o.claimed_until < :wall)", { wall })
+    .where("o.state = 'pending' AND o.next_attempt_at <= :wall AND (o.claimed_until IS NULL OR o.claimed_until < :wall) AND (o.not_before IS NULL OR o.not_before <= :service)", { wall, service })
     .orderBy('o.next_attempt_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
   const held = releaseHeld
     ? await repo.createQueryBuilder('o').select('o.id', 'id').where("o.state = 'held' AND o.notice = 'integrity_forward'").limit(limit).getRawMany<{ id: string }>()

@@ -13,7 +13,9 @@ import {
   Recipient, Topic, attendeesOf, dispatcherGroup, finalRecipients, handlersOf, handlingGroup, headsOf, mergedSubmitters,
   submitterOf, withRole,
 } from './recipients';
-import { Audience, ContactView, IntegrityView, NoticeData, SITE_NAME, TicketView, renderNotice } from './render';
+import { Audience, ContactView, IntegrityView, NoticeData, SITE_NAME, TicketView, renderNotice, renderSms, smsTemplateExists } from './render';
+import { secret, segmentText, unmarkSecrets } from '../sms/text';
+import { quietUntil } from './quiet-hours';
 import { afterCommit, notifySettings } from './outbox-hook';
 import { isDuplicateKey } from '../db';
 
@@ -69,29 +71,72 @@ async function planFor(em: EntityManager, notice: Notice): Promise<Plan | null> 
   return plan?.deliveries.length ? plan : null;
 }
 
-/** Renders the planned mails (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */
-async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[]): Promise<void> {
+/**
+ * Which texts go by SMS (issue 11), by template: to owners (the submitter) the receipt (only
+ * account-less submitters: it carries the number and the access code), an information request,
+ * an extension decision, the reply with the rating link and an objection's outcome; to
+ * handlers and heads a new ticket to sign for, the due-soon and the escalation reminders.
+ * A submitter's text about an integrity report says only that it was received and how to
+ * track it: no later text, and no text names the accusation or the title.
+ */
+const OWNER_SMS = new Set(['ticket_received', 'info_requested', 'extension_decided', 'ticket_replied', 'objection_decided']);
+const STAFF_SMS = new Set(['ticket_dispatched', 'due_soon', 'overdue', 'oversight_opened', 'oversight_late', 'red_card']);
+function textsTo(template: string, to: Recipient, t: Ticket | null): boolean {
+  if (!to.phone) return false;
+  if (to.audience === 'submitter') {
+    if (!OWNER_SMS.has(template) || !t || t.anonymous) return false;
+    if (template === 'ticket_received') return !t.submitterId;
+    return t.kind !== 'integrity_report';
+  }
+  return (to.audience === 'handler' || to.audience === 'head') && STAFF_SMS.has(template);
+}
+
+/** What only this transaction knows and a text may carry: the access code of a ticket just created (never stored in the clear elsewhere). */
+export interface NoticeSecrets { accessCode?: { ticketId: string; code: string } }
+
+/** Renders the planned notices (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */
+async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[], secrets: NoticeSecrets = {}): Promise<void> {
   if (!plans.length) return;
-  const { tz, publicUrl } = notifySettings(em.connection);
+  const st = notifySettings(em.connection);
+  const { tz, publicUrl } = st;
   const departments = await departmentNames(em);
   const rows: OutboxMessage[] = [];
   const wall = new Date();
+  const base = (plan: Plan, t: Ticket | null, d: Delivery, now: Date) => ({
+    sourceKey: plan.sourceKey, notice: d.template, ticketId: t?.id ?? null, ticketNumber: t?.number ?? null,
+    sensitive: plan.ticket?.kind === 'integrity_report', recipientUserId: d.to.userId, recipientRole: d.to.audience,
+    attempts: 0, lastError: null, messageId: null, nextAttemptAt: wall, claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
+  });
   for (const { plan, now } of plans) {
     for (const d of plan.deliveries) {
       const t = d.ticket ?? plan.ticket;
       const data = noticeData(t, d.to, d.vars ?? {}, departments, tz, publicUrl);
-      const r = renderNotice(d.template, data);
-      const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
-      const row = new OutboxMessage();
-      Object.assign(row, {
-        id: randomUUID(),
-        dedupeKey: createHash('sha256').update(`${plan.sourceKey}\n${recipientKey}`).digest('hex'),
-        sourceKey: plan.sourceKey, notice: d.template, ticketId: t?.id ?? null, ticketNumber: t?.number ?? null,
-        sensitive: plan.ticket?.kind === 'integrity_report', recipient: d.to.email, recipientUserId: d.to.userId, recipientRole: d.to.audience,
-        subject: r.subject, bodyText: r.text, bodyHtml: r.html, state: d.to.email ? 'pending' : 'held', attempts: 0, lastError: null, messageId: null,
-        nextAttemptAt: wall, claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
-      } satisfies OutboxMessage);
-      rows.push(row);
+      if (d.to.email || !d.to.phone) {
+        const r = renderNotice(d.template, data);
+        const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
+        const row = new OutboxMessage();
+        Object.assign(row, {
+          ...base(plan, t, d, now), id: randomUUID(), channel: 'email',
+          dedupeKey: createHash('sha256').update(`${plan.sourceKey}\n${recipientKey}`).digest('hex'),
+          recipient: d.to.email, subject: r.subject, bodyText: r.text, bodyHtml: r.html, state: d.to.email ? 'pending' : 'held',
+          notBefore: null, segments: null,
+        } satisfies OutboxMessage);
+        rows.push(row);
+      }
+      if (textsTo(d.template, d.to, t) && smsTemplateExists(d.template)) {
+        const code = secrets.accessCode && t && secrets.accessCode.ticketId === t.id ? secret(secrets.accessCode.code) : null;
+        const text = `${st.smsSignature ?? ''}${renderSms(d.template, { ...data, vars: { ...data.vars, accessCode: code } })}`;
+        const row = new OutboxMessage();
+        Object.assign(row, {
+          ...base(plan, t, d, now), id: randomUUID(), channel: 'sms',
+          dedupeKey: createHash('sha256').update(`${plan.sourceKey}\nsms:${d.to.phone}`).digest('hex'),
+          recipient: d.to.phone, subject: '', bodyText: text, bodyHtml: '', state: 'pending',
+          // Owners are not woken at night (issue 11); staff reminders go at once.
+          notBefore: d.to.audience === 'submitter' ? quietUntil(now, tz, st.smsQuietHours ?? null) : null,
+          segments: segmentText(unmarkSecrets(text)).length,
+        } satisfies OutboxMessage);
+        rows.push(row);
+      }
     }
   }
   // Duplicates (the same event notified twice) are refused by the unique key: insertNew skips them.
@@ -121,9 +166,10 @@ export function deferNotifications(em: EntityManager) {
         if (plan) planned.push({ plan, now: q.now });
       }
     },
-    async write(): Promise<void> {
+    /** `secrets`: what the texts may carry that is not stored (the access code of the ticket just created) */
+    async write(secrets: NoticeSecrets = {}): Promise<void> {
       if (!planned) await this.plan();
-      await writePlans(em, planned!);
+      await writePlans(em, planned!, secrets);
     },
     cancel(): void {
       deferred.delete(em);
@@ -192,7 +238,7 @@ async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Pr
         // Cannot be handled inside the district (DESIGN §7): the higher commission gets it
         // (held until an address is known), and the submitter is told so.
         add('ticket_received', await submitterOf(em, t, 'received'), { forwardedToHigher: true });
-        add('integrity_forward', [{ email: null, userId: null, name: null, audience: 'higher', topic: 'received', mandatory: true, prefs: null, departmentCode: null }]);
+        add('integrity_forward', [{ email: null, phone: null, userId: null, name: null, audience: 'higher', topic: 'received', mandatory: true, prefs: null, departmentCode: null }]);
         break;
       }
       // Answered at first contact: the reply mail carries the number already.

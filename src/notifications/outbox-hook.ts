@@ -22,6 +22,10 @@ export interface NotifySettings {
   tz: string;
   /** where the pages are (`PUBLIC_URL`): mails link to `<publicUrl>/track?number=…` */
   publicUrl?: string;
+  /** `SMS_SIGNATURE`, put before every text */
+  smsSignature?: string;
+  /** `SMS_QUIET_HOURS` (minutes after local midnight); null: off */
+  smsQuietHours?: { from: number; to: number } | null;
 }
 const settings = new WeakMap<DataSource, NotifySettings>();
 
@@ -35,9 +39,9 @@ export function notifySettings(ds: DataSource): NotifySettings {
   if (s) return s;
   try {
     const c = parseConfig(process.env);
-    return { tz: c.businessTz, publicUrl: c.publicUrl };
+    return { tz: c.businessTz, publicUrl: c.publicUrl, smsSignature: c.smsSignature, smsQuietHours: c.smsQuietHours };
   } catch {
-    return { tz: 'Asia/Shanghai' };
+    return { tz: 'Asia/Shanghai', smsSignature: '', smsQuietHours: { from: 21 * 60, to: 8 * 60 } };
   }
 }
 

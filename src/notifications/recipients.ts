@@ -3,6 +3,7 @@ import { Symposium, Ticket, User } from '../entities';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { ttlCache } from '../cache';
 import type { Audience } from './render';
+import { isMobile } from '../sms/text';
 
 /**
  * What a person may switch off, one key per kind of mail (`User.notifyPrefs`, DESIGN §10).
@@ -20,6 +21,8 @@ export const HEAD_LOCKED_TOPICS: readonly Topic[] = ['overdue', 'oversight', 're
 export interface Recipient {
   /** null only for a `higher` recipient while no address is configured (the row is held) */
   email: string | null;
+  /** a mainland mobile number texts may go to (issue 11); null: no texts */
+  phone: string | null;
   userId: string | null;
   name: string | null;
   audience: Audience;
@@ -47,22 +50,28 @@ export function invalidateStaffCache(): void {
 }
 
 const fromUser = (u: User, audience: Audience, topic: Topic, mandatory = false): Recipient => ({
-  email: u.email, userId: u.id, name: u.name, audience, topic, mandatory, prefs: u.notifyPrefs, departmentCode: u.departmentCode,
+  email: u.email, phone: mobileOf(u), userId: u.id, name: u.name, audience, topic, mandatory, prefs: u.notifyPrefs, departmentCode: u.departmentCode,
 });
 
+/** The mobile number texts go to: the account's phone, or an owner's username (their phone number). */
+function mobileOf(u: User): string | null {
+  if (isMobile(u.phone)) return u.phone.trim();
+  return u.role === 'owner' && isMobile(u.username) ? u.username : null;
+}
+
 /**
- * The submitter: the owner account's email when filed signed in, else the contact
- * record's email (hotline, letter, symposium, web without login). Anonymous: nobody.
+ * The submitter: the owner account's email and phone when filed signed in, else the
+ * contact record's (hotline, letter, symposium, web without login). Anonymous: nobody.
  */
 export async function submitterOf(em: EntityManager, t: Ticket, topic: Topic): Promise<Recipient[]> {
   if (t.anonymous) return [];
   if (t.submitterId) {
     const u = await em.findOneBy(User, { id: t.submitterId });
-    if (u?.email) return [fromUser(u, 'submitter', topic)];
-    if (u) return [];
+    if (u) return u.email || mobileOf(u) ? [fromUser(u, 'submitter', topic)] : [];
   }
-  const email = t.contact?.email;
-  return email ? [{ email, userId: null, name: t.contact?.name ?? null, audience: 'submitter', topic, mandatory: false, prefs: null, departmentCode: null }] : [];
+  const email = t.contact?.email || null;
+  const phone = isMobile(t.contact?.phone) ? t.contact!.phone!.trim() : null;
+  return email || phone ? [{ email, phone, userId: null, name: t.contact?.name ?? null, audience: 'submitter', topic, mandatory: false, prefs: null, departmentCode: null }] : [];
 }
 
 /** Active handlers of a department; the head (`isHead`) is addressed as `head`. */
@@ -126,7 +135,7 @@ export async function attendeesOf(em: EntityManager, t: Ticket): Promise<{ sympo
   const s = await em.findOneBy(Symposium, { id: t.symposiumId });
   if (!s) return null;
   const to = (s.attendees ?? []).filter((a) => a.email).map((a): Recipient => ({
-    email: a.email!, userId: null, name: a.name, audience: 'attendee', topic: 'symposium_answer', mandatory: false, prefs: null, departmentCode: null,
+    email: a.email!, phone: null, userId: null, name: a.name, audience: 'attendee', topic: 'symposium_answer', mandatory: false, prefs: null, departmentCode: null,
   }));
   return { symposium: s, to };
 }
@@ -135,10 +144,12 @@ export async function attendeesOf(em: EntityManager, t: Ticket): Promise<{ sympo
  * The last word on who may receive mail about a ticket:
  * - integrity reports (DESIGN §7): nobody of the accused department; a report accusing
  *   DIS itself reaches no district user at all (only the submitter and the higher commission);
- * - people without an address are dropped (except the held higher-commission row);
- * - one mail per address: the first occurrence wins, so callers list the mandatory and the
- *   more specific audience first;
- * - preferences: a topic switched off is dropped unless the mail is mandatory.
+ * - preferences: a topic switched off (`prefs[topic]` for mail, `prefs['sms.' + topic]` for
+ *   texts) takes that channel away unless the notice is mandatory;
+ * - people without an address or a mobile number left are dropped (except the held
+ *   higher-commission row);
+ * - one notice per address: the first occurrence wins, so callers list the mandatory and the
+ *   more specific audience first.
  */
 export function finalRecipients(t: Ticket | null, list: Recipient[]): Recipient[] {
   const integrity = t?.kind === 'integrity_report';
@@ -151,12 +162,13 @@ export function finalRecipients(t: Ticket | null, list: Recipient[]): Recipient[
       if (accused === DISCIPLINE_DEPARTMENT && r.audience !== 'submitter') continue;
       if (r.departmentCode && r.departmentCode === accused) continue;
     }
-    if (!r.email && r.audience !== 'higher') continue;
-    const key = r.email ? r.email.trim().toLowerCase() : `held:${r.audience}`;
+    const email = r.mandatory || r.prefs?.[r.topic] !== false ? r.email : null;
+    const phone = r.mandatory || r.prefs?.[`sms.${r.topic}`] !== false ? r.phone ?? null : null;
+    if (!email && !phone && r.audience !== 'higher') continue;
+    const key = email ? email.trim().toLowerCase() : phone ? `phone:${phone}` : `held:${r.audience}`;
     if (seen.has(key)) continue;
-    if (!r.mandatory && r.prefs && r.prefs[r.topic] === false) continue;
     seen.add(key);
-    out.push(r);
+    out.push({ ...r, email, phone });
   }
   return out;
 }

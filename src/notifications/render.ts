@@ -90,9 +90,24 @@ function eta() {
   return engines;
 }
 
+/** Whether `templates/sms/<name>.eta` exists (the notice has a text message). */
+export function smsTemplateExists(name: string): boolean {
+  return /^[a-z][a-z0-9_]*$/.test(name) && existsSync(join(templatesDir(), 'sms', `${name}.eta`));
+}
+
+/**
+ * Renders the text message `templates/sms/<name>.eta` (issue 11): one paragraph, whitespace
+ * runs collapsed to one space, so that it stays short (70 UCS-2 characters fit one message).
+ * Throws if it fails.
+ */
+export function renderSms(name: string, data: NoticeData): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bad template name ${name}`);
+  return eta().text.render(`/sms/${name}`, data).replace(/\s+/g, ' ').trim();
+}
+
 /** The notice kinds that have templates (folders of `templates/` not starting with `_`; `pages/` holds the web pages). */
 export function templateNames(): string[] {
-  return readdirSync(templatesDir(), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'pages').map((d) => d.name).sort();
+  return readdirSync(templatesDir(), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'pages' && d.name !== 'sms').map((d) => d.name).sort();
 }
 
 /**

@@ -8,11 +8,15 @@ import { presentOutbox } from '../presenters';
 
 const OutboxState = z.enum(['pending', 'sent', 'failed', 'held']);
 const OutboxItem = z.object({
-  id: z.string(), notice: z.string(), ticketNumber: z.string().nullable(), recipient: z.string().nullable(), recipientRole: z.string(),
+  id: z.string(), notice: z.string(),
+  channel: z.enum(['email', 'sms']).openapi({ description: '`email`, or `sms` (recipient a mobile number, no subject; issue 11)' }),
+  segments: z.number().int().nullable().openapi({ description: 'sms: parts the text travels as (70 UCS-2 characters in one, 67 per part)' }),
+  notBefore: z.string().nullable().openapi({ description: 'sms to an owner written in quiet hours: not sent before this instant (service clock)' }),
+  ticketNumber: z.string().nullable(), recipient: z.string().nullable(), recipientRole: z.string(),
   subject: z.string(), state: OutboxState, attempts: z.number().int(), lastError: z.string().nullable(), messageId: z.string().nullable(),
   createdAt: z.string(), nextAttemptAt: z.string().nullable(), sentAt: z.string().nullable(),
   masked: z.boolean().openapi({ description: 'about an integrity report: recipient and body masked (DESIGN §1, §7)' }),
-  text: z.string().nullable().openapi({ description: 'the text part; null when masked' }),
+  text: z.string().nullable().openapi({ description: 'the text part (a text message\'s whole text, access and verification codes shown as ******); null when masked' }),
 });
 
 /** The admin's view of notification delivery (DESIGN §10, §13). */
