@@ -10,6 +10,8 @@ import { HEAD_LOCKED_TOPICS, invalidateStaffCache, TOPICS, Topic } from '../noti
  */
 export interface NotificationPrefs {
   topics: Record<Topic, boolean>;
+  /** the same per kind of text message (issue 11), stored as `sms.<kind>` */
+  sms: Record<Topic, boolean>;
   locked: Topic[];
 }
 
@@ -17,7 +19,11 @@ const lockedFor = (u: Pick<User, 'role' | 'isHead'>): readonly Topic[] => (u.rol
 
 function prefsOf(u: User): NotificationPrefs {
   const locked = [...lockedFor(u)];
-  return { topics: Object.fromEntries(TOPICS.map((t) => [t, locked.includes(t) || u.notifyPrefs?.[t] !== false])) as Record<Topic, boolean>, locked };
+  return {
+    topics: Object.fromEntries(TOPICS.map((t) => [t, locked.includes(t) || u.notifyPrefs?.[t] !== false])) as Record<Topic, boolean>,
+    sms: Object.fromEntries(TOPICS.map((t) => [t, locked.includes(t) || u.notifyPrefs?.[`sms.${t}`] !== false])) as Record<Topic, boolean>,
+    locked,
+  };
 }
 
 /** The preferences of account `userId`. @throws EntityNotFoundError for an unknown id */
@@ -26,17 +32,21 @@ export async function getNotificationPrefs(db: DataSource, userId: string): Prom
 }
 
 /**
- * Switches the listed kinds on or off; unlisted kinds keep their setting. Takes effect for
- * this process at once (the staff cache is cleared), for others within 5 s.
- * @throws 400 `validation-failed` (field `topics.<kind>`, code `locked`) when switching off a locked kind; nothing changes
+ * Switches the listed kinds of mail (`topics`) and of texts (`sms`) on or off; unlisted kinds
+ * keep their setting. Takes effect for this process at once (the staff cache is cleared), for
+ * others within 5 s.
+ * @throws 400 `validation-failed` (field `topics.<kind>` or `sms.<kind>`, code `locked`) when switching off a locked kind; nothing changes
  */
-export async function setNotificationPrefs(db: DataSource, userId: string, topics: Partial<Record<Topic, boolean>>): Promise<NotificationPrefs> {
+export async function setNotificationPrefs(db: DataSource, userId: string, topics: Partial<Record<Topic, boolean>>, sms: Partial<Record<Topic, boolean>> = {}): Promise<NotificationPrefs> {
   const repo = db.getRepository(User);
   const u = await repo.findOneByOrFail({ id: userId });
   const locked = lockedFor(u);
-  const off = Object.entries(topics).find(([t, on]) => !on && locked.includes(t as Topic));
-  if (off) throw fieldError(`topics.${off[0]}`, 'locked', 'a department head\'s escalation mail cannot be switched off');
-  u.notifyPrefs = { ...(u.notifyPrefs ?? {}), ...topics } as Record<string, boolean>;
+  for (const [part, set] of [['topics', topics], ['sms', sms]] as const) {
+    const off = Object.entries(set).find(([t, on]) => !on && locked.includes(t as Topic));
+    if (off) throw fieldError(`${part}.${off[0]}`, 'locked', 'a department head\'s escalation mail cannot be switched off');
+  }
+  const texts = Object.fromEntries(Object.entries(sms).map(([t, on]) => [`sms.${t}`, on]));
+  u.notifyPrefs = { ...(u.notifyPrefs ?? {}), ...topics, ...texts } as Record<string, boolean>;
   await repo.update({ id: u.id }, { notifyPrefs: u.notifyPrefs });
   invalidateStaffCache();
   return prefsOf(u);

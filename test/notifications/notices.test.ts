@@ -33,7 +33,7 @@ const outbox = () => h.deps.config.outboxDir;
 async function mails(number: string, notice?: string) {
   const repo = h.deps.db.getRepository(OutboxMessage);
   await until(async () => (await repo.findBy({ ticketNumber: number })).every((r) => r.state === 'sent'), 20_000, `mail of ${number} sent`);
-  const rows = (await repo.find({ where: { ticketNumber: number }, order: { createdAt: 'ASC', recipient: 'ASC' } })).filter((r) => !notice || r.notice === notice);
+  const rows = (await repo.find({ where: { ticketNumber: number, channel: 'email' }, order: { createdAt: 'ASC', recipient: 'ASC' } })).filter((r) => !notice || r.notice === notice);
   return Promise.all(rows.map(async (r) => ({ row: r, mail: await simpleParser(readFileSync(join(outbox(), `${r.id}.eml`))) })));
 }
 const recipients = (ms: { row: OutboxMessage }[]) => ms.map((m) => `${m.row.recipient}:${m.row.recipientRole}`).sort();
@@ -56,7 +56,7 @@ test.serial('.eml files: one per row, named by the row id, with the subject and 
     t.true(mail.text!.includes('<script>x</script>'));
     t.true(String(mail.html).includes('&lt;script&gt;x&lt;/script&gt;'));
   }
-  t.true(readdirSync(outbox()).every((f) => f.endsWith('.eml')), 'no temporary files left');
+  t.true(readdirSync(outbox()).every((f) => f.endsWith('.eml') || f.endsWith('.sms.txt')), 'no temporary files left');
 });
 
 test.serial('information request, extension and rejection reach the submitter', async (t) => {

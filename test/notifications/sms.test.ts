@@ -1,7 +1,9 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { spawn, ChildProcess } from 'node:child_process';
+import Redis from 'ioredis';
 import { join } from 'node:path';
-import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, Client, TEST_CHAIN_KEYS } from '../helpers/harness';
 import { startSmpp } from './smpp-server';
 import { until } from './smtp';
 import { startMailWorker, MailWorker } from '../../src/notifications/mail-worker';
@@ -184,4 +186,62 @@ test.serial('without SMS_URL texts are written as files under the outbox folder'
   } finally {
     await w.close();
   }
+});
+
+test.serial('per-user channel preferences: a handler switches texts about new tickets off and keeps the mail; a head cannot switch escalation texts off', async (t) => {
+  const tax = await relogin('tax1');
+  const put = await tax.put('/api/v1/me/notifications', { sms: { dispatched: false } });
+  t.is(put.status, 200);
+  t.is(put.body.sms.dispatched, false);
+  t.is(put.body.topics.dispatched, true);
+  const tk = await hotline(await relogin('intake1'), caller());
+  t.deepEqual((await texts(tk.number)).map((r) => r.recipientRole).sort(), ['head', 'submitter']);
+  const mails = await repo().find({ where: { ticketNumber: tk.number, channel: 'email' } });
+  t.true(mails.some((m) => m.recipient === 'tax1@example.test'));
+  const head = await relogin('taxhead');
+  const locked = await head.put('/api/v1/me/notifications', { sms: { overdue: false } });
+  t.is(locked.status, 422);
+  t.is(locked.body.errors[0].field, 'sms.overdue');
+  t.is(locked.body.errors[0].code, 'locked');
+  await tax.put('/api/v1/me/notifications', { sms: { dispatched: true } });
+});
+
+test.serial('a worker killed in the middle of a text: the next worker sends it once; the queue flushed: the sweep finds the rows', async (t) => {
+  h.clock.set(new Date('2026-11-03T11:00:00+08:00'));
+  const phone = caller();
+  smpp.setBehave((to) => (to === phone ? 'hold' : null));
+  const tk = await hotline(await relogin('intake1'), phone);
+  const cfg = h.deps.config;
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'mail-child.js')], {
+    env: {
+      ...process.env, DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', SMS_URL: cfg.smsUrl,
+      QUEUE_PREFIX: cfg.queuePrefix, DATABASE_URL: cfg.databaseUrl ?? '', REDIS_URL: cfg.redisUrl ?? '', TEST_CLOCK: '1',
+      MAIL_CHILD_OPTS: JSON.stringify({ ...fast, concurrency: 1 }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c) => { err += c; });
+  try {
+    await until(() => smpp.heldCount >= 1 || child.exitCode !== null, 30_000, 'the child to start sending');
+    t.is(child.exitCode, null, err);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    smpp.dropHeld(); // never answered: the gateway did not take it
+    smpp.setBehave(() => null);
+    if (cfg.redisUrl) {
+      const redis = new Redis(cfg.redisUrl);
+      for (const k of await redis.keys(`${cfg.queuePrefix}:mail:*`)) await redis.del(k);
+      redis.disconnect();
+    }
+    await withWorker(async () => {
+      await until(async () => (await texts(tk.number)).every((r) => r.state === 'sent'), 30_000, 'all sent after the kill');
+      await new Promise((r) => setTimeout(r, 600));
+    });
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    smpp.setBehave(() => null);
+  }
+  t.is(smpp.to(phone).length, 1);
+  t.is((await texts(tk.number)).find((r) => r.recipient === phone)!.attempts, 2, 'the killed attempt counted, then one more');
 });

@@ -55,6 +55,8 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
     setRefuse(f: (rcpt: string) => number | null) { state.refuse = f; },
     holdData(on: boolean) { hold = on; },
     get heldCount() { return held.length; },
+    /** accepts every message held in DATA now (answers 250) */
+    releaseHeld() { for (const f of held.splice(0)) f(); },
     /** forgets messages held in DATA without accepting them (their client is gone) */
     dropHeld() { held.length = 0; },
     /** waits until at least `n` messages were accepted (or throws after `ms`) */
