@@ -53,7 +53,8 @@ test.serial('the calendar as a year view: a day overridden and a year loaded, ea
   t.is(c.body.deadlines.signBy, '2026-11-03T16:00:00.000Z');
   const p = await admin();
   t.is(p.url(), `${h.url}/work`);
-  t.true((await p.locator('.work-nav__link').allTextContents()).includes('工作日历'));
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['工单', '用户', '部门和类别', '分派规则', '办理时限', '工作日历', '通知发送', '统计报表']);
+  await look(t, p, 'work-home-admin');
   await p.click('.work-nav__link:has-text("工作日历")');
   t.is(await text(p, 'h1'), '2026年工作日历');
   t.regex(await text(p, '#year-status'), /官方安排/);
@@ -210,11 +211,37 @@ test.serial('reference data, routing rules, SLA policies and the outbox', async 
   await p.fill('#p-complaint-normal-sign', reply);
   await p.click('main button[type=submit]');
   t.regex(await text(p, '.error-summary'), /投诉（一般）：签收时限必须短于答复时限。/);
-  t.is((await s.coord.get('/api/v1/sla-policies')).body.items.find((x: any) => x.kind === 'complaint' && x.priority === 'normal').signAmount, 1);
+  const policy = async () => (await s.coord.get('/api/v1/sla-policies')).body.items.find((x: any) => x.kind === 'complaint' && x.priority === 'normal');
+  t.is((await policy()).signAmount, 1);
+  // a longer sign-for period moves the one open complaint's deadline; back again moves it back
+  const before = (await policy()).signAmount;
+  for (const amount of [before + 1, before]) {
+    await p.goto(`${h.url}/work/admin/sla`);
+    await p.fill('#p-complaint-normal-sign', String(amount));
+    await p.click('main button[type=submit]');
+    await p.waitForURL(/recomputed=/);
+    t.is(await text(p, '#recomputed'), '时限已保存，重新计算了 1 件未办结工单的期限。');
+    t.is((await policy()).signAmount, amount);
+  }
 
   await p.goto(`${h.url}/work/admin/outbox`);
   t.regex(await text(p, '#held'), /没有等待转送的举报/);
+  // a report on DIS itself is held for the higher commission: listed as held, its content never shown
+  const held = await h.http.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', anonymous: true, title: '纪委工作人员索要材料费', description: '举报内容不应出现在发送页面。', accused: { departmentCode: 'DIS', demand: 'fee', occurredOn: '2026-10-29' } });
+  t.is(held.status, 201);
+  await p.goto(`${h.url}/work/admin/outbox`);
+  t.deepEqual(await p.locator('#held tbody tr td:nth-child(2)').allTextContents(), [held.body.number]);
+  t.false((await p.content()).includes('纪委工作人员索要材料费'));
+  t.false((await p.content()).includes('举报内容不应出现在发送页面'));
+  await p.click(`#held button:has-text("现在转送")`);
+  t.is(await text(p, '.error-summary p'), '没有设置上级纪委监委的接收邮箱，暂时无法转送。');
+  t.deepEqual(await p.locator('#held tbody tr td:nth-child(2)').allTextContents(), [held.body.number], 'still held');
   t.true((await p.locator('main table tbody tr').count()) > 0);
+  // a pending mail is sent now on request (its backoff skipped): the button says so
+  const pending = p.locator('main > table tbody tr', { hasText: 'tax1@example.test' }).first();
+  await pending.locator('button:has-text("现在发送")').click();
+  await p.waitForURL(/done=retried/);
+  t.is(await text(p, '.inset--done'), '已重新发送这条通知。');
   await look(t, p, 'work-admin-outbox');
   await p.close();
 });
@@ -225,6 +252,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   report = { id: r.body.id, number: r.body.number };
   const p = await signIn('sup1');
   t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['工单', '督办单', '举报', '一票否决', '考核', '统计报表']);
+  await look(t, p, 'work-home-supervisor');
   await p.click('.work-nav__link:has-text("举报")');
   const row = p.locator('tr', { hasText: report.number });
   t.regex((await row.textContent()) ?? '', /区税务局/);
