@@ -34,6 +34,8 @@ export const DEMO_FILE = join(SEED_DIR, 'sample-hotline.csv');
 export const DEMO_PASSWORD = 'demo-pass-2026';
 export const DEMO_COORDINATOR = 'demo.coord';
 export const DEMO_INTAKE = 'demo.intake';
+/** The demo's discipline supervisor (the supervisors' workbench pages). */
+export const DEMO_SUPERVISOR = 'demo.sup';
 const handlerOf = (dept: string) => `demo.${dept.toLowerCase()}`;
 const headOf = (dept: string) => `demo.${dept.toLowerCase()}.head`;
 
@@ -235,10 +237,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     const routes = new Map((await deps.db.getRepository(RoutingRule).find()).map((r) => [r.categoryCode, r.departmentCode] as const));
     const { steps, asOf, departments } = plan(pre.rows, routes, cal, tz);
 
-    // Demo staff: coordinator, intake, a handler and a head per department involved.
-    const staff: { username: string; role: 'coordinator' | 'intake' | 'handler'; departmentCode: string; isHead?: boolean; name: string }[] = [
+    // Demo staff: coordinator, intake, a supervisor, a handler and a head per department involved.
+    const staff: { username: string; role: 'coordinator' | 'intake' | 'handler' | 'supervisor'; departmentCode: string; isHead?: boolean; name: string }[] = [
       { username: DEMO_COORDINATOR, role: 'coordinator', departmentCode: 'SAMR', name: '演示·派单员' },
       { username: DEMO_INTAKE, role: 'intake', departmentCode: 'SAMR', name: '演示·热线受理员' },
+      { username: DEMO_SUPERVISOR, role: 'supervisor', departmentCode: 'DIS', name: '演示·纪检监察员' },
     ];
     for (const d of [...departments].sort()) {
       staff.push({ username: handlerOf(d), role: 'handler', departmentCode: d, name: `演示·${d}经办人` });
@@ -390,7 +393,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     say(`      the demo submitters' access codes: ${codesFile}`);
     const startCmd = dataDir === resolve('var') ? 'npm start' : `DATA_DIR=${dataDir} npm start`;
     say(`Look at it: ${startCmd}, then http://localhost:3000/docs (API) with a token from POST /api/v1/auth/login`);
-    say(`      demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_COORDINATOR} (coordinator, sees every ticket), ${DEMO_INTAKE}, ${handlerOf('TAX')}, ${headOf('TAX')}, …`);
+    say(`      demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_COORDINATOR} (coordinator, sees every ticket), ${DEMO_INTAKE}, ${handlerOf('TAX')}, ${headOf('TAX')}, ${DEMO_SUPERVISOR} (supervisor), …`);
     say(deps.generatedAdminPassword
       ? `      admin: username "admin", password "${deps.generatedAdminPassword}" (generated now, shown once)`
       : '      admin: username "admin" with the password set at the first start (BOOTSTRAP_ADMIN_PASSWORD, or the one printed then)');
