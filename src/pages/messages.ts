@@ -83,6 +83,7 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   // page-only codes
   'csrf-failed': '页面已经过期，为了您的安全，请重新填写提交。',
   'cookies-needed': '请允许浏览器使用 Cookie 后再试。',
+  'file-link-expired': '这个文件的链接已经过期，请重新查询工单后再打开文件。',
 };
 
 /**

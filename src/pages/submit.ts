@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { PageKit } from './kit';
 import { actorOf, pageState } from './kit';
 import { TicketCreate } from '../schemas';
@@ -13,11 +14,15 @@ import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './fo
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
+import type { AppError } from '../errors';
 import { ROLE_STAFF_NOTE } from './texts';
+import { fileRefusalMessage, withFormFiles } from './uploads';
+import type { StagedFile } from '../uploads/stage';
 
 const CONTACT = ['owner.name', 'owner.phone', 'owner.businessName', 'owner.creditCode', 'owner.email'] as const;
-const COMPLAINT_FIELDS = ['kind', 'category', 'title', 'description', 'anonymous', ...CONTACT] as const;
-const INTEGRITY_FIELDS = ['accused.departmentCode', 'accused.demand', 'accused.amountYuan', 'accused.occurredOn', 'accused.person', 'title', 'description', 'anonymous', ...CONTACT] as const;
+// the file input last: the browser sends the fields in document order, and they are checked before the first file is stored
+const COMPLAINT_FIELDS = ['kind', 'category', 'title', 'description', 'anonymous', ...CONTACT, 'file'] as const;
+const INTEGRITY_FIELDS = ['accused.departmentCode', 'accused.demand', 'accused.amountYuan', 'accused.occurredOn', 'accused.person', 'title', 'description', 'anonymous', ...CONTACT, 'file'] as const;
 const OBJECTION_FIELDS = ['resultEntryId', 'description', ...CONTACT] as const;
 /** A command's error on `owner` (e.g. an objection without a name) is shown at the name field. */
 const ALIAS = { owner: 'owner.name', accused: 'accused.departmentCode', resultNoticeId: 'resultEntryId', subjectCreditCode: 'resultEntryId' };
@@ -49,27 +54,73 @@ export function submitPages(router: Router, kit: PageKit) {
     return (await listDepartments(deps.db.manager)).filter((d) => d.active).map((d) => ({ value: d.code, label: d.nameZh }));
   }
   const withKey = (v: Record<string, string>) => ({ ...v, formKey: v.formKey && /^[0-9a-f-]{36}$/.test(v.formKey) ? v.formKey : randomUUID() });
+  const { limits } = deps.uploads;
+  const fileBounds = { maxFiles: limits.maxFiles, maxMb: Math.floor(limits.maxBytes / 1048576) };
 
-  async function showComplaint(ctx: Context, form: FormView, status = 200) {
-    kit.show(ctx, 'submit/complaint', '反映问题 / 提建议', { form: { ...form, values: withKey(form.values) }, categories: await categories(), staffNote: ROLE_STAFF_NOTE }, status);
+  /** `filesDropped`: the form came back with an error after files were chosen (a browser cannot keep them: choose again). */
+  async function showComplaint(ctx: Context, form: FormView, status = 200, filesDropped = false) {
+    kit.show(ctx, 'submit/complaint', '反映问题 / 提建议', { form: { ...form, values: withKey(form.values) }, categories: await categories(), staffNote: ROLE_STAFF_NOTE, files: { ...fileBounds, dropped: filesDropped } }, status);
   }
-  async function showIntegrity(ctx: Context, form: FormView, status = 200) {
+  async function showIntegrity(ctx: Context, form: FormView, status = 200, filesDropped = false) {
     const demands = Object.entries(DEMAND_LABEL).map(([value, label]) => ({ value, label }));
-    kit.show(ctx, 'submit/integrity', '举报违规收费、摊派、索要财物', { form: { ...form, values: withKey(form.values) }, departments: await departments(), demands, today: new Date(deps.clock.now()).toISOString().slice(0, 10) }, status);
+    kit.show(ctx, 'submit/integrity', '举报违规收费、摊派、索要财物', { form: { ...form, values: withKey(form.values) }, departments: await departments(), demands, today: new Date(deps.clock.now()).toISOString().slice(0, 10), files: { ...fileBounds, dropped: filesDropped } }, status);
   }
 
-  /** Validates with the API's schema, creates once, renders the receipt; else the form with its errors. */
-  async function submit(ctx: Context, v: Record<string, string>, input: Record<string, unknown>, order: readonly string[], again: (form: FormView, status: number) => Promise<void>, extraErrors: { field: string; code: string }[] = []) {
-    const parsed = TicketCreate.safeParse(input);
-    const errors = [...(parsed.success ? [] : zodErrors(parsed.error, input)), ...extraErrors];
-    if (!parsed.success || errors.length) return again(formWithErrors(v, errors, order, { alias: ALIAS }), 400);
+  type Again = (form: FormView, status: number, filesDropped?: boolean) => Promise<void>;
+  type Built = { input: Record<string, unknown>; extra?: { field: string; code: string }[] };
+
+  /** The form's input checked with the API's schema: the parsed create, or the form with its errors. */
+  function check(v: Record<string, string>, b: Built, order: readonly string[]): { form: FormView } | { data: z.infer<typeof TicketCreate> } {
+    const parsed = TicketCreate.safeParse(b.input);
+    const errors = [...(parsed.success ? [] : zodErrors(parsed.error, b.input)), ...(b.extra ?? [])];
+    if (!parsed.success || errors.length) return { form: formWithErrors(v, errors, order, { alias: ALIAS }) };
+    return { data: parsed.data };
+  }
+
+  /**
+   * A submit form that may carry files (multipart, the file input last): the CSRF token and the
+   * fields are checked before the first file is stored, so a refused form stores nothing; a
+   * refused file (too big, a type not accepted…) comes back next to the file field with the
+   * other fields kept. Without files (or URL-encoded) it is the same form.
+   */
+  async function submitWithFiles(ctx: Context, build: (v: Record<string, string>) => Built, order: readonly string[], again: Again) {
+    let posted: Record<string, string> = {};
+    let hadFiles = false;
+    try {
+      await withFormFiles(ctx, kit, async (fields) => {
+        posted = fields;
+        hadFiles = true;
+        const r = check(fields, build(fields), order);
+        if ('form' in r) throw new FormRefused(r.form);
+      }, async (fields, files) => {
+        posted = fields;
+        await submit(ctx, fields, build(fields), order, again, files);
+      });
+    } catch (e) {
+      if (e instanceof FormRefused) return again(e.form, 400, true);
+      const msg = fileRefusalMessage(e, limits);
+      if (!msg) throw e;
+      const err = e as AppError;
+      if (err.code === 'request-too-large') ctx.set('Connection', 'close'); // the rest of the request is not read
+      const form = formWithErrors(posted, [], order);
+      form.errors.file = msg;
+      form.summary.push({ href: '#f-file', text: msg });
+      await again(form, err.status, hadFiles);
+    }
+  }
+
+  /** Validates with the API's schema, creates once (with the staged files), renders the receipt; else the form with its errors. */
+  async function submit(ctx: Context, v: Record<string, string>, b: Built, order: readonly string[], again: Again, files: readonly StagedFile[] = []) {
+    const checked = check(v, b, order);
+    if ('form' in checked) return again(checked.form, 400, files.length > 0);
+    const input = b.input;
     const actor = actorOf(ctx);
     const a = pageState(ctx).account;
     const now = deps.clock.now();
     try {
       const r = await createTicketOnce(deps, actor, {
-        key: `page:${v.formKey}`, scope: a ? `user:${a.id}` : `client:${ctx.ip}`, rawBody: input, input: parsed.data,
-        present: (t) => presentTicket(t, actor, { now }),
+        key: `page:${v.formKey}`, scope: a ? `user:${a.id}` : `client:${ctx.ip}`, rawBody: input, input: checked.data,
+        present: (t) => presentTicket(t, actor, { now }), files,
       });
       const cal = await deps.calendar.get(deps.db.manager);
       const body = r.body as ReturnType<typeof presentTicket> & { accessCode?: string };
@@ -77,42 +128,46 @@ export function submitPages(router: Router, kit: PageKit) {
       kit.show(ctx, 'submit/receipt', '已经收到', {
         ticket: body, accessCode: body.accessCode ?? null, replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, deps.config.businessTz),
         heldForHigher: body.kind === 'integrity_report' && body.accused?.departmentCode === DISCIPLINE_DEPARTMENT,
+        files: r.replayed ? [] : files.map((f) => ({ name: f.name, size: f.size })),
       });
     } catch (e) {
+      if (fileRefusalMessage(e, limits)) throw e; // shown at the file field by submitWithFiles
       const form = formFromAppError(e, v, order, ALIAS);
       if (!form) throw e;
-      await again(form, (e as { status: number }).status);
+      await again(form, (e as { status: number }).status, files.length > 0);
     }
   }
 
   router.get('/submit/complaint', async (ctx) => showComplaint(ctx, emptyForm({ kind: ctx.query.kind === 'suggestion' ? 'suggestion' : 'complaint' })));
   router.post('/submit/complaint', async (ctx) => {
-    const v = readForm(ctx);
     const signedIn = !!pageState(ctx).account;
-    const anonymous = v.anonymous === '1';
-    const input = {
-      kind: v.kind === 'suggestion' ? 'suggestion' : v.kind === 'complaint' ? 'complaint' : v.kind, channel: 'web',
-      title: v.title?.trim() ?? '', description: v.description ?? '', category: opt(v.category),
-      ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
-    };
-    const extra = input.category ? [] : [{ field: 'category', code: 'invalid_type' }];
-    await submit(ctx, v, input, COMPLAINT_FIELDS, (f, s) => showComplaint(ctx, f, s), extra);
+    await submitWithFiles(ctx, (v) => {
+      const anonymous = v.anonymous === '1';
+      const input = {
+        kind: v.kind === 'suggestion' ? 'suggestion' : v.kind === 'complaint' ? 'complaint' : v.kind, channel: 'web',
+        title: v.title?.trim() ?? '', description: v.description ?? '', category: opt(v.category),
+        ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
+      };
+      return { input, extra: input.category ? [] : [{ field: 'category', code: 'invalid_type' }] };
+    }, COMPLAINT_FIELDS, (f, s, d) => showComplaint(ctx, f, s, d));
   });
 
   router.get('/submit/integrity', async (ctx) => showIntegrity(ctx, emptyForm()));
   router.post('/submit/integrity', async (ctx) => {
-    const v = readForm(ctx);
     const signedIn = !!pageState(ctx).account;
-    const anonymous = v.anonymous === '1';
-    const input = {
-      kind: 'integrity_report', channel: 'web', title: v.title?.trim() ?? '', description: v.description ?? '',
-      accused: {
-        departmentCode: v['accused.departmentCode'] ?? '', demand: v['accused.demand'], person: opt(v['accused.person']),
-        amountYuan: opt(v['accused.amountYuan'])?.replace(/元$/, ''), occurredOn: v['accused.occurredOn']?.trim() ?? '',
-      },
-      ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
-    };
-    await submit(ctx, v, input, INTEGRITY_FIELDS, (f, s) => showIntegrity(ctx, f, s));
+    await submitWithFiles(ctx, (v) => {
+      const anonymous = v.anonymous === '1';
+      return {
+        input: {
+          kind: 'integrity_report', channel: 'web', title: v.title?.trim() ?? '', description: v.description ?? '',
+          accused: {
+            departmentCode: v['accused.departmentCode'] ?? '', demand: v['accused.demand'], person: opt(v['accused.person']),
+            amountYuan: opt(v['accused.amountYuan'])?.replace(/元$/, ''), occurredOn: v['accused.occurredOn']?.trim() ?? '',
+          },
+          ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
+        },
+      };
+    }, INTEGRITY_FIELDS, (f, s, d) => showIntegrity(ctx, f, s, d));
   });
 
   // The objection form of an open result notice (DESIGN §6: real name, an entry of the notice).
@@ -135,6 +190,13 @@ export function submitPages(router: Router, kit: PageKit) {
       ...(signedIn ? {} : { owner: contactFrom(v) }),
     };
     const extra = v.resultEntryId ? [] : [{ field: 'resultEntryId', code: 'required' }];
-    await submit(ctx, v, input, OBJECTION_FIELDS, (f, s) => showObjection(ctx, ctx.params.id, f, s), extra);
+    await submit(ctx, v, { input, extra }, OBJECTION_FIELDS, (f, s) => showObjection(ctx, ctx.params.id, f, s));
   });
+}
+
+/** A form refused before any file was stored: shown again with its messages. */
+class FormRefused extends Error {
+  constructor(readonly form: FormView) {
+    super('form refused');
+  }
 }

@@ -18,12 +18,43 @@ import { deadlineText, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
 import { RATING_LABEL } from '../notifications/labels';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { checkCanActWithFiles, listTicketAttachments, readAttachment } from '../commands/attachments';
+import { presentAttachments } from '../http/presenters';
+import { sendAttachment } from '../http/routes/attachments';
+import { Uuid } from '../schemas';
+import type { StagedFile } from '../uploads/stage';
+import { fileRefusalMessage, withFormFiles } from './uploads';
 
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;
 const LOOKUP_FIELDS = ['number', 'code'] as const;
 const Supplement = z.object({ message: multiline(5000) });
 const Rate = z.object({ rating: z.enum(RATINGS), comment: multiline(1000).optional() });
 const Withdraw = z.object({ reason: multiline(1000).optional() });
+
+/** How long a file link of the track page works (the page itself is no-store; an hour covers reading it). */
+export const FILE_LINK_MS = 3600_000;
+
+/**
+ * The signature of a file link for a viewer who unlocked the ticket with its access code:
+ * HMAC over the ticket, the file, the expiry and this browser's CSRF binding cookie, so the
+ * link neither carries the access code nor works in another browser or after `FILE_LINK_MS`.
+ */
+const fileMac = (secret: string, binding: string, ticketId: string, fileId: string, exp: number) =>
+  createHmac('sha256', secret).update(`track-file|${binding}|${ticketId}|${fileId}|${exp}`).digest('base64url');
+
+/** Which timeline step a file came with (the attachment's context → the event type). */
+const STEP_OF_CONTEXT: Record<string, string> = { create: 'created', supplement: 'supplemented', reply: 'replied', conclude: 'concluded', decide: 'decided' };
+
+/** A size as people read it: 1.2MB, 350KB. */
+const sizeText = (n: number) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)}MB` : `${Math.max(1, Math.round(n / 1024))}KB`);
+
+/** A page refusal decided before any file was stored: what to show instead. */
+class Refused extends Error {
+  constructor(readonly show: () => Promise<void>) {
+    super('refused');
+  }
+}
 
 /** What the track page may do for this viewer now, from the lifecycle (the same rule the API applies). */
 function actionsFor(t: Ticket, actor: Actor) {
@@ -79,15 +110,46 @@ export function trackPages(router: Router, kit: PageKit) {
     }
   }
 
-  async function showTicket(ctx: Context, t: Ticket, actor: Actor, code: string | null, extra: { notice?: string; forms?: Record<string, FormView> } = {}, status = 200) {
+  /** `resolve` once per request (a multipart form resolves in its precheck, before the files): one attempt counted. */
+  const resolveOnce = async (ctx: Context, v: Record<string, string>): Promise<Awaited<ReturnType<typeof resolve>>> => {
+    ctx.state.trackResolved ??= await resolve(ctx, v);
+    return ctx.state.trackResolved;
+  };
+
+  /**
+   * The files of the ticket this viewer may read (what `GET /track/:number/attachments` lists:
+   * not the internal ones), with their links: signed for a viewer with the code, plain for the
+   * signed-in submitter (the session is the authority). Grouped by the timeline step they came with.
+   */
+  async function filesOf(ctx: Context, t: Ticket, actor: Actor, code: string | null) {
+    const list = presentAttachments(await listTicketAttachments(deps, actor, t.id), actor).items;
+    const exp = deps.clock.now().getTime() + FILE_LINK_MS;
+    const binding = ctx.state.csrfBinding as string;
+    return list.map((a) => {
+      const sig = code ? `?t=${exp}.${fileMac(deps.config.jwtSecret, binding, t.id, a.id, exp)}` : '';
+      const base = `/track/files/${t.id}/${a.id}`;
+      return {
+        id: a.id, name: a.name, size: sizeText(a.size), kind: a.kind, href: `${base}${sig}`, preview: a.preview ? `${base}/preview${sig}` : null,
+        step: STEP_OF_CONTEXT[a.context] ? `${STEP_OF_CONTEXT[a.context]}|${a.attachedAt}` : null, by: a.by,
+      };
+    });
+  }
+
+  async function showTicket(ctx: Context, t: Ticket, actor: Actor, code: string | null, extra: { notice?: string; forms?: Record<string, FormView>; filesDropped?: boolean } = {}, status = 200) {
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const view = presentTracked(t, await publicAnswers(deps.db.manager, t.id), await publicTimeline(deps.db.manager, t.id));
     const departments = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
     const info = view.timeline.filter((s) => s.type === 'info_requested').at(-1);
+    const files = await filesOf(ctx, t, actor, code);
+    const steps = new Set(view.timeline.map((s) => `${s.type}|${new Date(s.at).toISOString()}`));
+    const { limits } = deps.uploads;
     ctx.set('Cache-Control', 'no-store');
     kit.show(ctx, 'track/ticket', `工单 ${t.number}`, {
       t: view, code, signedIn: !code, departments: Object.fromEntries(departments),
+      filesAt: (s: { type: string; at: Date | string }) => files.filter((f) => f.step === `${s.type}|${new Date(s.at).toISOString()}`),
+      otherFiles: files.filter((f) => !f.step || !steps.has(f.step)),
+      files: { maxFiles: limits.maxFiles, maxMb: Math.floor(limits.maxBytes / 1048576), dropped: !!extra.filesDropped },
       next: nextStep(t, now, cal, tz), replyBy: deadlineText(t.replyBy, now, cal, tz), rateBy: deadlineText(t.rateBy, now, cal, tz),
       actions: actionsFor(t, actor), infoRequest: info?.text ?? null,
       forms: { supplement: emptyForm(), rate: emptyForm(), withdraw: emptyForm(), ...(extra.forms ?? {}) }, notice: extra.notice ?? null,
@@ -114,26 +176,91 @@ export function trackPages(router: Router, kit: PageKit) {
     await showTicket(ctx, r.t, r.actor, r.code);
   });
 
-  /** One action form on the track page: resolve the viewer again, validate, act, show the ticket. */
-  function actionRoute<S extends z.ZodType>(path: string, form: 'supplement' | 'rate' | 'withdraw', schema: S, fields: readonly string[], toInput: (d: z.infer<S>) => Parameters<typeof actOnTicket>[3], done: string) {
-    router.post(path, async (ctx) => {
-      const v = readForm(ctx);
-      const r = await resolve(ctx, v);
-      if ('values' in r) return showLookup(ctx, r, 400);
+  /**
+   * One action form on the track page: resolve the viewer again, validate, act, show the
+   * ticket. The supplement form may carry files (multipart, the file input last): the token,
+   * the viewer, the message and the action are checked before the first file is stored; a
+   * refused file is shown next to the file field with the message kept.
+   */
+  function actionRoute<S extends z.ZodType>(path: string, form: 'supplement' | 'rate' | 'withdraw', schema: S, fields: readonly string[], toInput: (d: z.infer<S>) => Parameters<typeof actOnTicket>[3], done: (files: number) => string) {
+    const parse = (v: Record<string, string>): { data: z.infer<S> } | { form: FormView } => {
       const raw = { message: v.message, rating: v.rating, comment: opt(v.comment), reason: opt(v.reason) };
       const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => fields.includes(k)).map(([k, x]) => [k, k === 'message' ? x ?? '' : x])));
-      if (!parsed.success) return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: formWithErrors(v, zodErrors(parsed.error), fields) } }, 400);
+      return parsed.success ? { data: parsed.data } : { form: formWithErrors(v, zodErrors(parsed.error), fields) };
+    };
+    router.post(path, async (ctx) => {
+      let posted: Record<string, string> = {};
+      const precheck = form === 'supplement' ? async (v: Record<string, string>) => {
+        posted = v;
+        const r = await resolveOnce(ctx, v);
+        if ('values' in r) throw new Refused(() => Promise.resolve(showLookup(ctx, r, 400)));
+        const p = parse(v);
+        if ('form' in p) throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: true }, 400));
+        try {
+          await checkCanActWithFiles(deps, r.actor, r.t.id, 'supplement');
+        } catch (e) {
+          const f = formFromAppError(e, v, fields);
+          if (!f) throw e;
+          throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: true }, (e as AppError).status));
+        }
+      } : null;
+      const act = async (v: Record<string, string>, files: StagedFile[]) => {
+        posted = v;
+        const r = await resolveOnce(ctx, v);
+        if ('values' in r) return showLookup(ctx, r, 400);
+        const p = parse(v);
+        if ('form' in p) return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: files.length > 0 }, 400);
+        try {
+          const t = await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
+          await showTicket(ctx, t, r.actor, r.code, { notice: done(files.length) });
+        } catch (e) {
+          if (fileRefusalMessage(e, deps.uploads.limits)) throw e;
+          const f = formFromAppError(e, v, fields);
+          if (!f) throw e;
+          await showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: files.length > 0 }, (e as { status: number }).status);
+        }
+      };
       try {
-        const t = await actOnTicket(deps, r.actor, r.t.id, toInput(parsed.data));
-        await showTicket(ctx, t, r.actor, r.code, { notice: done });
+        await withFormFiles(ctx, kit, precheck, act);
       } catch (e) {
-        const f = formFromAppError(e, v, fields);
-        if (!f) throw e;
-        await showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f } }, (e as { status: number }).status);
+        if (e instanceof Refused) return e.show();
+        const msg = fileRefusalMessage(e, deps.uploads.limits);
+        if (!msg) throw e;
+        if ((e as AppError).code === 'request-too-large') ctx.set('Connection', 'close');
+        const r = ctx.state.trackResolved as Awaited<ReturnType<typeof resolve>> | undefined;
+        if (!r || 'values' in r) return showLookup(ctx, { ...emptyForm({ number: posted.number ?? '', code: '' }), problem: msg }, (e as AppError).status);
+        const f = formWithErrors(posted, [], fields);
+        f.errors.file = msg;
+        f.summary.push({ href: '#f-file', text: msg });
+        await showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: true }, (e as AppError).status);
       }
     });
   }
-  actionRoute('/track/supplement', 'supplement', Supplement, ['message'], (d) => ({ action: 'supplement', message: d.message }), '已经把补充的内容交给办理部门，答复期限恢复计算。');
-  actionRoute('/track/rate', 'rate', Rate, ['rating', 'comment'], (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }), '谢谢您的评价。');
-  actionRoute('/track/withdraw', 'withdraw', Withdraw, ['reason'], (d) => ({ action: 'withdraw', reason: d.reason }), '工单已撤回，不再办理。');
+  actionRoute('/track/supplement', 'supplement', Supplement, ['message', 'file'], (d) => ({ action: 'supplement', message: d.message }),
+    (n) => `已经把补充的内容${n ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`);
+  actionRoute('/track/rate', 'rate', Rate, ['rating', 'comment'], (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }), () => '谢谢您的评价。');
+  actionRoute('/track/withdraw', 'withdraw', Withdraw, ['reason'], (d) => ({ action: 'withdraw', reason: d.reason }), () => '工单已撤回，不再办理。');
+
+  /**
+   * A file of the track page, as the API sends it (`Content-Disposition: attachment`, previews
+   * inline): `?t=` a link signed for this browser after the access code (see {@link fileMac}), or
+   * the signed-in submitter. A wrong signature, another browser, or a file the viewer may not
+   * read: 404; an expired link: 403 `file-link-expired` (query the ticket again).
+   */
+  for (const part of ['file', 'preview'] as const) {
+    router.get(`/track/files/:ticketId/:fileId${part === 'preview' ? '/preview' : ''}`, async (ctx) => {
+      const { ticketId, fileId } = ctx.params;
+      if (!Uuid.safeParse(ticketId).success || !Uuid.safeParse(fileId).success) throw new AppError(404, 'not-found', 'no such file');
+      let actor = actorOf(ctx);
+      const sig = typeof ctx.query.t === 'string' ? /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(ctx.query.t) : null;
+      if (sig) {
+        const expected = Buffer.from(fileMac(deps.config.jwtSecret, String(ctx.state.csrfBinding), ticketId, fileId, Number(sig[1])));
+        const given = Buffer.from(sig[2]);
+        if (ctx.state.csrfFresh || expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AppError(404, 'not-found', 'no such file');
+        if (Number(sig[1]) < deps.clock.now().getTime()) throw new AppError(403, 'file-link-expired', 'the file link has expired; open the ticket again');
+        actor = { kind: 'access_code', ticketId };
+      }
+      sendAttachment(ctx, await readAttachment(deps, actor, ticketId, fileId, part), part);
+    });
+  }
 }

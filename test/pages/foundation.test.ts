@@ -7,7 +7,7 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
-import { WebSession, User } from '../../src/entities';
+import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
 
 /** A cookie-keeping client for the pages: reads the CSRF token out of each form. */
 class Browserless {
@@ -25,6 +25,14 @@ class Browserless {
       if (/Max-Age=0/.test(c)) this.cookies.delete(k); else this.cookies.set(k, v);
     }
     return { status: r.status, headers: r.headers, text: await r.text(), setCookies: r.headers.getSetCookie() };
+  }
+  /** A multipart form as a browser sends it: the fields in order, then the `file` parts. */
+  async multipart(path: string, fields: Record<string, string>, files: [string, Buffer][]) {
+    const f = new FormData();
+    for (const [k, v] of Object.entries(fields)) f.append(k, v);
+    for (const [name, bytes] of files) f.append('file', new Blob([bytes]), name);
+    const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    return { status: r.status, text: await r.text() };
   }
   get(p: string) { return this.req('GET', p); }
   async csrf(p: string) { return /name="_csrf" value="([^"]+)"/.exec((await this.get(p)).text)![1]; }
@@ -173,4 +181,44 @@ test('unknown pages answer an HTML 404 to browsers and problem+json to API clien
   const api = await fetch(`${h.url}/api/v1/no-such`, { headers: { accept: 'text/html' } });
   t.is(api.status, 404);
   t.is(api.headers.get('content-type'), 'application/problem+json');
+});
+
+test('forms with files: the CSRF token and the fields are checked before the first file is stored; a refused file is named next to the field, the input kept', async (t) => {
+  const stored = async () => {
+    const keys: string[] = [];
+    for await (const o of h.deps.storage.list('')) keys.push(o.key);
+    return keys;
+  };
+  const before = { tickets: await h.deps.db.getRepository(Ticket).count(), keys: await stored() };
+  const b = new Browserless(h.url);
+  const token = await b.csrf('/submit/complaint');
+  const fields = { formKey: '4b0c5f0e-8d9a-4a53-9a49-6f1d0c2e7a11', kind: 'complaint', category: 'tax_fees', title: '门前占道', description: '有人长期占道。', 'owner.name': '钱九', 'owner.phone': '13900000009' };
+  const photo = Buffer.from('\xff\xd8\xff\xe0 not really a photo', 'latin1');
+
+  const forged = await b.multipart('/submit/complaint', { ...fields, _csrf: 'forged' }, [['shop.jpg', photo]]);
+  t.is(forged.status, 403);
+  t.regex(forged.text, /页面已经过期/);
+  const other = await new Browserless(h.url).multipart('/submit/complaint', { ...fields, _csrf: token }, [['shop.jpg', photo]]);
+  t.is(other.status, 403, 'a token without its cookie');
+
+  const invalid = await b.multipart('/submit/complaint', { ...fields, _csrf: token, 'owner.phone': '123' }, [['shop.jpg', photo]]);
+  t.is(invalid.status, 400);
+  t.regex(invalid.text, /<a href="#f-owner-phone">手机号码不正确：应为11位数字，以1开头。<\/a>/);
+  t.regex(invalid.text, /刚才选的文件没有上传，请改好上面的内容后重新选择。/);
+  t.regex(invalid.text, /value="门前占道"/, 'input kept');
+
+  const big = await b.multipart('/submit/complaint', { ...fields, _csrf: token }, [['门前.jpg', Buffer.alloc(10 * 1024 * 1024 + 1, 0xff)]]);
+  t.is(big.status, 413);
+  t.regex(big.text, /<p class="error-message" id="f-file-error"><span class="visually-hidden">错误：<\/span>“门前.jpg”太大：每个文件不能超过10MB。/);
+  t.regex(big.text, /<a href="#f-file">“门前.jpg”太大/);
+  t.regex(big.text, /value="门前占道"/, 'input kept');
+
+  const text = await b.multipart('/submit/complaint', { ...fields, _csrf: token }, [['清单.txt', Buffer.from('只是文字')]]);
+  t.is(text.status, 415);
+  t.regex(text.text, /“清单.txt”的格式不能上传：请选择照片（JPG、PNG、HEIC）、PDF、Word、Excel 或录音（MP3、AMR、WAV）。/);
+  t.regex(text.text, /<textarea[^>]*>有人长期占道。<\/textarea>/);
+
+  t.is(await h.deps.db.getRepository(Ticket).count(), before.tickets, 'no ticket');
+  t.is(await h.deps.db.getRepository(TicketAttachment).count(), 0, 'no file row');
+  t.deepEqual(await stored(), before.keys, 'nothing in the store');
 });

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { openBrowser, screenshot, text, TestBrowser } from '../helpers/browser';
+import { gpsJpeg, pdf } from '../attachments/fixtures';
 
 let h: Harness;
 let b: TestBrowser;
@@ -31,11 +32,13 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请填写手机号码，办理部门会用它联系您。']);
   t.is(await p.inputValue('#f-title'), '灵活就业社保补贴申请没有回音');
   await p.fill('#f-owner-phone', '13800005555');
+  await p.setInputFiles('#f-file', [{ name: '申请表.jpg', mimeType: 'image/jpeg', buffer: await gpsJpeg() }]);
   await p.click('button:has-text("提交")');
   await p.waitForSelector('.panel');
   const number = await text(p, '#ticket-number');
   const code = await text(p, '#access-code');
   t.false(await p.isVisible('button:has-text("复制查询码")'), 'no copy button without JavaScript; the code is on screen');
+  t.is(await text(p, '#received-files'), '同时收到您的1个文件：申请表.jpg。');
   t.regex(await text(p, 'main'), /2026年11月24日（周二）00:00前/, 'a suggestion: 15 working days');
   await screenshot(p, 'nojs-receipt'); // axe needs JavaScript: the same pages are checked in owner-flows.test.ts
 
@@ -50,9 +53,21 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   await p.fill('#f-code', code);
   await p.click('button:has-text("查询")');
   await p.fill('#f-message', '回执编号 RS2026-0912-07。');
+  await p.setInputFiles('#f-file', [{ name: '受理回执.pdf', mimeType: 'application/pdf', buffer: pdf() }]);
   await p.click('button:has-text("提交补充")');
-  t.regex(await text(p, '[role=status]'), /已经把补充的内容交给办理部门/);
+  t.regex(await text(p, '[role=status]'), /已经把补充的内容和1个文件交给办理部门/);
   t.is(await text(p, '.tag'), '办理中');
+  // the photo with the submission (its preview, the service's own WebP), the PDF with the supplement
+  const created = p.locator('.timeline__item', { hasText: '提交' }).locator('.files__item');
+  t.regex(await created.innerText(), /申请表\.jpg\s+照片 · \d+KB · 下载/);
+  const img = created.locator('img');
+  await img.scrollIntoViewIfNeeded();
+  t.is(await img.evaluate((el: any) => (el.complete ? el.naturalWidth : new Promise((r) => { el.onload = el.onerror = () => r(el.naturalWidth); }))), 96, 'the preview loads');
+  const supplemented = p.locator('.timeline__item', { hasText: '补充了材料' }).locator('.files__item');
+  t.regex(await supplemented.innerText(), /受理回执\.pdf\s+文件 · 1KB · 下载/);
+  t.is(await supplemented.locator('img').count(), 0, 'no preview of a document');
+  const files = (await hrss.get(`/api/v1/tickets/${id}/attachments`)).body.items.map((a: any) => [a.name, a.context, a.internal]);
+  t.deepEqual(files, [['申请表.jpg', 'create', false], ['受理回执.pdf', 'supplement', false]], 'the department gets both');
   await screenshot(p, 'nojs-track');
   await p.close();
 });

@@ -6,6 +6,8 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { gpsJpeg } from '../attachments/fixtures';
+import { TicketAttachment } from '../../src/entities';
 
 let h: Harness;
 let b: TestBrowser;
@@ -73,6 +75,12 @@ async function track(p: import('playwright-core').Page, number: string, code: st
 }
 let t0: (a: string, b: string) => void = () => undefined;
 
+/** The natural width of an image once it has loaded (scrolled into view: thumbnails load lazily); 0 if it failed. */
+export async function loadedWidth(img: import('playwright-core').Locator): Promise<number> {
+  await img.scrollIntoViewIfNeeded();
+  return img.evaluate((el: any) => (el.complete ? el.naturalWidth : new Promise((r) => { el.onload = el.onerror = () => r(el.naturalWidth); })));
+}
+
 test.serial('a complaint without an account: a field error fixed, the receipt, tracked with the code, supplemented, rated (closes)', async (t) => {
   t0 = (a, b) => t.is(a, b);
   await b.reset();
@@ -87,7 +95,10 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   await p.fill('#f-owner-phone', '1380000abcd');
   await p.click('button:has-text("提交")');
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['手机号码不正确：应为11位数字，以1开头。']);
-  t.true(await p.waitForFunction("document.activeElement && document.activeElement.className === 'error-summary'", undefined, { timeout: 3000 }).then(() => true, () => false), 'focus moves to the error summary');
+  // app.js (deferred) marks <html class="js"> first and focuses the summary at its end, in one task:
+  // once the mark is there the focus has been set, however slow the machine (no timeout to tune)
+  await p.waitForSelector('html.js', { state: 'attached', timeout: 60_000 });
+  t.is(await p.evaluate('document.activeElement && document.activeElement.className'), 'error-summary', 'focus moves to the error summary');
   t.is(await p.inputValue('#f-title'), '定额税核定偏高', 'input kept');
   await look(t, p, 'submit-complaint-error');
   await p.click('.error-summary a');
@@ -139,6 +150,47 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   t.is(await text(p, '.tag'), '已办结');
   t.is((await h.http.get(`/api/v1/track/${number}?code=${code}`)).body.state, 'closed');
   await look(t, p, 'track-closed');
+  await p.close();
+});
+
+test.serial('a complaint with a photo: a file of the wrong type named at the field (input kept), then the photo; on the track page with its preview and download', async (t) => {
+  await b.reset();
+  const p = await b.page(h.url + '/submit/complaint');
+  await p.selectOption('#f-category', { label: '经营场所与建设' });
+  await p.fill('#f-title', '菜市场门口积水');
+  await p.fill('#f-description', '下雨后门口积水，顾客进不来。');
+  await p.fill('#f-owner-name', '陈十');
+  await p.fill('#f-owner-phone', '13800007777');
+  await p.setInputFiles('#f-file', [{ name: '说明.txt', mimeType: 'text/plain', buffer: Buffer.from('只是文字') }]);
+  await p.click('button:has-text("提交")');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['“说明.txt”的格式不能上传：请选择照片（JPG、PNG、HEIC）、PDF、Word、Excel 或录音（MP3、AMR、WAV）。']);
+  t.is(await text(p, '#f-file-error'), '错误：“说明.txt”的格式不能上传：请选择照片（JPG、PNG、HEIC）、PDF、Word、Excel 或录音（MP3、AMR、WAV）。');
+  t.is(await text(p, '#f-file-dropped'), '这次选的文件都没有上传，请重新选择。');
+  t.is(await p.inputValue('#f-title'), '菜市场门口积水', 'input kept');
+  t.is(await p.inputValue('#f-owner-phone'), '13800007777');
+  await look(t, p, 'submit-complaint-file-error');
+  await p.setInputFiles('#f-file', [{ name: '门口积水.jpg', mimeType: 'image/jpeg', buffer: await gpsJpeg() }]);
+  await p.click('button:has-text("提交")');
+  await p.waitForSelector('.panel');
+  t.is(await text(p, '#received-files'), '同时收到您的1个文件：门口积水.jpg。');
+  const number = await text(p, '#ticket-number');
+  const code = await text(p, '#access-code');
+  await track(p, number, code);
+  const item = p.locator('.timeline__item', { hasText: '提交' }).locator('.files__item');
+  t.is(await item.count(), 1, 'the photo shows with the step it came with');
+  t.regex(await item.innerText(), /门口积水\.jpg\s+照片 · \d+KB · 下载/);
+  const img = item.locator('img.files__thumb');
+  t.is(await loadedWidth(img), 96, 'the preview (the service\'s WebP) loads in the page');
+  await look(t, p, 'track-with-photo');
+  const href = (await item.locator('a').getAttribute('href'))!;
+  t.notRegex(href, new RegExp(code, 'i'), 'the link does not carry the access code');
+  const got = await p.context().request.get(h.url + href);
+  t.is(got.status(), 200);
+  t.is(got.headers()['content-type'], 'image/jpeg');
+  t.regex(got.headers()['content-disposition'], /^attachment; /);
+  const row = await h.deps.db.getRepository(TicketAttachment).findOneByOrFail({ name: '门口积水.jpg' });
+  t.is(got.headers()['repr-digest'], `sha-256=:${Buffer.from(row.sha256, 'hex').toString('base64')}:`);
+  t.is((await fetch(h.url + href)).status, 404, 'the link does not work in another browser (no binding cookie)');
   await p.close();
 });
 
