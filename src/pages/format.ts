@@ -3,7 +3,7 @@
  * the date and the weekday, and the working days a deadline leaves, from the working-day
  * calendar (`domain/countdown.ts`).
  */
-import { isoWeekday } from '../domain/calendar';
+import { addCalendarDays, isoWeekday } from '../domain/calendar';
 import { localDate } from '../domain/deadline';
 import { countdown } from '../domain/countdown';
 import type { WorkCalendar } from '../domain/calendar';
@@ -28,9 +28,21 @@ export function formatInstant(d: Date | string | null | undefined, tz: string): 
   return `${formatDate(w.date)}${w.time}`;
 }
 
+/**
+ * A deadline instant as a person reads it: deadlines are 00:00 of the day after the last day
+ * (DESIGN §4), which reads as "before Wednesday starts" and is misread as a day early; so a
+ * deadline at local midnight is written as the end of its last day, `2026年11月3日（周二）24:00前`
+ * (the same instant), any other as `2026年11月4日（周三）17:30前`.
+ */
+export function formatDeadline(d: Date, tz: string): string {
+  const w = wallClock(d, tz);
+  if (w.time === '00:00') return `${formatDate(addCalendarDays(w.date, -1))}24:00前`;
+  return `${formatDate(w.date)}${w.time}前`;
+}
+
 /** A deadline as a person reads it: when, and how many working days are left or overdue. */
 export interface DeadlineText {
-  /** `2026年11月4日（周三）00:00前` */
+  /** `2026年11月3日（周二）24:00前` (see {@link formatDeadline}) */
   when: string;
   /** `还剩2个工作日`, `今天是最后一个工作日`, `已逾期3个工作日`, `已过期限` */
   left: string;
@@ -47,7 +59,7 @@ export function deadlineText(dueAt: Date | string | null | undefined, now: Date,
   else if (localDate(now, tz) === c.lastDay) left = '今天是最后一天';
   else if (c.workingDays === 0) left = '期限前已没有工作日';
   else left = `还剩${c.workingDays}个工作日`;
-  return { when: `${formatInstant(due, tz)}前`, left, overdue: c.overdue };
+  return { when: formatDeadline(due, tz), left, overdue: c.overdue };
 }
 
 /** The facts `nextStep` reads (a ticket). */

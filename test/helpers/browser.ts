@@ -1,6 +1,6 @@
 /**
  * Browser tests of the web pages (issue 9): playwright-core driving Debian's Chromium
- * (`/usr/bin/chromium`, apt packages `chromium` and `fonts-noto-cjk`), headless, with a
+ * (`/usr/bin/chromium`, apt packages `chromium`, `chromium-l10n` and `fonts-noto-cjk`), headless, with a
  * fresh temporary profile per browser. One browser per test file (they are slow to start):
  * open it in `test.before`, close it in `test.after.always`, run the file's tests with
  * `test.serial` (one cookie jar). See docs/pages.md "Browser tests".
@@ -34,7 +34,9 @@ export interface TestBrowser {
 export async function openBrowser(o: { javaScript?: boolean } = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'grievance-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, javaScriptEnabled: o.javaScript ?? true,
+    executablePath: CHROMIUM, headless: true, args: [...FLAGS, '--lang=zh-CN'], javaScriptEnabled: o.javaScript ?? true,
+    // the browser's own words (file picker, date field) in Chinese, as on the owner's phone (apt package chromium-l10n)
+    env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
     viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1, isMobile: false, hasTouch: false,
   });
   context.setDefaultTimeout(15_000);

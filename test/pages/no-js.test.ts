@@ -39,7 +39,7 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   const code = await text(p, '#access-code');
   t.false(await p.isVisible('button:has-text("复制查询码")'), 'no copy button without JavaScript; the code is on screen');
   t.is(await text(p, '#received-files'), '同时收到您的1个文件：申请表.jpg。');
-  t.regex(await text(p, 'main'), /2026年11月24日（周二）00:00前/, 'a suggestion: 15 working days');
+  t.regex(await text(p, 'main'), /最晚在 2026年11月23日（周一）24:00前 答复您/, 'a suggestion: 15 working days');
   await screenshot(p, 'nojs-receipt'); // axe needs JavaScript: the same pages are checked in owner-flows.test.ts
 
   await p.click('text=查看办理进度');

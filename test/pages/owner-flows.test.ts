@@ -110,8 +110,8 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   const code = await text(p, '#access-code');
   t.regex(number, /^FL2026\d{6}$/);
   t.regex(code, /^[A-Z2-9]{10}$/);
-  // the reply deadline: 5 working days from Mon 2 Nov 2026 → Tue 10 Nov 00:00
-  t.regex(await text(p, 'main'), /在 2026年11月10日（周二）00:00前 答复您（还剩5个工作日/);
+  // the reply deadline: 5 working days from Mon 2 Nov 2026 → Tue 10 Nov 00:00, written as the end of Mon 9 Nov
+  t.regex(await text(p, 'main'), /最晚在 2026年11月9日（周一）24:00前 答复您（还剩5个工作日/);
   t.true(await p.isVisible('button:has-text("复制查询码")'), 'the copy button appears with JavaScript');
   await look(t, p, 'receipt');
 
@@ -262,7 +262,7 @@ test.serial('signed in: my tickets with state and next deadline, tracked without
   t.is(await p.locator('#access-code').count(), 0, 'a signed-in owner needs no access code');
   const number = await text(p, '#ticket-number');
   await p.goto(h.url + '/account');
-  t.regex(await text(p, '.ticket-list__item'), new RegExp(`编号 ${number} · 待分派 答复期限：2026年11月24日（周二）00:00前（还剩15个工作日）`));
+  t.regex(await text(p, '.ticket-list__item'), new RegExp(`编号 ${number} · 待分派 答复期限：2026年11月23日（周一）24:00前（还剩15个工作日）`));
   await look(t, p, 'account-tickets');
   await p.click(`text=建议延长政务大厅午间服务`);
   await p.waitForSelector('.timeline');
