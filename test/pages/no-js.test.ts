@@ -59,12 +59,12 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   t.is(await text(p, '.tag'), '办理中');
   // the photo with the submission (its preview, the service's own WebP), the PDF with the supplement
   const created = p.locator('.timeline__item', { hasText: '提交' }).locator('.files__item');
-  t.regex(await created.innerText(), /申请表\.jpg\s+照片 · \d+KB · 下载/);
+  t.regex((await created.textContent())!, /申请表\.jpg\s+照片 · \d+KB · 下载/);
   const img = created.locator('img');
   await img.scrollIntoViewIfNeeded();
   t.is(await img.evaluate((el: any) => (el.complete ? el.naturalWidth : new Promise((r) => { el.onload = el.onerror = () => r(el.naturalWidth); }))), 96, 'the preview loads');
   const supplemented = p.locator('.timeline__item', { hasText: '补充了材料' }).locator('.files__item');
-  t.regex(await supplemented.innerText(), /受理回执\.pdf\s+文件 · 1KB · 下载/);
+  t.regex((await supplemented.textContent())!, /受理回执\.pdf\s+文件 · 1KB · 下载/);
   t.is(await supplemented.locator('img').count(), 0, 'no preview of a document');
   const files = (await hrss.get(`/api/v1/tickets/${id}/attachments`)).body.items.map((a: any) => [a.name, a.context, a.internal]);
   t.deepEqual(files, [['申请表.jpg', 'create', false], ['受理回执.pdf', 'supplement', false]], 'the department gets both');

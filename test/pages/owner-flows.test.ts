@@ -178,7 +178,7 @@ test.serial('a complaint with a photo: a file of the wrong type named at the fie
   await track(p, number, code);
   const item = p.locator('.timeline__item', { hasText: '提交' }).locator('.files__item');
   t.is(await item.count(), 1, 'the photo shows with the step it came with');
-  t.regex(await item.innerText(), /门口积水\.jpg\s+照片 · \d+KB · 下载/);
+  t.regex((await item.textContent())!, /门口积水\.jpg\s+照片 · \d+KB · 下载/);
   const img = item.locator('img.files__thumb');
   t.is(await loadedWidth(img), 96, 'the preview (the service\'s WebP) loads in the page');
   await look(t, p, 'track-with-photo');
