@@ -37,6 +37,19 @@
       setTimeout(function () { btns.forEach(function (b) { b.disabled = true; }); }, 0);
     });
   });
+  // Files over the bounds are named before the upload (a slow phone connection would send them to be refused).
+  document.querySelectorAll('input[type=file][data-max-bytes]').forEach(function (input) {
+    var max = +input.getAttribute('data-max-bytes'), most = +input.getAttribute('data-max-files');
+    var msg = document.createElement('p');
+    msg.className = 'error-message'; msg.id = input.id + '-check'; msg.setAttribute('aria-live', 'polite');
+    input.parentNode.insertBefore(msg, input);
+    input.addEventListener('change', function () {
+      var big = [].filter.call(input.files, function (f) { return f.size > max; }).map(function (f) { return '“' + f.name + '”'; });
+      msg.textContent = big.length ? big.join('、') + '太大：每个文件不能超过' + Math.floor(max / 1048576) + 'MB，请重新选择。'
+        : input.files.length > most ? '一次最多上传' + most + '个文件，请少选几个。' : '';
+      if (msg.textContent) input.value = '';
+    });
+  });
   // Error summary: move focus to it (autofocus does this too where supported).
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
-import { gpsJpeg } from '../attachments/fixtures';
+import { gpsJpeg, pdf } from '../attachments/fixtures';
 import { TicketAttachment } from '../../src/entities';
 
 let h: Harness;
@@ -169,7 +169,12 @@ test.serial('a complaint with a photo: a file of the wrong type named at the fie
   t.is(await p.inputValue('#f-title'), '菜市场门口积水', 'input kept');
   t.is(await p.inputValue('#f-owner-phone'), '13800007777');
   await look(t, p, 'submit-complaint-file-error');
+  // with JavaScript a file over the bound is named at once, before anything is sent
+  await p.setInputFiles('#f-file', [{ name: '大图.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 0xff) }]);
+  t.is(await text(p, '#f-file-check'), '“大图.jpg”太大：每个文件不能超过10MB，请重新选择。');
+  t.is(await p.evaluate("document.getElementById('f-file').files.length"), 0, 'the choice is cleared');
   await p.setInputFiles('#f-file', [{ name: '门口积水.jpg', mimeType: 'image/jpeg', buffer: await gpsJpeg() }]);
+  t.is(await text(p, '#f-file-check'), '');
   await p.click('button:has-text("提交")');
   await p.waitForSelector('.panel');
   t.is(await text(p, '#received-files'), '同时收到您的1个文件：门口积水.jpg。');
@@ -229,6 +234,7 @@ test.serial('an anonymous integrity report: no identity asked or kept, tracked o
   await p.fill('#f-accused-occurredOn', '2026-10-28');
   await p.fill('#f-title', '<script>alert(1)</script>检查时收“会务费”');
   await p.fill('#f-description', '对方说不交就不给办证。<img src=x onerror=alert(2)>');
+  await p.setInputFiles('#f-file', [{ name: '收据.pdf', mimeType: 'application/pdf', buffer: pdf() }]);
   await p.click('button:has-text("提交举报")');
   await p.waitForSelector('.panel');
   const number = await text(p, '#ticket-number');
@@ -238,6 +244,7 @@ test.serial('an anonymous integrity report: no identity asked or kept, tracked o
   t.is(await text(p, 'h1'), '<script>alert(1)</script>检查时收“会务费”', 'the title shows as text');
   t.is(dialogs, 0, 'no script ran');
   t.regex(await text(p, '.lead'), /区纪委监委/);
+  t.deepEqual(await p.locator('.files__item span:first-child').allTextContents(), ['收据.pdf'], 'the reporter sees the evidence sent');
   const row = await h.deps.db.query(`SELECT anonymous, contact, submitter_id FROM ticket WHERE number = '${number}'`);
   t.truthy(row[0].anonymous);
   t.is(row[0].contact, null);
