@@ -36,7 +36,7 @@ export async function openBrowser(o: { javaScript?: boolean } = {}): Promise<Tes
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: [...FLAGS, '--lang=zh-CN'], javaScriptEnabled: o.javaScript ?? true,
     // the browser's own words (file picker, date field) in Chinese, as on the owner's phone (apt package chromium-l10n)
-    env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
+    env: { ...process.env, LANGUAGE: 'zh_CN', LANG: process.env.LANG || 'C.UTF-8' },
     viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1, isMobile: false, hasTouch: false,
   });
   context.setDefaultTimeout(15_000);
