@@ -6,6 +6,9 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gpsJpeg, pdf } from '../attachments/fixtures';
 import { TicketAttachment } from '../../src/entities';
 
@@ -170,7 +173,11 @@ test.serial('a complaint with a photo: a file of the wrong type named at the fie
   t.is(await p.inputValue('#f-owner-phone'), '13800007777');
   await look(t, p, 'submit-complaint-file-error');
   // with JavaScript a file over the bound is named at once, before anything is sent
-  await p.setInputFiles('#f-file', [{ name: '大图.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 0xff) }]);
+  // (a file on disk: the local browser reads it itself; a 10 MB buffer would travel through the protocol)
+  const dir = mkdtempSync(join(tmpdir(), 'owner-files-'));
+  writeFileSync(join(dir, '大图.jpg'), Buffer.alloc(10 * 1024 * 1024 + 1, 0xff));
+  await p.setInputFiles('#f-file', join(dir, '大图.jpg'), { timeout: 60_000 });
+  rmSync(dir, { recursive: true, force: true });
   t.is(await text(p, '#f-file-check'), '“大图.jpg”太大：每个文件不能超过10MB，请重新选择。');
   t.is(await p.evaluate("document.getElementById('f-file').files.length"), 0, 'the choice is cleared');
   await p.setInputFiles('#f-file', [{ name: '门口积水.jpg', mimeType: 'image/jpeg', buffer: await gpsJpeg() }]);
