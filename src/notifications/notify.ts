@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { Department, OutboxMessage, OversightOrder, Ticket, TicketExtension, TicketMessage } from '../entities';
 import type { TicketEvent } from '../entities';
@@ -296,9 +297,18 @@ async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Pr
     case 'withdrawn':
       if (ev.fromState !== 'registered') add('ticket_withdrawn', await handlingGroup(em, t, 'withdrawn'), {});
       break;
-    case 'merged':
-      add('ticket_merged', await submitterOf(em, t, 'merged'), { intoNumber: p.intoNumber ?? null });
+    case 'merged': {
+      // Merged into a primary that is already answered (awaiting its rating): its reply mail went
+      // before this submitter was on it, so this mail carries the answer (issue 13 item 2).
+      const primary = typeof p.intoTicketId === 'string' ? await em.findOneBy(Ticket, { id: p.intoTicketId }) : null;
+      const answer = primary?.state === 'replied'
+        ? await em.findOne(TicketMessage, { where: { ticketId: primary.id, cycle: primary.cycle, kind: In(['reply', 'intake_answer']), internal: false }, order: { createdAt: 'DESC' } })
+        : null;
+      add('ticket_merged', await submitterOf(em, t, 'merged'), {
+        intoNumber: p.intoNumber ?? null, answered: !!answer, outcome: answer ? primary!.outcome : null, message: answer?.body ?? null,
+      });
       break;
+    }
     case 'unmerged':
       // Its primary ended without an answer (issue 13 item 2): the submitter learns it is handled on its own.
       add('ticket_unmerged', await submitterOf(em, t, 'merged'), { fromNumber: p.fromNumber ?? null });

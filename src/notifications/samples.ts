@@ -40,7 +40,7 @@ export const SAMPLES: Record<string, { audiences: Audience[]; integrity?: boolea
   ticket_closed: { audiences: ['submitter'], vars: { rating: 'satisfied', mergedFrom: null } },
   ticket_rejected: { audiences: ['submitter'], vars: { ground: 'handled_elsewhere', detail: '该纠纷已由区人民法院受理。' } },
   ticket_withdrawn: { audiences: ['handler', 'head'], vars: {} },
-  ticket_merged: { audiences: ['submitter'], vars: { intoNumber: 'FL2026000100' } },
+  ticket_merged: { audiences: ['submitter'], vars: { intoNumber: 'FL2026000100', answered: false, outcome: null, message: null } },
   ticket_unmerged: { audiences: ['submitter'], vars: { fromNumber: 'FL2026000100' } },
   ticket_reopened: { audiences: ['handler', 'head', 'coordinator'], vars: { cycle: 2, badRating: true } },
   due_soon: { audiences: ['handler', 'head', 'coordinator', 'supervisor'], vars: { deadline: 'reply', dueAt: new Date('2026-11-09T16:00:00Z') } },

@@ -230,3 +230,37 @@ test.serial('item 8: nobody rates a ticket handled by their own department; a si
   t.is(own.body.code, 'rating-own-department');
   t.like(await act(owner, web.id, 'rate', { rating: 'basically_satisfied' }), { state: 'closed', rating: 'basically_satisfied' });
 });
+
+test.serial('item 2 sibling: merged into an already answered primary, the submitter gets the answer with the merge mail', async (t) => {
+  setNow('2026-11-12T09:00:00+08:00');
+  const p = await hotline();
+  await act(s.tax, p.id, 'sign');
+  await act(s.tax, p.id, 'reply', { outcome: 'explained', message: '已向您解释定额核定的依据。' });
+  const d = await hotline();
+  await act(s.coord, d.id, 'merge', { intoTicketId: p.id });
+  const mail: any[] = await h.deps.db.query("SELECT recipient, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged'", [d.id]);
+  t.deepEqual(mail.map((m) => m.recipient), [d.contact.email]);
+  t.true(mail[0].body_text.includes(`已并入工单 ${p.number} 一并办理。该工单已经答复，答复如下`));
+  t.true(mail[0].body_text.includes('办理结果：已解释说明'), mail[0].body_text);
+  t.true(mail[0].body_text.includes('已向您解释定额核定的依据。'));
+  // not yet answered: the mail says the answer will come
+  const q = await hotline();
+  const e = await hotline();
+  await act(s.coord, e.id, 'merge', { intoTicketId: q.id });
+  const later: any[] = await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged'", [e.id]);
+  t.true(later[0].body_text.includes('该工单的答复和办结情况将同样通过邮件告知您。'));
+  t.false(later[0].body_text.includes('答复内容'));
+});
+
+test.serial('item 8 sibling: the reply mail offers a callback rating only where one may be recorded (no owner account)', async (t) => {
+  setNow('2026-11-12T10:00:00+08:00');
+  const call = await hotline();
+  const web = await ownerTicket();
+  for (const tk of [call, web]) {
+    await act(s.tax, tk.id, 'sign');
+    await act(s.tax, tk.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
+  }
+  const body = async (id: string) => ((await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_replied'", [id])) as any[])[0].body_text as string;
+  t.true((await body(call.id)).includes('评价，也可在热线回访时告知。'));
+  t.false((await body(web.id)).includes('热线回访'));
+});
