@@ -75,12 +75,13 @@ async function planFor(em: EntityManager, notice: Notice): Promise<Plan | null> 
 /**
  * Which texts go by SMS (issue 11), by template: to owners (the submitter) the receipt (only
  * account-less submitters: it carries the number and the access code), an information request,
- * an extension decision, the reply with the rating link and an objection's outcome; to
+ * an extension decision, the reply with the rating link, an objection's outcome and the news
+ * that a merged ticket is handled on its own again (issue 13 item 2); to
  * handlers and heads a new ticket to sign for, the due-soon and the escalation reminders.
  * A submitter's text about an integrity report says only that it was received and how to
  * track it: no later text, and no text names the accusation or the title.
  */
-const OWNER_SMS = new Set(['ticket_received', 'info_requested', 'extension_decided', 'ticket_replied', 'objection_decided']);
+const OWNER_SMS = new Set(['ticket_received', 'info_requested', 'extension_decided', 'ticket_replied', 'objection_decided', 'ticket_unmerged']);
 const STAFF_SMS = new Set(['ticket_dispatched', 'due_soon', 'overdue', 'oversight_opened', 'oversight_late', 'red_card']);
 function textsTo(template: string, to: Recipient, t: Ticket | null): boolean {
   if (!to.phone) return false;

@@ -48,8 +48,8 @@ async function ticket(id: string) {
   return (await s.coord.get(`/api/v1/tickets/${id}`)).body;
 }
 async function outbox(ticketId: string) {
-  const rows: any[] = await h.deps.db.query('SELECT notice, recipient, recipient_role, ticket_number FROM outbox_message WHERE ticket_id = ? ORDER BY notice, recipient', [ticketId]);
-  return rows.map((r) => [r.notice, r.recipient, r.recipient_role, r.ticket_number]);
+  const rows: any[] = await h.deps.db.query('SELECT notice, channel, recipient, recipient_role, ticket_number FROM outbox_message WHERE ticket_id = ? ORDER BY notice, channel, recipient', [ticketId]);
+  return rows.map((r) => [r.notice, r.channel, r.recipient, r.recipient_role, r.ticket_number]);
 }
 
 test.serial('item 1: A→B and B→A at the same moment: exactly one merge succeeds, the other is refused 409 merge-into-merged', async (t) => {
@@ -96,11 +96,12 @@ test.serial('item 1: no chain: merging into a merged ticket is refused; a merged
   // A's submitter was told both times, the second time of the ticket that now carries the answer.
   const to = a.contact.email;
   t.deepEqual(await outbox(a.id), [
-    ['ticket_dispatched', 'tax1@example.test', 'handler', a.number],
-    ['ticket_dispatched', 'taxhead@example.test', 'head', a.number],
-    ['ticket_merged', to, 'submitter', a.number],
-    ['ticket_merged', to, 'submitter', a.number],
-    ['ticket_received', to, 'submitter', a.number],
+    ['ticket_dispatched', 'email', 'tax1@example.test', 'handler', a.number],
+    ['ticket_dispatched', 'email', 'taxhead@example.test', 'head', a.number],
+    ['ticket_merged', 'email', to, 'submitter', a.number],
+    ['ticket_merged', 'email', to, 'submitter', a.number],
+    ['ticket_received', 'email', to, 'submitter', a.number],
+    ['ticket_received', 'sms', a.contact.phone, 'submitter', a.number],
   ]);
   const texts: any[] = await h.deps.db.query("SELECT subject FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged' ORDER BY created_at, subject", [a.id]);
   t.deepEqual(texts.map((r) => r.subject).sort(), [`【${a.number}】工单已并入 ${b.number} 一并办理`, `【${a.number}】工单已并入 ${d.number} 一并办理`].sort());
@@ -129,7 +130,7 @@ test.serial('item 2: the owner withdraws a primary: its merged tickets return to
     t.deepEqual(ev.slice(-2).map((e) => [e.type, e.fromState, e.toState]), [['merged', from, 'merged'], ['unmerged', 'merged', 'registered']]);
     t.deepEqual(ev.at(-1).payload, { fromTicketId: p.id, fromNumber: p.number, reason: 'primary_withdrawn', previousDepartmentCode: 'TAX' });
     t.deepEqual(ev.at(-1).actor.role, 'owner');
-    const mail: any[] = await h.deps.db.query("SELECT recipient, subject, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_unmerged'", [d.id]);
+    const mail: any[] = await h.deps.db.query("SELECT recipient, subject, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_unmerged' AND channel = 'email'", [d.id]);
     t.is(mail.length, 1);
     t.is(mail[0].recipient, d.contact.email);
     t.is(mail[0].subject, `【${d.number}】工单改为单独办理`);
@@ -154,12 +155,17 @@ test.serial('item 2: the coordinator rejects a primary: its merged ticket is rel
   const ev = await events(d.id);
   t.deepEqual([ev.at(-1).type, ev.at(-1).payload.reason, ev.at(-1).actor.role], ['unmerged', 'primary_rejected', 'coordinator']);
   t.deepEqual(await outbox(d.id), [
-    ['ticket_dispatched', 'tax1@example.test', 'handler', d.number],
-    ['ticket_dispatched', 'taxhead@example.test', 'head', d.number],
-    ['ticket_merged', d.contact.email, 'submitter', d.number],
-    ['ticket_received', d.contact.email, 'submitter', d.number],
-    ['ticket_unmerged', d.contact.email, 'submitter', d.number],
+    ['ticket_dispatched', 'email', 'tax1@example.test', 'handler', d.number],
+    ['ticket_dispatched', 'email', 'taxhead@example.test', 'head', d.number],
+    ['ticket_merged', 'email', d.contact.email, 'submitter', d.number],
+    ['ticket_received', 'email', d.contact.email, 'submitter', d.number],
+    ['ticket_received', 'sms', d.contact.phone, 'submitter', d.number],
+    // a caller who gave only a phone is told too (the text of `templates/sms/ticket_unmerged.eta`)
+    ['ticket_unmerged', 'email', d.contact.email, 'submitter', d.number],
+    ['ticket_unmerged', 'sms', d.contact.phone, 'submitter', d.number],
   ]);
+  const sms: any[] = await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_unmerged' AND channel = 'sms'", [d.id]);
+  t.true(sms[0].body_text.includes(`工单${d.number}原并入${p.number}办理，现改为单独办理`), sms[0].body_text);
   // the submitter's own timeline says so
   const tr = await h.http.get(`/api/v1/track/${d.number}?code=${d.accessCode}`);
   t.is(tr.status, 200);
@@ -238,7 +244,7 @@ test.serial('item 2 sibling: merged into an already answered primary, the submit
   await act(s.tax, p.id, 'reply', { outcome: 'explained', message: '已向您解释定额核定的依据。' });
   const d = await hotline();
   await act(s.coord, d.id, 'merge', { intoTicketId: p.id });
-  const mail: any[] = await h.deps.db.query("SELECT recipient, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged'", [d.id]);
+  const mail: any[] = await h.deps.db.query("SELECT recipient, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged' AND channel = 'email'", [d.id]);
   t.deepEqual(mail.map((m) => m.recipient), [d.contact.email]);
   t.true(mail[0].body_text.includes(`已并入工单 ${p.number} 一并办理。该工单已经答复，答复如下`));
   t.true(mail[0].body_text.includes('办理结果：已解释说明'), mail[0].body_text);
@@ -247,7 +253,7 @@ test.serial('item 2 sibling: merged into an already answered primary, the submit
   const q = await hotline();
   const e = await hotline();
   await act(s.coord, e.id, 'merge', { intoTicketId: q.id });
-  const later: any[] = await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged'", [e.id]);
+  const later: any[] = await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged' AND channel = 'email'", [e.id]);
   t.true(later[0].body_text.includes('该工单的答复和办结情况将同样通过邮件告知您。'));
   t.false(later[0].body_text.includes('答复内容'));
 });
@@ -260,7 +266,7 @@ test.serial('item 8 sibling: the reply mail offers a callback rating only where 
     await act(s.tax, tk.id, 'sign');
     await act(s.tax, tk.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
   }
-  const body = async (id: string) => ((await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_replied'", [id])) as any[])[0].body_text as string;
+  const body = async (id: string) => ((await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_replied' AND channel = 'email'", [id])) as any[])[0].body_text as string;
   t.true((await body(call.id)).includes('评价，也可在热线回访时告知。'));
   t.false((await body(web.id)).includes('热线回访'));
 });
