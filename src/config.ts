@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().default('noreply@grievance.local'),
   SMS_URL: z.string().regex(/^smpp:\/\/[^:@/]+:[^@/]*@[^:/]+(:\d+)?\/?$/, 'must be smpp://system_id:password@host:2775').optional(),
   SMS_SIGNATURE: z.string().max(20, 'at most 20 characters').default('【涪陵区市场监管局】'),
+  SMS_CODE_MAX_PER_CLIENT: z.coerce.number({ message: 'must be a whole number from 1 to 100000' }).int('must be a whole number from 1 to 100000').min(1, 'must be a whole number from 1 to 100000').max(100_000, 'must be a whole number from 1 to 100000').default(20),
   SMS_QUIET_HOURS: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM-HH:MM (local time) or off').default('21:00-08:00'),
   PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
@@ -81,6 +82,8 @@ export interface Config {
   smsUrl?: string;
   /** `SMS_SIGNATURE`: put before every text (carriers require it) */
   smsSignature: string;
+  /** `SMS_CODE_MAX_PER_CLIENT`: verification codes one client address may request per hour */
+  smsCodeMaxPerClient: number;
   /** `SMS_QUIET_HOURS` in the business time zone, minutes after midnight; null = off. Texts to owners written inside wait for `to` */
   smsQuietHours: { from: number; to: number } | null;
   mailFrom: string;
@@ -184,6 +187,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsUrl: e.SMS_URL,
     smsSignature: e.SMS_SIGNATURE,
     smsQuietHours: parseQuietHours(e.SMS_QUIET_HOURS),
+    smsCodeMaxPerClient: e.SMS_CODE_MAX_PER_CLIENT,
     port: e.PORT,
     role: e.ROLE,
     businessTz: e.BUSINESS_TZ,

@@ -7,6 +7,7 @@ import { CreditCode, Email, Mobile, Password, StaffAccountInput, StaffAccountUpd
 import { AppError, conflict, fieldError, notFound } from '../errors';
 import { inTransaction, isDuplicateKey, isMysql } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';
+import { checkVerificationCode, useVerification } from './phone-verification';
 import { forgetAccounts } from '../account-cache';
 import type { UserActor } from '../domain/lifecycle';
 import { accountChange, type AccountEventType, type EditableField, type Placement, placementProblem } from '../domain/accounts';
@@ -198,32 +199,68 @@ export async function resetPassword(db: DataSource, by: AccountChanger, id: stri
 }
 
 
-/** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13). */
+/** The 6 digits of a verification code sent by SMS (issue 11). */
+export const VerificationCode = z.string().refine((v) => /^\d{6}$/.test(v), { message: 'the verification code is 6 digits', params: { reason: 'code_format' } }).openapi({ example: '123456' });
+
+/** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13); `code` proves the phone (issue 11). */
 export const OwnerRegistration = z.object({
-  phone: Mobile, password: Password, name: line(100), creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
+  phone: Mobile, code: VerificationCode, password: Password, name: line(100), creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
 }).strict();
 export type OwnerRegistrationInput = z.infer<typeof OwnerRegistration>;
 
+/** An owner's password reset by SMS code (`POST /api/v1/owners/password-reset`, the reset page; issue 11). */
+export const OwnerPasswordReset = z.object({ phone: Mobile, code: VerificationCode, newPassword: Password }).strict();
+export type OwnerPasswordResetInput = z.infer<typeof OwnerPasswordReset>;
+
 /**
- * Creates an owner account whose username is the phone number (DESIGN §13). Throws 409
- * `account-exists` for a number that has one.
- * Hook for the SMS code (issue 11): proving the phone by a one-time code belongs here,
- * before the insert, so that the API and the page get it together.
+ * Creates an owner account whose username is the phone number (DESIGN §13), once the phone is
+ * proven by the code sent to it (issue 11: `requestVerificationCode` with `register`); the code
+ * is used up in the same transaction. `key`: the service secret the codes are hashed with.
+ * @throws 422 field `code` (`code_invalid`, `code_expired`, `code_locked`) — also for a number
+ *   that has an account (it was sent no code), so the answer does not tell who is registered;
+ *   409 `account-exists` only when two registrations with valid codes race
  */
-export async function registerOwner(db: DataSource, body: OwnerRegistrationInput, now: Date): Promise<User> {
+export async function registerOwner(db: DataSource, key: string, body: OwnerRegistrationInput, now: Date): Promise<User> {
+  const verification = await checkVerificationCode(db, key, body.phone, 'register', body.code, now);
   const u = Object.assign(new User(), {
     id: randomUUID(), username: body.phone, passwordHash: await hashPassword(body.password), role: 'owner', name: body.name, email: body.email ?? null,
     phone: body.phone, departmentCode: null, isHead: false, creditCode: body.creditCode ?? null, businessName: body.businessName ?? null,
     notifyPrefs: null, active: true, mustChangePassword: false, sessionVersion: 0, createdAt: now,
   });
   try {
-    await db.getRepository(User).insert(u);
+    await inTransaction(db, async (em) => {
+      await useVerification(em, verification, now);
+      await em.insert(User, u);
+    });
     invalidateStaffCache();
   } catch (e) {
     if (isDuplicateKey(e)) throw conflict('account-exists', 'an account with this phone number exists');
     throw e;
   }
   return u;
+}
+
+/**
+ * Sets a new password for the owner account of `phone`, proven by the code sent to it
+ * (`requestVerificationCode` with `reset`), and ends every session of the account; recorded
+ * as `password_changed` (payload `byCode`).
+ * @throws 422 field `code` (`code_invalid`, `code_expired`, `code_locked`) — also for a number
+ *   without an account (it was sent no code): the same answer either way
+ */
+export async function resetOwnerPassword(db: DataSource, key: string, body: OwnerPasswordResetInput, now: Date): Promise<void> {
+  const verification = await checkVerificationCode(db, key, body.phone, 'reset', body.code, now);
+  const hash = await hashPassword(body.newPassword);
+  await inTransaction(db, async (em) => {
+    const found = await em.findOne(User, { where: { username: body.phone, role: 'owner' }, select: { id: true } });
+    if (!found) throw fieldError('code', 'code_invalid', 'the verification code is wrong; check the text message or request a new code');
+    await useVerification(em, verification, now);
+    const locked = await lockAccount(em, found.id);
+    locked.sessionVersion += 1;
+    await em.update(User, { id: locked.id }, { passwordHash: hash, mustChangePassword: false, sessionVersion: locked.sessionVersion });
+    const sessionsEnded = await endSessions(em, locked.id);
+    await recordAccountEvent(em, { via: 'cli' }, locked.id, 'password_changed', now, { sessionsEnded, byCode: true });
+  });
+  forgetAccounts();
 }
 
 let dummyHash: Promise<string> | null = null;

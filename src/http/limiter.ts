@@ -238,3 +238,21 @@ export function loginLimits(username: string, ip: string): { limits: Limit[]; on
 export const TRACK_MAX_PER_NUMBER = 10;
 /** The access-code limit, the same for the API and the pages; a right code clears it. */
 export const trackLimit = (number: string, ip: string): Limit => ({ key: `track:${number}|${ip}`, max: TRACK_MAX_PER_NUMBER, windowMs: ATTEMPT_WINDOW_MS });
+
+/** Verification codes sent per phone number in an hour (issue 11; docs/decisions/security.md). */
+export const CODE_MAX_PER_PHONE = 5;
+export const CODE_WINDOW_MS = 60 * 60_000;
+/**
+ * The limits of `POST /owners/verification-codes` and the pages' "send code": per number
+ * (5 an hour: nobody's phone is flooded) and per client address (`SMS_CODE_MAX_PER_CLIENT`
+ * an hour, default 20: nobody probes or spends texts in bulk). Never refunded.
+ */
+export const codeLimits = (phone: string, ip: string, perClient: number): Limit[] => [
+  { key: `code:phone:${phone}`, max: CODE_MAX_PER_PHONE, windowMs: CODE_WINDOW_MS },
+  { key: `code:addr:${ip}`, max: perClient, windowMs: CODE_WINDOW_MS },
+];
+/**
+ * The limit of registration and password-reset attempts per client address (issue 13 item
+ * 12): the sign-in address limit (30 in 15 minutes); a success gives its attempt back.
+ */
+export const ownerFormLimit = (ip: string): Limit => ({ key: `owner-form:addr:${ip}`, max: LOGIN_MAX_PER_ADDRESS, windowMs: ATTEMPT_WINDOW_MS });

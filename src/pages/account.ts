@@ -3,16 +3,21 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import type { PageKit } from './kit';
 import { actorOf, pageState, requireAccount } from './kit';
-import { changePassword, checkCredentials, OwnerRegistration, Password, registerOwner } from '../commands/accounts';
+import { changePassword, checkCredentials, OwnerPasswordReset, OwnerRegistration, Password, registerOwner, resetOwnerPassword } from '../commands/accounts';
+import { requestVerificationCode } from '../commands/phone-verification';
+import { maskPhone } from '../domain/validators';
+import { Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
-import { loginLimits, takeAttempt } from '../http/limiter';
+import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
 import { emptyForm } from './render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
 import { signIn, signOut } from './session';
 import { presentTicket } from '../http/presenters';
 import { nextStep } from './format';
 
-const REGISTER_FIELDS = ['name', 'phone', 'password', 'passwordConfirm', 'businessName', 'creditCode', 'email'] as const;
+const REGISTER_FIELDS = ['code', 'name', 'phone', 'password', 'passwordConfirm', 'businessName', 'creditCode', 'email'] as const;
+const RESET_FIELDS = ['code', 'newPassword', 'passwordConfirm'] as const;
+const PHONE_FIELDS = ['phone'] as const;
 const SIGN_IN_FIELDS = ['phone', 'password'] as const;
 const PASSWORD_FIELDS = ['currentPassword', 'newPassword', 'passwordConfirm'] as const;
 
@@ -28,7 +33,7 @@ export function accountPages(router: Router, kit: PageKit) {
   const { deps } = kit;
 
   router.get('/account/sign-in', async (ctx) => {
-    kit.show(ctx, 'account/sign-in', '登录', { form: emptyForm(), next: localPath(ctx.query.next as string | undefined) });
+    kit.show(ctx, 'account/sign-in', '登录', { form: emptyForm(), next: localPath(ctx.query.next as string | undefined), reset: ctx.query.reset === '1' });
   });
 
   router.post('/account/sign-in', async (ctx) => {
@@ -61,18 +66,52 @@ export function accountPages(router: Router, kit: PageKit) {
     ctx.status = 303;
   });
 
+  /**
+   * Registration and password reset in two steps, each a plain form (works without
+   * JavaScript; issue 11): the phone → a code by SMS (`requestVerificationCode`, the same
+   * limits as the API) → 303 to the second step, which carries the phone in the address;
+   * the code with the rest of the form. The second step says the same whether or not the
+   * number has an account.
+   */
+  const codeStep = (path: string, purpose: 'register' | 'reset', template: string, title: string) => {
+    router.post(`${path}/code`, async (ctx) => {
+      const v = readForm(ctx);
+      const phone = v.phone?.trim() ?? '';
+      const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, template, title, { form, step: 'phone' }, status);
+      const parsed = Mobile.safeParse(phone);
+      if (!parsed.success) return show(formWithErrors(v, zodErrors(parsed.error, { phone }).map((e) => ({ ...e, field: 'phone' })), PHONE_FIELDS), 400);
+      try {
+        await takeAttempt(ctx, kit.attempts, codeLimits(phone, ctx.ip, deps.config.smsCodeMaxPerClient), 'too many verification codes requested; try again later');
+        await requestVerificationCode(deps.db, deps.config.jwtSecret, phone, purpose, deps.clock.now());
+      } catch (e) {
+        const form = formFromAppError(e, v, PHONE_FIELDS);
+        if (!form) throw e;
+        return show(form, (e as { status: number }).status);
+      }
+      ctx.redirect(`${path}?phone=${encodeURIComponent(phone)}`);
+      ctx.status = 303;
+    });
+  };
+  /** The step the address asks for: the second one for a valid phone in `?phone=`, else the first. */
+  const stepOf = (ctx: Context) => {
+    const phone = typeof ctx.query.phone === 'string' && Mobile.safeParse(ctx.query.phone).success ? ctx.query.phone : null;
+    return phone ? { step: 'details', phone, maskedPhone: maskPhone(phone) } : { step: 'phone' };
+  };
+
   router.get('/account/register', async (ctx) => {
-    kit.show(ctx, 'account/register', '注册账号', { form: emptyForm() });
+    kit.show(ctx, 'account/register', '注册账号', { form: emptyForm(), ...stepOf(ctx) });
   });
+  codeStep('/account/register', 'register', 'account/register', '注册账号');
 
   router.post('/account/register', async (ctx) => {
     const v = readForm(ctx);
+    const phone = v.phone?.trim() ?? '';
     const show = (form: ReturnType<typeof emptyForm>, status: number) => {
-      form.values = { ...form.values, password: '', passwordConfirm: '' };
-      kit.show(ctx, 'account/register', '注册账号', { form }, status);
+      form.values = { ...form.values, password: '', passwordConfirm: '', code: '' };
+      kit.show(ctx, 'account/register', '注册账号', { form, step: 'details', phone, maskedPhone: maskPhone(phone) }, status);
     };
     const input = {
-      phone: v.phone?.trim() ?? '', password: v.password ?? '', name: v.name?.trim() ?? '',
+      phone, code: v.code?.trim() ?? '', password: v.password ?? '', name: v.name?.trim() ?? '',
       creditCode: opt(v.creditCode)?.toUpperCase(), businessName: opt(v.businessName), email: opt(v.email),
     };
     const parsed = OwnerRegistration.safeParse(input);
@@ -80,12 +119,46 @@ export function accountPages(router: Router, kit: PageKit) {
     if (v.password !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
     if (!parsed.success || errors.length) return show(formWithErrors(v, errors, REGISTER_FIELDS), 400);
     try {
-      const u = await registerOwner(deps.db, parsed.data, deps.clock.now());
+      const limit = ownerFormLimit(ctx.ip);
+      await takeAttempt(ctx, kit.attempts, [limit], 'too many registration attempts; try again later');
+      const u = await registerOwner(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now());
+      await kit.attempts.refund([limit.key]);
       await signIn(ctx, kit.sessions, u.id, kit.cookie);
       ctx.redirect('/account?welcome=1');
       ctx.status = 303;
     } catch (e) {
       const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' });
+      if (!form) throw e;
+      show(form, (e as { status: number }).status);
+    }
+  });
+
+  router.get('/account/reset', async (ctx) => {
+    kit.show(ctx, 'account/reset', '重设密码', { form: emptyForm(), ...stepOf(ctx) });
+  });
+  codeStep('/account/reset', 'reset', 'account/reset', '重设密码');
+
+  router.post('/account/reset', async (ctx) => {
+    const v = readForm(ctx);
+    const phone = v.phone?.trim() ?? '';
+    const show = (form: ReturnType<typeof emptyForm>, status: number) => {
+      form.values = {};
+      kit.show(ctx, 'account/reset', '重设密码', { form, step: 'details', phone, maskedPhone: maskPhone(phone) }, status);
+    };
+    const input = { phone, code: v.code?.trim() ?? '', newPassword: v.newPassword ?? '' };
+    const parsed = OwnerPasswordReset.safeParse(input);
+    const errors = parsed.success ? [] : zodErrors(parsed.error, input);
+    if (v.newPassword !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
+    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, RESET_FIELDS), 400);
+    try {
+      const limit = ownerFormLimit(ctx.ip);
+      await takeAttempt(ctx, kit.attempts, [limit], 'too many password-reset attempts; try again later');
+      await resetOwnerPassword(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now());
+      await kit.attempts.refund([limit.key]);
+      ctx.redirect('/account/sign-in?reset=1');
+      ctx.status = 303;
+    } catch (e) {
+      const form = formFromAppError(e, v, RESET_FIELDS);
       if (!form) throw e;
       show(form, (e as { status: number }).status);
     }

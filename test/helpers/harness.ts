@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,9 @@ import { boot } from '../../src/boot';
 import { createApp } from '../../src/app';
 import { manualClock } from '../../src/clock';
 import { AppDeps } from '../../src/deps';
+import { IsNull } from 'typeorm';
+import { OutboxMessage, PhoneVerification } from '../../src/entities';
+import { hashVerificationCode } from '../../src/commands/phone-verification';
 import { createLogger } from '../../src/logger';
 
 export const ADMIN_PASSWORD = 'Admin-Test-Pw-1!';
@@ -57,6 +60,24 @@ export class Client {
   put<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('PUT', p, b ?? {}, h); }
 }
 
+/**
+ * The newest verification code texted to `phone` (issue 11), read from its outbox row (the
+ * code sits between the secret marks until the text is sent); null when none was sent.
+ */
+export async function smsCode(deps: AppDeps, phone: string, purpose: 'register' | 'reset' = 'register'): Promise<string | null> {
+  const live = await deps.db.getRepository(PhoneVerification).findOne({ where: { phone, purpose, usedAt: IsNull() } });
+  if (!live) return null;
+  const rows = await deps.db.getRepository(OutboxMessage).find({ where: { recipient: phone, notice: 'verification_code', channel: 'sms' } });
+  for (const r of rows) {
+    // pending: in the row, between the secret marks; sent (redacted in the row): in the file transport's file
+    let m = /\u2063(\d{6})\u2063/.exec(r.bodyText);
+    const file = join(deps.config.outboxDir, `${r.id}.sms.txt`);
+    if (!m && existsSync(file)) m = /验证码(\d{6})/.exec(readFileSync(file, 'utf8'));
+    if (m && hashVerificationCode(deps.config.jwtSecret, purpose, phone, m[1]) === live.codeHash) return m[1];
+  }
+  return null;
+}
+
 export interface Harness {
   deps: AppDeps;
   clock: ReturnType<typeof manualClock>;
@@ -82,7 +103,7 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
   const dir = mkdtempSync(join(tmpdir(), 'grievance-test-'));
   const env: NodeJS.ProcessEnv = {
     DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent',
-    TEST_CLOCK: '1', MIGRATE_ON_START: '1', ...opts.env,
+    TEST_CLOCK: '1', MIGRATE_ON_START: '1', SMS_CODE_MAX_PER_CLIENT: '100000', ...opts.env,
   };
   let dbName: string | undefined;
   const base = process.env.DATABASE_URL;
@@ -116,9 +137,12 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
       return Object.assign(http.as(await login(username, password)), { id: r.body.id as string });
     },
     async owner(phone = OWNER.phone, extra = {}) {
-      const r = await http.post('/api/v1/owners', { phone, password: 'Owner-Pw-123!', name: OWNER.name, creditCode: OWNER.creditCode, businessName: OWNER.businessName, email: OWNER.email, ...extra });
+      const sent = await http.post('/api/v1/owners/verification-codes', { phone, purpose: 'register' });
+      if (sent.status !== 202) throw new Error(`code for ${phone}: ${sent.status} ${sent.text}`);
+      const code = await smsCode(deps, phone);
+      const r = await http.post('/api/v1/owners', { phone, code, password: 'Owner-Pw-123!', name: OWNER.name, creditCode: OWNER.creditCode, businessName: OWNER.businessName, email: OWNER.email, ...extra });
       if (r.status !== 201) throw new Error(`owner ${phone}: ${r.status} ${r.text}`);
-      return Object.assign(http.as(await login(phone, 'Owner-Pw-123!')), { id: r.body.id as string });
+      return Object.assign(http.as(await login(phone, (extra as { password?: string }).password ?? 'Owner-Pw-123!')), { id: r.body.id as string });
     },
     async close() {
       await new Promise<void>((r) => server.close(() => r()));

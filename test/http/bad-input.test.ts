@@ -265,11 +265,11 @@ test.serial('tracking: a missing or malformed code is 400; a wrong one 404', asy
 
 test.serial('accounts and symposiums: bad input named, nothing written', async (t) => {
   const cases: [Client, string, string, unknown, number, string[]][] = [
-    [h.http, 'POST', '/api/v1/owners', { phone: '12345678901', password: 'Owner-Pw-123!', name: '户' }, 400, ['phone']],
-    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', password: 'short', name: '户' }, 400, ['password']],
-    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', password: 'Owner-Pw-123!', name: cc(101) }, 400, ['name']],
-    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', password: 'Owner-Pw-123!', name: '户', creditCode: wrongCheck(VALID_CODES[3]) }, 400, ['creditCode']],
-    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', password: 'Owner-Pw-123!', name: '户', role: 'admin' }, 400, ['role']],
+    [h.http, 'POST', '/api/v1/owners', { phone: '12345678901', code: '123456', password: 'Owner-Pw-123!', name: '户' }, 400, ['phone']],
+    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', code: '123456', password: 'short', name: '户' }, 400, ['password']],
+    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', code: '123456', password: 'Owner-Pw-123!', name: cc(101) }, 400, ['name']],
+    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', code: '123456', password: 'Owner-Pw-123!', name: '户', creditCode: wrongCheck(VALID_CODES[3]) }, 400, ['creditCode']],
+    [h.http, 'POST', '/api/v1/owners', { phone: '13311112222', code: '123456', password: 'Owner-Pw-123!', name: '户', role: 'admin' }, 400, ['role']],
     [h.admin, 'POST', '/api/v1/users', { username: 'x', password: 'Pw-123456789', name: 'n', role: 'handler', departmentCode: 'TAX' }, 400, ['username']],
     [h.admin, 'POST', '/api/v1/users', { username: 'newuser', password: 'Pw-123456789', name: 'n', role: 'owner', departmentCode: 'TAX' }, 400, ['role']],
     [h.admin, 'POST', '/api/v1/users', { username: 'newuser', password: 'Pw-123456789', name: 'n', role: 'handler' }, 400, ['departmentCode']],

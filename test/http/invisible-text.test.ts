@@ -28,7 +28,7 @@ test.serial('titles, descriptions and names of invisible characters only are bla
       t.deepEqual([r.status, r.body.code, r.body.errors?.map((e: any) => e.field)], [400, 'validation-failed', [field]], `U+${c.codePointAt(0)!.toString(16)} in ${field}`);
     }
   }
-  const owner = await h.http.post('/api/v1/owners', { phone: '13300000009', password: 'Owner-Pw-123!', name: '\u3164\u3164' });
+  const owner = await h.http.post('/api/v1/owners', { phone: '13300000009', code: '123456', password: 'Owner-Pw-123!', name: '\u3164\u3164' });
   t.deepEqual([owner.status, owner.body.errors?.[0]?.field], [400, 'name']);
   t.is(await h.deps.db.getRepository(Ticket).count(), before);
 });

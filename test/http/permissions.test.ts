@@ -5,7 +5,7 @@
  * (existence is not disclosed), and refused calls write nothing.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness, Client, OWNER } from '../helpers/harness';
+import { startHarness, standardStaff, Harness, Client, OWNER, smsCode } from '../helpers/harness';
 
 type Role = 'anon' | 'owner' | 'otherOwner' | 'intake' | 'handler' | 'otherHandler' | 'coordinator' | 'supervisor' | 'admin';
 const ROLES: Role[] = ['anon', 'owner', 'otherOwner', 'intake', 'handler', 'otherHandler', 'coordinator', 'supervisor', 'admin'];
@@ -335,10 +335,15 @@ test.serial('PUT /routing-rules: admin only (the current rules put back unchange
 
 test.serial('public endpoints: login, owner registration, tracking, health, OpenAPI, the test clock', async (t) => {
   t.is((await C.anon.post('/api/v1/auth/login', { username: 'admin', password: 'wrong-password' })).status, 401);
-  t.is((await C.anon.post('/api/v1/owners', { phone: '13300000003', password: 'Owner-Pw-123!', name: '新户' })).status, 201);
-  const dup = await C.anon.post('/api/v1/owners', { phone: '13300000003', password: 'Owner-Pw-123!', name: '新户' });
-  t.is(dup.status, 409);
-  t.is(dup.body.code, 'account-exists');
+  t.is((await C.anon.post('/api/v1/owners/verification-codes', { phone: '13300000003', purpose: 'register' })).status, 202);
+  const code = await smsCode(h.deps, '13300000003');
+  t.is((await C.anon.post('/api/v1/owners', { phone: '13300000003', code, password: 'Owner-Pw-123!', name: '新户' })).status, 201);
+  // a registered number gets the same answer and no code (issue 13 item 12): registering it again fails on the code
+  t.is((await C.anon.post('/api/v1/owners/verification-codes', { phone: '13300000003', purpose: 'register' })).status, 202);
+  t.is(await smsCode(h.deps, '13300000003'), null);
+  const dup = await C.anon.post('/api/v1/owners', { phone: '13300000003', code: '000000', password: 'Owner-Pw-123!', name: '新户' });
+  t.is(dup.status, 422);
+  t.deepEqual(dup.body.errors.map((e: any) => [e.field, e.code]), [['code', 'code_invalid']]);
   const anonTicket = await ok(C.anon.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '跟踪', description: '内容', anonymous: true }), 201);
   for (const role of ROLES) {
     // the access code opens the tracking view to anyone, signed in or not

@@ -5,7 +5,7 @@
  * the HTML error pages. The flows in a real browser are in owner-flows.test.ts.
  */
 import test from 'ava';
-import { startHarness, Harness } from '../helpers/harness';
+import { startHarness, Harness, smsCode } from '../helpers/harness';
 import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
 import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
 
@@ -85,7 +85,10 @@ test('every form needs its CSRF token: a forged post changes nothing', async (t)
 
 test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and deactivation end them at once', async (t) => {
   const b = new Browserless(h.url);
-  const reg = await b.post('/account/register', { name: '经营户乙', phone: '13900000002', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' });
+  const sent = await b.post('/account/register/code', { phone: '13900000002' }, '/account/register');
+  t.is(sent.status, 303);
+  const code = (await smsCode(h.deps, '13900000002'))!;
+  const reg = await b.post('/account/register', { phone: '13900000002', code, name: '经营户乙', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' }, '/account/register?phone=13900000002');
   t.is(reg.status, 303);
   const cookie = reg.setCookies.find((c) => c.startsWith('gt_session='))!;
   t.regex(cookie, /HttpOnly/);
@@ -117,7 +120,7 @@ test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and
 });
 
 test('sign-in errors: one message for a wrong password, the field kept; the same limits as the API', async (t) => {
-  await h.http.post('/api/v1/owners', { phone: '13900000003', password: 'Owner-Pw-789', name: '经营户丙' });
+  await h.owner('13900000003', { password: 'Owner-Pw-789', name: '经营户丙' });
   const b = new Browserless(h.url);
   const wrong = await b.post('/account/sign-in', { phone: '13900000003', password: 'not-it-at-all' }, '/account/sign-in');
   t.is(wrong.status, 401);
@@ -134,7 +137,7 @@ test('sign-in errors: one message for a wrong password, the field kept; the same
 });
 
 test('changing the password signs the other browsers out; a wrong current password is named', async (t) => {
-  await h.http.post('/api/v1/owners', { phone: '13900000004', password: 'Owner-Pw-000', name: '经营户丁' });
+  await h.owner('13900000004', { password: 'Owner-Pw-000', name: '经营户丁' });
   const a = new Browserless(h.url);
   const b = new Browserless(h.url);
   await a.post('/account/sign-in', { phone: '13900000004', password: 'Owner-Pw-000' }, '/account/sign-in');
@@ -221,4 +224,28 @@ test('forms with files: the CSRF token and the fields are checked before the fir
   t.is(await h.deps.db.getRepository(Ticket).count(), before.tickets, 'no ticket');
   t.is(await h.deps.db.getRepository(TicketAttachment).count(), 0, 'no file row');
   t.deepEqual(await stored(), before.keys, 'nothing in the store');
+});
+
+test('password reset page without JavaScript: phone, code by SMS, new password; a wrong code named next to its field', async (t) => {
+  await h.owner('13900000005', { password: 'Owner-Pw-555', name: '经营户戊' });
+  const b = new Browserless(h.url);
+  t.regex((await b.get('/account/sign-in')).text, /href="\/account\/reset"/);
+  const sent = await b.post('/account/reset/code', { phone: '13900000005' }, '/account/reset');
+  t.is(sent.status, 303);
+  const step2 = await b.get('/account/reset?phone=13900000005');
+  t.regex(step2.text, /如果 <strong>139\*\*\*\*0005<\/strong> 注册过账号，验证码短信已经发出/);
+  const wrong = await b.post('/account/reset', { phone: '13900000005', code: '000000', newPassword: 'New-Owner-Pw-5', passwordConfirm: 'New-Owner-Pw-5' }, '/account/reset?phone=13900000005');
+  t.is(wrong.status, 422);
+  t.regex(wrong.text, /验证码不正确，请核对短信，或重新获取验证码。/);
+  t.regex(wrong.text, /href="#f-code"/);
+  const code = (await smsCode(h.deps, '13900000005', 'reset'))!;
+  const done = await b.post('/account/reset', { phone: '13900000005', code, newPassword: 'New-Owner-Pw-5', passwordConfirm: 'New-Owner-Pw-5' }, '/account/reset?phone=13900000005');
+  t.is(done.status, 303);
+  t.is(done.headers.get('location'), '/account/sign-in?reset=1');
+  t.regex((await b.get('/account/sign-in?reset=1')).text, /密码已经重设，请用新密码登录/);
+  t.is((await b.post('/account/sign-in', { phone: '13900000005', password: 'New-Owner-Pw-5' }, '/account/sign-in')).status, 303);
+  // a number without an account gets the same second step
+  const other = await b.post('/account/reset/code', { phone: '13900000006' }, '/account/reset');
+  t.is(other.status, 303);
+  t.is(await smsCode(h.deps, '13900000006', 'reset'), null);
 });

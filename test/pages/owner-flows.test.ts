@@ -4,7 +4,7 @@
  * SCREENSHOTS=1, its picture in docs/screenshots/. One browser for the whole file.
  */
 import test from 'ava';
-import { startHarness, Harness } from '../helpers/harness';
+import { startHarness, Harness, smsCode } from '../helpers/harness';
 import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,15 +35,23 @@ test.serial('register, sign out, sign in with phone and password', async (t) => 
   await b.reset();
   const p = await b.page(`${h.url}/account/register`);
   await look(t, p, 'account-register');
-  await p.fill('#f-name', '张三');
   await p.fill('#f-phone', '1380000');
+  await p.click('button[type=submit]');
+  t.is(await text(p, '.error-summary li'), '手机号码不正确：应为11位数字，以1开头。');
+  await look(t, p, 'account-register-error');
+  await p.fill('#f-phone', '13800001111');
+  await p.click('button[type=submit]');
+  await p.waitForURL(/\/account\/register\?phone=13800001111$/);
+  t.regex(await text(p, '[role=status]'), /验证码短信已发送到 138\*\*\*\*1111，5分钟内有效/);
+  await look(t, p, 'account-register-code');
+  await p.fill('#f-code', '000000');
+  await p.fill('#f-name', '张三');
   await p.fill('#f-password', 'Owner-Pw-123');
   await p.fill('#f-passwordConfirm', 'Owner-Pw-123');
   await p.click('button[type=submit]');
-  t.is(await text(p, '.error-summary li'), '手机号码不正确：应为11位数字，以1开头。');
+  t.is(await text(p, '.error-summary li'), '验证码不正确，请核对短信，或重新获取验证码。');
   t.is(await p.inputValue('#f-name'), '张三', 'input kept on error');
-  await look(t, p, 'account-register-error');
-  await p.fill('#f-phone', '13800001111');
+  await p.fill('#f-code', (await smsCode(h.deps, '13800001111'))!);
   await p.fill('#f-password', 'Owner-Pw-123');
   await p.fill('#f-passwordConfirm', 'Owner-Pw-123');
   await p.click('button[type=submit]');

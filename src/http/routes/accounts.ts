@@ -2,17 +2,18 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
+import { Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
 import {
-  changePassword, checkCredentials, createStaffAccount, deactivateAccount, OwnerRegistration, reactivateAccount, registerOwner, resetPassword, updateStaffAccount,
+  changePassword, checkCredentials, createStaffAccount, deactivateAccount, OwnerPasswordReset, OwnerRegistration, reactivateAccount, registerOwner, resetOwnerPassword, resetPassword, updateStaffAccount,
 } from '../../commands/accounts';
+import { CODE_TTL_MS, requestVerificationCode } from '../../commands/phone-verification';
 import { accountHistory, getAccount, listAccounts } from '../../queries/accounts';
 import { listCategories, listDepartments } from '../../queries/reference';
 import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
 import { CategoryCode, CategoryCreate, CategoryUpdate, DepartmentCreate, DepartmentUpdate } from '../../schemas';
 import { presentCategory, presentDepartment } from '../presenters';
 import { presentAccountEvent, presentUser } from '../presenters';
-import { loginLimits, sharedAttemptStore, takeAttempt } from '../limiter';
+import { codeLimits, loginLimits, ownerFormLimit, sharedAttemptStore, takeAttempt } from '../limiter';
 
 const UserId = z.object({ id: Uuid });
 /** The account the bearer authentication loaded for this request (`ctx.state.user`). */
@@ -36,12 +37,35 @@ export function accountRoutes(router: Router, deps: AppDeps) {
     ctx.body = { token: await deps.tokens.issue(u, deps.clock.now()), user: presentUser(u) };
   });
 
-  route(router, { method: 'post', path: '/owners', summary: 'Owner self-registration', tags: ['auth'], auth: 'public', status: 201,
+  route(router, { method: 'post', path: '/owners/verification-codes', summary: 'Send a 6-digit code by SMS to prove a phone for owner registration or password reset (valid 5 minutes, 5 tries); the same answer whether or not the number has an account', tags: ['auth'], auth: 'public', status: 202,
+    body: z.object({ phone: Mobile, purpose: z.enum(['register', 'reset']) }).strict(),
+    response: z.object({ expiresInSeconds: z.number().int().openapi({ description: 'the code is valid this long' }) }) },
+  async (ctx, { body }) => {
+    await takeAttempt(ctx, loginAttempts, codeLimits(body.phone, ctx.ip, deps.config.smsCodeMaxPerClient), 'too many verification codes requested; try again later');
+    await requestVerificationCode(deps.db, deps.config.jwtSecret, body.phone, body.purpose, deps.clock.now());
+    ctx.status = 202;
+    ctx.body = { expiresInSeconds: CODE_TTL_MS / 1000 };
+  });
+
+  route(router, { method: 'post', path: '/owners', summary: 'Owner self-registration with the code sent to the phone (`POST /owners/verification-codes`, purpose register)', tags: ['auth'], auth: 'public', status: 201,
     body: OwnerRegistration },
   async (ctx, { body }) => {
-    const u = await registerOwner(deps.db, body, deps.clock.now());
+    const limit = ownerFormLimit(ctx.ip);
+    await takeAttempt(ctx, loginAttempts, [limit], 'too many registration attempts; try again later');
+    const u = await registerOwner(deps.db, deps.config.jwtSecret, body, deps.clock.now());
+    await loginAttempts.refund([limit.key]);
     ctx.status = 201;
     ctx.body = presentUser(u);
+  });
+
+  route(router, { method: 'post', path: '/owners/password-reset', summary: 'Set a new owner password with the code sent to the phone (purpose reset); every session of the account ends', tags: ['auth'], auth: 'public',
+    body: OwnerPasswordReset, response: z.object({ reset: z.literal(true) }) },
+  async (ctx, { body }) => {
+    const limit = ownerFormLimit(ctx.ip);
+    await takeAttempt(ctx, loginAttempts, [limit], 'too many password-reset attempts; try again later');
+    await resetOwnerPassword(deps.db, deps.config.jwtSecret, body, deps.clock.now());
+    await loginAttempts.refund([limit.key]);
+    ctx.body = { reset: true };
   });
 
   route(router, { method: 'post', path: '/users', roles: ['admin'] as const, summary: 'Create a staff account (admin); recorded as `created`', tags: ['users'], status: 201, body: StaffAccount },
