@@ -106,6 +106,10 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
       fields[name] = value;
     });
     bb.on('file', (name, stream, info) => {
+      // A body cut off inside a file part makes busboy fail the part's stream, possibly before
+      // anyone reads it (while `beforeFirstFile` runs): without a listener from the start that
+      // error is unhandled and ends the process.
+      stream.on('error', (e) => fail(bad('malformed-multipart', `not a readable multipart/form-data body: ${e.message}`)));
       if (failed) return void stream.resume();
       if (o.skipUnnamedFiles && !info.filename) return void stream.resume();
       if (name !== fileField) {

@@ -218,6 +218,41 @@ test.serial('a request declared larger than the bound is refused before it is re
   t.is(await rows(c.id), 0);
 });
 
+test.serial('a body cut off inside a file part is 400 malformed-multipart, with or without sign-in; nothing stored, the service goes on', async (t) => {
+  const c = await complaint();
+  const { request } = await import('node:http');
+  /** Sends `fields`, then a file part whose body ends before its closing boundary. */
+  const cutOff = (path: string, fields: Record<string, string>, token?: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const parts = Object.entries(fields).map(([k, v]) => `--XX\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('');
+    const body = Buffer.from(`${parts}--XX\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 trunc`);
+    const req = request(new URL(`${(h.http as any).base}${path}`), {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': String(body.length), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }, (r) => {
+      let text = '';
+      r.on('data', (d) => (text += d));
+      r.on('end', () => resolve({ status: r.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const before = await rows();
+  const tickets = (await h.deps.db.query('SELECT COUNT(*) AS n FROM ticket'))[0].n;
+  // without sign-in: a web complaint whose payload is valid, so that the file part is read
+  const payload = JSON.stringify({ kind: 'complaint', channel: 'web', category: 'tax_fees', title: '门前施工', description: '围挡影响经营。', owner: { name: '王五', phone: '13800005555' } });
+  let r = await cutOff('/api/v1/tickets', { payload });
+  t.deepEqual([r.status, r.body.code], [400, 'malformed-multipart']);
+  // without sign-in, the fields refused before the file (no code): still an answer, no crash
+  r = await cutOff(`/api/v1/track/${c.number}/attachments`, {});
+  t.is(r.status, 400);
+  // signed in, on the owner's own ticket
+  r = await cutOff(`/api/v1/tickets/${c.id}/attachments`, {}, (owner as any).token);
+  t.deepEqual([r.status, r.body.code], [400, 'malformed-multipart']);
+  t.is(await rows(), before);
+  t.is((await h.deps.db.query('SELECT COUNT(*) AS n FROM ticket'))[0].n, tickets, 'no ticket from the cut-off create');
+  t.is((await owner.get(`/api/v1/tickets/${c.id}`)).status, 200, 'the service still answers');
+});
+
 test.serial('a photo taken sideways is stored upright, without its orientation tag', async (t) => {
   const c = await complaint();
   const sideways = await sharp({ create: { width: 60, height: 20, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
