@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Category, Ticket, Symposium, User } from '../entities';
 import type { Contact } from '../entities/ticket';
-import { Channel, Priority, TicketKind } from '../domain/lifecycle';
+import { Channel, mayShowAccessCode, Priority, TicketKind } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
 import { searchForm } from '../domain/text';
 import { conflict, fieldError, forbidden } from '../errors';
@@ -67,7 +67,9 @@ async function nextNumber(ctx: CommandContext, receivedAt: Date): Promise<string
  * Creates a ticket (DESIGN §3 `create`): checks who may file what on which channel,
  * routes it by rule (→ `dispatched`, events `created` + `dispatched`) or leaves it
  * `registered`, computes its deadlines, and for an account-less submitter returns the
- * access code once. Throws 403 for a role that may not create, 422 naming the field.
+ * access code once (not to a filer of the department an integrity report accuses:
+ * `mayShowAccessCode`; that code reaches the reporter by text only). Throws 403 for a role
+ * that may not create, 422 naming the field.
  * `files` (staged by the caller, committed by `runWithFiles`) are the submitter's evidence: listed
  * with their SHA-256 in the `created` event, their rows written with the ticket.
  */
@@ -190,5 +192,6 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   } finally {
     mail.cancel();
   }
-  return { ticket: t, accessCode };
+  // the code still went to the submitter's phone above; the filer sees it only when they may
+  return { ticket: t, accessCode: accessCode && mayShowAccessCode(actor, t) ? accessCode : undefined };
 }

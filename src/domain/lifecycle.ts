@@ -93,6 +93,18 @@ export function isDispatcher(t: TicketFacts, a: Actor): boolean {
 }
 
 /**
+ * Whether the one who files a ticket is shown its access code on the receipt (the 201, the
+ * intake page). Not a user of the department an integrity report accuses (DESIGN §1, §7: the
+ * accused never see the report; with the code they could track it, read the supervisors'
+ * finding and rate it as the reporter). The reporter gets the code by text message to the
+ * phone they gave (issue 11); issue 13, adversarial re-check.
+ */
+export function mayShowAccessCode(actor: Actor, t: { kind: TicketKind; accusedDepartmentCode: string | null }): boolean {
+  if (t.kind !== 'integrity_report' || actor.kind !== 'user') return true;
+  return !actor.departmentCode || actor.departmentCode !== t.accusedDepartmentCode;
+}
+
+/**
  * Whether `actor` may see the ticket at all (DESIGN §1, §7). A ticket that is not
  * visible is answered 404, left out of lists and counts.
  */

@@ -6,7 +6,7 @@
 import test from 'ava';
 import {
   ACTIONS, Action, Actor, RATINGS, STATES, TicketFacts, TicketKind, TicketState,
-  allowedActions, callbackRatingRefusal, canSeeReporterIdentity, canView, decide, decideSystem,
+  allowedActions, callbackRatingRefusal, canSeeReporterIdentity, canView, decide, decideSystem, mayShowAccessCode,
 } from '../../src/domain/lifecycle';
 
 const OPEN: TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'];
@@ -210,6 +210,21 @@ for (const state of ['registered', 'dispatched', 'closed'] as TicketState[]) {
     test(accusedBlind, 'DIS', who, state);
   }
 }
+
+test('the access code on the receipt: never to a filer of the accused department', (t) => {
+  const report = (accused: string) => ({ kind: 'integrity_report' as const, accusedDepartmentCode: accused });
+  const rows: [Actor, { kind: TicketKind; accusedDepartmentCode: string | null }, boolean][] = [
+    [A.intake, report('SAMR'), false], // SAMR intake, SAMR accused
+    [u('tax-intake', 'intake', 'TAX'), report('TAX'), false],
+    [A.coordinator, report('SAMR'), false],
+    [A.intake, report('TAX'), true],
+    [A.coordinator, report('DIS'), true],
+    [{ kind: 'anonymous' }, report('SAMR'), true], // the reporter themselves, on the web
+    [A.intake, { kind: 'complaint', accusedDepartmentCode: null }, true],
+    [u('tax-intake', 'intake', 'TAX'), { kind: 'complaint', accusedDepartmentCode: null }, true],
+  ];
+  for (const [who, ticket, expected] of rows) t.is(mayShowAccessCode(who, ticket), expected, `${who.kind === 'user' ? who.userId : who.kind} → ${ticket.kind} ${ticket.accusedDepartmentCode ?? ''}`);
+});
 
 test('integrity report accusing DIS: still visible to its own submitter, its access code and the system', (t) => {
   const tf = facts('integrity_report', 'registered', 'DIS', 'DIS');
