@@ -243,11 +243,11 @@ export async function registerOwner(db: DataSource, key: string, body: OwnerRegi
 /**
  * Sets a new password for the owner account of `phone`, proven by the code sent to it
  * (`requestVerificationCode` with `reset`), and ends every session of the account; recorded
- * as `password_changed` (payload `byCode`).
+ * as `password_changed` (payload `byCode`) by the owner themselves, through `via`.
  * @throws 422 field `code` (`code_invalid`, `code_expired`, `code_locked`) — also for a number
  *   without an account (it was sent no code): the same answer either way
  */
-export async function resetOwnerPassword(db: DataSource, key: string, body: OwnerPasswordResetInput, now: Date): Promise<void> {
+export async function resetOwnerPassword(db: DataSource, key: string, body: OwnerPasswordResetInput, now: Date, via: 'api' | 'page'): Promise<void> {
   const verification = await checkVerificationCode(db, key, body.phone, 'reset', body.code, now);
   const hash = await hashPassword(body.newPassword);
   await inTransaction(db, async (em) => {
@@ -258,7 +258,8 @@ export async function resetOwnerPassword(db: DataSource, key: string, body: Owne
     locked.sessionVersion += 1;
     await em.update(User, { id: locked.id }, { passwordHash: hash, mustChangePassword: false, sessionVersion: locked.sessionVersion });
     const sessionsEnded = await endSessions(em, locked.id);
-    await recordAccountEvent(em, { via: 'cli' }, locked.id, 'password_changed', now, { sessionsEnded, byCode: true });
+    const self: UserActor = { kind: 'user', userId: locked.id, role: 'owner', departmentCode: null, isHead: false };
+    await recordAccountEvent(em, { via, actor: self }, locked.id, 'password_changed', now, { sessionsEnded, byCode: true });
   });
   forgetAccounts();
 }

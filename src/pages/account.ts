@@ -153,7 +153,7 @@ export function accountPages(router: Router, kit: PageKit) {
     try {
       const limit = ownerFormLimit(ctx.ip);
       await takeAttempt(ctx, kit.attempts, [limit], 'too many password-reset attempts; try again later');
-      await resetOwnerPassword(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now());
+      await resetOwnerPassword(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now(), 'page');
       await kit.attempts.refund([limit.key]);
       ctx.redirect('/account/sign-in?reset=1');
       ctx.status = 303;

@@ -63,7 +63,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
   async (ctx, { body }) => {
     const limit = ownerFormLimit(ctx.ip);
     await takeAttempt(ctx, loginAttempts, [limit], 'too many password-reset attempts; try again later');
-    await resetOwnerPassword(deps.db, deps.config.jwtSecret, body, deps.clock.now());
+    await resetOwnerPassword(deps.db, deps.config.jwtSecret, body, deps.clock.now(), 'api');
     await loginAttempts.refund([limit.key]);
     ctx.body = { reset: true };
   });
