@@ -18,7 +18,7 @@ export type EventType =
   | 'created' | 'dispatched' | 'signed' | 'returned' | 'info_requested' | 'supplemented' | 'extension_requested'
   | 'extension_decided' | 'replied' | 'rated' | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'closed' | 'note'
   | 'escalated' | 'oversight_responded' | 'identity_read' | 'concluded' | 'decided' | 'deadlines_recomputed'
-  | 'attached' | 'attachment_read' | 'unmerged' | 'oversight_moved';
+  | 'attached' | 'attachment_read' | 'unmerged' | 'oversight_moved' | 'oversight_closed';
 
 /** A key of the chain: its id (stored on each event) and its bytes (only in the configuration). */
 export interface ChainKey { id: string; secret: Buffer }

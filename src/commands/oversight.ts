@@ -76,6 +76,39 @@ export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 
   return moved;
 }
 
+/**
+ * A ticket that will not be answered by itself any more — merged into another ticket (whose
+ * answer its submitter gets), rejected or withdrawn — has nobody left to answer its oversight
+ * orders: every `open` order of it is closed (`closed`, by the actor of that action, with
+ * `closeNote` naming why), each with an `oversight_closed` event on the ticket (payload
+ * `{ orderId, level, departmentCode, reason }`, reason `merged` | `rejected` | `withdrawn`).
+ * Answered orders keep their answer. The primary's own deadlines and escalation go on
+ * (issue 13, the second attack pass: orders followed re-dispatch but not these ends).
+ * Call after the ticket's own event.
+ * @returns the closed orders
+ */
+export async function closeOrdersOfEndedTicket(ctx: Pick<CommandContext, 'em' | 'now' | 'actor'>, t: Pick<Ticket, 'id' | 'cycle' | 'state' | 'mergedIntoId'>): Promise<OversightOrder[]> {
+  const { em, now, actor } = ctx;
+  const reason = t.state as 'merged' | 'rejected' | 'withdrawn';
+  const open = await em.getRepository(OversightOrder).find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  if (!open.length) return [];
+  const primary = reason === 'merged' && t.mergedIntoId ? await em.getRepository(Ticket).findOne({ where: { id: t.mergedIntoId }, select: { id: true, number: true } }) : null;
+  const note = reason === 'merged' ? `工单已合并至${primary?.number ?? '主工单'}，由主工单答复` : reason === 'rejected' ? '工单不予受理，督办结束' : '诉求人已撤回，督办结束';
+  for (const o of open) {
+    o.state = 'closed';
+    o.closedAt = now;
+    o.closedById = actor.kind === 'user' ? actor.userId : null;
+    o.closeNote = note;
+    o.watchAt = null;
+    await em.save(o);
+    await appendEvent(em, t, {
+      type: 'oversight_closed', actor, at: now, fromState: t.state, toState: t.state,
+      payload: { orderId: o.id, level: o.level, departmentCode: o.departmentCode, reason },
+    });
+  }
+  return open;
+}
+
 /** Whether the actor answers for the order's addressee: a handler of its department, or the coordinator for the coordinator office. */
 export function canRespond(order: Pick<OversightOrder, 'departmentCode'>, a: Actor): boolean {
   if (a.kind !== 'user') return false;

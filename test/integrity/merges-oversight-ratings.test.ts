@@ -210,6 +210,31 @@ test.serial('item 7: an open oversight order follows the return and the re-dispa
   t.true(mail.some((m) => m.recipient === 'hrss1@example.test'));
 });
 
+test.serial('open oversight orders of a ticket merged away or rejected are closed, with an oversight_closed event; the old department cannot answer them', async (t) => {
+  setNow('2026-11-11T09:00:00+08:00');
+  // merged into another department's ticket
+  const dup = await hotline();
+  await act(s.coord, dup.id, 'escalate', { level: 2, note: '请加快办理' });
+  const primary = await hotline({ category: 'social_insurance' });
+  const [order] = (await s.coord.get(`/api/v1/tickets/${dup.id}/oversight`)).body.items;
+  t.like(order, { departmentCode: 'TAX', state: 'open' });
+  await act(s.coord, dup.id, 'merge', { intoTicketId: primary.id });
+  t.like((await s.coord.get(`/api/v1/tickets/${dup.id}/oversight`)).body.items[0], { id: order.id, state: 'closed', closeNote: `工单已合并至${primary.number}，由主工单答复` });
+  const closed = (await events(dup.id)).filter((e) => e.type === 'oversight_closed');
+  t.deepEqual(closed.map((e) => [e.payload.orderId, e.payload.level, e.payload.departmentCode, e.payload.reason]), [[order.id, 2, 'TAX', 'merged']]);
+  const late = await s.tax.post(`/api/v1/oversight/${order.id}/respond`, { message: '已办理' });
+  t.deepEqual([late.status, late.body.code], [409, 'oversight-not-open']);
+
+  // returned to the coordinator office, then rejected
+  const gone = await hotline();
+  await act(s.coord, gone.id, 'escalate', { level: 2, note: '请加快办理' });
+  await act(s.tax, gone.id, 'return', { reason: '不属于本部门职责' });
+  await act(s.coord, gone.id, 'reject', { ground: 'identity_refused', detail: '来电人拒绝提供身份信息' });
+  const [o2] = (await s.coord.get(`/api/v1/tickets/${gone.id}/oversight`)).body.items;
+  t.like(o2, { state: 'closed', departmentCode: null, closeNote: '工单不予受理，督办结束' });
+  t.deepEqual((await events(gone.id)).filter((e) => e.type === 'oversight_closed').map((e) => e.payload.reason), ['rejected']);
+});
+
 test.serial('item 8: nobody rates a ticket handled by their own department; a signed-in owner\'s ticket takes no callback rating', async (t) => {
   setNow('2026-11-11T09:00:00+08:00');
   const call = await hotline();
