@@ -46,6 +46,11 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         });
         return;
       }
+      case 'intake':
+        // intake's day starts with the next call
+        ctx.redirect(changed ? '/work/call?changed=1' : '/work/call');
+        ctx.status = 303;
+        return;
       default:
         kit.show(ctx, 'work/home', '工作台', { changed, nav: navFor(account, '').filter((n) => n.href !== '/work') });
     }

@@ -6,6 +6,7 @@ import { oversightPages } from './oversight';
 import { adminPages } from './admin';
 import { supervisorPages } from './supervisor';
 import { reportPages } from './reports';
+import { intakePages } from './intake';
 
 /**
  * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
@@ -18,4 +19,5 @@ export function workPages(router: Router, kit: PageKit) {
   adminPages(router, kit);
   supervisorPages(router, kit);
   reportPages(router, kit);
+  intakePages(router, kit);
 }

@@ -22,6 +22,8 @@ export const STAFF_ROLES: readonly Role[] = ['intake', 'handler', 'coordinator',
 export const WORK_NAV: NavItem[] = [
   { href: '/work', label: '待办', roles: ['handler'], match: /^\/work$/ },
   { href: '/work', label: '派单', roles: ['coordinator'], match: /^\/work$/ },
+  { href: '/work/call', label: '登记来电', roles: ['intake'] },
+  { href: '/work/callbacks', label: '回访', roles: ['intake'] },
   { href: '/work/tickets', label: '工单', roles: ['intake', 'handler', 'coordinator', 'supervisor', 'admin'] },
   { href: '/work/oversight', label: '督办单', roles: ['handler', 'coordinator', 'supervisor'] },
   { href: '/work/integrity', label: '举报', roles: ['supervisor'] },

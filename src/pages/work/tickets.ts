@@ -57,7 +57,10 @@ const DONE: Record<Action, string> = {
 };
 
 /** What the page says after the other forms it carries (oversight orders). */
-const DONE_OTHER: Record<string, string> = { respond: '已回复督办单。', 'close-order': '督办单已关闭。' };
+const DONE_OTHER: Record<string, string> = {
+  respond: '已回复督办单。', 'close-order': '督办单已关闭。',
+  'same-call': '没有登记新工单：来电人反映的是这件工单的同一问题，请把新情况记在这件工单上。',
+};
 
 const isEmpty = (code: string) => code === 'empty' || code === 'invalid_type' || code === 'required';
 const int = (s: string | undefined) => (s && /^\d{1,3}$/.test(s.trim()) ? Number(s.trim()) : s?.trim() ? Number.NaN : undefined);
@@ -199,7 +202,7 @@ export function ticketPages(router: Router, kit: PageKit) {
     }));
     const dispatchTo = v.departments.filter((d) => d.active && (t.kind === 'integrity_report' ? d.code === 'DIS' : d.code !== 'DIS') && d.code !== t.accusedDepartmentCode);
     kit.show(ctx, 'work/ticket', `${t.number} ${t.title}`, {
-      t: p, v, timeline: timelineView(v, actor), deadlines, forms, open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : primaryAction(p.allowedActions)), done, orders,
+      t: p, v, timeline: timelineView(v, actor), deadlines, forms, open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : ctx.query.done === 'same-call' && p.allowedActions.includes('note') ? 'note' : primaryAction(p.allowedActions)), done, orders,
       dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''), dispatchTo, suggested: v.suggestedDepartment,
       category: v.categories.find((c) => c.code === t.categoryCode)?.nameZh ?? null,
       canSeeIdentity: actor.role === 'supervisor' && p.kind === 'integrity_report' && p.reporter === 'masked',

@@ -1,0 +1,171 @@
+/**
+ * The workbench pages of intake, symposiums, result notices and the department head, in a
+ * real browser at 1366×768 (issue 10): intake registers a call, is shown the caller's earlier
+ * ticket as a possible duplicate, registers anyway and reads out the number and access code;
+ * "the same problem" registers nothing; answer-at-intake; the callback list records a rating.
+ * Every page visited gets an axe check; SCREENSHOTS=1 writes docs/screenshots/work-*.png.
+ */
+import test from 'ava';
+import type { Page } from 'playwright-core';
+import { startHarness, standardStaff, Harness } from '../helpers/harness';
+import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+
+const DESKTOP = { width: 1366, height: 768 };
+const CALLER = { name: '王五', phone: '13912345678' };
+let h: Harness;
+let b: TestBrowser;
+let s: Awaited<ReturnType<typeof standardStaff>>;
+
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+  s = await standardStaff(h);
+  b = await openBrowser();
+});
+test.after.always(async () => {
+  await b?.close();
+  await h?.close();
+});
+
+async function signIn(username: string, p?: Page): Promise<Page> {
+  await b.reset();
+  const page = p ?? (await b.page(undefined, DESKTOP));
+  await page.goto(`${h.url}/account/sign-in`);
+  await page.fill('#f-phone', username);
+  await page.fill('#f-password', `Pw-${username}-123!`);
+  await page.click('main button[type=submit]');
+  await page.waitForLoadState();
+  return page;
+}
+
+/** A call registered by intake through the API. */
+async function call(body: Record<string, unknown> = {}) {
+  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成，定额没有调整。', owner: CALLER, ...body });
+  if (r.status !== 201) throw new Error(r.text);
+  return r.body as { id: string; number: string; accessCode: string };
+}
+const api = async (id: string) => (await s.coord.get(`/api/v1/tickets/${id}`)).body;
+const countTickets = async () => {
+  let n = 0;
+  let cursor: string | null = null;
+  do {
+    const r: { body: { items: unknown[]; nextCursor: string | null } } = await s.coord.get(`/api/v1/tickets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    n += r.body.items.length;
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  return n;
+};
+
+/** Fills the call form with a caller's complaint about the tax. */
+async function fillCall(p: Page, o: { title: string; phone?: string; name?: string }) {
+  await p.selectOption('#f-category', 'tax_fees');
+  await p.fill('#f-title', o.title);
+  await p.fill('#f-description', '来电人说营业额下降，定额税没有调整。');
+  await p.fill('#f-owner-name', o.name ?? CALLER.name);
+  await p.fill('#f-owner-phone', o.phone ?? CALLER.phone);
+}
+
+test.serial('intake registers a call, sees the caller\'s earlier ticket as a possible duplicate, saves anyway and reads out the number and access code', async (t) => {
+  const earlier = await call({ title: '十月反映过的定额税' });
+  const p = await signIn('intake1');
+  t.is(p.url(), `${h.url}/work/call`, 'intake lands on the call form');
+  t.is(await text(p, 'h1'), '登记来电');
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['登记来电', '回访', '工单']);
+  t.is(await p.inputValue('#f-receivedAt'), '2026-11-02T09:00', 'the call is now, Beijing time');
+  await look(t, p, 'work-call');
+
+  // an empty form: the operator's messages, nothing saved
+  const before = await countTickets();
+  await p.click('main button:has-text("登记")');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), [
+    '请选择问题的类别；不确定的，请选“其他”。', '请用一句话记下来电人反映的问题。', '请记下具体情况：发生了什么、在哪里、什么时候、希望怎么解决。',
+    '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。', '请填写来电人的手机号码。',
+  ]);
+
+  // the first save shows the caller's earlier ticket and asks
+  await fillCall(p, { title: '定额税又核高了' });
+  await p.fill('#f-receivedAt', '2026-11-02T08:40');
+  await p.check('#f-urgent');
+  await p.click('main button:has-text("登记")');
+  t.regex(await text(p, '.work-dupes'), /来电人以前反映过 1 件事/);
+  const dupRow = p.locator('#dupes tr', { hasText: earlier.number });
+  t.regex((await dupRow.textContent()) ?? '', /十月反映过的定额税\s*待签收/);
+  t.is(await countTickets(), before, 'nothing saved before the operator chooses');
+  t.is(await p.inputValue('#f-title'), '定额税又核高了', 'the form keeps what was typed');
+  await look(t, p, 'work-call-duplicates');
+
+  await p.click('button:has-text("不是同一问题，登记为新工单")');
+  t.is(await text(p, 'h1'), '已登记');
+  const number = await text(p, '#ticket-number');
+  const code = await text(p, '#access-code');
+  t.regex(number, /^FL2026\d{6}$/);
+  t.regex(code, /^\S{6,}$/);
+  t.regex(await text(p, '.work-receipt + p'), /已按类别分派到 区税务局/);
+  await look(t, p, 'work-call-receipt');
+  const tracked = await h.http.get(`/api/v1/track/${number}?code=${encodeURIComponent(code)}`);
+  t.is(tracked.status, 200, 'the code read out opens the ticket');
+  const list = (await s.coord.get(`/api/v1/tickets?q=${number}`)).body.items;
+  t.is(list.length, 1);
+  const saved = await api(list[0].id);
+  t.like(saved, { channel: 'hotline', priority: 'urgent', category: 'tax_fees', state: 'dispatched', departmentCode: 'TAX', receivedAt: '2026-11-02T00:40:00.000Z' });
+  t.like(saved.contact, { name: CALLER.name, phone: CALLER.phone });
+
+  // a second tap on the same form (back button, resend) shows the same receipt, no second ticket
+  t.is(await countTickets(), before + 1);
+});
+
+test.serial('"the same problem" registers nothing and opens the earlier ticket with the note form', async (t) => {
+  const earlier = await call({ title: '门面租金问题', category: 'other', owner: { name: '赵六', phone: '13700001111' } });
+  const before = await countTickets();
+  const p = await signIn('intake1');
+  await fillCall(p, { title: '又打电话问门面租金', name: '赵六', phone: '13700001111' });
+  await p.click('main button:has-text("登记")');
+  await p.locator('#dupes tr', { hasText: earlier.number }).locator('button:has-text("是同一问题")').click();
+  await p.waitForURL(`${h.url}/work/tickets/${earlier.id}?done=same-call`);
+  t.is(await text(p, '.inset--done'), '没有登记新工单：来电人反映的是这件工单的同一问题，请把新情况记在这件工单上。');
+  t.true(await p.locator('#act-note').evaluate((d) => (d as unknown as { open: boolean }).open));
+  t.is(await countTickets(), before);
+});
+
+test.serial('answer at intake: the ticket is replied at once and goes to the callback list; a callback rating is recorded there', async (t) => {
+  const p = await signIn('intake1');
+  await fillCall(p, { title: '咨询个体户定额税怎么申报', name: '钱七', phone: '13600002222' });
+  await p.check('#f-answer');
+  await p.fill('#f-answerAtIntake-message', '已告知：每年1月到区税务局办税服务厅申报，也可以在电子税务局申报。');
+  await p.click('main button:has-text("登记")');
+  t.is(await text(p, 'h1'), '已登记');
+  t.is(await text(p, '.work-receipt + p'), '已记录当场答复，等待来电人评价。');
+  const number = await text(p, '#ticket-number');
+  const id = (await s.coord.get(`/api/v1/tickets?q=${number}`)).body.items[0].id;
+  t.like(await api(id), { state: 'replied', outcome: 'explained' });
+
+  // a ticket the tax office replied to: awaiting a rating on the callback list
+  const c = await call({ title: '回访测试：定额税', owner: { name: '孙八', phone: '13500003333' } });
+  await s.tax.post(`/api/v1/tickets/${c.id}/sign`, {});
+  await s.tax.post(`/api/v1/tickets/${c.id}/reply`, { outcome: 'resolved', message: '已重新核定。' });
+  const bad = await call({ title: '回访测试：差评', owner: { name: '周九', phone: '13500004444' } });
+  await s.tax.post(`/api/v1/tickets/${bad.id}/sign`, {});
+  await s.tax.post(`/api/v1/tickets/${bad.id}/reply`, { outcome: 'explained', message: '按政策执行。' });
+
+  await p.click('.work-nav__link:has-text("回访")');
+  const awaiting = await p.locator('#awaiting ~ table').first().locator('.work-table__num').allTextContents();
+  t.true(awaiting.includes(c.number) && awaiting.includes(bad.number) && awaiting.includes(number));
+  await look(t, p, 'work-callbacks');
+  const row = p.locator('#awaiting ~ table tr', { hasText: c.number });
+  await row.locator('select').selectOption('satisfied');
+  await row.locator('button:has-text("记录")').click();
+  await p.waitForURL(/\/work\/callbacks\?done=rate$/);
+  t.is(await text(p, '.inset--done'), '回访评价已记录。');
+  t.like(await api(c.id), { state: 'closed', rating: 'satisfied' });
+  const badRow = p.locator('#awaiting ~ table tr', { hasText: bad.number });
+  await badRow.locator('select').selectOption('dissatisfied');
+  await badRow.locator('button:has-text("记录")').click();
+  await p.waitForURL(/done=rate$/);
+  t.like(await api(bad.id), { state: 'dispatched', rating: 'dissatisfied', cycle: 2 });
+  t.regex(await text(p, `#bad ~ table tr:has-text("${bad.number}")`), /不满意/);
+  // a rating without a choice is refused with its message on the ticket page; nothing changes
+  const again = p.locator('#awaiting ~ table tr', { hasText: number });
+  await again.locator('button:has-text("记录")').click();
+  t.is(await text(p, '.error-summary li'), '请选择一项评价。');
+  t.is((await api(id)).state, 'replied');
+  await p.close();
+});
