@@ -161,3 +161,19 @@ export const DepartmentUpdate = z.object({ nameZh: line(100).optional(), nameEn:
 export const CategoryCreate = z.object({ code: CategoryCode, nameZh: line(100), nameEn: line(200), defaultDepartmentCode: DepartmentCode.optional() }).strict();
 /** A change of a category (`PATCH /api/v1/categories/:code`): names, and whether new tickets may choose it. */
 export const CategoryUpdate = z.object({ nameZh: line(100).optional(), nameEn: line(200).optional(), active: z.boolean().optional() }).strict();
+
+// ── symposiums (DESIGN §8) ─────────────────────────────────────────────────────────────
+const SymposiumAttendee = z.object({ name: line(100), phone: Mobile.optional(), email: Email.optional(), businessName: line(100).optional() }).strict();
+/** One issue raised at a symposium (a ticket of channel `symposium`). */
+export const SymposiumIssue = z.object({
+  kind: Kind.extract(['complaint', 'suggestion']).default('suggestion'),
+  title: line(200), description: multiline(5000), category: z.string().max(32).optional(), priority: PriorityE.optional(),
+  owner: OwnerContact.optional(), anonymous: z.boolean().optional(),
+}).strict();
+/** Body of `POST /symposiums` (and the workbench's symposium form). */
+export const SymposiumCreate = z.object({
+  title: line(200), heldOn: IsoDate, hostDepartmentCode: DepartmentCode.default('SAMR'), place: line(200).optional(),
+  attendees: z.array(SymposiumAttendee).max(500).default([]), issues: z.array(SymposiumIssue).max(200).default([]),
+}).strict();
+/** Body of `POST /symposiums/:id/issues`. */
+export const SymposiumIssues = z.object({ issues: z.array(SymposiumIssue).min(1).max(200) }).strict();

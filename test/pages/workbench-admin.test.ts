@@ -251,7 +251,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   t.is(r.status, 201);
   report = { id: r.body.id, number: r.body.number };
   const p = await signIn('sup1');
-  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['工单', '督办单', '举报', '一票否决', '考核', '统计报表']);
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['工单', '督办单', '座谈会', '举报', '一票否决', '考核', '统计报表']);
   await look(t, p, 'work-home-supervisor');
   await p.click('.work-nav__link:has-text("举报")');
   const row = p.locator('tr', { hasText: report.number });

@@ -69,7 +69,7 @@ test.serial('intake registers a call, sees the caller\'s earlier ticket as a pos
   const p = await signIn('intake1');
   t.is(p.url(), `${h.url}/work/call`, 'intake lands on the call form');
   t.is(await text(p, 'h1'), '登记来电');
-  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['登记来电', '回访', '工单']);
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['登记来电', '回访', '工单', '座谈会']);
   t.is(await p.inputValue('#f-receivedAt'), '2026-11-02T09:00', 'the call is now, Beijing time');
   await look(t, p, 'work-call');
 
@@ -167,5 +167,75 @@ test.serial('answer at intake: the ticket is replied at once and goes to the cal
   await again.locator('button:has-text("记录")').click();
   t.is(await text(p, '.error-summary li'), '请选择一项评价。');
   t.is((await api(id)).state, 'replied');
+  await p.close();
+});
+
+test.serial('a symposium is recorded with several issues in one form; its closed-loop view shows each issue\'s state and answer and prints without the menus', async (t) => {
+  const p = await signIn('intake1');
+  await p.click('.work-nav__link:has-text("座谈会")');
+  await p.click('a:has-text("登记座谈会")');
+  t.is(await text(p, 'h1'), '登记座谈会');
+  t.is(await p.inputValue('#f-heldOn'), '2026-11-02');
+  await p.fill('#f-title', '2026年第四季度个体工商户座谈会');
+  await p.fill('#f-place', '区市场监管局三楼会议室');
+  await p.fill('#f-attendees', '李一，13811112222，李记面馆\n张二');
+  const issue = async (i: number, o: { category?: string; title: string; name?: string; phone?: string; anonymous?: boolean }) => {
+    if (o.category) await p.selectOption(`#f-r${i}_category`, o.category);
+    await p.fill(`#f-r${i}_title`, o.title);
+    await p.fill(`#f-r${i}_description`, `${o.title}：会上提出的具体情况。`);
+    if (o.anonymous) await p.check(`#f-r${i}_anonymous`);
+    else {
+      await p.fill(`#f-r${i}_owner_name`, o.name ?? '李一');
+      await p.fill(`#f-r${i}_owner_phone`, o.phone ?? '13811112222');
+    }
+  };
+  await issue(0, { category: 'tax_fees', title: '希望简化定额税申报' });
+  await issue(1, { category: 'financing', title: '小额贷款门槛高', name: '张二', phone: '13822223333' });
+  await issue(2, { title: '夜市摊位规划', anonymous: true });
+  // more rows: the form comes back with everything typed and five more rows, nothing saved
+  await p.click('button:has-text("再加5个问题")');
+  t.is(await p.locator('fieldset.work-issue').count(), 10);
+  t.is(await p.inputValue('#f-r1_title'), '小额贷款门槛高');
+  // the third issue has no category: refused, the message names the row
+  await p.click('button:has-text("登记座谈会和问题")');
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['第3个问题：请选择问题的类别；不确定的，请选“其他”。']);
+  t.is((await s.intake.get('/api/v1/symposiums')).body.items.length, 0);
+  await look(t, p, 'work-symposium-new');
+  await p.selectOption('#f-r2_category', 'premises');
+  await p.click('button:has-text("登记座谈会和问题")');
+  t.is(await text(p, 'h1'), '2026年第四季度个体工商户座谈会');
+  t.regex(await text(p, '.inset--done'), /已登记 3 个问题/);
+  const rows = p.locator('.work-loop tbody tr');
+  t.is(await rows.count(), 3);
+  t.regex((await rows.nth(0).textContent()) ?? '', /希望简化定额税申报\s*区税务局\s*待签收\s*尚未答复/);
+  t.regex((await rows.nth(0).textContent()) ?? '', /查询码 \S{6,}/, 'a named issue\'s code, shown once');
+  const sid = (await s.intake.get('/api/v1/symposiums')).body.items[0].id;
+  const api1 = (await s.intake.get(`/api/v1/symposiums/${sid}`)).body;
+  t.deepEqual(api1.issues.map((i: { title: string; state: string; departmentCode: string }) => [i.title, i.state, i.departmentCode]),
+    [['希望简化定额税申报', 'dispatched', 'TAX'], ['小额贷款门槛高', 'dispatched', 'PBC'], ['夜市摊位规划', 'dispatched', 'HUD']]);
+  t.deepEqual(api1.attendees, [{ name: '李一', phone: '13811112222', businessName: '李记面馆' }, { name: '张二' }]);
+  const first = await api(api1.issues[0].id);
+  t.like(first, { channel: 'symposium', receivedAt: '2026-11-02T01:00:00.000Z' });
+
+  // the tax office answers the first; the view shows the answer (the closed loop)
+  await s.tax.post(`/api/v1/tickets/${api1.issues[0].id}/sign`, {});
+  await s.tax.post(`/api/v1/tickets/${api1.issues[0].id}/reply`, { outcome: 'explained', message: '明年起定额税可在电子税务局一键申报。' });
+  await p.goto(`${h.url}/work/symposiums/${sid}`);
+  t.regex((await rows.nth(0).textContent()) ?? '', /已答复.*已解释说明.*明年起定额税可在电子税务局一键申报。/s);
+  t.is(await p.locator('.inset--done').count(), 0, 'the codes are not shown again');
+  t.regex(await text(p, 'main'), /共 3 个问题，已答复 1 个，已办结 0 个/);
+  await look(t, p, 'work-symposium');
+  await p.emulateMedia({ media: 'print' });
+  t.false(await p.locator('.work-nav').isVisible());
+  t.false(await p.locator('#add').isVisible());
+  t.true(await p.locator('.work-print-only').isVisible());
+  await look(t, p, 'work-symposium-print');
+  await p.emulateMedia({ media: 'screen' });
+
+  // more issues for the recorded meeting
+  await issue(0, { category: 'other', title: '会后补充：停车难', name: '李一' });
+  await p.click('button:has-text("登记这些问题")');
+  t.is(await p.locator('.work-loop tbody tr').count(), 4);
+  t.regex(await text(p, '.inset--done'), /已登记 1 个问题/);
   await p.close();
 });

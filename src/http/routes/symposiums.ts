@@ -2,17 +2,10 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { Paging, line, multiline, IsoDate, DepartmentCode, Mobile, Email, Uuid, OwnerContact, PriorityE, Kind } from '../../schemas';
+import { Paging, Uuid, SymposiumCreate, SymposiumIssues } from '../../schemas';
 import { addSymposiumIssues, IssuesAdded, listSymposiums, recordSymposium, symposiumWithIssues } from '../../commands/symposiums';
 import type { Actor } from '../../domain/lifecycle';
 import { presentSymposium } from '../presenters';
-
-const Attendee = z.object({ name: line(100), phone: Mobile.optional(), email: Email.optional(), businessName: line(100).optional() }).strict();
-const Issue = z.object({
-  kind: Kind.extract(['complaint', 'suggestion']).default('suggestion'),
-  title: line(200), description: multiline(5000), category: z.string().max(32).optional(), priority: PriorityE.optional(),
-  owner: OwnerContact.optional(), anonymous: z.boolean().optional(),
-}).strict();
 
 /** Symposiums (座谈会) and the issues raised there (DESIGN §8). */
 export function symposiumRoutes(router: Router, deps: AppDeps) {
@@ -25,10 +18,7 @@ export function symposiumRoutes(router: Router, deps: AppDeps) {
   }
 
   route(router, { method: 'post', path: '/symposiums', roles: ['intake', 'coordinator'] as const, summary: 'Record a symposium, optionally with the issues raised there', tags, status: 201,
-    body: z.object({
-      title: line(200), heldOn: IsoDate, hostDepartmentCode: DepartmentCode.default('SAMR'), place: line(200).optional(),
-      attendees: z.array(Attendee).max(500).default([]), issues: z.array(Issue).max(200).default([]),
-    }).strict() },
+    body: SymposiumCreate },
   async (ctx, { body, actor }) => {
     const added = await recordSymposium(deps, actor, body);
     ctx.status = 201;
@@ -36,7 +26,7 @@ export function symposiumRoutes(router: Router, deps: AppDeps) {
   });
 
   route(router, { method: 'post', path: '/symposiums/:id/issues', roles: ['intake', 'coordinator'] as const, summary: 'Record issues raised at a symposium (one ticket each)', tags, status: 201,
-    params: z.object({ id: Uuid }), body: z.object({ issues: z.array(Issue).min(1).max(200) }).strict() },
+    params: z.object({ id: Uuid }), body: SymposiumIssues },
   async (ctx, { params, body, actor }) => {
     const added = await addSymposiumIssues(deps, actor, params.id, body.issues);
     ctx.status = 201;

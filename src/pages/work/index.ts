@@ -7,6 +7,7 @@ import { adminPages } from './admin';
 import { supervisorPages } from './supervisor';
 import { reportPages } from './reports';
 import { intakePages } from './intake';
+import { symposiumPages } from './symposiums';
 
 /**
  * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
@@ -20,4 +21,5 @@ export function workPages(router: Router, kit: PageKit) {
   supervisorPages(router, kit);
   reportPages(router, kit);
   intakePages(router, kit);
+  symposiumPages(router, kit);
 }

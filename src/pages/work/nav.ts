@@ -26,6 +26,7 @@ export const WORK_NAV: NavItem[] = [
   { href: '/work/callbacks', label: '回访', roles: ['intake'] },
   { href: '/work/tickets', label: '工单', roles: ['intake', 'handler', 'coordinator', 'supervisor', 'admin'] },
   { href: '/work/oversight', label: '督办单', roles: ['handler', 'coordinator', 'supervisor'] },
+  { href: '/work/symposiums', label: '座谈会', roles: ['intake', 'coordinator', 'supervisor', 'admin'] },
   { href: '/work/integrity', label: '举报', roles: ['supervisor'] },
   { href: '/work/vetoes', label: '一票否决', roles: ['supervisor'] },
   { href: '/work/assessments', label: '考核', roles: ['supervisor'] },
