@@ -239,3 +239,94 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   t.regex(await text(p, '.inset--done'), /已登记 1 个问题/);
   await p.close();
 });
+
+/** A page's HTML without what differs per render (CSRF tokens, form keys). */
+async function snapshot(p: Page, url: string): Promise<string> {
+  const r = await p.goto(url);
+  if (r?.status() !== 200) throw new Error(`${url}: ${r?.status()}`);
+  return (await p.content()).replace(/name="_csrf" value="[^"]*"/g, '').replace(/name="formKey" value="[^"]*"/g, '');
+}
+/** The call form posted with a caller's phone: the duplicates panel as the operator sees it. */
+async function callSnapshot(p: Page, phone: string): Promise<string> {
+  await p.goto(`${h.url}/work/call`);
+  await fillCall(p, { title: '金丝雀来电', name: '金丝雀', phone });
+  await p.click('main button:has-text("登记")');
+  return (await p.content()).replace(/name="_csrf" value="[^"]*"/g, '').replace(/name="formKey" value="[^"]*"/g, '');
+}
+
+test.serial('the head sees the department overview with the veto; integrity reports accusing a department leave no trace on any page its users reach (intake, symposium and head pages included)', async (t) => {
+  const CANARY_PHONE = '13900009999';
+  await call({ title: '金丝雀来电人的旧工单', owner: { name: '金丝雀', phone: CANARY_PHONE } });
+  const sym = (await s.intake.post('/api/v1/symposiums', { title: '金丝雀座谈会', heldOn: '2026-11-02', issues: [{ kind: 'suggestion', title: '金丝雀座谈问题', description: '会上的问题。', category: 'tax_fees', anonymous: true }] })).body;
+  const pages = (extra: string[]) => [`${h.url}/work`, `${h.url}/work/tickets`, `${h.url}/work/tickets?kind=integrity_report`, `${h.url}/work/tickets?q=${encodeURIComponent('索要')}`, `${h.url}/work/tickets?escalationLevel=0`, ...extra].map((u) => u.startsWith('http') ? u : h.url + u);
+  const viewers = {
+    taxhead: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+    tax1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+    intake1: pages(['/work/call', '/work/callbacks', '/work/symposiums', `/work/symposiums/${sym.id}`]),
+    samr1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+  };
+  const browsers: Record<string, Page> = {};
+  const before: Record<string, string[]> = {};
+  for (const who of Object.keys(viewers)) browsers[who] = await b.page(undefined, DESKTOP);
+  // one cookie jar: each viewer in turn, the same session before and after
+  for (const [who, urls] of Object.entries(viewers)) {
+    const p = await signIn(who, browsers[who]);
+    before[who] = [];
+    for (const u of urls) before[who].push(await snapshot(p, u));
+    if (who === 'intake1') before[who].push(await callSnapshot(p, CANARY_PHONE));
+    if (who === 'taxhead') {
+      await p.goto(`${h.url}/work/department`);
+      t.regex(await text(p, 'main'), /2026年没有一票否决/);
+    }
+    const cookies = await b.context.cookies();
+    (browsers[who] as unknown as { jar: typeof cookies }).jar = cookies;
+  }
+
+  // reports accusing TAX (raised at the symposium, then substantiated) and SAMR (by the caller's phone)
+  const taxReport = (await s.intake.post('/api/v1/tickets', {
+    kind: 'integrity_report', channel: 'symposium', symposiumId: sym.id, title: '金丝雀：税务所索要好处费', description: '金丝雀举报内容。',
+    owner: { name: '金丝雀举报人', phone: '13900008888' }, accused: { departmentCode: 'TAX', demand: 'property', amountYuan: '500', occurredOn: '2026-10-28' },
+  })).body;
+  t.is(taxReport.departmentCode, 'DIS');
+  const samrReport = (await s.intake.post('/api/v1/tickets', {
+    kind: 'integrity_report', channel: 'hotline', title: '金丝雀：登记窗口乱收费', description: '金丝雀举报内容二。',
+    owner: { name: '金丝雀', phone: CANARY_PHONE }, accused: { departmentCode: 'SAMR', demand: 'fee', amountYuan: '200', occurredOn: '2026-10-29' },
+  })).body;
+  t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/sign`, {})).status, 200);
+  t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/conclude`, { finding: 'substantiated', summary: '经查属实。' })).status, 200);
+
+  for (const [who, urls] of Object.entries(viewers)) {
+    await b.reset();
+    await b.context.addCookies((browsers[who] as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
+    const p = browsers[who];
+    const after: string[] = [];
+    for (const u of urls) after.push(await snapshot(p, u));
+    if (who === 'intake1') after.push(await callSnapshot(p, CANARY_PHONE));
+    for (const [i, html] of after.entries()) {
+      t.false(/金丝雀：|金丝雀举报/.test(html), `${who} ${urls[i] ?? 'call form'}: no trace of a report`);
+      t.false(html.includes(taxReport.number) || html.includes(samrReport.number), `${who} ${urls[i] ?? 'call form'}: no report number`);
+      t.is(html, before[who][i], `${who} ${urls[i] ?? 'call form'}: the page is as it was before the reports`);
+    }
+  }
+
+  // the head: the overview with the veto, its count and nothing of the report
+  const p = browsers.taxhead;
+  await b.reset();
+  await b.context.addCookies((p as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
+  await p.goto(`${h.url}/work`);
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '本部门概况', '督办单']);
+  await p.click('.work-nav__link:has-text("本部门概况")');
+  t.is(await text(p, 'h1'), '区税务局概况');
+  const mine = (await s.taxHead.get('/api/v1/tickets?departmentCode=TAX&limit=200')).body.items as { state: string; escalationLevel: number }[];
+  const open = mine.filter((x) => ['dispatched', 'in_progress', 'awaiting_info', 'replied'].includes(x.state));
+  t.is(await text(p, '.work-figures li:nth-child(1) .work-figure'), String(open.length));
+  t.is(await text(p, '.work-figures li:nth-child(2) .work-figure'), '0');
+  t.regex(await text(p, '.warning'), /一票否决：本部门 2026 年有 1 件举报经查属实，年度考核结果为否决，当年不能参加评选表彰。/);
+  const html = await p.content();
+  t.false(html.includes(taxReport.number) || /金丝雀：|金丝雀举报/.test(html), 'the veto without the report');
+  await look(t, p, 'work-department');
+  // a handler who is not head: 403
+  await signIn('tax1', p);
+  t.is((await p.goto(`${h.url}/work/department`))?.status(), 403);
+  for (const q of Object.values(browsers)) await q.close();
+});

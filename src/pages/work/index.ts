@@ -8,6 +8,7 @@ import { supervisorPages } from './supervisor';
 import { reportPages } from './reports';
 import { intakePages } from './intake';
 import { symposiumPages } from './symposiums';
+import { departmentPages } from './department';
 
 /**
  * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
@@ -22,4 +23,5 @@ export function workPages(router: Router, kit: PageKit) {
   reportPages(router, kit);
   intakePages(router, kit);
   symposiumPages(router, kit);
+  departmentPages(router, kit);
 }

@@ -25,6 +25,7 @@ export const WORK_NAV: NavItem[] = [
   { href: '/work/call', label: '登记来电', roles: ['intake'] },
   { href: '/work/callbacks', label: '回访', roles: ['intake'] },
   { href: '/work/tickets', label: '工单', roles: ['intake', 'handler', 'coordinator', 'supervisor', 'admin'] },
+  { href: '/work/department', label: '本部门概况', roles: ['handler'], headOnly: true },
   { href: '/work/oversight', label: '督办单', roles: ['handler', 'coordinator', 'supervisor'] },
   { href: '/work/symposiums', label: '座谈会', roles: ['intake', 'coordinator', 'supervisor', 'admin'] },
   { href: '/work/integrity', label: '举报', roles: ['supervisor'] },
