@@ -8,7 +8,7 @@ import { localDate } from '../../domain/deadline';
 import type { Fraction } from '../../domain/metrics';
 
 /** A rate as the workbench writes it: `12/15（80%）`, or `—` when nothing was owed. */
-const rate = (f: Fraction | undefined) => (!f ? '—' : f.percent === null ? `${f.numerator}/${f.denominator}（无）` : `${f.numerator}/${f.denominator}（${f.percent}%）`);
+const rate = (f: Fraction | undefined) => (!f ? '—' : f.percent === null ? `暂无（${f.numerator}/${f.denominator}）` : `${f.numerator}/${f.denominator}（${f.percent}%）`);
 
 /**
  * The department head's overview (`/work/department`, issue 10, DESIGN §7): open tickets by
