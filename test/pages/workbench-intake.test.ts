@@ -240,6 +240,13 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   await p.close();
 });
 
+/** A fresh API client for an account (tokens last 12 hours; tests move the clock by days). */
+async function relogin(username: string, password = `Pw-${username}-123!`) {
+  const r = await h.http.post('/api/v1/auth/login', { username, password });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+  return h.http.as(r.body.token);
+}
+
 /** A page's HTML without what differs per render (CSRF tokens, form keys). */
 async function snapshot(p: Page, url: string): Promise<string> {
   const r = await p.goto(url);
@@ -329,4 +336,74 @@ test.serial('the head sees the department overview with the veto; integrity repo
   await signIn('tax1', p);
   t.is((await p.goto(`${h.url}/work/department`))?.status(), 403);
   for (const q of Object.values(browsers)) await q.close();
+});
+
+test.serial('the coordinator imports a result notice: a bad row is listed with its number and nothing is imported; the fixed file publishes it; an objection shows on its entry; finalizing waits for the window and then freezes the list', async (t) => {
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'wb-notice-'));
+  const bad = join(dir, '名单.csv');
+  writeFileSync(bad, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XA,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优等\n');
+  // a week later (API tokens last 12 hours: sign in again)
+  h.clock.set(new Date('2026-11-09T09:00:00+08:00'));
+  const coord = await relogin('coord1');
+  const good = join(dir, '名单-改正.csv');
+  writeFileSync(good, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XP,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优质\n');
+  const p = await signIn('coord1');
+  await p.click('.work-nav__link:has-text("公示")');
+  await p.click('a:has-text("发布公示")');
+  t.is(await p.inputValue('#f-publishedOn'), '2026-11-09');
+  await p.fill('#f-title', '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
+  await p.setInputFiles('#f-file', bad);
+  await p.click('button:has-text("发布公示")');
+  t.deepEqual(await p.locator('#row-errors tbody tr').allInnerTexts(), [
+    '第3行\t统一社会信用代码\t不是有效的统一社会信用代码（第18位校验码不对），请对照营业执照核对。',
+    '第4行\t类别\t类别只能是：知名、特色、优质、新兴。',
+  ]);
+  t.regex(await text(p, '.error-summary'), /名单里有 2 行有错误，请改正后重新上传：什么都没有导入。/);
+  t.is((await coord.get('/api/v1/result-notices')).body.items.length, 0, 'nothing imported');
+  t.is(await p.inputValue('#f-title'), '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
+  await look(t, p, 'work-notice-import-errors');
+  await p.setInputFiles('#f-file', good);
+  await p.click('button:has-text("发布公示")');
+  await p.waitForURL(/\/work\/notices\/[0-9a-f-]{36}\?done=created$/);
+  t.is(await text(p, '.inset--done'), '已发布，共3户。');
+  const id = new URL(p.url()).pathname.split('/').pop()!;
+  const notice = (await coord.get(`/api/v1/result-notices/${id}`)).body;
+  t.deepEqual(notice.entries.map((e: { businessName: string; category: string }) => [e.businessName, e.category]), [['涪陵榨菜老店', 'famous'], ['江东小面', 'specialty'], ['白鹤梁茶馆', 'quality']]);
+  t.like(notice, { source: 'csv', status: 'open', window: { firstDay: '2026-11-09', lastDay: '2026-11-13' } });
+
+  // an objection on the second entry, filed by an owner
+  const owner = await h.owner('13800007777');
+  const obj = await owner.post('/api/v1/tickets', { kind: 'objection', channel: 'web', title: '对江东小面的异议', description: '这家店去年因食品安全被处罚过。', resultNoticeId: id, resultEntryId: notice.entries[1].id });
+  t.is(obj.status, 201, obj.text);
+  await p.reload();
+  t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`有异议，核查中\\s*${obj.body.number} 待签收`));
+  // finalizing now: refused, nothing changes
+  await p.click('button:has-text("确认公示结果")');
+  t.regex(await text(p, '.error-summary'), /异议期还没有结束，暂时不能确认结果。/);
+  t.is((await coord.get(`/api/v1/result-notices/${id}`)).body.status, 'open');
+  await look(t, p, 'work-notice');
+
+  // the window closes; the objection is still open: refused with its reason
+  h.clock.set(new Date('2026-11-16T09:00:00+08:00'));
+  const coord2 = await relogin('coord1');
+  const samr2 = await relogin('samr1');
+  const owner2 = await relogin('13800007777', 'Owner-Pw-123!');
+  await p.goto(`${h.url}/work/notices/${id}`);
+  await p.click('button:has-text("确认公示结果")');
+  t.regex(await text(p, '.error-summary'), /还有没有办结的异议，暂时不能确认结果。/);
+  // the evaluation office decides it, the objector rates: the notice can be finalized
+  t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/sign`, {})).status, 200);
+  t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/decide`, { outcome: 'dismissed', reason: '处罚已整改，不影响认定。' })).status, 200);
+  t.is((await owner2.post(`/api/v1/tickets/${obj.body.id}/rate`, { rating: 'satisfied' })).status, 200);
+  await p.goto(`${h.url}/work/notices/${id}`);
+  t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`在名单上\\s*${obj.body.number} 已办结 · 异议不成立`));
+  await p.click('button:has-text("确认公示结果")');
+  await p.waitForURL(/done=finalized$/);
+  t.is(await text(p, '.inset--done'), '公示结果已确认，名单不再变动。');
+  t.is((await coord2.get(`/api/v1/result-notices/${id}`)).body.status, 'finalized');
+  t.is(await p.locator('button:has-text("确认公示结果")').count(), 0);
+  await p.close();
 });

@@ -71,7 +71,7 @@ test.serial('staff sign in where owners do and land on their role\'s home with t
   await signIn('coord1', p);
   t.is(p.url(), `${h.url}/work`);
   t.is(await text(p, 'h1'), '派单');
-  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['派单', '工单', '督办单', '座谈会', '统计报表']);
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['派单', '工单', '督办单', '公示', '座谈会', '统计报表']);
   await signIn('sup1', p);
   t.is(await text(p, 'h1'), '您好，sup1');
   // an owner is not staff: the workbench answers 403 with the Chinese message

@@ -34,7 +34,7 @@ export const NoticeCreate = z.object({ ...NoticeFields, entries: z.array(Entry).
 
 /** Form fields of the import (multipart strings; empty fields count as absent). */
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
-const ImportFields = z.object({
+export const ImportFields = z.object({
   ...NoticeFields,
   windowWorkingDays: z.preprocess(blankToUndefined, z.coerce.number().pipe(WindowWorkingDays).optional()),
   windowFrom: z.preprocess(blankToUndefined, IsoDate.optional()),
@@ -44,8 +44,8 @@ const ImportFields = z.object({
 
 const IdParam = z.object({ id: Uuid });
 /** Maps multer's errors to problems: a file over 1 MB is 413 like any body (DESIGN §12), the rest 400. */
-function uploadSingle(field: string) {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1024 * 1024, files: 1, fields: 20, fieldSize: 2000, parts: 30 } }).single(field);
+export function uploadSingle(field: string, fieldSize = 2000) {
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1024 * 1024, files: 1, fields: 20, fieldSize, parts: 30 } }).single(field);
   return async (ctx: Context, next: Next) => {
     if (!ctx.is('multipart/form-data')) {
       throw new AppError(415, 'unsupported-media-type', 'upload the file as multipart/form-data with a "file" part and the notice fields');

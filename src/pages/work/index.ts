@@ -9,6 +9,7 @@ import { reportPages } from './reports';
 import { intakePages } from './intake';
 import { symposiumPages } from './symposiums';
 import { departmentPages } from './department';
+import { noticePagesForStaff } from './notices';
 
 /**
  * The staff workbench (issue 10, DESIGN §15) under `/work`: each area registers its pages
@@ -24,4 +25,5 @@ export function workPages(router: Router, kit: PageKit) {
   intakePages(router, kit);
   symposiumPages(router, kit);
   departmentPages(router, kit);
+  noticePagesForStaff(router, kit);
 }
