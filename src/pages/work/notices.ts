@@ -64,7 +64,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
     kit.show(ctx, 'work/notice', n.title, {
       n, handling: name.get(n.handlingDepartmentCode) ?? n.handlingDepartmentCode, byEntry, unnamed: byEntry.get('') ?? [],
       done: ctx.query.done === 'created' ? `已发布，共${n.counts.entries}户。` : ctx.query.done === 'finalized' ? '公示结果已确认，名单不再变动。' : null,
-      problem, form: problem ? { ...emptyForm(), problem, summary: [] } : emptyForm(),
+      problem, summaryTitle: problem ? '现在不能确认结果' : undefined, form: problem ? { ...emptyForm(), problem, summary: [] } : emptyForm(),
     }, status);
   }
 
