@@ -321,7 +321,7 @@ test.serial('the head sees the department overview with the veto; integrity repo
   await b.reset();
   await b.context.addCookies((p as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
   await p.goto(`${h.url}/work`);
-  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '本部门概况', '督办单']);
+  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '本部门概况', '督办单', '统计报表']);
   await p.click('.work-nav__link:has-text("本部门概况")');
   t.is(await text(p, 'h1'), '区税务局概况');
   const mine = (await s.taxHead.get('/api/v1/tickets?departmentCode=TAX&limit=200')).body.items as { state: string; escalationLevel: number }[];
