@@ -258,6 +258,9 @@ async function callSnapshot(p: Page, phone: string): Promise<string> {
   await p.goto(`${h.url}/work/call`);
   await fillCall(p, { title: '金丝雀来电', name: '金丝雀', phone });
   await p.click('main button:has-text("登记")');
+  // the page as loaded, with its (deferred) script run, as `goto` gives the other pages
+  await p.waitForLoadState('load');
+  await p.waitForSelector('html.js', { state: 'attached' });
   return (await p.content()).replace(/name="_csrf" value="[^"]*"/g, '').replace(/name="formKey" value="[^"]*"/g, '');
 }
 
