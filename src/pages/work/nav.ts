@@ -28,7 +28,7 @@ export const WORK_NAV: NavItem[] = [
   { href: '/work/department', label: '本部门概况', roles: ['handler'], headOnly: true },
   { href: '/work/oversight', label: '督办单', roles: ['handler', 'coordinator', 'supervisor'] },
   { href: '/work/notices', label: '公示', roles: ['coordinator'] },
-  { href: '/work/symposiums', label: '座谈会', roles: ['intake', 'coordinator', 'supervisor', 'admin'] },
+  { href: '/work/symposiums', label: '座谈会', roles: ['intake', 'coordinator', 'supervisor'] },
   { href: '/work/integrity', label: '举报', roles: ['supervisor'] },
   { href: '/work/vetoes', label: '一票否决', roles: ['supervisor'] },
   { href: '/work/assessments', label: '考核', roles: ['supervisor'] },
