@@ -1,8 +1,8 @@
 import test from 'ava';
-import { createServer, connect, Server, Socket } from 'node:net';
 import { createConnection } from 'mysql2/promise';
 import { startServiceProcess, ServiceProcess, freePort } from '../helpers/service-process';
 import { createScratchDatabase, dropScratchDatabase } from '../helpers/harness';
+import { CuttableProxy } from '../helpers/cuttable-proxy';
 
 // issue 13 item 15: the database goes away under a steady create load. The service runs as
 // a real process against MariaDB through a TCP proxy of this test (the machine's MariaDB is
@@ -10,32 +10,6 @@ import { createScratchDatabase, dropScratchDatabase } from '../helpers/harness';
 // ones, as a stopped server does. Only meaningful on MariaDB.
 const base = process.env.DATABASE_URL;
 const mariaTest = base ? test.serial : test.serial.skip;
-
-/** A TCP proxy to `target` that can be cut (every connection closed, new ones refused) and restored. */
-class CuttableProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => { client.destroy(); upstream.destroy(); });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(this.port, '127.0.0.1', () => resolve()); });
-    this.server = server;
-  }
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-  }
-}
 
 interface Sample { status: number; code?: string; retryAfter: string | null; type: string | null; id?: string; sentAt: number; answeredAt: number }
 
