@@ -16,10 +16,10 @@
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { freePort, say } from './bench-common';
 
 const ROOT = resolve(__dirname, '..', '..');
 const num = (name: string, fallback: number) => {
@@ -31,19 +31,8 @@ const CONCURRENCY = Math.round(num('BENCH_CONCURRENCY', 16));
 const ROUNDS = Math.round(num('BENCH_ROUNDS', 10));
 const SIZE = Math.round(num('BENCH_SIZE_MB', 10) * 1024 * 1024);
 const KIND = process.env.BENCH_KIND === 'photo' ? 'photo' : 'pdf';
-const say = (s = '') => process.stdout.write(`${s}\n`);
 const MB = 1024 * 1024;
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 const rssOf = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;

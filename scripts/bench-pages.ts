@@ -27,22 +27,15 @@
 import 'reflect-metadata';
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import mysql from 'mysql2/promise';
+import { freePort, option, pct, say } from './bench-common';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-function option(name: string, envName: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[envName];
-  const v = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} / ${envName} must be a positive number`);
-  return v;
-}
 
 const DURATION_S = option('duration', 'BENCH_DURATION_S', 10);
 const CONCURRENCY = Math.round(option('concurrency', 'BENCH_CONCURRENCY', 32));
@@ -50,20 +43,8 @@ const WARMUP_S = option('warmup', 'BENCH_WARMUP_S', 2);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL || '';
 const DATA_DIR = join(ROOT, 'var', 'bench-pages');
 
-const say = (s = '') => process.stdout.write(`${s}\n`);
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN);
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 async function freshDatabase(url: URL): Promise<void> {
   const name = url.pathname.replace(/^\//, '');

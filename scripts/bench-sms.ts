@@ -20,14 +20,8 @@ import { createLogger } from '../src/logger';
 import { startMailWorker } from '../src/notifications/mail-worker';
 import { OutboxMessage } from '../src/entities';
 import { segmentText } from '../src/sms/text';
+import { option } from './bench-common';
 
-function option(name: string, envName: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[envName];
-  const v = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} / ${envName} must be a positive number`);
-  return v;
-}
 
 async function main() {
   const n = option('texts', 'BENCH_TEXTS', 3000);

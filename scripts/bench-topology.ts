@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { SMTPServer } from 'smtp-server';
 import { LocalTopology, missingTools, until } from './topology/local';
+import { pct, say } from './bench-common';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] || fallback);
@@ -38,8 +39,6 @@ const DURATION_S = num('BENCH_DURATION_S', 20);
 const CONCURRENCY = Math.round(num('BENCH_CONCURRENCY', 32));
 const ADMIN_PASSWORD = 'Bench-Topology-Admin-1!';
 const METRICS_TOKEN = 'bench-topology-metrics-0123456789';
-const say = (s = '') => process.stdout.write(`${s}\n`);
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN);
 
 /** An SMTP sink that accepts everything and counts messages (with the time of the last one). */
 async function startSink() {
