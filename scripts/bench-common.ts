@@ -3,6 +3,7 @@
  * environment variable, percentiles, output and free loopback ports. Benchmarks print
  * figures; they assert nothing.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /**
@@ -33,4 +34,30 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+/**
+ * Resolves `child` once its `/readyz` on `port` answers 200.
+ * @throws Error when the process exits first, or after 60 s
+ */
+export async function untilReady(child: ChildProcess, port: number): Promise<ChildProcess> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return child;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error('the service did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** SIGTERM to a service child process; resolves when it has exited. */
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
 }

@@ -32,7 +32,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import mysql from 'mysql2/promise';
-import { freePort, option, pct, say } from './bench-common';
+import { freePort, option, pct, say, stopService, untilReady } from './bench-common';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -84,25 +84,9 @@ async function startService(port: number): Promise<ChildProcess> {
       /* not a log line */
     }
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return child;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error('the service did not become ready in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return untilReady(child, port);
 }
 
-async function stopService(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
-}
 
 /** A visitor: its own cookie jar (the CSRF binding cookie), the CSRF token of the last form it read. */
 class Visitor {

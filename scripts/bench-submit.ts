@@ -26,7 +26,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import mysql from 'mysql2/promise';
-import { freePort, option, pct, say } from './bench-common';
+import { freePort, option, pct, say, stopService, untilReady } from './bench-common';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -72,26 +72,9 @@ async function startService(port: number, cpuProf: boolean): Promise<ChildProces
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.status === 200) return child;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error('the service did not become ready in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return untilReady(child, port);
 }
 
-async function stopService(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
-}
 
 async function post(base: string, path: string, body: unknown, token?: string) {
   const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });

@@ -13,6 +13,8 @@ import { chromium, BrowserContext, Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The staff workbench's design width (issue 10: desktop first). */
+export const DESKTOP = { width: 1366, height: 768 };
 /** The phone the owner pages are designed for (a cheap Android phone). */
 export const PHONE = { width: 390, height: 844 };
 
@@ -91,4 +93,20 @@ export async function look(t: ExecutionContext, page: Page, name: string): Promi
 /** The text of the element, whitespace collapsed (for asserting what a page shows). */
 export async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Signs in at the one entry (`/account/sign-in`) as `username` (staff of `standardStaff` have
+ * the password `Pw-<username>-123!`), in a browser with no cookies left (`b.reset()`), on `p`
+ * or a new desktop-width tab. Returns the page where sign-in landed.
+ */
+export async function staffSignIn(b: TestBrowser, baseUrl: string, username: string, o: { password?: string; page?: Page } = {}): Promise<Page> {
+  await b.reset();
+  const page = o.page ?? (await b.page(undefined, DESKTOP));
+  await page.goto(`${baseUrl}/account/sign-in`);
+  await page.fill('#f-phone', username);
+  await page.fill('#f-password', o.password ?? `Pw-${username}-123!`);
+  await page.click('main button[type=submit]');
+  await page.waitForLoadState();
+  return page;
 }

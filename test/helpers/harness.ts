@@ -61,6 +61,16 @@ export class Client {
 }
 
 /**
+ * `POST /api/v1/tickets/:id/:action` as `c`; throws (naming the action, the status and the
+ * body) unless the answer is `status` (default 200). @returns the response body
+ */
+export async function act(c: Client, id: string, action: string, body: Record<string, unknown> = {}, status = 200) {
+  const r = await c.post(`/api/v1/tickets/${id}/${action}`, body);
+  if (r.status !== status) throw new Error(`${action}: expected ${status}, got ${r.status} ${r.text}`);
+  return r.body;
+}
+
+/**
  * The newest verification code texted to `phone` (issue 11), read from its outbox row (the
  * code sits between the secret marks until the text is sent); null when none was sent.
  */

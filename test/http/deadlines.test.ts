@@ -5,7 +5,7 @@
  * moves forward, so the tests run in calendar order: Labour Day, National Day, November.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
+import { act, startHarness, standardStaff, Harness, Client } from '../helpers/harness';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
@@ -21,11 +21,6 @@ const Z = (local: string) => new Date(local).toISOString();
 const setNow = (local: string) => h.clock.set(new Date(local));
 const CALLER = { name: '李四', phone: '13612345678' };
 
-async function act(c: Client, id: string, action: string, body: Record<string, unknown> = {}, status = 200) {
-  const r = await c.post(`/api/v1/tickets/${id}/${action}`, body);
-  if (r.status !== status) throw new Error(`${action}: expected ${status}, got ${r.status} ${r.text}`);
-  return r.body;
-}
 async function events(c: Client, id: string) {
   return (await c.get(`/api/v1/tickets/${id}/events`)).body.items as any[];
 }

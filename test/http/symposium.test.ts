@@ -4,7 +4,7 @@
  * which is the feedback owed to the attendees.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
+import { act, startHarness, standardStaff, Harness } from '../helpers/harness';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
@@ -20,11 +20,6 @@ const ATTENDEES = [
   { name: '周九', phone: '13912340002' },
 ];
 
-async function act(c: Client, id: string, action: string, body: Record<string, unknown> = {}) {
-  const r = await c.post(`/api/v1/tickets/${id}/${action}`, body);
-  if (r.status !== 200) throw new Error(`${action}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 test.serial('a symposium with three issues in one call; more added later; the view follows each issue to its answer', async (t) => {
   const r = await s.intake.post('/api/v1/symposiums', {

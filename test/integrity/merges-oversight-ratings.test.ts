@@ -6,7 +6,7 @@
  * own department, and a signed-in owner's ticket takes no callback rating.
  */
 import test from 'ava';
-import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
+import { act, startHarness, standardStaff, Harness, Client } from '../helpers/harness';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
@@ -34,11 +34,6 @@ async function hotline(body: Record<string, unknown> = {}) {
 async function ownerTicket() {
   const r = await owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '网上反映', description: '网上内容' });
   if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
-  return r.body;
-}
-async function act(c: Client, id: string, action: string, body: Record<string, unknown> = {}, status = 200) {
-  const r = await c.post(`/api/v1/tickets/${id}/${action}`, body);
-  if (r.status !== status) throw new Error(`${action}: expected ${status}, got ${r.status} ${r.text}`);
   return r.body;
 }
 async function events(id: string) {

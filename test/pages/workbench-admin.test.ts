@@ -13,9 +13,8 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import ExcelJS from 'exceljs';
 import { startHarness, standardStaff, Harness, ADMIN_PASSWORD, Client } from '../helpers/harness';
-import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { openBrowser, look, staffSignIn, text, TestBrowser } from '../helpers/browser';
 
-const DESKTOP = { width: 1366, height: 768 };
 const REPORTER = { name: '举报人金丝雀', phone: '13700009999' };
 const CANARY = { title: '窗口人员索要好处费金丝雀', description: '办理登记时被税务窗口人员索要300元好处费金丝雀。' };
 let h: Harness;
@@ -35,16 +34,7 @@ test.after.always(async () => {
   await h?.close();
 });
 
-async function signIn(username: string, password = `Pw-${username}-123!`, p?: Page): Promise<Page> {
-  await b.reset();
-  const page = p ?? (await b.page(undefined, DESKTOP));
-  await page.goto(`${h.url}/account/sign-in`);
-  await page.fill('#f-phone', username);
-  await page.fill('#f-password', password);
-  await page.click('main button[type=submit]');
-  await page.waitForLoadState();
-  return page;
-}
+const signIn = (username: string, password?: string, page?: Page) => staffSignIn(b, h.url, username, { password, page });
 const admin = (p?: Page) => signIn('admin', ADMIN_PASSWORD, p);
 
 test.serial('the calendar as a year view: a day overridden and a year loaded, each saying how many open deadlines it recomputed', async (t) => {

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import { startHarness, standardStaff, Harness } from '../helpers/harness';
-import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { DESKTOP, openBrowser, look, staffSignIn, text, TestBrowser } from '../helpers/browser';
 import { png } from '../attachments/fixtures';
 
-const DESKTOP = { width: 1366, height: 768 };
 const CALLER = { name: '王五', phone: '13912345678' };
 let h: Harness;
 let b: TestBrowser;
@@ -31,17 +30,7 @@ test.after.always(async () => {
   await h?.close();
 });
 
-/** Signs in at the one entry (`/account/sign-in`) as a staff account of `standardStaff`. */
-async function signIn(username: string, p?: Page): Promise<Page> {
-  await b.reset();
-  const page = p ?? (await b.page(undefined, DESKTOP));
-  await page.goto(`${h.url}/account/sign-in`);
-  await page.fill('#f-phone', username);
-  await page.fill('#f-password', `Pw-${username}-123!`);
-  await page.click('main button[type=submit]');
-  await page.waitForLoadState();
-  return page;
-}
+const signIn = (username: string, page?: Page) => staffSignIn(b, h.url, username, { page });
 
 /** A call registered by intake through the API: returns the ticket and its access code. */
 async function call(body: Record<string, unknown> = {}) {

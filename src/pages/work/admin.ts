@@ -246,16 +246,20 @@ export function adminPages(router: Router, kit: PageKit) {
       return showReference(ctx, { depForm: f }, (e as AppError).status);
     }
   });
-  router.post('/work/admin/departments/:code', async (ctx) => {
+  /**
+   * Renaming, or taking out of use and back, a department or a category: one form handler for
+   * both (the command decides; a department still in use answers 409 with what depends on it).
+   */
+  const updateReference = (o: { kind: 'department' | 'category'; codeSchema: typeof DepartmentCode; label: string; anchor: string; update: (code: string, body: { active: boolean } | { nameZh: string; nameEn: string }) => Promise<unknown> }) => async (ctx: Context) => {
     requireStaff(ctx, 'admin');
     const code = ctx.params.code;
-    if (!DepartmentCode.safeParse(code).success) throw new AppError(404, 'not-found', 'no such department');
+    if (!o.codeSchema.safeParse(code).success) throw new AppError(404, 'not-found', `no such ${o.kind}`);
     const v = readForm(ctx);
     const body = v.active === 'false' ? { active: false } : v.active === 'true' ? { active: true } : Names.safeParse({ nameZh: v.nameZh ?? '', nameEn: v.nameEn ?? '' }).data;
-    if (!body) return showReference(ctx, { problem: '部门的中文名称和英文名称都要填写，最多100和200个字。' }, 400);
+    if (!body) return showReference(ctx, { problem: `${o.label}的中文名称和英文名称都要填写，最多100和200个字。` }, 400);
     try {
-      await updateDepartment(deps, code, body);
-      redirect(ctx, `/work/admin/reference?done=department-saved#dep-${code}`);
+      await o.update(code, body);
+      redirect(ctx, `/work/admin/reference?done=${o.kind}-saved#${o.anchor}-${code}`);
     } catch (e) {
       if (e instanceof AppError && e.code === 'department-in-use') {
         const x = e.extra as { openTickets: number; activeStaff: number; routingRules: number };
@@ -265,7 +269,8 @@ export function adminPages(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
       return showReference(ctx, { problem: problemMessage(e.code) }, e.status);
     }
-  });
+  };
+  router.post('/work/admin/departments/:code', updateReference({ kind: 'department', codeSchema: DepartmentCode, label: '部门', anchor: 'dep', update: (code, body) => updateDepartment(deps, code, body) }));
   router.post('/work/admin/categories', async (ctx) => {
     requireStaff(ctx, 'admin');
     const v = readForm(ctx);
@@ -283,21 +288,7 @@ export function adminPages(router: Router, kit: PageKit) {
       return showReference(ctx, { catForm: prefixed(f) }, (e as AppError).status);
     }
   });
-  router.post('/work/admin/categories/:code', async (ctx) => {
-    requireStaff(ctx, 'admin');
-    const code = ctx.params.code;
-    if (!CategoryCode.safeParse(code).success) throw new AppError(404, 'not-found', 'no such category');
-    const v = readForm(ctx);
-    const body = v.active === 'false' ? { active: false } : v.active === 'true' ? { active: true } : Names.safeParse({ nameZh: v.nameZh ?? '', nameEn: v.nameEn ?? '' }).data;
-    if (!body) return showReference(ctx, { problem: '类别的中文名称和英文名称都要填写，最多100和200个字。' }, 400);
-    try {
-      await updateCategory(deps, code, body);
-      redirect(ctx, `/work/admin/reference?done=category-saved#cat-${code}`);
-    } catch (e) {
-      if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
-      return showReference(ctx, { problem: problemMessage(e.code) }, e.status);
-    }
-  });
+  router.post('/work/admin/categories/:code', updateReference({ kind: 'category', codeSchema: CategoryCode, label: '类别', anchor: 'cat', update: (code, body) => updateCategory(deps, code, body) }));
 
   // ── routing rules ────────────────────────────────────────────────────────────────────
   async function showRouting(ctx: Context, problem: string | null = null, status = 200) {
