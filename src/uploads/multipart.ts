@@ -79,10 +79,15 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
     let failed = false;
     let read = 0;
 
+    // file streams not yet finished: on a refusal they are destroyed, so that a file being
+    // staged from a body that will never end (the client went away) fails at once and its
+    // staging settles — otherwise the request would hold its upload slot for ever
+    const open = new Set<NodeJS.ReadableStream & { destroy(): void }>();
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
       req.unpipe(bb);
+      for (const s of open) s.destroy();
       // Within the bound the rest is read and dropped, so that the client gets the answer;
       // past it nothing more is read (the route closes the connection).
       if (!(err instanceof AppError && err.code === 'request-too-large')) req.resume();
@@ -109,7 +114,10 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
       // A body cut off inside a file part makes busboy fail the part's stream, possibly before
       // anyone reads it (while `beforeFirstFile` runs): without a listener from the start that
       // error is unhandled and ends the process.
-      stream.on('error', (e) => fail(bad('malformed-multipart', `not a readable multipart/form-data body: ${e.message}`)));
+      // (a refusal of our own, such as the size limit's 413, keeps its code)
+      stream.on('error', (e) => fail(e instanceof AppError ? e : bad('malformed-multipart', `not a readable multipart/form-data body: ${e.message}`)));
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
       if (failed) return void stream.resume();
       if (o.skipUnnamedFiles && !info.filename) return void stream.resume();
       if (name !== fileField) {

@@ -2,6 +2,7 @@ import test from 'ava';
 import sharp from 'sharp';
 import exifReader from 'exif-reader';
 import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
+import { until } from '../notifications/smtp';
 import { form, gpsJpeg, heic, HEIC_EXIF, html, pdf, png, sha256, storedKeys, svg, wav } from './fixtures';
 
 type Staff = Awaited<ReturnType<typeof standardStaff>>;
@@ -12,7 +13,7 @@ let other: Client & { id: string };
 const MAX = 256 * 1024;
 
 test.before(async () => {
-  h = await startHarness({ env: { ATTACHMENT_MAX_BYTES: String(MAX) } });
+  h = await startHarness({ env: { ATTACHMENT_MAX_BYTES: String(MAX), ATTACHMENT_MAX_UPLOADS: '2' } });
   s = { ...(await standardStaff(h)), dis: await h.staff('dis1', 'handler', 'DIS') };
   owner = await h.owner();
   other = await h.owner('13900002222');
@@ -171,6 +172,9 @@ test.serial('refused files: HTML named .jpg, SVG (415 naming the file), oversize
   const big = await bad(form([['ok.pdf', pdf()], ['大文件.pdf', pdf(MAX)]]), 413, 'file-too-large');
   t.is(big.body.file, '大文件.pdf');
   t.is(big.body.maxBytes, MAX);
+  // far past the limit (the limit stops the part's stream): the same 413, not a malformed body
+  const huge = await bad(form([['巨大.pdf', pdf(MAX * 4)]]), 413, 'file-too-large');
+  t.is(huge.body.file, '巨大.pdf');
   await bad(form(Array.from({ length: 7 }, (_, i) => [`p${i}.pdf`, pdf()] as [string, Buffer])), 413, 'too-many-files');
   await bad(form([['empty.pdf', Buffer.alloc(0)]]), 422, 'empty-file');
   await bad(form([['x.pdf', pdf()]], { note: 'x' }), 400, 'unexpected-part');
@@ -251,6 +255,34 @@ test.serial('a body cut off inside a file part is 400 malformed-multipart, with 
   t.is(await rows(), before);
   t.is((await h.deps.db.query('SELECT COUNT(*) AS n FROM ticket'))[0].n, tickets, 'no ticket from the cut-off create');
   t.is((await owner.get(`/api/v1/tickets/${c.id}`)).status, 200, 'the service still answers');
+});
+
+test.serial('clients that go away in the middle of a file do not keep the upload slots (ATTACHMENT_MAX_UPLOADS=2): the next upload is stored', async (t) => {
+  const c = await complaint();
+  const { connect } = await import('node:net');
+  const url = new URL((h.http as any).base);
+  const part = Buffer.concat([Buffer.from('------X\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n'), pdf(100 * 1024)]);
+  const n = await rows();
+  // three clients declare more than they send, send part of one file and half-close
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((resolve) => {
+      const sock = connect(Number(url.port), url.hostname, () => {
+        sock.write(`POST /api/v1/tickets/${c.id}/attachments HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${(owner as any).token}\r\nContent-Type: multipart/form-data; boundary=----X\r\nContent-Length: ${part.length + 100_000}\r\n\r\n`);
+        sock.end(part);
+      });
+      sock.on('data', () => undefined);
+      sock.on('error', () => resolve());
+      sock.on('close', () => resolve());
+    });
+  }
+  let next: any;
+  await until(async () => {
+    next = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['收据.pdf', pdf()]]));
+    return next.status === 201;
+  }, 10_000, 'an upload accepted after the cut-off ones');
+  t.is(next.body.items.length, 1);
+  t.is(await rows(), n + 1, 'only the complete upload is stored');
+  t.false(storedKeys(h).some((k) => k.startsWith('staging/')));
 });
 
 test.serial('a photo taken sideways is stored upright, without its orientation tag', async (t) => {
