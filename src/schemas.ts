@@ -109,8 +109,13 @@ export const Paging = {
 };
 
 // ── accounts (DESIGN §1, §13; issue 10) ────────────────────────────────────────────────
-/** A staff username: 3–64 letters, digits, dot, dash or underscore. */
-export const Username = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore');
+/**
+ * A staff username: 3–64 letters, digits, dot, dash or underscore, and not a mobile number
+ * (owners sign in with their mobile number as username: a staff account named like one would
+ * block that owner's registration and tell who has an account).
+ */
+export const Username = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore')
+  .refine((u) => !isValidMobile(u), { message: 'a mobile number is an owner\'s username; choose another name', params: { reason: 'mobile_username' } });
 /** A password as every account takes it: 8–128 characters. */
 export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
 /** The roles of staff accounts (every role but `owner`). */

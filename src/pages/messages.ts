@@ -112,6 +112,7 @@ export const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   blank: '不能只填空格。',
   invalid_credit_code: '统一社会信用代码不正确：应为18位数字和大写字母，请对照营业执照核对。',
   invalid_mobile: '手机号码不正确：应为11位数字，以1开头。',
+  mobile_username: '用户名不能是手机号码（手机号码是经营户的登录名），请换一个。',
   invalid_date: '请按“年-月-日”填写日期，例如 2026-11-02。',
   year_out_of_range: '年份不在可受理的范围内。',
   // codes the commands give

@@ -238,3 +238,14 @@ test.serial('GET /users filters by role, department, active and a search; GET /u
   t.is((await (a as Client).get('/api/v1/users')).status, 403);
   t.is((await a.get(`/api/v1/users/${a.id}/events`)).status, 403);
 });
+
+test.serial('a staff username may not be a mobile number (it is an owner\'s sign-in name): 400 naming the field, nothing created; the owner of that number still registers', async (t) => {
+  const before = (await h.deps.db.query('SELECT COUNT(*) AS n FROM app_user'))[0].n;
+  const r = await h.admin.post('/api/v1/users', { username: '13800009999', password: 'Pw-staff-123!', name: '职员', role: 'handler', departmentCode: 'TAX' });
+  t.is(r.status, 400);
+  t.is(r.body.code, 'validation-failed');
+  t.deepEqual(r.body.errors.map((e: any) => [e.field, e.code, e.message]), [['username', 'custom', 'a mobile number is an owner\'s username; choose another name']]);
+  t.is((await h.deps.db.query('SELECT COUNT(*) AS n FROM app_user'))[0].n, before);
+  const owner = await h.owner('13800009999');
+  t.is((await owner.get('/api/v1/me')).body.username, '13800009999');
+});
