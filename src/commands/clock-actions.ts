@@ -13,6 +13,7 @@ import { appendEvent } from './events';
 import { recomputeDeadlines } from './deadlines';
 import { saveTicket } from './ticket-store';
 import { escalateBySystem } from './escalation';
+import { closeOrdersOfEndedTicket } from './oversight';
 
 type ClockCtx = Pick<CommandContext, 'em' | 'now' | 'cal' | 'tz'>;
 const SYSTEM: Actor = { kind: 'system' };
@@ -38,7 +39,8 @@ export async function applyInfoTimeout(ctx: ClockCtx, t: Ticket, dueAt: Date): P
 
 /**
  * `rating-timeout` (DESIGN §3): a reply not rated within 3 working days closes with rating
- * `none`; a `closed` event by `system` with payload `{ rating: 'none', reason: 'rating_window_expired' }`.
+ * `none`; a `closed` event by `system` with payload `{ rating: 'none', reason: 'rating_window_expired' }`,
+ * then its open oversight orders closed (`closeOrdersOfEndedTicket`, reason `closed`).
  */
 export async function applyRatingTimeout(ctx: ClockCtx, t: Ticket, dueAt: Date): Promise<void> {
   const to = decideSystem(t, 'rating-timeout');
@@ -49,6 +51,8 @@ export async function applyRatingTimeout(ctx: ClockCtx, t: Ticket, dueAt: Date):
   t.closedAt = ctx.now;
   await recomputeDeadlines(ctx, t);
   await appendEvent(ctx.em, t, { type: 'closed', actor: SYSTEM, at: ctx.now, fromState: from, toState: to, payload: { rating: 'none', reason: 'rating_window_expired', rateBy: dueAt.toISOString() } });
+  // the ticket is done with: its open oversight orders close with it (as on a rating or the coordinator's close)
+  await closeOrdersOfEndedTicket({ ...ctx, actor: SYSTEM }, t);
 }
 
 /** What one check of a ticket did and what it left for later. */
@@ -177,7 +181,8 @@ async function applyStep(ctx: ClockCtx, t: Ticket, st: ClockState, step: ClockSt
       const cycle = t.cycle;
       if (step.action === 'info-timeout') await applyInfoTimeout(ctx, t, step.dueAt);
       else await applyRatingTimeout(ctx, t, step.dueAt);
-      if (t.cycle !== cycle) Object.assign(st, await loadClockState(em, t));
+      // a new cycle, or a close that took the open orders with it: what the clock knows is read again
+      if (t.cycle !== cycle || t.state === 'closed') Object.assign(st, await loadClockState(em, t));
       return true;
     }
   }

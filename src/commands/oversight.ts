@@ -79,21 +79,23 @@ export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 
 /**
  * A ticket that will not be answered by itself any more — merged into another ticket (whose
  * answer its submitter gets), rejected or withdrawn — has nobody left to answer its oversight
- * orders: every `open` order of it is closed (`closed`, by the actor of that action, with
- * `closeNote` naming why), each with an `oversight_closed` event on the ticket (payload
- * `{ orderId, level, departmentCode, reason }`, reason `merged` | `rejected` | `withdrawn`).
- * Answered orders keep their answer. The primary's own deadlines and escalation go on
- * (issue 13, the second attack pass: orders followed re-dispatch but not these ends).
+ * orders; a ticket that is closed (rated satisfied, closed by the coordinator, or its rating
+ * window expired) is done with: every `open` order of it is closed (`closed`, by the actor of
+ * that action — `system` for the rating window —, with `closeNote` naming why), each with an
+ * `oversight_closed` event on the ticket (payload `{ orderId, level, departmentCode, reason }`,
+ * reason `merged` | `rejected` | `withdrawn` | `closed`). Answered orders keep their answer.
+ * The primary's own deadlines and escalation go on (issue 13, the second attack pass: orders
+ * followed re-dispatch but not these ends; issue 10: nor the close after the rating).
  * Call after the ticket's own event.
  * @returns the closed orders
  */
 export async function closeOrdersOfEndedTicket(ctx: Pick<CommandContext, 'em' | 'now' | 'actor'>, t: Pick<Ticket, 'id' | 'cycle' | 'state' | 'mergedIntoId'>): Promise<OversightOrder[]> {
   const { em, now, actor } = ctx;
-  const reason = t.state as 'merged' | 'rejected' | 'withdrawn';
+  const reason = t.state as 'merged' | 'rejected' | 'withdrawn' | 'closed';
   const open = await em.getRepository(OversightOrder).find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!open.length) return [];
   const primary = reason === 'merged' && t.mergedIntoId ? await em.getRepository(Ticket).findOne({ where: { id: t.mergedIntoId }, select: { id: true, number: true } }) : null;
-  const note = reason === 'merged' ? `工单已合并至${primary?.number ?? '主工单'}，由主工单答复` : reason === 'rejected' ? '工单不予受理，督办结束' : '诉求人已撤回，督办结束';
+  const note = reason === 'merged' ? `工单已合并至${primary?.number ?? '主工单'}，由主工单答复` : reason === 'rejected' ? '工单不予受理，督办结束' : reason === 'closed' ? '工单已办结，督办结束' : '诉求人已撤回，督办结束';
   for (const o of open) {
     o.state = 'closed';
     o.closedAt = now;

@@ -290,3 +290,48 @@ test.serial('item 8 sibling: the reply mail offers a callback rating only where 
   t.true((await body(call.id)).includes('评价，也可在热线回访时告知。'));
   t.false((await body(web.id)).includes('热线回访'));
 });
+
+test.serial('a ticket closed by the owner\'s rating or by the coordinator closes its open oversight orders (an oversight_closed event each, reason closed); an answered order keeps its answer', async (t) => {
+  setNow('2026-11-13T09:00:00+08:00');
+  const tail = async (id: string, after: string) => {
+    const ev = await events(id);
+    // the close's note is a message of its own (its id in the payload)
+    return ev.slice(ev.map((e) => e.type).lastIndexOf(after) + 1).map((e) => [e.type, e.actor.id ?? e.actor.role, e.fromState, e.toState, e.type === 'closed' ? Object.keys(e.payload) : e.payload]);
+  };
+  // the owner rates satisfied: two open orders (levels 2 and 3) close with the ticket
+  const mine = await ownerTicket();
+  await act(s.coord, mine.id, 'escalate', { level: 2, note: '请加快办理' });
+  setNow('2026-11-13T09:05:00+08:00'); // the orders close in the order they were opened
+  await act(s.coord, mine.id, 'escalate', { level: 3, note: '再次督办' });
+  const orders = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
+  t.deepEqual(orders.map((o) => [o.level, o.state]), [[2, 'open'], [3, 'open']]);
+  await act(s.tax, mine.id, 'sign');
+  await act(s.tax, mine.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
+  await act(owner, mine.id, 'rate', { rating: 'satisfied' });
+  t.deepEqual(await tail(mine.id, 'replied'), [
+    ['rated', owner.id, 'replied', 'closed', { rating: 'satisfied', via: 'owner' }],
+    ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[0].id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
+    ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+  ]);
+  const after = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
+  t.deepEqual(after.map((o) => [o.id, o.state, o.closeNote]), [[orders[0].id, 'closed', '工单已办结，督办结束'], [orders[1].id, 'closed', '工单已办结，督办结束']]);
+  const late = await s.tax.post(`/api/v1/oversight/${orders[0].id}/respond`, { message: '已办理' });
+  t.deepEqual([late.status, late.body.code], [409, 'oversight-not-open']);
+
+  // the coordinator closes a replied ticket: the answered order keeps its answer, the open one closes
+  const call = await hotline();
+  await act(s.coord, call.id, 'escalate', { level: 2, note: '请加快办理' });
+  const [answered] = (await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items;
+  t.is((await s.tax.post(`/api/v1/oversight/${answered.id}/respond`, { message: '正在办理' })).status, 200);
+  await act(s.coord, call.id, 'escalate', { level: 3, note: '再次督办' });
+  const open = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).find((o) => o.state === 'open');
+  await act(s.tax, call.id, 'sign');
+  await act(s.tax, call.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
+  await act(s.coord, call.id, 'close', { note: '回访未接通' });
+  t.deepEqual(await tail(call.id, 'replied'), [
+    ['closed', s.coord.id, 'replied', 'closed', ['messageId']],
+    ['oversight_closed', s.coord.id, 'closed', 'closed', { orderId: open.id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+  ]);
+  const states = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).map((o) => [o.id, o.state]).sort();
+  t.deepEqual(states, [[answered.id, 'responded'], [open.id, 'closed']].sort());
+});

@@ -144,3 +144,28 @@ test.serial('deadlines that move (extension, pause, calendar edit, policy edit) 
   t.is(recomputed.length, 2);
   t.is(recomputed[1][2].after && (recomputed[1][2].after as any).replyBy, Z('2026-12-03T00:00:00+08:00'));
 });
+
+test.serial('a reply not rated within 3 working days closes with rating none and closes the open oversight order (system, reason closed)', async (t) => {
+  setNow('2026-12-01T09:00:00+08:00'); // Tue (after the other tests: the test clock only moves forward)
+  const tk = await taxComplaint(s.intake);
+  await act(s.coord, tk.id, 'escalate', { level: 2, note: '请加快办理' });
+  const [order] = (await s.coord.get(`/api/v1/tickets/${tk.id}/oversight`)).body.items;
+  await act(s.tax, tk.id, 'sign');
+  const r = await act(s.tax, tk.id, 'reply', { outcome: 'resolved', message: '已调整' });
+  t.is(r.deadlines.rateBy, Z('2026-12-05T00:00:00+08:00')); // Dec 2, 3, 4
+  setNow('2026-12-05T00:00:00+08:00');
+  await jobs.sweep();
+  await jobs.sweep();
+  const ev = (await s.coord.get(`/api/v1/tickets/${tk.id}/events`)).body.items as any[];
+  const tail = ev.slice(ev.findIndex((e) => e.type === 'replied') + 1);
+  const after = ((await s.coord.get(`/api/v1/tickets/${tk.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
+  t.is(after[0].id, order.id);
+  // the same sweep first finds the level-2 order unanswered (level 3), then closes the ticket and both orders
+  t.deepEqual(tail.map((e) => [e.type, e.actor.role, e.fromState, e.toState, e.payload]), [
+    ['escalated', 'system', 'replied', 'replied', { level: 3, reason: 'oversight_late' }],
+    ['closed', 'system', 'replied', 'closed', { rating: 'none', reason: 'rating_window_expired', rateBy: Z('2026-12-05T00:00:00+08:00') }],
+    ['oversight_closed', 'system', 'closed', 'closed', { orderId: order.id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
+    ['oversight_closed', 'system', 'closed', 'closed', { orderId: after[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+  ]);
+  t.deepEqual(after.map((o) => [o.level, o.state, o.closeNote]), [[2, 'closed', '工单已办结，督办结束'], [3, 'closed', '工单已办结，督办结束']]);
+});

@@ -21,7 +21,7 @@ import { releaseMerged, ticketsTouchedByMerges } from '../merges';
 import { closeOrdersOfEndedTicket, followDepartment } from '../oversight';
 
 /** States in which a ticket's open oversight orders are closed (`closeOrdersOfEndedTicket`). */
-const ENDS_ORDERS: ReadonlySet<string> = new Set(['merged', 'rejected', 'withdrawn']);
+const ENDS_ORDERS: ReadonlySet<string> = new Set(['merged', 'rejected', 'withdrawn', 'closed']);
 import { dispatchTicket, mergeTicket, rejectTicket, returnTicket } from './routing';
 import { addNote, decideExtension, replyToTicket, requestExtension, requestInfo, signForTicket, supplementTicket } from './handling';
 import { closeTicket, rateTicket, reopenTicket, withdrawTicket } from './closing';
@@ -124,7 +124,7 @@ export async function performAction(ctx: CommandContext, ticketId: string, input
   if (out.reopened) await appendEvent(em, t, { type: 'reopened', actor, at: now, fromState: from, toState: t.state, payload: out.reopened });
   // Open oversight orders follow the department that now owes the answer (issue 13 item 7).
   if (t.departmentCode !== fromDepartment) await followDepartment(ctx, t);
-  // A ticket merged away, rejected or withdrawn closes its open orders (nobody is left to answer them).
+  // A ticket merged away, rejected, withdrawn or closed (rated, closed by the coordinator) closes its open orders.
   if (!newCycle && from !== t.state && ENDS_ORDERS.has(t.state)) await closeOrdersOfEndedTicket(ctx, t);
   // From the second reopening on, the new cycle starts with a level-2 oversight order (DESIGN §3).
   if (newCycle) await escalateNewCycle(ctx, t);

@@ -80,7 +80,7 @@ function eventTitle(e: ReturnType<typeof presentEvent>, dept: (code: unknown) =>
     case 'merged': return `并入${str(p.intoNumber)}`;
     case 'unmerged': return `${str(p.fromNumber)}${p.reason === 'primary_withdrawn' ? '已撤回' : '不予受理'}，取消并单，退回待分派`;
     case 'oversight_moved': return `督办单改由${p.toDepartmentCode ? dept(p.toDepartmentCode) : '区市场监管局（分派）'}回复`;
-    case 'oversight_closed': return `督办单已关闭（${p.reason === 'merged' ? '工单已合并' : p.reason === 'rejected' ? '工单不予受理' : '诉求人已撤回'}）`;
+    case 'oversight_closed': return `督办单已关闭（${p.reason === 'merged' ? '工单已合并' : p.reason === 'rejected' ? '工单不予受理' : p.reason === 'closed' ? '工单已办结' : '诉求人已撤回'}）`;
     case 'closed': return '办结';
     case 'note': return '内部备注';
     case 'escalated': return `${L.LEVEL_LABEL[Number(p.level)] ?? '督办'}：${L.REASON_LABEL[str(p.reason)] ?? ''}`;
