@@ -1,7 +1,7 @@
 import type { StagedFile } from '../uploads/stage';
 import { runWithFiles } from './attachments';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { Brackets, DataSource, LessThan, LessThanOrEqual } from 'typeorm';
+import { Brackets, DataSource, EntityManager, LessThan, LessThanOrEqual } from 'typeorm';
 import { IdempotencyKey, Ticket } from '../entities';
 import type { AppDeps } from '../deps';
 import type { Actor } from '../domain/lifecycle';
@@ -151,6 +151,44 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
     }
     throw e;
   }
+}
+
+/**
+ * The same protocol for a create that is not one ticket (a symposium with its issues, more
+ * issues for one): the form's key under `scope`, the request's hash, the created resource's id
+ * (kept in `ticket_id`) and the first result sealed as a ticket's first response is. The pages'
+ * double-submit guard: six posts of one form make one record, each answered with the first
+ * result. Scopes of their own (`symposium:user:<id>`), so an API client's Idempotency-Key never
+ * meets one of these rows.
+ */
+export interface OnceKey { scope: string; key: string; rawBody: unknown }
+
+const hashOf = (rawBody: unknown) => createHash('sha256').update(JSON.stringify(rawBody ?? {})).digest('hex');
+
+/**
+ * The first result of `k`, or null (never used, or expired).
+ * @throws 422 `idempotency-key-reused` (the same key with another body)
+ */
+export async function replayOnce(deps: AppDeps, k: OnceKey): Promise<{ resourceId: string; result: unknown } | null> {
+  const row = await deps.db.getRepository(IdempotencyKey).findOneBy({ scope: k.scope, idemKey: k.key });
+  if (!row || row.expiresAt.getTime() <= deps.clock.now().getTime()) return null;
+  if (row.requestHash !== hashOf(k.rawBody)) throw unprocessable('idempotency-key-reused', 'this key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
+  const first = open(deps.config.jwtSecret, 'response', { scope: k.scope, idemKey: k.key, ticketId: row.ticketId }, row.response);
+  return { resourceId: row.ticketId, result: first ? JSON.parse(first) : null };
+}
+
+/**
+ * Records `k` as used for `resourceId` with its `result`, in the create's transaction (the
+ * insert of a second request with the same key fails as a duplicate: the caller then answers
+ * with {@link replayOnce}). An expired row gives way.
+ */
+export async function keepOnce(em: EntityManager, deps: AppDeps, now: Date, k: OnceKey, resourceId: string, result: unknown): Promise<void> {
+  await em.delete(IdempotencyKey, { scope: k.scope, idemKey: k.key, expiresAt: LessThanOrEqual(now) });
+  await em.insert(IdempotencyKey, {
+    scope: k.scope, idemKey: k.key, requestHash: hashOf(k.rawBody), ticketId: resourceId, accessCode: null,
+    response: seal(deps.config.jwtSecret, 'response', { scope: k.scope, idemKey: k.key, ticketId: resourceId }, JSON.stringify(result)),
+    createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+  });
 }
 
 /** The least a replay without the first response shows: which ticket was created. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { DataSource, LessThan } from 'typeorm';
 import { User, WebSession } from '../entities';
 import type { Role } from '../domain/lifecycle';
@@ -25,6 +25,11 @@ export const SESSION_ABSOLUTE_MS = 12 * 3_600_000;
 const TOUCH_EVERY_MS = 60_000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** The flash's key: from the cookie token, which the database never holds (only its SHA-256). */
+const flashKey = (token: string) => createHmac('sha256', token).update('grievance/session-flash/v1').digest();
+
+/** A one-time message from a POST to the page its redirect shows (`kind` names the page's use). */
+export interface Flash { kind: string; [k: string]: unknown }
 
 /**
  * Page sessions in the database (docs/decisions/pages.md), shared by every API process: the
@@ -71,6 +76,44 @@ export class SessionStore {
       id,
       account: { id: u.id, username: u.username, role: u.role, name: u.name, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead, mustChangePassword: !!u.mustChangePassword },
     };
+  }
+
+  /**
+   * Keeps `flash` for the next page of this session (Post/Redirect/Get), replacing any other:
+   * sealed (AES-256-GCM) under a key derived from the cookie token, so the row alone does not
+   * reveal it. False when the session is gone.
+   */
+  async setFlash(token: string | undefined, flash: Flash): Promise<boolean> {
+    if (!token || token.length > 100) return false;
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', flashKey(token), iv);
+    const ct = Buffer.concat([c.update(JSON.stringify(flash), 'utf8'), c.final()]);
+    const sealed = Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+    const r = await this.db.getRepository(WebSession).update({ id: hashToken(token) }, { flash: sealed });
+    return (r.affected ?? 0) > 0;
+  }
+
+  /**
+   * The session's flash of `kind`, taken once: cleared by a conditional update, so of two
+   * requests at the same moment (a reload) only one gets it. A flash of another kind stays.
+   */
+  async takeFlash(token: string | undefined, kind: string): Promise<Flash | null> {
+    if (!token || token.length > 100) return null;
+    const id = hashToken(token);
+    const row = await this.db.getRepository(WebSession).findOne({ where: { id }, select: { id: true, flash: true } });
+    if (!row?.flash) return null;
+    let flash: Flash;
+    try {
+      const raw = Buffer.from(row.flash, 'base64');
+      const d = createDecipheriv('aes-256-gcm', flashKey(token), raw.subarray(0, 12));
+      d.setAuthTag(raw.subarray(12, 28));
+      flash = JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8')) as Flash;
+    } catch {
+      return null;
+    }
+    if (flash.kind !== kind) return null;
+    const r = await this.db.createQueryBuilder().update(WebSession).set({ flash: null }).where('id = :id AND flash = :flash', { id, flash: row.flash }).execute();
+    return (r.affected ?? 0) > 0 ? flash : null;
   }
 
   /** Ends the session of a cookie token (sign-out). */

@@ -15,6 +15,8 @@ import { runAs } from '../deps';
 import { CommandContext } from './context';
 import { createTicket, CreateTicketInput } from './create-ticket';
 import { facts } from './ticket-store';
+import { keepOnce, OnceKey, replayOnce } from './idempotency';
+import { isDuplicateKey } from '../db';
 import { decodeCursor, encodeCursor } from '../queries/cursor';
 
 export interface Attendee { name: string; phone?: string; email?: string; businessName?: string }
@@ -23,7 +25,7 @@ export type SymposiumIssue = Omit<CreateTicketInput, 'channel' | 'receivedAt' | 
 export interface SymposiumInput { title: string; heldOn: string; hostDepartmentCode: string; place?: string; attendees: Attendee[]; issues: SymposiumIssue[] }
 
 /** What a symposium's issues became: ticket ids, and each new ticket's access code (shown once). */
-export interface IssuesAdded { symposiumId: string; ticketIds: string[]; accessCodes: Map<string, string> }
+export interface IssuesAdded { symposiumId: string; ticketIds: string[]; accessCodes: Map<string, string>; /** the first result of the same form, given again */ replayed?: boolean }
 
 /**
  * Creates tickets for issues raised at the symposium, in the caller's transaction. The
@@ -49,31 +51,64 @@ async function addIssues(c: CommandContext, symposiumId: string, heldOn: string,
   return { symposiumId, ticketIds, accessCodes };
 }
 
+/** `IssuesAdded` as kept with a form's key (the Map as pairs). */
+const keptForm = (a: IssuesAdded) => ({ symposiumId: a.symposiumId, ticketIds: a.ticketIds, accessCodes: [...a.accessCodes] });
+const fromKept = (r: unknown): IssuesAdded => {
+  const x = r as ReturnType<typeof keptForm>;
+  return { symposiumId: x.symposiumId, ticketIds: x.ticketIds, accessCodes: new Map(x.accessCodes), replayed: true };
+};
+
 /**
- * Records a symposium with the issues raised there (intake, coordinator; the route checks the role).
- * @throws 422 on `heldOn` (`in_future`), `hostDepartmentCode` (`unknown`), `issues.<i>.*`
+ * `fn` in a transaction as `actor`, at most once per `once` key (the pages' form key, 24 h:
+ * `keepOnce` / `replayOnce` of commands/idempotency.ts): a repeated or concurrent post of the
+ * same form gets the first result (`replayed`), and nothing more is recorded.
  */
-export async function recordSymposium(deps: AppDeps, actor: UserActor, input: SymposiumInput): Promise<IssuesAdded> {
+async function recordOnce(deps: AppDeps, actor: UserActor, once: OnceKey | undefined, fn: (c: CommandContext) => Promise<IssuesAdded>): Promise<IssuesAdded> {
+  const replay = async () => {
+    const r = once ? await replayOnce(deps, once) : null;
+    return r?.result ? fromKept(r.result) : null;
+  };
+  const first = await replay();
+  if (first) return first;
+  try {
+    const added = await runAs(deps, actor, async (c) => {
+      const a = await fn(c);
+      if (once) await keepOnce(c.em, deps, c.now, once, a.symposiumId, keptForm(a));
+      return a;
+    });
+    deps.onTicketsChanged?.(added.ticketIds);
+    return added;
+  } catch (e) {
+    if (once && isDuplicateKey(e)) {
+      const r = await replay();
+      if (r) return r;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Records a symposium with the issues raised there (intake, coordinator; the route checks the
+ * role); with `once` (a form's key), at most once per key.
+ * @throws 422 on `heldOn` (`in_future`), `hostDepartmentCode` (`unknown`), `issues.<i>.*`; 422 `idempotency-key-reused`
+ */
+export async function recordSymposium(deps: AppDeps, actor: UserActor, input: SymposiumInput, once?: OnceKey): Promise<IssuesAdded> {
   const id = randomUUID();
-  const added = await runAs(deps, actor, async (c) => {
+  return recordOnce(deps, actor, once, async (c) => {
     if (input.heldOn > localDate(c.now, c.tz)) throw fieldError('heldOn', 'in_future', 'must not be in the future');
     if (!(await c.em.findOneBy(Department, { code: input.hostDepartmentCode }))) throw fieldError('hostDepartmentCode', 'unknown', 'unknown department');
     await c.em.insert(Symposium, { id, title: input.title, heldOn: input.heldOn, hostDepartmentCode: input.hostDepartmentCode, place: input.place ?? null, attendees: input.attendees, createdById: actor.userId, createdAt: c.now });
     return addIssues(c, id, input.heldOn, input.issues);
   });
-  deps.onTicketsChanged?.(added.ticketIds);
-  return added;
 }
 
-/** Records more issues raised at an existing symposium. @throws 404 `not-found`; as `recordSymposium` */
-export async function addSymposiumIssues(deps: AppDeps, actor: UserActor, symposiumId: string, issues: SymposiumIssue[]): Promise<IssuesAdded> {
-  const added = await runAs(deps, actor, async (c) => {
+/** Records more issues raised at an existing symposium (with `once`, at most once per key). @throws 404 `not-found`; as `recordSymposium` */
+export async function addSymposiumIssues(deps: AppDeps, actor: UserActor, symposiumId: string, issues: SymposiumIssue[], once?: OnceKey): Promise<IssuesAdded> {
+  return recordOnce(deps, actor, once, async (c) => {
     const s = await c.em.findOneBy(Symposium, { id: symposiumId });
     if (!s) throw notFound('symposium');
     return addIssues(c, s.id, s.heldOn, issues);
   });
-  deps.onTicketsChanged?.(added.ticketIds);
-  return added;
 }
 
 /**

@@ -21,4 +21,10 @@ export class WebSession {
   @Column(instant) idleExpiresAt!: Date;
   /** createdAt + 12 h: a session never outlives a working day, however active */
   @Column(instant) absoluteExpiresAt!: Date;
+  /**
+   * a one-time message for the next page (Post/Redirect/Get: a temporary password, new access
+   * codes), AES-256-GCM under a key derived from the cookie token, which the row does not hold
+   * (`SessionStore.setFlash` / `takeFlash`); null when there is none
+   */
+  @Column({ type: 'text', nullable: true }) flash!: string | null;
 }

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Actor } from '../domain/lifecycle';
-import type { SessionAccount, SessionStore } from '../commands/sessions';
+import type { Flash, SessionAccount, SessionStore } from '../commands/sessions';
 import { AppError } from '../errors';
 
 /** Cookie names: the session (signed in) and the CSRF binding (every visitor). */
@@ -91,4 +91,18 @@ export async function signIn(ctx: Context, store: SessionStore, userId: string, 
 export async function signOut(ctx: Context, store: SessionStore, cookie: CookieOptions): Promise<void> {
   await store.destroy(ctx.cookies.get(SESSION_COOKIE));
   setCookie(ctx, SESSION_COOKIE, '', cookie, 0);
+}
+
+/**
+ * Post/Redirect/Get with a one-time message: keeps `flash` in this browser's session for the
+ * page the POST redirects to (which shows it once with {@link takeFlash}); reloading that page
+ * shows it no more and repeats nothing.
+ */
+export async function setFlash(ctx: Context, store: SessionStore, flash: Flash): Promise<boolean> {
+  return store.setFlash(ctx.cookies.get(SESSION_COOKIE), flash);
+}
+
+/** This session's flash of `kind`, once (see {@link setFlash}); null when there is none. */
+export async function takeFlash(ctx: Context, store: SessionStore, kind: string): Promise<Flash | null> {
+  return store.takeFlash(ctx.cookies.get(SESSION_COOKIE), kind);
 }

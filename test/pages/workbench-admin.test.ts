@@ -123,13 +123,20 @@ test.serial('the admin creates, changes and resets an account; a deactivated acc
   await p.waitForURL(/done=updated/);
   const u = (await h.admin.get(`/api/v1/users/${id}`)).body;
   t.deepEqual([u.name, u.role, u.departmentCode, u.isHead], ['新同事甲', 'handler', 'TAX', true]);
-  // the password reset shows the temporary password once
+  // the password reset shows the temporary password once (Post/Redirect/Get with a one-time flash)
   await p.click('button:has-text("重置密码")');
+  await p.waitForURL(`${h.url}/work/admin/users/${id}?done=password-reset`);
   const temp = await text(p, '#temp-password');
   t.regex(temp, /^[A-HJ-NP-Za-km-z2-9]{12}$/);
   await look(t, p, 'work-admin-user');
-  await p.goto(`${h.url}/work/admin/users/${id}`);
+  // a reload shows it no more and resets nothing (one reset event; the temporary password still signs in below)
+  await p.reload();
   t.is(await p.locator('#temp-password').count(), 0, 'shown once: not on the page again');
+  t.is(await text(p, 'div#temporary-password'), '临时密码只显示一次，已经不再显示，密码也没有再次重置。没有记下的，请再点一次“重置密码”。');
+  t.is(await p.locator('table tr:has-text("管理员重置密码")').count(), 1);
+  t.deepEqual((await h.admin.get(`/api/v1/users/${id}/events`)).body.items?.filter((e: { type: string }) => e.type === 'password_reset').length, 1);
+  await p.goto(`${h.url}/work/admin/users/${id}`);
+  t.is(await p.locator('#temporary-password').count(), 0);
   t.regex(await text(p, 'table'), /管理员重置密码\s*页面\s*退出了0个登录；系统生成临时密码/);
   await signIn('newtax', temp, p);
   t.is(new URL(p.url()).pathname, '/account/password');

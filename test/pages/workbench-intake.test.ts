@@ -193,12 +193,20 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   await look(t, p, 'work-symposium-new');
   await p.selectOption('#f-r2_category', 'premises');
   await p.click('button:has-text("登记座谈会和问题")');
+  await p.waitForURL(/\/work\/symposiums\/[0-9a-f-]{36}\?done=recorded#main$/);
   t.is(await text(p, 'h1'), '2026年第四季度个体工商户座谈会');
   t.regex(await text(p, '.inset--done'), /已登记 3 个问题/);
   const rows = p.locator('.work-loop tbody tr');
   t.is(await rows.count(), 3);
   t.regex((await rows.nth(0).textContent()) ?? '', /希望简化定额税申报\s*区税务局\s*待签收\s*尚未答复/);
   t.regex((await rows.nth(0).textContent()) ?? '', /查询码 \S{6,}/, 'a named issue\'s code, shown once');
+  // Post/Redirect/Get: a reload shows the codes no more and records nothing
+  await p.reload();
+  t.is(await p.locator('.inset--done').count(), 0);
+  t.is(await text(p, 'main .inset'), '已登记。查询码只显示一次，已经不再显示；这些问题也没有再登记一遍。');
+  t.is(await p.locator('.work-code').count(), 0);
+  t.is((await s.intake.get('/api/v1/symposiums')).body.items.length, 1);
+  t.is(await rows.count(), 3);
   const sid = (await s.intake.get('/api/v1/symposiums')).body.items[0].id;
   const api1 = (await s.intake.get(`/api/v1/symposiums/${sid}`)).body;
   t.deepEqual(api1.issues.map((i: { title: string; state: string; departmentCode: string }) => [i.title, i.state, i.departmentCode]),
@@ -225,8 +233,39 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   // more issues for the recorded meeting
   await issue(0, { category: 'other', title: '会后补充：停车难', name: '李一' });
   await p.click('button:has-text("登记这些问题")');
+  await p.waitForURL(`${h.url}/work/symposiums/${sid}?done=added#main`);
   t.is(await p.locator('.work-loop tbody tr').count(), 4);
   t.regex(await text(p, '.inset--done'), /已登记 1 个问题/);
+  await p.reload();
+  t.is(await p.locator('.work-loop tbody tr').count(), 4, 'a reload adds nothing');
+  t.is(await p.locator('.work-code').count(), 0);
+  t.is((await s.intake.get(`/api/v1/symposiums/${sid}`)).body.issues.length, 4);
+  await p.close();
+});
+
+test.serial('the symposium form posted six times at once (a double click, impatient taps) records one meeting; each post answers with it', async (t) => {
+  const before = (await s.intake.get('/api/v1/symposiums')).body.items.length;
+  const p = await signIn('intake1');
+  await p.goto(`${h.url}/work/symposiums/new`);
+  await p.fill('#f-title', '并发提交的座谈会');
+  await p.selectOption('#f-r0_category', 'tax_fees');
+  await p.fill('#f-r0_title', '重复提交检查');
+  await p.fill('#f-r0_description', '同一张表提交了六次。');
+  await p.fill('#f-r0_owner_name', '赵六');
+  await p.fill('#f-r0_owner_phone', '13833334444');
+  // the same form (its CSRF token and form key) six times concurrently, as the browser would send it
+  const answers = (await p.evaluate(`(() => {
+    const f = document.querySelector('form[action="/work/symposiums"]');
+    const body = new URLSearchParams(new FormData(f)).toString();
+    const one = () => fetch(f.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).then((r) => [r.status, r.url]);
+    return Promise.all([one(), one(), one(), one(), one(), one()]);
+  })()`)) as [number, string][];
+  const list = (await s.intake.get('/api/v1/symposiums')).body.items as { id: string; title: string }[];
+  t.is(list.length, before + 1);
+  const made = list.find((x) => x.title === '并发提交的座谈会');
+  t.truthy(made);
+  t.deepEqual(answers, Array.from({ length: 6 }, () => [200, `${h.url}/work/symposiums/${made?.id}?done=recorded`]));
+  t.is((await s.intake.get(`/api/v1/symposiums/${made?.id}`)).body.issues.length, 1);
   await p.close();
 });
 

@@ -19,6 +19,7 @@ import { emptyForm, type FormView } from '../render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
 import { problemMessage } from '../messages';
 import { ROLE_LABEL } from './nav';
+import { setFlash, takeFlash } from '../session';
 import { yearGrid } from './calendar-view';
 
 type Values = Record<string, string>;
@@ -90,7 +91,8 @@ const dateList = (s: string | undefined) => (s ?? '').split(/[\s,，、]+/).map(
  * The admin's workbench (issue 10 "Admin"), each page through the API's command or query:
  * - `/work/admin/users` (list, filters), `/work/admin/users/new` (create), `/work/admin/users/:id`
  *   (edit name, email, phone, role, department, head; deactivate — every session ends at once —,
- *   reactivate; reset the password, the temporary password shown once on the response page);
+ *   reactivate; reset the password, the temporary password shown once on the page the reset
+ *   redirects to, from a one-time flash in the session: a reload shows it no more, resets nothing);
  * - `/work/admin/reference`: departments and categories (add, rename, take out of use; a
  *   department still in use names what depends on it);
  * - `/work/admin/routing`, `/work/admin/sla`: the routing rules and SLA policies;
@@ -141,14 +143,14 @@ export function adminPages(router: Router, kit: PageKit) {
     }
   });
 
-  async function showUser(ctx: Context, id: string, extra: { form?: FormView; problem?: string; temporaryPassword?: string } = {}, status = 200) {
+  async function showUser(ctx: Context, id: string, extra: { form?: FormView; problem?: string; temporaryPassword?: string; passwordShown?: boolean } = {}, status = 200) {
     const { account } = requireStaff(ctx, 'admin');
     const r = await accountAdminView(deps, id);
     const u = presentUser(r.user);
     const values: Values = { name: u.name ?? '', email: u.email ?? '', phone: u.phone ?? '', role: u.role, departmentCode: u.departmentCode ?? '', isHead: u.isHead ? '1' : '' };
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/admin/user', `账号 ${u.username}`, {
-      u, form: extra.form ?? emptyForm(values), problem: extra.problem ?? null, temporaryPassword: extra.temporaryPassword ?? null,
+      u, form: extra.form ?? emptyForm(values), problem: extra.problem ?? null, temporaryPassword: extra.temporaryPassword ?? null, passwordShown: !!extra.passwordShown,
       done: done(ctx), self: account.id === u.id, staff: u.role !== 'owner', roles: roleOptions(), roleLabel: ROLE_LABEL,
       departments: r.departments.filter((d) => d.active || d.code === u.departmentCode), dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
       events: r.events.map(presentAccountEvent).map((e) => ({ ...e, label: ACCOUNT_EVENT_LABEL[e.type] ?? e.type, via: VIA_LABEL[e.via] ?? e.via, detail: eventDetail(e.payload as Record<string, unknown>) })),
@@ -166,7 +168,12 @@ export function adminPages(router: Router, kit: PageKit) {
 
   router.get('/work/admin/users/:id', async (ctx) => {
     requireStaff(ctx, 'admin');
-    await showUser(ctx, userId(ctx));
+    const id = userId(ctx);
+    if (ctx.query.done !== 'password-reset') return showUser(ctx, id);
+    const f = await takeFlash(ctx, kit.sessions, 'password-reset');
+    ctx.set('Cache-Control', 'no-store');
+    if (f && f.userId === id && typeof f.temporaryPassword === 'string') return showUser(ctx, id, { temporaryPassword: f.temporaryPassword });
+    await showUser(ctx, id, { passwordShown: true });
   });
   router.post('/work/admin/users/:id', async (ctx) => {
     const { actor } = requireStaff(ctx, 'admin');
@@ -206,14 +213,16 @@ export function adminPages(router: Router, kit: PageKit) {
       return refusedOnUser(ctx, id, e);
     }
   });
-  // The temporary password is shown on this response only (no redirect: it is stored hashed).
+  // Post/Redirect/Get: the temporary password goes to the account page once, as a flash in
+  // this browser's session (sealed, cleared by the page that shows it); a reload shows it no
+  // more and resets nothing.
   router.post('/work/admin/users/:id/password-reset', async (ctx) => {
     const { actor } = requireStaff(ctx, 'admin');
     const id = userId(ctx);
     try {
       const r = await resetPassword(deps.db, { via: 'page', actor }, id, {}, now());
-      ctx.set('Cache-Control', 'no-store');
-      await showUser(ctx, id, { temporaryPassword: r.temporaryPassword });
+      await setFlash(ctx, kit.sessions, { kind: 'password-reset', userId: id, temporaryPassword: r.temporaryPassword });
+      redirect(ctx, `/work/admin/users/${id}?done=password-reset`);
     } catch (e) {
       return refusedOnUser(ctx, id, e);
     }

@@ -10,6 +10,8 @@ import { localDate } from '../../domain/deadline';
 import { AppError } from '../../errors';
 import { emptyForm, FormView } from '../render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
+import { setFlash, takeFlash } from '../session';
+import { randomUUID } from 'node:crypto';
 
 /** Issue rows a new form offers, and how many "add rows" adds (a form holds at most 200 issues, as the API). */
 const ROWS = 5;
@@ -35,6 +37,13 @@ const rowName = (i: number, f: string) => `r${i}_${f.replace(/\./g, '_')}`;
 const rowUsed = (v: Record<string, string>, i: number) => ['title', 'description', 'owner.name', 'owner.phone'].some((f) => (v[rowName(i, f)] ?? '').trim() !== '');
 
 /** The rows the posted form has (their indexes), from the `rows` field. */
+/** The form's key (one per form shown; the double-submit guard), a fresh one when it has none. */
+const formKeyOf = (v: Record<string, string>) => (v.formKey && /^[0-9a-f-]{36}$/.test(v.formKey) ? v.formKey : randomUUID());
+/** What `once` of the symposium commands is for this form: its key under the account's symposium scope. */
+const onceOf = (accountId: string, what: string, v: Record<string, string>, rawBody: unknown) => ({ scope: `symposium:user:${accountId}`, key: `page:${what}:${formKeyOf(v)}`, rawBody });
+/** Post/Redirect/Get: the new issues' access codes go to the symposium page once, as a flash in the session. */
+const FLASH = 'symposium-codes';
+
 const rowCount = (v: Record<string, string>) => Math.min(MAX_ROWS, Math.max(1, /^\d{1,3}$/.test(v.rows ?? '') ? Number(v.rows) : ROWS));
 
 /** The issues of the form as the API's `issues` (with the index of the row each came from). */
@@ -100,7 +109,10 @@ function symposiumForm(v: Record<string, string>, errors: { field: string; code:
  * no JavaScript is needed), more issues for a recorded meeting (`addSymposiumIssues`), and
  * the closed-loop view of every issue's state and answer (`symposiumWithIssues` as
  * `GET /api/v1/symposiums/:id` presents it), printable (the print stylesheet drops the menus
- * and forms). New issues' access codes are shown once, on the page the save answers with.
+ * and forms). Each form carries a key (`formKey`): the same form posted again (a double click,
+ * six tabs) records nothing more and answers as the first post (`once` of the commands). A save
+ * redirects (Post/Redirect/Get) to the symposium page, which shows the new issues' access
+ * codes once, from a flash in the session; a reload shows them no more.
  */
 export function symposiumPages(router: Router, kit: PageKit) {
   const { deps } = kit;
@@ -115,11 +127,11 @@ export function symposiumPages(router: Router, kit: PageKit) {
   async function showNew(ctx: Context, form: FormView, status = 200) {
     requireStaff(ctx, 'intake', 'coordinator');
     const rows = rowCount(form.values);
-    const values = { hostDepartmentCode: 'SAMR', heldOn: localDate(deps.clock.now(), tz), ...form.values, rows: String(rows) };
+    const values = { hostDepartmentCode: 'SAMR', heldOn: localDate(deps.clock.now(), tz), ...form.values, rows: String(rows), formKey: formKeyOf(form.values) };
     kit.show(ctx, 'work/symposium-new', '登记座谈会', { form: { ...form, values }, rows, step: ROWS, ...(await choices()) }, status);
   }
 
-  async function showOne(ctx: Context, id: string, extra: { added?: IssuesAdded; form?: FormView } = {}, status = 200) {
+  async function showOne(ctx: Context, id: string, extra: { added?: IssuesAdded; codesShown?: boolean; form?: FormView } = {}, status = 200) {
     const { actor } = requireStaff(ctx, 'intake', 'coordinator', 'supervisor', 'admin', 'handler');
     const v = presentSymposium(await symposiumWithIssues(deps, actor, id), actor, deps.clock.now());
     const deps_ = await listDepartments(deps.db.manager);
@@ -127,12 +139,12 @@ export function symposiumPages(router: Router, kit: PageKit) {
     const canAdd = actor.role === 'intake' || actor.role === 'coordinator';
     const form = extra.form ?? emptyForm();
     const rows = rowCount(form.values.rows ? form.values : { rows: '3' });
-    if (extra.added) ctx.set('Cache-Control', 'no-store');
+    if (extra.added || extra.codesShown) ctx.set('Cache-Control', 'no-store');
     kit.show(ctx, 'work/symposium', v.title, {
       s: v, printedAt: deps.clock.now(), dept: (c: string | null) => (c ? (name.get(c) ?? c) : ''), canAdd,
-      codes: extra.added ? Object.fromEntries(extra.added.accessCodes) : null, added: extra.added ? new Set(extra.added.ticketIds) : null,
+      codes: extra.added ? Object.fromEntries(extra.added.accessCodes) : null, added: extra.added ? new Set(extra.added.ticketIds) : null, codesShown: !!extra.codesShown,
       answered: v.issues.filter((i) => i.answer).length, closed: v.issues.filter((i) => i.state === 'closed').length,
-      form: { ...form, values: { ...form.values, rows: String(rows) } }, rows, step: ROWS, ...(canAdd ? await choices() : { categories: [], departments: [] }),
+      form: { ...form, values: { ...form.values, rows: String(rows), formKey: formKeyOf(form.values) } }, rows, step: ROWS, ...(canAdd ? await choices() : { categories: [], departments: [] }),
     }, status);
   }
 
@@ -150,7 +162,7 @@ export function symposiumPages(router: Router, kit: PageKit) {
   router.get('/work/symposiums/new', async (ctx) => showNew(ctx, emptyForm()));
 
   router.post('/work/symposiums', async (ctx) => {
-    const { actor } = requireStaff(ctx, 'intake', 'coordinator');
+    const { actor, account } = requireStaff(ctx, 'intake', 'coordinator');
     const v = readForm(ctx);
     if (v.more) return showNew(ctx, emptyForm({ ...v, rows: String(Math.min(MAX_ROWS, rowCount(v) + ROWS)) }));
     const { rows, issues } = issuesFrom(v);
@@ -160,8 +172,8 @@ export function symposiumPages(router: Router, kit: PageKit) {
     const errors = [...(parsed.success ? [] : zodErrors(parsed.error, input)), ...missingCat];
     if (!parsed.success || errors.length) return showNew(ctx, symposiumForm(v, toRowFields(errors, rows), rowCount(v)), 400);
     try {
-      const added = await recordSymposium(deps, actor, parsed.data);
-      await showOne(ctx, added.symposiumId, { added });
+      const added = await recordSymposium(deps, actor, parsed.data, onceOf(account.id, 'new', v, input));
+      await redirectWithCodes(ctx, added, 'recorded');
     } catch (e) {
       const f = formFromAppError(e, v, []);
       if (!f || !(e instanceof AppError)) throw e;
@@ -169,13 +181,28 @@ export function symposiumPages(router: Router, kit: PageKit) {
     }
   });
 
+  /** The symposium page after a save: the new issues' access codes in a one-time flash (a reload shows them no more, records nothing). */
+  async function redirectWithCodes(ctx: Context, added: IssuesAdded, done: 'recorded' | 'added') {
+    await setFlash(ctx, kit.sessions, { kind: FLASH, symposiumId: added.symposiumId, ticketIds: added.ticketIds, accessCodes: [...added.accessCodes] });
+    // its own fragment: the issues form posts to #add, which the browser would carry over to the page with the codes
+    ctx.redirect(`/work/symposiums/${added.symposiumId}?done=${done}#main`);
+    ctx.status = 303;
+  }
+
   router.get('/work/symposiums/:id', async (ctx) => {
-    if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such symposium');
-    await showOne(ctx, ctx.params.id);
+    requireStaff(ctx, 'intake', 'coordinator', 'supervisor', 'admin', 'handler');
+    const id = ctx.params.id;
+    if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such symposium');
+    if (ctx.query.done !== 'recorded' && ctx.query.done !== 'added') return showOne(ctx, id);
+    const f = await takeFlash(ctx, kit.sessions, FLASH);
+    if (f && f.symposiumId === id && Array.isArray(f.ticketIds) && Array.isArray(f.accessCodes)) {
+      return showOne(ctx, id, { added: { symposiumId: id, ticketIds: f.ticketIds as string[], accessCodes: new Map(f.accessCodes as [string, string][]) } });
+    }
+    await showOne(ctx, id, { codesShown: true });
   });
 
   router.post('/work/symposiums/:id/issues', async (ctx) => {
-    const { actor } = requireStaff(ctx, 'intake', 'coordinator');
+    const { actor, account } = requireStaff(ctx, 'intake', 'coordinator');
     const id = ctx.params.id;
     if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such symposium');
     const v = readForm(ctx);
@@ -188,8 +215,8 @@ export function symposiumPages(router: Router, kit: PageKit) {
     if (!issues.length) errors.push({ field: 'issues.0.title', code: 'empty' });
     if (!parsed.success || errors.length) return showOne(ctx, id, { form: symposiumForm(v, toRowFields(errors, rows.length ? rows : [0]), rowCount(v)) }, 400);
     try {
-      const added = await addSymposiumIssues(deps, actor, id, parsed.data.issues);
-      await showOne(ctx, id, { added });
+      const added = await addSymposiumIssues(deps, actor, id, parsed.data.issues, onceOf(account.id, `issues:${id}`, v, input));
+      await redirectWithCodes(ctx, added, 'added');
     } catch (e) {
       const f = formFromAppError(e, v, []);
       if (!f || !(e instanceof AppError)) throw e;
