@@ -65,7 +65,10 @@ test.serial('rows agree: versions, states, escalations, orders, outbox, counters
     if (top !== tk.escalationLevel) bad.push(`${tk.number} level ${tk.escalationLevel} vs ${top}`);
     if (['closed', 'rejected', 'withdrawn'].includes(tk.state) !== (tk.closedAt !== null)) bad.push(`${tk.number} closedAt`);
   }
+  const stateOf = new Map(tickets.map((x) => [x.id, x.state]));
   for (const o of orders) {
+    // a ticket that ended closes its open orders (main 00e90b7)
+    if (o.state === 'open' && ['closed', 'rejected', 'withdrawn', 'merged'].includes(stateOf.get(o.ticketId)!)) bad.push(`open order ${o.id} of an ended ticket`);
     const e = escalations.find((x) => x.id === o.escalationId);
     if (!e || e.orderId !== o.id || e.level !== o.level || e.ticketId !== o.ticketId) bad.push(`order ${o.id}`);
   }
