@@ -17,6 +17,7 @@ import { prepareObjection } from './objections';
 import { deferNotifications } from '../notifications/notify';
 import type { StagedFile } from '../uploads/stage';
 import { attachmentRefs, recordAttachments } from './attachments';
+import { indexNewTicket, indexTicketNumber } from './search-index';
 
 export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
 export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
@@ -175,6 +176,8 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       events.push({ type: 'replied', actor, at: now, fromState: 'registered', toState: 'replied', payload: { outcome: 'explained', messageId, atIntake: true } });
     }
     const [created] = await appendEvents(em, t, events, null);
+    // The search index (issue 15 item 3): the words before the counter lock, the number after it.
+    await indexNewTicket(em, t);
     await mail.plan();
     t.number = await nextNumber(ctx, receivedAt);
     if (accountLess) {
@@ -187,6 +190,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
       throw e;
     }
+    await indexTicketNumber(em, t);
     await recordAttachments(ctx, t, files, { event: created, context: 'create', internal: false, fresh: true });
     await mail.write(accessCode ? { accessCode: { ticketId: t.id, code: accessCode } } : {});
   } finally {

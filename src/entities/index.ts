@@ -19,13 +19,14 @@ import { TicketAttachment } from './ticket-attachment';
 import { WebSession } from './web-session';
 import { AccountEvent } from './account-event';
 import { PhoneVerification, SmsReceipt } from './sms';
+import { TicketSearchToken } from './ticket-search-token';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification, TicketSearchToken,
 };
 
 export const entities = [
@@ -33,5 +34,5 @@ export const entities = [
   TicketMessage, TicketPause, TicketExtension, TicketReturn, Symposium, IdempotencyKey, CalendarDay, CalendarYear,
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
-  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification,
+  Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification, TicketSearchToken,
 ];

@@ -1,5 +1,6 @@
 import { Brackets, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { Ticket } from '../entities';
+import { Ticket, TicketSearchToken } from '../entities';
+import { queryWords } from '../domain/search';
 import { searchForm } from '../domain/text';
 import type { Actor, TicketKind, TicketState } from '../domain/lifecycle';
 import { LIST_DEADLINE_IN_STATE, ListDeadlineField, listDeadline, OWED_FIELD, OwedDeadline, OWING_STATES, statesOwing } from '../domain/owed';
@@ -21,7 +22,7 @@ export interface TicketFilter {
   from?: Date;
   /** received before */
   to?: Date;
-  /** a word of the title, or a ticket number */
+  /** words of the title or description (all must match), or a ticket number, phone number or credit code (docs/decisions/search.md) */
   q?: string;
   limit: number;
   /** an opaque cursor from a previous page (of the same sort) */
@@ -82,13 +83,16 @@ function criteriaQuery(em: EntityManager, actor: Actor, f: TicketCriteria, now: 
   if (f.from) qb.andWhere('t.received_at >= :from', { from: f.from });
   if (f.to) qb.andWhere('t.received_at < :to', { to: f.to });
   // A query that shows nothing (spaces or invisible characters only) filters nothing, like an empty one.
-  const q = f.q;
-  if (q && searchForm(q)) {
-    // Searched in the search form on both sides (domain/text.ts): invisible characters inside a
-    // word, full-width letters or case do not hide a ticket. '!' escapes the LIKE
-    // metacharacters on both databases (SQLite has no default escape character).
-    const like = `%${searchForm(q).replace(/[%_!]/g, (c) => `!${c}`)}%`;
-    qb.andWhere(new Brackets((w) => w.where("t.search_title LIKE :q ESCAPE '!'", { q: like }).orWhere('t.number = :num', { num: q.trim().toUpperCase() })));
+  if (f.q && searchForm(f.q)) {
+    // Through the search index (issue 15 item 3, docs/decisions/search.md): one join per word
+    // of the query on the index's primary key (token, ticket_id), so that each word must be a
+    // token of the ticket (its title's and description's words, its number, phone, credit
+    // codes). A query without a word (punctuation only) matches nothing.
+    const words = queryWords(f.q);
+    if (!words.length) qb.andWhere('1 = 0');
+    words.forEach((w, i) => {
+      qb.innerJoin(TicketSearchToken, `s${i}`, `s${i}.ticket_id = t.id AND s${i}.token = :sw${i}`, { [`sw${i}`]: w });
+    });
   }
   if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueSql() : `NOT ${overdueSql()}`, { now });
   if (f.dueSoon !== undefined) qb.andWhere(f.dueSoon ? dueSoonSql() : `NOT ${dueSoonSql()}`, { now });
@@ -109,14 +113,14 @@ export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilt
     qb.setParameter('noDeadline', NO_DEADLINE);
     const cur = decodeDeadlineCursor(f.cursor);
     if (cur) qb.andWhere(new Brackets((w) => w.where(`${key} > :dkey`, { dkey: cur.at }).orWhere(`${key} = :dkey AND t.id > :did`, { dkey: cur.at, did: cur.id })));
-    const rows = await qb.orderBy(key, 'ASC').addOrderBy('t.id', 'ASC').take(f.limit + 1).getMany();
+    const rows = await qb.orderBy(key, 'ASC').addOrderBy('t.id', 'ASC').limit(f.limit + 1).getMany();
     const items = rows.slice(0, f.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > f.limit ? encodeDeadlineCursor(listDeadline(last) ?? NO_DEADLINE, last.id) : null };
   }
   const cur = decodeCursor(f.cursor);
   if (cur) qb.andWhere(new Brackets((w) => w.where('t.created_at < :cat', { cat: cur.at }).orWhere('t.created_at = :cat AND t.id < :cid', { cat: cur.at, cid: cur.id })));
-  const rows = await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(f.limit + 1).getMany();
+  const rows = await qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(f.limit + 1).getMany();
   const items = rows.slice(0, f.limit);
   return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
 }

@@ -1,0 +1,75 @@
+/**
+ * Keeping the search index (`ticket_search_token`, issue 15 item 3; docs/decisions/search.md):
+ * written with the ticket in its creating transaction, and rebuilt in batches for tickets
+ * loaded without it (`reindexSearch`: the migration's backfill, `cli reindex-search`, bulk
+ * loaders). The tokens come from `ticketSearchTokens` (domain/search.ts).
+ */
+import type { EntityManager } from 'typeorm';
+import type { Contact, Ticket } from '../entities/ticket';
+import { SearchableTicket, ticketSearchTokens, valueToken } from '../domain/search';
+import type { TicketKind } from '../domain/lifecycle';
+
+/** Rows per multi-row INSERT (2 parameters each: well under SQLite's 32,766 and MariaDB's packet). */
+const ROWS_PER_INSERT = 2000;
+
+const mysql = (em: EntityManager) => ['mysql', 'mariadb'].includes(em.connection.options.type);
+
+/** Inserts (token, ticket id) rows in multi-row statements; `ignore` skips rows already there. */
+async function insertRows(em: EntityManager, rows: [string, string][], ignore = false): Promise<void> {
+  const verb = ignore ? (mysql(em) ? 'INSERT IGNORE' : 'INSERT OR IGNORE') : 'INSERT';
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    await em.query(`${verb} INTO ticket_search_token (token, ticket_id) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flat());
+  }
+}
+
+/**
+ * Indexes a new ticket's words, phone and credit codes, before it has its number (so this
+ * happens before the year's counter row is locked). Inside the creating transaction.
+ */
+export async function indexNewTicket(em: EntityManager, t: SearchableTicket & { id: string }): Promise<void> {
+  await insertRows(em, ticketSearchTokens({ ...t, number: '' }).map((token) => [token, t.id]));
+}
+
+/** Indexes a new ticket's number, once allocated (the same transaction; its words may already hold it). */
+export async function indexTicketNumber(em: EntityManager, t: Pick<Ticket, 'id' | 'number'>): Promise<void> {
+  await insertRows(em, [[valueToken(t.number), t.id]], true);
+}
+
+/**
+ * Replaces the index rows of one ticket (for a command that changes what is searched; none
+ * does today: title, description and contact are fixed at creation).
+ */
+export async function reindexTicket(em: EntityManager, t: SearchableTicket & { id: string }): Promise<void> {
+  await em.query('DELETE FROM ticket_search_token WHERE ticket_id = ?', [t.id]);
+  await insertRows(em, ticketSearchTokens(t).map((token) => [token, t.id]));
+}
+
+interface Row { id: string; kind: TicketKind; number: string; title: string; description: string; contact: string | null; subject_credit_code: string | null }
+
+/**
+ * Rebuilds the index rows of at most `limit` tickets in id order after `after` (exclusive;
+ * from the start without it): their old rows are deleted and the new ones inserted
+ * `ROWS_PER_INSERT` at a time. Run it in a transaction per batch; walk a whole table by
+ * passing the returned `last` as the next `after` until `tickets` is 0.
+ * @returns how many tickets and tokens were written, and the last ticket id (`null` when none was left)
+ */
+export async function reindexSearch(em: EntityManager, o: { after?: string; limit: number }): Promise<{ tickets: number; tokens: number; last: string | null }> {
+  const rows: Row[] = await em.query(
+    `SELECT id, kind, number, title, description, contact, subject_credit_code FROM ticket${o.after !== undefined ? ' WHERE id > ?' : ''} ORDER BY id LIMIT ${Math.max(1, Math.floor(o.limit))}`,
+    o.after !== undefined ? [o.after] : [],
+  );
+  if (!rows.length) return { tickets: 0, tokens: 0, last: null };
+  const ids = rows.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const part = ids.slice(i, i + 1000);
+    await em.query(`DELETE FROM ticket_search_token WHERE ticket_id IN (${part.map(() => '?').join(', ')})`, part);
+  }
+  const out: [string, string][] = [];
+  for (const r of rows) {
+    const contact: Contact | null = r.contact ? JSON.parse(r.contact) : null;
+    for (const token of ticketSearchTokens({ kind: r.kind, number: r.number, title: r.title, description: r.description, contact, subjectCreditCode: r.subject_credit_code })) out.push([token, r.id]);
+  }
+  await insertRows(em, out);
+  return { tickets: rows.length, tokens: out.length, last: ids[ids.length - 1] };
+}
