@@ -7,6 +7,7 @@ import { activationCommand, CREATE_USER_USAGE, createUserCommand, resetPasswordC
 import { MIGRATE_USAGE, migrateCommand } from './migrate';
 import { PREVIEW_USAGE, previewCommand } from './preview';
 import { SEAL_USAGE, sealChainsCommand } from './seal-chains';
+import { REINDEX_SEARCH_USAGE, reindexSearchCommand } from './reindex-search';
 
 /**
  * The command line (`npm run cli -- <command>`, or `node build/src/cli/index.js <command>`).
@@ -37,6 +38,8 @@ commands:
 
   ${SEAL_USAGE.replace(/\n/g, '\n  ')}
 
+  ${REINDEX_SEARCH_USAGE.replace(/\n/g, '\n  ')}
+
 The database is the service's: DATABASE_URL (with JWT_SECRET and EVENT_CHAIN_KEYS), else the embedded
 SQLite file under DATA_DIR. See README for the configuration table.`;
 
@@ -65,6 +68,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   migrate: migrateCommand,
   preview: previewCommand,
   'seal-event-chains': sealChainsCommand,
+  'reindex-search': reindexSearchCommand,
 };
 
 /** Runs one command line; returns the exit code (never exits itself). */

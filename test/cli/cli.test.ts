@@ -47,7 +47,7 @@ test('usage on --help, no command, an unknown command or option', (t) => {
   const help = cli(['--help']);
   t.is(help.code, 0);
   t.true(help.out.includes('import-hotline <file.csv> [--as <username>] [--dry-run] [--codes <file.csv>]'));
-  for (const c of ['demo [--data-dir DIR] [--port N]', 'create-user <username> --role', 'update-user <username>', 'reset-password <username>', 'deactivate-user <username>', 'migrate', 'preview']) t.true(help.out.includes(c), c);
+  for (const c of ['demo [--data-dir DIR] [--port N]', 'create-user <username> --role', 'update-user <username>', 'reset-password <username>', 'deactivate-user <username>', 'migrate', 'preview', 'reindex-search [--batch N] [--after ID]']) t.true(help.out.includes(c), c);
   t.is(cli([]).code, 2);
   const unknown = cli(['frobnicate']);
   t.is(unknown.code, 2);
@@ -101,6 +101,11 @@ test.serial('create-user creates a staff account with the API\'s rules; import-h
   // the chains of new tickets are keyed from their first event: nothing to seal (issue 13 item 9)
   const seal = cli(['seal-event-chains']);
   t.deepEqual([seal.code, seal.out], [0, '0 chain(s) sealed, 0 broken\n'], seal.err);
+  // the search index is rebuilt in batches (issue 15 item 3): the 30 imported tickets, 7 at a time
+  const reindex = cli(['reindex-search', '--batch', '7']);
+  t.is(reindex.code, 0, reindex.err);
+  t.regex(reindex.out, /^30 ticket\(s\) indexed, [1-9]\d* token\(s\), in \d+\.\d s\n$/);
+  t.is(cli(['reindex-search', '--batch', 'x']).code, 2);
 
   const bad = join(dir, 'bad.csv');
   const sample = readFileSync(join(ROOT, 'seed', 'sample-hotline.csv'), 'utf8').split('\r\n');
