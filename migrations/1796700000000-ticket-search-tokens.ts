@@ -8,8 +8,8 @@ import { reindexSearch } from '../src/commands/search-index';
  * databases (`utf8mb4_bin` on MariaDB; SQLite's default is binary). Existing tickets are
  * indexed here, 2,000 at a time in id order (`reindexSearch`). `down` drops the table.
  */
-export class TicketSearchTokens1796600000000 implements MigrationInterface {
-  name = 'TicketSearchTokens1796600000000';
+export class TicketSearchTokens1796700000000 implements MigrationInterface {
+  name = 'TicketSearchTokens1796700000000';
 
   public async up(q: QueryRunner): Promise<void> {
     const mysql = ['mysql', 'mariadb'].includes(q.connection.options.type);
