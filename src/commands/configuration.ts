@@ -16,6 +16,7 @@ import { inTransaction, insertUnlessDuplicate } from '../db';
 import { recomputeOpenTickets } from './recompute';
 import { invalidateReferenceData } from './reference-data';
 import { loadCalendar } from './calendar';
+import { markAnsweredSince } from './figures';
 
 /** After a configuration change: caches cleared, open deadlines recomputed, timers re-armed. @returns tickets whose deadlines moved */
 async function recomputeAll(deps: AppDeps, actor: UserActor, reason: string, filter: { kind?: string } = {}): Promise<number> {
@@ -62,6 +63,8 @@ export async function loadOfficialYear(deps: AppDeps, actor: UserActor, year: nu
     for (const d of new Set(days.workdays)) await insert(d, 'workday');
     await em.delete(CalendarYear, { year });
     await em.insert(CalendarYear, { year, loadedAt: now, loadedById: actor.userId });
+    // working days to an answer given since may have changed: the report figures recompute them
+    await markAnsweredSince(em, `${year}-01-01`, deps.config.businessTz);
   });
   const recomputedTickets = await recomputeAll(deps, actor, `calendar ${year} loaded`);
   const cal = await deps.calendar.get(deps.db.manager);
@@ -74,6 +77,7 @@ export async function overrideCalendarDay(deps: AppDeps, actor: UserActor, date:
   await inTransaction(deps.db, async (em) => {
     await em.delete(CalendarDay, { date });
     await em.insert(CalendarDay, { date, type: day.type, source: 'override', note: day.note ?? null, updatedAt: now });
+    await markAnsweredSince(em, date, deps.config.businessTz);
   });
   const recomputedTickets = await recomputeAll(deps, actor, `calendar override ${date}`);
   return { date, type: day.type, note: day.note ?? null, recomputedTickets };

@@ -6,6 +6,7 @@ import type { Actor } from '../domain/lifecycle';
 import { actorId, actorRole } from './context';
 import { isMysql } from '../db';
 import { notify } from '../notifications/notify';
+import { markFiguresDirty } from './figures';
 
 /**
  * The ticket's append-only, hash-chained event log (DESIGN §3): one event per change, in
@@ -99,6 +100,8 @@ export async function appendEvents(
     last = ev;
   }
   await em.insert(TicketEvent, events as never);
+  // the maintained report figures recompute this ticket (src/commands/figures.ts)
+  if (events.length) await markFiguresDirty(em, [t.id]);
   for (const ev of events) await notify(em, { kind: 'ticket_event', event: ev, ticket: t instanceof Ticket ? t : undefined }, ev.at);
   return events;
 }

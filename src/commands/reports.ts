@@ -2,6 +2,9 @@ import type { EntityManager } from 'typeorm';
 import type { WorkCalendar } from '../domain/calendar';
 import { Ticket, TicketEvent, TicketPause } from '../entities';
 import { standingVetoes } from './vetoes';
+import { readBuckets, readLive } from './figures';
+import { figuresFromBuckets } from '../domain/figures';
+import { localDate, startOfLocalDay } from '../domain/deadline';
 import {
   computeDepartmentFigures, DepartmentFigures, IntegrityCase, METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket, periodDates,
 } from '../domain/metrics';
@@ -16,12 +19,22 @@ export interface FiguresOptions {
    * neither). The accused department's own count of substantiated cases stays (§7).
    */
   hideAccusedOf?: string | null;
+  /** false: read the raw rows even for whole days (the buckets are behind: `catchUpFigures`) */
+  maintained?: boolean;
+}
+
+/** Whether a period starts and ends at local midnights (then the maintained buckets answer it). */
+export function wholeLocalDays(range: { from: Date; to: Date }, tz: string): boolean {
+  const aligned = (d: Date) => startOfLocalDay(localDate(d, tz), tz).getTime() === d.getTime();
+  return aligned(range.from) && aligned(range.to) && range.to.getTime() > range.from.getTime();
 }
 
 /**
- * Figures of several departments over one period (DESIGN §9), read in a few queries for
- * all of them. Which ticket and which event count for which department:
- * docs/decisions/reporting.md and `computeDepartmentFigures` (src/domain/metrics.ts).
+ * Figures of several departments over one period (DESIGN §9). Which ticket and which event
+ * count for which department: docs/decisions/reporting.md and `computeDepartmentFigures`
+ * (src/domain/metrics.ts). A period of whole local days is read from the maintained buckets
+ * (src/commands/figures.ts: as fresh as the last refresh — the report queries catch up
+ * first) plus the live part over open tickets; any other period from the raw rows.
  * @param em any entity manager (reads only)
  * @param departmentCodes departments to report on, in output order
  * @param range the period as UTC instants, [from, to)
@@ -31,6 +44,27 @@ export interface FiguresOptions {
  * @returns one entry per department code, in the given order
  */
 export async function departmentsFigures(
+  em: EntityManager, departmentCodes: readonly string[], range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+): Promise<DepartmentFigures[]> {
+  if (departmentCodes.length === 0) return [];
+  if (opts.maintained === false || !wholeLocalDays(range, tz)) return rawDepartmentsFigures(em, departmentCodes, range, cal, tz, now, opts);
+  const { firstDay, lastDay } = periodDates(range, tz);
+  const hide = opts.hideAccusedOf ?? null;
+  const [buckets, live, integrityCases, vetoed] = await Promise.all([
+    readBuckets(em, departmentCodes, firstDay, lastDay, hide),
+    readLive(em, departmentCodes, range, now),
+    integrityFindings(em, departmentCodes, firstDay, lastDay),
+    standingVetoes(em, departmentCodes, Number(firstDay.slice(0, 4)), Number(lastDay.slice(0, 4))),
+  ]);
+  return figuresFromBuckets({ departmentCodes, period: range, buckets, live, integrityCases, vetoed, hideAccusedOf: hide, tz });
+}
+
+/**
+ * The same figures computed from the raw rows of every ticket received in the period (the
+ * test oracle of the maintained figures, and the path for periods that are not whole days).
+ * Its cost grows with the tickets of the period.
+ */
+export async function rawDepartmentsFigures(
   em: EntityManager, departmentCodes: readonly string[], range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
 ): Promise<DepartmentFigures[]> {
   if (departmentCodes.length === 0) return [];

@@ -77,15 +77,28 @@ export function fraction(numerator: number, denominator: number): Fraction {
  * @throws RangeError for negative or non-integer values
  */
 export function averageDecimal(values: readonly number[], places = 2): string | null {
-  if (!Number.isInteger(places) || places < 0 || places > 6) throw new RangeError(`places must be 0–6, got ${places}`);
-  if (values.length === 0) return null;
   let sum = 0;
   for (const v of values) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`values must be whole numbers ≥ 0, got ${v}`);
     sum += v;
   }
+  return averageOfSum(sum, values.length, places);
+}
+
+/**
+ * The mean of `n` whole numbers whose sum is `sum`, as a decimal string rounded half-up
+ * (what {@link averageDecimal} gives for those numbers; the maintained figures keep only sums).
+ * @param sum whole number ≥ 0
+ * @param n how many numbers, whole ≥ 0
+ * @param places decimal places, 0–6 (default 2)
+ * @returns e.g. (3, 2) → "1.50"; null when n is 0
+ * @throws RangeError for negative or non-integer inputs
+ */
+export function averageOfSum(sum: number, n: number, places = 2): string | null {
+  if (!Number.isInteger(places) || places < 0 || places > 6) throw new RangeError(`places must be 0–6, got ${places}`);
+  if (!Number.isSafeInteger(sum) || sum < 0 || !Number.isSafeInteger(n) || n < 0) throw new RangeError(`sum and count must be whole numbers ≥ 0, got ${sum}/${n}`);
+  if (n === 0) return null;
   const scale = 10 ** places;
-  const n = values.length;
   const scaled = Math.floor((sum * scale * 2 + n) / (2 * n));
   const whole = Math.floor(scaled / scale);
   if (places === 0) return String(whole);

@@ -20,6 +20,7 @@ import { WebSession } from './web-session';
 import { AccountEvent } from './account-event';
 import { PhoneVerification, SmsReceipt } from './sms';
 import { TicketSearchToken } from './ticket-search-token';
+import { FigureDirty, ReportFigure, TicketFigure } from './report-figure';
 
 export {
   Department, Category, RoutingRule, SlaPolicy, User, TicketCounter, Ticket, TicketEvent,
@@ -27,6 +28,7 @@ export {
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
   Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification, TicketSearchToken,
+  ReportFigure, TicketFigure, FigureDirty,
 };
 
 export const entities = [
@@ -35,4 +37,5 @@ export const entities = [
   ResultNotice, ResultEntry, Veto, VetoCause, VetoHistory,
   OutboxMessage,
   Escalation, DeadlineNotice, TestClock, OversightOrder, TicketAttachment, WebSession, AccountEvent, EventChainSeal, SmsReceipt, PhoneVerification, TicketSearchToken,
+  ReportFigure, TicketFigure, FigureDirty,
 ];

@@ -147,7 +147,7 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
         log.error({ err: e, ticketId: id }, 'clock check failed in sweep');
         return false;
       }
-    }, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log } });
+    }, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz } });
     end();
     if (r.checked) log.info(r, 'sweep');
     return r;
@@ -236,7 +236,7 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
       queuedSweep ??= serial(async () => {
         queuedSweep = null;
         const end = sweepSeconds.startTimer();
-        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log } });
+        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz } });
         end();
         if (r.checked) log.info(r, 'sweep');
         return r;

@@ -4,6 +4,7 @@ import { purgeTemporaryFiles } from '../uploads/stage';
 import type { BlobStore } from '../storage';
 import type { Logger } from '../logger';
 import { purgeExpiredSessions } from '../commands/sessions';
+import { refreshFigures } from '../commands/figures';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
 
@@ -39,7 +40,7 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
 }
 
 /** What a sweep task may use besides the database: the attachment store and this machine's upload folder (absent in some tests). */
-export interface SweepEnv { storage?: BlobStore; uploadTmpDir?: string; log?: Logger }
+export interface SweepEnv { storage?: BlobStore; uploadTmpDir?: string; log?: Logger; businessTz?: string }
 /** Extra work done after every sweep (e.g. purging expired Idempotency-Key rows). */
 export type SweepTask = (db: DataSource, now: Date, env: SweepEnv) => Promise<unknown>;
 
@@ -109,4 +110,6 @@ export const SWEEP_TASKS: readonly SweepTask[] = [
   async (_db, now, env) => env.uploadTmpDir && purgeTemporaryFiles(env.uploadTmpDir, now.getTime(), STAGING_GRACE_MS),
   // page sessions end by wall-clock time (docs/decisions/pages.md), not by the business clock
   (db) => purgeExpiredSessions(db).then(() => undefined),
+  // the maintained report figures (issue 15): what the events since the last sweep changed
+  async (db, now, env) => env.businessTz && refreshFigures(db, { tz: env.businessTz, now }),
 ];

@@ -1,6 +1,7 @@
 import { Department } from '../entities';
 import type { AppDeps } from '../deps';
 import { readLagTolerant } from '../replicas';
+import { catchUpFigures } from '../commands/figures';
 import type { UserActor } from '../domain/lifecycle';
 import { assessmentVerdict } from '../domain/veto';
 import { localDate, startOfLocalDay } from '../domain/deadline';
@@ -33,6 +34,7 @@ export interface Assessment {
 export async function departmentAssessment(deps: AppDeps, actor: UserActor, code: string, year?: number): Promise<Assessment> {
   if (!canReadAssessment(actor, code)) throw forbidden('the assessment is read by the coordinator, supervisors, the admin, and the department\'s own head');
   const c0 = { now: deps.clock.now(), cal: await deps.calendar.get(deps.db.manager), tz: deps.config.businessTz };
+  const maintained = await catchUpFigures(deps.db, c0.tz, c0.now);
   // lag-tolerant: on a replica when there is one and the viewer wrote nothing just now (src/replicas.ts)
   return readLagTolerant(deps, actor, async (em) => {
     const c = { ...c0, em };
@@ -44,7 +46,7 @@ export async function departmentAssessment(deps: AppDeps, actor: UserActor, code
     const verdict = assessmentVerdict(!!veto?.vetoed);
     let figures: Record<string, unknown> | null = null;
     try {
-      figures = { ...(await departmentFigures(c.em, dep.code, range, c.cal, c.tz, c.now, { hideAccusedOf: actor.departmentCode })), vetoed: verdict.vetoed };
+      figures = { ...(await departmentFigures(c.em, dep.code, range, c.cal, c.tz, c.now, { hideAccusedOf: actor.departmentCode, maintained })), vetoed: verdict.vetoed };
     } catch (e) {
       if (!(e instanceof AppError && e.status === 501)) throw e;
     }

@@ -7,6 +7,7 @@ import { startOfLocalDay } from '../domain/deadline';
 import { fieldError, forbidden } from '../errors';
 import { departmentsFigures, DepartmentFigures } from '../commands/reports';
 import { readLagTolerant } from '../replicas';
+import { catchUpFigures } from '../commands/figures';
 
 /** Longest period one report may cover, in calendar days (a leap year). */
 export const MAX_REPORT_DAYS = 366;
@@ -48,7 +49,8 @@ export async function departmentReport(deps: AppDeps, actor: UserActor, p: { fro
   const range = { from: startOfLocalDay(p.from, tz), to: startOfLocalDay(addCalendarDays(p.to, 1), tz) };
   const cal = await deps.calendar.get(deps.db.manager);
   // lag-tolerant: on a replica when there is one and the viewer wrote nothing just now (src/replicas.ts)
-  const items = await readLagTolerant(deps, actor, (em) => departmentsFigures(em, codes, range, cal, tz, now, { hideAccusedOf: actor.departmentCode }));
+  const maintained = await catchUpFigures(deps.db, tz, now);
+  const items = await readLagTolerant(deps, actor, (em) => departmentsFigures(em, codes, range, cal, tz, now, { hideAccusedOf: actor.departmentCode, maintained }));
   const names = new Map((await departments.findBy({ code: In(codes) })).map((d) => [d.code, d.nameZh]));
   return { from: p.from, to: p.to, asOf: now, items, names };
 }
