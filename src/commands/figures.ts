@@ -79,6 +79,8 @@ export async function refreshFigures(ds: DataSource, o: { tz: string; batch?: nu
     tickets += n;
     batches++;
     if (n < batch) return { tickets, batches, remaining: false };
+    // between batches, let requests in (better-sqlite3 is synchronous: a long refresh would hold the event loop)
+    await new Promise((r) => setImmediate(r));
   }
 }
 

@@ -2,7 +2,10 @@ import test from 'ava';
 import ExcelJS from 'exceljs';
 import { startHarness, standardStaff, OWNER, Harness, Client } from '../helpers/harness';
 import { appendEvent } from '../../src/commands/events';
-import { Ticket } from '../../src/entities';
+import { FigureDirty, ReportFigure, Ticket, TicketFigure } from '../../src/entities';
+import { departmentsFigures, rawDepartmentsFigures } from '../../src/commands/reports';
+import { markAllFiguresDirty, refreshFigures } from '../../src/commands/figures';
+import { startOfLocalDay } from '../../src/domain/deadline';
 
 /**
  * Department reporting (DESIGN §9) over November 2026, built through the HTTP API:
@@ -267,4 +270,63 @@ test.serial('the report reads only: figures are the same when asked twice, and t
   t.deepEqual(a.body, b.body);
   const doc = await h.http.get('/api/v1/openapi.json');
   t.truthy(doc.body.paths['/api/v1/reports/departments']?.get);
+});
+
+// ---------------------------------------------------------------------------
+// Maintained figures (issue 15 item 2): the buckets agree exactly with the raw rows
+// ---------------------------------------------------------------------------
+
+const DEPTS = ['TAX', 'HRSS', 'SAMR', 'DIS', 'CMB'];
+const range = (a: string, b: string) => ({ from: startOfLocalDay(a, 'Asia/Shanghai'), to: startOfLocalDay(b, 'Asia/Shanghai') });
+
+async function compareWithOracle(t: import('ava').ExecutionContext) {
+  const cal = await h.deps.calendar.get(h.deps.db.manager);
+  await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai' });
+  t.is(await h.deps.db.getRepository(FigureDirty).count(), 0);
+  for (const [a, b] of [['2026-11-01', '2026-12-01'], ['2026-10-01', '2026-12-02'], ['2026-11-02', '2026-11-03'], ['2026-01-01', '2027-01-01'], ['2026-12-01', '2026-12-02']]) {
+    for (const hide of [null, 'TAX', 'HRSS', 'SAMR']) {
+      for (const now of [h.clock.now(), new Date('2026-11-04T12:00:00+08:00')]) {
+        const o = { hideAccusedOf: hide };
+        const kept = await departmentsFigures(h.deps.db.manager, DEPTS, range(a, b), cal, 'Asia/Shanghai', now, o);
+        const raw = await rawDepartmentsFigures(h.deps.db.manager, DEPTS, range(a, b), cal, 'Asia/Shanghai', now, o);
+        t.deepEqual(kept, raw, `${a}..${b} hide ${hide} now ${now.toISOString()}`);
+      }
+    }
+  }
+}
+
+test.serial('maintained figures: the buckets hold what the events wrote, and agree with the raw rows for every period and viewer', async (t) => {
+  await compareWithOracle(t);
+  // the buckets of 2 November for TAX, as the events of the scenario wrote them
+  const rows = await h.deps.db.getRepository(ReportFigure).find({ where: { departmentCode: 'TAX', day: '2026-11-02' }, order: { accused: 'ASC' } });
+  t.deepEqual(rows.map((r) => ({ ...r })), [{
+    departmentCode: 'TAX', day: '2026-11-02', accused: '', received: 3, signedOnTime: 1, signOwed: 2, repliedOnTime: 1, replyOwed: 2, resolved: 1, replies: 2,
+    satisfied: 1, rated: 2, reopened: 1, answers: 2, level1: 1, level2: 1, level3: 1, handlingDays: 7,
+  }]);
+  // DIS's concluded reports are kept apart by the department they accuse
+  const dis = await h.deps.db.getRepository(ReportFigure).find({ where: { departmentCode: 'DIS' }, order: { accused: 'ASC' } });
+  t.deepEqual(dis.map((r) => [r.day, r.accused, r.received, r.answers]), [['2026-11-02', 'SAMR', 1, 1], ['2026-11-02', 'TAX', 1, 1]]);
+});
+
+test.serial('maintained figures: a rebuild changes nothing, a calendar override is followed, a refresh with nothing marked does nothing', async (t) => {
+  const before = await h.deps.db.getRepository(ReportFigure).find({ order: { departmentCode: 'ASC', day: 'ASC', accused: 'ASC' } });
+  await h.deps.db.transaction((em) => markAllFiguresDirty(em));
+  t.is(await h.deps.db.getRepository(FigureDirty).count(), await h.deps.db.getRepository(Ticket).count());
+  const r = await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai', batch: 3 });
+  t.is(r.remaining, false);
+  t.is(r.tickets, await h.deps.db.getRepository(Ticket).count());
+  t.deepEqual(await h.deps.db.getRepository(ReportFigure).find({ order: { departmentCode: 'ASC', day: 'ASC', accused: 'ASC' } }), before);
+  t.deepEqual(await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai' }), { tickets: 0, batches: 0, remaining: false });
+
+  // Wednesday 4 November becomes a holiday: B's answer (3 Nov → 10 Nov) takes one working day less
+  const res = await h.admin.put('/api/v1/calendar/days/2026-11-04', { type: 'holiday', note: '测试调休' });
+  t.is(res.status, 200, res.text);
+  t.true(await h.deps.db.getRepository(FigureDirty).count() > 0);
+  const report = await ok(s.coord.get(`${REPORT}&department=TAX`));
+  t.is(report.items[0].averageWorkingDaysToReply, '3.00'); // A 1, B 5
+  t.is(await h.deps.db.getRepository(FigureDirty).count(), 0); // the report caught up first
+  await compareWithOracle(t);
+  t.is((await h.admin.put('/api/v1/calendar/days/2026-11-04', { type: 'workday', note: '恢复' })).status, 200);
+  t.is((await ok(s.coord.get(`${REPORT}&department=TAX`))).items[0].averageWorkingDaysToReply, '3.50');
+  t.true(await h.deps.db.getRepository(TicketFigure).count() > 0);
 });
