@@ -8,6 +8,7 @@ import { MIGRATE_USAGE, migrateCommand } from './migrate';
 import { PREVIEW_USAGE, previewCommand } from './preview';
 import { SEAL_USAGE, sealChainsCommand } from './seal-chains';
 import { REINDEX_SEARCH_USAGE, reindexSearchCommand } from './reindex-search';
+import { FIGURES_USAGE, figuresCommand } from './figures';
 
 /**
  * The command line (`npm run cli -- <command>`, or `node build/src/cli/index.js <command>`).
@@ -40,6 +41,8 @@ commands:
 
   ${REINDEX_SEARCH_USAGE.replace(/\n/g, '\n  ')}
 
+  ${FIGURES_USAGE.replace(/\n/g, '\n  ')}
+
 The database is the service's: DATABASE_URL (with JWT_SECRET and EVENT_CHAIN_KEYS), else the embedded
 SQLite file under DATA_DIR. See README for the configuration table.`;
 
@@ -69,6 +72,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   preview: previewCommand,
   'seal-event-chains': sealChainsCommand,
   'reindex-search': reindexSearchCommand,
+  figures: figuresCommand,
 };
 
 /** Runs one command line; returns the exit code (never exits itself). */

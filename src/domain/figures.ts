@@ -52,8 +52,8 @@ export function ticketBuckets(t: MetricTicket, events: readonly MetricEvent[], p
   const accused = t.kind === 'integrity_report' ? t.accusedDepartmentCode ?? '' : '';
   const byDept = new Map<string, FigureCounts>();
   const of = (code: string) => {
-    let c = byDept.get(code);
-    if (!c) byDept.set(code, (c = zeroCounts()));
+    const c = byDept.get(code) ?? zeroCounts();
+    byDept.set(code, c);
     return c;
   };
   if (t.departmentCode) of(t.departmentCode).received++;
@@ -123,8 +123,8 @@ export function bucketDeltas(before: readonly Bucket[], after: readonly Bucket[]
   const out = new Map<string, Bucket>();
   const add = (b: Bucket, sign: 1 | -1) => {
     const id = bucketId(b);
-    let d = out.get(id);
-    if (!d) out.set(id, (d = { departmentCode: b.departmentCode, day: b.day, accused: b.accused, counts: zeroCounts() }));
+    const d = out.get(id) ?? { departmentCode: b.departmentCode, day: b.day, accused: b.accused, counts: zeroCounts() };
+    out.set(id, d);
     for (const k of FIGURE_COUNTS) d.counts[k] += sign * b.counts[k];
   };
   for (const b of before) add(b, -1);
