@@ -12,8 +12,8 @@ const COUNTS = [
  * to recompute). Every existing ticket is marked, so the first refresh builds the figures of
  * the history. The same file serves MariaDB and SQLite; `down` drops the three tables.
  */
-export class ReportFigures1796600000000 implements MigrationInterface {
-  name = 'ReportFigures1796600000000';
+export class ReportFigures1796800000000 implements MigrationInterface {
+  name = 'ReportFigures1796800000000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.createTable(new Table({ name: 'report_figure', columns: [
