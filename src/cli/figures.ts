@@ -1,8 +1,7 @@
 import { bootForCli } from './common';
 import { parseArgs, flag, UsageError } from './args';
-import { markAllFiguresDirty, refreshFigures } from '../commands/figures';
+import { rebuildFigures, refreshFigures } from '../commands/figures';
 import { departmentsFigures, rawDepartmentsFigures } from '../commands/reports';
-import { inTransaction } from '../db';
 import { Department } from '../entities';
 import { addCalendarDays } from '../domain/calendar';
 import { startOfLocalDay } from '../domain/deadline';
@@ -32,8 +31,8 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   try {
     const tz = deps.config.businessTz;
     const started = Date.now();
-    if (a.flags.rebuild === true) await inTransaction(deps.db, (em) => markAllFiguresDirty(em));
-    const r = await refreshFigures(deps.db, { tz, now: deps.clock.now(), batch: 1000 });
+    const o = { tz, now: deps.clock.now(), batch: 1000 };
+    const r = a.flags.rebuild === true ? await rebuildFigures(deps.db, o) : await refreshFigures(deps.db, o);
     process.stdout.write(`${r.tickets} ticket(s) refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (!verify) return 0;
     const codes = (await deps.db.getRepository(Department).find({ order: { code: 'ASC' } })).map((d) => d.code);

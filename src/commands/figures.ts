@@ -202,3 +202,14 @@ export async function catchUpFigures(ds: DataSource, tz: string, now: Date): Pro
   const r = await refreshFigures(ds, { tz, now, maxBatches: CATCH_UP_BATCHES });
   return !r.remaining;
 }
+
+/**
+ * Rebuilds the maintained figures of every ticket (after a bulk load, e.g. `bench:scale`):
+ * marks every ticket and refreshes until nothing is marked. Safe while the service runs.
+ * @param o.batch tickets per transaction (default 1,000)
+ * @returns what the refresh did
+ */
+export async function rebuildFigures(ds: DataSource, o: { tz: string; batch?: number; now?: Date }): Promise<RefreshResult> {
+  await inTransaction(ds, (em) => markAllFiguresDirty(em));
+  return refreshFigures(ds, { tz: o.tz, batch: o.batch ?? 1000, now: o.now });
+}
