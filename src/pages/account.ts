@@ -12,6 +12,7 @@ import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/li
 import { emptyForm } from './render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
 import { signIn, signOut } from './session';
+import { VERIFICATION_CODE_MESSAGES } from './messages';
 import { presentTicket } from '../http/presenters';
 import { nextStep } from './format';
 
@@ -117,7 +118,7 @@ export function accountPages(router: Router, kit: PageKit) {
     const parsed = OwnerRegistration.safeParse(input);
     const errors = parsed.success ? [] : zodErrors(parsed.error, input);
     if (v.password !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
-    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, REGISTER_FIELDS), 400);
+    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, REGISTER_FIELDS, { messages: VERIFICATION_CODE_MESSAGES }), 400);
     try {
       const limit = ownerFormLimit(ctx.ip);
       await takeAttempt(ctx, kit.attempts, [limit], 'too many registration attempts; try again later');
@@ -127,7 +128,7 @@ export function accountPages(router: Router, kit: PageKit) {
       ctx.redirect('/account?welcome=1');
       ctx.status = 303;
     } catch (e) {
-      const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' });
+      const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' }, VERIFICATION_CODE_MESSAGES);
       if (!form) throw e;
       show(form, (e as { status: number }).status);
     }
@@ -149,7 +150,7 @@ export function accountPages(router: Router, kit: PageKit) {
     const parsed = OwnerPasswordReset.safeParse(input);
     const errors = parsed.success ? [] : zodErrors(parsed.error, input);
     if (v.newPassword !== v.passwordConfirm) errors.push({ field: 'passwordConfirm', code: 'mismatch' });
-    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, RESET_FIELDS), 400);
+    if (!parsed.success || errors.length) return show(formWithErrors(v, errors, RESET_FIELDS, { messages: VERIFICATION_CODE_MESSAGES }), 400);
     try {
       const limit = ownerFormLimit(ctx.ip);
       await takeAttempt(ctx, kit.attempts, [limit], 'too many password-reset attempts; try again later');
@@ -158,7 +159,7 @@ export function accountPages(router: Router, kit: PageKit) {
       ctx.redirect('/account/sign-in?reset=1');
       ctx.status = 303;
     } catch (e) {
-      const form = formFromAppError(e, v, RESET_FIELDS);
+      const form = formFromAppError(e, v, RESET_FIELDS, undefined, VERIFICATION_CODE_MESSAGES);
       if (!form) throw e;
       show(form, (e as { status: number }).status);
     }

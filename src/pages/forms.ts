@@ -56,16 +56,18 @@ export function zodErrors(err: z.ZodError, input?: unknown): PageFieldError[] {
 /**
  * Builds the form view for errors: each field's Chinese message next to it (the first per
  * field) and, in the summary, a link to it, in the order of `order` (the fields as the page
- * lays them out). `alias` maps a schema path to the form field that shows it (`owner` → `owner.name`).
+ * lays them out). `alias` maps a schema path to the form field that shows it (`owner` → `owner.name`);
+ * `messages` (field → code → text) is a form's own wording where a field name means another thing
+ * on another page (`code`: the access code on the track page, the SMS code on register/reset).
  */
-export function formWithErrors(values: Record<string, string>, errors: PageFieldError[], order: readonly string[], opts: { problem?: string; alias?: Record<string, string> } = {}): FormView {
+export function formWithErrors(values: Record<string, string>, errors: PageFieldError[], order: readonly string[], opts: { problem?: string; alias?: Record<string, string>; messages?: Record<string, Record<string, string>> } = {}): FormView {
   const f = emptyForm(values);
   f.problem = opts.problem;
   const seen = new Map<string, string>();
   for (const e of errors) {
     const name = opts.alias?.[e.field] ?? e.field;
     if (seen.has(name)) continue;
-    seen.set(name, fieldMessage(e.field, e.code, { max: e.max }));
+    seen.set(name, opts.messages?.[e.field]?.[e.code] ?? fieldMessage(e.field, e.code, { max: e.max }));
   }
   const rank = (n: string) => (order.indexOf(n) < 0 ? order.length : order.indexOf(n));
   for (const [name, text] of [...seen].sort((a, b) => rank(a[0]) - rank(b[0]))) {
@@ -85,9 +87,9 @@ export function formWithErrors(values: Record<string, string>, errors: PageField
  * the problem code's message at the top. Returns null for errors a form does not show
  * (server faults, 404 of something else): the caller rethrows those.
  */
-export function formFromAppError(e: unknown, values: Record<string, string>, order: readonly string[], alias?: Record<string, string>): FormView | null {
+export function formFromAppError(e: unknown, values: Record<string, string>, order: readonly string[], alias?: Record<string, string>, messages?: Record<string, Record<string, string>>): FormView | null {
   if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.code === 'unauthenticated' || e.status === 403) return null;
   const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
   const problem = e.code === 'validation-failed' && e.errors.length ? undefined : problemMessage(e.code, { minutes });
-  return formWithErrors(values, e.errors.map((x) => ({ field: x.field, code: x.code })), order, { problem, alias });
+  return formWithErrors(values, e.errors.map((x) => ({ field: x.field, code: x.code })), order, { problem, alias, messages });
 }

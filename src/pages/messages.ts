@@ -215,6 +215,14 @@ export const FIELD_OVERRIDES: Readonly<Record<string, Readonly<Record<string, st
   code: { invalid_type: '请填写查询码。', empty: '请填写查询码。', too_small: '请填写查询码。' },
 };
 
+/**
+ * The register and reset pages' `code` is the SMS verification code (the track page's `code`
+ * is the access code, `FIELD_OVERRIDES.code`): their own words for a code left empty.
+ */
+export const VERIFICATION_CODE_MESSAGES: Record<string, Record<string, string>> = {
+  code: { invalid_type: '请填写短信验证码。', empty: '请填写短信验证码。', too_small: '请填写短信验证码。' },
+};
+
 /** The message for a problem code (`{minutes}` filled in), or the general one. */
 export function problemMessage(code: string, vars: { minutes?: number } = {}): string {
   const m = PROBLEM_MESSAGES[code] ?? PROBLEM_MESSAGES['validation-failed'];

@@ -44,6 +44,15 @@ const fileMac = (secret: string, binding: string, ticketId: string, fileId: stri
   createHmac('sha256', secret).update(`track-file|${binding}|${ticketId}|${fileId}|${exp}`).digest('base64url');
 
 /** Which timeline step a file came with (the attachment's context → the event type). */
+/**
+ * A track page's form sent after the ticket moved on (another window supplemented or rated,
+ * the rating window ended): the message shown where the form was, nothing changed.
+ */
+const STALE_MESSAGE: Record<'supplement' | 'rate' | 'withdraw', string> = {
+  supplement: '办理部门现在不再等您补充材料（可能已经在别的窗口补充过了），这次填写的内容没有提交。请看下面的最新进展。',
+  rate: '这件工单现在不能评价了（可能已经评价过，或评价期限已过、已自动办结），这次的评价没有提交。',
+  withdraw: '这件工单现在不能撤回了，请看下面的最新进展。',
+};
 const STEP_OF_CONTEXT: Record<string, string> = { create: 'created', supplement: 'supplemented', reply: 'replied', conclude: 'concluded', decide: 'decided' };
 
 /** A size as people read it: 1.2MB, 350KB. */
@@ -188,6 +197,8 @@ export function trackPages(router: Router, kit: PageKit) {
       const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => fields.includes(k)).map(([k, x]) => [k, k === 'message' ? x ?? '' : x])));
       return parsed.success ? { data: parsed.data } : { form: formWithErrors(v, zodErrors(parsed.error), fields) };
     };
+    /** A form of a page that is out of date (the ticket moved on: 409) says so in the owner's words. */
+    const staleForm = (f: FormView | null, e: unknown): FormView | null => (f && e instanceof AppError && e.code === 'illegal-transition' ? { ...f, problem: STALE_MESSAGE[form] } : f);
     router.post(path, async (ctx) => {
       let posted: Record<string, string> = {};
       const precheck = form === 'supplement' ? async (v: Record<string, string>) => {
@@ -199,7 +210,7 @@ export function trackPages(router: Router, kit: PageKit) {
         try {
           await checkCanActWithFiles(deps, r.actor, r.t.id, 'supplement');
         } catch (e) {
-          const f = formFromAppError(e, v, fields);
+          const f = staleForm(formFromAppError(e, v, fields), e);
           if (!f) throw e;
           throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: true }, (e as AppError).status));
         }
@@ -215,7 +226,7 @@ export function trackPages(router: Router, kit: PageKit) {
           await showTicket(ctx, t, r.actor, r.code, { notice: done(files.length) });
         } catch (e) {
           if (fileRefusalMessage(e, deps.uploads.limits)) throw e;
-          const f = formFromAppError(e, v, fields);
+          const f = staleForm(formFromAppError(e, v, fields), e);
           if (!f) throw e;
           await showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: files.length > 0 }, (e as { status: number }).status);
         }

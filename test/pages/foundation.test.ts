@@ -88,6 +88,10 @@ test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and
   const sent = await b.post('/account/register/code', { phone: '13900000002' }, '/account/register');
   t.is(sent.status, 303);
   const code = (await smsCode(h.deps, '13900000002'))!;
+  const noCode = await b.post('/account/register', { phone: '13900000002', code: '', name: '经营户乙', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' }, '/account/register?phone=13900000002');
+  t.is(noCode.status, 400);
+  t.regex(noCode.text, /<a href="#f-code">请填写短信验证码。<\/a>/);
+  t.notRegex(noCode.text, /查询码/);
   const reg = await b.post('/account/register', { phone: '13900000002', code, name: '经营户乙', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' }, '/account/register?phone=13900000002');
   t.is(reg.status, 303);
   const cookie = reg.setCookies.find((c) => c.startsWith('gt_session='))!;
@@ -234,6 +238,11 @@ test('password reset page without JavaScript: phone, code by SMS, new password; 
   t.is(sent.status, 303);
   const step2 = await b.get('/account/reset?phone=13900000005');
   t.regex(step2.text, /如果 <strong>139\*\*\*\*0005<\/strong> 注册过账号，验证码短信已经发出/);
+  // the code left empty: the SMS verification code is asked for (not the track page's access code)
+  const empty = await b.post('/account/reset', { phone: '13900000005', code: '', newPassword: 'New-Owner-Pw-5', passwordConfirm: 'New-Owner-Pw-5' }, '/account/reset?phone=13900000005');
+  t.is(empty.status, 400);
+  t.regex(empty.text, /<a href="#f-code">请填写短信验证码。<\/a>/);
+  t.notRegex(empty.text, /查询码/);
   const wrong = await b.post('/account/reset', { phone: '13900000005', code: '000000', newPassword: 'New-Owner-Pw-5', passwordConfirm: 'New-Owner-Pw-5' }, '/account/reset?phone=13900000005');
   t.is(wrong.status, 422);
   t.regex(wrong.text, /验证码不正确，请核对短信，或重新获取验证码。/);

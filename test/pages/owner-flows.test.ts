@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { startHarness, Harness, smsCode } from '../helpers/harness';
-import { openBrowser, look, text, TestBrowser } from '../helpers/browser';
+import { DESKTOP, openBrowser, look, PHONE, text, TestBrowser } from '../helpers/browser';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +150,27 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   await p.click('button:has-text("提交补充")');
   t.regex(await text(p, '[role=status]'), /已经把补充的内容交给办理部门/);
   t.is(await text(p, '.tag'), '办理中');
+
+  // a stale page: asked again, supplemented from another window, then sent from this one: the
+  // message where the form was (409), the text typed shown as not sent, nothing changed
+  await tax.post(`/api/v1/tickets/${id}/request-info`, { message: '请再提供10月的发票。' });
+  await track(p, number, code);
+  await p.fill('#f-message', '10月发票见附件。');
+  const other = await h.http.post(`/api/v1/track/${number}/supplement`, { code, message: '发票已寄出。' });
+  t.is(other.status, 200);
+  const eventsBefore = (await tax.get(`/api/v1/tickets/${id}/events`)).body.items.length;
+  const [stale] = await Promise.all([p.waitForResponse((r) => r.url().endsWith('/track/supplement')), p.click('button:has-text("提交补充")')]);
+  t.is(stale.status(), 409);
+  t.is(await text(p, '#supplement + .error-summary .error-summary__title'), '补充没有提交');
+  t.is(await text(p, '#supplement + .error-summary p'), '办理部门现在不再等您补充材料（可能已经在别的窗口补充过了），这次填写的内容没有提交。请看下面的最新进展。');
+  t.is(await text(p, '#unsent-message'), '10月发票见附件。');
+  t.is(await p.locator('form[action="/track/supplement"]').count(), 0);
+  t.is(await text(p, '.tag'), '办理中');
+  t.is((await tax.get(`/api/v1/tickets/${id}/events`)).body.items.length, eventsBefore);
+  await look(t, p, 'track-supplement-stale');
+  await p.setViewportSize(DESKTOP);
+  await look(t, p, 'track-supplement-stale-desktop');
+  await p.setViewportSize(PHONE);
 
   await tax.post(`/api/v1/tickets/${id}/reply`, { outcome: 'resolved', message: '已按实际营业额重新核定，每月减少 200 元。' });
   await track(p, number, code);

@@ -12,8 +12,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import ExcelJS from 'exceljs';
-import { startHarness, standardStaff, Harness, ADMIN_PASSWORD, Client } from '../helpers/harness';
-import { openBrowser, look, staffSignIn, text, TestBrowser } from '../helpers/browser';
+import { act, startHarness, standardStaff, Harness, ADMIN_PASSWORD, Client } from '../helpers/harness';
+import { DESKTOP, openBrowser, look, staffSignIn, text, TestBrowser } from '../helpers/browser';
 
 const REPORTER = { name: '举报人金丝雀', phone: '13700009999' };
 const CANARY = { title: '窗口人员索要好处费金丝雀', description: '办理登记时被税务窗口人员索要300元好处费金丝雀。' };
@@ -278,12 +278,26 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   await veto.locator('button:has-text("撤销一票否决")').click();
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请写明撤销的理由。']);
   t.is((await s.sup.get('/api/v1/vetoes')).body.items[0].status, 'active');
+  // the register also open in a second tab (the same session), still with the revoke form
+  const p2 = await b.page(`${h.url}/work/vetoes`, DESKTOP);
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('textarea').fill('经复查，金额系合规的工本费。');
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('button:has-text("撤销一票否决")').click();
   await p.waitForURL(/done=revoked/);
   t.regex(await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').textContent() ?? '', /已撤销/);
   const v = (await s.sup.get('/api/v1/vetoes')).body.items[0];
   t.deepEqual([v.departmentCode, v.status, v.revokeReason], ['TAX', 'revoked', '经复查，金额系合规的工本费。']);
+  // revoked again from the stale tab: 409 with the message in the veto's section, nothing changed
+  const stale = p2.locator('section.work-vetoes', { hasText: '区税务局' });
+  await stale.locator('textarea').fill('重复撤销');
+  const [r409] = await Promise.all([p2.waitForResponse((r) => r.url().includes('/revoke')), stale.locator('button:has-text("撤销一票否决")').click()]);
+  t.is(r409.status(), 409);
+  const again = p2.locator('section.work-vetoes', { hasText: '区税务局' });
+  t.is(await again.locator('.error-summary__title').textContent(), '没有撤销');
+  t.is(await again.locator('.error-summary p').textContent(), '这项一票否决已经撤销。');
+  t.is(await again.locator('form').count(), 0);
+  t.deepEqual((await s.sup.get('/api/v1/vetoes')).body.items.map((x: { status: string; revokeReason: string }) => [x.status, x.revokeReason]), [['revoked', '经复查，金额系合规的工本费。']]);
+  await look(t, p2, 'work-vetoes-revoked-twice');
+  await p2.close();
 
   await p.click('.work-nav__link:has-text("考核")');
   t.is(await text(p, 'h1'), '2026年部门考核');
@@ -344,9 +358,102 @@ test.serial('the reports page: the table with every rate as percentage and fract
   await p.close();
 });
 
+/** A page's HTML without what differs per render (CSRF tokens). */
+async function snapshot(p: Page, path: string): Promise<string> {
+  const r = await p.goto(`${h.url}${path}`);
+  if (r?.status() !== 200) throw new Error(`${path}: ${r?.status()}`);
+  return (await p.content()).replace(/name="_csrf" value="[^"]*"/g, '');
+}
+const figures = async (p: Page, list: string) => (await p.locator(`${list} .work-card`).allTextContents()).map((x) => x.replace(/\s+/g, ' ').trim());
+
+test.serial('the supervisors\' and the admin\'s homes: the day\'s work in figures, each a link to where it is done; a report they may not see is in no figure', async (t) => {
+  const file = async (title: string, departmentCode = 'HRSS') => {
+    const r = await reporter.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title, description: `${title}的经过。`, accused: { departmentCode, demand: 'fee', amountYuan: '100', occurredOn: '2026-10-28' } });
+    if (r.status !== 201) throw new Error(r.text);
+    return r.body as { id: string; number: string; deadlines: { signBy: string } };
+  };
+  // three reports on HRSS: one to sign, one signed, one concluded substantiated (a standing veto)
+  const waiting = await file('社保窗口索要费用');
+  const signed = await file('社保窗口刁难经营户');
+  const proven = await file('社保窗口收取好处费');
+  await act(s.sup, signed.id, 'sign');
+  await act(s.sup, proven.id, 'sign');
+  await act(s.sup, proven.id, 'conclude', { finding: 'substantiated', summary: '经查属实，已责令退还。' });
+  const veto = ((await s.sup.get('/api/v1/vetoes')).body.items as { id: string; departmentCode: string; status: string }[]).find((v) => v.departmentCode === 'HRSS' && v.status === 'active');
+  t.truthy(veto);
+
+  let p = await signIn('sup1');
+  t.is(p.url(), `${h.url}/work`);
+  t.deepEqual(await figures(p, '#integrity-work'), ['1件待签收签收后开始核查', '1件核查中查清后办结：属实或不属实', '0件等待举报人补充补充后或5个工作日后继续核查', '0件已逾期超过签收或办结的期限']);
+  t.deepEqual(await p.locator('#vetoes ~ table tbody tr td').allTextContents(), ['区人力社保局', '2026年', '1 件']);
+  t.is(await p.locator('#vetoes ~ table a').getAttribute('href'), `/work/vetoes?year=2026#veto-${veto?.id}`);
+  await look(t, p, 'work-home-supervisor');
+  await p.setViewportSize({ width: 768, height: 1024 });
+  await look(t, p, 'work-home-supervisor-tablet');
+  await p.setViewportSize(DESKTOP);
+  // a report accusing DIS (held for the higher commission) is in no figure: the home is as before
+  const before = await snapshot(p, '/work');
+  await file('纪委干部索要好处费', 'DIS');
+  t.is(await snapshot(p, '/work'), before);
+  // each figure opens its list
+  await p.click('#home-to-sign');
+  t.is(p.url(), `${h.url}/work/integrity?state=dispatched`);
+  t.deepEqual(await p.locator('main tbody tr td:first-child').allTextContents(), [waiting.number]);
+  await p.goto(`${h.url}/work`);
+  await p.click('#home-in-progress');
+  t.deepEqual(await p.locator('main tbody tr td:first-child').allTextContents(), [signed.number]);
+
+  // the admin: a notice that failed for good (one about the TAX report too), the held reports
+  const rows = async (ticketId: string) => (await h.deps.db.query('SELECT id FROM outbox_message WHERE ticket_id = ? ORDER BY id', [ticketId])) as { id: string }[];
+  const [failedHrss] = await rows(signed.id);
+  const [failedTax] = await rows(report.id);
+  for (const row of [failedHrss, failedTax]) await h.deps.db.query("UPDATE outbox_message SET state = 'failed', last_error = '550 mailbox unavailable' WHERE id = ?", [row.id]);
+  // an account deactivated today (hrss1, deactivated earlier, was reactivated: not counted)
+  const leaver = await h.staff('leaver', 'handler', 'SAMR');
+  t.is((await h.admin.post(`/api/v1/users/${leaver.id}/deactivate`, { reason: '调离' })).status, 200);
+  const a = await admin();
+  const adminFigures = await figures(a, '#admin-work');
+  t.deepEqual(adminFigures, ['2条通知发送失败查看原因，重新发送', '2件举报等待转送举报区纪委监委本身的，要转送上级纪委监委', '1个年份的日历是临时的2027年只知道周末：请载入国务院的放假安排', '1个账号近30天停用已不能登录；需要时可以重新启用']);
+  await look(t, a, 'work-home-admin');
+  await a.setViewportSize({ width: 768, height: 1024 });
+  await look(t, a, 'work-home-admin-tablet');
+  await a.setViewportSize(DESKTOP);
+  await a.click('#home-failed');
+  t.is(a.url(), `${h.url}/work/admin/outbox?state=failed`);
+  t.is(await a.locator('main > table tbody tr').count(), 2);
+  await a.goto(`${h.url}/work`);
+  await a.click('#home-held');
+  t.deepEqual((await a.locator('#held tbody tr td:nth-child(2)').allTextContents()).length, 2);
+  await a.goto(`${h.url}/work`);
+  await a.click('#home-calendar');
+  t.is(await text(a, 'h1'), '2027年工作日历');
+  await a.goto(`${h.url}/work`);
+  await a.click('#home-deactivated');
+  t.deepEqual(await a.locator('main tbody tr td:first-child a').allTextContents(), ['leaver']);
+  // an admin placed in TAX does not count the notice about the report accusing TAX
+  await h.staff('taxadmin', 'admin', 'TAX');
+  const ta = await signIn('taxadmin');
+  t.deepEqual((await figures(ta, '#admin-work'))[0], '1条通知发送失败查看原因，重新发送');
+  await ta.click('#home-failed');
+  t.is(await ta.locator('main > table tbody tr').count(), 1);
+  await ta.close();
+  await a.close();
+
+  // past its sign-for deadline the report still to sign is overdue (signed in again: the session has timed out)
+  h.clock.set(new Date(new Date(waiting.deadlines.signBy).getTime() + 3_600_000));
+  await p.close();
+  p = await signIn('sup1');
+  t.deepEqual((await figures(p, '#integrity-work'))[3], '1件已逾期超过签收或办结的期限');
+  await p.click('#home-overdue');
+  t.is(p.url(), `${h.url}/work/tickets?kind=integrity_report&overdue=1`);
+  t.deepEqual(await p.locator('main tbody tr td:first-child a').allTextContents(), [waiting.number]);
+  await p.close();
+});
+
 test.serial('canary: the accused department\'s users reach no workbench page that shows the report', async (t) => {
   const needles = [report.number, CANARY.title, CANARY.description, REPORTER.name, REPORTER.phone, report.id];
-  for (const user of ['tax1', 'taxhead']) {
+  // the accused department's handler and head, and an admin placed in it (the admin's home and pages included)
+  for (const user of ['tax1', 'taxhead', 'taxadmin']) {
     const p = await signIn(user);
     const seen = new Set<string>();
     const queue = ['/work', `/work/tickets?q=${report.number}`, `/work/tickets?q=${encodeURIComponent('金丝雀')}`, '/work/tickets?kind=integrity_report', '/work/tickets?state=replied', '/work/reports?from=2026-01-01&to=2026-12-31'];
@@ -357,8 +464,12 @@ test.serial('canary: the accused department\'s users reach no workbench page tha
       const res = await b.context.request.get(`${h.url}${path}`);
       // a search page repeats what was searched for in its search field: that echo is not a trace
       const body = (await res.text()).replace(/ value="[^"]*"/g, (v) => (path.includes('q=') ? '' : v));
-      for (const n of needles) t.false(body.includes(n), `${user} ${path} shows ${n}`);
-      if (path.includes('q=') || path.includes('kind=integrity_report')) t.true(body.includes('共 <strong>0</strong> 件'), `${user} ${path} finds nothing`);
+      // the admin's pages list every account and the account texts (the reporter's registration code among them):
+      // the reporter as an owner, not a trace of the report (whose number, id, title and text are checked everywhere)
+      const accountPage = user === 'taxadmin' && path.startsWith('/work/admin/');
+      for (const n of needles) if (!(accountPage && (n === REPORTER.name || n === REPORTER.phone))) t.false(body.includes(n), `${user} ${path} shows ${n}`);
+      if (user !== 'taxadmin' && (path.includes('q=') || path.includes('kind=integrity_report'))) t.true(body.includes('共 <strong>0</strong> 件'), `${user} ${path} finds nothing`);
+      if (user === 'taxadmin' && path.includes('q=')) t.true(body.includes('共 <strong>0</strong> 件'), `${user} ${path} finds nothing`);
       if (!(res.headers()['content-type'] ?? '').startsWith('text/html')) continue;
       for (const m of body.matchAll(/href="(\/work[^"#]*)/g)) {
         const next = m[1].replace(/&amp;/g, '&');
@@ -367,6 +478,7 @@ test.serial('canary: the accused department\'s users reach no workbench page tha
     }
     t.true(seen.size > 8, `${user} crawled ${seen.size} pages`);
     if (user === 'taxhead') t.true([...seen].some((x) => x.startsWith('/work/reports/download.csv')), 'the head\'s report and its downloads were scanned');
+    if (user === 'taxadmin') t.true(['/work/admin/outbox?state=failed', '/work/admin/outbox?state=held', '/work/admin/users?active=false'].every((x) => seen.has(x)), 'the admin\'s home and what it links to were scanned');
     t.is((await b.context.request.get(`${h.url}/work/tickets/${report.id}`)).status(), 404);
     await p.close();
   }

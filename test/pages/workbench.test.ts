@@ -102,6 +102,15 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请写明需要提交人补充什么。']);
   t.is((await api(c.id)).state, 'in_progress');
   await p.fill('#f-request-info-message', '请提供近三个月的营业额流水。');
+  // a form whose version is not a number is refused (400), never acted on without the stale check
+  const version = p.locator('#act-request-info input[name=version]');
+  const drawnAt = await version.inputValue();
+  await version.evaluate((el) => { (el as unknown as { value: string }).value = '3abc'; });
+  const [bad] = await Promise.all([p.waitForResponse((r) => r.url().endsWith('/request-info')), p.click('#act-request-info button[type=submit]')]);
+  t.is(bad.status(), 400);
+  t.is(await text(p, '.error-summary p'), '这个表单不完整（缺少工单的版本号），没有办理。请刷新页面，在工单页面重新操作。');
+  t.like(await api(c.id), { state: 'in_progress', version: Number(drawnAt) });
+  await p.fill('#f-request-info-message', '请提供近三个月的营业额流水。');
   await p.click('#act-request-info button[type=submit]');
   await p.waitForURL(/done=request-info/);
   t.is(await text(p, '.inset--done'), '已请提交人补充材料，答复期限暂停计算。');

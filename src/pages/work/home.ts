@@ -4,14 +4,16 @@ import { requireStaff } from './access';
 import { dispatchBoard, handlerTodo } from '../../queries/workbench';
 import { presentOversightOrder } from '../../http/presenters';
 import { countdownText, rowView } from './view';
-import { navFor } from './nav';
+import { adminHome, RECENT_DEACTIVATION_DAYS, supervisorHome } from '../../queries/home-views';
 
 /**
  * `GET /work`: each role's home (issue 10). The handler's 待办 (to sign, in progress,
  * awaiting information, oversight orders to answer, with countdowns); the coordinator's
  * dispatch board (registered and returned tickets with the routing rules' suggestion and the
- * return reasons, and the extension requests to decide); intake goes to the call form.
- * Supervisors and the admin get their menu (their consoles: part B of issue 10).
+ * return reasons, and the extension requests to decide); intake goes to the call form; the
+ * supervisors' integrity reports to sign, in progress and overdue with the standing vetoes
+ * (`supervisorHome`); the admin's failed notices, held reports, provisional calendar years
+ * and recently deactivated accounts (`adminHome`). Every figure links to its page.
  */
 export function homePagesForStaff(router: Router, kit: PageKit) {
   const { deps } = kit;
@@ -51,8 +53,14 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         ctx.redirect(changed ? '/work/call?changed=1' : '/work/call');
         ctx.status = 303;
         return;
+      case 'supervisor':
+        kit.show(ctx, 'work/home-supervisor', '工作台', { changed, o: await supervisorHome(deps, actor) });
+        return;
+      case 'admin':
+        kit.show(ctx, 'work/home-admin', '工作台', { changed, o: await adminHome(deps, actor), days: RECENT_DEACTIVATION_DAYS });
+        return;
       default:
-        kit.show(ctx, 'work/home', '工作台', { changed, nav: navFor(account, '').filter((n) => n.href !== '/work') });
+        throw new Error(`no workbench home for role ${account.role}`);
     }
   });
 }

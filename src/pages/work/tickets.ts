@@ -232,14 +232,15 @@ export function ticketPages(router: Router, kit: PageKit) {
     try {
       await withFormFiles(ctx, kit, files ? async (fields) => {
         posted = fields;
+        versionOf(action, fields);
         const r = parseAction(action, fields, actor);
         if ('form' in r) throw new FormRefused(r.form);
         await checkCanActWithFiles(deps, actor, id, action);
       } : null, async (fields, staged) => {
         posted = fields;
+        const version = versionOf(action, fields);
         const r = parseAction(action, fields, actor);
         if ('form' in r) throw new FormRefused(r.form);
-        const version = /^\d{1,9}$/.test(fields.version ?? '') ? Number(fields.version) : undefined;
         await actOnTicket(deps, actor, id, r.input, version, staged);
       });
     } catch (e) {
@@ -262,6 +263,17 @@ export function ticketPages(router: Router, kit: PageKit) {
 
   return { showTicket };
 }
+
+/**
+ * The ticket version the form was drawn at (every action form carries it): the stale-page
+ * check (412) needs it, so a form without a number there is refused (400), never acted on
+ * without the check.
+ */
+function versionOf(action: Action, fields: Record<string, string>): number {
+  if (/^\d{1,9}$/.test(fields.version ?? '')) return Number(fields.version);
+  throw new FormRefused(actionForm(action, fields, [], VERSION_MISSING));
+}
+const VERSION_MISSING = '这个表单不完整（缺少工单的版本号），没有办理。请刷新页面，在工单页面重新操作。';
 
 /** A refused form (validation before anything is stored): shown again with its messages. */
 class FormRefused extends Error {

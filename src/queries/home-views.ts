@@ -1,0 +1,84 @@
+/**
+ * The day's work at a glance on the admin's and the supervisors' homes (`GET /work`, issue 10):
+ * counts that each link to the page where the work is done. Every count is made as the page it
+ * links to lists: tickets through `visibilityScope` (an integrity report the viewer may not see
+ * — one accusing the viewer's department, one held for the higher commission — is in no
+ * count), outbox rows without those about a report accusing the viewer's department
+ * (`hiddenFromAccusedSql`, as `listOutbox`).
+ */
+import { MoreThanOrEqual } from 'typeorm';
+import { AccountEvent, OutboxMessage, Ticket, User } from '../entities';
+import type { AppDeps } from '../deps';
+import type { UserActor } from '../domain/lifecycle';
+import { forbidden } from '../errors';
+import { readLagTolerant } from '../replicas';
+import { countTickets } from './tickets';
+import { hiddenFromAccusedSql } from './visibility';
+import { vetoRegister } from './vetoes';
+import { listDepartments } from './reference';
+
+/** How far back "deactivated recently" looks. */
+export const RECENT_DEACTIVATION_DAYS = 30;
+
+export interface AdminHome {
+  asOf: Date;
+  /** outbox rows that failed for good (retry on the outbox page) */
+  outboxFailed: number;
+  /** integrity reports accusing DIS held for the higher commission (forward on the outbox page) */
+  heldReports: number;
+  /** of this business year and the next, those whose official schedule is not loaded (only weekends known) */
+  provisionalYears: number[];
+  /** accounts deactivated in the last `RECENT_DEACTIVATION_DAYS` days and still deactivated */
+  deactivatedRecently: number;
+}
+
+/** The admin's home. @throws 403 for anyone but the admin */
+export async function adminHome(deps: AppDeps, actor: UserActor): Promise<AdminHome> {
+  if (actor.role !== 'admin') throw forbidden('the admin\'s home');
+  const now = deps.clock.now();
+  const year = Number(new Intl.DateTimeFormat('en-CA', { timeZone: deps.config.businessTz, year: 'numeric' }).format(now));
+  return readLagTolerant(deps, actor, async (em) => {
+    const outbox = (state: string) => em.getRepository(OutboxMessage).createQueryBuilder('o').leftJoin(Ticket, 't', 't.id = o.ticket_id')
+      .where('o.state = :state', { state })
+      .andWhere(`(t.id IS NULL OR NOT ${hiddenFromAccusedSql('t')})`, { vOwnDept: actor.departmentCode ?? '' })
+      .getCount();
+    const cal = await deps.calendar.get(em);
+    const since = new Date(now.getTime() - RECENT_DEACTIVATION_DAYS * 86_400_000);
+    const deactivated = await em.getRepository(AccountEvent).find({ where: { type: 'deactivated', at: MoreThanOrEqual(since) }, select: { userId: true } });
+    const ids = [...new Set(deactivated.map((e) => e.userId))];
+    const still = ids.length ? await em.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids) AND u.active = :no', { ids, no: false }).getCount() : 0;
+    return {
+      asOf: now, outboxFailed: await outbox('failed'), heldReports: await outbox('held'),
+      provisionalYears: [year, year + 1].filter((y) => !cal.yearSchedule(y).official), deactivatedRecently: still,
+    };
+  });
+}
+
+export interface SupervisorHome {
+  asOf: Date;
+  /** integrity reports dispatched to DIS, waiting to be signed for */
+  toSign: number;
+  /** … being looked into (signed), and of them waiting for the reporter's information */
+  inProgress: number;
+  awaitingInfo: number;
+  /** open reports past a deadline they owe (sign-for or reply) */
+  overdue: number;
+  /** the standing vetoes (every year), newest year first, with the departments' names */
+  standingVetoes: { id: string; year: number; departmentCode: string; name: string; activeCauses: number }[];
+}
+
+/** The supervisor's home. @throws 403 for anyone but a supervisor */
+export async function supervisorHome(deps: AppDeps, actor: UserActor): Promise<SupervisorHome> {
+  if (actor.role !== 'supervisor') throw forbidden('the supervisors\' home');
+  const now = deps.clock.now();
+  const counts = await readLagTolerant(deps, actor, async (em) => {
+    const n = (c: Parameters<typeof countTickets>[2]) => countTickets(em, actor, { kind: 'integrity_report', ...c }, now);
+    return { toSign: await n({ state: 'dispatched' }), inProgress: await n({ state: 'in_progress' }), awaitingInfo: await n({ state: 'awaiting_info' }), overdue: await n({ overdue: true }) };
+  });
+  const names = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
+  const vetoes = (await vetoRegister(deps, actor)).filter((v) => v.status === 'active').sort((a, b) => b.year - a.year || a.departmentCode.localeCompare(b.departmentCode));
+  return {
+    asOf: now, ...counts,
+    standingVetoes: vetoes.map((v) => ({ id: v.id, year: v.year, departmentCode: v.departmentCode, name: names.get(v.departmentCode) ?? v.departmentCode, activeCauses: v.activeCauses })),
+  };
+}
