@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
-import { openBrowser, screenshot, text, TestBrowser } from '../helpers/browser';
+import { openBrowser, screenshot, staffSignIn, text, TestBrowser } from '../helpers/browser';
 import { gpsJpeg, pdf } from '../attachments/fixtures';
 
 let h: Harness;
@@ -84,5 +84,38 @@ test.serial('ten wrong codes: the limit says when to try again, on the API too',
   await p.click('button:has-text("查询")');
   t.regex(await text(p, '.error-summary p'), /^尝试次数过多，请1[45]分钟后再试。$/);
   t.is((await h.http.get(`/api/v1/track/${created.body.number}?code=${created.body.accessCode}`)).status, 429, 'one counter for pages and API');
+  await p.close();
+});
+
+test.serial('the call form without JavaScript: intake sees the caller\'s earlier ticket, registers anyway and reads out the number and access code', async (t) => {
+  await h.staff('intake1', 'intake', 'SAMR');
+  const intake = await h.staff('intake2', 'intake', 'SAMR');
+  const caller = { name: '周八', phone: '13800006789' };
+  const earlier = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '上个月反映的定额税', description: '定额税偏高。', owner: caller });
+  t.is(earlier.status, 201);
+  const p = await staffSignIn(b, h.url, 'intake1');
+  t.is(p.url(), `${h.url}/work/call`);
+  t.is(await p.evaluate('document.documentElement.className'), '', 'no script ran');
+  await p.selectOption('#f-category', 'tax_fees');
+  await p.fill('#f-title', '定额税还是偏高');
+  await p.fill('#f-description', '来电人说营业额下降，定额没有调整。');
+  await p.fill('#f-owner-name', caller.name);
+  await p.fill('#f-owner-phone', caller.phone);
+  await p.click('main button:has-text("登记")');
+  t.regex(await text(p, '.work-dupes'), /来电人以前反映过 1 件事/);
+  t.regex(await text(p, '#dupes'), new RegExp(earlier.body.number));
+  t.is(await p.inputValue('#f-title'), '定额税还是偏高', 'the form keeps what was typed');
+  await p.click('button:has-text("不是同一问题，登记为新工单")');
+  t.is(await text(p, 'h1'), '已登记');
+  const number = await text(p, '#ticket-number');
+  const code = await text(p, '#access-code');
+  t.regex(number, /^FL\d{10}$/);
+  t.regex(code, /^[A-HJ-NP-Z2-9]{10}$/);
+  await screenshot(p, 'work-call-receipt-nojs');
+  const tracked = await h.http.get(`/api/v1/track/${number}?code=${encodeURIComponent(code)}`);
+  t.is(tracked.status, 200, 'the code read out opens the ticket');
+  t.like(tracked.body, { number, title: '定额税还是偏高', state: 'dispatched' });
+  const mine = (await intake.get(`/api/v1/tickets?q=${number}`)).body.items;
+  t.deepEqual(mine.map((x: { number: string; channel: string }) => [x.number, x.channel]), [[number, 'hotline']]);
   await p.close();
 });
