@@ -4,7 +4,7 @@
 export default {
   typescript: { rewritePaths: { 'test/': 'build/test/' }, compile: false },
   files: ['test/topology/**/*.test.ts'],
-  timeout: '8m',
+  timeout: '12m', // above the test's own bounds, which give up first and say what they waited for
   concurrency: 1,
   workerThreads: false,
   verbose: true,

@@ -18,19 +18,80 @@ import Redis from 'ioredis';
 export const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
 const ROOT = resolve(__dirname, '..', '..', '..');
 
-/** Waits until `check` returns a truthy value (polling every `everyMs`); throws with `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+/**
+ * Waits until `check` returns a truthy value (polling every `everyMs`); throws with `what`
+ * after `timeoutMs`, with the last error of `check` and what `describe` says then (the state
+ * it was waiting on).
+ */
+export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 200, describe?: () => string | Promise<string>): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
       if (v) return v;
+      last = undefined;
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end) {
+      let state = '';
+      if (describe) { try { state = `; ${await describe()}`; } catch (e) { state = `; (state unknown: ${(e as Error).message})`; } }
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${state}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface Backlog {
+  /** what is still to do (0: done) */
+  left: number;
+  /** what has been done so far (rises while work goes on) */
+  done: number;
+  /** until when (epoch ms) the work left is known to wait on purpose (leases, retry delays): no progress is expected before */
+  waitsUntil?: number;
+  /** the state in words, for the message when the wait gives up */
+  text: string;
+}
+
+/**
+ * Waits for a backlog to drain for as long as it drains: gives up only when `read()` shows
+ * no progress (`left` not shrinking, `done` not rising) for `stallMs` beyond the latest
+ * instant the backlog said it waits on purpose (`waitsUntil`), or when `maxMs` (derived by
+ * the caller from the amount of work) has passed. The error says what was waited for, how
+ * long, why it gave up and the last state.
+ */
+export async function drain(what: string, read: () => Promise<Backlog>, o: { stallMs: number; maxMs: number; everyMs?: number; onProgress?: (b: Backlog, elapsedMs: number) => void }): Promise<Backlog> {
+  const t0 = Date.now();
+  let bestLeft = Infinity;
+  let bestDone = -Infinity;
+  let movedAt = t0;
+  let last: Backlog | null = null;
+  let lastErr: unknown;
+  for (;;) {
+    const now = Date.now();
+    try {
+      const b = await read();
+      last = b;
+      lastErr = undefined;
+      if (b.left === 0) return b;
+      if (b.left < bestLeft || b.done > bestDone) {
+        bestLeft = Math.min(b.left, bestLeft);
+        bestDone = Math.max(b.done, bestDone);
+        movedAt = now;
+        o.onProgress?.(b, now - t0);
+      }
+    } catch (e) {
+      lastErr = e;
+    }
+    const quietSince = Math.max(movedAt, last?.waitsUntil ?? 0);
+    const reason = now - t0 > o.maxMs ? `its bound of ${Math.round(o.maxMs / 1000)} s passed`
+      : now - quietSince > o.stallMs ? `no progress for ${Math.round((now - movedAt) / 1000)} s (allowed: ${Math.round(o.stallMs / 1000)} s after the last progress or the last known retry time)`
+        : null;
+    if (reason) {
+      throw new Error(`gave up waiting for ${what} after ${Math.round((now - t0) / 1000)} s: ${reason}; ${last ? last.text : 'no state read'}${lastErr ? `; last error: ${(lastErr as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 1000));
   }
 }
 
