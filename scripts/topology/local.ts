@@ -196,7 +196,8 @@ export class LocalTopology {
     execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
     for (const p of ports) {
       await until(`cluster_state:ok on ${p}`, async () => {
-        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
         try { await r.connect(); return /cluster_state:ok/.test(await r.cluster('INFO') as string); } finally { r.disconnect(); }
       }, 20_000);
     }
@@ -237,7 +238,8 @@ export class LocalTopology {
     }
     for (const p of sentinelPorts) {
       await until(`sentinel ${p} sees the replica and the other sentinels`, async () => {
-        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
         try {
           await r.connect();
           const m = await r.call('SENTINEL', 'MASTER', 'grievance') as string[];
@@ -307,6 +309,9 @@ export class LocalTopology {
     writeFileSync(cfg, [
       'global', '  maxconn 4000', '',
       'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s',
+      // without it a check must answer within `inter` (300 ms): a process merely busy is
+      // marked down, and with one process left the balancer answers 503 itself
+      '  timeout check 2s',
       // the client address for the per-address limits (TRUST_PROXY=1)
       '  option forwardfor',
       // a connection refused by a process that just went away is tried on another one; a
