@@ -24,7 +24,11 @@ import 'reflect-metadata';
 import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { freePort, option, pct, say, stopService, untilReady } from './bench-common';
 
@@ -56,19 +60,21 @@ async function freshDatabase(url: URL): Promise<string> {
   return name;
 }
 
-async function startService(port: number, cpuProf: boolean): Promise<ChildProcess> {
-  const args = [join(ROOT, 'build', 'src', 'main.js')];
+async function startService(port: number, cpuProf: boolean, o: { root?: string; env?: Record<string, string> } = {}): Promise<ChildProcess> {
+  const root = o.root ?? ROOT;
+  const args = [join(root, 'build', 'src', 'main.js')];
   if (cpuProf) {
     const dir = join(ROOT, 'var', 'bench-prof');
     mkdirSync(dir, { recursive: true });
     args.unshift('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH, DATABASE_URL, JWT_SECRET: randomBytes(24).toString('base64url'), EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
       ROLE: 'api', PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', MIGRATE_ON_START: '1', NODE_ENV: 'production',
       DATA_DIR: join(ROOT, 'var', 'bench'),
+      ...o.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -98,40 +104,191 @@ async function load(seconds: number, fn: (worker: number, i: number) => Promise<
 }
 
 let phone = 13900000000;
-function ticketBody(w: number, i: number) {
+function ticketBody(w: number, i: number, email?: string) {
   return {
     kind: 'complaint', channel: 'hotline', category: CATEGORIES[(w + i) % CATEGORIES.length], priority: 'normal',
     title: `压测工单 ${w}-${i}：门前道路施工围挡影响经营`,
     description: '店门前道路改造围挡已经四个月，顾客进不来，施工进度不公开，希望给出完工时间。'.repeat(2),
-    owner: { name: '经营户压测', phone: String(phone++), businessName: '涪陵区示例商户' },
+    owner: { name: '经营户压测', phone: String(phone++), businessName: '涪陵区示例商户', ...(email ? { email } : {}) },
   };
 }
 
-async function benchService(): Promise<{ rate: number; p50: number; p99: number; n: number; failures: number }> {
+/** CPU time (user + system) of a process so far, ms, from /proc/<pid>/stat; null when it is gone. */
+function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+/** Resident set size of a process, MiB (VmRSS of /proc/<pid>/status). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+/** The pids of processes whose command name is `name` (MariaDB's `mariadbd`, `redis-server`). */
+function pidsOf(name: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+const CLK_TCK = Number(process.env.BENCH_CLK_TCK || 100);
+
+/**
+ * The SMTP sink of `--whole-job`: a real SMTP server (the `smtp-server` package, as the tests
+ * use) on loopback that accepts everything and notes when a message for each recipient
+ * arrived (end of DATA). It does not parse the messages (that would load the generator).
+ */
+async function startSink() {
+  const arrived = new Map<string, number>();
+  let messages = 0;
+  let connections = 0;
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 10 * 1024 * 1024,
+    onConnect(_s, cb) { connections++; cb(); },
+    onData(stream, session, cb) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        const at = performance.now();
+        messages++;
+        for (const r of session.envelope.rcptTo) if (!arrived.has(r.address)) arrived.set(r.address, at);
+        cb();
+      });
+    },
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as AddressInfo).port;
+  return { url: `smtp://127.0.0.1:${port}`, arrived, stats: () => ({ messages, connections }), close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+interface ServiceFigures {
+  rate: number; p50: number; p99: number; n: number; failures: number;
+  /** --whole-job only */
+  whole?: {
+    cpu: { name: string; msPerTicket: number | null }[];
+    mail: { delivered: number; expected: number; p50: number; p99: number; max: number; drainS: number; messages: number; connections: number };
+    timers: { armed: number; tickets: number };
+    rss: number;
+  };
+}
+
+const WHOLE_JOB = process.argv.includes('--whole-job');
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14';
+
+/**
+ * The service phase. Plain: ROLE=api, no Redis, no SMTP (today's bench:submit). `whole`:
+ * ROLE=all with Redis, SMTP to the sink, submitters with an email, and the CPU of the service,
+ * MariaDB and Redis per ticket, and the time from each request to its mail at the sink.
+ */
+async function benchService(o: { whole: boolean; root?: string; label: string }): Promise<ServiceFigures> {
   const port = await freePort();
-  const child = await startService(port, process.env.BENCH_CPU_PROF === '1');
+  let sink: Awaited<ReturnType<typeof startSink>> | null = null;
+  let redis: Redis | null = null;
+  const env: Record<string, string> = {};
+  const prefix = '{benchwj}';
+  if (o.whole) {
+    sink = await startSink();
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+    await redis.flushdb();
+    Object.assign(env, { ROLE: 'all', REDIS_URL, SMTP_URL: sink.url, MAIL_FROM: 'bench@grievance.local', QUEUE_PREFIX: prefix });
+  }
+  const child = await startService(port, process.env.BENCH_CPU_PROF === '1', { root: o.root, env });
   const base = `http://127.0.0.1:${port}/api/v1`;
   try {
     const admin = await post(base, '/auth/login', { username: 'admin', password: 'bench-admin-password' });
     if (admin.status !== 200) throw new Error(`admin login: ${admin.status} ${JSON.stringify(admin.body)}`);
-    const u = await post(base, '/users', { username: 'bench.intake', password: 'bench-intake-pw', name: '压测受理员', role: 'intake', departmentCode: 'SAMR' }, admin.body.token);
+    const uname = `bench.intake.${o.label}`;
+    const u = await post(base, '/users', { username: uname, password: 'bench-intake-pw', name: '压测受理员', role: 'intake', departmentCode: 'SAMR' }, admin.body.token);
     if (u.status !== 201) throw new Error(`create intake: ${u.status} ${JSON.stringify(u.body)}`);
-    const token = (await post(base, '/auth/login', { username: 'bench.intake', password: 'bench-intake-pw' })).body.token as string;
+    const token = (await post(base, '/auth/login', { username: uname, password: 'bench-intake-pw' })).body.token as string;
     let shown = 0;
+    let measuring = false;
+    const sent = new Map<string, number>();
     const create = async (w: number, i: number) => {
-      const r = await fetch(`${base}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(ticketBody(w, i)) });
+      const email = o.whole ? `o.${o.label}.${measuring ? 'm' : 'w'}.${w}.${i}@bench.example` : undefined;
+      const t0 = performance.now();
+      const r = await fetch(`${base}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(ticketBody(w, i, email)) });
       const text = await r.text();
       if (r.status !== 201) {
         if (shown++ < 3) process.stderr.write(`create: HTTP ${r.status} ${text.slice(0, 300)}\n`);
         return false;
       }
+      if (email && measuring) sent.set(email, t0);
       return true;
     };
     await load(WARMUP_S, create);
+    const procs = o.whole ? [{ name: 'service', pids: [child.pid!] }, { name: 'mariadbd', pids: pidsOf('mariadbd') }, { name: 'redis-server', pids: pidsOf('redis-server') }] : [];
+    const cpu0 = procs.map((p) => p.pids.map(cpuMs));
+    measuring = true;
     const res = await load(DURATION_S, create);
-    return { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures };
+    measuring = false;
+    const out: ServiceFigures = { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures };
+    if (o.whole && sink && redis) {
+      // Every measured ticket's mail at the sink (at most 120 s more); the CPU counted up to then.
+      const drainStart = performance.now();
+      const expected = sent.size;
+      const delivered = () => [...sent.keys()].filter((k) => sink!.arrived.has(k)).length;
+      while (delivered() < expected && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
+      const drainS = (performance.now() - drainStart) / 1000;
+      const cpu1 = procs.map((p) => p.pids.map(cpuMs));
+      const lat = [...sent].filter(([k]) => sink!.arrived.has(k)).map(([k, t0]) => sink!.arrived.get(k)! - t0).sort((a, b) => a - b);
+      const cpu = procs.map((p, i) => {
+        let sum = 0;
+        for (let j = 0; j < p.pids.length; j++) {
+          const a = cpu0[i][j];
+          const b = cpu1[i][j];
+          if (a === null || b === null) return { name: p.name, msPerTicket: null };
+          sum += b - a;
+        }
+        return { name: p.name, msPerTicket: p.pids.length ? sum / res.latencies.length : null };
+      });
+      // Timers armed: the ticket checks run by the workers leave delayed timer jobs and one hash per ticket.
+      await new Promise((r) => setTimeout(r, 1000));
+      const armedKeys = await countKeys(redis, `${prefix}:clock:armed:*`);
+      out.whole = {
+        cpu,
+        mail: { delivered: lat.length, expected, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? Number.NaN, drainS, ...sink.stats() },
+        timers: { armed: armedKeys, tickets: await ticketCount() },
+        rss: rssMiB(child.pid!),
+      };
+    }
+    return out;
   } finally {
     await stopService(child);
+    await sink?.close();
+    redis?.disconnect();
+  }
+}
+
+async function countKeys(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
+async function ticketCount(): Promise<number> {
+  const url = new URL(DATABASE_URL);
+  const c = await mysql.createConnection(connectionOptions(url, url.pathname.slice(1)));
+  try {
+    const [[r]] = await c.query("SELECT COUNT(*) AS n FROM ticket WHERE state = 'dispatched'") as any;
+    return Number(r.n);
+  } finally {
+    await c.end();
   }
 }
 
@@ -143,6 +300,10 @@ async function benchFloor(dbName: string, withCounter: boolean) {
     const [[template]] = await pool.query("SELECT * FROM ticket WHERE state = 'dispatched' AND cycle = 1 LIMIT 1") as any;
     if (!template) throw new Error('no ticket to copy (the service phase created none)');
     const [events] = await pool.query('SELECT * FROM ticket_event WHERE ticket_id = ? ORDER BY seq', [template.id]) as any;
+    // The whole job's rows include the ticket's outbox rows (its mail and text), written in the same transaction.
+    const [outbox] = WHOLE_JOB ? await pool.query('SELECT * FROM outbox_message WHERE ticket_id = ?', [template.id]) as any : [[]];
+    const outboxCols = outbox.length ? Object.keys(outbox[0]) : [];
+    const insertOutbox = outbox.length ? `INSERT INTO outbox_message (${outboxCols.map((c) => `\`${c}\``).join(', ')}) VALUES ${outbox.map(() => `(${outboxCols.map(() => '?').join(', ')})`).join(', ')}` : '';
     const ticketCols = Object.keys(template);
     const eventCols = Object.keys(events[0]);
     const insertTicket = `INSERT INTO ticket (${ticketCols.map((c) => `\`${c}\``).join(', ')}) VALUES (${ticketCols.map(() => '?').join(', ')})`;
@@ -171,6 +332,10 @@ async function benchFloor(dbName: string, withCounter: boolean) {
           prev = row.hash;
           await c.execute(insertEvent, eventCols.map((k) => row[k]));
         }
+        if (outbox.length) {
+          // already sent, so that no worker of a later phase picks them up
+          await c.execute(insertOutbox, outbox.flatMap((o: any) => { const r = { ...o, id: randomUUID(), ticket_id: id, ticket_number: number, source_key: `event:${randomUUID()}`, dedupe_key: createHash('sha256').update(randomUUID()).digest('hex'), state: 'sent', created_at: now, updated_at: now }; return outboxCols.map((k) => r[k]); }));
+        }
         await c.commit();
         return true;
       } catch (e) {
@@ -183,24 +348,39 @@ async function benchFloor(dbName: string, withCounter: boolean) {
     };
     await load(Math.min(WARMUP_S, 1), one);
     const res = await load(DURATION_S, one);
-    return { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures, events: events.length };
+    return { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures, events: events.length, outbox: outbox.length as number };
   } finally {
     await pool.end();
   }
 }
 
+function sayService(label: string, f: ServiceFigures) {
+  say(`service${label}  POST /api/v1/tickets: ${f.n} tickets, ${f.rate.toFixed(1)} tickets/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, ${f.failures} failed`);
+  const w = f.whole;
+  if (!w) return;
+  say(`  CPU per ticket: ${w.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')} (mariadbd and redis-server are shared with other users of this machine)`);
+  say(`  mail at the sink (request sent → end of DATA): ${w.mail.delivered}/${w.mail.expected} delivered, p50 ${ms(w.mail.p50)}, p99 ${ms(w.mail.p99)}, max ${ms(w.mail.max)}; drained ${w.mail.drainS.toFixed(1)} s after the load; ${w.mail.messages} messages over ${w.mail.connections} SMTP connections`);
+  say(`  timers armed: ${w.timers.armed} tickets with timers in Redis / ${w.timers.tickets} dispatched tickets; service RSS ${w.rss.toFixed(0)} MiB`);
+}
+
 async function main() {
-  say(`bench:submit — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}`);
+  const [l1, l5] = loadavg();
+  say(`bench:submit${WHOLE_JOB ? ' --whole-job' : ''} — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}; load average ${l1.toFixed(2)} ${l5.toFixed(2)}`);
+  if (WHOLE_JOB) say(`whole job: ROLE=all, Redis ${REDIS_URL} (flushed), SMTP to a local smtp-server sink, submitters with an email and a mobile, timers armed by the workers`);
   const dbName = await freshDatabase(new URL(DATABASE_URL));
-  const svc = await benchService();
-  say(`service  POST /api/v1/tickets: ${svc.n} tickets, ${svc.rate.toFixed(1)} tickets/s, p50 ${ms(svc.p50)}, p99 ${ms(svc.p99)}, ${svc.failures} failed`);
+  const baseline = process.env.BENCH_BASELINE_ROOT;
+  if (baseline) sayService(' (baseline)', await benchService({ whole: WHOLE_JOB, root: resolve(baseline), label: 'base' }));
+  const svc = await benchService({ whole: WHOLE_JOB, label: 'new' });
+  sayService(baseline ? ' (this tree)' : '', svc);
   if (process.env.BENCH_SKIP_FLOOR === '1') return;
   const floor = await benchFloor(dbName, true);
-  say(`raw floor (counter row + ticket + ${floor.events} events, 1 tx each): ${floor.n} tickets, ${floor.rate.toFixed(1)} tickets/s (${(floor.rate * (2 + floor.events)).toFixed(0)} rows/s), p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
+  say(`raw floor (counter row + ticket + ${floor.events} events${floor.outbox ? ` + ${floor.outbox} outbox rows` : ''}, 1 tx each): ${floor.n} tickets, ${floor.rate.toFixed(1)} tickets/s (${(floor.rate * (2 + floor.events + floor.outbox)).toFixed(0)} rows/s), p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
   const free = await benchFloor(dbName, false);
   say(`raw, no counter row (for scale):   ${free.n} tickets, ${free.rate.toFixed(1)} tickets/s, p50 ${ms(free.p50)}, p99 ${ms(free.p99)}`);
   const ratio = svc.rate / floor.rate;
   say(`ratio service / raw floor: ${ratio.toFixed(2)} (aim ≥ 0.50); p99 ${ms(svc.p99)} (aim < 100 ms) → ${ratio >= 0.5 && svc.p99 < 100 ? 'met' : 'NOT met'}`);
+  const [e1, e5] = loadavg();
+  say(`load average at the end: ${e1.toFixed(2)} ${e5.toFixed(2)}`);
 }
 
 main().catch((e) => {
