@@ -27,6 +27,8 @@ export interface AppDeps {
   uploads: Uploads;
   /** called after a commit that changed tickets' deadlines (re-arms timers); set by the job runner */
   onTicketsChanged?: (ticketIds: string[]) => void;
+  /** called after the commit that created a ticket: arms its timers (or asks for a check); set by the job runner. Absent: `onTicketsChanged` */
+  onTicketCreated?: (ticket: import('./entities').Ticket) => void;
   /** who wrote recently, for read-your-writes on replicas (src/replicas.ts); set by boot() when there are replicas */
   recentWrites?: import('./replicas').RecentWrites;
   /** set while the process drains for shutdown: readiness answers 503 so that the load balancer sends no new requests */

@@ -94,6 +94,18 @@ function plan(t: Ticket, st: ClockState, cal: WorkCalendar, tz: string, now: Dat
 }
 
 /**
+ * The clock's plan for a ticket its creating transaction just committed (issue 15): such a
+ * ticket has no escalations, oversight orders or due-soon notices yet, so nothing needs to be
+ * read. `timers` to arm when nothing is due now and `nextCheckAt` is what the create stored;
+ * else null, and the ticket needs a full check (a receipt dated back far enough to be late).
+ */
+export function newTicketTimers(t: Ticket, o: { now: Date; cal: WorkCalendar; tz: string }): ClockTimer[] | null {
+  const p = plan(t, { fired: [], orders: [], notices: [] }, o.cal, o.tz, o.now);
+  if (p.steps.length || (p.nextCheckAt?.getTime() ?? null) !== (t.nextCheckAt?.getTime() ?? null)) return null;
+  return p.timers;
+}
+
+/**
  * Looks at one ticket for the clock (timer, sweep, or after a change) and does what is due,
  * in one transaction (DESIGN §3–§5): due-soon notices, escalations lowest level first,
  * late oversight orders, the system transitions; then stores `next_check_at` = the next
@@ -110,7 +122,20 @@ function plan(t: Ticket, st: ClockState, cal: WorkCalendar, tz: string, now: Dat
  * next sweep finds it still due); without it the check waits for the lock.
  * @returns what happened, or `null` for an unknown (or skipped) ticket
  */
-export async function checkTicketClock(ds: DataSource, ticketId: string, o: { now: Date; cal: WorkCalendar; tz: string; skipLocked?: boolean }): Promise<ClockCheck | null> {
+export async function checkTicketClock(ds: DataSource, ticketId: string, o: { now: Date; cal: WorkCalendar; tz: string; skipLocked?: boolean; readFirst?: boolean }): Promise<ClockCheck | null> {
+  if (o.readFirst) {
+    // After a change (issue 15): most tickets have nothing due, and the check only re-arms their
+    // timers. Plain reads decide that without a transaction or a lock; anything due (or a
+    // next_check_at to store) is done below under the lock, from a fresh read. A read that
+    // raced a concurrent change is harmless: that change asks for its own check after its commit.
+    const em = ds.manager;
+    const t = await em.getRepository(Ticket).findOne({ where: { id: ticketId } });
+    if (!t) return null;
+    const p = plan(t, await loadClockState(em, t), o.cal, o.tz, o.now);
+    if (!p.steps.length && (p.nextCheckAt?.getTime() ?? null) === (t.nextCheckAt?.getTime() ?? null)) {
+      return { ticketId: t.id, cycle: t.cycle, applied: [], timers: p.timers, nextCheckAt: p.nextCheckAt };
+    }
+  }
   return inTransaction(ds, async (em) => {
     // The locking read comes first, so that the transaction's snapshot is taken under the lock.
     // SKIP LOCKED (MariaDB ≥ 10.6, MySQL 8): a ticket another worker holds is that worker's to do.

@@ -139,9 +139,10 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
           createdAt: c.now, expiresAt: new Date(c.now.getTime() + IDEMPOTENCY_TTL_MS),
         });
       }
-      return { body: { ...body, ...(r.accessCode ? { accessCode: r.accessCode } : {}) }, replayed: false, ticketId: r.ticket.id };
+      return { body: { ...body, ...(r.accessCode ? { accessCode: r.accessCode } : {}) }, replayed: false, ticket: r.ticket };
     });
-    deps.onTicketsChanged?.([out.ticketId]);
+    if (deps.onTicketCreated) deps.onTicketCreated(out.ticket);
+    else deps.onTicketsChanged?.([out.ticket.id]);
     return { body: out.body, replayed: false };
   } catch (e) {
     // a concurrent request with the same key won the insert: answer as its replay

@@ -1,13 +1,15 @@
 import type Bull from 'bull';
 import client from 'prom-client';
 import type { AppDeps } from '../deps';
-import { checkTicketClock, ClockCheck } from '../commands/clock-actions';
+import { checkTicketClock, ClockCheck, newTicketTimers } from '../commands/clock-actions';
 import { isMysql } from '../db';
 import { metrics } from '../metrics';
 import { createQueueFactory, QueueFactory } from './queue';
 import { throttledErrorLog } from './log-throttle';
+import { coalesce, coalesceItems } from './coalesce';
 import { inPool, sweepOnce, SweepResult, SWEEP_TASKS } from './sweep';
-import { ArmedTimer, bullTimers, localTimers, TimerJobData, TimerStore } from './timers';
+import { ArmedTimer, bullTimers, localTimers, NewTicketTimers, TimerJobData, TimerStore } from './timers';
+import type { Ticket } from '../entities';
 import { startMailProducer, startMailWorker } from '../notifications/mail-worker';
 
 /** Name of the clock's queue (under the configured `{grievance}` prefix). */
@@ -32,6 +34,8 @@ export interface JobRunner {
   sweep(): Promise<SweepResult>;
   /** the timers armed for a ticket */
   armed(ticketId: string): Promise<ArmedTimer[]>;
+  /** where this runner keeps its timers */
+  readonly timers: TimerStore;
   /** stops taking work, finishes (or returns) jobs in flight, closes connections */
   close(): Promise<void>;
 }
@@ -51,11 +55,11 @@ export interface WorkerOptions {
  * One check of a ticket, then its timers re-armed for what it left for later.
  * @returns the check, or throws (the caller retries or logs)
  */
-async function checkAndArm(deps: AppDeps, timers: TimerStore, ticketId: string, skipLocked = false): Promise<ClockCheck | null> {
+async function checkAndArm(deps: AppDeps, timers: TimerStore, ticketId: string, skipLocked = false, readFirst = false): Promise<ClockCheck | null> {
   await deps.clock.refresh?.();
   const now = deps.clock.now();
   const cal = await deps.calendar.get(deps.db.manager);
-  const r = await checkTicketClock(deps.db, ticketId, { now, cal, tz: deps.config.businessTz, skipLocked });
+  const r = await checkTicketClock(deps.db, ticketId, { now, cal, tz: deps.config.businessTz, skipLocked, readFirst });
   if (!r) return null;
   for (const s of r.applied) {
     if (s.step === 'escalate') escalations.inc({ level: String(s.level) });
@@ -85,9 +89,9 @@ export async function startWorkers(deps: AppDeps, opts: WorkerOptions = {}): Pro
   const closeClock = runner.close.bind(runner);
   runner.close = async () => { await closeClock(); await mail.close(); };
   if (opts.hook !== false) {
-    deps.onTicketsChanged = (ids) => {
-      if (ids.length) runner.schedule(ids).catch((e) => deps.log.error({ err: e }, 'could not schedule ticket checks'));
-    };
+    // Changes committed in the same turn of the event loop become one addBulk (issue 15).
+    deps.onTicketsChanged = coalesce((ids) => runner.schedule(ids), (e) => deps.log.error({ err: e }, 'could not schedule ticket checks'));
+    deps.onTicketCreated = newTicketHook(deps, runner.timers, deps.onTicketsChanged);
   }
   deps.clock.onMove?.(() => {
     runner.sweep().catch((e) => deps.log.error({ err: e }, 'sweep after a clock move failed'));
@@ -112,15 +116,41 @@ export async function startJobClient(deps: AppDeps): Promise<{ close: () => Prom
   const queue = factory.create<ClockJobData>(CLOCK_QUEUE);
   queue.on('error', throttledErrorLog(deps.log, 'clock queue error'));
   deps.queueReady = () => factory.ready();
-  deps.onTicketsChanged = (ids) => {
-    if (!ids.length) return;
-    queue.addBulk(ids.map((ticketId) => ({ name: 'check', data: { ticketId }, opts: CHECK_OPTS })))
-      .catch((e) => deps.log.error({ err: e, ticketIds: ids }, 'could not enqueue ticket checks (the sweep will find them)'));
-  };
+  deps.onTicketsChanged = coalesce(
+    (ids) => queue.addBulk(ids.map((ticketId) => ({ name: 'check', data: { ticketId }, opts: CHECK_OPTS }))),
+    (e, ids) => deps.log.error({ err: e, ticketIds: ids }, 'could not enqueue ticket checks (the sweep will find them)'),
+  );
+  deps.onTicketCreated = newTicketHook(deps, bullTimers(queue as Bull.Queue, factory.redis, factory.prefix), deps.onTicketsChanged);
   deps.clock.onMove?.(() => {
     queue.add('sweep', {}, { removeOnComplete: true, removeOnFail: true }).catch((e) => deps.log.error({ err: e }, 'could not enqueue a sweep'));
   });
   return { close: async () => { await factory.close(); await mail.close(); } };
+}
+
+/**
+ * After the commit that created a ticket (issue 15): its timers armed at once from what the
+ * create computed, without a check job (the check would read the ticket and three empty
+ * tables only to arm them), batched with the other tickets committed in the same turn of the
+ * event loop. A ticket with something due already (a receipt dated back) gets its check.
+ * Arming that fails is logged: the ticket's `next_check_at` is in the database, so the sweep
+ * acts on time anyway (within SWEEP_INTERVAL_MS).
+ */
+function newTicketHook(deps: AppDeps, timers: TimerStore, check: (ids: string[]) => void): (t: Ticket) => void {
+  const arm = coalesceItems<NewTicketTimers>(
+    (items) => timers.armNew(items, deps.clock.now()),
+    (e, items) => deps.log.error({ err: e, ticketIds: items.map((i) => i.ticketId) }, 'could not arm the timers of new tickets (the sweep will act on them)'),
+    { key: (i) => i.ticketId },
+  );
+  return (t) => {
+    deps.calendar.get(deps.db.manager).then((cal) => {
+      const list = newTicketTimers(t, { now: deps.clock.now(), cal, tz: deps.config.businessTz });
+      if (list) arm([{ ticketId: t.id, cycle: t.cycle, timers: list }]);
+      else check([t.id]);
+    }).catch((e) => {
+      deps.log.warn({ err: e, ticketId: t.id }, 'could not plan the timers of a new ticket; it is checked instead');
+      check([t.id]);
+    });
+  };
 }
 
 const CHECK_OPTS: Bull.JobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: 1000 };
@@ -135,7 +165,7 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
   queue.on('failed', (job, e) => log.warn({ jobId: job.id, name: job.name, attempts: job.attemptsMade, err: e }, 'clock job failed'));
   deps.queueReady = () => factory.ready();
 
-  const check = async (ticketId: string, skipLocked = false) => { await checkAndArm(deps, timers, ticketId, skipLocked); };
+  const check = async (ticketId: string, skipLocked = false, readFirst = false) => { await checkAndArm(deps, timers, ticketId, skipLocked, readFirst); };
   const sweep = async (): Promise<SweepResult> => {
     await deps.clock.refresh?.();
     const end = sweepSeconds.startTimer();
@@ -153,7 +183,8 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
     return r;
   };
   const noop = () => undefined;
-  void queue.process('check', concurrency, async (job) => check((job.data as { ticketId: string }).ticketId, true)).catch(noop);
+  // a check after a change reads first: most find nothing due and only re-arm the timers
+  void queue.process('check', concurrency, async (job) => check((job.data as { ticketId: string }).ticketId, true, true)).catch(noop);
   void queue.process('timer', concurrency, async (job) => {
     const d = job.data as TimerJobData;
     await deps.clock.refresh?.();
@@ -191,6 +222,7 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
     },
     sweep,
     armed: (id) => timers.armed(id),
+    timers,
     async close() {
       if (watchdog) clearInterval(watchdog);
       await factory.close();
@@ -244,6 +276,7 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
       return queuedSweep;
     },
     armed: (id) => timers.armed(id),
+    timers,
     async close() {
       closed = true;
       if (interval) clearInterval(interval);

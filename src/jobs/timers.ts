@@ -29,8 +29,18 @@ export interface TimerStore {
   /** makes the ticket's timers exactly `timers` (removing those of moved or past deadlines) */
   arm(ticketId: string, cycle: number, timers: readonly ClockTimer[], now: Date): Promise<void>;
   armed(ticketId: string): Promise<ArmedTimer[]>;
+  /**
+   * Arms the timers of tickets just created (none armed yet), all at once: one addBulk and one
+   * MULTI for any number of tickets (issue 15).
+   */
+  armNew(tickets: readonly NewTicketTimers[], now: Date): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The timers of one ticket its creating transaction just committed. */
+export interface NewTicketTimers { ticketId: string; cycle: number; timers: readonly ClockTimer[] }
+
+const TIMER_JOB_OPTS = { attempts: 5, backoff: { type: 'exponential' as const, delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 };
 
 const specs = (ticketId: string, cycle: number, timers: readonly ClockTimer[]): ArmedTimer[] =>
   timers.map((t) => ({ ticketId, cycle, kind: t.kind, dueAt: t.dueAt, jobId: timerJobId({ ticketId, cycle, kind: t.kind, dueAt: t.dueAt }) }));
@@ -43,6 +53,18 @@ const specs = (ticketId: string, cycle: number, timers: readonly ClockTimer[]): 
  */
 export function bullTimers(queue: Bull.Queue, redis: RedisClient, prefix: string): TimerStore {
   const key = (ticketId: string) => `${prefix}:clock:armed:${ticketId}`;
+  const timerJob = (w: ArmedTimer, now: Date) => ({
+    name: 'timer', data: { ticketId: w.ticketId, cycle: w.cycle, kind: w.kind, dueAt: w.dueAt.getTime() } satisfies TimerJobData,
+    opts: { jobId: w.jobId, delay: Math.max(0, w.dueAt.getTime() - now.getTime()), ...TIMER_JOB_OPTS },
+  });
+  /** the ticket's hash of armed job ids, replaced, kept a week past its last deadline */
+  const record = (m: ReturnType<RedisClient['multi']>, ticketId: string, want: ArmedTimer[], now: Date) => {
+    m.del(key(ticketId));
+    if (!want.length) return;
+    m.hset(key(ticketId), Object.fromEntries(want.map((w) => [w.kind, w.jobId])));
+    const last = Math.max(...want.map((w) => w.dueAt.getTime()));
+    m.pexpire(key(ticketId), Math.max(0, last - now.getTime()) + 7 * 86_400_000);
+  };
   return {
     async arm(ticketId, cycle, timers, now) {
       const want = specs(ticketId, cycle, timers);
@@ -55,20 +77,19 @@ export function bullTimers(queue: Bull.Queue, redis: RedisClient, prefix: string
         // A job being processed right now cannot be removed; it finishes harmlessly.
         if (job) await job.remove().catch(() => undefined);
       }
-      for (const w of want) {
-        if (old[w.kind] === w.jobId) continue;
-        const data: TimerJobData = { ticketId, cycle, kind: w.kind, dueAt: w.dueAt.getTime() };
-        await queue.add('timer', data, {
-          jobId: w.jobId, delay: Math.max(0, w.dueAt.getTime() - now.getTime()),
-          attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 1000,
-        });
-      }
-      const m = redis.multi().del(key(ticketId));
-      if (want.length) {
-        m.hset(key(ticketId), Object.fromEntries(want.map((w) => [w.kind, w.jobId])));
-        const last = Math.max(...want.map((w) => w.dueAt.getTime()));
-        m.pexpire(key(ticketId), Math.max(0, last - now.getTime()) + 7 * 86_400_000);
-      }
+      // the new timers in one addBulk (one round trip), not one add each
+      const add = want.filter((w) => old[w.kind] !== w.jobId);
+      if (add.length) await queue.addBulk(add.map((w) => timerJob(w, now)));
+      const m = redis.multi();
+      record(m, ticketId, want, now);
+      await m.exec();
+    },
+    async armNew(tickets, now) {
+      const all = tickets.map((t) => ({ t, want: specs(t.ticketId, t.cycle, t.timers) }));
+      const jobs = all.flatMap((x) => x.want.map((w) => timerJob(w, now)));
+      if (jobs.length) await queue.addBulk(jobs);
+      const m = redis.multi();
+      for (const x of all) record(m, x.t.ticketId, x.want, now);
       await m.exec();
     },
     async armed(ticketId) {
@@ -117,6 +138,9 @@ export function localTimers(fire: (t: ArmedTimer) => void, clockNow: () => Date)
       }
       if (current.size) byTicket.set(ticketId, current);
       else byTicket.delete(ticketId);
+    },
+    async armNew(tickets, now) {
+      for (const t of tickets) await this.arm(t.ticketId, t.cycle, t.timers, now);
     },
     async armed(ticketId) {
       return [...(byTicket.get(ticketId)?.values() ?? [])].map((e) => e.spec)

@@ -26,15 +26,22 @@ export interface MailTransport {
 }
 
 /**
- * Creates the transport of `config`. SMTP connections time out quickly (10 s to connect,
- * 30 s of silence) so that a hung server shows as a temporary failure and the row is
- * retried, not stuck in a worker. The `.eml` transport composes with nodemailer's stream
+ * Creates the transport of `config`. SMTP goes through a pool of at most `maxConnections`
+ * connections (default 4, the mail worker's deliveries at a time), each used for up to 1,000
+ * messages and closed after 30 s idle by the server or on any error: one message at a time per
+ * connection, one recipient per message, so a failure still concerns one row only and its
+ * retry is the row's (issue 15: a connection per message cost more than the message). SMTP
+ * connections time out quickly (10 s to connect, 30 s of silence) so that a hung server shows
+ * as a temporary failure and the row is retried, not stuck in a worker. The `.eml` transport composes with nodemailer's stream
  * transport and writes `<fileName>.eml` atomically (temp file + rename): writing the same
  * row twice leaves one file.
  */
-export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>): MailTransport {
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>, o: { maxConnections?: number } = {}): MailTransport {
   if (config.smtpUrl) {
-    const t = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    const t = nodemailer.createTransport({
+      url: config.smtpUrl, pool: true, maxConnections: o.maxConnections ?? 4, maxMessages: 1000,
+      connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000,
+    } as never);
     return {
       kind: 'smtp',
       async send(mail) {

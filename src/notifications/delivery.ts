@@ -71,7 +71,10 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     await repo.createQueryBuilder().update().set({ recipient: d.higherDisciplineEmail, state: 'pending', updatedAt: wall })
       .where("id = :id AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { id }).execute();
   }
-  const head = await repo.findOne({ where: { id }, select: { id: true, channel: true, notBefore: true, state: true } });
+  // The whole row at once (issue 15: one read less per mail). A mail row's content does not
+  // change while it is pending; a text's progress (`messageId`) may, so a text is read again
+  // once claimed.
+  const head = await repo.findOne({ where: { id } });
   if (!head || head.state === 'sent' || head.state === 'failed') return 'skipped';
   if (head.channel === 'sms') {
     if (!d.sms) throw new RetryLater(60_000, 'no SMS transport in this worker');
@@ -87,8 +90,9 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     const left = row.claimedUntil ? Math.max(0, row.claimedUntil.getTime() - wall.getTime()) : 0;
     throw new RetryLater(left + 100, 'another worker is delivering it');
   }
-  const row = await repo.findOneByOrFail({ id });
-  if (row.channel === 'sms') return deliverSms(d, row);
+  if (head.channel === 'sms') return deliverSms(d, await repo.findOneByOrFail({ id }));
+  const row = head;
+  row.attempts += 1;
   const domain = d.from.split('@')[1]?.replace(/[>\s]/g, '') || 'grievance.local';
   try {
     const info = await d.transport.send({

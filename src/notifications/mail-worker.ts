@@ -5,6 +5,7 @@ import { isDuplicateKey } from '../db';
 import type { Clock } from '../clock';
 import type { AppDeps } from '../deps';
 import { createQueueFactory, QueueFactory } from '../jobs/queue';
+import { coalesce } from '../jobs/coalesce';
 import { createMailTransport, MailTransport } from '../mail/transport';
 import { cappedBackoff, deliverOutboxRow, DeliveryDeps } from './delivery';
 import { bullMailQueue, inProcessMailQueue, MailQueue } from './mail-queue';
@@ -58,7 +59,8 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   configureNotifications(db, { tz: config.businessTz, publicUrl: config.publicUrl, smsSignature: config.smsSignature, smsQuietHours: config.smsQuietHours });
   const consume = opts.consume ?? true;
   const backoff = cappedBackoff(opts.backoffBaseMs ?? 1000, opts.backoffCapMs ?? 60_000);
-  const transport = consume ? opts.transport ?? createMailTransport(config) : null;
+  const concurrency = opts.concurrency ?? 4;
+  const transport = consume ? opts.transport ?? createMailTransport(config, { maxConnections: concurrency }) : null;
   const sms = consume ? opts.smsTransport ?? createSmsTransport(config, log) : null;
   let stopping = false;
   const serviceNow = () => deps.clock?.now() ?? new Date();
@@ -75,7 +77,7 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
 
   let ownFactory: QueueFactory | null = null;
   let queue: MailQueue | null = null;
-  const qo = { log, concurrency: opts.concurrency ?? 4, errorDelay: backoff, bull: opts.bull };
+  const qo = { log, concurrency, errorDelay: backoff, bull: opts.bull };
   if (config.redisUrl) {
     if (!opts.factory) ownFactory = createQueueFactory(config.redisUrl, config.queuePrefix);
     const factory = opts.factory ?? ownFactory!;
@@ -85,8 +87,9 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   }
   // Producer without Redis: nothing can carry rows to another process; the worker's sweep will.
 
+  // Rows committed in the same turn of the event loop go to the queue in one addBulk.
   const sink: OutboxSink | null = queue ? {
-    enqueue: (ids) => { queue!.add(ids).catch((err) => log.warn({ err, count: ids.length }, 'could not queue mail; the sweep will')); },
+    enqueue: coalesce((ids) => queue!.add(ids), (err, ids) => log.warn({ err, count: ids.length }, 'could not queue mail; the sweep will')),
   } : null;
   if (sink) attachOutboxSink(db, sink);
 
