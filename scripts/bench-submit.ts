@@ -25,7 +25,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import Redis from 'ioredis';
@@ -62,7 +62,8 @@ async function freshDatabase(url: URL): Promise<string> {
 
 async function startService(port: number, cpuProf: boolean, o: { root?: string; env?: Record<string, string> } = {}): Promise<ChildProcess> {
   const root = o.root ?? ROOT;
-  const args = [join(root, 'build', 'src', 'main.js')];
+  // BENCH_NODE_ARGS: V8 flags for the service that NODE_OPTIONS does not take (e.g. --heap-growing-percent=50)
+  const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'build', 'src', 'main.js')];
   if (cpuProf) {
     const dir = join(ROOT, 'var', 'bench-prof');
     mkdirSync(dir, { recursive: true });
@@ -128,18 +129,23 @@ function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
-/** The pids of processes whose command name is `name` (MariaDB's `mariadbd`, `redis-server`). */
-function pidsOf(name: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
+/** The pid of the MariaDB server behind `DATABASE_URL` (its pid file; the benchmark runs on the same machine). */
+async function mariadbPid(): Promise<number | null> {
+  const url = new URL(DATABASE_URL);
+  const c = await mysql.createConnection(connectionOptions(url));
+  try {
+    const [[r]] = await c.query('SELECT @@pid_file AS f') as any;
+    return Number(readFileSync(String(r.f), 'utf8').trim()) || null;
+  } catch {
+    return null;
+  } finally {
+    await c.end();
   }
-  return out;
+}
+/** The pid of the Redis server (INFO server). */
+async function redisPid(redis: Redis): Promise<number | null> {
+  const m = /process_id:(\d+)/.exec(await redis.info('server'));
+  return m ? Number(m[1]) : null;
 }
 const CLK_TCK = Number(process.env.BENCH_CLK_TCK || 100);
 
@@ -153,7 +159,7 @@ async function startSink() {
   let messages = 0;
   let connections = 0;
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 10 * 1024 * 1024,
+    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 10 * 1024 * 1024, disableReverseLookup: true,
     onConnect(_s, cb) { connections++; cb(); },
     onData(stream, session, cb) {
       stream.on('data', () => undefined);
@@ -173,6 +179,11 @@ async function startSink() {
 
 interface ServiceFigures {
   rate: number; p50: number; p99: number; n: number; failures: number;
+  /** CPU per ticket during the timed load (whole job: up to the last mail, below) */
+  cpu: { name: string; msPerTicket: number | null }[];
+  rss: number;
+  /** the service's CPU ms per second with no load */
+  idleMsPerS: number;
   /** --whole-job only */
   whole?: {
     cpu: { name: string; msPerTicket: number | null }[];
@@ -227,12 +238,21 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
       return true;
     };
     await load(WARMUP_S, create);
-    const procs = o.whole ? [{ name: 'service', pids: [child.pid!] }, { name: 'mariadbd', pids: pidsOf('mariadbd') }, { name: 'redis-server', pids: pidsOf('redis-server') }] : [];
-    const cpu0 = procs.map((p) => p.pids.map(cpuMs));
+    // the service's own CPU with no requests (timers, queue polling), for scale
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle0 = cpuMs(child.pid!);
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleMsPerS = ((cpuMs(child.pid!) ?? 0) - (idle0 ?? 0)) / 3;
+    const procs = [{ name: 'service', pid: child.pid! as number | null }, { name: 'mariadbd', pid: await mariadbPid() }, ...(redis ? [{ name: 'redis-server', pid: await redisPid(redis) }] : [])];
+    const cpu0 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
     measuring = true;
     const res = await load(DURATION_S, create);
     measuring = false;
-    const out: ServiceFigures = { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures };
+    const cpuPerTicket = (cpu1: (number | null)[]) => procs.map((p, i) => ({ name: p.name, msPerTicket: cpu0[i] === null || cpu1[i] === null ? null : (cpu1[i]! - cpu0[i]!) / res.latencies.length }));
+    const out: ServiceFigures = {
+      rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures,
+      cpu: cpuPerTicket(procs.map((p) => (p.pid ? cpuMs(p.pid) : null))), rss: rssMiB(child.pid!), idleMsPerS,
+    };
     if (o.whole && sink && redis) {
       // Every measured ticket's mail at the sink (at most 120 s more); the CPU counted up to then.
       const drainStart = performance.now();
@@ -240,18 +260,9 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
       const delivered = () => [...sent.keys()].filter((k) => sink!.arrived.has(k)).length;
       while (delivered() < expected && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
       const drainS = (performance.now() - drainStart) / 1000;
-      const cpu1 = procs.map((p) => p.pids.map(cpuMs));
+      const cpu1 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
       const lat = [...sent].filter(([k]) => sink!.arrived.has(k)).map(([k, t0]) => sink!.arrived.get(k)! - t0).sort((a, b) => a - b);
-      const cpu = procs.map((p, i) => {
-        let sum = 0;
-        for (let j = 0; j < p.pids.length; j++) {
-          const a = cpu0[i][j];
-          const b = cpu1[i][j];
-          if (a === null || b === null) return { name: p.name, msPerTicket: null };
-          sum += b - a;
-        }
-        return { name: p.name, msPerTicket: p.pids.length ? sum / res.latencies.length : null };
-      });
+      const cpu = cpuPerTicket(cpu1);
       // Timers armed: the ticket checks run by the workers leave delayed timer jobs and one hash per ticket.
       await new Promise((r) => setTimeout(r, 1000));
       const armedKeys = await countKeys(redis, `${prefix}:clock:armed:*`);
@@ -354,21 +365,172 @@ async function benchFloor(dbName: string, withCounter: boolean) {
   }
 }
 
+const MIXED = process.argv.includes('--mixed');
+const MIXED_RATE = option('rate', 'BENCH_RATE', 200);
+
+/** What the mixed load does, with weights (of 100). */
+const MIX: { name: string; weight: number }[] = [
+  { name: 'create', weight: 20 }, { name: 'list', weight: 20 }, { name: 'read', weight: 20 }, { name: 'events', weight: 10 },
+  { name: 'search', weight: 10 }, { name: 'report', weight: 5 }, { name: 'home page', weight: 10 }, { name: 'track page', weight: 5 },
+];
+
+/** Scrapes the service's own memory figures (prom-client's default metrics on /metrics), MiB. */
+async function serviceMemory(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const get = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) / 1048576 : Number.NaN;
+  };
+  return { heapUsed: get('nodejs_heap_size_used_bytes'), heapTotal: get('nodejs_heap_size_total_bytes'), external: get('nodejs_external_memory_bytes') };
+}
+
+/**
+ * `--mixed` (issue 15 item 5): ROLE=api, no Redis, at a steady `--rate` requests/s (default
+ * 200) for `--duration` s: creates, lists, reads, timelines, searches, a report, the home and
+ * track pages. Every 10 s: the service's RSS (/proc), its V8 heap used/total and external
+ * memory (its /metrics), the requests done and their p50/p99. Requests that would exceed 256
+ * in flight are skipped and counted (the service is then slower than the rate).
+ */
+async function benchMixed(o: { root?: string; label: string }) {
+  const port = await freePort();
+  const heapSignal = process.env.BENCH_HEAPSNAP === '1';
+  if (heapSignal) mkdirSync(join(ROOT, 'var', 'bench-heap'), { recursive: true });
+  const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? '', heapSignal ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${join(ROOT, 'var', 'bench-heap')}` : ''].join(' ').trim();
+  const child = await startService(port, false, { root: o.root, env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} });
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  try {
+    const admin = (await post(base, '/auth/login', { username: 'admin', password: 'bench-admin-password' })).body.token as string;
+    for (const [username, role] of [[`mix.intake.${o.label}`, 'intake'], [`mix.coord.${o.label}`, 'coordinator']]) {
+      const u = await post(base, '/users', { username, password: 'bench-mixed-pw', name: '压测', role, departmentCode: 'SAMR' }, admin);
+      if (u.status !== 201) throw new Error(`create ${role}: ${u.status} ${JSON.stringify(u.body)}`);
+    }
+    const intake = (await post(base, '/auth/login', { username: `mix.intake.${o.label}`, password: 'bench-mixed-pw' })).body.token as string;
+    const coord = (await post(base, '/auth/login', { username: `mix.coord.${o.label}`, password: 'bench-mixed-pw' })).body.token as string;
+    const tickets: { id: string; number: string; accessCode?: string }[] = [];
+    const json = (token: string) => ({ authorization: `Bearer ${token}` });
+    let n = 0;
+    const year = new Date().getUTCFullYear();
+    const one = async (kind: string): Promise<number> => {
+      const pick = () => tickets[Math.floor(Math.random() * tickets.length)];
+      switch (kind) {
+        case 'create': {
+          const r = await fetch(`${base}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', ...json(intake) }, body: JSON.stringify(ticketBody(0, n++)) });
+          const b = await r.json() as { id: string; number: string; accessCode?: string };
+          if (r.status === 201) { tickets.push({ id: b.id, number: b.number, accessCode: b.accessCode }); if (tickets.length > 5000) tickets.shift(); }
+          return r.status;
+        }
+        case 'list': {
+          const dep = ['SAMR', 'TAX', 'HRSS', 'TRANSPORT'][n++ % 4];
+          const r = await fetch(`${base}/tickets?departmentCode=${dep}&limit=20`, { headers: json(coord) });
+          await r.arrayBuffer();
+          return r.status;
+        }
+        case 'read': case 'events': {
+          const t = pick();
+          if (!t) return 0;
+          const r = await fetch(`${base}/tickets/${t.id}${kind === 'events' ? '/events' : ''}`, { headers: json(coord) });
+          await r.arrayBuffer();
+          return r.status;
+        }
+        case 'search': {
+          const r = await fetch(`${base}/tickets?q=${encodeURIComponent(['围挡', '施工', '不存在的词', '经营'][n++ % 4])}&limit=20`, { headers: json(coord) });
+          await r.arrayBuffer();
+          return r.status;
+        }
+        case 'report': {
+          const r = await fetch(`${base}/reports/departments?from=${year}-01-01&to=${year}-12-31`, { headers: json(coord) });
+          await r.arrayBuffer();
+          return r.status;
+        }
+        case 'home page': {
+          const r = await fetch(`http://127.0.0.1:${port}/`);
+          await r.arrayBuffer();
+          return r.status;
+        }
+        case 'track page': {
+          const t = pick();
+          if (!t?.accessCode) return 0;
+          const r = await fetch(`http://127.0.0.1:${port}/track?number=${encodeURIComponent(t.number)}`);
+          await r.arrayBuffer();
+          return r.status;
+        }
+      }
+      return 0;
+    };
+    const table: string[] = [];
+    for (const m of MIX) for (let i = 0; i < m.weight; i++) table.push(m.name);
+    let inFlight = 0;
+    let skipped = 0;
+    let errors = 0;
+    const statuses = new Map<string, number>();
+    let window: number[] = [];
+    const started = performance.now();
+    const until = started + DURATION_S * 1000;
+    const samples: { t: number; rss: number; heapUsed: number; heapTotal: number; external: number; done: number; p50: number; p99: number }[] = [];
+    const sample = async () => {
+      const mem = await serviceMemory(port).catch(() => ({ heapUsed: Number.NaN, heapTotal: Number.NaN, external: Number.NaN }));
+      const w = window.sort((a, b) => a - b);
+      window = [];
+      const row = { t: Math.round((performance.now() - started) / 1000), rss: rssMiB(child.pid!), ...mem, done: w.length, p50: pct(w, 50), p99: pct(w, 99) } as (typeof samples)[number];
+      samples.push(row);
+      say(`  t=${String(row.t).padStart(3)} s  RSS ${row.rss.toFixed(0)} MiB  heap ${row.heapUsed.toFixed(0)}/${row.heapTotal.toFixed(0)} MiB  external ${row.external.toFixed(0)} MiB  ${(row.done / 10).toFixed(0)} req/s  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}`);
+    };
+    say(`mixed load (${o.label}): ${MIXED_RATE} req/s for ${DURATION_S} s, ROLE=api, no Redis; ${MIX.map((m) => `${m.name} ${m.weight}%`).join(', ')}`);
+    await sample();
+    let next = performance.now();
+    let nextSample = started + 10_000;
+    let k = 0;
+    while (performance.now() < until) {
+      const now = performance.now();
+      if (now >= nextSample) { nextSample += 10_000; await sample(); continue; }
+      if (now < next) { await new Promise((r) => setTimeout(r, Math.max(0, Math.min(next, nextSample) - now))); continue; }
+      next += 1000 / MIXED_RATE;
+      if (inFlight >= 256) { skipped++; continue; }
+      const kind = table[(k++ * 37) % table.length];
+      inFlight++;
+      const t0 = performance.now();
+      one(kind).then((status) => {
+        window.push(performance.now() - t0);
+        const key = `${kind} ${status}`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      }, () => { errors++; }).finally(() => { inFlight--; });
+    }
+    while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
+    await sample();
+    if (heapSignal) { child.kill('SIGUSR2'); await new Promise((r) => setTimeout(r, 5000)); }
+    const tail = samples.slice(Math.floor(samples.length / 2)).map((x) => x.rss);
+    say(`  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}`);
+    say(`  answers: ${[...statuses].sort().map(([k2, v]) => `${k2}: ${v}`).join(', ')}`);
+  } finally {
+    await stopService(child);
+  }
+}
+
 function sayService(label: string, f: ServiceFigures) {
   say(`service${label}  POST /api/v1/tickets: ${f.n} tickets, ${f.rate.toFixed(1)} tickets/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, ${f.failures} failed`);
   const w = f.whole;
-  if (!w) return;
-  say(`  CPU per ticket: ${w.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')} (mariadbd and redis-server are shared with other users of this machine)`);
+  if (!w) {
+    say(`  CPU per ticket during the load: ${f.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')}; service idle ${f.idleMsPerS.toFixed(1)} ms/s; service RSS ${f.rss.toFixed(0)} MiB`);
+    return;
+  }
+  say(`  CPU per ticket, load and mail drain: ${w.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')} (mariadbd and redis-server are shared with other users of this machine); service idle ${f.idleMsPerS.toFixed(1)} ms/s`);
   say(`  mail at the sink (request sent → end of DATA): ${w.mail.delivered}/${w.mail.expected} delivered, p50 ${ms(w.mail.p50)}, p99 ${ms(w.mail.p99)}, max ${ms(w.mail.max)}; drained ${w.mail.drainS.toFixed(1)} s after the load; ${w.mail.messages} messages over ${w.mail.connections} SMTP connections`);
   say(`  timers armed: ${w.timers.armed} tickets with timers in Redis / ${w.timers.tickets} dispatched tickets; service RSS ${w.rss.toFixed(0)} MiB`);
 }
 
 async function main() {
   const [l1, l5] = loadavg();
-  say(`bench:submit${WHOLE_JOB ? ' --whole-job' : ''} — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}; load average ${l1.toFixed(2)} ${l5.toFixed(2)}`);
+  say(`bench:submit${WHOLE_JOB ? ' --whole-job' : ''}${MIXED ? ' --mixed' : ''} — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}; load average ${l1.toFixed(2)} ${l5.toFixed(2)}`);
   if (WHOLE_JOB) say(`whole job: ROLE=all, Redis ${REDIS_URL} (flushed), SMTP to a local smtp-server sink, submitters with an email and a mobile, timers armed by the workers`);
   const dbName = await freshDatabase(new URL(DATABASE_URL));
   const baseline = process.env.BENCH_BASELINE_ROOT;
+  if (MIXED) {
+    if (baseline) await benchMixed({ root: resolve(baseline), label: 'base' });
+    await benchMixed({ label: 'new' });
+    const [e1, e5] = loadavg();
+    say(`load average at the end: ${e1.toFixed(2)} ${e5.toFixed(2)}`);
+    return;
+  }
   if (baseline) sayService(' (baseline)', await benchService({ whole: WHOLE_JOB, root: resolve(baseline), label: 'base' }));
   const svc = await benchService({ whole: WHOLE_JOB, label: 'new' });
   sayService(baseline ? ' (this tree)' : '', svc);

@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').optional(),
   DATABASE_TYPE: z.enum(['mariadb', 'mysql']).optional(),
   DATABASE_REPLICA_URLS: z.string().optional(),
+  HEAP_GROWING_PERCENT: z.coerce.number({ message: 'must be a whole number from 0 to 400' }).int('must be a whole number from 0 to 400').min(0, 'must be a whole number from 0 to 400').max(400, 'must be a whole number from 0 to 400').default(30),
   SHUTDOWN_DRAIN_MS: z.coerce.number({ message: 'must be milliseconds from 0 to 60000' }).int('must be milliseconds from 0 to 60000').min(0, 'must be milliseconds from 0 to 60000').max(60_000, 'must be milliseconds from 0 to 60000').default(0),
   REPLICA_STICKY_MS: z.coerce.number({ message: 'must be milliseconds (1000 or more)' }).int('must be milliseconds (1000 or more)').min(1000, 'must be milliseconds (1000 or more)').default(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
@@ -64,6 +65,8 @@ export interface Config {
   databaseReplicaUrls: string[];
   /** on SIGTERM, how long readiness answers 503 before the server stops accepting (the load balancer's check interval × its fall count), ms */
   shutdownDrainMs: number;
+  /** V8's old-space growth between major collections, percent of the live heap (0: V8's own heuristics, which let a busy API grow to 4× its live heap) */
+  heapGrowingPercent: number;
   /** after a write, the user's lag-tolerant reads stay on the primary this long (read-your-writes), ms */
   replicaStickyMs: number;
   /** how many times a whole transaction is run again after a deadlock or a Galera certification conflict */
@@ -176,6 +179,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseReplicaUrls: replicas,
     replicaStickyMs: e.REPLICA_STICKY_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     databaseRetries: e.DATABASE_RETRIES,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import Bull from 'bull';
+import type Bull from 'bull';
 import type { RedisOptions } from 'ioredis';
 import { connectRedis, parseRedisUrl, RedisClient } from '../redis';
 
@@ -23,6 +23,8 @@ export interface QueueFactory {
 }
 
 export function createQueueFactory(redisUrl: string, prefix: string): QueueFactory {
+  // loaded with the first queue: a process without Redis does not carry bull (issue 15)
+  const BullQueue = require('bull') as typeof Bull;
   const base: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: false, lazyConnect: false };
   const target = parseRedisUrl(redisUrl);
   const client = connectRedis(target, base);
@@ -35,7 +37,7 @@ export function createQueueFactory(redisUrl: string, prefix: string): QueueFacto
     redis: client,
     prefix,
     create<T>(name: string) {
-      const q = new Bull<T>(name, {
+      const q = new BullQueue<T>(name, {
         prefix,
         createClient: (type) => {
           if (type === 'client') return client;

@@ -1,11 +1,22 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import type { AttachmentType } from '../domain/attachments';
 import { MAX_PHOTO_PIXELS } from '../domain/attachments';
 
-// libvips keeps no operation cache across uploads and works one thread per image: memory
-// stays proportional to the photos in hand, which the pool below bounds.
-sharp.cache(false);
-sharp.concurrency(1);
+let lib: typeof Sharp | null = null;
+/**
+ * sharp (libvips), loaded with the first photo: a process that never receives one does not
+ * carry it (issue 15: about 20 MB of resident memory). libvips keeps no operation cache across
+ * uploads and works one thread per image: memory stays proportional to the photos in hand,
+ * which the pool below bounds.
+ */
+function sharp(...args: Parameters<typeof Sharp>): ReturnType<typeof Sharp> {
+  if (!lib) {
+    lib = require('sharp') as typeof Sharp;
+    lib.cache(false);
+    lib.concurrency(1);
+  }
+  return lib(...args);
+}
 
 /** Photos re-encoded at once in this process (the rest wait): 2, the number of cores here. */
 const POOL = 2;
