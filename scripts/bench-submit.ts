@@ -368,11 +368,17 @@ async function benchFloor(dbName: string, withCounter: boolean) {
 const MIXED = process.argv.includes('--mixed');
 const MIXED_RATE = option('rate', 'BENCH_RATE', 200);
 
-/** What the mixed load does, with weights (of 100). */
+/** What the mixed load does, with weights (of 100); BENCH_MIX=`report=0,list=30` changes some. */
 const MIX: { name: string; weight: number }[] = [
   { name: 'create', weight: 20 }, { name: 'list', weight: 20 }, { name: 'read', weight: 20 }, { name: 'events', weight: 10 },
   { name: 'search', weight: 10 }, { name: 'report', weight: 5 }, { name: 'home page', weight: 10 }, { name: 'track page', weight: 5 },
 ];
+for (const part of (process.env.BENCH_MIX ?? '').split(',').filter(Boolean)) {
+  const [name, w] = part.split('=');
+  const m = MIX.find((x) => x.name === name.replace(/_/g, ' '));
+  if (!m || !(Number(w) >= 0)) throw new Error(`BENCH_MIX: unknown part "${part}"`);
+  m.weight = Number(w);
+}
 
 /** Scrapes the service's own memory figures (prom-client's default metrics on /metrics), MiB. */
 async function serviceMemory(port: number): Promise<Record<string, number>> {
@@ -497,7 +503,7 @@ async function benchMixed(o: { root?: string; label: string }) {
     }
     while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
     await sample();
-    if (heapSignal) { child.kill('SIGUSR2'); await new Promise((r) => setTimeout(r, 5000)); }
+    if (heapSignal) { child.kill('SIGUSR2'); await new Promise((r) => setTimeout(r, 8000)); }
     const tail = samples.slice(Math.floor(samples.length / 2)).map((x) => x.rss);
     say(`  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}`);
     say(`  answers: ${[...statuses].sort().map(([k2, v]) => `${k2}: ${v}`).join(', ')}`);
@@ -525,7 +531,11 @@ async function main() {
   const dbName = await freshDatabase(new URL(DATABASE_URL));
   const baseline = process.env.BENCH_BASELINE_ROOT;
   if (MIXED) {
-    if (baseline) await benchMixed({ root: resolve(baseline), label: 'base' });
+    // each phase on a fresh database: the second would otherwise start with the first's tickets
+    if (baseline) {
+      await benchMixed({ root: resolve(baseline), label: 'base' });
+      await freshDatabase(new URL(DATABASE_URL));
+    }
     await benchMixed({ label: 'new' });
     const [e1, e5] = loadavg();
     say(`load average at the end: ${e1.toFixed(2)} ${e5.toFixed(2)}`);
