@@ -49,8 +49,8 @@ interface Row { id: string; kind: TicketKind; number: string; title: string; des
 
 /**
  * Rebuilds the index rows of at most `limit` tickets in id order after `after` (exclusive;
- * from the start without it): their old rows are deleted and the new ones inserted
- * `ROWS_PER_INSERT` at a time. Run it in a transaction per batch; walk a whole table by
+ * from the start without it): the old rows of the ids in that range are deleted and the new
+ * ones inserted in primary key order, `ROWS_PER_INSERT` at a time. Run it in a transaction per batch; walk a whole table by
  * passing the returned `last` as the next `after` until `tickets` is 0.
  * @returns how many tickets and tokens were written, and the last ticket id (`null` when none was left)
  */
@@ -60,16 +60,17 @@ export async function reindexSearch(em: EntityManager, o: { after?: string; limi
     o.after !== undefined ? [o.after] : [],
   );
   if (!rows.length) return { tickets: 0, tokens: 0, last: null };
-  const ids = rows.map((r) => r.id);
-  for (let i = 0; i < ids.length; i += 1000) {
-    const part = ids.slice(i, i + 1000);
-    await em.query(`DELETE FROM ticket_search_token WHERE ticket_id IN (${part.map(() => '?').join(', ')})`, part);
-  }
+  const last = rows[rows.length - 1].id;
+  // The batch is every ticket id in (after, last]: one range delete on the ticket_id index
+  // (it also drops rows left by a ticket that is gone).
+  await em.query(`DELETE FROM ticket_search_token WHERE ${o.after !== undefined ? 'ticket_id > ? AND ' : ''}ticket_id <= ?`, o.after !== undefined ? [o.after, last] : [last]);
   const out: [string, string][] = [];
   for (const r of rows) {
     const contact: Contact | null = r.contact ? JSON.parse(r.contact) : null;
     for (const token of ticketSearchTokens({ kind: r.kind, number: r.number, title: r.title, description: r.description, contact, subjectCreditCode: r.subject_credit_code })) out.push([token, r.id]);
   }
+  // in primary key order: each statement then fills the pages of its tokens one after the other
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   await insertRows(em, out);
-  return { tickets: rows.length, tokens: out.length, last: ids[ids.length - 1] };
+  return { tickets: rows.length, tokens: out.length, last };
 }

@@ -15,6 +15,7 @@ import { listOrders } from '../commands/oversight';
 import { loadRouting } from '../commands/reference-data';
 import { readLagTolerant } from '../replicas';
 import { countTickets, listTickets, TicketCriteria } from './tickets';
+import { valueToken } from '../domain/search';
 import { visibilityScope } from './visibility';
 import { CategoryRow, DepartmentRow, listCategories, listDepartments } from './reference';
 
@@ -202,8 +203,13 @@ export async function possibleDuplicates(deps: AppDeps, actor: Actor, who: { pho
   if (!who.phone && !who.creditCode) return [];
   const now = deps.clock.now();
   return readLagTolerant(deps, actor, async (em) => {
+    // Found through the search index, which holds every ticket's phone and credit codes whole
+    // (docs/decisions/search.md), instead of scanning a year of contacts; the contact test
+    // below keeps it to the caller's own tickets (not those whose text names the number).
+    const tokens = [who.phone, who.creditCode].filter((v): v is string => !!v).map(valueToken);
     const qb = em.getRepository(Ticket).createQueryBuilder('t')
       .where("t.kind <> 'integrity_report'")
+      .andWhere('t.id IN (SELECT st.ticket_id FROM ticket_search_token st WHERE st.token IN (:...dupTokens))', { dupTokens: tokens })
       .andWhere('t.received_at >= :since', { since: new Date(now.getTime() - DUPLICATE_LOOKBACK_MS) })
       .andWhere(new Brackets((w) => {
         if (who.phone) w.orWhere('t.contact LIKE :ph', { ph: `%"phone":"${who.phone}"%` });

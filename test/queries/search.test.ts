@@ -7,7 +7,7 @@
 import test from 'ava';
 import { startHarness, standardStaff, Harness, Client } from '../helpers/harness';
 import { reindexSearch } from '../../src/commands/search-index';
-import { workTickets } from '../../src/queries/workbench';
+import { possibleDuplicates, workTickets } from '../../src/queries/workbench';
 import { TicketSearchToken } from '../../src/entities';
 
 let h: Harness;
@@ -21,10 +21,13 @@ test.before(async () => {
     const r = await c.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', ...body });
     if (r.status !== 201) throw new Error(`${key}: ${r.status} ${r.text}`);
     T[key] = { id: r.body.id, number: r.body.number };
+    h.clock.advance(1000);
   };
   await make('A', s.intake, { category: 'tax_fees', title: '餐馆乱收费', description: '门口噪音扰民', owner: { name: '赵六', phone: '13800138001', creditCode: '92500102AY4CL12TH8' } });
   await make('B', s.intake, { category: 'employment', title: '营业执照办理太慢了', description: '窗口排队两个小时', owner: { name: '钱七', phone: '13800138002' } });
   await make('C', s.intake, { kind: 'suggestion', category: 'training', title: '路灯坏了', description: '晚上很黑，噪音也大', owner: { name: '赵六', phone: '13800138001' } });
+  // a ticket whose text names another caller's phone
+  await make('D', s.intake, { category: 'other', title: '转告来电', description: '请回电13800138002', owner: { name: '周九', phone: '13800138003' } });
   // an integrity report accusing TAX, with the reporter's phone: only DIS handles it, TAX must not find it
   await make('G', h.http as unknown as Client, { kind: 'integrity_report', channel: 'web', title: '税务所长索要财物', description: '餐馆被索要红包', owner: { name: '孙八', phone: '13900139000' }, accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-01' } });
 });
@@ -65,7 +68,7 @@ test.serial('a ticket number finds its ticket (any case); a phone or credit code
   t.deepEqual(await found(s.coord, T.B.number.toLowerCase()), of('B'));
   t.deepEqual(await found(s.coord, T.B.number.slice(0, -1)), [], 'a part of a number is not the number');
   t.deepEqual(await found(s.intake, '13800138001'), of('A', 'C'));
-  t.deepEqual(await found(s.intake, '13800138002'), of('B'));
+  t.deepEqual(await found(s.intake, '13800138002'), of('B', 'D'), 'a number in the text is a word of it too');
   t.deepEqual(await found(s.coord, '92500102AY4CL12TH8'), of('A'));
   t.deepEqual(await found(s.coord, '92500102ay4cl12th8'), of('A'));
   t.deepEqual(await found(s.coord, '1380013800'), []);
@@ -93,6 +96,16 @@ test.serial('the workbench list counts and lists the same matches', async (t) =>
   t.deepEqual([tax.total, tax.items.map((x) => x.id)], [1, of('A')]);
 });
 
+test.serial('the call form’s possible duplicates come through the index: the caller’s own tickets, not those naming the phone', async (t) => {
+  const intake = { kind: 'user' as const, userId: (s.intake as Client & { id: string }).id, role: 'intake' as const, departmentCode: 'SAMR', isHead: false };
+  const ids = async (who: { phone?: string; creditCode?: string }) => (await possibleDuplicates(h.deps, intake, who)).map((x) => x.id);
+  t.deepEqual(await ids({ phone: '13800138001' }), [T.C.id, T.A.id], 'newest first');
+  t.deepEqual(await ids({ phone: '13800138002' }), [T.B.id]);
+  t.deepEqual(await ids({ creditCode: '92500102AY4CL12TH8' }), [T.A.id]);
+  t.deepEqual(await ids({ phone: '13800138002', creditCode: '92500102AY4CL12TH8' }), [T.B.id, T.A.id]);
+  t.deepEqual(await ids({ phone: '13900139000' }), [], 'never an integrity report');
+});
+
 test.serial('reindexSearch rebuilds exactly the rows written at creation, in batches', async (t) => {
   const repo = h.deps.db.getRepository(TicketSearchToken);
   const rows = async () => (await repo.find()).map((r) => `${r.token}|${r.ticketId}`).sort();
@@ -108,7 +121,7 @@ test.serial('reindexSearch rebuilds exactly the rows written at creation, in bat
     batches.push(r.tickets);
     after = r.last;
   }
-  t.deepEqual(batches, [3, 1]);
+  t.deepEqual(batches, [3, 2]);
   t.deepEqual(await rows(), before);
   // a second run replaces rather than adds
   await reindexSearch(h.deps.db.manager, { limit: 100 });
