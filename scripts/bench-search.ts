@@ -24,7 +24,7 @@ import { createLogger } from '../src/logger';
 import { searchForm } from '../src/domain/text';
 import type { UserActor } from '../src/domain/lifecycle';
 import { reindexSearch } from '../src/commands/search-index';
-import { countTickets, criteriaQuery, listTickets } from '../src/queries/tickets';
+import { countTickets, criteriaQuery, listTickets, newestFirst } from '../src/queries/tickets';
 import { visibilityScope } from '../src/queries/visibility';
 import { Ticket } from '../src/entities';
 import { inTransaction, isMysql } from '../src/db';
@@ -152,7 +152,7 @@ async function main() {
 
 /** The SQL `listTickets` runs for `q`, newest first (its default order). */
 function afterSql(db: DataSource, a: UserActor, q: string, now: Date): [string, unknown[]] {
-  return criteriaQuery(db.manager, a, { q }, now).orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(21).getQueryAndParameters();
+  return newestFirst(criteriaQuery(db.manager, a, { q }, now), undefined).limit(21).getQueryAndParameters();
 }
 
 main().catch((e) => {
