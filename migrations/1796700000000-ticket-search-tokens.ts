@@ -6,7 +6,7 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
  * ticket_id for rewriting one ticket's rows. The token compares byte for byte on both
  * databases (`utf8mb4_bin` on MariaDB; SQLite's default is binary). `down` drops the table.
  * The existing tickets are indexed by the next migration, which gives the table its final
- * key (`1796710000000-ticket-search-token-order`; this one filled it too when it landed
+ * key (`1796900000000-ticket-search-token-order`; this one filled it too when it landed
  * alone, and the next one recreates it).
  */
 export class TicketSearchTokens1796700000000 implements MigrationInterface {

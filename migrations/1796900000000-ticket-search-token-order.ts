@@ -14,8 +14,8 @@ const token = (q: QueryRunner) => ({ name: 'token', type: 'varchar', length: '64
  * indexed again, 2,000 at a time (`reindexSearch`). `down` restores the (token, ticket_id)
  * table of `1796700000000-ticket-search-tokens`, filled again.
  */
-export class TicketSearchTokenOrder1796710000000 implements MigrationInterface {
-  name = 'TicketSearchTokenOrder1796710000000';
+export class TicketSearchTokenOrder1796900000000 implements MigrationInterface {
+  name = 'TicketSearchTokenOrder1796900000000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.dropTable('ticket_search_token');
