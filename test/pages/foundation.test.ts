@@ -171,6 +171,23 @@ test('idle sessions end; the sweep purges them', async (t) => {
   t.is(await store.resolve(s2.token), null);
 });
 
+test('a session\'s flash (Post/Redirect/Get): sealed at rest, taken once by one of two requests at the same moment, another kind left alone', async (t) => {
+  const store = new SessionStore(h.deps.db, 30 * 60_000);
+  const u = await h.deps.db.getRepository(User).findOneByOrFail({ username: 'admin' });
+  const s = await store.create(u.id);
+  t.true(await store.setFlash(s.token, { kind: 'password-reset', userId: u.id, temporaryPassword: 'Tmp-Secret-7x' }));
+  const row = await h.deps.db.getRepository(WebSession).findOneByOrFail({ id: s.id });
+  t.truthy(row.flash);
+  t.false(String(row.flash).includes('Tmp-Secret-7x'), 'not readable in the row');
+  t.is(await store.takeFlash(s.token, 'symposium-codes'), null, 'another kind: not given');
+  t.is(await store.takeFlash('another-browser-token', 'password-reset'), null);
+  const [a, b] = await Promise.all([store.takeFlash(s.token, 'password-reset'), store.takeFlash(s.token, 'password-reset')]);
+  t.deepEqual([a, b].filter(Boolean), [{ kind: 'password-reset', userId: u.id, temporaryPassword: 'Tmp-Secret-7x' }]);
+  t.is(await store.takeFlash(s.token, 'password-reset'), null, 'once');
+  t.is((await h.deps.db.getRepository(WebSession).findOneByOrFail({ id: s.id })).flash, null);
+  t.false(await store.setFlash('no-such-session', { kind: 'x' }));
+});
+
 test('Secure cookies when PUBLIC_URL is https', async (t) => {
   const hs = await startHarness({ env: { PUBLIC_URL: 'https://12345.example.gov.cn' } });
   try {
