@@ -10,7 +10,7 @@ import { OPEN_STATES, type UserActor } from '../domain/lifecycle';
 import { forbidden } from '../errors';
 import { readLagTolerant } from '../replicas';
 import { visibilityScope } from './visibility';
-import { dueSoonSql, overdueIndexedSql } from './tickets';
+import { dueSoonSql, overdueSql } from './tickets';
 import { type Assessment, departmentAssessment } from './assessment';
 
 /** Open tickets at each current escalation level (DESIGN §5): 1 催办, 2 黄牌, 3 红牌. */
@@ -51,7 +51,7 @@ export async function departmentOverview(deps: AppDeps, actor: UserActor, year?:
       .andWhere('t.department_code = :code AND t.state IN (:...open)', { code, open: [...OPEN_STATES] });
     const states: { state: string; n: string | number }[] = await base().select('t.state', 'state').addSelect('COUNT(*)', 'n').groupBy('t.state').getRawMany();
     const levels: { level: number; n: string | number }[] = await base().andWhere('t.escalation_level > 0').select('t.escalation_level', 'level').addSelect('COUNT(*)', 'n').groupBy('t.escalation_level').getRawMany();
-    const overdue = await base().andWhere(overdueIndexedSql(), { now }).getCount();
+    const overdue = await base().andWhere(overdueSql(), { now }).getCount();
     const dueSoon = await base().andWhere(dueSoonSql(), { now }).getCount();
     const orders = () => visibilityScope(em.getRepository(OversightOrder).createQueryBuilder('o').innerJoin(Ticket, 't', 't.id = o.ticket_id'), actor)
       .andWhere("o.department_code = :code AND o.state = 'open'", { code });

@@ -49,17 +49,6 @@ export function overdueSql(alias = 't'): string {
   return `(${(Object.keys(OWED_FIELD) as OwedDeadline[]).map((d) => `(${alias}.state IN (${inList(statesOwing(d))}) AND ${alias}.${COLUMN[d]} <= :now)`).join(' OR ')})`;
 }
 
-/**
- * `overdueSql` with a condition it implies that an index can serve: an overdue ticket's
- * `due_soon_at` has come too, because the schedule puts it before the earliest owed
- * deadline (`dueSoonInstant`, domain/schedule.ts) and clears it when nothing is owed. The
- * same tickets, read through `idx_ticket_due_soon` (the few owing tickets due soon or late)
- * instead of every open ticket (issue 15).
- */
-export function overdueIndexedSql(alias = 't'): string {
-  return `(${alias}.due_soon_at <= :now AND ${overdueSql(alias)})`;
-}
-
 /** SQL for "due soon" (DESIGN §4), as `isDueSoon`: owing, `due_soon_at ≤ :now`, not overdue. */
 export function dueSoonSql(alias = 't'): string {
   return `(${alias}.state IN (${inList(OWING_STATES)}) AND ${alias}.due_soon_at <= :now AND NOT ${overdueSql(alias)})`;
@@ -106,7 +95,7 @@ export function criteriaQuery(em: EntityManager, actor: Actor, f: TicketCriteria
       qb.innerJoin(TicketSearchToken, `s${i}`, `s${i}.token = :sw${i} AND s${i}.created_at = t.created_at AND s${i}.ticket_id = t.id`, { [`sw${i}`]: w });
     });
   }
-  if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueIndexedSql() : `NOT ${overdueSql()}`, { now });
+  if (f.overdue !== undefined) qb.andWhere(f.overdue ? overdueSql() : `NOT ${overdueSql()}`, { now });
   if (f.dueSoon !== undefined) qb.andWhere(f.dueSoon ? dueSoonSql() : `NOT ${dueSoonSql()}`, { now });
   return qb;
 }
