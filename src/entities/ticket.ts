@@ -18,7 +18,7 @@ export interface Contact {
 @Entity('ticket')
 @Index('uq_ticket_number', ['number'], { unique: true })
 @Index('uq_ticket_source', ['sourceId'], { unique: true })
-// the lists' indexes end in (createdAt, id), their order (migration 1796900000000)
+// the lists' indexes end in (createdAt, id), their order (migration 1797000000000)
 @Index('idx_ticket_dept_state_created', ['departmentCode', 'state', 'createdAt', 'id'])
 @Index('idx_ticket_dept_created', ['departmentCode', 'createdAt', 'id'])
 @Index('idx_ticket_state_created', ['state', 'createdAt', 'id'])

@@ -13,8 +13,8 @@ import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
  * unlike InnoDB, does not append the primary key to a secondary index. `down` restores the
  * old indexes.
  */
-export class TicketListIndexes1796900000000 implements MigrationInterface {
-  name = 'TicketListIndexes1796900000000';
+export class TicketListIndexes1797000000000 implements MigrationInterface {
+  name = 'TicketListIndexes1797000000000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.dropIndex('ticket', 'idx_ticket_dept_state');
