@@ -14,8 +14,8 @@ import { startOfLocalDay } from '../domain/deadline';
 import { Bucket, bucketDeltas, FIGURE_COUNTS, FigureCounts, LiveCounts, mergeDeltas, ticketBuckets, zeroCounts } from '../domain/figures';
 import { METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket } from '../domain/metrics';
 import { loadCalendar } from './calendar';
+import { snake } from '../entities/naming';
 
-const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 const COLUMNS = FIGURE_COUNTS.map(snake);
 
 /**

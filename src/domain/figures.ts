@@ -12,28 +12,17 @@
  */
 import type { WorkCalendar } from './calendar';
 import { DEFAULT_BUSINESS_TZ, localDate } from './deadline';
-import { RATINGS } from './lifecycle';
 import {
-  answerOnTime, attributeEvents, averageOfSum, DepartmentFigures, fraction, handlingWorkingDays, IntegrityCase, isCounted,
-  MetricEvent, MetricPause, MetricTicket, periodDates, substantiatedCases,
+  attributeEvents, averageOfSum, countEvent, cycleStart, DepartmentFigures, FIGURE_COUNTS, FigureCounts, fraction, IntegrityCase, isCounted,
+  MetricEvent, MetricPause, MetricTicket, missedDeadlines, periodDates, substantiatedCases, zeroCounts,
 } from './metrics';
 
-/** The additive counts of a bucket; names as the `report_figure` columns (snake_case there). */
-export const FIGURE_COUNTS = [
-  'received', 'signedOnTime', 'signOwed', 'repliedOnTime', 'replyOwed', 'resolved', 'replies', 'satisfied', 'rated',
-  'reopened', 'answers', 'level1', 'level2', 'level3', 'handlingDays',
-] as const;
-export type FigureCount = (typeof FIGURE_COUNTS)[number];
-/** Whole numbers ≥ 0 (`handlingDays`: the sum of working days to each answer). */
-export type FigureCounts = Record<FigureCount, number>;
-
-export const zeroCounts = (): FigureCounts => Object.fromEntries(FIGURE_COUNTS.map((k) => [k, 0])) as FigureCounts;
+export { FIGURE_COUNTS, type FigureCounts, zeroCounts } from './metrics';
 
 /** One bucket's key: the department, the ticket's local date of receipt, the accused department ('' for every ticket but an integrity report). */
 export interface BucketKey { departmentCode: string; day: string; accused: string }
 export interface Bucket extends BucketKey { counts: FigureCounts }
 
-const SATISFIED: readonly string[] = RATINGS.slice(0, 3);
 const ALL_TIME = { from: new Date(-8.64e15), to: new Date(8.64e15) };
 
 /**
@@ -59,53 +48,11 @@ export function ticketBuckets(t: MetricTicket, events: readonly MetricEvent[], p
   if (t.departmentCode) of(t.departmentCode).received++;
 
   const mine = events.filter((e) => e.ticketId === t.id);
-  const cycleStart = new Map<number, Date>();
-  for (const e of mine) if (e.type === 'reopened') cycleStart.set(e.cycle, e.at);
-  const startOf = (cycle: number): Date => (cycle <= 1 ? t.receivedAt : cycleStart.get(cycle) ?? (cycle === t.cycle ? t.cycleStartedAt : t.receivedAt));
-
+  const reopenings = new Map<number, Date>();
+  for (const e of mine) if (e.type === 'reopened') reopenings.set(e.cycle, e.at);
   for (const e of attributeEvents(mine)) {
     if (!e.departmentCode) continue;
-    const c = of(e.departmentCode);
-    switch (e.type) {
-      case 'signed':
-        c.signOwed++;
-        if (e.payload.onTime === true) c.signedOnTime++;
-        break;
-      case 'replied':
-      case 'decided':
-      case 'concluded': {
-        c.answers++;
-        const onTime = answerOnTime(e, t);
-        if (onTime !== null) {
-          c.replyOwed++;
-          if (onTime) c.repliedOnTime++;
-        }
-        if (e.type === 'replied') {
-          c.replies++;
-          if (e.payload.outcome === 'resolved') c.resolved++;
-        }
-        c.handlingDays += handlingWorkingDays(startOf(e.cycle), e.at, pauses.filter((p) => p.ticketId === t.id && p.cycle === e.cycle), cal, tz);
-        break;
-      }
-      case 'rated': {
-        const r = e.payload.rating;
-        if (typeof r === 'string' && (RATINGS as readonly string[]).includes(r)) {
-          c.rated++;
-          if (SATISFIED.includes(r)) c.satisfied++;
-        }
-        break;
-      }
-      case 'reopened':
-        c.reopened++;
-        break;
-      case 'escalated': {
-        const level = Number(e.payload.level);
-        if (level === 1 || level === 2 || level === 3) c[`level${level}`]++;
-        break;
-      }
-      default:
-        break;
-    }
+    countEvent(of(e.departmentCode), e, t, cycleStart(t, e.cycle, reopenings), pauses.filter((p) => p.ticketId === t.id && p.cycle === e.cycle), cal, tz);
   }
   return [...byDept.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([departmentCode, counts]) => ({ departmentCode, day, accused, counts }));
@@ -120,16 +67,8 @@ export const bucketId = (k: BucketKey): string => `${k.departmentCode}\u0000${k.
  * in (so that two writers lock bucket rows in the same order).
  */
 export function bucketDeltas(before: readonly Bucket[], after: readonly Bucket[]): Bucket[] {
-  const out = new Map<string, Bucket>();
-  const add = (b: Bucket, sign: 1 | -1) => {
-    const id = bucketId(b);
-    const d = out.get(id) ?? { departmentCode: b.departmentCode, day: b.day, accused: b.accused, counts: zeroCounts() };
-    out.set(id, d);
-    for (const k of FIGURE_COUNTS) d.counts[k] += sign * b.counts[k];
-  };
-  for (const b of before) add(b, -1);
-  for (const b of after) add(b, 1);
-  return [...out.values()].filter((b) => FIGURE_COUNTS.some((k) => b.counts[k] !== 0)).sort(compareBuckets);
+  const negated = before.map((b) => ({ ...b, counts: Object.fromEntries(FIGURE_COUNTS.map((k) => [k, -b.counts[k]])) as FigureCounts }));
+  return mergeDeltas([negated, after]);
 }
 
 /** Adds the deltas of several tickets into one list (one update per bucket), sorted as {@link bucketDeltas}. */
@@ -147,7 +86,9 @@ export function mergeDeltas(lists: readonly (readonly Bucket[])[]): Bucket[] {
 }
 
 export function compareBuckets(a: BucketKey, b: BucketKey): number {
-  return bucketId(a) < bucketId(b) ? -1 : bucketId(a) > bucketId(b) ? 1 : 0;
+  const x = bucketId(a);
+  const y = bucketId(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -165,8 +106,7 @@ export interface LiveCounts { signMissed: number; replyMissed: number; overdueOp
  */
 export function liveOf(t: MetricTicket, period: { from: Date; to: Date }, now: Date): (LiveCounts & { departmentCode: string }) | null {
   if (!t.departmentCode || !isCounted(t, period)) return null;
-  const signMissed = t.state === 'dispatched' && !!t.signBy && t.signBy.getTime() <= now.getTime();
-  const replyMissed = (t.state === 'dispatched' || t.state === 'in_progress') && !!t.replyBy && t.replyBy.getTime() <= now.getTime();
+  const { signMissed, replyMissed } = missedDeadlines(t, now);
   if (!signMissed && !replyMissed) return null;
   return { departmentCode: t.departmentCode, signMissed: signMissed ? 1 : 0, replyMissed: replyMissed ? 1 : 0, overdueOpen: 1 };
 }

@@ -70,24 +70,8 @@ export function fraction(numerator: number, denominator: number): Fraction {
 }
 
 /**
- * The mean of whole numbers as a decimal string, rounded half-up.
- * @param values whole numbers ≥ 0 (e.g. working days)
- * @param places decimal places, 0–6 (default 2)
- * @returns e.g. [1, 2] → "1.50"; null for an empty list
- * @throws RangeError for negative or non-integer values
- */
-export function averageDecimal(values: readonly number[], places = 2): string | null {
-  let sum = 0;
-  for (const v of values) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`values must be whole numbers ≥ 0, got ${v}`);
-    sum += v;
-  }
-  return averageOfSum(sum, values.length, places);
-}
-
-/**
  * The mean of `n` whole numbers whose sum is `sum`, as a decimal string rounded half-up
- * (what {@link averageDecimal} gives for those numbers; the maintained figures keep only sums).
+ * (the figures keep only sums of working days, never the list).
  * @param sum whole number ≥ 0
  * @param n how many numbers, whole ≥ 0
  * @param places decimal places, 0–6 (default 2)
@@ -244,22 +228,88 @@ export function substantiatedCases(cases: readonly IntegrityCase[], departmentCo
   return cases.filter((c) => c.accusedDepartmentCode === departmentCode && c.finding === 'substantiated' && c.occurredOn >= firstDay && c.occurredOn <= lastDay).length;
 }
 
-interface Tally {
-  received: number;
-  signedOnTime: number; signOwed: number;
-  repliedOnTime: number; replyOwed: number;
-  resolved: number; replies: number;
-  satisfied: number; rated: number;
-  reopened: number; answers: number;
-  overdueOpen: number;
-  oversight: OversightCounts;
-  handlingDays: number[];
+/** The additive counts behind the figures (and the columns of a maintained bucket, src/domain/figures.ts). */
+export const FIGURE_COUNTS = [
+  'received', 'signedOnTime', 'signOwed', 'repliedOnTime', 'replyOwed', 'resolved', 'replies', 'satisfied', 'rated',
+  'reopened', 'answers', 'level1', 'level2', 'level3', 'handlingDays',
+] as const;
+export type FigureCount = (typeof FIGURE_COUNTS)[number];
+/** Whole numbers ≥ 0 (`handlingDays`: the sum of working days to each answer; their mean is handlingDays / answers). */
+export type FigureCounts = Record<FigureCount, number>;
+
+export const zeroCounts = (): FigureCounts => Object.fromEntries(FIGURE_COUNTS.map((k) => [k, 0])) as FigureCounts;
+
+/**
+ * A counted ticket's deadlines missed by `now` and still owed (a sign-for while `dispatched`,
+ * an answer while `dispatched`/`in_progress`): counted as late now, so that not acting never
+ * looks better than acting late; either makes the ticket `overdueOpen`.
+ */
+export function missedDeadlines(t: Pick<MetricTicket, 'state' | 'signBy' | 'replyBy'>, now: Date): { signMissed: boolean; replyMissed: boolean } {
+  return {
+    signMissed: t.state === 'dispatched' && !!t.signBy && t.signBy.getTime() <= now.getTime(),
+    replyMissed: (t.state === 'dispatched' || t.state === 'in_progress') && !!t.replyBy && t.replyBy.getTime() <= now.getTime(),
+  };
 }
 
-const emptyTally = (): Tally => ({
-  received: 0, signedOnTime: 0, signOwed: 0, repliedOnTime: 0, replyOwed: 0, resolved: 0, replies: 0, satisfied: 0, rated: 0,
-  reopened: 0, answers: 0, overdueOpen: 0, oversight: { level1: 0, level2: 0, level3: 0 }, handlingDays: [],
-});
+/**
+ * Adds one event to the counts of the department it is attributed to (rules:
+ * docs/decisions/reporting.md "The figures"): a sign-for; an answer (`replied`, `decided`,
+ * `concluded`) with its timeliness, outcome and working days; a rating of the five levels;
+ * a reopening; an oversight order by level. Other types change nothing.
+ * @param start the reply-clock start of the event's cycle (receipt, or the reopening)
+ * @param pauses the `awaiting_info` intervals of the event's cycle
+ */
+export function countEvent(c: FigureCounts, e: MetricEvent, t: MetricTicket, start: Date, pauses: readonly MetricPause[], cal: WorkCalendar, tz: string): void {
+  switch (e.type) {
+    case 'signed':
+      c.signOwed++;
+      if (e.payload.onTime === true) c.signedOnTime++;
+      break;
+    case 'replied':
+    case 'decided':
+    case 'concluded': {
+      c.answers++;
+      const onTime = answerOnTime(e, t);
+      if (onTime !== null) {
+        c.replyOwed++;
+        if (onTime) c.repliedOnTime++;
+      }
+      if (e.type === 'replied') {
+        c.replies++;
+        if (e.payload.outcome === 'resolved') c.resolved++;
+      }
+      c.handlingDays += handlingWorkingDays(start, e.at, pauses, cal, tz);
+      break;
+    }
+    case 'rated': {
+      const r = e.payload.rating;
+      if (typeof r === 'string' && (RATINGS as readonly string[]).includes(r)) {
+        c.rated++;
+        if (SATISFIED.includes(r)) c.satisfied++;
+      }
+      break;
+    }
+    case 'reopened':
+      c.reopened++;
+      break;
+    case 'escalated': {
+      const level = Number(e.payload.level);
+      if (level === 1 || level === 2 || level === 3) c[`level${level}`]++;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/**
+ * The reply-clock start of a ticket's cycle: its receipt for the first cycle, else the
+ * cycle's `reopened` event, else (the current cycle) `cycleStartedAt`.
+ * @param reopenings the instants of the ticket's `reopened` events by cycle
+ */
+export function cycleStart(t: MetricTicket, cycle: number, reopenings: ReadonlyMap<number, Date>): Date {
+  return cycle <= 1 ? t.receivedAt : reopenings.get(cycle) ?? (cycle === t.cycle ? t.cycleStartedAt : t.receivedAt);
+}
 
 /**
  * Computes the figures of DESIGN §9 for each department (rules: docs/decisions/reporting.md).
@@ -275,8 +325,7 @@ const emptyTally = (): Tally => ({
 export function computeDepartmentFigures(input: FiguresInput): DepartmentFigures[] {
   const tz = input.tz ?? DEFAULT_BUSINESS_TZ;
   const { period, now, cal } = input;
-  const nowMs = now.getTime();
-  const tallies = new Map<string, Tally>(input.departmentCodes.map((c) => [c, emptyTally()]));
+  const tallies = new Map(input.departmentCodes.map((c) => [c, { ...zeroCounts(), overdueOpen: 0 }]));
   const counted = new Map<string, MetricTicket>();
   for (const t of input.tickets) if (isCounted(t, period, input.hideAccusedOf ?? null)) counted.set(t.id, t);
 
@@ -284,9 +333,7 @@ export function computeDepartmentFigures(input: FiguresInput): DepartmentFigures
     const tally = t.departmentCode ? tallies.get(t.departmentCode) : undefined;
     if (!tally) continue;
     tally.received++;
-    const signMissed = t.state === 'dispatched' && !!t.signBy && t.signBy.getTime() <= nowMs;
-    const replyMissed = (t.state === 'dispatched' || t.state === 'in_progress') && !!t.replyBy && t.replyBy.getTime() <= nowMs;
-    // Missed and still owed: counted as late now, so that not acting never looks better than acting late.
+    const { signMissed, replyMissed } = missedDeadlines(t, now);
     if (signMissed) tally.signOwed++;
     if (replyMissed) tally.replyOwed++;
     if (signMissed || replyMissed) tally.overdueOpen++;
@@ -300,57 +347,19 @@ export function computeDepartmentFigures(input: FiguresInput): DepartmentFigures
     list.push(p);
     pausesByCycle.set(key, list);
   }
-  const cycleStart = new Map<string, Date>();
+  const reopenings = new Map<string, Map<number, Date>>();
   for (const e of input.events) {
-    if (e.type === 'reopened' && counted.has(e.ticketId)) cycleStart.set(`${e.ticketId}#${e.cycle}`, e.at);
+    if (e.type !== 'reopened' || !counted.has(e.ticketId)) continue;
+    const m = reopenings.get(e.ticketId) ?? new Map<number, Date>();
+    m.set(e.cycle, e.at);
+    reopenings.set(e.ticketId, m);
   }
-  const startOf = (t: MetricTicket, cycle: number): Date =>
-    cycle <= 1 ? t.receivedAt : cycleStart.get(`${t.id}#${cycle}`) ?? (cycle === t.cycle ? t.cycleStartedAt : t.receivedAt);
 
   for (const e of attributeEvents(input.events.filter((x) => counted.has(x.ticketId)))) {
     const tally = e.departmentCode ? tallies.get(e.departmentCode) : undefined;
     if (!tally) continue;
     const t = counted.get(e.ticketId)!;
-    switch (e.type) {
-      case 'signed':
-        tally.signOwed++;
-        if (e.payload.onTime === true) tally.signedOnTime++;
-        break;
-      case 'replied':
-      case 'decided':
-      case 'concluded': {
-        tally.answers++;
-        const onTime = answerOnTime(e, t);
-        if (onTime !== null) {
-          tally.replyOwed++;
-          if (onTime) tally.repliedOnTime++;
-        }
-        if (e.type === 'replied') {
-          tally.replies++;
-          if (e.payload.outcome === 'resolved') tally.resolved++;
-        }
-        tally.handlingDays.push(handlingWorkingDays(startOf(t, e.cycle), e.at, pausesByCycle.get(`${t.id}#${e.cycle}`) ?? [], cal, tz));
-        break;
-      }
-      case 'rated': {
-        const r = e.payload.rating;
-        if (typeof r === 'string' && (RATINGS as readonly string[]).includes(r)) {
-          tally.rated++;
-          if (SATISFIED.includes(r)) tally.satisfied++;
-        }
-        break;
-      }
-      case 'reopened':
-        tally.reopened++;
-        break;
-      case 'escalated': {
-        const level = Number(e.payload.level);
-        if (level === 1 || level === 2 || level === 3) tally.oversight[`level${level}`]++;
-        break;
-      }
-      default:
-        break;
-    }
+    countEvent(tally, e, t, cycleStart(t, e.cycle, reopenings.get(t.id) ?? new Map()), pausesByCycle.get(`${t.id}#${e.cycle}`) ?? [], cal, tz);
   }
 
   const { firstDay, lastDay } = periodDates(period, tz);
@@ -367,8 +376,8 @@ export function computeDepartmentFigures(input: FiguresInput): DepartmentFigures
       satisfaction: fraction(x.satisfied, x.rated),
       reopenRate: fraction(x.reopened, x.answers),
       overdueOpen: x.overdueOpen,
-      oversightOrders: x.oversight,
-      averageWorkingDaysToReply: averageDecimal(x.handlingDays),
+      oversightOrders: { level1: x.level1, level2: x.level2, level3: x.level3 },
+      averageWorkingDaysToReply: averageOfSum(x.handlingDays, x.answers),
       substantiatedIntegrityCases: substantiatedCases(input.integrityCases, code, firstDay, lastDay),
       vetoed: input.vetoed.has(code),
     };

@@ -2,7 +2,7 @@ import test from 'ava';
 import { WorkCalendar } from '../../src/domain/calendar';
 import { startOfLocalDay } from '../../src/domain/deadline';
 import { Bucket, bucketDeltas, figuresFromBuckets, liveOf, mergeDeltas, ticketBuckets, zeroCounts } from '../../src/domain/figures';
-import { averageDecimal, averageOfSum, computeDepartmentFigures, type IntegrityCase, type MetricEvent, type MetricPause, type MetricTicket } from '../../src/domain/metrics';
+import { computeDepartmentFigures, type IntegrityCase, type MetricEvent, type MetricPause, type MetricTicket } from '../../src/domain/metrics';
 import type { TicketKind, TicketState } from '../../src/domain/lifecycle';
 
 const cal = new WorkCalendar();
@@ -16,15 +16,6 @@ const ticket = (id: string, over: Partial<MetricTicket> = {}): MetricTicket => (
 let seq = 0;
 const ev = (ticketId: string, type: string, local: string, payload: Record<string, unknown> = {}, cycle = 1): MetricEvent =>
   ({ ticketId, seq: ++seq, cycle, type, at: at(local), payload });
-
-test('averageOfSum is averageDecimal of the numbers with that sum', (t) => {
-  for (const values of [[], [1], [1, 2], [2, 2, 3], [0, 0, 1], [5, 6, 7, 9], [1, 1, 1, 1, 1, 1, 2]]) {
-    t.is(averageOfSum(values.reduce((a, b) => a + b, 0), values.length), averageDecimal(values), JSON.stringify(values));
-  }
-  t.is(averageOfSum(5, 3, 0), '2');
-  t.throws(() => averageOfSum(-1, 2), { instanceOf: RangeError });
-  t.throws(() => averageOfSum(1, 2, 7), { instanceOf: RangeError });
-});
 
 test('ticketBuckets: a ticket returned by TAX and answered by HRSS counts for both, on its day of receipt', (t) => {
   const x = ticket('x', { departmentCode: 'HRSS' });

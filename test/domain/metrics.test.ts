@@ -1,7 +1,7 @@
 import test from 'ava';
 import { WorkCalendar } from '../../src/domain/calendar';
 import {
-  answerOnTime, attributeEvents, averageDecimal, computeDepartmentFigures, fraction, handlingWorkingDays, isCounted, periodDates,
+  answerOnTime, attributeEvents, averageOfSum, computeDepartmentFigures, fraction, handlingWorkingDays, isCounted, periodDates,
   substantiatedCases, type IntegrityCase, type MetricEvent, type MetricPause, type MetricTicket,
 } from '../../src/domain/metrics';
 
@@ -13,7 +13,7 @@ const at = (s: string): Date => {
 };
 
 // ---------------------------------------------------------------------------
-// fraction and averageDecimal
+// fraction and averageOfSum
 // ---------------------------------------------------------------------------
 
 const fractionRow = test.macro({
@@ -40,9 +40,9 @@ test('fraction refuses bad inputs', (t) => {
 
 const avgRow = test.macro({
   exec(t, values: number[], places: number, expected: string | null) {
-    t.is(averageDecimal(values, places), expected);
+    t.is(averageOfSum(values.reduce((a, b) => a + b, 0), values.length, places), expected);
   },
-  title: (_p, values: number[], places: number, expected: string | null) => `averageDecimal [${values}] (${places}) → ${expected}`,
+  title: (_p, values: number[], places: number, expected: string | null) => `averageOfSum of [${values}] (${places}) → ${expected}`,
 });
 test(avgRow, [], 2, null);
 test(avgRow, [0], 2, '0.00');
@@ -53,10 +53,11 @@ test(avgRow, [1, 2, 2], 2, '1.67');
 test(avgRow, [1, 0, 0, 0, 0, 0, 0, 0], 2, '0.13'); // 0.125 rounds half-up
 test(avgRow, [10, 11], 0, '11'); // 10.5 rounds half-up
 test(avgRow, [3], 1, '3.0');
-test('averageDecimal refuses negative and fractional values', (t) => {
-  t.throws(() => averageDecimal([-1]), { instanceOf: RangeError });
-  t.throws(() => averageDecimal([0.5]), { instanceOf: RangeError });
-  t.throws(() => averageDecimal([1], 7), { instanceOf: RangeError });
+test('averageOfSum refuses negative and fractional values', (t) => {
+  t.throws(() => averageOfSum(-1, 1), { instanceOf: RangeError });
+  t.throws(() => averageOfSum(0.5, 1), { instanceOf: RangeError });
+  t.throws(() => averageOfSum(1, 1.5), { instanceOf: RangeError });
+  t.throws(() => averageOfSum(1, 1, 7), { instanceOf: RangeError });
 });
 
 // ---------------------------------------------------------------------------
