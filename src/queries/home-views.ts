@@ -11,6 +11,7 @@ import { AccountEvent, OutboxMessage, Ticket, User } from '../entities';
 import type { AppDeps } from '../deps';
 import type { UserActor } from '../domain/lifecycle';
 import { forbidden } from '../errors';
+import { localDate } from '../domain/deadline';
 import { readLagTolerant } from '../replicas';
 import { countTickets } from './tickets';
 import { hiddenFromAccusedSql } from './visibility';
@@ -36,7 +37,7 @@ export interface AdminHome {
 export async function adminHome(deps: AppDeps, actor: UserActor): Promise<AdminHome> {
   if (actor.role !== 'admin') throw forbidden('the admin\'s home');
   const now = deps.clock.now();
-  const year = Number(new Intl.DateTimeFormat('en-CA', { timeZone: deps.config.businessTz, year: 'numeric' }).format(now));
+  const year = Number(localDate(now, deps.config.businessTz).slice(0, 4));
   return readLagTolerant(deps, actor, async (em) => {
     const outbox = (state: string) => em.getRepository(OutboxMessage).createQueryBuilder('o').leftJoin(Ticket, 't', 't.id = o.ticket_id')
       .where('o.state = :state', { state })
