@@ -6,14 +6,23 @@ export class WebSessions1764950000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     const at = (name: string) => ({ name, type: 'datetime', precision: 3 });
-    await q.createTable(new Table({ name: 'web_session', columns: [
-      { name: 'id', type: 'varchar', length: '64', isPrimary: true },
-      { name: 'user_id', type: 'varchar', length: '36' },
-      at('created_at'), at('last_seen_at'), at('idle_expires_at'), at('absolute_expires_at'),
-    ], indices: [
-      { name: 'idx_web_session_user', columnNames: ['user_id'] },
-      { name: 'idx_web_session_idle', columnNames: ['idle_expires_at'] },
-    ] }));
+    await q.createTable(
+      new Table({
+        name: 'web_session',
+        columns: [
+          { name: 'id', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'user_id', type: 'varchar', length: '36' },
+          at('created_at'),
+          at('last_seen_at'),
+          at('idle_expires_at'),
+          at('absolute_expires_at'),
+        ],
+        indices: [
+          { name: 'idx_web_session_user', columnNames: ['user_id'] },
+          { name: 'idx_web_session_idle', columnNames: ['idle_expires_at'] },
+        ],
+      }),
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -13,14 +13,19 @@ export class EventChainKeys1796220000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.addColumn('ticket_event', new TableColumn({ name: 'key_id', type: 'varchar', length: '32', isNullable: true }));
-    await q.createTable(new Table({ name: 'event_chain_seal', columns: [
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-      { name: 'seq', type: 'int' },
-      { name: 'hash', type: 'varchar', length: '64' },
-      { name: 'key_id', type: 'varchar', length: '32' },
-      { name: 'mac', type: 'varchar', length: '64' },
-      { name: 'sealed_at', type: 'datetime', precision: 3 },
-    ] }));
+    await q.createTable(
+      new Table({
+        name: 'event_chain_seal',
+        columns: [
+          { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'seq', type: 'int' },
+          { name: 'hash', type: 'varchar', length: '64' },
+          { name: 'key_id', type: 'varchar', length: '32' },
+          { name: 'mac', type: 'varchar', length: '64' },
+          { name: 'sealed_at', type: 'datetime', precision: 3 },
+        ],
+      }),
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -12,16 +12,22 @@ export class AccountEvents1796400000000 implements MigrationInterface {
   public async up(q: QueryRunner): Promise<void> {
     await q.addColumn('app_user', new TableColumn({ name: 'must_change_password', type: 'boolean', default: false }));
     await q.addColumn('app_user', new TableColumn({ name: 'session_version', type: 'int', default: 0 }));
-    await q.createTable(new Table({ name: 'account_event', columns: [
-      { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-      { name: 'user_id', type: 'varchar', length: '36' },
-      { name: 'seq', type: 'int' },
-      { name: 'type', type: 'varchar', length: '32' },
-      { name: 'actor_id', type: 'varchar', length: '36', isNullable: true },
-      { name: 'via', type: 'varchar', length: '8' },
-      { name: 'at', type: 'datetime', precision: 3 },
-      { name: 'payload', type: 'text', isNullable: true },
-    ], indices: [{ name: 'uq_account_event_seq', columnNames: ['user_id', 'seq'], isUnique: true }] }));
+    await q.createTable(
+      new Table({
+        name: 'account_event',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'user_id', type: 'varchar', length: '36' },
+          { name: 'seq', type: 'int' },
+          { name: 'type', type: 'varchar', length: '32' },
+          { name: 'actor_id', type: 'varchar', length: '36', isNullable: true },
+          { name: 'via', type: 'varchar', length: '8' },
+          { name: 'at', type: 'datetime', precision: 3 },
+          { name: 'payload', type: 'text', isNullable: true },
+        ],
+        indices: [{ name: 'uq_account_event_seq', columnNames: ['user_id', 'seq'], isUnique: true }],
+      }),
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -14,10 +14,16 @@ export class TicketSearchTokens1796700000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     const mysql = ['mysql', 'mariadb'].includes(q.connection.options.type);
-    await q.createTable(new Table({ name: 'ticket_search_token', columns: [
-      { name: 'token', type: 'varchar', length: '64', isPrimary: true, ...(mysql ? { charset: 'utf8mb4', collation: 'utf8mb4_bin' } : {}) },
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-    ], indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }] }));
+    await q.createTable(
+      new Table({
+        name: 'ticket_search_token',
+        columns: [
+          { name: 'token', type: 'varchar', length: '64', isPrimary: true, ...(mysql ? { charset: 'utf8mb4', collation: 'utf8mb4_bin' } : {}) },
+          { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
+        ],
+        indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }],
+      }),
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

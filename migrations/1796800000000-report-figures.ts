@@ -1,8 +1,21 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 
 const COUNTS = [
-  'received', 'signed_on_time', 'sign_owed', 'replied_on_time', 'reply_owed', 'resolved', 'replies', 'satisfied', 'rated',
-  'reopened', 'answers', 'level1', 'level2', 'level3', 'handling_days',
+  'received',
+  'signed_on_time',
+  'sign_owed',
+  'replied_on_time',
+  'reply_owed',
+  'resolved',
+  'replies',
+  'satisfied',
+  'rated',
+  'reopened',
+  'answers',
+  'level1',
+  'level2',
+  'level3',
+  'handling_days',
 ];
 
 /**
@@ -16,20 +29,28 @@ export class ReportFigures1796800000000 implements MigrationInterface {
   name = 'ReportFigures1796800000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({ name: 'report_figure', columns: [
-      { name: 'department_code', type: 'varchar', length: '16', isPrimary: true },
-      { name: 'day', type: 'varchar', length: '10', isPrimary: true },
-      { name: 'accused', type: 'varchar', length: '16', isPrimary: true },
-      ...COUNTS.map((name) => ({ name, type: 'int', default: 0 })),
-    ] }));
-    await q.createTable(new Table({ name: 'ticket_figure', columns: [
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-      { name: 'buckets', type: 'text' },
-      { name: 'refreshed_at', type: 'datetime', precision: 3 },
-    ] }));
-    await q.createTable(new Table({ name: 'figure_dirty', columns: [
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-    ] }));
+    await q.createTable(
+      new Table({
+        name: 'report_figure',
+        columns: [
+          { name: 'department_code', type: 'varchar', length: '16', isPrimary: true },
+          { name: 'day', type: 'varchar', length: '10', isPrimary: true },
+          { name: 'accused', type: 'varchar', length: '16', isPrimary: true },
+          ...COUNTS.map((name) => ({ name, type: 'int', default: 0 })),
+        ],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'ticket_figure',
+        columns: [
+          { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'buckets', type: 'text' },
+          { name: 'refreshed_at', type: 'datetime', precision: 3 },
+        ],
+      }),
+    );
+    await q.createTable(new Table({ name: 'figure_dirty', columns: [{ name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true }] }));
     await q.query('INSERT INTO figure_dirty (ticket_id) SELECT id FROM ticket');
   }
 

@@ -19,11 +19,13 @@ export class TicketSearchTokenOrder1796900000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.dropTable('ticket_search_token');
-    await q.createTable(new Table({ name: 'ticket_search_token', columns: [
-      token(q),
-      { name: 'created_at', type: 'datetime', precision: 3, isPrimary: true },
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-    ], indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }] }));
+    await q.createTable(
+      new Table({
+        name: 'ticket_search_token',
+        columns: [token(q), { name: 'created_at', type: 'datetime', precision: 3, isPrimary: true }, { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true }],
+        indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }],
+      }),
+    );
     let after: string | undefined;
     for (;;) {
       const r = await reindexSearch(q.manager, { after, limit: 2000 });
@@ -34,18 +36,34 @@ export class TicketSearchTokenOrder1796900000000 implements MigrationInterface {
 
   public async down(q: QueryRunner): Promise<void> {
     await q.dropTable('ticket_search_token');
-    await q.createTable(new Table({ name: 'ticket_search_token', columns: [
-      token(q),
-      { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true },
-    ], indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }] }));
+    await q.createTable(
+      new Table({
+        name: 'ticket_search_token',
+        columns: [token(q), { name: 'ticket_id', type: 'varchar', length: '36', isPrimary: true }],
+        indices: [{ name: 'idx_ticket_search_token_ticket', columnNames: ['ticket_id'] }],
+      }),
+    );
     let after = '';
     for (;;) {
-      const rows: { id: string; kind: never; number: string; title: string; description: string; contact: string | null; subject_credit_code: string | null }[] =
-        await q.query('SELECT id, kind, number, title, description, contact, subject_credit_code FROM ticket WHERE id > ? ORDER BY id LIMIT 500', [after]);
+      const rows: { id: string; kind: never; number: string; title: string; description: string; contact: string | null; subject_credit_code: string | null }[] = await q.query(
+        'SELECT id, kind, number, title, description, contact, subject_credit_code FROM ticket WHERE id > ? ORDER BY id LIMIT 500',
+        [after],
+      );
       if (!rows.length) break;
       for (const r of rows) {
-        const tokens = ticketSearchTokens({ kind: r.kind, number: r.number, title: r.title, description: r.description, contact: r.contact ? JSON.parse(r.contact) : null, subjectCreditCode: r.subject_credit_code });
-        if (tokens.length) await q.query(`INSERT INTO ticket_search_token (token, ticket_id) VALUES ${tokens.map(() => '(?, ?)').join(', ')}`, tokens.flatMap((x) => [x, r.id]));
+        const tokens = ticketSearchTokens({
+          kind: r.kind,
+          number: r.number,
+          title: r.title,
+          description: r.description,
+          contact: r.contact ? JSON.parse(r.contact) : null,
+          subjectCreditCode: r.subject_credit_code,
+        });
+        if (tokens.length)
+          await q.query(
+            `INSERT INTO ticket_search_token (token, ticket_id) VALUES ${tokens.map(() => '(?, ?)').join(', ')}`,
+            tokens.flatMap((x) => [x, r.id]),
+          );
       }
       after = rows[rows.length - 1].id;
     }

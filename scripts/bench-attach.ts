@@ -46,7 +46,9 @@ async function sample(size: number): Promise<Buffer> {
     return Buffer.concat([head, Buffer.alloc(size - head.length - tail.length, 0x41), tail]);
   }
   for (const quality of [95, 90, 85, 80, 70]) {
-    const b = await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } } as never).jpeg({ quality }).toBuffer();
+    const b = await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } } as never)
+      .jpeg({ quality })
+      .toBuffer();
     if (b.length <= size) return b;
   }
   throw new Error('no photo fits the size');
@@ -57,12 +59,26 @@ async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'build', 'src', 'main.js')], {
-    env: { ...process.env, ROLE: 'api', PORT: String(port), DATA_DIR: dir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_PASSWORD: 'Bench-Admin-Pw-1!', ATTACHMENT_MAX_BYTES: String(Math.max(SIZE, 10 * MB)) },
+    env: {
+      ...process.env,
+      ROLE: 'api',
+      PORT: String(port),
+      DATA_DIR: dir,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_ADMIN_PASSWORD: 'Bench-Admin-Pw-1!',
+      ATTACHMENT_MAX_BYTES: String(Math.max(SIZE, 10 * MB)),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ }
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break;
+      } catch {
+        /* starting */
+      }
       if (i > 300) throw new Error('the service did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -74,10 +90,13 @@ async function main() {
     await post('/api/v1/owners', { phone: '13800009999', password: 'Bench-Owner-Pw-1!', name: '压测经营户' });
     const { token } = await post('/api/v1/auth/login', { username: '13800009999', password: 'Bench-Owner-Pw-1!' });
     const tickets: string[] = [];
-    for (let i = 0; i < CONCURRENCY; i++) tickets.push((await post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: `压测 ${i}`, description: '附件上传压测' }, token)).id);
+    for (let i = 0; i < CONCURRENCY; i++)
+      tickets.push((await post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: `压测 ${i}`, description: '附件上传压测' }, token)).id);
     const file = await sample(SIZE);
     const blob = new Blob([file], { type: KIND === 'pdf' ? 'application/pdf' : 'image/jpeg' });
-    say(`bench:attach — ${CONCURRENCY} clients × ${ROUNDS} uploads of one ${KIND} of ${(file.length / MB).toFixed(2)} MiB; service: ROLE=api, ${process.env.STORAGE_URL ? 'S3 store' : 'filesystem store'}, embedded SQLite; node ${process.version}`);
+    say(
+      `bench:attach — ${CONCURRENCY} clients × ${ROUNDS} uploads of one ${KIND} of ${(file.length / MB).toFixed(2)} MiB; service: ROLE=api, ${process.env.STORAGE_URL ? 'S3 store' : 'filesystem store'}, embedded SQLite; node ${process.version}`,
+    );
 
     const samples: { t: number; rss: number }[] = [];
     const t0 = Date.now();
@@ -88,17 +107,19 @@ async function main() {
     const latencies: number[] = [];
     let failed = 0;
     const started = Date.now();
-    await Promise.all(tickets.map(async (id) => {
-      for (let r = 0; r < ROUNDS; r++) {
-        const f = new FormData();
-        f.append('file', blob, KIND === 'pdf' ? '材料.pdf' : '照片.jpg');
-        const s = Date.now();
-        const res = await fetch(`${base}/api/v1/tickets/${id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });
-        await res.arrayBuffer();
-        if (res.status !== 201) failed++;
-        latencies.push(Date.now() - s);
-      }
-    }));
+    await Promise.all(
+      tickets.map(async (id) => {
+        for (let r = 0; r < ROUNDS; r++) {
+          const f = new FormData();
+          f.append('file', blob, KIND === 'pdf' ? '材料.pdf' : '照片.jpg');
+          const s = Date.now();
+          const res = await fetch(`${base}/api/v1/tickets/${id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });
+          await res.arrayBuffer();
+          if (res.status !== 201) failed++;
+          latencies.push(Date.now() - s);
+        }
+      }),
+    );
     const seconds = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
     clearInterval(timer);
@@ -108,9 +129,13 @@ async function main() {
     latencies.sort((a, b) => a - b);
     const during = samples.filter((x) => x.t > 0 && x.t <= seconds * 1000);
     const peak = Math.max(...samples.map((x) => x.rss));
-    say(`uploads: ${n - failed} stored, ${failed} failed, in ${seconds.toFixed(1)} s → ${((n - failed) / seconds).toFixed(1)} uploads/s, ${(((n - failed) * file.length) / MB / seconds).toFixed(1)} MiB/s`);
+    say(
+      `uploads: ${n - failed} stored, ${failed} failed, in ${seconds.toFixed(1)} s → ${((n - failed) / seconds).toFixed(1)} uploads/s, ${(((n - failed) * file.length) / MB / seconds).toFixed(1)} MiB/s`,
+    );
     say(`latency per upload: p50 ${latencies[Math.floor(n * 0.5)]} ms, p99 ${latencies[Math.min(n - 1, Math.floor(n * 0.99))]} ms`);
-    say(`service RSS: before ${rssBefore.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - rssBefore).toFixed(0)} MiB for ${CONCURRENCY} uploads of ${(file.length / MB).toFixed(1)} MiB in flight = ${((CONCURRENCY * file.length) / MB).toFixed(0)} MiB), after ${samples[samples.length - 1].rss.toFixed(0)} MiB`);
+    say(
+      `service RSS: before ${rssBefore.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - rssBefore).toFixed(0)} MiB for ${CONCURRENCY} uploads of ${(file.length / MB).toFixed(1)} MiB in flight = ${((CONCURRENCY * file.length) / MB).toFixed(0)} MiB), after ${samples[samples.length - 1].rss.toFixed(0)} MiB`,
+    );
     // RSS over time, one figure per second of the run
     const perSecond: string[] = [];
     for (let s = 0; s <= Math.ceil(seconds); s++) {
@@ -125,4 +150,7 @@ async function main() {
   }
 }
 
-main().catch((e) => { process.stderr.write(`bench:attach: ${e.stack ?? e}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`bench:attach: ${e.stack ?? e}\n`);
+  process.exit(1);
+});

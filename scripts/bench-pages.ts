@@ -36,7 +36,6 @@ import { freePort, option, pct, say, stopService, untilReady } from './bench-com
 
 const ROOT = resolve(__dirname, '..', '..');
 
-
 const DURATION_S = option('duration', 'BENCH_DURATION_S', 10);
 const CONCURRENCY = Math.round(option('concurrency', 'BENCH_CONCURRENCY', 32));
 const WARMUP_S = option('warmup', 'BENCH_WARMUP_S', 2);
@@ -44,7 +43,6 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL || '';
 const DATA_DIR = join(ROOT, 'var', 'bench-pages');
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
-
 
 async function freshDatabase(url: URL): Promise<void> {
   const name = url.pathname.replace(/^\//, '');
@@ -65,9 +63,17 @@ async function startService(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'build', 'src', 'main.js')], {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH, DATA_DIR, JWT_SECRET: randomBytes(24).toString('base64url'), EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password', ROLE: 'api', PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
-      MIGRATE_ON_START: '1', NODE_ENV: 'production', ...(DATABASE_URL ? { DATABASE_URL } : {}),
+      PATH: process.env.PATH,
+      DATA_DIR,
+      JWT_SECRET: randomBytes(24).toString('base64url'),
+      EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
+      ROLE: 'api',
+      PORT: String(port),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
+      MIGRATE_ON_START: '1',
+      NODE_ENV: 'production',
+      ...(DATABASE_URL ? { DATABASE_URL } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -86,7 +92,6 @@ async function startService(port: number): Promise<ChildProcess> {
   });
   return untilReady(child, port);
 }
-
 
 /** A visitor: its own cookie jar (the CSRF binding cookie), the CSRF token of the last form it read. */
 class Visitor {
@@ -115,18 +120,24 @@ async function load(seconds: number, fn: (worker: number) => Promise<boolean>) {
   let failures = 0;
   const started = performance.now();
   const until = started + seconds * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      if (await fn(w)) latencies.push(performance.now() - t0);
-      else failures++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        if (await fn(w)) latencies.push(performance.now() - t0);
+        else failures++;
+      }
+    }),
+  );
   return { latencies: latencies.sort((a, b) => a - b), failures, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main() {
-  say(`bench:pages — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per page (warm-up ${WARMUP_S} s); node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  say(
+    `bench:pages — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per page (warm-up ${WARMUP_S} s); node ${process.version}, ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   if (DATABASE_URL) await freshDatabase(new URL(DATABASE_URL));
   say(`database: ${DATABASE_URL ? new URL(DATABASE_URL).host + new URL(DATABASE_URL).pathname : 'embedded SQLite (var/bench-pages)'}`);
   const port = await freePort();
@@ -137,8 +148,16 @@ async function main() {
     const tickets: { number: string; code: string }[] = [];
     for (let w = 0; w < CONCURRENCY; w++) {
       const r = await fetch(`${base}/api/v1/tickets`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ kind: 'complaint', channel: 'web', category: 'premises', title: `压测：门前道路施工围挡影响经营 ${w}`, description: '店门前道路改造围挡已经四个月，顾客进不来。', owner: { name: '经营户压测', phone: String(13900000000 + w) } }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          kind: 'complaint',
+          channel: 'web',
+          category: 'premises',
+          title: `压测：门前道路施工围挡影响经营 ${w}`,
+          description: '店门前道路改造围挡已经四个月，顾客进不来。',
+          owner: { name: '经营户压测', phone: String(13900000000 + w) },
+        }),
       });
       const body = (await r.json()) as { number?: string; accessCode?: string };
       if (r.status !== 201 || !body.number || !body.accessCode) throw new Error(`create: HTTP ${r.status} ${JSON.stringify(body).slice(0, 300)}`);
@@ -157,10 +176,14 @@ async function main() {
       ['floor GET /healthz', 'GET /healthz', async (w) => expect('healthz', await visitors[w].request('/healthz'), 200, '"ok"')],
       ['GET / (home)', 'GET /', async (w) => expect('home', await visitors[w].request('/'), 200, '查询办理进度')],
       ['GET /submit/complaint', 'GET /submit/complaint', async (w) => expect('submit', await visitors[w].request('/submit/complaint'), 200, 'name="formKey"')],
-      ['POST /track (number + code)', 'POST /track', async (w) => {
-        const v = visitors[w];
-        return expect('track', await v.request('/track', { _csrf: v.csrf, number: tickets[w].number, code: tickets[w].code }), 200, '办理记录');
-      }],
+      [
+        'POST /track (number + code)',
+        'POST /track',
+        async (w) => {
+          const v = visitors[w];
+          return expect('track', await v.request('/track', { _csrf: v.csrf, number: tickets[w].number, code: tickets[w].code }), 200, '办理记录');
+        },
+      ],
     ];
     const flush = () => new Promise((r) => setTimeout(r, 1500)); // the service writes its log in batches every 0.5 s
     const rows: { label: string; n: number; rate: number; p50: number; p99: number; s50: number; s99: number; failures: number }[] = [];
@@ -174,16 +197,31 @@ async function main() {
       await flush();
       recording = false;
       const server = (serverTimes.get(key) ?? []).sort((a, b) => a - b);
-      const row = { label, n: r.latencies.length, rate: r.latencies.length / r.seconds, p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), s50: pct(server, 50), s99: pct(server, 99), failures: r.failures };
+      const row = {
+        label,
+        n: r.latencies.length,
+        rate: r.latencies.length / r.seconds,
+        p50: pct(r.latencies, 50),
+        p99: pct(r.latencies, 99),
+        s50: pct(server, 50),
+        s99: pct(server, 99),
+        failures: r.failures,
+      };
       rows.push(row);
-      say(`${label.padEnd(30)} ${String(row.n).padStart(8)} ${row.rate.toFixed(0).padStart(6)}  ${ms(row.p50).padStart(9)} / ${ms(row.p99).padStart(9)}  ${ms(row.s50).padStart(9)} / ${ms(row.s99).padStart(9)}  (${server.length} log lines, ${row.failures} failed)`);
+      say(
+        `${label.padEnd(30)} ${String(row.n).padStart(8)} ${row.rate.toFixed(0).padStart(6)}  ${ms(row.p50).padStart(9)} / ${ms(row.p99).padStart(9)}  ${ms(row.s50).padStart(9)} / ${ms(row.s99).padStart(9)}  (${server.length} log lines, ${row.failures} failed)`,
+      );
     }
     const floor = rows[0];
     say('');
     say(`server time above the floor's (${ms(floor.s50)} / ${ms(floor.s99)}), p50 / p99:`);
     for (const r of rows.slice(1)) say(`  ${r.label.padEnd(28)} +${ms(r.s50 - floor.s50)} / +${ms(r.s99 - floor.s99)}`);
     const worst = Math.max(...rows.slice(1).map((r) => r.s99));
-    say(`worst page server p99 ${ms(worst)} (aim < 50 ms) → ${worst < 50 ? 'met' : 'NOT met'}; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    say(
+      `worst page server p99 ${ms(worst)} (aim < 50 ms) → ${worst < 50 ? 'met' : 'NOT met'}; load average now ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     await stopService(child);
   }

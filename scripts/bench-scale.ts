@@ -68,7 +68,10 @@ const JWT_SECRET = 'bench-scale-jwt-secret-benchmark-only';
 const PASSWORD = 'Bench-Scale-Pw-1!';
 const ADMIN_PASSWORD = 'Bench-Scale-Admin-1!';
 const fmt = (n: number) => n.toLocaleString('en-US');
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /**
  * Derived data rebuilt after the bulk load (the loader writes only what the service's
@@ -110,8 +113,13 @@ async function freshDatabase(url: URL): Promise<void> {
 
 function bootEnv(dataDir: string): NodeJS.ProcessEnv {
   return {
-    DATABASE_URL, DATA_DIR: dataDir, JWT_SECRET, EVENT_CHAIN_KEYS: CHAIN_KEYS, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MIGRATE_ON_START: '1', LOG_LEVEL: 'warn',
+    DATABASE_URL,
+    DATA_DIR: dataDir,
+    JWT_SECRET,
+    EVENT_CHAIN_KEYS: CHAIN_KEYS,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    MIGRATE_ON_START: '1',
+    LOG_LEVEL: 'warn',
   };
 }
 
@@ -129,7 +137,7 @@ async function ensureStaff(deps: AppDeps): Promise<Record<string, User>> {
   const out: Record<string, User> = {};
   for (const w of want) {
     const found = await deps.db.getRepository(User).findOneBy({ username: w.username });
-    out[w.username] = found ?? await createStaffUser(deps.db, { ...w, password: PASSWORD, name: w.username, email: `${w.username}@example.test` } as never, now);
+    out[w.username] = found ?? (await createStaffUser(deps.db, { ...w, password: PASSWORD, name: w.username, email: `${w.username}@example.test` } as never, now));
   }
   return out;
 }
@@ -138,12 +146,21 @@ const actorOf = (u: User): UserActor => ({ kind: 'user', userId: u.id, role: u.r
 
 async function loadPhase(deps: AppDeps, staff: Record<string, User>): Promise<void> {
   const cal = await deps.calendar.get(deps.db.manager);
-  const handlers = Object.fromEntries(Object.values(staff).filter((u) => u.role === 'handler' && !u.isHead).map((u) => [u.departmentCode!, u.id]));
+  const handlers = Object.fromEntries(
+    Object.values(staff)
+      .filter((u) => u.role === 'handler' && !u.isHead)
+      .map((u) => [u.departmentCode!, u.id]),
+  );
   say(`\n1. Loading ${fmt(TICKETS)} tickets (load average ${load()})`);
   const started = Date.now();
   let lastSay = 0;
   const counts = await loadScale(deps.db, {
-    tickets: TICKETS, now: new Date(), cal, tz: deps.config.businessTz, prefix: deps.config.ticketPrefix, chunk: 2000,
+    tickets: TICKETS,
+    now: new Date(),
+    cal,
+    tz: deps.config.businessTz,
+    prefix: deps.config.ticketPrefix,
+    chunk: 2000,
     actors: { coordinator: staff['bench.coord'].id, intake: staff['bench.intake'].id, supervisor: staff['bench.sup'].id, handlers },
     progress: (done, total) => {
       if (Date.now() - lastSay < 15_000 && done < total) return;
@@ -184,7 +201,9 @@ async function pageSession(base: string, username: string): Promise<string> {
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
   if (!csrf) throw new Error('no _csrf on the sign-in page');
   const r = await fetch(`${base}/account/sign-in`, {
-    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
     body: new URLSearchParams({ _csrf: csrf, phone: username, password: PASSWORD, next: '/work' }).toString(),
   });
   if (r.status !== 303) throw new Error(`page sign-in ${username}: ${r.status}`);
@@ -206,7 +225,9 @@ interface Read {
 class Capture implements Logger {
   on = false;
   readonly queries: { sql: string; params: unknown[] }[] = [];
-  logQuery(query: string, parameters?: unknown[], _qr?: QueryRunner) { if (this.on) this.queries.push({ sql: query, params: parameters ?? [] }); }
+  logQuery(query: string, parameters?: unknown[], _qr?: QueryRunner) {
+    if (this.on) this.queries.push({ sql: query, params: parameters ?? [] });
+  }
   logQueryError() {}
   logQuerySlow() {}
   logSchemaBuild() {}
@@ -253,9 +274,12 @@ async function main() {
     const month = { from: new Date(`${monthFrom}T00:00:00+08:00`), to: now };
     const em = deps.db.manager;
     const sample: { number: string }[] = await deps.db.query("SELECT number FROM ticket WHERE department_code = 'TAX' ORDER BY id LIMIT 1 OFFSET 1000");
-    const firstPage = await (await fetch(`${base}/api/v1/tickets?departmentCode=TAX&limit=50`, { headers: coord })).json() as { nextCursor: string | null };
+    const firstPage = (await (await fetch(`${base}/api/v1/tickets?departmentCode=TAX&limit=50`, { headers: coord })).json()) as { nextCursor: string | null };
     const list = (label: string, auth: Read['auth'], actor: UserActor, f: Omit<TicketFilter, 'limit'>, qs: string): Read => ({
-      label, auth, path: `/api/v1/tickets?${qs}`, inProcess: () => listTickets(em, actor, { limit: 50, ...f }, now),
+      label,
+      auth,
+      path: `/api/v1/tickets?${qs}`,
+      inProcess: () => listTickets(em, actor, { limit: 50, ...f }, now),
     });
     const reads: Read[] = [
       list('list TAX in_progress (coordinator)', coord, A.coord, { departmentCode: 'TAX', state: 'in_progress' }, 'departmentCode=TAX&state=in_progress'),
@@ -272,16 +296,36 @@ async function main() {
       list('search q=定额税 (matches)', coord, A.coord, { q: '定额税' }, `q=${encodeURIComponent('定额税')}`),
       list('search q=营商环境 (matches nothing)', coord, A.coord, { q: '营商环境' }, `q=${encodeURIComponent('营商环境')}`),
       list('search q=<number>', coord, A.coord, { q: sample[0]?.number ?? 'FL2026000001' }, `q=${sample[0]?.number ?? 'FL2026000001'}`),
-      { label: 'page /work/tickets TAX in_progress (deadline sort + count)', auth: coordPage, path: '/work/tickets?departmentCode=TAX&state=in_progress', inProcess: () => workTickets(deps, A.coord, { departmentCode: 'TAX', state: 'in_progress' }, { limit: 50 }) },
+      {
+        label: 'page /work/tickets TAX in_progress (deadline sort + count)',
+        auth: coordPage,
+        path: '/work/tickets?departmentCode=TAX&state=in_progress',
+        inProcess: () => workTickets(deps, A.coord, { departmentCode: 'TAX', state: 'in_progress' }, { limit: 50 }),
+      },
       { label: 'page /work/tickets overdue', auth: coordPage, path: '/work/tickets?overdue=1', inProcess: () => workTickets(deps, A.coord, { overdue: true }, { limit: 50 }) },
       { label: 'page /work/tickets due soon', auth: coordPage, path: '/work/tickets?dueSoon=1', inProcess: () => workTickets(deps, A.coord, { dueSoon: true }, { limit: 50 }) },
       { label: 'page /work/tickets escalation level 3', auth: coordPage, path: '/work/tickets?escalationLevel=3', inProcess: () => workTickets(deps, A.coord, { escalationLevel: 3 }, { limit: 50 }) },
-      { label: `report departments, month ${monthFrom}…${today}`, auth: coord, path: `/api/v1/reports/departments?from=${monthFrom}&to=${today}`, inProcess: () => departmentReport(deps, A.coord, { from: monthFrom, to: today }) },
-      { label: `report departments, year ${year}`, auth: coord, path: `/api/v1/reports/departments?from=${year}-01-01&to=${year}-12-31`, inProcess: () => departmentReport(deps, A.coord, { from: `${year}-01-01`, to: `${year}-12-31` }) },
+      {
+        label: `report departments, month ${monthFrom}…${today}`,
+        auth: coord,
+        path: `/api/v1/reports/departments?from=${monthFrom}&to=${today}`,
+        inProcess: () => departmentReport(deps, A.coord, { from: monthFrom, to: today }),
+      },
+      {
+        label: `report departments, year ${year}`,
+        auth: coord,
+        path: `/api/v1/reports/departments?from=${year}-01-01&to=${year}-12-31`,
+        inProcess: () => departmentReport(deps, A.coord, { from: `${year}-01-01`, to: `${year}-12-31` }),
+      },
       { label: `assessment TAX ${year}`, auth: coord, path: `/api/v1/departments/TAX/assessment?year=${year}`, inProcess: () => departmentAssessment(deps, A.coord, 'TAX', year) },
       { label: 'veto register', auth: sup, path: '/api/v1/vetoes', inProcess: () => vetoRegister(deps, A.sup) },
       { label: 'head overview page /work/department', auth: headPage, path: '/work/department', inProcess: () => departmentOverview(deps, A.head) },
-      { label: 'head report, own department, year', auth: head, path: `/api/v1/reports/departments?from=${year}-01-01&to=${year}-12-31`, inProcess: () => departmentReport(deps, A.head, { from: `${year}-01-01`, to: `${year}-12-31` }) },
+      {
+        label: 'head report, own department, year',
+        auth: head,
+        path: `/api/v1/reports/departments?from=${year}-01-01&to=${year}-12-31`,
+        inProcess: () => departmentReport(deps, A.head, { from: `${year}-01-01`, to: `${year}-12-31` }),
+      },
     ];
 
     say(`\n2. Reads through the service (ROLE=api, MariaDB, ${fmt(tickets)} tickets); 1 warm-up + ${RUNS} sequential runs each; load average ${load()}`);
@@ -321,7 +365,12 @@ async function main() {
           seen.add(q.sql);
           const plan = (await conn.query(`EXPLAIN ${q.sql}`, q.params))[0] as Record<string, unknown>[];
           // the column list of an entity read says nothing about the plan
-          say(`    ${q.sql.replace(/\s+/g, ' ').replace(/^SELECT (?:DISTINCT )?(`\w+`\.`\w+` AS `\w+`(?:, )?)+ FROM /, 'SELECT … FROM ').slice(0, 600)}`);
+          say(
+            `    ${q.sql
+              .replace(/\s+/g, ' ')
+              .replace(/^SELECT (?:DISTINCT )?(`\w+`\.`\w+` AS `\w+`(?:, )?)+ FROM /, 'SELECT … FROM ')
+              .slice(0, 600)}`,
+          );
           for (const p of plan) say(`      table=${p.table} type=${p.type} key=${p.key} rows=${p.rows} Extra=${p.Extra ?? ''}`);
         }
       }

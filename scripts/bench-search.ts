@@ -37,7 +37,18 @@ const DAY = 86_400_000;
 
 const PLACES = ['餐馆', '面馆', '超市', '菜市场', '药店', '网吧', '理发店', '五金店', '火锅店', '便利店', '农贸市场', '加油站'];
 const PROBLEMS = ['乱收费', '噪音扰民', '油烟污染', '占道经营', '营业执照办理太慢', '虚假宣传', '食品安全问题', '消防隐患', '停车难', '路灯坏了', '退款难', '缺斤短两'];
-const SENTENCES = ['晚上十点以后还在施工', '多次反映没有结果', '工作人员态度不好', '希望尽快处理', '周边居民意见很大', '窗口排队两个小时', '要求补交材料', '价格没有明码标价', '门口堆放杂物', '发票开具不规范'];
+const SENTENCES = [
+  '晚上十点以后还在施工',
+  '多次反映没有结果',
+  '工作人员态度不好',
+  '希望尽快处理',
+  '周边居民意见很大',
+  '窗口排队两个小时',
+  '要求补交材料',
+  '价格没有明码标价',
+  '门口堆放杂物',
+  '发票开具不规范',
+];
 const DEPTS = ['TAX', 'HRSS', 'SAMR', 'TRN', 'COM', 'HOUS', 'ENV', 'EDU'];
 const benchId = (k: number) => `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`;
 const sqlTime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
@@ -47,7 +58,14 @@ async function main() {
   const server = env.DATABASE_URL;
   let dbName: string | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-search-'));
-  const config: NodeJS.ProcessEnv = { JWT_SECRET: 'bench-secret-bench-secret-bench', EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'warn', MIGRATE_ON_START: '1', DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pw' };
+  const config: NodeJS.ProcessEnv = {
+    JWT_SECRET: 'bench-secret-bench-secret-bench',
+    EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_START: '1',
+    DATA_DIR: dataDir,
+    BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pw',
+  };
   let admin: Awaited<ReturnType<typeof createConnection>> | undefined;
   if (server) {
     const u = new URL(server);
@@ -60,11 +78,16 @@ async function main() {
   const deps = await boot(config, { log: createLogger('warn') });
   const db = deps.db;
   const mysql = isMysql(db);
-  say(`backend: ${mysql ? `MariaDB ${(await db.query('SELECT VERSION() AS v'))[0].v} (${dbName})` : 'SQLite (embedded)'}; ${TOTAL.toLocaleString('en-US')} tickets; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  say(
+    `backend: ${mysql ? `MariaDB ${(await db.query('SELECT VERSION() AS v'))[0].v} (${dbName})` : 'SQLite (embedded)'}; ${TOTAL.toLocaleString('en-US')} tickets; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   try {
     const now = new Date();
     const started = Date.now();
-    const cols = 'id, number, kind, channel, priority, state, cycle, department_code, title, search_title, description, anonymous, contact, received_at, cycle_started_at, accused_department_code, escalation_level, deadlines_provisional, version, created_at, updated_at';
+    const cols =
+      'id, number, kind, channel, priority, state, cycle, department_code, title, search_title, description, anonymous, contact, received_at, cycle_started_at, accused_department_code, escalation_level, deadlines_provisional, version, created_at, updated_at';
     for (let i = 0; i < TOTAL; i += 2000) {
       const values: string[] = [];
       for (let k = i; k < Math.min(TOTAL, i + 2000); k++) {
@@ -74,7 +97,9 @@ async function main() {
         const description = `${SENTENCES[k % SENTENCES.length]}，${SENTENCES[(k * 3 + 1) % SENTENCES.length]}。${PLACES[(k * 5) % PLACES.length]}在${k % 20}号。`;
         const created = new Date(now.getTime() - 3 * 365 * DAY + Math.floor((k / TOTAL) * 3 * 365 * DAY));
         const contact = JSON.stringify({ name: '经营户', phone: `139${String(k).padStart(8, '0')}` });
-        values.push(`(${q1(benchId(k))},'B${String(k).padStart(10, '0')}',${integrity ? "'integrity_report'" : "'complaint'"},'hotline','normal','closed',1,${q1(integrity ? 'DIS' : DEPTS[Math.floor(k / 3) % DEPTS.length])},${q1(title)},${q1(searchForm(title))},${q1(description)},0,${q1(contact)},'${sqlTime(created)}','${sqlTime(created)}',${integrity ? q1(DEPTS[k % DEPTS.length]) : 'NULL'},0,0,1,'${sqlTime(created)}','${sqlTime(created)}')`);
+        values.push(
+          `(${q1(benchId(k))},'B${String(k).padStart(10, '0')}',${integrity ? "'integrity_report'" : "'complaint'"},'hotline','normal','closed',1,${q1(integrity ? 'DIS' : DEPTS[Math.floor(k / 3) % DEPTS.length])},${q1(title)},${q1(searchForm(title))},${q1(description)},0,${q1(contact)},'${sqlTime(created)}','${sqlTime(created)}',${integrity ? q1(DEPTS[k % DEPTS.length]) : 'NULL'},0,0,1,'${sqlTime(created)}','${sqlTime(created)}')`,
+        );
       }
       await db.query(`INSERT INTO ticket (${cols}) VALUES ${values.join(',')}`);
     }
@@ -89,7 +114,9 @@ async function main() {
       after = r.last;
     }
     const ixS = (Date.now() - ixStart) / 1000;
-    say(`reindexSearch: ${tokens.toLocaleString('en-US')} tokens (${(tokens / TOTAL).toFixed(1)} per ticket) in ${ixS.toFixed(1)} s (${Math.round(TOTAL / ixS).toLocaleString('en-US')} tickets/s); load ${loadavg()[0].toFixed(2)}`);
+    say(
+      `reindexSearch: ${tokens.toLocaleString('en-US')} tokens (${(tokens / TOTAL).toFixed(1)} per ticket) in ${ixS.toFixed(1)} s (${Math.round(TOTAL / ixS).toLocaleString('en-US')} tickets/s); load ${loadavg()[0].toFixed(2)}`,
+    );
     await db.query(mysql ? 'ANALYZE TABLE ticket, ticket_search_token' : 'ANALYZE');
 
     const coord: UserActor = { kind: 'user', userId: 'bench-coord', role: 'coordinator', departmentCode: 'SAMR', isHead: false };
@@ -97,8 +124,12 @@ async function main() {
     const number = `B${String(Math.floor(TOTAL / 2)).padStart(10, '0')}`;
     const phone = `139${String(Math.floor(TOTAL / 3)).padStart(8, '0')}`;
     const queries: [string, string][] = [
-      ['a word that matches nothing', '飞机'], ['a rare word (1 in 1,000)', '冷链'], ['a common 2-character word', '噪音'],
-      ['two words', '火锅店 噪音'], ['a ticket number', number], ['a phone number', phone],
+      ['a word that matches nothing', '飞机'],
+      ['a rare word (1 in 1,000)', '冷链'],
+      ['a common 2-character word', '噪音'],
+      ['two words', '火锅店 噪音'],
+      ['a ticket number', number],
+      ['a phone number', phone],
     ];
     /** today's main: a substring of the search title, or the exact number */
     const before = (a: UserActor, q: string) => {
@@ -129,11 +160,16 @@ async function main() {
     };
     for (const [label, q] of queries) {
       say(`\n${label}: q=${q}`);
-      for (const [who, a] of [['coordinator', coord], ['TAX handler', tax]] as const) {
+      for (const [who, a] of [
+        ['coordinator', coord],
+        ['TAX handler', tax],
+      ] as const) {
         const old = before(a, q);
         const found = (await listTickets(db.manager, a, { q, limit: 20 }, now)).items.length;
         const oldFound = (await old.getMany()).length;
-        say(`  ${who}: before ${await time(() => old.getMany())} (${oldFound} on the page); after ${await time(() => listTickets(db.manager, a, { q, limit: 20 }, now))} (${found} on the page; count ${await countTickets(db.manager, a, { q }, now)}, ${await time(() => countTickets(db.manager, a, { q }, now))}); load ${loadavg()[0].toFixed(2)}`);
+        say(
+          `  ${who}: before ${await time(() => old.getMany())} (${oldFound} on the page); after ${await time(() => listTickets(db.manager, a, { q, limit: 20 }, now))} (${found} on the page; count ${await countTickets(db.manager, a, { q }, now)}, ${await time(() => countTickets(db.manager, a, { q }, now))}); load ${loadavg()[0].toFixed(2)}`,
+        );
         if (who === 'coordinator') {
           const [os, op] = old.getQueryAndParameters();
           say(`    EXPLAIN before:\n${await explain(db, os, op)}`);
@@ -152,7 +188,9 @@ async function main() {
 
 /** The SQL `listTickets` runs for `q`, newest first (its default order). */
 function afterSql(db: DataSource, a: UserActor, q: string, now: Date): [string, unknown[]] {
-  return newestFirst(criteriaQuery(db.manager, a, { q }, now), undefined).limit(21).getQueryAndParameters();
+  return newestFirst(criteriaQuery(db.manager, a, { q }, now), undefined)
+    .limit(21)
+    .getQueryAndParameters();
 }
 
 main().catch((e) => {

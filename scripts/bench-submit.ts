@@ -34,7 +34,6 @@ import { freePort, option, pct, say, stopService, untilReady } from './bench-com
 
 const ROOT = resolve(__dirname, '..', '..');
 
-
 const DURATION_S = option('duration', 'BENCH_DURATION_S', 20);
 const CONCURRENCY = Math.round(option('concurrency', 'BENCH_CONCURRENCY', 32));
 const WARMUP_S = option('warmup', 'BENCH_WARMUP_S', 2);
@@ -43,9 +42,16 @@ const CATEGORIES = ['market_access', 'employment', 'tax_fees', 'financing', 'ban
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-
 function connectionOptions(url: URL, database?: string) {
-  return { host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), ...(database ? { database } : {}), timezone: 'Z', charset: 'utf8mb4_unicode_ci' };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    ...(database ? { database } : {}),
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+  };
 }
 
 async function freshDatabase(url: URL): Promise<string> {
@@ -72,8 +78,16 @@ async function startService(port: number, cpuProf: boolean, o: { root?: string; 
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
-      PATH: process.env.PATH, DATABASE_URL, JWT_SECRET: randomBytes(24).toString('base64url'), EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
-      ROLE: 'api', PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', MIGRATE_ON_START: '1', NODE_ENV: 'production',
+      PATH: process.env.PATH,
+      DATABASE_URL,
+      JWT_SECRET: randomBytes(24).toString('base64url'),
+      EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',
+      ROLE: 'api',
+      PORT: String(port),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
+      MIGRATE_ON_START: '1',
+      NODE_ENV: 'production',
       DATA_DIR: join(ROOT, 'var', 'bench'),
       ...o.env,
     },
@@ -82,10 +96,9 @@ async function startService(port: number, cpuProf: boolean, o: { root?: string; 
   return untilReady(child, port);
 }
 
-
 async function post(base: string, path: string, body: unknown, token?: string) {
   const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  return { status: r.status, body: await r.json() as any };
+  return { status: r.status, body: (await r.json()) as any };
 }
 
 /** Runs `fn` in `CONCURRENCY` loops until `seconds` have passed; returns the latencies (ms) of successful calls and the failures. */
@@ -94,20 +107,25 @@ async function load(seconds: number, fn: (worker: number, i: number) => Promise<
   let failures = 0;
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-    for (let i = 0; performance.now() < until; i++) {
-      const t0 = performance.now();
-      if (await fn(w, i)) latencies.push(performance.now() - t0);
-      else failures++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = 0; performance.now() < until; i++) {
+        const t0 = performance.now();
+        if (await fn(w, i)) latencies.push(performance.now() - t0);
+        else failures++;
+      }
+    }),
+  );
   return { latencies: latencies.sort((a, b) => a - b), failures, seconds: (performance.now() - started) / 1000 };
 }
 
 let phone = 13900000000;
 function ticketBody(w: number, i: number, email?: string) {
   return {
-    kind: 'complaint', channel: 'hotline', category: CATEGORIES[(w + i) % CATEGORIES.length], priority: 'normal',
+    kind: 'complaint',
+    channel: 'hotline',
+    category: CATEGORIES[(w + i) % CATEGORIES.length],
+    priority: 'normal',
     title: `压测工单 ${w}-${i}：门前道路施工围挡影响经营`,
     description: '店门前道路改造围挡已经四个月，顾客进不来，施工进度不公开，希望给出完工时间。'.repeat(2),
     owner: { name: '经营户压测', phone: String(phone++), businessName: '涪陵区示例商户', ...(email ? { email } : {}) },
@@ -134,7 +152,7 @@ async function mariadbPid(): Promise<number | null> {
   const url = new URL(DATABASE_URL);
   const c = await mysql.createConnection(connectionOptions(url));
   try {
-    const [[r]] = await c.query('SELECT @@pid_file AS f') as any;
+    const [[r]] = (await c.query('SELECT @@pid_file AS f')) as any;
     return Number(readFileSync(String(r.f), 'utf8').trim()) || null;
   } catch {
     return null;
@@ -159,8 +177,15 @@ async function startSink() {
   let messages = 0;
   let connections = 0;
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 10 * 1024 * 1024, disableReverseLookup: true,
-    onConnect(_s, cb) { connections++; cb(); },
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    disableReverseLookup: true,
+    onConnect(_s, cb) {
+      connections++;
+      cb();
+    },
     onData(stream, session, cb) {
       stream.on('data', () => undefined);
       stream.on('end', () => {
@@ -178,7 +203,11 @@ async function startSink() {
 }
 
 interface ServiceFigures {
-  rate: number; p50: number; p99: number; n: number; failures: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  n: number;
+  failures: number;
   /** CPU per ticket during the timed load (whole job: up to the last mail, below) */
   cpu: { name: string; msPerTicket: number | null }[];
   rss: number;
@@ -250,8 +279,14 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
     measuring = false;
     const cpuPerTicket = (cpu1: (number | null)[]) => procs.map((p, i) => ({ name: p.name, msPerTicket: cpu0[i] === null || cpu1[i] === null ? null : (cpu1[i]! - cpu0[i]!) / res.latencies.length }));
     const out: ServiceFigures = {
-      rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures,
-      cpu: cpuPerTicket(procs.map((p) => (p.pid ? cpuMs(p.pid) : null))), rss: rssMiB(child.pid!), idleMsPerS,
+      rate: res.latencies.length / res.seconds,
+      p50: pct(res.latencies, 50),
+      p99: pct(res.latencies, 99),
+      n: res.latencies.length,
+      failures: res.failures,
+      cpu: cpuPerTicket(procs.map((p) => (p.pid ? cpuMs(p.pid) : null))),
+      rss: rssMiB(child.pid!),
+      idleMsPerS,
     };
     if (o.whole && sink && redis) {
       // Every measured ticket's mail at the sink (at most 120 s more); the CPU counted up to then.
@@ -261,7 +296,10 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
       while (delivered() < expected && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
       const drainS = (performance.now() - drainStart) / 1000;
       const cpu1 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
-      const lat = [...sent].filter(([k]) => sink!.arrived.has(k)).map(([k, t0]) => sink!.arrived.get(k)! - t0).sort((a, b) => a - b);
+      const lat = [...sent]
+        .filter(([k]) => sink!.arrived.has(k))
+        .map(([k, t0]) => sink!.arrived.get(k)! - t0)
+        .sort((a, b) => a - b);
       const cpu = cpuPerTicket(cpu1);
       // Timers armed: the ticket checks run by the workers leave delayed timer jobs and one hash per ticket.
       await new Promise((r) => setTimeout(r, 1000));
@@ -296,7 +334,7 @@ async function ticketCount(): Promise<number> {
   const url = new URL(DATABASE_URL);
   const c = await mysql.createConnection(connectionOptions(url, url.pathname.slice(1)));
   try {
-    const [[r]] = await c.query("SELECT COUNT(*) AS n FROM ticket WHERE state = 'dispatched'") as any;
+    const [[r]] = (await c.query("SELECT COUNT(*) AS n FROM ticket WHERE state = 'dispatched'")) as any;
     return Number(r.n);
   } finally {
     await c.end();
@@ -308,13 +346,15 @@ async function benchFloor(dbName: string, withCounter: boolean) {
   const url = new URL(DATABASE_URL);
   const pool = mysql.createPool({ ...connectionOptions(url, dbName), connectionLimit: CONCURRENCY, supportBigNumbers: true, bigNumberStrings: true });
   try {
-    const [[template]] = await pool.query("SELECT * FROM ticket WHERE state = 'dispatched' AND cycle = 1 LIMIT 1") as any;
+    const [[template]] = (await pool.query("SELECT * FROM ticket WHERE state = 'dispatched' AND cycle = 1 LIMIT 1")) as any;
     if (!template) throw new Error('no ticket to copy (the service phase created none)');
-    const [events] = await pool.query('SELECT * FROM ticket_event WHERE ticket_id = ? ORDER BY seq', [template.id]) as any;
+    const [events] = (await pool.query('SELECT * FROM ticket_event WHERE ticket_id = ? ORDER BY seq', [template.id])) as any;
     // The whole job's rows include the ticket's outbox rows (its mail and text), written in the same transaction.
-    const [outbox] = WHOLE_JOB ? await pool.query('SELECT * FROM outbox_message WHERE ticket_id = ?', [template.id]) as any : [[]];
+    const [outbox] = WHOLE_JOB ? ((await pool.query('SELECT * FROM outbox_message WHERE ticket_id = ?', [template.id])) as any) : [[]];
     const outboxCols = outbox.length ? Object.keys(outbox[0]) : [];
-    const insertOutbox = outbox.length ? `INSERT INTO outbox_message (${outboxCols.map((c) => `\`${c}\``).join(', ')}) VALUES ${outbox.map(() => `(${outboxCols.map(() => '?').join(', ')})`).join(', ')}` : '';
+    const insertOutbox = outbox.length
+      ? `INSERT INTO outbox_message (${outboxCols.map((c) => `\`${c}\``).join(', ')}) VALUES ${outbox.map(() => `(${outboxCols.map(() => '?').join(', ')})`).join(', ')}`
+      : '';
     const ticketCols = Object.keys(template);
     const eventCols = Object.keys(events[0]);
     const insertTicket = `INSERT INTO ticket (${ticketCols.map((c) => `\`${c}\``).join(', ')}) VALUES (${ticketCols.map(() => '?').join(', ')})`;
@@ -327,7 +367,9 @@ async function benchFloor(dbName: string, withCounter: boolean) {
         await c.beginTransaction();
         let number: string;
         if (withCounter) {
-          const [res] = await c.query('INSERT INTO ticket_counter (year, last_value) VALUES (?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)', [year]) as any;
+          const [res] = (await c.query('INSERT INTO ticket_counter (year, last_value) VALUES (?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)', [
+            year,
+          ])) as any;
           number = `FL${year}${String(res.insertId).padStart(6, '0')}`;
         } else {
           number = `RAW${process.pid % 1000}${w}x${i}x${serial++}`;
@@ -335,17 +377,41 @@ async function benchFloor(dbName: string, withCounter: boolean) {
         const id = randomUUID();
         const now = new Date();
         const t = { ...template, id, number, source_id: null, title: `压测工单 raw ${w}-${i}`, created_at: now, updated_at: now, received_at: now };
-        await c.execute(insertTicket, ticketCols.map((k) => t[k]));
+        await c.execute(
+          insertTicket,
+          ticketCols.map((k) => t[k]),
+        );
         let prev = '0'.repeat(64);
         for (const e of events) {
           const row = { ...e, id: randomUUID(), ticket_id: id, at: now, prev_hash: prev };
-          row.hash = createHash('sha256').update(JSON.stringify(eventCols.map((k) => row[k]))).digest('hex');
+          row.hash = createHash('sha256')
+            .update(JSON.stringify(eventCols.map((k) => row[k])))
+            .digest('hex');
           prev = row.hash;
-          await c.execute(insertEvent, eventCols.map((k) => row[k]));
+          await c.execute(
+            insertEvent,
+            eventCols.map((k) => row[k]),
+          );
         }
         if (outbox.length) {
           // already sent, so that no worker of a later phase picks them up
-          await c.execute(insertOutbox, outbox.flatMap((o: any) => { const r = { ...o, id: randomUUID(), ticket_id: id, ticket_number: number, source_key: `event:${randomUUID()}`, dedupe_key: createHash('sha256').update(randomUUID()).digest('hex'), state: 'sent', created_at: now, updated_at: now }; return outboxCols.map((k) => r[k]); }));
+          await c.execute(
+            insertOutbox,
+            outbox.flatMap((o: any) => {
+              const r = {
+                ...o,
+                id: randomUUID(),
+                ticket_id: id,
+                ticket_number: number,
+                source_key: `event:${randomUUID()}`,
+                dedupe_key: createHash('sha256').update(randomUUID()).digest('hex'),
+                state: 'sent',
+                created_at: now,
+                updated_at: now,
+              };
+              return outboxCols.map((k) => r[k]);
+            }),
+          );
         }
         await c.commit();
         return true;
@@ -359,7 +425,15 @@ async function benchFloor(dbName: string, withCounter: boolean) {
     };
     await load(Math.min(WARMUP_S, 1), one);
     const res = await load(DURATION_S, one);
-    return { rate: res.latencies.length / res.seconds, p50: pct(res.latencies, 50), p99: pct(res.latencies, 99), n: res.latencies.length, failures: res.failures, events: events.length, outbox: outbox.length as number };
+    return {
+      rate: res.latencies.length / res.seconds,
+      p50: pct(res.latencies, 50),
+      p99: pct(res.latencies, 99),
+      n: res.latencies.length,
+      failures: res.failures,
+      events: events.length,
+      outbox: outbox.length as number,
+    };
   } finally {
     await pool.end();
   }
@@ -370,8 +444,14 @@ const MIXED_RATE = option('rate', 'BENCH_RATE', 200);
 
 /** What the mixed load does, with weights (of 100); BENCH_MIX=`report=0,list=30` changes some. */
 const MIX: { name: string; weight: number }[] = [
-  { name: 'create', weight: 20 }, { name: 'list', weight: 20 }, { name: 'read', weight: 20 }, { name: 'events', weight: 10 },
-  { name: 'search', weight: 10 }, { name: 'report', weight: 5 }, { name: 'home page', weight: 10 }, { name: 'track page', weight: 5 },
+  { name: 'create', weight: 20 },
+  { name: 'list', weight: 20 },
+  { name: 'read', weight: 20 },
+  { name: 'events', weight: 10 },
+  { name: 'search', weight: 10 },
+  { name: 'report', weight: 5 },
+  { name: 'home page', weight: 10 },
+  { name: 'track page', weight: 5 },
 ];
 for (const part of (process.env.BENCH_MIX ?? '').split(',').filter(Boolean)) {
   const [name, w] = part.split('=');
@@ -406,7 +486,10 @@ async function benchMixed(o: { root?: string; label: string }) {
   const base = `http://127.0.0.1:${port}/api/v1`;
   try {
     const admin = (await post(base, '/auth/login', { username: 'admin', password: 'bench-admin-password' })).body.token as string;
-    for (const [username, role] of [[`mix.intake.${o.label}`, 'intake'], [`mix.coord.${o.label}`, 'coordinator']]) {
+    for (const [username, role] of [
+      [`mix.intake.${o.label}`, 'intake'],
+      [`mix.coord.${o.label}`, 'coordinator'],
+    ]) {
       const u = await post(base, '/users', { username, password: 'bench-mixed-pw', name: '压测', role, departmentCode: 'SAMR' }, admin);
       if (u.status !== 201) throw new Error(`create ${role}: ${u.status} ${JSON.stringify(u.body)}`);
     }
@@ -421,8 +504,11 @@ async function benchMixed(o: { root?: string; label: string }) {
       switch (kind) {
         case 'create': {
           const r = await fetch(`${base}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', ...json(intake) }, body: JSON.stringify(ticketBody(0, n++)) });
-          const b = await r.json() as { id: string; number: string; accessCode?: string };
-          if (r.status === 201) { tickets.push({ id: b.id, number: b.number, accessCode: b.accessCode }); if (tickets.length > 5000) tickets.shift(); }
+          const b = (await r.json()) as { id: string; number: string; accessCode?: string };
+          if (r.status === 201) {
+            tickets.push({ id: b.id, number: b.number, accessCode: b.accessCode });
+            if (tickets.length > 5000) tickets.shift();
+          }
           return r.status;
         }
         case 'list': {
@@ -431,7 +517,8 @@ async function benchMixed(o: { root?: string; label: string }) {
           await r.arrayBuffer();
           return r.status;
         }
-        case 'read': case 'events': {
+        case 'read':
+        case 'events': {
           const t = pick();
           if (!t) return 0;
           const r = await fetch(`${base}/tickets/${t.id}${kind === 'events' ? '/events' : ''}`, { headers: json(coord) });
@@ -479,7 +566,9 @@ async function benchMixed(o: { root?: string; label: string }) {
       window = [];
       const row = { t: Math.round((performance.now() - started) / 1000), rss: rssMiB(child.pid!), ...mem, done: w.length, p50: pct(w, 50), p99: pct(w, 99) } as (typeof samples)[number];
       samples.push(row);
-      say(`  t=${String(row.t).padStart(3)} s  RSS ${row.rss.toFixed(0)} MiB  heap ${row.heapUsed.toFixed(0)}/${row.heapTotal.toFixed(0)} MiB  external ${row.external.toFixed(0)} MiB  ${(row.done / 10).toFixed(0)} req/s  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}`);
+      say(
+        `  t=${String(row.t).padStart(3)} s  RSS ${row.rss.toFixed(0)} MiB  heap ${row.heapUsed.toFixed(0)}/${row.heapTotal.toFixed(0)} MiB  external ${row.external.toFixed(0)} MiB  ${(row.done / 10).toFixed(0)} req/s  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}`,
+      );
     };
     say(`mixed load (${o.label}): ${MIXED_RATE} req/s for ${DURATION_S} s, ROLE=api, no Redis; ${MIX.map((m) => `${m.name} ${m.weight}%`).join(', ')}`);
     await sample();
@@ -488,25 +577,54 @@ async function benchMixed(o: { root?: string; label: string }) {
     let k = 0;
     while (performance.now() < until) {
       const now = performance.now();
-      if (now >= nextSample) { nextSample += 10_000; await sample(); continue; }
-      if (now < next) { await new Promise((r) => setTimeout(r, Math.max(0, Math.min(next, nextSample) - now))); continue; }
+      if (now >= nextSample) {
+        nextSample += 10_000;
+        await sample();
+        continue;
+      }
+      if (now < next) {
+        await new Promise((r) => setTimeout(r, Math.max(0, Math.min(next, nextSample) - now)));
+        continue;
+      }
       next += 1000 / MIXED_RATE;
-      if (inFlight >= 256) { skipped++; continue; }
+      if (inFlight >= 256) {
+        skipped++;
+        continue;
+      }
       const kind = table[(k++ * 37) % table.length];
       inFlight++;
       const t0 = performance.now();
-      one(kind).then((status) => {
-        window.push(performance.now() - t0);
-        const key = `${kind} ${status}`;
-        statuses.set(key, (statuses.get(key) ?? 0) + 1);
-      }, () => { errors++; }).finally(() => { inFlight--; });
+      one(kind)
+        .then(
+          (status) => {
+            window.push(performance.now() - t0);
+            const key = `${kind} ${status}`;
+            statuses.set(key, (statuses.get(key) ?? 0) + 1);
+          },
+          () => {
+            errors++;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+        });
     }
     while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
     await sample();
-    if (heapSignal) { child.kill('SIGUSR2'); await new Promise((r) => setTimeout(r, 8000)); }
+    if (heapSignal) {
+      child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 8000));
+    }
     const tail = samples.slice(Math.floor(samples.length / 2)).map((x) => x.rss);
-    say(`  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}`);
-    say(`  answers: ${[...statuses].sort().map(([k2, v]) => `${k2}: ${v}`).join(', ')}`);
+    say(
+      `  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}`,
+    );
+    say(
+      `  answers: ${[...statuses]
+        .sort()
+        .map(([k2, v]) => `${k2}: ${v}`)
+        .join(', ')}`,
+    );
   } finally {
     await stopService(child);
   }
@@ -516,17 +634,25 @@ function sayService(label: string, f: ServiceFigures) {
   say(`service${label}  POST /api/v1/tickets: ${f.n} tickets, ${f.rate.toFixed(1)} tickets/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, ${f.failures} failed`);
   const w = f.whole;
   if (!w) {
-    say(`  CPU per ticket during the load: ${f.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')}; service idle ${f.idleMsPerS.toFixed(1)} ms/s; service RSS ${f.rss.toFixed(0)} MiB`);
+    say(
+      `  CPU per ticket during the load: ${f.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')}; service idle ${f.idleMsPerS.toFixed(1)} ms/s; service RSS ${f.rss.toFixed(0)} MiB`,
+    );
     return;
   }
-  say(`  CPU per ticket, load and mail drain: ${w.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')} (mariadbd and redis-server are shared with other users of this machine); service idle ${f.idleMsPerS.toFixed(1)} ms/s`);
-  say(`  mail at the sink (request sent → end of DATA): ${w.mail.delivered}/${w.mail.expected} delivered, p50 ${ms(w.mail.p50)}, p99 ${ms(w.mail.p99)}, max ${ms(w.mail.max)}; drained ${w.mail.drainS.toFixed(1)} s after the load; ${w.mail.messages} messages over ${w.mail.connections} SMTP connections`);
+  say(
+    `  CPU per ticket, load and mail drain: ${w.cpu.map((c) => `${c.name} ${c.msPerTicket === null ? '?' : c.msPerTicket.toFixed(2)} ms`).join(', ')} (mariadbd and redis-server are shared with other users of this machine); service idle ${f.idleMsPerS.toFixed(1)} ms/s`,
+  );
+  say(
+    `  mail at the sink (request sent → end of DATA): ${w.mail.delivered}/${w.mail.expected} delivered, p50 ${ms(w.mail.p50)}, p99 ${ms(w.mail.p99)}, max ${ms(w.mail.max)}; drained ${w.mail.drainS.toFixed(1)} s after the load; ${w.mail.messages} messages over ${w.mail.connections} SMTP connections`,
+  );
   say(`  timers armed: ${w.timers.armed} tickets with timers in Redis / ${w.timers.tickets} dispatched tickets; service RSS ${w.rss.toFixed(0)} MiB`);
 }
 
 async function main() {
   const [l1, l5] = loadavg();
-  say(`bench:submit${WHOLE_JOB ? ' --whole-job' : ''}${MIXED ? ' --mixed' : ''} — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}; load average ${l1.toFixed(2)} ${l5.toFixed(2)}`);
+  say(
+    `bench:submit${WHOLE_JOB ? ' --whole-job' : ''}${MIXED ? ' --mixed' : ''} — ${CONCURRENCY} concurrent clients, ${DURATION_S} s per phase (warm-up ${WARMUP_S} s); node ${process.version}; load average ${l1.toFixed(2)} ${l5.toFixed(2)}`,
+  );
   if (WHOLE_JOB) say(`whole job: ROLE=all, Redis ${REDIS_URL} (flushed), SMTP to a local smtp-server sink, submitters with an email and a mobile, timers armed by the workers`);
   const dbName = await freshDatabase(new URL(DATABASE_URL));
   const baseline = process.env.BENCH_BASELINE_ROOT;
@@ -546,7 +672,9 @@ async function main() {
   sayService(baseline ? ' (this tree)' : '', svc);
   if (process.env.BENCH_SKIP_FLOOR === '1') return;
   const floor = await benchFloor(dbName, true);
-  say(`raw floor (counter row + ticket + ${floor.events} events${floor.outbox ? ` + ${floor.outbox} outbox rows` : ''}, 1 tx each): ${floor.n} tickets, ${floor.rate.toFixed(1)} tickets/s (${(floor.rate * (2 + floor.events + floor.outbox)).toFixed(0)} rows/s), p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
+  say(
+    `raw floor (counter row + ticket + ${floor.events} events${floor.outbox ? ` + ${floor.outbox} outbox rows` : ''}, 1 tx each): ${floor.n} tickets, ${floor.rate.toFixed(1)} tickets/s (${(floor.rate * (2 + floor.events + floor.outbox)).toFixed(0)} rows/s), p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`,
+  );
   const free = await benchFloor(dbName, false);
   say(`raw, no counter row (for scale):   ${free.n} tickets, ${free.rate.toFixed(1)} tickets/s, p50 ${ms(free.p50)}, p99 ${ms(free.p99)}`);
   const ratio = svc.rate / floor.rate;

@@ -52,16 +52,27 @@ async function main() {
   const url = new URL(SERVER);
   url.pathname = `/${dbName}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
-  const deps = await boot({
-    DATABASE_URL: url.toString(), REDIS_URL: REDIS, QUEUE_PREFIX: `{bench-${Date.now().toString(36)}}`, JWT_SECRET: 'bench-secret-bench-secret-bench', EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'warn',
-    MIGRATE_ON_START: '1', DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pw',
-  }, { log: createLogger('warn') });
+  const deps = await boot(
+    {
+      DATABASE_URL: url.toString(),
+      REDIS_URL: REDIS,
+      QUEUE_PREFIX: `{bench-${Date.now().toString(36)}}`,
+      JWT_SECRET: 'bench-secret-bench-secret-bench',
+      EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      LOG_LEVEL: 'warn',
+      MIGRATE_ON_START: '1',
+      DATA_DIR: dataDir,
+      BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-pw',
+    },
+    { log: createLogger('warn') },
+  );
   const db = deps.db;
   out(`database ${dbName}; MariaDB ${(await db.query('SELECT VERSION() AS v'))[0].v}`);
   try {
     const now = new Date();
     let loaded = 0;
-    const cols = 'id, number, kind, channel, priority, state, cycle, department_code, title, description, anonymous, received_at, cycle_started_at, routing_clock_start, sign_by, reply_by, red_by, deadlines_provisional, next_check_at, escalation_level, closed_at, version, created_at, updated_at';
+    const cols =
+      'id, number, kind, channel, priority, state, cycle, department_code, title, description, anonymous, received_at, cycle_started_at, routing_clock_start, sign_by, reply_by, red_by, deadlines_provisional, next_check_at, escalation_level, closed_at, version, created_at, updated_at';
     const sqlTime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
     /** Inserts `n` tickets: `open` of them in_progress (with `due` already due), the rest closed. */
     const load = async (n: number, open: number, due: number) => {
@@ -77,7 +88,9 @@ async function main() {
           const next = isDue ? new Date(now.getTime() - 3_600_000 - (j % 3600) * 1000) : isOpen ? new Date(now.getTime() + 3_600_000 + ((k * 7919) % (30 * 86_400)) * 1000) : null;
           const reply = next ?? created;
           // ids in insertion order keep the clustered index appending while loading (the service uses random UUIDs)
-          values.push(`('${benchId(k)}','B${k}','complaint','hotline','normal','${isOpen ? 'in_progress' : 'closed'}',1,'TAX','bench','bench',0,'${sqlTime(created)}','${sqlTime(created)}','${sqlTime(created)}',NULL,'${sqlTime(reply)}','${sqlTime(new Date(reply.getTime() + 7 * DAY))}',0,${next ? `'${sqlTime(next)}'` : 'NULL'},0,${isOpen ? 'NULL' : `'${sqlTime(created)}'`},1,'${sqlTime(created)}','${sqlTime(created)}')`);
+          values.push(
+            `('${benchId(k)}','B${k}','complaint','hotline','normal','${isOpen ? 'in_progress' : 'closed'}',1,'TAX','bench','bench',0,'${sqlTime(created)}','${sqlTime(created)}','${sqlTime(created)}',NULL,'${sqlTime(reply)}','${sqlTime(new Date(reply.getTime() + 7 * DAY))}',0,${next ? `'${sqlTime(next)}'` : 'NULL'},0,${isOpen ? 'NULL' : `'${sqlTime(created)}'`},1,'${sqlTime(created)}','${sqlTime(created)}')`,
+          );
         }
         await db.query(`INSERT INTO ticket (${cols}) VALUES ${values.join(',')}`);
       }
@@ -137,7 +150,15 @@ async function main() {
     out(`\n2. ${fmt(TIMERS)} deadline timers due within ${WINDOW_S} s, one worker (bull, ${CONCURRENCY} checks in parallel)`);
     const late: number[] = [];
     let fired = 0;
-    const jobs = await startWorkers(deps, { hook: false, sweepIntervalMs: 0, concurrency: CONCURRENCY, onTimer: (_t, lateMs) => { late.push(lateMs); fired++; } });
+    const jobs = await startWorkers(deps, {
+      hook: false,
+      sweepIntervalMs: 0,
+      concurrency: CONCURRENCY,
+      onTimer: (_t, lateMs) => {
+        late.push(lateMs);
+        fired++;
+      },
+    });
     // Dispatched tickets whose sign-for deadline falls in the next minute (the timer fires a
     // level-1 reminder). Rows first, then the deadlines, so that arming ends before the first is due.
     const ids: string[] = [];
@@ -146,7 +167,9 @@ async function main() {
     for (let i = 0; i < TIMERS; i++) {
       const id = randomUUID();
       ids.push(id);
-      values.push(`('${id}','T${i}','complaint','hotline','normal','dispatched',1,'TAX','bench','bench',0,'${c}','${c}','${c}',NULL,'${sqlTime(new Date(now.getTime() + 30 * DAY))}','${sqlTime(new Date(now.getTime() + 40 * DAY))}',0,NULL,0,NULL,1,'${c}','${c}')`);
+      values.push(
+        `('${id}','T${i}','complaint','hotline','normal','dispatched',1,'TAX','bench','bench',0,'${c}','${c}','${c}',NULL,'${sqlTime(new Date(now.getTime() + 30 * DAY))}','${sqlTime(new Date(now.getTime() + 40 * DAY))}',0,NULL,0,NULL,1,'${c}','${c}')`,
+      );
       if (values.length === 2000 || i === TIMERS - 1) {
         await db.query(`INSERT INTO ticket (${cols}) VALUES ${values.join(',')}`);
         values.length = 0;

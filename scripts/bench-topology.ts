@@ -44,10 +44,16 @@ const METRICS_TOKEN = 'bench-topology-metrics-0123456789';
 async function startSink() {
   const state = { count: 0, lastAt: 0 };
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
     onData(stream, _session, cb) {
       stream.on('data', () => undefined);
-      stream.on('end', () => { state.count++; state.lastAt = performance.now(); cb(); });
+      stream.on('end', () => {
+        state.count++;
+        state.lastAt = performance.now();
+        cb();
+      });
     },
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -57,12 +63,18 @@ async function startSink() {
 
 async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
   const r = await fetch(base + path, {
-    method, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   const text = await r.text();
   let json: any;
-  try { json = JSON.parse(text); } catch { json = undefined; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
   return { status: r.status, body: json, text };
 }
 
@@ -75,7 +87,17 @@ async function retries(ports: number[]): Promise<number> {
   return n;
 }
 
-interface Figures { label: string; created: number; rate: number; p50: number; p99: number; refused: Record<string, number>; retriesPer1000: number; mailLagS: number; mails: number }
+interface Figures {
+  label: string;
+  created: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  refused: Record<string, number>;
+  retriesPer1000: number;
+  mailLagS: number;
+  mails: number;
+}
 
 /** The load: CONCURRENCY clients creating through `base` for DURATION_S. */
 async function measure(label: string, base: string, apiPorts: number[], sink: Awaited<ReturnType<typeof startSink>>): Promise<Figures> {
@@ -90,25 +112,37 @@ async function measure(label: string, base: string, apiPorts: number[], sink: Aw
   let seq = 0;
   const started = performance.now();
   const end = started + DURATION_S * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (performance.now() < end) {
-      const i = seq++;
-      const t0 = performance.now();
-      try {
-        const r = await call(base, 'POST', '/api/v1/tickets', {
-          kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: `压测 ${i}：定额税核定偏高`, description: '今年营业额下降了三成，但定额没有调整。',
-          owner: { name: '经营户', phone: `139${String(i).padStart(8, '0')}`, email: `owner${i}@example.test` },
-        }, intake);
-        if (r.status === 201) latencies.push(performance.now() - t0);
-        else {
-          const key = `${r.status} ${r.body?.code ?? ''}`.trim();
-          refused[key] = (refused[key] ?? 0) + 1;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const i = seq++;
+        const t0 = performance.now();
+        try {
+          const r = await call(
+            base,
+            'POST',
+            '/api/v1/tickets',
+            {
+              kind: 'complaint',
+              channel: 'hotline',
+              category: 'tax_fees',
+              title: `压测 ${i}：定额税核定偏高`,
+              description: '今年营业额下降了三成，但定额没有调整。',
+              owner: { name: '经营户', phone: `139${String(i).padStart(8, '0')}`, email: `owner${i}@example.test` },
+            },
+            intake,
+          );
+          if (r.status === 201) latencies.push(performance.now() - t0);
+          else {
+            const key = `${r.status} ${r.body?.code ?? ''}`.trim();
+            refused[key] = (refused[key] ?? 0) + 1;
+          }
+        } catch (e) {
+          refused[(e as Error).name] = (refused[(e as Error).name] ?? 0) + 1;
         }
-      } catch (e) {
-        refused[(e as Error).name] = (refused[(e as Error).name] ?? 0) + 1;
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const loadEnded = performance.now();
   const created = latencies.length;
@@ -116,22 +150,44 @@ async function measure(label: string, base: string, apiPorts: number[], sink: Aw
   // wait for those, then until nothing more arrives for 3 s
   await until(`${created} receipts delivered`, async () => sink.state.count - sentBefore >= created, 300_000, 200).catch(() => undefined);
   let seen = -1;
-  await until('the mail to settle', async () => { const settled = sink.state.count === seen; seen = sink.state.count; return settled; }, 60_000, 3_000).catch(() => undefined);
+  await until(
+    'the mail to settle',
+    async () => {
+      const settled = sink.state.count === seen;
+      seen = sink.state.count;
+      return settled;
+    },
+    60_000,
+    3_000,
+  ).catch(() => undefined);
   const after = await retries(apiPorts);
   latencies.sort((a, b) => a - b);
   return {
-    label, created, rate: created / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), refused,
+    label,
+    created,
+    rate: created / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    refused,
     retriesPer1000: created ? ((after - before) / created) * 1000 : 0,
-    mailLagS: Math.max(0, (sink.state.lastAt - loadEnded) / 1000), mails: sink.state.count - sentBefore,
+    mailLagS: Math.max(0, (sink.state.lastAt - loadEnded) / 1000),
+    mails: sink.state.count - sentBefore,
   };
 }
 
 const baseEnv = (dir: string): Record<string, string> => {
   mkdirSync(dir, { recursive: true });
   return {
-    JWT_SECRET: 'bench-topology-secret-0123456789abcdef', BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, METRICS_TOKEN,
-    EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`, QUEUE_PREFIX: '{grievance}', DATA_DIR: dir, TRUST_PROXY: '1',
-    NODE_ENV: 'production', LOG_LEVEL: 'info', MAIL_FROM: 'noreply@grievance.test',
+    JWT_SECRET: 'bench-topology-secret-0123456789abcdef',
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    METRICS_TOKEN,
+    EVENT_CHAIN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    QUEUE_PREFIX: '{grievance}',
+    DATA_DIR: dir,
+    TRUST_PROXY: '1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    MAIL_FROM: 'noreply@grievance.test',
   };
 };
 
@@ -167,7 +223,10 @@ async function topology(sink: Awaited<ReturnType<typeof startSink>>): Promise<Fi
     await topo.service('api-a', { ...env('api-a', 0), ROLE: 'api', PORT: String(portA) }); // migrates and seeds first
     await topo.service('api-b', { ...env('api-b', 1), ROLE: 'api', PORT: String(portB) });
     await Promise.all([topo.service('worker-a', { ...env('worker-a', 2), ROLE: 'worker' }), topo.service('worker-b', { ...env('worker-b', 0), ROLE: 'worker' })]);
-    const lb = await topo.haproxy([{ name: 'a', port: portA }, { name: 'b', port: portB }]);
+    const lb = await topo.haproxy([
+      { name: 'a', port: portA },
+      { name: 'b', port: portB },
+    ]);
     return await measure('topology: 2 APIs behind haproxy, 2 workers, 3-node Galera, Sentinel', `http://127.0.0.1:${lb.port}`, [portA, portB], sink);
   } finally {
     await topo.stop();
@@ -185,8 +244,13 @@ async function main() {
     say('| setup | tickets 201 | tickets/s | p50 | p99 | refused | retries per 1,000 creates | mails | last mail after the load |');
     say('|---|---|---|---|---|---|---|---|---|');
     for (const f of rows) {
-      const refused = Object.entries(f.refused).map(([k, v]) => `${v}×${k}`).join(', ') || 'none';
-      say(`| ${f.label} | ${f.created} | ${f.rate.toFixed(1)} | ${f.p50.toFixed(0)} ms | ${f.p99.toFixed(0)} ms | ${refused} | ${f.retriesPer1000.toFixed(1)} | ${f.mails} | ${f.mailLagS.toFixed(1)} s |`);
+      const refused =
+        Object.entries(f.refused)
+          .map(([k, v]) => `${v}×${k}`)
+          .join(', ') || 'none';
+      say(
+        `| ${f.label} | ${f.created} | ${f.rate.toFixed(1)} | ${f.p50.toFixed(0)} ms | ${f.p99.toFixed(0)} ms | ${refused} | ${f.retriesPer1000.toFixed(1)} | ${f.mails} | ${f.mailLagS.toFixed(1)} s |`,
+      );
     }
     say(`ratio topology / one node: ${(rows[1].rate / rows[0].rate).toFixed(2)}`);
   } finally {

@@ -21,8 +21,20 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import {
-  Department, Escalation, OutboxMessage, OversightOrder, Ticket, TicketCounter, TicketEvent, TicketExtension, TicketMessage,
-  TicketPause, TicketReturn, Veto, VetoCause, VetoHistory,
+  Department,
+  Escalation,
+  OutboxMessage,
+  OversightOrder,
+  Ticket,
+  TicketCounter,
+  TicketEvent,
+  TicketExtension,
+  TicketMessage,
+  TicketPause,
+  TicketReturn,
+  Veto,
+  VetoCause,
+  VetoHistory,
 } from '../src/entities';
 import { ChainKey, eventHash, GENESIS_HASH } from '../src/commands/events';
 import { eventChainKeys } from '../src/chain-keys';
@@ -163,7 +175,7 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
   const chunk = o.chunk ?? 2000;
   const tz = o.tz;
 
-  const departments = (await db.getRepository(Department).find({ where: { active: true }, order: { code: 'ASC' } }));
+  const departments = await db.getRepository(Department).find({ where: { active: true }, order: { code: 'ASC' } });
   const handling = departments.filter((d) => d.kind === 'department' || d.kind === 'coordinator').map((d) => d.code);
   const discipline = departments.find((d) => d.kind === 'discipline')?.code ?? 'DIS';
   const accusable = handling.filter((c) => c !== discipline);
@@ -208,7 +220,9 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
   const next = (k: keyof typeof seqs) => makeId(TAG[k], ++seqs[k]);
   function d(t: number): Date;
   function d(t: number | null): Date | null;
-  function d(t: number | null): Date | null { return t === null ? null : new Date(t); }
+  function d(t: number | null): Date | null {
+    return t === null ? null : new Date(t);
+  }
 
   /** One ticket's life, written into the buffers. */
   const life = (k: number) => {
@@ -229,8 +243,17 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
     const replyDays = kind === 'complaint' ? 5 : 15;
     const title = integrity ? `反映${pick(PLACES)}工作人员${pick(PROBLEMS)}` : `${pick(PLACES)}${pick(SUBJECTS[category!])}${pick(PROBLEMS)}`;
     const phone = `1${pick(['38', '39', '58', '87'])}${String(Math.floor(random() * 1e8)).padStart(8, '0')}`;
-    const creditCode = `92500102${Math.floor(random() * 36 ** 5).toString(36).toUpperCase().padStart(5, '0')}${String(k % 100_000).padStart(5, '0')}`;
-    const contact = { name: `${pick(SURNAMES)}先生`, phone, creditCode, businessName: `涪陵区${pick(SURNAMES)}记${pick(['面馆', '超市', '五金店', '茶馆', '药店'])}`, ...(chance(0.3) ? { email: `owner${k}@example.test` } : {}) };
+    const creditCode = `92500102${Math.floor(random() * 36 ** 5)
+      .toString(36)
+      .toUpperCase()
+      .padStart(5, '0')}${String(k % 100_000).padStart(5, '0')}`;
+    const contact = {
+      name: `${pick(SURNAMES)}先生`,
+      phone,
+      creditCode,
+      businessName: `涪陵区${pick(SURNAMES)}记${pick(['面馆', '超市', '五金店', '茶馆', '药店'])}`,
+      ...(chance(0.3) ? { email: `owner${k}@example.test` } : {}),
+    };
     const intakeActor = channel === 'web' ? { id: null, role: 'access_code' } : { id: actors.intake, role: 'intake' };
     const handler = (c: string) => ({ id: actors.handlers[c] ?? null, role: 'handler' });
     const coord = { id: actors.coordinator, role: 'coordinator' };
@@ -251,30 +274,96 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
       return mid;
     };
     const t = {
-      id, number, kind, channel, categoryCode: category, priority: chance(0.03) ? 'urgent' : 'normal', cycle: 1, departmentCode: null,
-      title, searchTitle: searchForm(title), description: `${title}。${pick(PROBLEMS)}，希望尽快处理。联系电话${phone}。`,
-      submitterId: null, createdById: channel === 'web' ? null : actors.intake, anonymous: false, accessCodeHash: createHash('sha256').update(`bench:${number}`).digest('hex'),
-      contact, sourceId: null, receivedAt: d(received), cycleStartedAt: d(received), routingClockStart: d(received),
-      dispatchBy: null, signBy: null, replyBy: null, redBy: null, rateBy: null, dueSoonAt: null, deadlinesProvisional: false, nextCheckAt: null, pausedAt: null,
-      escalationLevel: 0, outcome: null, repliedAt: null, rating: null, ratedAt: null, closedAt: null, rejectGround: null, mergedIntoId: null,
-      symposiumId: null, resultNoticeId: null, resultEntryId: null, subjectCreditCode: null, decision: null,
-      accusedDepartmentCode: accused, accusedPerson: null, demand: integrity ? pick(['fee', 'levy', 'property', 'other']) : null,
-      amountYuan: integrity ? `${Math.floor(random() * 5000)}.00` : null, occurredOn: integrity ? localDate(new Date(received - Math.floor(random() * 20) * DAY), tz) : null, finding: null,
-      version: 1, createdAt: d(received), updatedAt: d(received), state: undefined as unknown as TicketState,
+      id,
+      number,
+      kind,
+      channel,
+      categoryCode: category,
+      priority: chance(0.03) ? 'urgent' : 'normal',
+      cycle: 1,
+      departmentCode: null,
+      title,
+      searchTitle: searchForm(title),
+      description: `${title}。${pick(PROBLEMS)}，希望尽快处理。联系电话${phone}。`,
+      submitterId: null,
+      createdById: channel === 'web' ? null : actors.intake,
+      anonymous: false,
+      accessCodeHash: createHash('sha256').update(`bench:${number}`).digest('hex'),
+      contact,
+      sourceId: null,
+      receivedAt: d(received),
+      cycleStartedAt: d(received),
+      routingClockStart: d(received),
+      dispatchBy: null,
+      signBy: null,
+      replyBy: null,
+      redBy: null,
+      rateBy: null,
+      dueSoonAt: null,
+      deadlinesProvisional: false,
+      nextCheckAt: null,
+      pausedAt: null,
+      escalationLevel: 0,
+      outcome: null,
+      repliedAt: null,
+      rating: null,
+      ratedAt: null,
+      closedAt: null,
+      rejectGround: null,
+      mergedIntoId: null,
+      symposiumId: null,
+      resultNoticeId: null,
+      resultEntryId: null,
+      subjectCreditCode: null,
+      decision: null,
+      accusedDepartmentCode: accused,
+      accusedPerson: null,
+      demand: integrity ? pick(['fee', 'levy', 'property', 'other']) : null,
+      amountYuan: integrity ? `${Math.floor(random() * 5000)}.00` : null,
+      occurredOn: integrity ? localDate(new Date(received - Math.floor(random() * 20) * DAY), tz) : null,
+      finding: null,
+      version: 1,
+      createdAt: d(received),
+      updatedAt: d(received),
+      state: undefined as unknown as TicketState,
     } as Ticket;
     const outbox = (notice: string, at: number, recipient: string | null, role: string, eventId: string) => {
       const oid = next('outbox');
       const sms = recipient !== null && /^1\d{10}$/.test(recipient);
       w.add(OutboxMessage, {
-        id: oid, dedupeKey: createHash('sha256').update(`event:${eventId}\n${recipient ?? `held:${role}`}`).digest('hex'), sourceKey: `event:${eventId}`, notice,
-        channel: sms ? 'sms' : 'email', ticketId: id, ticketNumber: number, sensitive: integrity, recipient, recipientUserId: null, recipientRole: role,
-        subject: sms ? '' : `【${number}】${title}`, bodyText: `您好：工单${number}（${title}）有新进展，请登录平台查看。`, bodyHtml: sms ? '' : `<p>您好：工单<strong>${number}</strong>（${title}）有新进展，请登录平台查看。</p>`,
-        state: at < now - HOUR ? 'sent' : 'pending', attempts: at < now - HOUR ? 1 : 0, lastError: null, messageId: at < now - HOUR ? `<${oid}@grievance.local>` : null,
-        nextAttemptAt: d(at), notBefore: null, segments: sms ? 2 : null, claimedUntil: null, sentAt: at < now - HOUR ? d(at + 60_000) : null, createdAt: d(at), updatedAt: d(at),
+        id: oid,
+        dedupeKey: createHash('sha256')
+          .update(`event:${eventId}\n${recipient ?? `held:${role}`}`)
+          .digest('hex'),
+        sourceKey: `event:${eventId}`,
+        notice,
+        channel: sms ? 'sms' : 'email',
+        ticketId: id,
+        ticketNumber: number,
+        sensitive: integrity,
+        recipient,
+        recipientUserId: null,
+        recipientRole: role,
+        subject: sms ? '' : `【${number}】${title}`,
+        bodyText: `您好：工单${number}（${title}）有新进展，请登录平台查看。`,
+        bodyHtml: sms ? '' : `<p>您好：工单<strong>${number}</strong>（${title}）有新进展，请登录平台查看。</p>`,
+        state: at < now - HOUR ? 'sent' : 'pending',
+        attempts: at < now - HOUR ? 1 : 0,
+        lastError: null,
+        messageId: at < now - HOUR ? `<${oid}@grievance.local>` : null,
+        nextAttemptAt: d(at),
+        notBefore: null,
+        segments: sms ? 2 : null,
+        claimedUntil: null,
+        sentAt: at < now - HOUR ? d(at + 60_000) : null,
+        createdAt: d(at),
+        updatedAt: d(at),
       });
     };
     const pending: { notice: string; recipient: string | null; role: string }[][] = [];
-    const notifyAt = (list: { notice: string; recipient: string | null; role: string }[]) => { pending[evs.length - 1] = list; };
+    const notifyAt = (list: { notice: string; recipient: string | null; role: string }[]) => {
+      pending[evs.length - 1] = list;
+    };
     const toSubmitter = (notice: string) => [{ notice, recipient: contact.email ?? contact.phone, role: 'submitter' }];
     const toHandler = (notice: string, c: string) => [{ notice, recipient: `${c.toLowerCase()}.handler@example.test`, role: 'handler' }];
     const escalate = (level: 1 | 2 | 3, reason: string, triggered: number, at: number, c: string | null) => {
@@ -287,19 +376,57 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
         const answered = respondBy < now || chance(0.5) ? (chance(0.9) ? at + random() * (respondBy - at) : respondBy + random() * DAY) : null;
         const closedAt = answered !== null && answered + DAY < now && (state === 'closed' || chance(0.5)) ? answered + DAY : null;
         w.add(OversightOrder, {
-          id: orderId, ticketId: id, ticketNumber: number, cycle, level, escalationId: eid, reason, departmentCode: c, state: closedAt ? 'closed' : answered !== null && answered < now ? 'responded' : 'open',
-          note: null, openedAt: d(at), respondBy: d(respondBy), respondByProvisional: false, watchAt: answered === null ? d(respondBy) : null, lateAt: null,
-          respondedAt: answered !== null && answered < now ? d(answered) : null, respondedById: answered !== null && answered < now && c ? actors.handlers[c] ?? null : null,
-          response: answered !== null && answered < now ? '已督促办理' : null, closedAt: d(closedAt), closedById: closedAt ? actors.coordinator : null, closeNote: null,
+          id: orderId,
+          ticketId: id,
+          ticketNumber: number,
+          cycle,
+          level,
+          escalationId: eid,
+          reason,
+          departmentCode: c,
+          state: closedAt ? 'closed' : answered !== null && answered < now ? 'responded' : 'open',
+          note: null,
+          openedAt: d(at),
+          respondBy: d(respondBy),
+          respondByProvisional: false,
+          watchAt: answered === null ? d(respondBy) : null,
+          lateAt: null,
+          respondedAt: answered !== null && answered < now ? d(answered) : null,
+          respondedById: answered !== null && answered < now && c ? (actors.handlers[c] ?? null) : null,
+          response: answered !== null && answered < now ? '已督促办理' : null,
+          closedAt: d(closedAt),
+          closedById: closedAt ? actors.coordinator : null,
+          closeNote: null,
         });
         if (answered !== null && answered < now) answeredAt = answered;
       }
-      w.add(Escalation, { id: eid, ticketId: id, cycle, level, reason, target: integrity || level === 3 ? 'supervisors' : level === 1 ? (c ? 'department_head' : 'coordinator_office') : c ? 'department' : 'coordinator_office', departmentCode: c, triggeredAt: d(triggered), escalatedAt: d(at), actorId: null, actorRole: 'system', orderId });
+      w.add(Escalation, {
+        id: eid,
+        ticketId: id,
+        cycle,
+        level,
+        reason,
+        target: integrity || level === 3 ? 'supervisors' : level === 1 ? (c ? 'department_head' : 'coordinator_office') : c ? 'department' : 'coordinator_office',
+        departmentCode: c,
+        triggeredAt: d(triggered),
+        escalatedAt: d(at),
+        actorId: null,
+        actorRole: 'system',
+        orderId,
+      });
       return { orderId, answered: answeredAt };
     };
 
     // created, and routed at creation (routing rules) or dispatched by the coordinator
-    ev('created', received, 'registered', intakeActor, { kind, channel, categoryCode: category, priority: t.priority, receivedAt: new Date(received).toISOString(), anonymous: false, symposiumId: null });
+    ev('created', received, 'registered', intakeActor, {
+      kind,
+      channel,
+      categoryCode: category,
+      priority: t.priority,
+      receivedAt: new Date(received).toISOString(),
+      anonymous: false,
+      symposiumId: null,
+    });
     notifyAt(toSubmitter('ticket_received'));
     t.replyBy = d(addWd(received, replyDays));
     t.redBy = d(addWd(received, replyDays + 5));
@@ -389,7 +516,18 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
           const xid = next('ext');
           const approved = chance(0.8);
           const decided = asked + random() * 10 * HOUR;
-          w.add(TicketExtension, { id: xid, ticketId: id, cycle, workingDays: 5, reason: '需现场核查', state: approved ? 'approved' : 'denied', requestedById: actors.handlers[c] ?? actors.coordinator, requestedAt: d(asked), decidedById: actors.coordinator, decidedAt: d(decided) });
+          w.add(TicketExtension, {
+            id: xid,
+            ticketId: id,
+            cycle,
+            workingDays: 5,
+            reason: '需现场核查',
+            state: approved ? 'approved' : 'denied',
+            requestedById: actors.handlers[c] ?? actors.coordinator,
+            requestedAt: d(asked),
+            decidedById: actors.coordinator,
+            decidedAt: d(decided),
+          });
           ev('extension_requested', asked, 'in_progress', handler(c), { extensionId: xid, workingDays: 5 });
           ev('extension_decided', decided, 'in_progress', coord, { extensionId: xid, approved, workingDays: 5 });
           notifyAt(toHandler('extension_decided', c));
@@ -449,7 +587,11 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
             } else {
               const outcome = pick(['resolved', 'resolved', 'resolved', 'explained', 'unresolvable'] as const);
               t.outcome = outcome;
-              ev('replied', replied, 'replied', handler(c), { outcome, messageId: message('reply', replied, `关于“${title}”：经核实，已协调相关单位处理。`, 'handler', actors.handlers[c] ?? null), onTime: replied < replyBy });
+              ev('replied', replied, 'replied', handler(c), {
+                outcome,
+                messageId: message('reply', replied, `关于“${title}”：经核实，已协调相关单位处理。`, 'handler', actors.handlers[c] ?? null),
+                onTime: replied < replyBy,
+              });
               notifyAt(toSubmitter('ticket_replied'));
             }
             t.repliedAt = d(replied);
@@ -528,8 +670,20 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
     for (const [j, { e, n: notices }] of order.entries()) {
       const eid = next('event');
       const row = {
-        id: eid, ticketId: id, seq: j + 1, cycle: e.cycle, type: e.type, actorId: e.actor.id, actorRole: e.actor.role, at: new Date(Math.floor(e.at)),
-        fromState: e.from, toState: e.to, payload: e.payload, prevHash: prev, keyId: key.id, hash: '',
+        id: eid,
+        ticketId: id,
+        seq: j + 1,
+        cycle: e.cycle,
+        type: e.type,
+        actorId: e.actor.id,
+        actorRole: e.actor.role,
+        at: new Date(Math.floor(e.at)),
+        fromState: e.from,
+        toState: e.to,
+        payload: e.payload,
+        prevHash: prev,
+        keyId: key.id,
+        hash: '',
       };
       row.hash = eventHash(row, key);
       prev = row.hash;

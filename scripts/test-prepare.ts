@@ -19,4 +19,7 @@ async function main() {
   }
   await conn.end();
 }
-main().catch((e) => { process.stderr.write(`test-prepare: ${e.message}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`test-prepare: ${e.message}\n`);
+  process.exit(1);
+});

@@ -71,7 +71,15 @@ export function createApp(deps: AppDeps): Koa {
     await next();
   });
   // JSON bodies for the API; the pages parse their own forms (src/pages).
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', jsonStrict: true, onError: (err) => { throw err; } });
+  const json = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: '1mb',
+    encoding: 'utf-8',
+    jsonStrict: true,
+    onError: (err) => {
+      throw err;
+    },
+  });
   app.use((ctx, next) => (ctx.path.startsWith('/api/') ? json(ctx, next) : next()));
   // The web pages (issue 9): cookie sessions with CSRF, served before the API routers.
   for (const m of pageMiddlewares(deps)) app.use(m);

@@ -34,7 +34,10 @@ function embeddedSecret(config: Config): string {
  * Opens the database, migrates and seeds, creates the bootstrap admin, and returns the
  * dependencies the API and the workers share.
  */
-export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {}): Promise<AppDeps & { adminCreated: boolean; generatedAdminPassword?: string }> {
+export async function boot(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { database?: string; log?: Logger; clock?: Clock; quiet?: boolean } = {},
+): Promise<AppDeps & { adminCreated: boolean; generatedAdminPassword?: string }> {
   const parsed = parseConfig(env);
   if (!parsed.embedded && !parsed.jwtSecret) {
     throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
@@ -58,7 +61,16 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, opts: { databas
   await purgeTemporaryFiles(uploads.tmpDir, Date.now(), STAGING_GRACE_MS);
   const recentWrites = config.databaseReplicaUrls.length ? createRecentWrites(config, log) : undefined;
   return {
-    config, db, clock, log, recentWrites, calendar: new CalendarCache(), tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()), storage, uploads,
-    adminCreated: admin.created, generatedAdminPassword: admin.generatedPassword,
+    config,
+    db,
+    clock,
+    log,
+    recentWrites,
+    calendar: new CalendarCache(),
+    tokens: new TokenService(config.jwtSecret, config.tokenTtlHours, () => clock.now()),
+    storage,
+    uploads,
+    adminCreated: admin.created,
+    generatedAdminPassword: admin.generatedPassword,
   };
 }

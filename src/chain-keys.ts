@@ -28,7 +28,10 @@ export const MIN_KEY_BYTES = 32;
  */
 export function parseChainKeys(value: string, currentId?: string): ChainKeyring {
   const keys = new Map<string, Buffer>();
-  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = item.indexOf(':');
     const id = at > 0 ? item.slice(0, at) : '';
     if (!KEY_ID.test(id)) throw new Error('each entry is id:base64key with an id of 1-32 letters, digits, _ . -');

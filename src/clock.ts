@@ -39,7 +39,12 @@ export function systemClock(adjustable = false, store?: ClockStore): Clock {
       if (target < offsetMs) throw new RangeError('the test clock only moves forward');
       offsetMs = target;
       const saved = store ? store.save(target) : Promise.resolve();
-      pending = pending.catch(() => undefined).then(() => saved).then(() => { for (const l of listeners) l(); });
+      pending = pending
+        .catch(() => undefined)
+        .then(() => saved)
+        .then(() => {
+          for (const l of listeners) l();
+        });
     },
     async refresh() {
       if (!store) return;

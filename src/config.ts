@@ -11,29 +11,72 @@ import { ChainKeyring, parseChainKeys } from './chain-keys';
  * listing every problem; there is no default secret outside the embedded default.
  */
 const EnvSchema = z.object({
-  DATABASE_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL')
+    .optional(),
   DATABASE_TYPE: z.enum(['mariadb', 'mysql']).optional(),
   DATABASE_REPLICA_URLS: z.string().optional(),
-  HEAP_GROWING_PERCENT: z.coerce.number({ message: 'must be a whole number from 0 to 400' }).int('must be a whole number from 0 to 400').min(0, 'must be a whole number from 0 to 400').max(400, 'must be a whole number from 0 to 400').default(30),
-  SHUTDOWN_DRAIN_MS: z.coerce.number({ message: 'must be milliseconds from 0 to 60000' }).int('must be milliseconds from 0 to 60000').min(0, 'must be milliseconds from 0 to 60000').max(60_000, 'must be milliseconds from 0 to 60000').default(0),
+  HEAP_GROWING_PERCENT: z.coerce
+    .number({ message: 'must be a whole number from 0 to 400' })
+    .int('must be a whole number from 0 to 400')
+    .min(0, 'must be a whole number from 0 to 400')
+    .max(400, 'must be a whole number from 0 to 400')
+    .default(30),
+  SHUTDOWN_DRAIN_MS: z.coerce
+    .number({ message: 'must be milliseconds from 0 to 60000' })
+    .int('must be milliseconds from 0 to 60000')
+    .min(0, 'must be milliseconds from 0 to 60000')
+    .max(60_000, 'must be milliseconds from 0 to 60000')
+    .default(0),
   REPLICA_STICKY_MS: z.coerce.number({ message: 'must be milliseconds (1000 or more)' }).int('must be milliseconds (1000 or more)').min(1000, 'must be milliseconds (1000 or more)').default(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  DATABASE_RETRIES: z.coerce.number({ message: 'must be a whole number from 0 to 50' }).int('must be a whole number from 0 to 50').min(0, 'must be a whole number from 0 to 50').max(50, 'must be a whole number from 0 to 50').default(8),
+  DATABASE_RETRIES: z.coerce
+    .number({ message: 'must be a whole number from 0 to 50' })
+    .int('must be a whole number from 0 to 50')
+    .min(0, 'must be a whole number from 0 to 50')
+    .max(50, 'must be a whole number from 0 to 50')
+    .default(8),
   REDIS_URL: z.string().optional(),
-  TRUST_PROXY: z.coerce.number({ message: 'must be the number of proxies in front (0, 1, 2 …)' }).int('must be the number of proxies in front (0, 1, 2 …)').min(0, 'must be the number of proxies in front (0, 1, 2 …)').max(10, 'must be the number of proxies in front (0, 1, 2 …)').default(0),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  TRUST_PROXY: z.coerce
+    .number({ message: 'must be the number of proxies in front (0, 1, 2 …)' })
+    .int('must be the number of proxies in front (0, 1, 2 …)')
+    .min(0, 'must be the number of proxies in front (0, 1, 2 …)')
+    .max(10, 'must be the number of proxies in front (0, 1, 2 …)')
+    .default(0),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// URL')
+    .optional(),
   MAIL_FROM: z.string().default('noreply@grievance.local'),
-  SMS_URL: z.string().regex(/^smpp:\/\/[^:@/]+:[^@/]*@[^:/]+(:\d+)?\/?$/, 'must be smpp://system_id:password@host:2775').optional(),
+  SMS_URL: z
+    .string()
+    .regex(/^smpp:\/\/[^:@/]+:[^@/]*@[^:/]+(:\d+)?\/?$/, 'must be smpp://system_id:password@host:2775')
+    .optional(),
   SMS_SIGNATURE: z.string().max(20, 'at most 20 characters').default('【涪陵区市场监管局】'),
-  SMS_CODE_MAX_PER_CLIENT: z.coerce.number({ message: 'must be a whole number from 1 to 100000' }).int('must be a whole number from 1 to 100000').min(1, 'must be a whole number from 1 to 100000').max(100_000, 'must be a whole number from 1 to 100000').default(20),
-  SMS_QUIET_HOURS: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM-HH:MM (local time) or off').default('21:00-08:00'),
+  SMS_CODE_MAX_PER_CLIENT: z.coerce
+    .number({ message: 'must be a whole number from 1 to 100000' })
+    .int('must be a whole number from 1 to 100000')
+    .min(1, 'must be a whole number from 1 to 100000')
+    .max(100_000, 'must be a whole number from 1 to 100000')
+    .default(20),
+  SMS_QUIET_HOURS: z
+    .string()
+    .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM-HH:MM (local time) or off')
+    .default('21:00-08:00'),
   PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
-  BUSINESS_TZ: z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+  BUSINESS_TZ: z
+    .string()
+    .refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Shanghai')
+    .default('Asia/Shanghai'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(12),
-  TICKET_PREFIX: z.string().regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters').default('FL'),
+  TICKET_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters')
+    .default('FL'),
   HIGHER_DISCIPLINE_EMAIL: z.string().email().optional(),
   TEST_CLOCK: z.enum(['0', '1', 'true', 'false']).optional(),
   MIGRATE_ON_START: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -42,16 +85,36 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(60_000),
   QUEUE_PREFIX: z.string().min(1).max(64).default('{grievance}'),
-  PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn').default('http://localhost:3000'),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn')
+    .default('http://localhost:3000'),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   EVENT_CHAIN_KEYS: z.string().optional(),
   EVENT_CHAIN_KEY_ID: z.string().optional(),
   NODE_ENV: z.string().optional(),
-  STORAGE_URL: z.string().superRefine((v, ctx) => {
-    try { parseS3Url(v); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` }); }
-  }).optional(),
-  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024, 'at least 1024 bytes').max(1024 ** 3, 'at most 1 GiB').default(DEFAULT_MAX_BYTES),
+  STORAGE_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseS3Url(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `must be s3://bucket?endpoint=…: ${(e as Error).message}` });
+      }
+    })
+    .optional(),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, 'at least 1024 bytes')
+    .max(1024 ** 3, 'at most 1 GiB')
+    .default(DEFAULT_MAX_BYTES),
   ATTACHMENT_MAX_FILES: z.coerce.number().int().min(1).max(20).default(DEFAULT_MAX_FILES),
   ATTACHMENT_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).optional(),
   ATTACHMENT_MAX_UPLOADS: z.coerce.number().int().min(1).max(1000).default(32),
@@ -155,7 +218,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redis?.kind === 'cluster' && !/\{[^}]+\}/.test(present.QUEUE_PREFIX ?? '{grievance}')) {
     problems.push('QUEUE_PREFIX: on a Redis Cluster it must contain a hash tag such as {grievance}, so that every key of the service is in one slot');
   }
-  const replicas = (present.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const replicas = (present.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   for (const u of replicas) if (!/^(mysql|mariadb):\/\/[^/]+/.test(u)) problems.push(`DATABASE_REPLICA_URLS: "${u.replace(/:[^:@/]*@/, ':***@')}" must be a mysql:// URL`);
   if (replicas.length && !present.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS: replicas need DATABASE_URL (the primary)');
   if (!r.success || problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -226,6 +292,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** `21:00-08:00` → minutes after local midnight; `off` → null. */
 export function parseQuietHours(v: string): { from: number; to: number } | null {
   if (v === 'off') return null;
-  const [a, b] = v.split('-').map((x) => { const [h, m] = x.split(':').map(Number); return h * 60 + m; });
+  const [a, b] = v.split('-').map((x) => {
+    const [h, m] = x.split(':').map(Number);
+    return h * 60 + m;
+  });
   return a === b ? null : { from: a, to: b };
 }

@@ -29,11 +29,16 @@ export function dataSourceOptions(config: Config, overrides: { database?: string
     const replicas = config.databaseReplicaUrls ?? [];
     const where = replicas.length
       ? {
-        replication: {
-          master: node(url), slaves: replicas.map((r) => node(new URL(r))), defaultMode: 'master' as const,
-          canRetry: true, removeNodeErrorCount: 1, restoreNodeTimeout: 5000, defaultSelector: 'RR',
-        },
-      }
+          replication: {
+            master: node(url),
+            slaves: replicas.map((r) => node(new URL(r))),
+            defaultMode: 'master' as const,
+            canRetry: true,
+            removeNodeErrorCount: 1,
+            restoreNodeTimeout: 5000,
+            defaultSelector: 'RR',
+          },
+        }
       : node(url);
     return {
       ...common,
@@ -61,4 +66,3 @@ export function dataSourceOptions(config: Config, overrides: { database?: string
     },
   };
 }
-

@@ -45,10 +45,15 @@ export function configureTransactions(ds: DataSource, s: Partial<TransactionSett
 
 /** Conflicts retried, by kind (Prometheus `db_transaction_retries_total`; the benchmark reads it). */
 const retriesTotal = new client.Counter({
-  name: 'db_transaction_retries_total', help: 'Whole transactions run again after a deadlock or a certification conflict', labelNames: ['reason'], registers: [metrics],
+  name: 'db_transaction_retries_total',
+  help: 'Whole transactions run again after a deadlock or a certification conflict',
+  labelNames: ['reason'],
+  registers: [metrics],
 });
 const exhaustedTotal = new client.Counter({
-  name: 'db_transaction_retries_exhausted_total', help: 'Transactions given up after DATABASE_RETRIES conflicts (answered 503)', registers: [metrics],
+  name: 'db_transaction_retries_exhausted_total',
+  help: 'Transactions given up after DATABASE_RETRIES conflicts (answered 503)',
+  registers: [metrics],
 });
 
 /**
@@ -72,7 +77,10 @@ export function conflictReason(e: unknown): string | null {
 
 /** A transaction that kept conflicting: 503 with Retry-After (DESIGN §11; the client may send it again). */
 export class ConflictsExhausted extends AppError {
-  constructor(attempts: number, public readonly cause: unknown) {
+  constructor(
+    attempts: number,
+    public readonly cause: unknown,
+  ) {
     super(503, 'database-conflict', `the database kept reporting conflicts (${attempts} attempts); try again in a moment`, [], { retryAfter: 1 });
   }
 }
@@ -127,17 +135,31 @@ function boundAcquire(ds: DataSource, ms: number): void {
   const driver = ds.driver as unknown as Record<'obtainMasterConnection' | 'obtainSlaveConnection', () => Promise<{ release(): void }>>;
   for (const name of ['obtainMasterConnection', 'obtainSlaveConnection'] as const) {
     const obtain = driver[name].bind(driver);
-    driver[name] = () => new Promise((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(Object.assign(new Error(`no database connection within ${ms} ms`), { code: 'DATABASE_ACQUIRE_TIMEOUT' }));
-      }, ms);
-      obtain().then(
-        (c) => { if (settled) c.release(); else { settled = true; clearTimeout(timer); resolve(c); } },
-        (e) => { if (!settled) { settled = true; clearTimeout(timer); reject(e); } },
-      );
-    });
+    driver[name] = () =>
+      new Promise((resolve, reject) => {
+        let settled = false;
+        const timer = setTimeout(() => {
+          settled = true;
+          reject(Object.assign(new Error(`no database connection within ${ms} ms`), { code: 'DATABASE_ACQUIRE_TIMEOUT' }));
+        }, ms);
+        obtain().then(
+          (c) => {
+            if (settled) c.release();
+            else {
+              settled = true;
+              clearTimeout(timer);
+              resolve(c);
+            }
+          },
+          (e) => {
+            if (!settled) {
+              settled = true;
+              clearTimeout(timer);
+              reject(e);
+            }
+          },
+        );
+      });
   }
 }
 
@@ -168,7 +190,9 @@ class Mutex {
   private tail: Promise<void> = Promise.resolve();
   acquire(): Promise<() => void> {
     let release!: () => void;
-    const next = new Promise<void>((r) => { release = r; });
+    const next = new Promise<void>((r) => {
+      release = r;
+    });
     const ready = this.tail.then(() => release);
     this.tail = this.tail.then(() => next);
     return ready;

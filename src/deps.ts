@@ -44,7 +44,15 @@ export interface AppDeps {
 export async function runAs<T>(deps: AppDeps, actor: Actor, fn: (c: CommandContext) => Promise<T>): Promise<T> {
   const now = deps.clock.now();
   const cal = await deps.calendar.get(deps.db.manager);
-  return inTransaction(deps.db, (em: EntityManager) => fn({
-    em, actor, now, cal, tz: deps.config.businessTz, ticketPrefix: deps.config.ticketPrefix, secret: deps.config.jwtSecret,
-  }));
+  return inTransaction(deps.db, (em: EntityManager) =>
+    fn({
+      em,
+      actor,
+      now,
+      cal,
+      tz: deps.config.businessTz,
+      ticketPrefix: deps.config.ticketPrefix,
+      secret: deps.config.jwtSecret,
+    }),
+  );
 }

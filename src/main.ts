@@ -35,8 +35,16 @@ async function main() {
   if (config.redisUrl) deps.queueReady = async () => false; // until the queues have connected
   const jobs = config.role === 'api' ? startJobClient(deps) : startWorkers(deps);
   let jobsReady = false;
-  jobs.then(() => { jobsReady = true; log.info({ role: config.role }, 'jobs ready'); }, (e) => log.error({ err: e }, 'could not start the jobs'));
-  closers.push(async () => { if (jobsReady) await (await jobs).close(); });
+  jobs.then(
+    () => {
+      jobsReady = true;
+      log.info({ role: config.role }, 'jobs ready');
+    },
+    (e) => log.error({ err: e }, 'could not start the jobs'),
+  );
+  closers.push(async () => {
+    if (jobsReady) await (await jobs).close();
+  });
   if (config.role === 'api' || config.role === 'all') {
     const app = createApp(deps);
     const server = createServer(app.callback());
@@ -47,9 +55,24 @@ async function main() {
       });
       server.listen(config.port, resolve);
     });
-    log.info({ port: config.port, role: config.role, database: config.embedded ? config.sqlitePath : 'mysql', queue: config.redisUrl ? 'redis' : 'in-process', mail: config.smtpUrl ? 'smtp' : config.outboxDir }, 'listening');
+    log.info(
+      {
+        port: config.port,
+        role: config.role,
+        database: config.embedded ? config.sqlitePath : 'mysql',
+        queue: config.redisUrl ? 'redis' : 'in-process',
+        mail: config.smtpUrl ? 'smtp' : config.outboxDir,
+      },
+      'listening',
+    );
     if (!config.metricsToken && !config.embedded) log.warn('METRICS_TOKEN is not set: /metrics answers anyone who can reach this port');
-    closers.unshift(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections?.(); }));
+    closers.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections?.();
+        }),
+    );
   }
   let stopping = false;
   const stop = async (signal: string) => {

@@ -17,7 +17,10 @@ export type RedisTarget =
   | { kind: 'cluster'; nodes: HostPort[]; username?: string; password?: string; tls: boolean }
   | { kind: 'sentinel'; sentinels: HostPort[]; name: string; db: number; username?: string; password?: string; sentinelPassword?: string; tls: boolean };
 
-export interface HostPort { host: string; port: number }
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** Any of ioredis' clients: one node (also a Sentinel-managed master) or a Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -73,9 +76,13 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
       const { maxRetriesPerRequest, enableReadyCheck, ...nodeOptions } = options;
       const clusterOptions: ClusterOptions = {
         redisOptions: {
-          ...nodeOptions, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}),
+          ...nodeOptions,
+          username: target.username,
+          password: target.password,
+          ...(target.tls ? { tls: {} } : {}),
           // bull refuses a blocking or subscriber client with either set (it reads redisOptions on a cluster)
-          maxRetriesPerRequest, enableReadyCheck,
+          maxRetriesPerRequest,
+          enableReadyCheck,
         },
         enableReadyCheck: enableReadyCheck ?? true,
         // a failover takes a few seconds: keep commands queued meanwhile, then retry them
@@ -89,8 +96,14 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
     }
     case 'sentinel':
       return new Redis({
-        ...options, sentinels: target.sentinels, name: target.name, db: target.db, username: target.username, password: target.password,
-        sentinelPassword: target.sentinelPassword, ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+        ...options,
+        sentinels: target.sentinels,
+        name: target.name,
+        db: target.db,
+        username: target.username,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
         // after a failover the old master may answer READONLY for a moment: reconnect to the new one
         reconnectOnError: (err) => err.message.startsWith('READONLY'),
       });

@@ -22,8 +22,7 @@ export interface RecentWrites {
 }
 
 /** The key of an actor for read-your-writes, or null for those who never read lists. */
-export const actorKey = (a: Actor | undefined): string | null =>
-  a?.kind === 'user' ? `u:${a.userId}` : a?.kind === 'access_code' ? `t:${a.ticketId}` : null;
+export const actorKey = (a: Actor | undefined): string | null => (a?.kind === 'user' ? `u:${a.userId}` : a?.kind === 'access_code' ? `t:${a.ticketId}` : null);
 
 /** Marks in this process's memory (one API process, or no Redis); entries expire with the window. */
 export function memoryRecentWrites(stickyMs: number, now: () => number = Date.now): RecentWrites {
@@ -72,8 +71,10 @@ export function createRecentWrites(config: { redisUrl?: string; redis?: RedisTar
 }
 
 const reads = new client.Counter({
-  name: 'db_lag_tolerant_reads_total', help: 'Lag-tolerant reads by where they ran: replica, primary (read-your-writes or no replica) or primary after a replica failed',
-  labelNames: ['target'], registers: [metrics],
+  name: 'db_lag_tolerant_reads_total',
+  help: 'Lag-tolerant reads by where they ran: replica, primary (read-your-writes or no replica) or primary after a replica failed',
+  labelNames: ['target'],
+  registers: [metrics],
 });
 
 const hasReplicas = (ds: DataSource) => !!(ds.driver.options as { replication?: unknown }).replication;
@@ -83,7 +84,11 @@ const hasReplicas = (ds: DataSource) => !!(ds.driver.options as { replication?: 
  * window; on the primary when no replica answers (connecting or during the read: a read can
  * simply be run again).
  */
-export async function readLagTolerant<T>(deps: { db: DataSource; recentWrites?: RecentWrites; log?: Pick<Logger, 'warn'> }, actor: Actor | undefined, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function readLagTolerant<T>(
+  deps: { db: DataSource; recentWrites?: RecentWrites; log?: Pick<Logger, 'warn'> },
+  actor: Actor | undefined,
+  fn: (em: EntityManager) => Promise<T>,
+): Promise<T> {
   const { db } = deps;
   const k = actorKey(actor);
   if (!hasReplicas(db) || (k && deps.recentWrites && (await deps.recentWrites.has(k)))) {

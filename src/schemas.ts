@@ -2,9 +2,7 @@ import { z } from './zod';
 import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
 import { isValidIsoDate } from './domain/calendar';
 import { hasVisibleText } from './domain/text';
-import {
-  CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS,
-} from './domain/lifecycle';
+import { CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS } from './domain/lifecycle';
 
 /**
  * Single-line text of 1..max characters (code points), no control characters (DESIGN §12).
@@ -14,34 +12,57 @@ import {
  * invisible characters alone are blank (issue 13 item 10). The text is kept as given.
  */
 export const line = (max: number) =>
-  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
+  z
+    .string()
+    .refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
-    .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control, bidirectional-override and invalid characters are not allowed', params: { reason: 'control_characters' } })
+    .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), {
+      message: 'control, bidirectional-override and invalid characters are not allowed',
+      params: { reason: 'control_characters' },
+    })
     .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 /** Multi-line text of 1..max characters; tab and line breaks allowed, other control characters refused. */
 export const multiline = (max: number) =>
-  z.string().refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
+  z
+    .string()
+    .refine((s) => Array.from(s).length >= 1, { message: 'must not be empty', params: { reason: 'empty' } })
     .refine((s) => Array.from(s).length <= max, { message: `at most ${max} characters`, params: { reason: 'too_long', max } })
-    .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed', params: { reason: 'control_characters' } })
+    .refine((s) => !MULTILINE_FORBIDDEN.test(s) && isWellFormedText(s), {
+      message: 'control characters other than tab and line breaks, bidirectional overrides and invalid characters are not allowed',
+      params: { reason: 'control_characters' },
+    })
     .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 
-export const CreditCode = z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } })
+export const CreditCode = z
+  .string()
+  .refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } })
   .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });
-export const Mobile = z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } }).openapi({ example: '13800001234' });
+export const Mobile = z
+  .string()
+  .refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } })
+  .openapi({ example: '13800001234' });
 export const Email = z.string().max(254).email({ message: 'not a valid email address' });
 /** ISO 8601 instant with an offset (or Z). */
 /** Years the service accepts in dates and instants: the calendar and the database both hold them. */
 export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2100;
 const inYears = (y: number) => y >= MIN_YEAR && y <= MAX_YEAR;
-export const Instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant with offset' })
+export const Instant = z
+  .string()
+  .datetime({ offset: true, message: 'must be an ISO 8601 instant with offset' })
   .refine((s) => Number.isNaN(Date.parse(s)) || inYears(new Date(s).getUTCFullYear()), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}` })
-  .transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', example: '2026-11-02T09:14:00+08:00' });
-export const IsoDate = z.string().refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD', params: { reason: 'invalid_date' } })
-  .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}`, params: { reason: 'year_out_of_range' } }).openapi({ type: 'string', format: 'date', example: '2026-11-02' });
+  .transform((s) => new Date(s))
+  .openapi({ type: 'string', format: 'date-time', example: '2026-11-02T09:14:00+08:00' });
+export const IsoDate = z
+  .string()
+  .refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD', params: { reason: 'invalid_date' } })
+  .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}`, params: { reason: 'year_out_of_range' } })
+  .openapi({ type: 'string', format: 'date', example: '2026-11-02' });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
-export const Yuan = z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')
+export const Yuan = z
+  .string()
+  .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')
   .openapi({ example: '300.10', description: 'yuan, exact decimal' });
 
 export const Kind = z.enum(TICKET_KINDS);
@@ -50,36 +71,50 @@ export const PriorityE = z.enum(PRIORITIES);
 export const StateE = z.enum(STATES);
 export const RoleE = z.enum(ROLES);
 
-export const OwnerContact = z.object({
-  name: line(100), phone: Mobile, creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
-}).strict();
+export const OwnerContact = z
+  .object({
+    name: line(100),
+    phone: Mobile,
+    creditCode: CreditCode.optional(),
+    businessName: line(100).optional(),
+    email: Email.optional(),
+  })
+  .strict();
 
-export const Accused = z.object({
-  departmentCode: DepartmentCode,
-  person: line(100).optional(),
-  demand: z.enum(['fee', 'levy', 'property', 'other']),
-  /** a decimal string (DESIGN §7: `"300.10"`); JSON numbers are refused, as binary floats are not exact */
-  amountYuan: Yuan.optional(),
-  occurredOn: IsoDate,
-}).strict();
+export const Accused = z
+  .object({
+    departmentCode: DepartmentCode,
+    person: line(100).optional(),
+    demand: z.enum(['fee', 'levy', 'property', 'other']),
+    /** a decimal string (DESIGN §7: `"300.10"`); JSON numbers are refused, as binary floats are not exact */
+    amountYuan: Yuan.optional(),
+    occurredOn: IsoDate,
+  })
+  .strict();
 
-export const TicketCreate = z.object({
-  kind: Kind,
-  channel: ChannelE,
-  title: line(200),
-  description: multiline(5000),
-  category: z.string().max(32).optional(),
-  priority: PriorityE.optional(),
-  owner: OwnerContact.optional(),
-  anonymous: z.boolean().optional(),
-  receivedAt: Instant.optional(),
-  symposiumId: Uuid.optional(),
-  resultNoticeId: Uuid.optional(),
-  resultEntryId: Uuid.optional(),
-  subjectCreditCode: CreditCode.optional(),
-  accused: Accused.optional(),
-  answerAtIntake: z.object({ message: multiline(5000) }).strict().optional(),
-}).strict().openapi('TicketCreate');
+export const TicketCreate = z
+  .object({
+    kind: Kind,
+    channel: ChannelE,
+    title: line(200),
+    description: multiline(5000),
+    category: z.string().max(32).optional(),
+    priority: PriorityE.optional(),
+    owner: OwnerContact.optional(),
+    anonymous: z.boolean().optional(),
+    receivedAt: Instant.optional(),
+    symposiumId: Uuid.optional(),
+    resultNoticeId: Uuid.optional(),
+    resultEntryId: Uuid.optional(),
+    subjectCreditCode: CreditCode.optional(),
+    accused: Accused.optional(),
+    answerAtIntake: z
+      .object({ message: multiline(5000) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi('TicketCreate');
 
 export const Message = z.object({ message: multiline(5000) }).strict();
 export const ActionBodies = {
@@ -114,38 +149,44 @@ export const Paging = {
  * (owners sign in with their mobile number as username: a staff account named like one would
  * block that owner's registration and tell who has an account).
  */
-export const Username = z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore')
-  .refine((u) => !isValidMobile(u), { message: 'a mobile number is an owner\'s username; choose another name', params: { reason: 'mobile_username' } });
+export const Username = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore')
+  .refine((u) => !isValidMobile(u), { message: "a mobile number is an owner's username; choose another name", params: { reason: 'mobile_username' } });
 /** A password as every account takes it: 8–128 characters. */
 export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
 /** The roles of staff accounts (every role but `owner`). */
 export const StaffRoleE = RoleE.exclude(['owner']);
 
 /** A staff account as `POST /api/v1/users`, the admin's page and `cli create-user` take it (DESIGN §13). */
-export const StaffAccount = z.object({
-  username: Username,
-  password: Password,
-  name: line(100),
-  email: Email.optional(),
-  phone: Mobile.optional(),
-  role: StaffRoleE,
-  departmentCode: DepartmentCode.optional(),
-  isHead: z.boolean().optional(),
-}).strict();
+export const StaffAccount = z
+  .object({
+    username: Username,
+    password: Password,
+    name: line(100),
+    email: Email.optional(),
+    phone: Mobile.optional(),
+    role: StaffRoleE,
+    departmentCode: DepartmentCode.optional(),
+    isHead: z.boolean().optional(),
+  })
+  .strict();
 export type StaffAccountInput = z.infer<typeof StaffAccount>;
 
 /**
  * A change of a staff account (`PATCH /api/v1/users/:id`): only the fields given change;
  * `null` clears email, phone or (for the admin role) the department. The username never changes.
  */
-export const StaffAccountUpdate = z.object({
-  name: line(100).optional(),
-  email: Email.nullable().optional(),
-  phone: Mobile.nullable().optional(),
-  role: StaffRoleE.optional(),
-  departmentCode: DepartmentCode.nullable().optional(),
-  isHead: z.boolean().optional(),
-}).strict();
+export const StaffAccountUpdate = z
+  .object({
+    name: line(100).optional(),
+    email: Email.nullable().optional(),
+    phone: Mobile.nullable().optional(),
+    role: StaffRoleE.optional(),
+    departmentCode: DepartmentCode.nullable().optional(),
+    isHead: z.boolean().optional(),
+  })
+  .strict();
 export type StaffAccountUpdateInput = z.infer<typeof StaffAccountUpdate>;
 
 /** Deactivating an account (`POST /api/v1/users/:id/deactivate`): an optional reason, recorded. */
@@ -170,15 +211,27 @@ export const CategoryUpdate = z.object({ nameZh: line(100).optional(), nameEn: l
 // ── symposiums (DESIGN §8) ─────────────────────────────────────────────────────────────
 const SymposiumAttendee = z.object({ name: line(100), phone: Mobile.optional(), email: Email.optional(), businessName: line(100).optional() }).strict();
 /** One issue raised at a symposium (a ticket of channel `symposium`). */
-export const SymposiumIssue = z.object({
-  kind: Kind.extract(['complaint', 'suggestion']).default('suggestion'),
-  title: line(200), description: multiline(5000), category: z.string().max(32).optional(), priority: PriorityE.optional(),
-  owner: OwnerContact.optional(), anonymous: z.boolean().optional(),
-}).strict();
+export const SymposiumIssue = z
+  .object({
+    kind: Kind.extract(['complaint', 'suggestion']).default('suggestion'),
+    title: line(200),
+    description: multiline(5000),
+    category: z.string().max(32).optional(),
+    priority: PriorityE.optional(),
+    owner: OwnerContact.optional(),
+    anonymous: z.boolean().optional(),
+  })
+  .strict();
 /** Body of `POST /symposiums` (and the workbench's symposium form). */
-export const SymposiumCreate = z.object({
-  title: line(200), heldOn: IsoDate, hostDepartmentCode: DepartmentCode.default('SAMR'), place: line(200).optional(),
-  attendees: z.array(SymposiumAttendee).max(500).default([]), issues: z.array(SymposiumIssue).max(200).default([]),
-}).strict();
+export const SymposiumCreate = z
+  .object({
+    title: line(200),
+    heldOn: IsoDate,
+    hostDepartmentCode: DepartmentCode.default('SAMR'),
+    place: line(200).optional(),
+    attendees: z.array(SymposiumAttendee).max(500).default([]),
+    issues: z.array(SymposiumIssue).max(200).default([]),
+  })
+  .strict();
 /** Body of `POST /symposiums/:id/issues`. */
 export const SymposiumIssues = z.object({ issues: z.array(SymposiumIssue).min(1).max(200) }).strict();

@@ -12,15 +12,23 @@ const jose = import('jose');
 export class TokenService {
   private readonly key: KeyObject;
   /** `now` is the service clock, so that tokens follow the test clock too */
-  constructor(secret: string, private readonly ttlHours: number, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    secret: string,
+    private readonly ttlHours: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     // Imported once: jose would otherwise import the raw bytes on every verification.
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
   async issue(user: Pick<User, 'id' | 'role' | 'sessionVersion'>, now: Date): Promise<string> {
     const { SignJWT } = await jose;
     const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ role: user.role, ver: user.sessionVersion ?? 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(user.id)
-      .setIssuedAt(iat).setExpirationTime(iat + Math.round(this.ttlHours * 3600)).sign(this.key);
+    return new SignJWT({ role: user.role, ver: user.sessionVersion ?? 0 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + Math.round(this.ttlHours * 3600))
+      .sign(this.key);
   }
   /** the user id and session version of a valid token, else null */
   async verify(token: string): Promise<{ userId: string; version: number } | null> {
@@ -33,4 +41,3 @@ export class TokenService {
     }
   }
 }
-

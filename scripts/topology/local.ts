@@ -36,7 +36,13 @@ export async function until<T>(what: string, check: () => Promise<T | null | und
     }
     if (Date.now() > end) {
       let state = '';
-      if (describe) { try { state = `; ${await describe()}`; } catch (e) { state = `; (state unknown: ${(e as Error).message})`; } }
+      if (describe) {
+        try {
+          state = `; ${await describe()}`;
+        } catch (e) {
+          state = `; (state unknown: ${(e as Error).message})`;
+        }
+      }
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${state}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));
@@ -61,7 +67,11 @@ export interface Backlog {
  * the caller from the amount of work) has passed. The error says what was waited for, how
  * long, why it gave up and the last state.
  */
-export async function drain(what: string, read: () => Promise<Backlog>, o: { stallMs: number; maxMs: number; everyMs?: number; onProgress?: (b: Backlog, elapsedMs: number) => void }): Promise<Backlog> {
+export async function drain(
+  what: string,
+  read: () => Promise<Backlog>,
+  o: { stallMs: number; maxMs: number; everyMs?: number; onProgress?: (b: Backlog, elapsedMs: number) => void },
+): Promise<Backlog> {
   const t0 = Date.now();
   let bestLeft = Infinity;
   let bestDone = -Infinity;
@@ -85,32 +95,50 @@ export async function drain(what: string, read: () => Promise<Backlog>, o: { sta
       lastErr = e;
     }
     const quietSince = Math.max(movedAt, last?.waitsUntil ?? 0);
-    const reason = now - t0 > o.maxMs ? `its bound of ${Math.round(o.maxMs / 1000)} s passed`
-      : now - quietSince > o.stallMs ? `no progress for ${Math.round((now - movedAt) / 1000)} s (allowed: ${Math.round(o.stallMs / 1000)} s after the last progress or the last known retry time)`
-        : null;
+    const reason =
+      now - t0 > o.maxMs
+        ? `its bound of ${Math.round(o.maxMs / 1000)} s passed`
+        : now - quietSince > o.stallMs
+          ? `no progress for ${Math.round((now - movedAt) / 1000)} s (allowed: ${Math.round(o.stallMs / 1000)} s after the last progress or the last known retry time)`
+          : null;
     if (reason) {
-      throw new Error(`gave up waiting for ${what} after ${Math.round((now - t0) / 1000)} s: ${reason}; ${last ? last.text : 'no state read'}${lastErr ? `; last error: ${(lastErr as Error).message}` : ''}`);
+      throw new Error(
+        `gave up waiting for ${what} after ${Math.round((now - t0) / 1000)} s: ${reason}; ${last ? last.text : 'no state read'}${lastErr ? `; last error: ${(lastErr as Error).message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, o.everyMs ?? 1000));
   }
 }
 
-const portFree = (port: number) => new Promise<boolean>((r) => {
-  const s = createServer();
-  s.once('error', () => r(false));
-  s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-});
+const portFree = (port: number) =>
+  new Promise<boolean>((r) => {
+    const s = createServer();
+    s.once('error', () => r(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
 
 /** What must be installed; a missing piece is named (the CI script installs them). */
 export function missingTools(): string[] {
   const out: string[] = [];
-  const has = (cmd: string) => { try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+  const has = (cmd: string) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const c of ['redis-server', 'redis-cli', 'mariadbd', 'mariadb-install-db', 'haproxy', 'rsync']) if (!has(c)) out.push(c);
   if (!existsSync(GALERA_PROVIDER)) out.push(`galera-4 (${GALERA_PROVIDER})`);
   return out;
 }
 
-export interface Proc { name: string; child: ChildProcess; log: string; exited: Promise<number | null> }
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+}
 
 export class LocalTopology {
   readonly dir: string;
@@ -153,7 +181,11 @@ export class LocalTopology {
   /** Sends `signal` to the process group of `p` (the process and whatever it started, e.g. an rsync SST). */
   signal(p: Proc, signal: NodeJS.Signals) {
     if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-    try { process.kill(-p.child.pid!, signal); } catch { /* gone */ }
+    try {
+      process.kill(-p.child.pid!, signal);
+    } catch {
+      /* gone */
+    }
   }
 
   /** SIGKILL: a crash. Resolves when it has exited. */
@@ -163,7 +195,11 @@ export class LocalTopology {
   }
 
   tail(p: Proc, lines = 30): string {
-    try { return readFileSync(p.log, 'utf8').split('\n').slice(-lines).join('\n'); } catch { return ''; }
+    try {
+      return readFileSync(p.log, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
   }
 
   /** Ends every process started here (SIGTERM, then SIGKILL after 3 s) and removes the directory. */
@@ -190,16 +226,29 @@ export class LocalTopology {
     for (let i = 0; i < masters; i++) {
       const port = await this.port([10_000]);
       ports.push(port);
-      this.spawn(`redis-cluster-${i + 1}`, 'redis-server', this.redisArgs(port, join(this.dir, `redis-cluster-${port}`), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']));
+      this.spawn(
+        `redis-cluster-${i + 1}`,
+        'redis-server',
+        this.redisArgs(port, join(this.dir, `redis-cluster-${port}`), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']),
+      );
     }
     for (const p of ports) await until(`redis cluster node ${p}`, async () => ping(p), 15_000);
     execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
     for (const p of ports) {
-      await until(`cluster_state:ok on ${p}`, async () => {
-        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
-        try { await r.connect(); return /cluster_state:ok/.test(await r.cluster('INFO') as string); } finally { r.disconnect(); }
-      }, 20_000);
+      await until(
+        `cluster_state:ok on ${p}`,
+        async () => {
+          const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
+          try {
+            await r.connect();
+            return /cluster_state:ok/.test((await r.cluster('INFO')) as string);
+          } finally {
+            r.disconnect();
+          }
+        },
+        20_000,
+      );
     }
     return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, ports };
   }
@@ -227,28 +276,41 @@ export class LocalTopology {
       const d = join(this.dir, `sentinel-${port}`);
       mkdirSync(d, { recursive: true });
       const conf = join(d, 'sentinel.conf');
-      writeFileSync(conf, [
-        `port ${port}`, 'bind 127.0.0.1', `dir ${d}`, 'protected-mode no',
-        `sentinel monitor grievance 127.0.0.1 ${masterPort} 2`,
-        'sentinel down-after-milliseconds grievance 1000',
-        'sentinel failover-timeout grievance 10000',
-        'sentinel parallel-syncs grievance 1', '',
-      ].join('\n'));
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${d}`,
+          'protected-mode no',
+          `sentinel monitor grievance 127.0.0.1 ${masterPort} 2`,
+          'sentinel down-after-milliseconds grievance 1000',
+          'sentinel failover-timeout grievance 10000',
+          'sentinel parallel-syncs grievance 1',
+          '',
+        ].join('\n'),
+      );
       this.spawn(`sentinel-${i + 1}`, 'redis-server', [conf, '--sentinel']);
     }
     for (const p of sentinelPorts) {
-      await until(`sentinel ${p} sees the replica and the other sentinels`, async () => {
-        const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
-        try {
-          await r.connect();
-          const m = await r.call('SENTINEL', 'MASTER', 'grievance') as string[];
-          const pairs: string[][] = [];
-          for (let i = 0; i + 1 < m.length; i += 2) pairs.push([m[i], m[i + 1]]);
-          const f = Object.fromEntries(pairs);
-          return Number(f['num-slaves']) >= 1 && Number(f['num-other-sentinels']) >= 2;
-        } finally { r.disconnect(); }
-      }, 30_000);
+      await until(
+        `sentinel ${p} sees the replica and the other sentinels`,
+        async () => {
+          const r = new Redis(p, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          r.on('error', () => undefined); // not up yet: the connect rejects, and the wait says what it waited for
+          try {
+            await r.connect();
+            const m = (await r.call('SENTINEL', 'MASTER', 'grievance')) as string[];
+            const pairs: string[][] = [];
+            for (let i = 0; i + 1 < m.length; i += 2) pairs.push([m[i], m[i + 1]]);
+            const f = Object.fromEntries(pairs);
+            return Number(f['num-slaves']) >= 1 && Number(f['num-other-sentinels']) >= 2;
+          } finally {
+            r.disconnect();
+          }
+        },
+        30_000,
+      );
     }
     return { url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/grievance`, master, replica, masterPort, replicaPort, sentinelPorts };
   }
@@ -269,16 +331,42 @@ export class LocalTopology {
     const addr = nodes.map((x) => `127.0.0.1:${x.gcomm}`).join(',');
     for (const node of nodes) {
       mkdirSync(join(node.dir, 'data'), { recursive: true });
-      writeFileSync(join(node.dir, 'my.cnf'), [
-        '[mysqld]', 'user=mysql', `datadir=${node.dir}/data`, `socket=${node.dir}/sock`, `pid-file=${node.dir}/pid`, `port=${node.port}`,
-        'bind-address=127.0.0.1', `log-error=${node.dir}/error.log`, 'skip-name-resolve', 'binlog_format=ROW', 'default_storage_engine=InnoDB',
-        'innodb_autoinc_lock_mode=2', 'innodb_buffer_pool_size=64M', 'innodb_log_file_size=32M', 'innodb_flush_log_at_trx_commit=2',
-        'performance_schema=OFF', 'character-set-server=utf8mb4', 'collation-server=utf8mb4_unicode_ci', 'max_connections=300',
-        'wsrep_on=ON', `wsrep_provider=${GALERA_PROVIDER}`, 'wsrep_cluster_name=grievance', `wsrep_cluster_address=gcomm://${addr}`,
-        `wsrep_node_address=127.0.0.1:${node.gcomm}`, `wsrep_node_name=${node.name}`,
-        `wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcomm};ist.recv_addr=127.0.0.1:${node.ist};gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S"`,
-        'wsrep_sst_method=rsync', `wsrep_sst_receive_address=127.0.0.1:${node.sst}`, 'wsrep_sync_wait=1', 'wsrep_slave_threads=2', '',
-      ].join('\n'));
+      writeFileSync(
+        join(node.dir, 'my.cnf'),
+        [
+          '[mysqld]',
+          'user=mysql',
+          `datadir=${node.dir}/data`,
+          `socket=${node.dir}/sock`,
+          `pid-file=${node.dir}/pid`,
+          `port=${node.port}`,
+          'bind-address=127.0.0.1',
+          `log-error=${node.dir}/error.log`,
+          'skip-name-resolve',
+          'binlog_format=ROW',
+          'default_storage_engine=InnoDB',
+          'innodb_autoinc_lock_mode=2',
+          'innodb_buffer_pool_size=64M',
+          'innodb_log_file_size=32M',
+          'innodb_flush_log_at_trx_commit=2',
+          'performance_schema=OFF',
+          'character-set-server=utf8mb4',
+          'collation-server=utf8mb4_unicode_ci',
+          'max_connections=300',
+          'wsrep_on=ON',
+          `wsrep_provider=${GALERA_PROVIDER}`,
+          'wsrep_cluster_name=grievance',
+          `wsrep_cluster_address=gcomm://${addr}`,
+          `wsrep_node_address=127.0.0.1:${node.gcomm}`,
+          `wsrep_node_name=${node.name}`,
+          `wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcomm};ist.recv_addr=127.0.0.1:${node.ist};gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S"`,
+          'wsrep_sst_method=rsync',
+          `wsrep_sst_receive_address=127.0.0.1:${node.sst}`,
+          'wsrep_sync_wait=1',
+          'wsrep_slave_threads=2',
+          '',
+        ].join('\n'),
+      );
     }
     this.chownMysql();
     const first = nodes[0];
@@ -297,7 +385,13 @@ export class LocalTopology {
 
   private chownMysql() {
     if (process.getuid?.() !== 0) return;
-    execFileSync('chown', ['-R', 'mysql:mysql', ...readdirSync(this.dir).filter((d) => d.startsWith('galera-')).map((d) => join(this.dir, d))]);
+    execFileSync('chown', [
+      '-R',
+      'mysql:mysql',
+      ...readdirSync(this.dir)
+        .filter((d) => d.startsWith('galera-'))
+        .map((d) => join(this.dir, d)),
+    ]);
   }
 
   // ---- haproxy and the service -------------------------------------------------------
@@ -306,22 +400,41 @@ export class LocalTopology {
   async haproxy(backends: { name: string; port: number }[]): Promise<{ port: number; proc: Proc }> {
     const port = await this.port();
     const cfg = join(this.dir, 'haproxy.cfg');
-    writeFileSync(cfg, [
-      'global', '  maxconn 4000', '',
-      'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s',
-      // without it a check must answer within `inter` (300 ms): a process merely busy is
-      // marked down, and with one process left the balancer answers 503 itself
-      '  timeout check 2s',
-      // the client address for the per-address limits (TRUST_PROXY=1)
-      '  option forwardfor',
-      // a connection refused by a process that just went away is tried on another one; a
-      // request already sent is never re-sent (it may have been processed)
-      '  retries 2', '  option redispatch 1', '  retry-on conn-failure', '',
-      'frontend api', `  bind 127.0.0.1:${port}`, '  default_backend api', '',
-      'backend api', '  balance roundrobin', '  option httpchk GET /readyz?scope=http', '  http-check expect status 200',
-      '  default-server inter 300ms fall 2 rise 2',
-      ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`), '',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'global',
+        '  maxconn 4000',
+        '',
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 60s',
+        '  timeout server 60s',
+        // without it a check must answer within `inter` (300 ms): a process merely busy is
+        // marked down, and with one process left the balancer answers 503 itself
+        '  timeout check 2s',
+        // the client address for the per-address limits (TRUST_PROXY=1)
+        '  option forwardfor',
+        // a connection refused by a process that just went away is tried on another one; a
+        // request already sent is never re-sent (it may have been processed)
+        '  retries 2',
+        '  option redispatch 1',
+        '  retry-on conn-failure',
+        '',
+        'frontend api',
+        `  bind 127.0.0.1:${port}`,
+        '  default_backend api',
+        '',
+        'backend api',
+        '  balance roundrobin',
+        '  option httpchk GET /readyz?scope=http',
+        '  http-check expect status 200',
+        '  default-server inter 300ms fall 2 rise 2',
+        ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),
+        '',
+      ].join('\n'),
+    );
     const proc = this.spawn('haproxy', 'haproxy', ['-f', cfg, '-db']);
     await until('haproxy', async () => !(await portFree(port)), 15_000);
     return { port, proc };
@@ -330,7 +443,9 @@ export class LocalTopology {
   /** A service process (`node build/src/main.js`) with `env`; for an API process, resolves once it is ready. */
   async service(name: string, env: Record<string, string>): Promise<Proc> {
     const p = this.spawn(name, process.execPath, [join(ROOT, 'build', 'src', 'main.js')], { LOG_LEVEL: 'info', ...env });
-    const fail = p.exited.then((code) => { throw new Error(`${name} exited (${code}):\n${this.tail(p)}`); });
+    const fail = p.exited.then((code) => {
+      throw new Error(`${name} exited (${code}):\n${this.tail(p)}`);
+    });
     fail.catch(() => undefined);
     if (env.ROLE === 'worker') {
       await Promise.race([fail, until(`${name} jobs ready`, async () => readFileSync(p.log, 'utf8').includes('"jobs ready"'), 90_000, 250)]);
@@ -341,27 +456,51 @@ export class LocalTopology {
   }
 }
 
-export interface GaleraNode { name: string; port: number; gcomm: number; ist: number; sst: number; dir: string; proc: Proc | null }
+export interface GaleraNode {
+  name: string;
+  port: number;
+  gcomm: number;
+  ist: number;
+  sst: number;
+  dir: string;
+  proc: Proc | null;
+}
 
 async function ping(port: number): Promise<boolean> {
   const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => undefined);
-  try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
 }
 
 export async function info(port: number, section: string): Promise<string> {
   const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => undefined);
-  try { await r.connect(); return await r.info(section); } finally { r.disconnect(); }
+  try {
+    await r.connect();
+    return await r.info(section);
+  } finally {
+    r.disconnect();
+  }
 }
 
 async function socketQuery(node: GaleraNode, sql: string) {
   const c = await createConnection({ socketPath: join(node.dir, 'sock'), user: 'root', multipleStatements: true });
-  try { return await c.query(sql); } finally { await c.end(); }
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A node's `wsrep_%` status (over its socket). */
 export async function galeraStatus(node: GaleraNode): Promise<Record<string, string>> {
-  const [rows] = await socketQuery(node, "SHOW STATUS LIKE 'wsrep_%'") as unknown as [{ Variable_name: string; Value: string }[]];
+  const [rows] = (await socketQuery(node, "SHOW STATUS LIKE 'wsrep_%'")) as unknown as [{ Variable_name: string; Value: string }[]];
   return Object.fromEntries(rows.map((r) => [r.Variable_name, r.Value]));
 }

@@ -23,7 +23,7 @@ export function parseArgs(argv: string[], spec: { values?: string[]; booleans?: 
   } catch (e) {
     const err = e as { code?: string; message: string };
     const name = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1]?.replace(/^-+/, '') ?? '';
-    const long = options[name] ? name : Object.keys(options).find((k) => options[k].short === name) ?? name;
+    const long = options[name] ? name : (Object.keys(options).find((k) => options[k].short === name) ?? name);
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option --${long}`);
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(options[long]?.type === 'boolean' ? `--${long} takes no value` : `--${long} needs a value`);
     throw new UsageError(err.message);

@@ -115,9 +115,12 @@ function pickDepartment(row: HotlineRow): string {
 
 function replyMessage(outcome: Outcome, title: string): string {
   switch (outcome) {
-    case 'resolved': return `关于“${title}”：经核实，已协调相关单位解决，如仍有困难请再次联系。`;
-    case 'explained': return `关于“${title}”：已电话联系您说明相关政策、办理条件和流程，书面说明见本答复。`;
-    default: return `关于“${title}”：经核实，该事项属于民事纠纷，行政机关无法直接处理，已告知人民调解和诉讼等依法维权途径。`;
+    case 'resolved':
+      return `关于“${title}”：经核实，已协调相关单位解决，如仍有困难请再次联系。`;
+    case 'explained':
+      return `关于“${title}”：已电话联系您说明相关政策、办理条件和流程，书面说明见本答复。`;
+    default:
+      return `关于“${title}”：经核实，该事项属于民事纠纷，行政机关无法直接处理，已告知人民调解和诉讼等依法维权途径。`;
   }
 }
 
@@ -193,7 +196,10 @@ function plan(rows: HotlineRow[], routes: Map<string, string>, cal: WorkCalendar
   return { steps: sorted, asOf: at(wd(day(last), 2), '18:00'), departments };
 }
 
-interface Res { status: number; body: any }
+interface Res {
+  status: number;
+  body: any;
+}
 
 /**
  * Runs the demo (see the module comment) on the embedded SQLite database under
@@ -205,7 +211,9 @@ interface Res { status: number; body: any }
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const lines: string[] = [];
   // The report is printed at the end, once the mail worker has written its files.
-  const say = (s = '') => { lines.push(s); };
+  const say = (s = '') => {
+    lines.push(s);
+  };
   const dataDir = resolve(opts.dataDir ?? process.env.DATA_DIR ?? 'var');
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: opts.quiet ? 'silent' : 'warn', MIGRATE_ON_START: '1' };
   for (const v of ['DATABASE_URL', 'DATABASE_TYPE', 'REDIS_URL', 'SMTP_URL', 'TEST_CLOCK', 'PORT', 'ROLE']) delete env[v];
@@ -321,8 +329,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
           const rating = { rating: step.rating, ...(step.comment ? { comment: step.comment } : {}) };
           r = codes[ref.number]
             ? await call('POST', `/track/${ref.number}/rate`, { code: codes[ref.number], ...rating })
-            // Without the code (deleted codes file), the hotline records the rating after a callback.
-            : await call('POST', `/tickets/${ref.id}/rate`, { ...rating, via: 'callback' }, await token(DEMO_INTAKE));
+            : // Without the code (deleted codes file), the hotline records the rating after a callback.
+              await call('POST', `/tickets/${ref.id}/rate`, { ...rating, via: 'callback' }, await token(DEMO_INTAKE));
         }
         if (r === null) break;
         if (r.status === 409 && r.body?.code === 'concurrent-update' && attempt < 2) continue;
@@ -350,8 +358,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       const line = byDept.get(code) ?? { code, name: names.get(code) ?? '(not dispatched)', received: 0, answered: 0, answeredLate: 0, closed: 0, overdue: 0 };
       byDept.set(code, line);
       line.received++;
-      const events = must(await call('GET', `/tickets/${ref.id}/events`, undefined, coord), 200, `events of ${ref.number}`).items as { type: string; cycle: number; payload: { onTime?: boolean; level?: number; reason?: string } }[];
-      for (const e of events) if (e.type === 'escalated') escalations.push(`${t.number} level ${e.payload.level}${e.payload.reason ? ` (${e.payload.reason})` : ''}${e.cycle > 1 ? ` in cycle ${e.cycle}` : ''}`);
+      const events = must(await call('GET', `/tickets/${ref.id}/events`, undefined, coord), 200, `events of ${ref.number}`).items as {
+        type: string;
+        cycle: number;
+        payload: { onTime?: boolean; level?: number; reason?: string };
+      }[];
+      for (const e of events)
+        if (e.type === 'escalated') escalations.push(`${t.number} level ${e.payload.level}${e.payload.reason ? ` (${e.payload.reason})` : ''}${e.cycle > 1 ? ` in cycle ${e.cycle}` : ''}`);
       if (t.state === 'replied' || t.state === 'closed') {
         line.answered++;
         const lastReply = events.filter((e) => e.type === 'replied').pop();
@@ -393,19 +406,39 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     say(`      the demo submitters' access codes: ${codesFile}`);
     const startCmd = dataDir === resolve('var') ? 'npm start' : `DATA_DIR=${dataDir} npm start`;
     say(`Look at it: ${startCmd}, then http://localhost:3000/docs (API) with a token from POST /api/v1/auth/login`);
-    say(`      demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_COORDINATOR} (coordinator, sees every ticket), ${DEMO_INTAKE}, ${handlerOf('TAX')}, ${headOf('TAX')}, ${DEMO_SUPERVISOR} (supervisor), …`);
-    say(deps.generatedAdminPassword
-      ? `      admin: username "admin", password "${deps.generatedAdminPassword}" (generated now, shown once)`
-      : '      admin: username "admin" with the password set at the first start (BOOTSTRAP_ADMIN_PASSWORD, or the one printed then)');
+    say(
+      `      demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_COORDINATOR} (coordinator, sees every ticket), ${DEMO_INTAKE}, ${handlerOf('TAX')}, ${headOf('TAX')}, ${DEMO_SUPERVISOR} (supervisor), …`,
+    );
+    say(
+      deps.generatedAdminPassword
+        ? `      admin: username "admin", password "${deps.generatedAdminPassword}" (generated now, shown once)`
+        : '      admin: username "admin" with the password set at the first start (BOOTSTRAP_ADMIN_PASSWORD, or the one printed then)',
+    );
     say('      (demo accounts have a published password: do not run production on a demo data directory)');
 
     summary = {
-      asOf: asOf.toISOString(), import: totals, actions, departments: departmentsOut, totals: totalsLine, reopened, awaitingRating, overdueTickets, escalations,
-      mailFiles: 0, sqlitePath: deps.config.sqlitePath, outboxDir: deps.config.outboxDir, dataDir, port, lines,
+      asOf: asOf.toISOString(),
+      import: totals,
+      actions,
+      departments: departmentsOut,
+      totals: totalsLine,
+      reopened,
+      awaitingRating,
+      overdueTickets,
+      escalations,
+      mailFiles: 0,
+      sqlitePath: deps.config.sqlitePath,
+      outboxDir: deps.config.outboxDir,
+      dataDir,
+      port,
+      lines,
     };
     outboxLine = mailLine;
   } finally {
-    await new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections?.(); });
+    await new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeIdleConnections?.();
+    });
     await jobs.close().catch(() => undefined);
     await mail.close().catch(() => undefined);
     await deps.db.destroy();

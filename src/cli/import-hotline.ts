@@ -55,7 +55,11 @@ export async function importHotlineCommand(argv: string[]): Promise<number> {
     if (report.ignoredColumns.length) out(`ignored columns: ${report.ignoredColumns.join(', ')}`);
     for (const p of report.problems) out(formatProblem(p));
     if (report.imported.length) {
-      const stamp = deps.clock.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const stamp = deps.clock
+        .now()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
       const codes = resolve(flag(a, 'codes') ?? join(deps.config.dataDir, 'imports', `${basename(path).replace(/\.[^.]*$/, '')}-${stamp}-access-codes.csv`));
       writeCodes(report, codes);
       out(`access codes of the new tickets (pass them on to the callers; shown nowhere else): ${codes}`);

@@ -95,7 +95,11 @@ export async function runCli(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof AppError) {
-      const fields = e.errors.map((f) => `${f.field}: ${f.message}`).filter((f) => f !== e.detail).map((f) => `\n  ${f}`).join('');
+      const fields = e.errors
+        .map((f) => `${f.field}: ${f.message}`)
+        .filter((f) => f !== e.detail)
+        .map((f) => `\n  ${f}`)
+        .join('');
       process.stderr.write(`${command}: ${e.detail}${fields}\n`);
       return 1;
     }
@@ -114,4 +118,3 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
-

@@ -18,10 +18,18 @@ export async function createStaffUser(db: DataSource, input: StaffAccountInput, 
 }
 
 /** The input checked by the API's schema. @throws AppError 400 `validation-failed` naming each field */
-function validated<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; code: string; message: string }[] } } }, input: unknown): T {
+function validated<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; code: string; message: string }[] } } },
+  input: unknown,
+): T {
   const r = schema.safeParse(input);
   if (!r.success) {
-    throw new AppError(400, 'validation-failed', 'invalid account', r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(account)', code: i.code, message: i.message })));
+    throw new AppError(
+      400,
+      'validation-failed',
+      'invalid account',
+      r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(account)', code: i.code, message: i.message })),
+    );
   }
   return r.data;
 }
@@ -46,13 +54,23 @@ async function readPassword(): Promise<string> {
     throw new UsageError('no password: set NEW_USER_PASSWORD or pipe it on stdin');
   }
   let muted = false;
-  const output = new Writable({ write(chunk, _enc, cb) { if (!muted) process.stdout.write(chunk); cb(); } });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
-  const ask = (q: string) => new Promise<string>((res) => {
-    process.stdout.write(q);
-    muted = true;
-    rl.question('', (a) => { muted = false; process.stdout.write('\n'); res(a); });
+  const output = new Writable({
+    write(chunk, _enc, cb) {
+      if (!muted) process.stdout.write(chunk);
+      cb();
+    },
   });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const ask = (q: string) =>
+    new Promise<string>((res) => {
+      process.stdout.write(q);
+      muted = true;
+      rl.question('', (a) => {
+        muted = false;
+        process.stdout.write('\n');
+        res(a);
+      });
+    });
   try {
     const a = await ask('password: ');
     const b = await ask('again: ');
@@ -162,10 +180,20 @@ export async function createUserCommand(argv: string[]): Promise<number> {
   const password = await readPassword();
   const deps = await bootForCli();
   try {
-    const u = await createStaffUser(deps.db, {
-      username, password, role: role as never, name: flag(a, 'name') ?? username, departmentCode: flag(a, 'department'),
-      email: flag(a, 'email'), phone: flag(a, 'phone'), isHead: a.flags.head === true,
-    }, deps.clock.now());
+    const u = await createStaffUser(
+      deps.db,
+      {
+        username,
+        password,
+        role: role as never,
+        name: flag(a, 'name') ?? username,
+        departmentCode: flag(a, 'department'),
+        email: flag(a, 'email'),
+        phone: flag(a, 'phone'),
+        isHead: a.flags.head === true,
+      },
+      deps.clock.now(),
+    );
     process.stdout.write(`created ${u.role} "${u.username}"${u.departmentCode ? ` in ${u.departmentCode}` : ''}${u.isHead ? ' (department head)' : ''}\n`);
     return 0;
   } finally {

@@ -14,4 +14,3 @@ export function newAccessCode(): string {
 export function hashAccessCode(secret: string, number: string, code: string): string {
   return createHmac('sha256', secret).update(`${number}:${code.trim().toUpperCase()}`).digest('hex');
 }
-

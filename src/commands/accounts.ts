@@ -45,9 +45,22 @@ async function checkPlacement(em: EntityManager, p: Placement): Promise<void> {
  */
 export async function createStaffAccount(db: DataSource, body: StaffAccountInput, now: Date, by: AccountChanger = { via: 'cli' }): Promise<User> {
   const u = Object.assign(new User(), {
-    id: randomUUID(), username: body.username, passwordHash: await hashPassword(body.password), role: body.role, name: body.name, email: body.email ?? null,
-    phone: body.phone ?? null, departmentCode: body.departmentCode ?? null, isHead: body.isHead ?? false, creditCode: null, businessName: null,
-    notifyPrefs: null, active: true, mustChangePassword: false, sessionVersion: 0, createdAt: now,
+    id: randomUUID(),
+    username: body.username,
+    passwordHash: await hashPassword(body.password),
+    role: body.role,
+    name: body.name,
+    email: body.email ?? null,
+    phone: body.phone ?? null,
+    departmentCode: body.departmentCode ?? null,
+    isHead: body.isHead ?? false,
+    creditCode: null,
+    businessName: null,
+    notifyPrefs: null,
+    active: true,
+    mustChangePassword: false,
+    sessionVersion: 0,
+    createdAt: now,
   });
   try {
     // the placement as given: after an insert TypeORM may hand column defaults back raw (0 for false on MariaDB)
@@ -198,14 +211,24 @@ export async function resetPassword(db: DataSource, by: AccountChanger, id: stri
   return { user, ...(generated ? { temporaryPassword: generated } : {}) };
 }
 
-
 /** The 6 digits of a verification code sent by SMS (issue 11). */
-export const VerificationCode = z.string().refine((v) => /^\d{6}$/.test(v), { message: 'the verification code is 6 digits', params: { reason: 'code_format' } }).openapi({ example: '123456' });
+export const VerificationCode = z
+  .string()
+  .refine((v) => /^\d{6}$/.test(v), { message: 'the verification code is 6 digits', params: { reason: 'code_format' } })
+  .openapi({ example: '123456' });
 
 /** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13); `code` proves the phone (issue 11). */
-export const OwnerRegistration = z.object({
-  phone: Mobile, code: VerificationCode, password: Password, name: line(100), creditCode: CreditCode.optional(), businessName: line(100).optional(), email: Email.optional(),
-}).strict();
+export const OwnerRegistration = z
+  .object({
+    phone: Mobile,
+    code: VerificationCode,
+    password: Password,
+    name: line(100),
+    creditCode: CreditCode.optional(),
+    businessName: line(100).optional(),
+    email: Email.optional(),
+  })
+  .strict();
 export type OwnerRegistrationInput = z.infer<typeof OwnerRegistration>;
 
 /** An owner's password reset by SMS code (`POST /api/v1/owners/password-reset`, the reset page; issue 11). */
@@ -223,9 +246,22 @@ export type OwnerPasswordResetInput = z.infer<typeof OwnerPasswordReset>;
 export async function registerOwner(db: DataSource, key: string, body: OwnerRegistrationInput, now: Date): Promise<User> {
   const verification = await checkVerificationCode(db, key, body.phone, 'register', body.code, now);
   const u = Object.assign(new User(), {
-    id: randomUUID(), username: body.phone, passwordHash: await hashPassword(body.password), role: 'owner', name: body.name, email: body.email ?? null,
-    phone: body.phone, departmentCode: null, isHead: false, creditCode: body.creditCode ?? null, businessName: body.businessName ?? null,
-    notifyPrefs: null, active: true, mustChangePassword: false, sessionVersion: 0, createdAt: now,
+    id: randomUUID(),
+    username: body.phone,
+    passwordHash: await hashPassword(body.password),
+    role: 'owner',
+    name: body.name,
+    email: body.email ?? null,
+    phone: body.phone,
+    departmentCode: null,
+    isHead: false,
+    creditCode: body.creditCode ?? null,
+    businessName: body.businessName ?? null,
+    notifyPrefs: null,
+    active: true,
+    mustChangePassword: false,
+    sessionVersion: 0,
+    createdAt: now,
   });
   try {
     await inTransaction(db, async (em) => {
@@ -291,7 +327,13 @@ export async function checkCredentials(db: DataSource, username: string, passwor
  * @throws AppError 422 naming `currentPassword` (code `wrong_password`) when it does not match,
  *   `newPassword` (`same_password`) when it is the current one
  */
-export async function changePassword(db: DataSource, userId: string, currentPassword: string, newPassword: string, o: { now?: Date; keepSessionId?: string; via?: 'api' | 'page' | 'cli' } = {}): Promise<User> {
+export async function changePassword(
+  db: DataSource,
+  userId: string,
+  currentPassword: string,
+  newPassword: string,
+  o: { now?: Date; keepSessionId?: string; via?: 'api' | 'page' | 'cli' } = {},
+): Promise<User> {
   const u = await db.getRepository(User).findOneByOrFail({ id: userId });
   if (!(await verifyPassword(u.passwordHash, currentPassword))) throw fieldError('currentPassword', 'wrong_password', 'the current password is wrong');
   if (currentPassword === newPassword) throw fieldError('newPassword', 'same_password', 'choose a password other than the current one');
@@ -304,7 +346,8 @@ export async function changePassword(db: DataSource, userId: string, currentPass
     locked.sessionVersion += 1;
     await em.update(User, { id: userId }, { passwordHash: hash, mustChangePassword: false, sessionVersion: locked.sessionVersion });
     const sessionsEnded = await endSessions(em, userId, o.keepSessionId);
-    const by: AccountChanger = o.via === 'cli' || !o.via ? { via: 'cli' } : { via: o.via, actor: { kind: 'user', userId, role: locked.role, departmentCode: locked.departmentCode, isHead: !!locked.isHead } };
+    const by: AccountChanger =
+      o.via === 'cli' || !o.via ? { via: 'cli' } : { via: o.via, actor: { kind: 'user', userId, role: locked.role, departmentCode: locked.departmentCode, isHead: !!locked.isHead } };
     await recordAccountEvent(em, by, userId, 'password_changed', now, { sessionsEnded });
     return locked;
   });

@@ -18,7 +18,12 @@ import { appendEvent } from './events';
 import { isMysql } from '../db';
 
 /** What an event payload says of each file it brought: no name (personal data), the hash that the chain covers. */
-export interface AttachmentRef { id: string; sha256: string; size: number; type: string }
+export interface AttachmentRef {
+  id: string;
+  sha256: string;
+  size: number;
+  type: string;
+}
 export const attachmentRefs = (files: readonly StagedFile[]): AttachmentRef[] => files.map((f) => ({ id: f.id, sha256: f.sha256, size: f.size, type: f.type.mime }));
 
 /** Where a file came in: the action, the oversight answer, or a plain attach. */
@@ -29,17 +34,41 @@ export type AttachContext = 'create' | 'supplement' | 'reply' | 'conclude' | 'de
  * (the files themselves are moved to their final keys after the commit by {@link runWithFiles}).
  * @throws 422 `too-many-attachments` past {@link MAX_ATTACHMENTS_PER_TICKET} on the ticket
  */
-export async function recordAttachments(ctx: CommandContext, t: Pick<Ticket, 'id' | 'cycle'>, files: readonly StagedFile[], o: { event: { id: string; seq: number }; context: AttachContext; internal: boolean; orderId?: string; fresh?: boolean }): Promise<void> {
+export async function recordAttachments(
+  ctx: CommandContext,
+  t: Pick<Ticket, 'id' | 'cycle'>,
+  files: readonly StagedFile[],
+  o: { event: { id: string; seq: number }; context: AttachContext; internal: boolean; orderId?: string; fresh?: boolean },
+): Promise<void> {
   if (!files.length) return;
   const existing = o.fresh ? 0 : await ctx.em.count(TicketAttachment, { where: { ticketId: t.id } });
   if (existing + files.length > MAX_ATTACHMENTS_PER_TICKET) {
-    throw unprocessable('too-many-attachments', `a ticket holds at most ${MAX_ATTACHMENTS_PER_TICKET} files (it has ${existing})`, [{ field: 'file', code: 'too_many', message: `at most ${MAX_ATTACHMENTS_PER_TICKET} files per ticket` }]);
+    throw unprocessable('too-many-attachments', `a ticket holds at most ${MAX_ATTACHMENTS_PER_TICKET} files (it has ${existing})`, [
+      { field: 'file', code: 'too_many', message: `at most ${MAX_ATTACHMENTS_PER_TICKET} files per ticket` },
+    ]);
   }
-  await ctx.em.insert(TicketAttachment, files.map((f, position) => ({
-    id: f.id, ticketId: t.id, cycle: t.cycle, eventId: o.event.id, eventSeq: o.event.seq, position, context: o.context, orderId: o.orderId ?? null, internal: o.internal,
-    name: f.name, mediaType: f.type.mime, size: f.size, sha256: f.sha256, hasPreview: f.hasPreview,
-    uploaderId: actorId(ctx.actor), uploaderRole: actorRole(ctx.actor), createdAt: ctx.now,
-  })) as never);
+  await ctx.em.insert(
+    TicketAttachment,
+    files.map((f, position) => ({
+      id: f.id,
+      ticketId: t.id,
+      cycle: t.cycle,
+      eventId: o.event.id,
+      eventSeq: o.event.seq,
+      position,
+      context: o.context,
+      orderId: o.orderId ?? null,
+      internal: o.internal,
+      name: f.name,
+      mediaType: f.type.mime,
+      size: f.size,
+      sha256: f.sha256,
+      hasPreview: f.hasPreview,
+      uploaderId: actorId(ctx.actor),
+      uploaderRole: actorRole(ctx.actor),
+      createdAt: ctx.now,
+    })) as never,
+  );
 }
 
 /**
@@ -48,15 +77,19 @@ export async function recordAttachments(ctx: CommandContext, t: Pick<Ticket, 'id
  * and the orphan sweep finishes the move, so nothing is lost. Never throws.
  */
 export async function commitStaged(store: BlobStore, files: readonly StagedFile[], log?: Logger): Promise<void> {
-  await Promise.all(files.filter((f) => f.state === 'staged').map(async (f) => {
-    f.state = 'committed';
-    try {
-      await store.move(stagingKey(f.id), finalKey(f.id));
-      if (f.hasPreview) await store.move(stagingKey(f.id, true), finalKey(f.id, true));
-    } catch (e) {
-      log?.warn({ err: e, attachmentId: f.id }, 'attachment not moved to its final key; the sweep will');
-    }
-  }));
+  await Promise.all(
+    files
+      .filter((f) => f.state === 'staged')
+      .map(async (f) => {
+        f.state = 'committed';
+        try {
+          await store.move(stagingKey(f.id), finalKey(f.id));
+          if (f.hasPreview) await store.move(stagingKey(f.id, true), finalKey(f.id, true));
+        } catch (e) {
+          log?.warn({ err: e, attachmentId: f.id }, 'attachment not moved to its final key; the sweep will');
+        }
+      }),
+  );
 }
 
 /**
@@ -100,7 +133,8 @@ function assertCanAttach(t: Ticket | null, actor: Actor): asserts t is Ticket {
  * @throws 400 `files-not-accepted`, and 404/403/409 as the action would
  */
 export async function checkCanActWithFiles(deps: Pick<AppDeps, 'db'>, actor: Actor, ticketId: string, action: Action): Promise<void> {
-  if (!actionTakesFiles(action)) throw new AppError(400, 'files-not-accepted', `files go with ${FILE_ACTIONS.join(', ')}, not with ${action}`, [{ field: 'file', code: 'not_accepted', message: `${action} takes no files` }]);
+  if (!actionTakesFiles(action))
+    throw new AppError(400, 'files-not-accepted', `files go with ${FILE_ACTIONS.join(', ')}, not with ${action}`, [{ field: 'file', code: 'not_accepted', message: `${action} takes no files` }]);
   const t = await deps.db.getRepository(Ticket).findOneBy({ id: ticketId });
   if (!t) throw notFound('ticket');
   authorize(t, action, actor);
@@ -123,7 +157,14 @@ export async function attachTicketFiles(deps: AppDeps, actor: Actor, ticketId: s
     const t = await c.em.getRepository(Ticket).findOne({ where: { id: ticketId }, ...(isMysql(c.em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     assertCanAttach(t, actor);
     const internal = attachesInternally(actor);
-    const ev = await appendEvent(c.em, t, { type: 'attached', actor, at: c.now, fromState: t.state, toState: t.state, payload: { attachments: attachmentRefs(files), ...(internal ? { internal: true } : {}) } });
+    const ev = await appendEvent(c.em, t, {
+      type: 'attached',
+      actor,
+      at: c.now,
+      fromState: t.state,
+      toState: t.state,
+      payload: { attachments: attachmentRefs(files), ...(internal ? { internal: true } : {}) },
+    });
     await recordAttachments(c, t, files, { event: ev, context: 'attach', internal });
     const all = await c.em.find(TicketAttachment, { where: { ticketId }, order: { eventSeq: 'ASC', position: 'ASC' } });
     const ids = new Set(files.map((f) => f.id));
@@ -132,7 +173,10 @@ export async function attachTicketFiles(deps: AppDeps, actor: Actor, ticketId: s
 }
 
 /** Attachments with their 1-based place among the ticket's files (the neutral names of integrity evidence count on it). */
-export interface AttachmentsRead { ticket: Ticket; items: { attachment: TicketAttachment; ordinal: number }[] }
+export interface AttachmentsRead {
+  ticket: Ticket;
+  items: { attachment: TicketAttachment; ordinal: number }[];
+}
 
 /**
  * The attachments of a ticket the actor may read, oldest first (none at all for the accused
@@ -153,7 +197,13 @@ export async function listTicketAttachments(deps: AppDeps, actor: Actor, ticketI
  * `{ attachmentId, sha256, part }`) committed before any byte is sent.
  * @throws 404 not visible / no such attachment / no preview, 503 `attachment-unavailable` when the store fails
  */
-export async function readAttachment(deps: AppDeps, actor: Actor, ticketId: string, attachmentId: string, part: 'file' | 'preview' = 'file'): Promise<{ attachment: TicketAttachment; audited: boolean; stream: Readable; size: number }> {
+export async function readAttachment(
+  deps: AppDeps,
+  actor: Actor,
+  ticketId: string,
+  attachmentId: string,
+  part: 'file' | 'preview' = 'file',
+): Promise<{ attachment: TicketAttachment; audited: boolean; stream: Readable; size: number }> {
   const { attachment, audited } = await runAs(deps, actor, async (c) => {
     const t = await loadVisibleTicket(c, ticketId);
     const a = await c.em.findOneBy(TicketAttachment, { id: attachmentId, ticketId });
@@ -206,7 +256,8 @@ export async function sweepOrphanFiles(db: DataSource, store: BlobStore, now: Da
   if (!old.length) return { moved: 0, deleted: 0 };
   const ids = [...new Set(old.map((o) => o.id))];
   const rows = new Set((await db.getRepository(TicketAttachment).find({ where: { id: In(ids) }, select: { id: true } })).map((r) => r.id));
-  let moved = 0, deleted = 0;
+  let moved = 0,
+    deleted = 0;
   for (const o of old) {
     if (rows.has(o.id)) {
       await store.move(o.key, finalKey(o.id, o.preview));

@@ -89,7 +89,10 @@ function plan(t: Ticket, st: ClockState, cal: WorkCalendar, tz: string, now: Dat
   return planClock({
     ticket: t,
     deadlines: { dispatchBy: t.dispatchBy, signBy: t.signBy, replyBy: t.replyBy, redBy: t.redBy, rateBy: t.rateBy, infoWaitBy, dueSoonAt: t.dueSoonAt },
-    firedLevels: st.fired, orders: st.orders, dueSoonSent: st.notices, now,
+    firedLevels: st.fired,
+    orders: st.orders,
+    dueSoonSent: st.notices,
+    now,
   });
 }
 
@@ -196,8 +199,7 @@ async function applyStep(ctx: ClockCtx, t: Ticket, st: ClockState, step: ClockSt
     case 'order_late': {
       const o = st.orders.find((x) => x.id === step.orderId);
       if (o) o.lateAt = now;
-      const res = await em.createQueryBuilder().update(OversightOrder).set({ lateAt: now, watchAt: null })
-        .where("id = :id AND state = 'open' AND late_at IS NULL", { id: step.orderId }).execute();
+      const res = await em.createQueryBuilder().update(OversightOrder).set({ lateAt: now, watchAt: null }).where("id = :id AND state = 'open' AND late_at IS NULL", { id: step.orderId }).execute();
       if (!res.affected) return false;
       await notify(em, { kind: 'oversight_late', orderId: step.orderId }, now);
       return true;

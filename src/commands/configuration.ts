@@ -36,7 +36,12 @@ export async function deadlineFrom(deps: AppDeps, start: Date, workingDays: numb
 /** A year's holidays and adjusted working days, whether it is official, and the admin's overrides in it. */
 export async function calendarYear(deps: AppDeps, year: number) {
   const cal = await deps.calendar.get(deps.db.manager);
-  const overrides = await deps.db.getRepository(CalendarDay).createQueryBuilder('d').where('d.source = :s AND d.date LIKE :y', { s: 'override', y: `${year}-%` }).orderBy('d.date').getMany();
+  const overrides = await deps.db
+    .getRepository(CalendarDay)
+    .createQueryBuilder('d')
+    .where('d.source = :s AND d.date LIKE :y', { s: 'override', y: `${year}-%` })
+    .orderBy('d.date')
+    .getMany();
   return { ...cal.yearSchedule(year), overrides: overrides.map((d) => ({ date: d.date, type: d.type, note: d.note })) };
 }
 
@@ -56,7 +61,12 @@ export async function loadOfficialYear(deps: AppDeps, actor: UserActor, year: nu
   if (both) throw fieldError('workdays', 'duplicate', `${both} is listed as both holiday and working day`);
   const now = deps.clock.now();
   await inTransaction(deps.db, async (em) => {
-    await em.createQueryBuilder().delete().from(CalendarDay).where('source = :s AND date LIKE :y', { s: 'official', y: `${year}-%` }).execute();
+    await em
+      .createQueryBuilder()
+      .delete()
+      .from(CalendarDay)
+      .where('source = :s AND date LIKE :y', { s: 'official', y: `${year}-%` })
+      .execute();
     // An override of that date stays the override; nothing else may be swallowed (a lost day is a wrong deadline).
     const insert = (date: string, type: 'holiday' | 'workday') => insertUnlessDuplicate(em, CalendarDay, { date, type, source: 'official', note: null, updatedAt: now });
     for (const d of new Set(days.holidays)) await insert(d, 'holiday');

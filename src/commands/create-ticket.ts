@@ -19,8 +19,20 @@ import type { StagedFile } from '../uploads/stage';
 import { attachmentRefs, recordAttachments } from './attachments';
 import { indexNewTicket, indexTicketNumber } from './search-index';
 
-export interface ContactInput { name: string; phone: string; creditCode?: string; businessName?: string; email?: string }
-export interface AccusedInput { departmentCode: string; person?: string; demand: 'fee' | 'levy' | 'property' | 'other'; amountYuan?: string; occurredOn: string }
+export interface ContactInput {
+  name: string;
+  phone: string;
+  creditCode?: string;
+  businessName?: string;
+  email?: string;
+}
+export interface AccusedInput {
+  departmentCode: string;
+  person?: string;
+  demand: 'fee' | 'levy' | 'property' | 'other';
+  amountYuan?: string;
+  occurredOn: string;
+}
 
 /** Body of `POST /tickets` after validation (DESIGN §13). Instants are UTC. */
 export interface CreateTicketInput {
@@ -58,7 +70,10 @@ async function nextNumber(ctx: CommandContext, receivedAt: Date): Promise<string
     const res = await em.query('INSERT INTO ticket_counter (year, last_value) VALUES (?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1)', [year]);
     value = Number(res.insertId);
   } else {
-    const rows: { last_value: number }[] = await em.query('INSERT INTO ticket_counter (year, last_value) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last_value = last_value + 1 RETURNING last_value', [year]);
+    const rows: { last_value: number }[] = await em.query(
+      'INSERT INTO ticket_counter (year, last_value) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET last_value = last_value + 1 RETURNING last_value',
+      [year],
+    );
     value = Number(rows[0].last_value);
   }
   return `${ctx.ticketPrefix}${year}${String(value).padStart(6, '0')}`;
@@ -81,7 +96,8 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   if (!(isStaff || role === 'owner' || role === 'anonymous')) throw forbidden(`a ${role} may not submit tickets`);
   // An imported record (sourceId: set by the import command only, never by the HTTP schema)
   // keeps the channel its source system recorded: a 12345 web-portal submission stays `web`.
-  if (isStaff && !STAFF_CHANNELS.includes(input.channel) && !input.sourceId) throw fieldError('channel', 'staff_channel', 'staff register hotline, symposium or letter tickets; web tickets come from owners');
+  if (isStaff && !STAFF_CHANNELS.includes(input.channel) && !input.sourceId)
+    throw fieldError('channel', 'staff_channel', 'staff register hotline, symposium or letter tickets; web tickets come from owners');
   if (!isStaff && input.channel !== 'web') throw fieldError('channel', 'web_only', 'owners and account-less submitters use the web channel');
   if (input.receivedAt && !isStaff) throw fieldError('receivedAt', 'staff_only', 'only staff may record when a call or meeting happened');
   if (input.receivedAt && input.receivedAt.getTime() > now.getTime()) throw fieldError('receivedAt', 'in_future', 'must not be in the future');
@@ -123,15 +139,58 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   const accountLess = submitterId === null;
   const t = new Ticket();
   Object.assign(t, {
-    id: randomUUID(), number: '', kind: input.kind, channel: input.channel, categoryCode: category?.code ?? null,
-    priority: input.priority ?? 'normal', state: 'registered', cycle: 1, departmentCode: null,
-    title: input.title, searchTitle: searchForm(input.title), description: input.description, submitterId, createdById: isStaff && actor.kind === 'user' ? actor.userId : null,
-    anonymous: !!input.anonymous, accessCodeHash: null, contact, sourceId: input.sourceId ?? null,
-    receivedAt, cycleStartedAt: receivedAt, routingClockStart: receivedAt, dispatchBy: null, signBy: null, replyBy: null, redBy: null, rateBy: null, dueSoonAt: null,
-    deadlinesProvisional: false, nextCheckAt: null, pausedAt: null, escalationLevel: 0, outcome: null, repliedAt: null, rating: null, ratedAt: null,
-    closedAt: null, rejectGround: null, mergedIntoId: null, symposiumId: input.symposiumId ?? null, resultNoticeId: null, resultEntryId: null,
-    subjectCreditCode: null, decision: null, accusedDepartmentCode: null, accusedPerson: null, demand: null, amountYuan: null, occurredOn: null,
-    finding: null, version: 1, createdAt: now, updatedAt: now,
+    id: randomUUID(),
+    number: '',
+    kind: input.kind,
+    channel: input.channel,
+    categoryCode: category?.code ?? null,
+    priority: input.priority ?? 'normal',
+    state: 'registered',
+    cycle: 1,
+    departmentCode: null,
+    title: input.title,
+    searchTitle: searchForm(input.title),
+    description: input.description,
+    submitterId,
+    createdById: isStaff && actor.kind === 'user' ? actor.userId : null,
+    anonymous: !!input.anonymous,
+    accessCodeHash: null,
+    contact,
+    sourceId: input.sourceId ?? null,
+    receivedAt,
+    cycleStartedAt: receivedAt,
+    routingClockStart: receivedAt,
+    dispatchBy: null,
+    signBy: null,
+    replyBy: null,
+    redBy: null,
+    rateBy: null,
+    dueSoonAt: null,
+    deadlinesProvisional: false,
+    nextCheckAt: null,
+    pausedAt: null,
+    escalationLevel: 0,
+    outcome: null,
+    repliedAt: null,
+    rating: null,
+    ratedAt: null,
+    closedAt: null,
+    rejectGround: null,
+    mergedIntoId: null,
+    symposiumId: input.symposiumId ?? null,
+    resultNoticeId: null,
+    resultEntryId: null,
+    subjectCreditCode: null,
+    decision: null,
+    accusedDepartmentCode: null,
+    accusedPerson: null,
+    demand: null,
+    amountYuan: null,
+    occurredOn: null,
+    finding: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
   } satisfies Partial<Ticket>);
 
   // Routing: the category's rule, or the kind's own rule (integrity → DIS, objection → the notice's department).
@@ -161,13 +220,25 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
   let accessCode: string | undefined;
   try {
     // A new ticket's chain starts here: its events go in one INSERT, without reading anything back.
-    const events: Parameters<typeof appendEvents>[2] = [{
-      type: 'created', actor, at: now, fromState: null, toState: 'registered',
-      payload: {
-        kind: t.kind, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority, receivedAt: receivedAt.toISOString(), anonymous: !!input.anonymous, symposiumId: t.symposiumId,
-        ...(files.length ? { attachments: attachmentRefs(files) } : {}),
+    const events: Parameters<typeof appendEvents>[2] = [
+      {
+        type: 'created',
+        actor,
+        at: now,
+        fromState: null,
+        toState: 'registered',
+        payload: {
+          kind: t.kind,
+          channel: t.channel,
+          categoryCode: t.categoryCode,
+          priority: t.priority,
+          receivedAt: receivedAt.toISOString(),
+          anonymous: !!input.anonymous,
+          symposiumId: t.symposiumId,
+          ...(files.length ? { attachments: attachmentRefs(files) } : {}),
+        },
       },
-    }];
+    ];
     if (routeTo) {
       events.push({ type: 'dispatched', actor: { kind: 'system' }, at: now, fromState: 'registered', toState: 'dispatched', payload: { departmentCode: routeTo, auto: true } });
     }

@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Escalation, OversightOrder, Ticket } from '../entities';
 import { Actor } from '../domain/lifecycle';
-import {
-  EscalationLevel, EscalationReason, EscalationTarget, OVERSIGHT_FROM_CYCLE, effectiveLevel, escalationTarget, manualEscalationRefusal, outsideDistrict,
-} from '../domain/escalation';
+import { EscalationLevel, EscalationReason, EscalationTarget, OVERSIGHT_FROM_CYCLE, effectiveLevel, escalationTarget, manualEscalationRefusal, outsideDistrict } from '../domain/escalation';
 import { WorkCalendar } from '../domain/calendar';
 import { conflict, fieldError } from '../errors';
 import { isDuplicateKey } from '../db';
@@ -13,7 +11,10 @@ import { addMessage } from './ticket-store';
 import { appendEvent, type EventType } from './events';
 import { openOversightOrder } from './oversight';
 
-export interface EscalateInput { level: 2 | 3; note: string }
+export interface EscalateInput {
+  level: 2 | 3;
+  note: string;
+}
 
 /** Levels already fired in the ticket's current cycle. */
 export async function firedLevels(em: EntityManager, t: Pick<Ticket, 'id' | 'cycle'>): Promise<number[]> {
@@ -43,8 +44,18 @@ export async function recordEscalation(
   const opensOrder = e.level >= 2 && t.kind !== 'integrity_report';
   const orderId = opensOrder ? randomUUID() : null;
   const row = Object.assign(new Escalation(), {
-    id: randomUUID(), ticketId: t.id, cycle: t.cycle, level: e.level, reason: e.reason, target: e.target, departmentCode: t.departmentCode,
-    triggeredAt: e.triggeredAt, escalatedAt: e.now, actorId: actorId(e.actor), actorRole: actorRole(e.actor), orderId,
+    id: randomUUID(),
+    ticketId: t.id,
+    cycle: t.cycle,
+    level: e.level,
+    reason: e.reason,
+    target: e.target,
+    departmentCode: t.departmentCode,
+    triggeredAt: e.triggeredAt,
+    escalatedAt: e.now,
+    actorId: actorId(e.actor),
+    actorRole: actorRole(e.actor),
+    orderId,
   } satisfies Escalation);
   try {
     await em.insert(Escalation, row as never);
@@ -52,9 +63,7 @@ export async function recordEscalation(
     if (isDuplicateKey(err)) return null;
     throw err;
   }
-  const order = orderId
-    ? await openOversightOrder(em, t, { id: orderId, level: e.level as 2 | 3, escalationId: row.id, reason: e.reason, note: e.note, now: e.now, cal: e.cal, tz: e.tz })
-    : null;
+  const order = orderId ? await openOversightOrder(em, t, { id: orderId, level: e.level as 2 | 3, escalationId: row.id, reason: e.reason, note: e.note, now: e.now, cal: e.cal, tz: e.tz }) : null;
   t.escalationLevel = Math.max(t.escalationLevel, e.level);
   return { escalation: row, order };
 }
@@ -95,7 +104,15 @@ export async function escalateManually(ctx: CommandContext, t: Ticket, input: Es
     throw conflict('already-escalated', `level ${Math.max(...fired)} already happened in cycle ${t.cycle}; each level happens once per cycle`, { escalationLevel: Math.max(...fired), cycle: t.cycle });
   }
   const won = await recordEscalation(ctx.em, t, {
-    level: input.level, reason: 'manual', target: escalationTarget(t, input.level), triggeredAt: null, actor: ctx.actor, now: ctx.now, note: input.note, cal: ctx.cal, tz: ctx.tz,
+    level: input.level,
+    reason: 'manual',
+    target: escalationTarget(t, input.level),
+    triggeredAt: null,
+    actor: ctx.actor,
+    now: ctx.now,
+    note: input.note,
+    cal: ctx.cal,
+    tz: ctx.tz,
   });
   if (!won) throw conflict('already-escalated', `level ${input.level} already happened in cycle ${t.cycle}`, { escalationLevel: t.escalationLevel, cycle: t.cycle });
   await addMessage(ctx, t, 'escalation_note', input.note, true);

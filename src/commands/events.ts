@@ -16,13 +16,39 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The event types of DESIGN §3. */
 export type EventType =
-  | 'created' | 'dispatched' | 'signed' | 'returned' | 'info_requested' | 'supplemented' | 'extension_requested'
-  | 'extension_decided' | 'replied' | 'rated' | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'closed' | 'note'
-  | 'escalated' | 'oversight_responded' | 'identity_read' | 'concluded' | 'decided' | 'deadlines_recomputed'
-  | 'attached' | 'attachment_read' | 'unmerged' | 'oversight_moved' | 'oversight_closed';
+  | 'created'
+  | 'dispatched'
+  | 'signed'
+  | 'returned'
+  | 'info_requested'
+  | 'supplemented'
+  | 'extension_requested'
+  | 'extension_decided'
+  | 'replied'
+  | 'rated'
+  | 'reopened'
+  | 'rejected'
+  | 'withdrawn'
+  | 'merged'
+  | 'closed'
+  | 'note'
+  | 'escalated'
+  | 'oversight_responded'
+  | 'identity_read'
+  | 'concluded'
+  | 'decided'
+  | 'deadlines_recomputed'
+  | 'attached'
+  | 'attachment_read'
+  | 'unmerged'
+  | 'oversight_moved'
+  | 'oversight_closed';
 
 /** A key of the chain: its id (stored on each event) and its bytes (only in the configuration). */
-export interface ChainKey { id: string; secret: Buffer }
+export interface ChainKey {
+  id: string;
+  secret: Buffer;
+}
 
 type Hashed = Pick<TicketEvent, 'ticketId' | 'seq' | 'cycle' | 'type' | 'actorId' | 'actorRole' | 'at' | 'fromState' | 'toState' | 'payload' | 'prevHash'>;
 
@@ -35,12 +61,16 @@ type Hashed = Pick<TicketEvent, 'ticketId' | 'seq' | 'cycle' | 'type' | 'actorId
 export function eventHash(e: Hashed, key: ChainKey | null): string {
   const fields = [e.ticketId, e.seq, e.cycle, e.type, e.actorId, e.actorRole, e.at.toISOString(), e.fromState, e.toState, canonicalJson(e.payload), e.prevHash];
   if (!key) return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
-  return createHmac('sha256', key.secret).update(JSON.stringify(['hmac-sha256/v1', key.id, ...fields])).digest('hex');
+  return createHmac('sha256', key.secret)
+    .update(JSON.stringify(['hmac-sha256/v1', key.id, ...fields]))
+    .digest('hex');
 }
 
 /** The MAC of a seal over a chain's last unkeyed event (see `EventChainSeal`). */
 export function sealMac(key: ChainKey, ticketId: string, seq: number, hash: string): string {
-  return createHmac('sha256', key.secret).update(JSON.stringify(['seal/v1', key.id, ticketId, seq, hash])).digest('hex');
+  return createHmac('sha256', key.secret)
+    .update(JSON.stringify(['seal/v1', key.id, ticketId, seq, hash]))
+    .digest('hex');
 }
 
 /** The key new events of `em`'s database are sealed with. @throws Error when none is configured */
@@ -53,7 +83,11 @@ function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
 }
 
 /** Appends one event to the ticket's chain, in the caller's transaction. */
@@ -74,26 +108,36 @@ export async function appendEvent(
  * Appends several events in order, in one INSERT, each linked to the one before; then the
  * notices they cause (DESIGN §10) in the same transaction. Returns them in order.
  */
-export async function appendEvents(
-  em: EntityManager,
-  t: Pick<Ticket, 'id' | 'cycle'>,
-  list: NewEvent[],
-  prev?: Pick<TicketEvent, 'seq' | 'hash'> | null,
-): Promise<TicketEvent[]> {
+export async function appendEvents(em: EntityManager, t: Pick<Ticket, 'id' | 'cycle'>, list: NewEvent[], prev?: Pick<TicketEvent, 'seq' | 'hash'> | null): Promise<TicketEvent[]> {
   // A locking read on MariaDB: it sees the latest committed event even when this
   // transaction's snapshot is older, and holds the chain's head until commit.
-  let last = prev !== undefined ? prev : await em.getRepository(TicketEvent).findOne({
-    where: { ticketId: t.id }, order: { seq: 'DESC' }, select: { seq: true, hash: true } as never,
-    ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-  });
+  let last =
+    prev !== undefined
+      ? prev
+      : await em.getRepository(TicketEvent).findOne({
+          where: { ticketId: t.id },
+          order: { seq: 'DESC' },
+          select: { seq: true, hash: true } as never,
+          ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+        });
   const key = currentKey(em);
   const events: TicketEvent[] = [];
   for (const e of list) {
     const ev = new TicketEvent();
     Object.assign(ev, {
-      id: randomUUID(), ticketId: t.id, seq: last ? last.seq + 1 : 1, cycle: t.cycle, type: e.type,
-      actorId: actorId(e.actor), actorRole: actorRole(e.actor), at: e.at, fromState: e.fromState, toState: e.toState,
-      payload: e.payload ?? {}, prevHash: last ? last.hash : GENESIS_HASH, keyId: key.id,
+      id: randomUUID(),
+      ticketId: t.id,
+      seq: last ? last.seq + 1 : 1,
+      cycle: t.cycle,
+      type: e.type,
+      actorId: actorId(e.actor),
+      actorRole: actorRole(e.actor),
+      at: e.at,
+      fromState: e.fromState,
+      toState: e.toState,
+      payload: e.payload ?? {},
+      prevHash: last ? last.hash : GENESIS_HASH,
+      keyId: key.id,
     });
     ev.hash = eventHash(ev, key);
     events.push(ev);
@@ -108,7 +152,11 @@ export async function appendEvents(
 
 /** Why a chain does not verify, at its first broken event. */
 export type ChainFault =
-  | 'sequence' | 'previous_hash' | 'hash' | 'unknown_key' | 'unkeyed_after_keyed'
+  | 'sequence'
+  | 'previous_hash'
+  | 'hash'
+  | 'unknown_key'
+  | 'unkeyed_after_keyed'
   /** the chain ends in unkeyed events and has no seal over them (or a seal that does not match) */
   | 'unsealed';
 
@@ -151,8 +199,7 @@ export async function verifyChain(em: EntityManager, ticketId: string): Promise<
   if (last && last.keyId === null) {
     const seal = await em.findOneBy(EventChainSeal, { ticketId });
     const secret = seal ? ring.keys.get(seal.keyId) : undefined;
-    const sealed = !!seal && !!secret && seal.seq === last.seq && seal.hash === last.hash
-      && sameHex(sealMac({ id: seal.keyId, secret }, ticketId, seal.seq, seal.hash), seal.mac);
+    const sealed = !!seal && !!secret && seal.seq === last.seq && seal.hash === last.hash && sameHex(sealMac({ id: seal.keyId, secret }, ticketId, seal.seq, seal.hash), seal.mac);
     if (!sealed) return { ok: false, checked, brokenAt: events[0].seq, reason: 'unsealed' };
   }
   return { ok: true, checked };
@@ -166,7 +213,11 @@ export async function verifyChain(em: EntityManager, ticketId: string): Promise<
  * `after`, `limit` at a time; idempotent.
  * @returns what was done, and `next` (the last ticket id looked at; null when done)
  */
-export async function sealLegacyChains(em: EntityManager, now: Date, opts: { after?: string; limit?: number; dryRun?: boolean } = {}): Promise<{ sealed: string[]; broken: { ticketId: string; brokenAt: number; reason: ChainFault }[]; next: string | null }> {
+export async function sealLegacyChains(
+  em: EntityManager,
+  now: Date,
+  opts: { after?: string; limit?: number; dryRun?: boolean } = {},
+): Promise<{ sealed: string[]; broken: { ticketId: string; brokenAt: number; reason: ChainFault }[]; next: string | null }> {
   const limit = opts.limit ?? 500;
   const qb = em.createQueryBuilder(TicketEvent, 'e').select('DISTINCT e.ticket_id', 'id').where('e.key_id IS NULL');
   if (opts.after) qb.andWhere('e.ticket_id > :after', { after: opts.after });

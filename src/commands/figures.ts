@@ -38,9 +38,18 @@ export async function markFiguresDirty(em: EntityManager, ticketIds: readonly st
  */
 export async function markAnsweredSince(em: EntityManager, date: string, tz: string): Promise<void> {
   const since = startOfLocalDay(date, tz);
-  const ids: { id: string }[] = await em.createQueryBuilder().select('DISTINCT e.ticket_id', 'id').from(TicketEvent, 'e')
-    .where('e.type IN (:...types)', { types: ['replied', 'decided', 'concluded'] }).andWhere('e.at >= :since', { since }).getRawMany();
-  for (let i = 0; i < ids.length; i += 500) await markFiguresDirty(em, ids.slice(i, i + 500).map((r) => r.id));
+  const ids: { id: string }[] = await em
+    .createQueryBuilder()
+    .select('DISTINCT e.ticket_id', 'id')
+    .from(TicketEvent, 'e')
+    .where('e.type IN (:...types)', { types: ['replied', 'decided', 'concluded'] })
+    .andWhere('e.at >= :since', { since })
+    .getRawMany();
+  for (let i = 0; i < ids.length; i += 500)
+    await markFiguresDirty(
+      em,
+      ids.slice(i, i + 500).map((r) => r.id),
+    );
 }
 
 /**
@@ -49,13 +58,19 @@ export async function markAnsweredSince(em: EntityManager, date: string, tz: str
  * Used after a bulk load (`bench:scale`) and by `cli figures-rebuild`.
  */
 export async function markAllFiguresDirty(em: EntityManager): Promise<void> {
-  await em.query(isMysql(em)
-    ? 'INSERT INTO figure_dirty (ticket_id) SELECT id FROM ticket ON DUPLICATE KEY UPDATE ticket_id = figure_dirty.ticket_id'
-    : 'INSERT INTO figure_dirty (ticket_id) SELECT id FROM ticket WHERE true ON CONFLICT (ticket_id) DO NOTHING');
+  await em.query(
+    isMysql(em)
+      ? 'INSERT INTO figure_dirty (ticket_id) SELECT id FROM ticket ON DUPLICATE KEY UPDATE ticket_id = figure_dirty.ticket_id'
+      : 'INSERT INTO figure_dirty (ticket_id) SELECT id FROM ticket WHERE true ON CONFLICT (ticket_id) DO NOTHING',
+  );
 }
 
 /** What one refresh did. */
-export interface RefreshResult { tickets: number; batches: number; remaining: boolean }
+export interface RefreshResult {
+  tickets: number;
+  batches: number;
+  remaining: boolean;
+}
 
 /**
  * Recomputes marked tickets, `batch` at a time, each batch one transaction: locks its marks
@@ -86,21 +101,24 @@ export async function refreshFigures(ds: DataSource, o: { tz: string; batch?: nu
 
 async function refreshBatch(em: EntityManager, batch: number, tz: string, now: Date): Promise<number> {
   const mysql = isMysql(em);
-  const marked: { ticket_id: string }[] = await em.query(
-    `SELECT ticket_id FROM figure_dirty ORDER BY ticket_id LIMIT ${Number(batch)}${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-  );
+  const marked: { ticket_id: string }[] = await em.query(`SELECT ticket_id FROM figure_dirty ORDER BY ticket_id LIMIT ${Number(batch)}${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`);
   const ids = marked.map((r) => r.ticket_id);
   if (ids.length === 0) return 0;
   // the calendar read in this transaction, after the marks: a calendar change that marked them is seen
   const cal = await loadCalendar(em);
   const [tickets, events, pauses, stored] = await Promise.all([
-    em.createQueryBuilder(Ticket, 't')
+    em
+      .createQueryBuilder(Ticket, 't')
       .select(['t.id', 't.kind', 't.state', 't.departmentCode', 't.accusedDepartmentCode', 't.receivedAt', 't.cycle', 't.cycleStartedAt', 't.signBy', 't.replyBy'])
-      .where('t.id IN (:...ids)', { ids }).getMany(),
-    em.createQueryBuilder(TicketEvent, 'e').select(['e.id', 'e.ticketId', 'e.seq', 'e.cycle', 'e.type', 'e.at', 'e.payload'])
-      .where('e.ticket_id IN (:...ids)', { ids }).andWhere('e.type IN (:...types)', { types: [...METRIC_EVENT_TYPES] }).getMany(),
-    em.createQueryBuilder(TicketPause, 'p').select(['p.id', 'p.ticketId', 'p.cycle', 'p.pausedAt', 'p.resumedAt'])
-      .where('p.ticket_id IN (:...ids)', { ids }).getMany(),
+      .where('t.id IN (:...ids)', { ids })
+      .getMany(),
+    em
+      .createQueryBuilder(TicketEvent, 'e')
+      .select(['e.id', 'e.ticketId', 'e.seq', 'e.cycle', 'e.type', 'e.at', 'e.payload'])
+      .where('e.ticket_id IN (:...ids)', { ids })
+      .andWhere('e.type IN (:...types)', { types: [...METRIC_EVENT_TYPES] })
+      .getMany(),
+    em.createQueryBuilder(TicketPause, 'p').select(['p.id', 'p.ticketId', 'p.cycle', 'p.pausedAt', 'p.resumedAt']).where('p.ticket_id IN (:...ids)', { ids }).getMany(),
     em.createQueryBuilder(TicketFigure, 'f').where('f.ticket_id IN (:...ids)', { ids }).getMany(),
   ]);
   const group = <T extends { ticketId: string }>(rows: T[]) => {
@@ -152,17 +170,23 @@ async function addToBuckets(em: EntityManager, deltas: readonly Bucket[]): Promi
  * (department, accused), leaving out those accusing `hideAccusedOf`.
  */
 export async function readBuckets(em: EntityManager, codes: readonly string[], firstDay: string, lastDay: string, hideAccusedOf: string | null): Promise<Bucket[]> {
-  const qb = em.createQueryBuilder().from(ReportFigure, 'f')
-    .select('f.department_code', 'department_code').addSelect('f.accused', 'accused')
+  const qb = em
+    .createQueryBuilder()
+    .from(ReportFigure, 'f')
+    .select('f.department_code', 'department_code')
+    .addSelect('f.accused', 'accused')
     .where('f.department_code IN (:...codes)', { codes: [...codes] })
     .andWhere('f.day >= :firstDay AND f.day <= :lastDay', { firstDay, lastDay })
-    .groupBy('f.department_code').addGroupBy('f.accused');
+    .groupBy('f.department_code')
+    .addGroupBy('f.accused');
   for (const c of COLUMNS) qb.addSelect(`SUM(f.${c})`, c);
   if (hideAccusedOf) qb.andWhere('f.accused <> :hide', { hide: hideAccusedOf });
   const rows: Record<string, unknown>[] = await qb.getRawMany();
   return rows.map((r) => {
     const counts: FigureCounts = zeroCounts();
-    FIGURE_COUNTS.forEach((k, i) => { counts[k] = Number(r[COLUMNS[i]] ?? 0); });
+    FIGURE_COUNTS.forEach((k, i) => {
+      counts[k] = Number(r[COLUMNS[i]] ?? 0);
+    });
     return { departmentCode: String(r.department_code), day: '', accused: String(r.accused), counts };
   });
 }
@@ -173,7 +197,9 @@ export async function readBuckets(em: EntityManager, codes: readonly string[], f
  * Integrity reports are never open and counted (DESIGN §9), so they are not read.
  */
 export async function readLive(em: EntityManager, codes: readonly string[], range: { from: Date; to: Date }, now: Date): Promise<(LiveCounts & { departmentCode: string })[]> {
-  const rows: Record<string, unknown>[] = await em.createQueryBuilder().from(Ticket, 't')
+  const rows: Record<string, unknown>[] = await em
+    .createQueryBuilder()
+    .from(Ticket, 't')
     .select('t.department_code', 'department_code')
     .addSelect("SUM(CASE WHEN t.state = 'dispatched' AND t.sign_by <= :now THEN 1 ELSE 0 END)", 'sign_missed')
     .addSelect('SUM(CASE WHEN t.reply_by <= :now THEN 1 ELSE 0 END)', 'reply_missed')
@@ -186,7 +212,10 @@ export async function readLive(em: EntityManager, codes: readonly string[], rang
     .groupBy('t.department_code')
     .getRawMany();
   return rows.map((r) => ({
-    departmentCode: String(r.department_code), signMissed: Number(r.sign_missed), replyMissed: Number(r.reply_missed), overdueOpen: Number(r.overdue_open),
+    departmentCode: String(r.department_code),
+    signMissed: Number(r.sign_missed),
+    replyMissed: Number(r.reply_missed),
+    overdueOpen: Number(r.overdue_open),
   }));
 }
 

@@ -38,7 +38,11 @@ function sealKey(secret: string, purpose: Purpose): Buffer {
 }
 
 /** What a sealed value is bound to: its row, so that a sealed value copied to another row does not open. */
-export interface SealContext { scope: string; idemKey: string; ticketId: string }
+export interface SealContext {
+  scope: string;
+  idemKey: string;
+  ticketId: string;
+}
 const aad = (c: SealContext) => Buffer.from(`${c.scope}\n${c.idemKey}\n${c.ticketId}`, 'utf8');
 
 function seal(secret: string, purpose: Purpose, ctx: SealContext, plain: string): string {
@@ -94,7 +98,10 @@ export interface IdempotentCreate {
 }
 
 /** The response of a create: the body (with `accessCode` once, for an account-less submitter) and whether it was replayed. */
-export interface CreateResponse { body: Record<string, unknown> & { id: string; version?: number }; replayed: boolean }
+export interface CreateResponse {
+  body: Record<string, unknown> & { id: string; version?: number };
+  replayed: boolean;
+}
 
 /**
  * Creates a ticket at most once per (scope, key) within 24 h (DESIGN §11).
@@ -105,13 +112,16 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
   if (key !== undefined && (key.length < 1 || key.length > 128 || !/^[\x21-\x7e]+$/.test(key))) {
     throw new AppError(400, 'validation-failed', 'Idempotency-Key must be 1-128 visible ASCII characters', [{ field: 'Idempotency-Key', code: 'invalid', message: '1-128 visible ASCII characters' }]);
   }
-  const requestHash = createHash('sha256').update(JSON.stringify(req.rawBody ?? {})).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(req.rawBody ?? {}))
+    .digest('hex');
   const secret = deps.config.jwtSecret;
 
   const replay = async (): Promise<CreateResponse | null> => {
     const row = await deps.db.getRepository(IdempotencyKey).findOneBy({ scope, idemKey: key! });
     if (!row || row.expiresAt.getTime() <= deps.clock.now().getTime()) return null;
-    if (row.requestHash !== requestHash) throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
+    if (row.requestHash !== requestHash)
+      throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
     const ctx = { scope, idemKey: key!, ticketId: row.ticketId };
     const first = open(secret, 'response', ctx, row.response);
     // A row from before responses were kept (or under a rotated secret) replays the receipt only: never the ticket as it is now.
@@ -133,10 +143,14 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
         // an expired key (kept 24 h) is forgotten: its row gives way to the new request
         await c.em.delete(IdempotencyKey, { scope, idemKey: key, expiresAt: LessThanOrEqual(c.now) });
         await c.em.insert(IdempotencyKey, {
-          scope, idemKey: key, requestHash, ticketId: r.ticket.id,
+          scope,
+          idemKey: key,
+          requestHash,
+          ticketId: r.ticket.id,
           accessCode: r.accessCode ? sealAccessCode(secret, ctx, r.accessCode) : null,
           response: seal(secret, 'response', ctx, JSON.stringify(body)),
-          createdAt: c.now, expiresAt: new Date(c.now.getTime() + IDEMPOTENCY_TTL_MS),
+          createdAt: c.now,
+          expiresAt: new Date(c.now.getTime() + IDEMPOTENCY_TTL_MS),
         });
       }
       return { body: { ...body, ...(r.accessCode ? { accessCode: r.accessCode } : {}) }, replayed: false, ticket: r.ticket };
@@ -162,9 +176,16 @@ export async function createTicketOnce(deps: AppDeps, actor: Actor, req: Idempot
  * result. Scopes of their own (`symposium:user:<id>`), so an API client's Idempotency-Key never
  * meets one of these rows.
  */
-export interface OnceKey { scope: string; key: string; rawBody: unknown }
+export interface OnceKey {
+  scope: string;
+  key: string;
+  rawBody: unknown;
+}
 
-const hashOf = (rawBody: unknown) => createHash('sha256').update(JSON.stringify(rawBody ?? {})).digest('hex');
+const hashOf = (rawBody: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(rawBody ?? {}))
+    .digest('hex');
 
 /**
  * The first result of `k`, or null (never used, or expired).
@@ -173,7 +194,8 @@ const hashOf = (rawBody: unknown) => createHash('sha256').update(JSON.stringify(
 export async function replayOnce(deps: AppDeps, k: OnceKey): Promise<{ resourceId: string; result: unknown } | null> {
   const row = await deps.db.getRepository(IdempotencyKey).findOneBy({ scope: k.scope, idemKey: k.key });
   if (!row || row.expiresAt.getTime() <= deps.clock.now().getTime()) return null;
-  if (row.requestHash !== hashOf(k.rawBody)) throw unprocessable('idempotency-key-reused', 'this key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
+  if (row.requestHash !== hashOf(k.rawBody))
+    throw unprocessable('idempotency-key-reused', 'this key was used with a different body', [{ field: 'Idempotency-Key', code: 'reused', message: 'used with a different body' }]);
   const first = open(deps.config.jwtSecret, 'response', { scope: k.scope, idemKey: k.key, ticketId: row.ticketId }, row.response);
   return { resourceId: row.ticketId, result: first ? JSON.parse(first) : null };
 }
@@ -186,9 +208,14 @@ export async function replayOnce(deps: AppDeps, k: OnceKey): Promise<{ resourceI
 export async function keepOnce(em: EntityManager, deps: AppDeps, now: Date, k: OnceKey, resourceId: string, result: unknown): Promise<void> {
   await em.delete(IdempotencyKey, { scope: k.scope, idemKey: k.key, expiresAt: LessThanOrEqual(now) });
   await em.insert(IdempotencyKey, {
-    scope: k.scope, idemKey: k.key, requestHash: hashOf(k.rawBody), ticketId: resourceId, accessCode: null,
+    scope: k.scope,
+    idemKey: k.key,
+    requestHash: hashOf(k.rawBody),
+    ticketId: resourceId,
+    accessCode: null,
     response: seal(deps.config.jwtSecret, 'response', { scope: k.scope, idemKey: k.key, ticketId: resourceId }, JSON.stringify(result)),
-    createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
   });
 }
 
@@ -212,14 +239,22 @@ export async function purgeExpiredIdempotencyKeys(db: DataSource, now: Date, o: 
   let deleted = 0;
   for (let i = 0; i < maxBatches; i++) {
     const rows = await db.getRepository(IdempotencyKey).find({
-      select: { scope: true, idemKey: true }, where: { expiresAt: LessThan(now) }, order: { expiresAt: 'ASC' }, take: batch,
+      select: { scope: true, idemKey: true },
+      where: { expiresAt: LessThan(now) },
+      order: { expiresAt: 'ASC' },
+      take: batch,
     });
     if (!rows.length) break;
-    const res = await db.createQueryBuilder().delete().from(IdempotencyKey)
+    const res = await db
+      .createQueryBuilder()
+      .delete()
+      .from(IdempotencyKey)
       .where('expires_at < :now', { now })
-      .andWhere(new Brackets((w) => {
-        for (const [j, r] of rows.entries()) w.orWhere(`(scope = :s${j} AND idem_key = :k${j})`, { [`s${j}`]: r.scope, [`k${j}`]: r.idemKey });
-      }))
+      .andWhere(
+        new Brackets((w) => {
+          for (const [j, r] of rows.entries()) w.orWhere(`(scope = :s${j} AND idem_key = :k${j})`, { [`s${j}`]: r.scope, [`k${j}`]: r.idemKey });
+        }),
+      )
       .execute();
     deleted += res.affected ?? 0;
     if (rows.length < batch) break;

@@ -83,9 +83,20 @@ export function normalizeReceivedAt(value: string, tz: string): string {
 
 /** zod path of TicketCreate → CSV column */
 const FIELD_OF: Record<string, string> = {
-  kind: 'kind', channel: 'channel', title: 'title', description: 'description', category: 'category', priority: 'priority',
-  receivedAt: 'received_at', 'owner.name': 'owner_name', 'owner.phone': 'owner_phone', 'owner.creditCode': 'credit_code',
-  'owner.businessName': 'business_name', owner: 'owner_name', anonymous: 'owner_name', sourceId: 'source_id',
+  kind: 'kind',
+  channel: 'channel',
+  title: 'title',
+  description: 'description',
+  category: 'category',
+  priority: 'priority',
+  receivedAt: 'received_at',
+  'owner.name': 'owner_name',
+  'owner.phone': 'owner_phone',
+  'owner.creditCode': 'credit_code',
+  'owner.businessName': 'business_name',
+  owner: 'owner_name',
+  anonymous: 'owner_name',
+  sourceId: 'source_id',
 };
 /** The CSV column an API field name refers to (for errors raised by `createTicket`). */
 export const columnOf = (field: string) => FIELD_OF[field] ?? field;
@@ -236,9 +247,15 @@ export function parseHotlineExport(file: Buffer, opts: { now: Date; categories: 
       line: lineNo,
       sourceId: rawSource,
       input: {
-        kind: d.kind, channel: d.channel, title: d.title, description: d.description, category: d.category, priority: d.priority ?? 'normal',
+        kind: d.kind,
+        channel: d.channel,
+        title: d.title,
+        description: d.description,
+        category: d.category,
+        priority: d.priority ?? 'normal',
         ...(d.owner ? { owner: d.owner } : { anonymous: true }),
-        receivedAt: d.receivedAt!, sourceId: rawSource,
+        receivedAt: d.receivedAt!,
+        sourceId: rawSource,
       },
     });
   }
@@ -256,13 +273,30 @@ export async function resolveImportActor(deps: Pick<AppDeps, 'db'>, username?: s
   }
   const intake = await repo.find({ where: { role: 'intake', active: true }, order: { username: 'ASC' }, take: 2 });
   if (intake.length === 1) return intake[0];
-  throw new AppError(400, 'import-actor-required', intake.length === 0
-    ? 'no intake account exists: create one (create-user <username> --role intake --department SAMR) and pass --as <username>'
-    : 'several intake accounts exist: say who registers the import with --as <username>');
+  throw new AppError(
+    400,
+    'import-actor-required',
+    intake.length === 0
+      ? 'no intake account exists: create one (create-user <username> --role intake --department SAMR) and pass --as <username>'
+      : 'several intake accounts exist: say who registers the import with --as <username>',
+  );
 }
 
-export interface ImportedRow { line: number; sourceId: string; ticketId: string; number: string; state: string; departmentCode: string | null; accessCode?: string }
-export interface SkippedRow { line: number; sourceId: string; number: string; ticketId: string }
+export interface ImportedRow {
+  line: number;
+  sourceId: string;
+  ticketId: string;
+  number: string;
+  state: string;
+  departmentCode: string | null;
+  accessCode?: string;
+}
+export interface SkippedRow {
+  line: number;
+  sourceId: string;
+  number: string;
+  ticketId: string;
+}
 export interface ImportReport {
   encoding: FileEncoding;
   dryRun: boolean;
@@ -313,8 +347,15 @@ export async function importHotline(
     parsed.problems = parsed.problems.filter((p) => p.sourceId === null || only.has(p.sourceId));
   }
   const report: ImportReport = {
-    encoding: parsed.encoding, dryRun: !!opts.dryRun, actor: user.username, imported: [], wouldImport: [], skipped: [],
-    problems: [...parsed.problems], rejectedRows: 0, ignoredColumns: parsed.ignoredColumns,
+    encoding: parsed.encoding,
+    dryRun: !!opts.dryRun,
+    actor: user.username,
+    imported: [],
+    wouldImport: [],
+    skipped: [],
+    problems: [...parsed.problems],
+    rejectedRows: 0,
+    ignoredColumns: parsed.ignoredColumns,
   };
   const existing = new Map<string, { id: string; number: string }>();
   const ids = parsed.rows.map((r) => r.sourceId);
@@ -336,11 +377,30 @@ export async function importHotline(
       continue;
     }
     try {
-      const { ticket, accessCode } = await inTransaction(deps.db, (em) => createTicket({
-        em, actor, now, cal, tz: deps.config.businessTz, ticketPrefix: deps.config.ticketPrefix, secret: deps.config.jwtSecret,
-      }, row.input));
+      const { ticket, accessCode } = await inTransaction(deps.db, (em) =>
+        createTicket(
+          {
+            em,
+            actor,
+            now,
+            cal,
+            tz: deps.config.businessTz,
+            ticketPrefix: deps.config.ticketPrefix,
+            secret: deps.config.jwtSecret,
+          },
+          row.input,
+        ),
+      );
       changed.push(ticket.id);
-      report.imported.push({ line: row.line, sourceId: row.sourceId, ticketId: ticket.id, number: ticket.number, state: ticket.state, departmentCode: ticket.departmentCode, ...(accessCode ? { accessCode } : {}) });
+      report.imported.push({
+        line: row.line,
+        sourceId: row.sourceId,
+        ticketId: ticket.id,
+        number: ticket.number,
+        state: ticket.state,
+        departmentCode: ticket.departmentCode,
+        ...(accessCode ? { accessCode } : {}),
+      });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (e.code === 'duplicate-source') {

@@ -32,7 +32,10 @@ export async function prepareIntegrityReport(ctx: CommandContext, t: Ticket, inp
   return dep.code === DISCIPLINE_DEPARTMENT ? null : DISCIPLINE_DEPARTMENT;
 }
 
-export interface ConcludeInput { finding: 'substantiated' | 'unsubstantiated'; summary: string }
+export interface ConcludeInput {
+  finding: 'substantiated' | 'unsubstantiated';
+  summary: string;
+}
 
 /**
  * `conclude` on an integrity report (DESIGN §7), by a discipline supervisor (the lifecycle

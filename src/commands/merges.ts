@@ -65,7 +65,11 @@ export async function moveMerged(ctx: CommandContext, from: Ticket, primary: Tic
     m.mergedIntoId = primary.id;
     await saveTicket(em, m, read, now);
     await appendEvent(em, m, {
-      type: 'merged', actor, at: now, fromState: 'merged', toState: 'merged',
+      type: 'merged',
+      actor,
+      at: now,
+      fromState: 'merged',
+      toState: 'merged',
       payload: { intoTicketId: primary.id, intoNumber: primary.number, previousIntoTicketId: from.id, previousIntoNumber: from.number },
     });
     touch(em, m.id);
@@ -104,7 +108,11 @@ export async function releaseMerged(ctx: CommandContext, primary: Ticket, readVe
     await recomputeDeadlines(ctx, m);
     await saveTicket(em, m, read, now);
     await appendEvent(em, m, {
-      type: 'unmerged', actor, at: now, fromState: from, toState: m.state,
+      type: 'unmerged',
+      actor,
+      at: now,
+      fromState: from,
+      toState: m.state,
       payload: { fromTicketId: primary.id, fromNumber: primary.number, reason: unmergeReason(primary.state), previousDepartmentCode },
     });
     await followDepartment(ctx, m);

@@ -41,9 +41,12 @@ export async function setNotificationPrefs(db: DataSource, userId: string, topic
   const repo = db.getRepository(User);
   const u = await repo.findOneByOrFail({ id: userId });
   const locked = lockedFor(u);
-  for (const [part, set] of [['topics', topics], ['sms', sms]] as const) {
+  for (const [part, set] of [
+    ['topics', topics],
+    ['sms', sms],
+  ] as const) {
     const off = Object.entries(set).find(([t, on]) => !on && locked.includes(t as Topic));
-    if (off) throw fieldError(`${part}.${off[0]}`, 'locked', 'a department head\'s escalation mail cannot be switched off');
+    if (off) throw fieldError(`${part}.${off[0]}`, 'locked', "a department head's escalation mail cannot be switched off");
   }
   const texts = Object.fromEntries(Object.entries(sms).map(([t, on]) => [`sms.${t}`, on]));
   u.notifyPrefs = { ...(u.notifyPrefs ?? {}), ...topics, ...texts } as Record<string, boolean>;

@@ -43,10 +43,12 @@ export async function prepareObjection(ctx: CommandContext, t: Ticket, input: Cr
   const w = noticeWindow(notice, ctx.cal, ctx.tz);
   const phase = windowPhase(w, t.receivedAt);
   if (phase !== 'open') {
-    throw unprocessable('objection-window-closed',
+    throw unprocessable(
+      'objection-window-closed',
       phase === 'upcoming' ? `the objection window opens at ${w.opensAt.toISOString()}` : `the objection window closed at ${w.closesAt.toISOString()}`,
       [{ field: 'resultNoticeId', code: phase === 'upcoming' ? 'window_not_open' : 'window_closed', message: `objections are taken from ${w.firstDay} to ${w.lastDay}` }],
-      { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
+      { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() },
+    );
   }
 
   let entry: ResultEntry | null = null;
@@ -66,7 +68,10 @@ export async function prepareObjection(ctx: CommandContext, t: Ticket, input: Cr
   return notice.handlingDepartmentCode;
 }
 
-export interface DecideInput { outcome: 'upheld' | 'dismissed'; reason: string }
+export interface DecideInput {
+  outcome: 'upheld' | 'dismissed';
+  reason: string;
+}
 
 /**
  * `decide` on an objection (DESIGN §6), by a handler of the notice's handling department
@@ -92,7 +97,11 @@ export async function decideObjection(ctx: CommandContext, t: Ticket, input: Dec
   t.decision = input.outcome;
   const messageId = await addMessage(ctx, t, 'decision', input.reason);
   const payload: Record<string, unknown> = {
-    outcome: input.outcome, messageId, resultNoticeId: notice.id, resultEntryId: t.resultEntryId, subject: t.resultEntryId ? 'entry' : 'excluded_applicant',
+    outcome: input.outcome,
+    messageId,
+    resultNoticeId: notice.id,
+    resultEntryId: t.resultEntryId,
+    subject: t.resultEntryId ? 'entry' : 'excluded_applicant',
   };
   if (!t.resultEntryId) {
     payload.reviewFlagged = input.outcome === 'upheld';

@@ -22,14 +22,22 @@ export type OutboxState = 'pending' | 'sent' | 'failed' | 'held';
  * about an integrity report that accuses the viewer's department.
  * @throws 400 for a foreign cursor
  */
-export async function listOutbox(deps: AppDeps, actor: UserActor, f: { state?: OutboxState; ticketNumber?: string; limit: number; cursor?: string }): Promise<{ items: OutboxMessage[]; nextCursor: string | null }> {
+export async function listOutbox(
+  deps: AppDeps,
+  actor: UserActor,
+  f: { state?: OutboxState; ticketNumber?: string; limit: number; cursor?: string },
+): Promise<{ items: OutboxMessage[]; nextCursor: string | null }> {
   const qb = deps.db.getRepository(OutboxMessage).createQueryBuilder('o').leftJoin(Ticket, 't', 't.id = o.ticket_id');
   qb.andWhere(`(t.id IS NULL OR NOT ${hiddenFromAccusedSql('t')})`, { vOwnDept: actor.departmentCode ?? '' });
   if (f.state) qb.andWhere('o.state = :state', { state: f.state });
   if (f.ticketNumber) qb.andWhere('o.ticket_number = :num', { num: f.ticketNumber });
   const cur = decodeCursor(f.cursor);
   if (cur) qb.andWhere(new Brackets((w) => w.where('o.created_at < :cat', { cat: cur.at }).orWhere('o.created_at = :cat AND o.id < :cid', { cat: cur.at, cid: cur.id })));
-  const rows = await qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').take(f.limit + 1).getMany();
+  const rows = await qb
+    .orderBy('o.created_at', 'DESC')
+    .addOrderBy('o.id', 'DESC')
+    .take(f.limit + 1)
+    .getMany();
   const items = rows.slice(0, f.limit);
   return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
 }
@@ -51,8 +59,12 @@ export async function forwardHeldReport(deps: AppDeps, actor: UserActor, id: str
   const to = deps.config.higherDisciplineEmail;
   if (!to) throw conflict('no-destination', 'HIGHER_DISCIPLINE_EMAIL is not configured: the report stays held until the operator sets it (then it goes by itself)', { state: row.state });
   await inTransaction(deps.db, async (em) => {
-    const res = await em.createQueryBuilder().update(OutboxMessage).set({ recipient: to, state: 'pending', nextAttemptAt: deps.clock.now(), updatedAt: deps.clock.now() })
-      .where("id = :id AND state = 'held' AND notice = 'integrity_forward'", { id: row.id }).execute();
+    const res = await em
+      .createQueryBuilder()
+      .update(OutboxMessage)
+      .set({ recipient: to, state: 'pending', nextAttemptAt: deps.clock.now(), updatedAt: deps.clock.now() })
+      .where("id = :id AND state = 'held' AND notice = 'integrity_forward'", { id: row.id })
+      .execute();
     if (!res.affected) throw conflict('not-held', 'only a held report for the higher commission can be forwarded', { state: row.state });
     if (t) await appendEvent(em, t, { type: 'identity_read', actor, at: deps.clock.now(), fromState: t.state, toState: t.state, payload: { forwardedToHigherCommission: true, outboxId: row.id } });
   });
@@ -75,9 +87,12 @@ export async function retryOutboxMessage(deps: AppDeps, actor: UserActor, id: st
   const t = row?.ticketId ? await deps.db.getRepository(Ticket).findOneBy({ id: row.ticketId }) : null;
   if (!row || (t && t.kind === 'integrity_report' && actor.departmentCode && t.accusedDepartmentCode === actor.departmentCode)) throw notFound('outbox message');
   const wall = new Date();
-  const res = await repo.createQueryBuilder().update(OutboxMessage)
+  const res = await repo
+    .createQueryBuilder()
+    .update(OutboxMessage)
     .set({ state: 'pending', attempts: () => (row.state === 'failed' ? '0' : 'attempts'), nextAttemptAt: wall, claimedUntil: null, updatedAt: wall })
-    .where("id = :id AND state IN ('failed', 'pending')", { id }).execute();
+    .where("id = :id AND state IN ('failed', 'pending')", { id })
+    .execute();
   if (!res.affected) throw conflict('not-retryable', `a ${row.state} notification is not sent again`, { state: row.state });
   afterCommit(deps.db.manager, [row.id]);
   return repo.findOneByOrFail({ id });

@@ -30,10 +30,27 @@ export async function openOversightOrder(
 ): Promise<OversightOrder> {
   const due = addWorkingDays(o.now, OVERSIGHT_RESPONSE_WORKING_DAYS, o.cal, o.tz);
   const order = Object.assign(new OversightOrder(), {
-    id: o.id ?? randomUUID(), ticketId: t.id, ticketNumber: t.number, cycle: t.cycle, level: o.level, escalationId: o.escalationId,
-    reason: o.reason, departmentCode: t.departmentCode, state: 'open', note: o.note, openedAt: o.now, respondBy: due.dueAt,
-    respondByProvisional: due.provisional, watchAt: due.dueAt, lateAt: null, respondedAt: null, respondedById: null, response: null,
-    closedAt: null, closedById: null, closeNote: null,
+    id: o.id ?? randomUUID(),
+    ticketId: t.id,
+    ticketNumber: t.number,
+    cycle: t.cycle,
+    level: o.level,
+    escalationId: o.escalationId,
+    reason: o.reason,
+    departmentCode: t.departmentCode,
+    state: 'open',
+    note: o.note,
+    openedAt: o.now,
+    respondBy: due.dueAt,
+    respondByProvisional: due.provisional,
+    watchAt: due.dueAt,
+    lateAt: null,
+    respondedAt: null,
+    respondedById: null,
+    response: null,
+    closedAt: null,
+    closedById: null,
+    closeNote: null,
   } satisfies OversightOrder);
   await em.insert(OversightOrder, order as never);
   await notify(em, { kind: 'oversight_opened', orderId: order.id }, o.now);
@@ -54,7 +71,9 @@ export async function openOversightOrder(
  */
 export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 'actor' | 'cal' | 'tz'>, t: Pick<Ticket, 'id' | 'cycle' | 'departmentCode' | 'state'>): Promise<OversightOrder[]> {
   const { em, now, actor } = ctx;
-  const open = await em.getRepository(OversightOrder).find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  const open = await em
+    .getRepository(OversightOrder)
+    .find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   const moved: OversightOrder[] = [];
   for (const o of open) {
     if ((o.departmentCode ?? null) === (t.departmentCode ?? null)) continue;
@@ -67,7 +86,11 @@ export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 
     if (!o.lateAt) o.watchAt = due.dueAt;
     await em.save(o);
     await appendEvent(em, t, {
-      type: 'oversight_moved', actor, at: now, fromState: t.state, toState: t.state,
+      type: 'oversight_moved',
+      actor,
+      at: now,
+      fromState: t.state,
+      toState: t.state,
       payload: { orderId: o.id, level: o.level, fromDepartmentCode: from, toDepartmentCode: o.departmentCode, respondBy: due.dueAt.toISOString() },
     });
     await notify(em, { kind: 'oversight_opened', orderId: o.id }, now);
@@ -92,10 +115,19 @@ export async function followDepartment(ctx: Pick<CommandContext, 'em' | 'now' | 
 export async function closeOrdersOfEndedTicket(ctx: Pick<CommandContext, 'em' | 'now' | 'actor'>, t: Pick<Ticket, 'id' | 'cycle' | 'state' | 'mergedIntoId'>): Promise<OversightOrder[]> {
   const { em, now, actor } = ctx;
   const reason = t.state as 'merged' | 'rejected' | 'withdrawn' | 'closed';
-  const open = await em.getRepository(OversightOrder).find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  const open = await em
+    .getRepository(OversightOrder)
+    .find({ where: { ticketId: t.id, state: 'open' }, order: { openedAt: 'ASC', id: 'ASC' }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!open.length) return [];
   const primary = reason === 'merged' && t.mergedIntoId ? await em.getRepository(Ticket).findOne({ where: { id: t.mergedIntoId }, select: { id: true, number: true } }) : null;
-  const note = reason === 'merged' ? `工单已合并至${primary?.number ?? '主工单'}，由主工单答复` : reason === 'rejected' ? '工单不予受理，督办结束' : reason === 'closed' ? '工单已办结，督办结束' : '诉求人已撤回，督办结束';
+  const note =
+    reason === 'merged'
+      ? `工单已合并至${primary?.number ?? '主工单'}，由主工单答复`
+      : reason === 'rejected'
+        ? '工单不予受理，督办结束'
+        : reason === 'closed'
+          ? '工单已办结，督办结束'
+          : '诉求人已撤回，督办结束';
   for (const o of open) {
     o.state = 'closed';
     o.closedAt = now;
@@ -104,7 +136,11 @@ export async function closeOrdersOfEndedTicket(ctx: Pick<CommandContext, 'em' | 
     o.watchAt = null;
     await em.save(o);
     await appendEvent(em, t, {
-      type: 'oversight_closed', actor, at: now, fromState: t.state, toState: t.state,
+      type: 'oversight_closed',
+      actor,
+      at: now,
+      fromState: t.state,
+      toState: t.state,
       payload: { orderId: o.id, level: o.level, departmentCode: o.departmentCode, reason },
     });
   }
@@ -138,7 +174,12 @@ async function lockOrder(em: EntityManager, id: string): Promise<OversightOrder>
 async function touchTicket(em: EntityManager, ticketId: string, now: Date): Promise<Ticket> {
   const t = await em.getRepository(Ticket).findOne({ where: { id: ticketId }, ...(isMysql(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!t) throw notFound('ticket');
-  await em.createQueryBuilder().update(Ticket).set({ version: () => 'version + 1', updatedAt: now }).where('id = :id', { id: ticketId }).execute();
+  await em
+    .createQueryBuilder()
+    .update(Ticket)
+    .set({ version: () => 'version + 1', updatedAt: now })
+    .where('id = :id', { id: ticketId })
+    .execute();
   t.version += 1;
   return t;
 }
@@ -165,7 +206,11 @@ export async function respondToOrder(ctx: CommandContext, id: string, message: s
   o.watchAt = null;
   await em.save(o);
   const ev = await appendEvent(em, t, {
-    type: 'oversight_responded', actor, at: now, fromState: t.state, toState: t.state,
+    type: 'oversight_responded',
+    actor,
+    at: now,
+    fromState: t.state,
+    toState: t.state,
     payload: { orderId: o.id, level: o.level, onTime: now.getTime() < o.respondBy.getTime(), ...(files.length ? { attachments: attachmentRefs(files) } : {}) },
   });
   await recordAttachments(ctx, t, files, { event: ev, context: 'oversight_response', internal: true, orderId: o.id });
@@ -243,5 +288,9 @@ export async function listOrders(em: EntityManager, actor: Actor, f: OrderFilter
     const { at, id } = f.after;
     qb.andWhere(new Brackets((w) => w.where('o.opened_at < :cat', { cat: at }).orWhere('o.opened_at = :cat AND o.id < :cid', { cat: at, cid: id })));
   }
-  return qb.orderBy('o.opened_at', 'DESC').addOrderBy('o.id', 'DESC').take(f.limit + 1).getMany();
+  return qb
+    .orderBy('o.opened_at', 'DESC')
+    .addOrderBy('o.id', 'DESC')
+    .take(f.limit + 1)
+    .getMany();
 }

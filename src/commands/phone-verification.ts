@@ -42,7 +42,14 @@ export async function requestVerificationCode(db: DataSource, key: string, phone
     // Only the newest code counts: earlier unused ones of this phone and purpose are retired.
     await em.createQueryBuilder().update(PhoneVerification).set({ usedAt: now }).where('phone = :phone AND purpose = :purpose AND used_at IS NULL', { phone, purpose }).execute();
     await em.insert(PhoneVerification, {
-      id: randomUUID(), phone, purpose, codeHash: hashVerificationCode(key, purpose, phone, code), attempts: 0, expiresAt, usedAt: null, createdAt: now,
+      id: randomUUID(),
+      phone,
+      purpose,
+      codeHash: hashVerificationCode(key, purpose, phone, code),
+      attempts: 0,
+      expiresAt,
+      usedAt: null,
+      createdAt: now,
     } as never);
     const send = purpose === 'register' ? (exists ? 'already_registered' : 'code') : exists ? 'code' : null;
     if (send) await writeCodeText(em, phone, purpose, send === 'code' ? code : null, now);
@@ -57,10 +64,31 @@ async function writeCodeText(em: EntityManager, phone: string, purpose: Verifica
   const id = randomUUID();
   const wall = new Date();
   await em.insert(OutboxMessage, {
-    id, dedupeKey: createHash('sha256').update(`verification:${id}`).digest('hex'), sourceKey: `verification:${purpose}:${id}`, notice: 'verification_code', channel: 'sms',
-    ticketId: null, ticketNumber: null, sensitive: false, recipient: phone, recipientUserId: null, recipientRole: 'submitter', subject: '', bodyText: text, bodyHtml: '',
-    state: 'pending', attempts: 0, lastError: null, messageId: null, nextAttemptAt: wall, notBefore: null, segments: segmentText(unmarkSecrets(text)).length,
-    claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
+    id,
+    dedupeKey: createHash('sha256').update(`verification:${id}`).digest('hex'),
+    sourceKey: `verification:${purpose}:${id}`,
+    notice: 'verification_code',
+    channel: 'sms',
+    ticketId: null,
+    ticketNumber: null,
+    sensitive: false,
+    recipient: phone,
+    recipientUserId: null,
+    recipientRole: 'submitter',
+    subject: '',
+    bodyText: text,
+    bodyHtml: '',
+    state: 'pending',
+    attempts: 0,
+    lastError: null,
+    messageId: null,
+    nextAttemptAt: wall,
+    notBefore: null,
+    segments: segmentText(unmarkSecrets(text)).length,
+    claimedUntil: null,
+    sentAt: null,
+    createdAt: now,
+    updatedAt: now,
   } as never);
   afterCommit(em, [id]);
 }
@@ -77,8 +105,12 @@ export async function checkVerificationCode(db: DataSource, key: string, phone: 
   const row = await repo.findOne({ where: { phone, purpose, usedAt: IsNull() } });
   if (!row) throw invalidCode();
   if (row.expiresAt.getTime() <= now.getTime()) throw fieldError('code', 'code_expired', 'the verification code has expired (5 minutes); request a new one');
-  const tried = await repo.createQueryBuilder().update().set({ attempts: () => 'attempts + 1' })
-    .where('id = :id AND attempts < :max AND used_at IS NULL', { id: row.id, max: CODE_MAX_TRIES }).execute();
+  const tried = await repo
+    .createQueryBuilder()
+    .update()
+    .set({ attempts: () => 'attempts + 1' })
+    .where('id = :id AND attempts < :max AND used_at IS NULL', { id: row.id, max: CODE_MAX_TRIES })
+    .execute();
   if (!tried.affected) throw lockedCode();
   const want = Buffer.from(row.codeHash, 'hex');
   const got = Buffer.from(hashVerificationCode(key, purpose, phone, code.trim()), 'hex');

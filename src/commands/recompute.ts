@@ -23,7 +23,8 @@ export async function recomputeOpenTickets(ds: DataSource, opts: { cal: WorkCale
     const batch = await ds.getRepository(Ticket).find({
       select: { id: true },
       where: { state: In(OPEN_STATES as string[]) as never, id: MoreThan(lastId), ...(opts.kind ? { kind: opts.kind as never } : {}), ...(opts.priority ? { priority: opts.priority as never } : {}) },
-      order: { id: 'ASC' }, take: 200,
+      order: { id: 'ASC' },
+      take: 200,
     });
     if (!batch.length) break;
     for (const { id } of batch) {

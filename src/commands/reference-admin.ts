@@ -44,7 +44,10 @@ export async function updateDepartment(deps: AppDeps, code: string, body: z.infe
     if (!d) throw notFound('department');
     if (body.active === false && d.active) {
       if (code === COORDINATOR_DEPARTMENT || code === DISCIPLINE_DEPARTMENT) throw conflict('essential-department', `${code} cannot be taken out of use`);
-      const openTickets = await em.createQueryBuilder(Ticket, 't').where('t.department_code = :code AND t.state IN (:...open)', { code, open: [...OPEN_STATES] }).getCount();
+      const openTickets = await em
+        .createQueryBuilder(Ticket, 't')
+        .where('t.department_code = :code AND t.state IN (:...open)', { code, open: [...OPEN_STATES] })
+        .getCount();
       const activeStaff = await em.createQueryBuilder(User, 'u').where('u.department_code = :code AND u.active = :on', { code, on: true }).getCount();
       const routingRules = await em.countBy(RoutingRule, { departmentCode: code });
       if (openTickets || activeStaff || routingRules) {

@@ -5,9 +5,7 @@ import { standingVetoes } from './vetoes';
 import { readBuckets, readLive } from './figures';
 import { figuresFromBuckets } from '../domain/figures';
 import { localDate, startOfLocalDay } from '../domain/deadline';
-import {
-  computeDepartmentFigures, DepartmentFigures, IntegrityCase, METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket, periodDates,
-} from '../domain/metrics';
+import { computeDepartmentFigures, DepartmentFigures, IntegrityCase, METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket, periodDates } from '../domain/metrics';
 
 export type { Fraction, DepartmentFigures, OversightCounts } from '../domain/metrics';
 
@@ -44,7 +42,13 @@ export function wholeLocalDays(range: { from: Date; to: Date }, tz: string): boo
  * @returns one entry per department code, in the given order
  */
 export async function departmentsFigures(
-  em: EntityManager, departmentCodes: readonly string[], range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+  em: EntityManager,
+  departmentCodes: readonly string[],
+  range: { from: Date; to: Date },
+  cal: WorkCalendar,
+  tz: string,
+  now: Date,
+  opts: FiguresOptions = {},
 ): Promise<DepartmentFigures[]> {
   if (departmentCodes.length === 0) return [];
   if (opts.maintained === false || !wholeLocalDays(range, tz)) return rawDepartmentsFigures(em, departmentCodes, range, cal, tz, now, opts);
@@ -65,34 +69,55 @@ export async function departmentsFigures(
  * Its cost grows with the tickets of the period.
  */
 export async function rawDepartmentsFigures(
-  em: EntityManager, departmentCodes: readonly string[], range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+  em: EntityManager,
+  departmentCodes: readonly string[],
+  range: { from: Date; to: Date },
+  cal: WorkCalendar,
+  tz: string,
+  now: Date,
+  opts: FiguresOptions = {},
 ): Promise<DepartmentFigures[]> {
   if (departmentCodes.length === 0) return [];
   const inPeriod = 't.received_at >= :from AND t.received_at < :to';
   const params = { from: range.from, to: range.to };
 
-  const tickets = await em.createQueryBuilder(Ticket, 't')
+  const tickets = await em
+    .createQueryBuilder(Ticket, 't')
     .select(['t.id', 't.kind', 't.state', 't.departmentCode', 't.accusedDepartmentCode', 't.receivedAt', 't.cycle', 't.cycleStartedAt', 't.signBy', 't.replyBy'])
     .where(inPeriod, params)
     .getMany();
-  const events = tickets.length === 0 ? [] : await em.createQueryBuilder(TicketEvent, 'e')
-    .innerJoin(Ticket, 't', 't.id = e.ticket_id')
-    .select(['e.id', 'e.ticketId', 'e.seq', 'e.cycle', 'e.type', 'e.at', 'e.payload'])
-    .where(inPeriod, params)
-    .andWhere('e.type IN (:...types)', { types: [...METRIC_EVENT_TYPES] })
-    .getMany();
-  const pauses = tickets.length === 0 ? [] : await em.createQueryBuilder(TicketPause, 'p')
-    .innerJoin(Ticket, 't', 't.id = p.ticket_id')
-    .select(['p.id', 'p.ticketId', 'p.cycle', 'p.pausedAt', 'p.resumedAt'])
-    .where(inPeriod, params)
-    .getMany();
+  const events =
+    tickets.length === 0
+      ? []
+      : await em
+          .createQueryBuilder(TicketEvent, 'e')
+          .innerJoin(Ticket, 't', 't.id = e.ticket_id')
+          .select(['e.id', 'e.ticketId', 'e.seq', 'e.cycle', 'e.type', 'e.at', 'e.payload'])
+          .where(inPeriod, params)
+          .andWhere('e.type IN (:...types)', { types: [...METRIC_EVENT_TYPES] })
+          .getMany();
+  const pauses =
+    tickets.length === 0
+      ? []
+      : await em
+          .createQueryBuilder(TicketPause, 'p')
+          .innerJoin(Ticket, 't', 't.id = p.ticket_id')
+          .select(['p.id', 'p.ticketId', 'p.cycle', 'p.pausedAt', 'p.resumedAt'])
+          .where(inPeriod, params)
+          .getMany();
 
   const { firstDay, lastDay } = periodDates(range, tz);
   const integrityCases = await integrityFindings(em, departmentCodes, firstDay, lastDay);
   const vetoed = await standingVetoes(em, departmentCodes, Number(firstDay.slice(0, 4)), Number(lastDay.slice(0, 4)));
 
   return computeDepartmentFigures({
-    departmentCodes, period: range, now, cal, tz, vetoed, integrityCases,
+    departmentCodes,
+    period: range,
+    now,
+    cal,
+    tz,
+    vetoed,
+    integrityCases,
     hideAccusedOf: opts.hideAccusedOf ?? null,
     tickets: tickets as MetricTicket[],
     events: events as MetricEvent[],
@@ -106,7 +131,8 @@ export async function rawDepartmentsFigures(
  * DESIGN §7). Reads no content of the reports: only department, date and finding.
  */
 async function integrityFindings(em: EntityManager, departmentCodes: readonly string[], firstDay: string, lastDay: string): Promise<IntegrityCase[]> {
-  const rows: { id: string; accused: string; occurred: string; finding: string }[] = await em.createQueryBuilder()
+  const rows: { id: string; accused: string; occurred: string; finding: string }[] = await em
+    .createQueryBuilder()
     .from(Ticket, 't')
     .select(['t.id AS id', 't.accused_department_code AS accused', 't.occurred_on AS occurred', 't.finding AS finding'])
     .where("t.kind = 'integrity_report' AND t.finding IS NOT NULL")
@@ -125,7 +151,13 @@ async function integrityFindings(em: EntityManager, departmentCodes: readonly st
  * @param now the instant the report is made
  */
 export async function departmentFigures(
-  em: EntityManager, departmentCode: string, range: { from: Date; to: Date }, cal: WorkCalendar, tz: string, now: Date, opts: FiguresOptions = {},
+  em: EntityManager,
+  departmentCode: string,
+  range: { from: Date; to: Date },
+  cal: WorkCalendar,
+  tz: string,
+  now: Date,
+  opts: FiguresOptions = {},
 ): Promise<DepartmentFigures> {
   const [figures] = await departmentsFigures(em, [departmentCode], range, cal, tz, now, opts);
   return figures;

@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import * as iconv from 'iconv-lite';
 import { Department, ResultEntry, ResultNotice, Ticket } from '../entities';
-import {
-  CATEGORY_ALIASES, DEFAULT_WINDOW_WORKING_DAYS, ObjectionWindow, RecognitionCategory, windowOf, windowPhase,
-} from '../domain/objection-window';
+import { CATEGORY_ALIASES, DEFAULT_WINDOW_WORKING_DAYS, ObjectionWindow, RecognitionCategory, windowOf, windowPhase } from '../domain/objection-window';
 import type { WorkCalendar } from '../domain/calendar';
 import { isValidCreditCode, SINGLELINE_FORBIDDEN } from '../domain/validators';
 import { hasVisibleText } from '../domain/text';
@@ -84,15 +82,31 @@ export async function createResultNotice(ctx: CommandContext, input: NoticeInput
 
   const n = new ResultNotice();
   Object.assign(n, {
-    id: randomUUID(), title: input.title, publishedOn: input.publishedOn,
-    windowWorkingDays: explicit ? null : input.windowWorkingDays ?? DEFAULT_WINDOW_WORKING_DAYS,
-    windowFrom: explicit ? input.windowFrom! : null, windowUntil: explicit ? input.windowUntil! : null,
-    handlingDepartmentCode: dep.code, source, finalizedAt: null, finalizedById: null, createdById: actor.userId, createdAt: now,
+    id: randomUUID(),
+    title: input.title,
+    publishedOn: input.publishedOn,
+    windowWorkingDays: explicit ? null : (input.windowWorkingDays ?? DEFAULT_WINDOW_WORKING_DAYS),
+    windowFrom: explicit ? input.windowFrom! : null,
+    windowUntil: explicit ? input.windowUntil! : null,
+    handlingDepartmentCode: dep.code,
+    source,
+    finalizedAt: null,
+    finalizedById: null,
+    createdById: actor.userId,
+    createdAt: now,
   } satisfies ResultNotice);
   await em.insert(ResultNotice, n);
   const rows = input.entries.map((e, i) => ({
-    id: randomUUID(), noticeId: n.id, position: i + 1, creditCode: e.creditCode, businessName: e.businessName, category: e.category,
-    sector: e.sector ?? null, operatorMasked: e.operatorMasked ?? null, revokedAt: null, revokedByTicketId: null,
+    id: randomUUID(),
+    noticeId: n.id,
+    position: i + 1,
+    creditCode: e.creditCode,
+    businessName: e.businessName,
+    category: e.category,
+    sector: e.sector ?? null,
+    operatorMasked: e.operatorMasked ?? null,
+    revokedAt: null,
+    revokedByTicketId: null,
   }));
   // Chunks keep each INSERT well under the drivers' parameter limits.
   for (let i = 0; i < rows.length; i += 200) await em.insert(ResultEntry, rows.slice(i, i + 200));
@@ -119,7 +133,9 @@ export async function finalizeResultNotice(ctx: CommandContext, id: string): Pro
     throw conflict('objection-window-open', `the objection window is open until ${w.closesAt.toISOString()}`, { closesAt: w.closesAt.toISOString() });
   }
   const open = await em.find(Ticket, {
-    where: { kind: 'objection', resultNoticeId: n.id, state: In([...OPEN_STATES]) }, select: { id: true, number: true, state: true }, order: { createdAt: 'ASC' },
+    where: { kind: 'objection', resultNoticeId: n.id, state: In([...OPEN_STATES]) },
+    select: { id: true, number: true, state: true },
+    order: { createdAt: 'ASC' },
     ...(isMysql(em) ? { lock: { mode: 'pessimistic_read' as const } } : {}),
   });
   if (open.length) {
@@ -135,10 +151,13 @@ export async function finalizeResultNotice(ctx: CommandContext, id: string): Pro
 export async function undecidedByEntry(em: EntityManager, noticeIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!noticeIds.length) return out;
-  const rows: { entry: string; n: string | number }[] = await em.createQueryBuilder(Ticket, 't')
-    .select('t.result_entry_id', 'entry').addSelect('COUNT(*)', 'n')
+  const rows: { entry: string; n: string | number }[] = await em
+    .createQueryBuilder(Ticket, 't')
+    .select('t.result_entry_id', 'entry')
+    .addSelect('COUNT(*)', 'n')
     .where("t.kind = 'objection' AND t.result_notice_id IN (:...ids) AND t.result_entry_id IS NOT NULL AND t.state IN (:...states)", { ids: noticeIds, states: [...BEFORE_REPLY_STATES] })
-    .groupBy('t.result_entry_id').getRawMany();
+    .groupBy('t.result_entry_id')
+    .getRawMany();
   for (const r of rows) out.set(r.entry, Number(r.n));
   return out;
 }
@@ -159,7 +178,9 @@ const REQUIRED_COLUMNS: (keyof EntryInput)[] = ['creditCode', 'businessName', 'c
 const SNAKE: Record<keyof EntryInput, string> = { creditCode: 'credit_code', businessName: 'business_name', category: 'category', sector: 'sector', operatorMasked: 'operator_masked' };
 
 /** A bad row of an import, with its row number as the user sees it (header = row 1). */
-export interface ImportRowError extends FieldError { row: number }
+export interface ImportRowError extends FieldError {
+  row: number;
+}
 
 /**
  * Decodes a CSV file (Excel on Windows often writes GBK): a UTF-8 BOM → UTF-8; else strict
@@ -210,14 +231,22 @@ export async function parseNoticeFile(buf: Buffer): Promise<{ entries: EntryInpu
   if (rows.length === 0) throw unprocessable('import-invalid', 'the file is empty', [{ field: 'file', code: 'empty', message: 'no header row' }]);
   const [headerRow, header] = rows[0];
   const col = {} as Record<keyof EntryInput, number>;
-  const normalized = header.map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase());
+  const normalized = header.map((h) =>
+    h
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .toLowerCase(),
+  );
   for (const key of Object.keys(HEADER_ALIASES) as (keyof EntryInput)[]) {
     col[key] = normalized.findIndex((h) => HEADER_ALIASES[key].includes(h) || h === key.toLowerCase());
   }
   const missing = REQUIRED_COLUMNS.filter((k) => col[k] < 0);
   if (missing.length) {
-    throw unprocessable('import-invalid', `the header row (row ${headerRow}) lacks the column(s) ${missing.map((k) => SNAKE[k]).join(', ')}`,
-      missing.map((k) => ({ field: `header.${SNAKE[k]}`, code: 'missing_column', message: `column ${SNAKE[k]} is required`, row: headerRow })));
+    throw unprocessable(
+      'import-invalid',
+      `the header row (row ${headerRow}) lacks the column(s) ${missing.map((k) => SNAKE[k]).join(', ')}`,
+      missing.map((k) => ({ field: `header.${SNAKE[k]}`, code: 'missing_column', message: `column ${SNAKE[k]} is required`, row: headerRow })),
+    );
   }
   const data = rows.slice(1);
   if (data.length === 0) throw unprocessable('import-invalid', 'the file lists no business', [{ field: 'file', code: 'no_rows', message: 'no rows after the header' }]);
@@ -251,7 +280,13 @@ export async function parseNoticeFile(buf: Buffer): Promise<{ entries: EntryInpu
     if (!rawCategory) bad('category', 'required', 'the category is missing');
     else if (!category) bad('category', 'invalid_enum_value', `${rawCategory} is not one of famous, specialty, quality, emerging (知名, 特色, 优质, 新兴)`);
     if (texts.businessName && category && isValidCreditCode(creditCode)) {
-      entries.push({ creditCode, businessName: texts.businessName, category, ...(texts.sector ? { sector: texts.sector } : {}), ...(texts.operatorMasked ? { operatorMasked: texts.operatorMasked } : {}) });
+      entries.push({
+        creditCode,
+        businessName: texts.businessName,
+        category,
+        ...(texts.sector ? { sector: texts.sector } : {}),
+        ...(texts.operatorMasked ? { operatorMasked: texts.operatorMasked } : {}),
+      });
     }
   }
   if (errors.length) {

@@ -39,7 +39,10 @@ function stored(em: EntityManager, createdAt: Date): unknown {
  */
 export async function indexNewTicket(em: EntityManager, t: SearchableTicket & Pick<Ticket, 'id' | 'createdAt'>): Promise<void> {
   const at = stored(em, t.createdAt);
-  await insertRows(em, ticketSearchTokens({ ...t, number: '' }).map((token) => [token, at, t.id]));
+  await insertRows(
+    em,
+    ticketSearchTokens({ ...t, number: '' }).map((token) => [token, at, t.id]),
+  );
 }
 
 /** Indexes a new ticket's number, once allocated (the same transaction; its words may already hold it). */
@@ -54,10 +57,22 @@ export async function indexTicketNumber(em: EntityManager, t: Pick<Ticket, 'id' 
 export async function reindexTicket(em: EntityManager, t: SearchableTicket & Pick<Ticket, 'id' | 'createdAt'>): Promise<void> {
   await em.query('DELETE FROM ticket_search_token WHERE ticket_id = ?', [t.id]);
   const at = stored(em, t.createdAt);
-  await insertRows(em, ticketSearchTokens(t).map((token) => [token, at, t.id]));
+  await insertRows(
+    em,
+    ticketSearchTokens(t).map((token) => [token, at, t.id]),
+  );
 }
 
-interface Row { id: string; created_at: unknown; kind: TicketKind; number: string; title: string; description: string; contact: string | null; subject_credit_code: string | null }
+interface Row {
+  id: string;
+  created_at: unknown;
+  kind: TicketKind;
+  number: string;
+  title: string;
+  description: string;
+  contact: string | null;
+  subject_credit_code: string | null;
+}
 
 /**
  * Rebuilds the index rows of at most `limit` tickets in id order after `after` (exclusive;
@@ -79,7 +94,8 @@ export async function reindexSearch(em: EntityManager, o: { after?: string; limi
   const out: TokenRow[] = [];
   for (const r of rows) {
     const contact: Contact | null = r.contact ? JSON.parse(r.contact) : null;
-    for (const token of ticketSearchTokens({ kind: r.kind, number: r.number, title: r.title, description: r.description, contact, subjectCreditCode: r.subject_credit_code })) out.push([token, r.created_at, r.id]);
+    for (const token of ticketSearchTokens({ kind: r.kind, number: r.number, title: r.title, description: r.description, contact, subjectCreditCode: r.subject_credit_code }))
+      out.push([token, r.created_at, r.id]);
   }
   // by token (then in id order, as read): each statement fills the pages of its tokens one after the other
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -55,8 +55,20 @@ export async function ensureAdmin(ds: DataSource, now: Date, password: string | 
     generatedPassword = randomBytes(9).toString('base64url');
   }
   await ds.getRepository(User).insert({
-    id: randomUUID(), username: 'admin', passwordHash: await hashPassword(password ?? generatedPassword!), role: 'admin', name: '系统管理员',
-    email: null, phone: null, departmentCode: null, isHead: false, creditCode: null, businessName: null, notifyPrefs: null, active: true, createdAt: now,
+    id: randomUUID(),
+    username: 'admin',
+    passwordHash: await hashPassword(password ?? generatedPassword!),
+    role: 'admin',
+    name: '系统管理员',
+    email: null,
+    phone: null,
+    departmentCode: null,
+    isHead: false,
+    creditCode: null,
+    businessName: null,
+    notifyPrefs: null,
+    active: true,
+    createdAt: now,
   });
   return { created: true, generatedPassword };
 }

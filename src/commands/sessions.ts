@@ -17,7 +17,10 @@ export interface SessionAccount {
 }
 
 /** A resolved session: its row id (SHA-256 of the cookie token) and the account, active now. */
-export interface ResolvedSession { id: string; account: SessionAccount }
+export interface ResolvedSession {
+  id: string;
+  account: SessionAccount;
+}
 
 /** A session lives at most this long from sign-in, however active (one working day). */
 export const SESSION_ABSOLUTE_MS = 12 * 3_600_000;
@@ -29,7 +32,10 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const flashKey = (token: string) => createHmac('sha256', token).update('grievance/session-flash/v1').digest();
 
 /** A one-time message from a POST to the page its redirect shows (`kind` names the page's use). */
-export interface Flash { kind: string; [k: string]: unknown }
+export interface Flash {
+  kind: string;
+  [k: string]: unknown;
+}
 
 /**
  * Page sessions in the database (docs/decisions/pages.md), shared by every API process: the
@@ -39,7 +45,11 @@ export interface Flash { kind: string; [k: string]: unknown }
  * Windows are wall-clock time (`now`, injectable for tests), not the business clock.
  */
 export class SessionStore {
-  constructor(private readonly db: DataSource, private readonly idleMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Starts a session for `userId`; returns the cookie token (shown to nobody else, stored hashed). */
   async create(userId: string): Promise<{ token: string; id: string }> {
@@ -49,7 +59,12 @@ export class SessionStore {
     // the user's ended sessions go when a new one starts (the sweep purges the rest)
     await this.db.getRepository(WebSession).delete({ userId, idleExpiresAt: LessThan(now) });
     await this.db.getRepository(WebSession).insert({
-      id, userId, createdAt: now, lastSeenAt: now, idleExpiresAt: new Date(now.getTime() + this.idleMs), absoluteExpiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
+      id,
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: new Date(now.getTime() + this.idleMs),
+      absoluteExpiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
     });
     return { token, id };
   }
@@ -131,7 +146,6 @@ export class SessionStore {
 
 /** Deletes sessions whose idle or absolute window has closed (sweep housekeeping); returns how many. */
 export async function purgeExpiredSessions(db: DataSource, now: Date = new Date()): Promise<number> {
-  const res = await db.createQueryBuilder().delete().from(WebSession)
-    .where('idle_expires_at <= :now OR absolute_expires_at <= :now', { now }).execute();
+  const res = await db.createQueryBuilder().delete().from(WebSession).where('idle_expires_at <= :now OR absolute_expires_at <= :now', { now }).execute();
   return res.affected ?? 0;
 }

@@ -19,13 +19,30 @@ import { keepOnce, OnceKey, replayOnce } from './idempotency';
 import { isDuplicateKey } from '../db';
 import { decodeCursor, encodeCursor } from '../queries/cursor';
 
-export interface Attendee { name: string; phone?: string; email?: string; businessName?: string }
+export interface Attendee {
+  name: string;
+  phone?: string;
+  email?: string;
+  businessName?: string;
+}
 /** An issue raised at the meeting: the fields of a ticket without channel, receipt or symposium (set here). */
 export type SymposiumIssue = Omit<CreateTicketInput, 'channel' | 'receivedAt' | 'symposiumId' | 'sourceId'> & { kind: 'complaint' | 'suggestion' };
-export interface SymposiumInput { title: string; heldOn: string; hostDepartmentCode: string; place?: string; attendees: Attendee[]; issues: SymposiumIssue[] }
+export interface SymposiumInput {
+  title: string;
+  heldOn: string;
+  hostDepartmentCode: string;
+  place?: string;
+  attendees: Attendee[];
+  issues: SymposiumIssue[];
+}
 
 /** What a symposium's issues became: ticket ids, and each new ticket's access code (shown once). */
-export interface IssuesAdded { symposiumId: string; ticketIds: string[]; accessCodes: Map<string, string>; /** the first result of the same form, given again */ replayed?: boolean }
+export interface IssuesAdded {
+  symposiumId: string;
+  ticketIds: string[];
+  accessCodes: Map<string, string> /** the first result of the same form, given again */;
+  replayed?: boolean;
+}
 
 /**
  * Creates tickets for issues raised at the symposium, in the caller's transaction. The
@@ -44,7 +61,10 @@ async function addIssues(c: CommandContext, symposiumId: string, heldOn: string,
       if (r.accessCode) accessCodes.set(r.ticket.id, r.accessCode);
     } catch (e) {
       const err = e as { errors?: { field: string }[] };
-      if (err.errors) err.errors.forEach((f) => { f.field = `issues.${i}.${f.field}`; });
+      if (err.errors)
+        err.errors.forEach((f) => {
+          f.field = `issues.${i}.${f.field}`;
+        });
       throw e;
     }
   }
@@ -97,7 +117,16 @@ export async function recordSymposium(deps: AppDeps, actor: UserActor, input: Sy
   return recordOnce(deps, actor, once, async (c) => {
     if (input.heldOn > localDate(c.now, c.tz)) throw fieldError('heldOn', 'in_future', 'must not be in the future');
     if (!(await c.em.findOneBy(Department, { code: input.hostDepartmentCode }))) throw fieldError('hostDepartmentCode', 'unknown', 'unknown department');
-    await c.em.insert(Symposium, { id, title: input.title, heldOn: input.heldOn, hostDepartmentCode: input.hostDepartmentCode, place: input.place ?? null, attendees: input.attendees, createdById: actor.userId, createdAt: c.now });
+    await c.em.insert(Symposium, {
+      id,
+      title: input.title,
+      heldOn: input.heldOn,
+      hostDepartmentCode: input.hostDepartmentCode,
+      place: input.place ?? null,
+      attendees: input.attendees,
+      createdById: actor.userId,
+      createdAt: c.now,
+    });
     return addIssues(c, id, input.heldOn, input.issues);
   });
 }
@@ -121,7 +150,9 @@ export async function symposiumWithIssues(deps: AppDeps, actor: Actor, id: strin
   if (!s) throw notFound('symposium');
   // issues recorded in one call share their creation instant: their numbers keep the order given
   const tickets = (await deps.db.getRepository(Ticket).find({ where: { symposiumId: id }, order: { createdAt: 'ASC', number: 'ASC' } })).filter((t) => canView(facts(t), actor));
-  const replies = tickets.length ? await deps.db.getRepository(TicketMessage).find({ where: { ticketId: In(tickets.map((t) => t.id)), kind: In(['reply', 'intake_answer']) }, order: { createdAt: 'ASC' } }) : [];
+  const replies = tickets.length
+    ? await deps.db.getRepository(TicketMessage).find({ where: { ticketId: In(tickets.map((t) => t.id)), kind: In(['reply', 'intake_answer']) }, order: { createdAt: 'ASC' } })
+    : [];
   const answers = new Map<string, TicketMessage>();
   for (const m of replies) answers.set(m.ticketId, m);
   return { symposium: s, tickets, answers };
@@ -132,7 +163,11 @@ export async function listSymposiums(deps: AppDeps, page: { limit: number; curso
   const qb = deps.db.getRepository(Symposium).createQueryBuilder('s');
   const cur = decodeCursor(page.cursor);
   if (cur) qb.andWhere('(s.created_at < :cat OR (s.created_at = :cat AND s.id < :cid))', { cat: cur.at, cid: cur.id });
-  const rows = await qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC').take(page.limit + 1).getMany();
+  const rows = await qb
+    .orderBy('s.created_at', 'DESC')
+    .addOrderBy('s.id', 'DESC')
+    .take(page.limit + 1)
+    .getMany();
   const items = rows.slice(0, page.limit);
   return { items, nextCursor: rows.length > page.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
 }

@@ -13,7 +13,11 @@ import { canReadOrders, listOrders } from './oversight';
 import { isHiddenFromSubmitter } from '../domain/attachments';
 
 /** One ticket as the viewer may read it: `identityAudited` when this read was recorded as an `identity_read` event. */
-export interface TicketRead { ticket: Ticket; oversight?: OversightOrder[]; identityAudited: boolean }
+export interface TicketRead {
+  ticket: Ticket;
+  oversight?: OversightOrder[];
+  identityAudited: boolean;
+}
 
 /**
  * The ticket, and for staff its oversight orders oldest first (DESIGN §5 "shown on the

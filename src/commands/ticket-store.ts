@@ -9,7 +9,12 @@ import { isMysql } from '../db';
 /** Loading, authorizing and saving a ticket row, and the texts written on it. */
 
 export const facts = (t: Ticket): TicketFacts => ({
-  id: t.id, kind: t.kind, state: t.state, departmentCode: t.departmentCode, submitterId: t.submitterId, accusedDepartmentCode: t.accusedDepartmentCode,
+  id: t.id,
+  kind: t.kind,
+  state: t.state,
+  departmentCode: t.departmentCode,
+  submitterId: t.submitterId,
+  accusedDepartmentCode: t.accusedDepartmentCode,
 });
 
 /** Loads a ticket the actor may see, else 404 (never 403: existence is not disclosed). */
@@ -35,7 +40,11 @@ export function authorize(t: Ticket, action: Action, actor: Actor, expectedVersi
   const d = decide(facts(t), action, actor, input);
   if (!d.ok) {
     if (d.reason === 'not_visible') throw notFound('ticket');
-    if (d.reason === 'forbidden') throw new AppError(403, d.code ?? 'forbidden', d.code ? REFUSALS[d.code] ?? `you may not ${action} this ticket` : `you may not ${action} this ticket`, [], { state: t.state, allowed: d.allowed });
+    if (d.reason === 'forbidden')
+      throw new AppError(403, d.code ?? 'forbidden', d.code ? (REFUSALS[d.code] ?? `you may not ${action} this ticket`) : `you may not ${action} this ticket`, [], {
+        state: t.state,
+        allowed: d.allowed,
+      });
   }
   if (expectedVersion !== undefined && expectedVersion !== t.version) {
     throw preconditionFailed(`the ticket changed: version is ${t.version}, If-Match said ${expectedVersion}`, { version: t.version });
@@ -62,4 +71,3 @@ export async function addMessage(ctx: CommandContext, t: Ticket, kind: string, b
   await ctx.em.insert(TicketMessage, { id, ticketId: t.id, cycle: t.cycle, kind, internal, authorId: actorId(ctx.actor), authorRole: actorRole(ctx.actor), body, createdAt: ctx.now });
   return id;
 }
-

@@ -132,7 +132,10 @@ export async function revokeVetoRecord(deps: AppDeps, actor: Actor, vetoId: stri
 }
 
 /** A person in the register: id and name. */
-export interface PersonRef { id: string; name: string | null }
+export interface PersonRef {
+  id: string;
+  name: string | null;
+}
 
 /** One veto as the register shows it (DESIGN §7, §13). */
 export interface VetoRecord {
@@ -183,13 +186,22 @@ export async function loadVetoes(em: EntityManager, where: { id?: string; year?:
     // Exact decimal arithmetic: amounts are DECIMAL(14,2) strings, never floats.
     const total = standingCauses.reduce((s, c) => s.plus(amount.get(c.ticketId) ?? 0), new Decimal(0));
     const decided = [...hs].reverse().find((h) => h.type === 'imposed' || h.type === 'reinstated');
-    const revoked = !stands ? [...hs].reverse().find((h) => h.type === 'revoked') ?? null : null;
+    const revoked = !stands ? ([...hs].reverse().find((h) => h.type === 'revoked') ?? null) : null;
     return {
-      id: v.id, departmentCode: v.departmentCode, year: v.year, status: stands ? 'active' : 'revoked', vetoed: stands,
+      id: v.id,
+      departmentCode: v.departmentCode,
+      year: v.year,
+      status: stands ? 'active' : 'revoked',
+      vetoed: stands,
       activeCauses: standingCauses.length,
       causes: cs.map((c) => ({
-        ticketId: c.ticketId, number: c.ticketNumber, amountYuan: amount.get(c.ticketId) ?? null, addedAt: c.addedAt.toISOString(), addedBy: person(c.addedById),
-        active: c.revokedAt === null, revokedAt: c.revokedAt?.toISOString() ?? null,
+        ticketId: c.ticketId,
+        number: c.ticketNumber,
+        amountYuan: amount.get(c.ticketId) ?? null,
+        addedAt: c.addedAt.toISOString(),
+        addedBy: person(c.addedById),
+        active: c.revokedAt === null,
+        revokedAt: c.revokedAt?.toISOString() ?? null,
       })),
       activeAmountYuan: total.toFixed(2),
       decidedBy: person(decided?.actorId ?? v.createdById),
@@ -198,7 +210,13 @@ export async function loadVetoes(em: EntityManager, where: { id?: string; year?:
       revokedAt: revoked?.at.toISOString() ?? null,
       revokeReason: revoked?.reason ?? null,
       history: hs.map((h) => ({
-        seq: h.seq, type: h.type, at: h.at.toISOString(), by: person(h.actorId), ticketId: h.ticketId, number: h.ticketId ? numberOf.get(h.ticketId) ?? null : null, reason: h.reason,
+        seq: h.seq,
+        type: h.type,
+        at: h.at.toISOString(),
+        by: person(h.actorId),
+        ticketId: h.ticketId,
+        number: h.ticketId ? (numberOf.get(h.ticketId) ?? null) : null,
+        reason: h.reason,
       })),
     } satisfies VetoRecord;
   });
@@ -209,7 +227,8 @@ export async function loadVetoes(em: EntityManager, where: { id?: string; year?:
  * from `firstYear` to `lastYear`: the veto register of DESIGN §7, which also knows revocations.
  */
 export async function standingVetoes(em: EntityManager, departmentCodes: readonly string[], firstYear: number, lastYear: number): Promise<Set<string>> {
-  const rows: { code: string }[] = await em.createQueryBuilder()
+  const rows: { code: string }[] = await em
+    .createQueryBuilder()
     .from(VetoCause, 'c')
     .innerJoin(Veto, 'v', 'v.id = c.veto_id')
     .select('DISTINCT v.department_code AS code')
@@ -224,8 +243,12 @@ export async function standingVetoes(em: EntityManager, departmentCodes: readonl
  * in the year (local dates). A revoked veto does not un-substantiate its cases.
  */
 export async function substantiatedCases(em: EntityManager, departmentCode: string, year: number): Promise<number> {
-  return em.createQueryBuilder(Ticket, 't')
-    .where("t.kind = 'integrity_report' AND t.accused_department_code = :d AND t.finding = 'substantiated' AND t.occurred_on >= :first AND t.occurred_on <= :last",
-      { d: departmentCode, first: `${year}-01-01`, last: `${year}-12-31` })
+  return em
+    .createQueryBuilder(Ticket, 't')
+    .where("t.kind = 'integrity_report' AND t.accused_department_code = :d AND t.finding = 'substantiated' AND t.occurred_on >= :first AND t.occurred_on <= :last", {
+      d: departmentCode,
+      first: `${year}-01-01`,
+      last: `${year}-12-31`,
+    })
     .getCount();
 }

@@ -9,10 +9,19 @@ import { DISCIPLINE_DEPARTMENT, type Role } from './lifecycle';
 export const COORDINATOR_DEPARTMENT = 'SAMR';
 
 /** Where a staff account sits: its role, its department (none only for the admin), whether it heads the department. */
-export interface Placement { role: Role; departmentCode: string | null; isHead: boolean }
+export interface Placement {
+  role: Role;
+  departmentCode: string | null;
+  isHead: boolean;
+}
 
 /** A broken placement rule: the field to name and its stable code. */
-export interface PlacementProblem { field: 'departmentCode' | 'isHead' | 'role'; code: string; message: string; status: 400 | 422 }
+export interface PlacementProblem {
+  field: 'departmentCode' | 'isHead' | 'role';
+  code: string;
+  message: string;
+  status: 400 | 422;
+}
 
 /**
  * The first rule a placement breaks, or null (DESIGN §1): owners are not staff; staff other
@@ -23,8 +32,10 @@ export interface PlacementProblem { field: 'departmentCode' | 'isHead' | 'role';
 export function placementProblem(p: Placement): PlacementProblem | null {
   if (p.role === 'owner') return { field: 'role', code: 'not_staff', message: 'owner accounts are not staff accounts', status: 422 };
   if (p.role !== 'admin' && !p.departmentCode) return { field: 'departmentCode', code: 'required', message: 'staff belong to a department', status: 400 };
-  if (p.role === 'supervisor' && p.departmentCode !== DISCIPLINE_DEPARTMENT) return { field: 'departmentCode', code: 'supervisor_dis', message: 'supervisors belong to the discipline department (DIS)', status: 422 };
-  if (p.role === 'coordinator' && p.departmentCode !== COORDINATOR_DEPARTMENT) return { field: 'departmentCode', code: 'coordinator_samr', message: 'the coordinator office is SAMR (区市场监管局)', status: 422 };
+  if (p.role === 'supervisor' && p.departmentCode !== DISCIPLINE_DEPARTMENT)
+    return { field: 'departmentCode', code: 'supervisor_dis', message: 'supervisors belong to the discipline department (DIS)', status: 422 };
+  if (p.role === 'coordinator' && p.departmentCode !== COORDINATOR_DEPARTMENT)
+    return { field: 'departmentCode', code: 'coordinator_samr', message: 'the coordinator office is SAMR (区市场监管局)', status: 422 };
   if (p.isHead && p.role !== 'handler') return { field: 'isHead', code: 'head_handler', message: 'only a handler can head a department', status: 422 };
   return null;
 }
@@ -48,7 +59,10 @@ const PERSONAL: readonly EditableField[] = ['name', 'email', 'phone'];
  * The `updated` event's payload for a change from `before` to `after`, or null when nothing
  * changed: `{ changed: [field…], from: {placement field: old}, to: {placement field: new} }`.
  */
-export function accountChange(before: Record<EditableField, unknown>, after: Record<EditableField, unknown>): { changed: EditableField[]; from: Record<string, unknown>; to: Record<string, unknown> } | null {
+export function accountChange(
+  before: Record<EditableField, unknown>,
+  after: Record<EditableField, unknown>,
+): { changed: EditableField[]; from: Record<string, unknown>; to: Record<string, unknown> } | null {
   const changed = EDITABLE_FIELDS.filter((f) => (before[f] ?? null) !== (after[f] ?? null));
   if (!changed.length) return null;
   const placement = changed.filter((f) => !PERSONAL.includes(f));

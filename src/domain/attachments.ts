@@ -110,7 +110,10 @@ export function storedName(clientName: string | undefined, type: AttachmentType)
   const base = ((clientName ?? '').split(/[\\/]/).pop() ?? '').replace(CONTROL, '').trim();
   const m = /^(.*)\.([A-Za-z0-9]{1,5})$/.exec(base);
   const given = m ? m[2].toLowerCase() : '';
-  const cut = Array.from((m ? m[1] : base).replace(/^\.+/, '')).slice(0, 100).join('').trim();
+  const cut = Array.from((m ? m[1] : base).replace(/^\.+/, ''))
+    .slice(0, 100)
+    .join('')
+    .trim();
   // A name that shows nothing (zero-width or other invisible characters only) is no name (issue 13 item 10).
   const stem = hasVisibleText(cut) ? cut : 'file';
   return `${stem}.${type.ext.includes(given) ? given : type.ext[0]}`;

@@ -202,11 +202,7 @@ export class WorkCalendar {
   constructor(source: CalendarSource = {}) {
     this.overrides = new Map();
     const entries: Iterable<[string, DayType]> =
-      source.overrides === undefined
-        ? []
-        : isReadonlyMap(source.overrides)
-          ? source.overrides.entries()
-          : Object.entries(source.overrides as Record<string, DayType>);
+      source.overrides === undefined ? [] : isReadonlyMap(source.overrides) ? source.overrides.entries() : Object.entries(source.overrides as Record<string, DayType>);
     for (const [date, type] of entries) {
       assertIsoDate(date, 'override date');
       if (type !== 'holiday' && type !== 'workday') {

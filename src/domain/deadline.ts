@@ -224,9 +224,7 @@ function normalizePauses(input: DeadlineInput): { from: Date; to: Date }[] {
       to = p.to;
     }
     if (to.getTime() < p.from.getTime()) {
-      throw new RangeError(
-        p.to === null ? 'asOf is before the start of the open pause' : 'a pause must not end before it starts',
-      );
+      throw new RangeError(p.to === null ? 'asOf is before the start of the open pause' : 'a pause must not end before it starts');
     }
     if (to.getTime() <= startMs) continue; // entirely before this clock started
     const from = p.from.getTime() < startMs ? input.start : p.from;
@@ -360,11 +358,7 @@ export function objectionWindow(
  * @returns `opensAt`, `closesAt` (UTC instants), `lastDay` = untilDate
  * @throws RangeError for an invalid date, untilDate < fromDate, unknown zone
  */
-export function explicitWindow(
-  fromDate: string,
-  untilDate: string,
-  tz: string = DEFAULT_BUSINESS_TZ,
-): { opensAt: Date; closesAt: Date; lastDay: string } {
+export function explicitWindow(fromDate: string, untilDate: string, tz: string = DEFAULT_BUSINESS_TZ): { opensAt: Date; closesAt: Date; lastDay: string } {
   assertIsoDate(fromDate, 'fromDate');
   assertIsoDate(untilDate, 'untilDate');
   if (untilDate < fromDate) throw new RangeError(`untilDate ${untilDate} is before fromDate ${fromDate}`);

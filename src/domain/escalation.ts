@@ -31,14 +31,11 @@ export type { OwedDeadline };
 export type EscalationLevel = 1 | 2 | 3;
 
 /** Why a level fired; the `reason` of the `escalated` event (payload `{ level, reason }`). */
-export const ESCALATION_REASONS = [
-  'dispatch_late', 'sign_late', 'reply_late', 'reply_missing', 'oversight_late', 'manual', 'second_reopening',
-] as const;
+export const ESCALATION_REASONS = ['dispatch_late', 'sign_late', 'reply_late', 'reply_missing', 'oversight_late', 'manual', 'second_reopening'] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 /** Who an escalation is addressed to (DESIGN §5 "effect"). */
 export type EscalationTarget = 'coordinator_office' | 'department_head' | 'department' | 'supervisors';
-
 
 /** What the ladder needs to know of the ticket. */
 export interface LadderTicket {
@@ -99,7 +96,6 @@ export interface ClockPlan {
   /** the earliest of `timers` (the ticket's `next_check_at`), `null` when nothing will ever be due */
   nextCheckAt: Date | null;
 }
-
 
 /**
  * A report accusing the discipline department itself is sent to the higher commission and

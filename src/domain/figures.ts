@@ -13,15 +13,36 @@
 import type { WorkCalendar } from './calendar';
 import { DEFAULT_BUSINESS_TZ, localDate } from './deadline';
 import {
-  attributeEvents, averageOfSum, countEvent, cycleStart, DepartmentFigures, FIGURE_COUNTS, FigureCounts, fraction, IntegrityCase, isCounted,
-  MetricEvent, MetricPause, MetricTicket, missedDeadlines, periodDates, substantiatedCases, zeroCounts,
+  attributeEvents,
+  averageOfSum,
+  countEvent,
+  cycleStart,
+  DepartmentFigures,
+  FIGURE_COUNTS,
+  FigureCounts,
+  fraction,
+  IntegrityCase,
+  isCounted,
+  MetricEvent,
+  MetricPause,
+  MetricTicket,
+  missedDeadlines,
+  periodDates,
+  substantiatedCases,
+  zeroCounts,
 } from './metrics';
 
 export { FIGURE_COUNTS, type FigureCounts, zeroCounts } from './metrics';
 
 /** One bucket's key: the department, the ticket's local date of receipt, the accused department ('' for every ticket but an integrity report). */
-export interface BucketKey { departmentCode: string; day: string; accused: string }
-export interface Bucket extends BucketKey { counts: FigureCounts }
+export interface BucketKey {
+  departmentCode: string;
+  day: string;
+  accused: string;
+}
+export interface Bucket extends BucketKey {
+  counts: FigureCounts;
+}
 
 const ALL_TIME = { from: new Date(-8.64e15), to: new Date(8.64e15) };
 
@@ -38,7 +59,7 @@ const ALL_TIME = { from: new Date(-8.64e15), to: new Date(8.64e15) };
 export function ticketBuckets(t: MetricTicket, events: readonly MetricEvent[], pauses: readonly MetricPause[], cal: WorkCalendar, tz: string = DEFAULT_BUSINESS_TZ): Bucket[] {
   if (!isCounted(t, ALL_TIME)) return [];
   const day = localDate(t.receivedAt, tz);
-  const accused = t.kind === 'integrity_report' ? t.accusedDepartmentCode ?? '' : '';
+  const accused = t.kind === 'integrity_report' ? (t.accusedDepartmentCode ?? '') : '';
   const byDept = new Map<string, FigureCounts>();
   const of = (code: string) => {
     const c = byDept.get(code) ?? zeroCounts();
@@ -52,10 +73,17 @@ export function ticketBuckets(t: MetricTicket, events: readonly MetricEvent[], p
   for (const e of mine) if (e.type === 'reopened') reopenings.set(e.cycle, e.at);
   for (const e of attributeEvents(mine)) {
     if (!e.departmentCode) continue;
-    countEvent(of(e.departmentCode), e, t, cycleStart(t, e.cycle, reopenings), pauses.filter((p) => p.ticketId === t.id && p.cycle === e.cycle), cal, tz);
+    countEvent(
+      of(e.departmentCode),
+      e,
+      t,
+      cycleStart(t, e.cycle, reopenings),
+      pauses.filter((p) => p.ticketId === t.id && p.cycle === e.cycle),
+      cal,
+      tz,
+    );
   }
-  return [...byDept.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([departmentCode, counts]) => ({ departmentCode, day, accused, counts }));
+  return [...byDept.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([departmentCode, counts]) => ({ departmentCode, day, accused, counts }));
 }
 
 export const bucketId = (k: BucketKey): string => `${k.departmentCode}\u0000${k.day}\u0000${k.accused}`;
@@ -97,7 +125,11 @@ export function compareBuckets(a: BucketKey, b: BucketKey): number {
  * sign-for (`signMissed`) or reply (`replyMissed`) deadline has passed, and how many have
  * either (`overdueOpen`).
  */
-export interface LiveCounts { signMissed: number; replyMissed: number; overdueOpen: number }
+export interface LiveCounts {
+  signMissed: number;
+  replyMissed: number;
+  overdueOpen: number;
+}
 
 /**
  * The live part of one open ticket (what `readLive` counts in SQL): its sign-for or reply

@@ -30,8 +30,24 @@ export const REJECT_GROUNDS = ['outside_remit', 'handled_elsewhere', 'not_busine
 export type RejectGround = (typeof REJECT_GROUNDS)[number];
 
 export const ACTIONS = [
-  'dispatch', 'sign', 'return', 'request-info', 'supplement', 'request-extension', 'decide-extension', 'reply', 'rate',
-  'reject', 'withdraw', 'merge', 'reopen', 'close', 'note', 'escalate', 'conclude', 'decide',
+  'dispatch',
+  'sign',
+  'return',
+  'request-info',
+  'supplement',
+  'request-extension',
+  'decide-extension',
+  'reply',
+  'rate',
+  'reject',
+  'withdraw',
+  'merge',
+  'reopen',
+  'close',
+  'note',
+  'escalate',
+  'conclude',
+  'decide',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 /**
@@ -73,8 +89,7 @@ export interface TicketFacts {
 const user = (a: Actor) => (a.kind === 'user' ? a : null);
 const hasRole = (a: Actor, ...roles: Role[]) => a.kind === 'user' && roles.includes(a.role);
 /** The ticket's own submitter: the signed-in owner who filed it, or the holder of its access code. */
-export const isSubmitter = (t: TicketFacts, a: Actor) =>
-  (a.kind === 'user' && a.role === 'owner' && t.submitterId === a.userId) || (a.kind === 'access_code' && a.ticketId === t.id);
+export const isSubmitter = (t: TicketFacts, a: Actor) => (a.kind === 'user' && a.role === 'owner' && t.submitterId === a.userId) || (a.kind === 'access_code' && a.ticketId === t.id);
 const isIntegrity = (t: TicketFacts) => t.kind === 'integrity_report';
 
 /** The department staff who handle a ticket: its department's handlers; supervisors for integrity reports. */
@@ -199,9 +214,7 @@ export const RULES: Record<Action, Rule> = {
   decide: { from: ['in_progress'], who: isHandlingStaff, kinds: ['objection'], to: 'replied' },
 };
 
-export type Decision =
-  | { ok: true; to: TicketState }
-  | { ok: false; reason: 'not_visible' | 'forbidden' | 'illegal_state'; allowed: Action[]; code?: string };
+export type Decision = { ok: true; to: TicketState } | { ok: false; reason: 'not_visible' | 'forbidden' | 'illegal_state'; allowed: Action[]; code?: string };
 
 function permitted(t: TicketFacts, action: Action, a: Actor): boolean {
   const r = RULES[action];

@@ -37,5 +37,4 @@ export const releasesMerged = (to: TicketState): boolean => ENDS_UNANSWERED.incl
 export const UNMERGED_STATE: TicketState = 'registered';
 
 /** Why a merged ticket was released, from the state its primary entered (the `unmerged` event's `reason`). */
-export const unmergeReason = (primaryState: TicketState): 'primary_withdrawn' | 'primary_rejected' =>
-  primaryState === 'withdrawn' ? 'primary_withdrawn' : 'primary_rejected';
+export const unmergeReason = (primaryState: TicketState): 'primary_withdrawn' | 'primary_rejected' => (primaryState === 'withdrawn' ? 'primary_withdrawn' : 'primary_rejected');

@@ -13,10 +13,18 @@ import { DEFAULT_BUSINESS_TZ, localDate, workingDaysBetween } from './deadline';
 import { RATINGS, type TicketKind, type TicketState } from './lifecycle';
 
 /** A rate as an exact fraction (DESIGN §9); `percent` rounded half-up to 2 places, null when the denominator is 0. */
-export interface Fraction { numerator: number; denominator: number; percent: number | null }
+export interface Fraction {
+  numerator: number;
+  denominator: number;
+  percent: number | null;
+}
 
 /** Oversight orders (督办) per escalation level (DESIGN §5): 1 催办, 2 黄牌, 3 红牌. */
-export interface OversightCounts { level1: number; level2: number; level3: number }
+export interface OversightCounts {
+  level1: number;
+  level2: number;
+  level3: number;
+}
 
 /**
  * One department's figures over the half-open period [from, to) (DESIGN §9), as of the
@@ -141,7 +149,9 @@ const SATISFIED: readonly string[] = RATINGS.slice(0, 3);
 const NOT_COUNTED_STATES: readonly TicketState[] = ['rejected', 'merged'];
 
 /** An event with the department responsible for the ticket when it happened. */
-export interface AttributedEvent extends MetricEvent { departmentCode: string | null }
+export interface AttributedEvent extends MetricEvent {
+  departmentCode: string | null;
+}
 
 /**
  * Tags each event with the department responsible for its ticket at that moment: the
@@ -230,8 +240,21 @@ export function substantiatedCases(cases: readonly IntegrityCase[], departmentCo
 
 /** The additive counts behind the figures (and the columns of a maintained bucket, src/domain/figures.ts). */
 export const FIGURE_COUNTS = [
-  'received', 'signedOnTime', 'signOwed', 'repliedOnTime', 'replyOwed', 'resolved', 'replies', 'satisfied', 'rated',
-  'reopened', 'answers', 'level1', 'level2', 'level3', 'handlingDays',
+  'received',
+  'signedOnTime',
+  'signOwed',
+  'repliedOnTime',
+  'replyOwed',
+  'resolved',
+  'replies',
+  'satisfied',
+  'rated',
+  'reopened',
+  'answers',
+  'level1',
+  'level2',
+  'level3',
+  'handlingDays',
 ] as const;
 export type FigureCount = (typeof FIGURE_COUNTS)[number];
 /** Whole numbers ≥ 0 (`handlingDays`: the sum of working days to each answer; their mean is handlingDays / answers). */
@@ -308,7 +331,7 @@ export function countEvent(c: FigureCounts, e: MetricEvent, t: MetricTicket, sta
  * @param reopenings the instants of the ticket's `reopened` events by cycle
  */
 export function cycleStart(t: MetricTicket, cycle: number, reopenings: ReadonlyMap<number, Date>): Date {
-  return cycle <= 1 ? t.receivedAt : reopenings.get(cycle) ?? (cycle === t.cycle ? t.cycleStartedAt : t.receivedAt);
+  return cycle <= 1 ? t.receivedAt : (reopenings.get(cycle) ?? (cycle === t.cycle ? t.cycleStartedAt : t.receivedAt));
 }
 
 /**

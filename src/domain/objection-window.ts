@@ -15,13 +15,18 @@ export const RECOGNITION_CATEGORIES = ['famous', 'specialty', 'quality', 'emergi
 export type RecognitionCategory = (typeof RECOGNITION_CATEGORIES)[number];
 /** Chinese labels accepted in imports (知名, 特色, 优质, 新兴), as spreadsheets from the evaluation office write them. */
 export const CATEGORY_ALIASES: Readonly<Record<string, RecognitionCategory>> = {
-  famous: 'famous', specialty: 'specialty', quality: 'quality', emerging: 'emerging',
-  知名: 'famous', 特色: 'specialty', 优质: 'quality', 新兴: 'emerging',
+  famous: 'famous',
+  specialty: 'specialty',
+  quality: 'quality',
+  emerging: 'emerging',
+  知名: 'famous',
+  特色: 'specialty',
+  优质: 'quality',
+  新兴: 'emerging',
 };
 
 /** Default window: 5 working days counting the publication day when it is a working day (DESIGN §6). */
 export const DEFAULT_WINDOW_WORKING_DAYS = 5;
-
 
 /** What defines a notice's window: N working days from the publication day, or explicit dates. */
 export interface WindowSpec {

@@ -39,8 +39,7 @@ export const REPLY_CLOCK_STATES: readonly TicketState[] = BEFORE_REPLY_STATES;
 export const OWING_STATES: readonly TicketState[] = (Object.keys(OWED_IN_STATE) as TicketState[]).filter((s) => OWED_IN_STATE[s].length > 0);
 
 /** The states owing `deadline`. */
-export const statesOwing = (deadline: OwedDeadline): TicketState[] =>
-  (Object.keys(OWED_IN_STATE) as TicketState[]).filter((s) => OWED_IN_STATE[s].includes(deadline));
+export const statesOwing = (deadline: OwedDeadline): TicketState[] => (Object.keys(OWED_IN_STATE) as TicketState[]).filter((s) => OWED_IN_STATE[s].includes(deadline));
 
 export interface OwedFacts {
   state: TicketState;

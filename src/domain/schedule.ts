@@ -106,9 +106,10 @@ export function computeSchedule(input: ScheduleInput, cal: WorkCalendar, tz: str
     const base = { start: input.cycleStartedAt, pauses: input.pauses, extensionWorkingDays: input.extensionWorkingDays, asOf };
     const reply = computeDeadline({ ...base, duration: { unit: policy.replyUnit, amount: policy.replyAmount } }, cal, tz);
     replyBy = keep(reply);
-    redBy = policy.replyUnit === 'working_days'
-      ? keep(computeDeadline({ ...base, duration: { unit: 'working_days', amount: policy.replyAmount + RED_CARD_EXTRA_WORKING_DAYS } }, cal, tz))
-      : keep(addWorkingDays(reply.dueAt, RED_CARD_EXTRA_WORKING_DAYS, cal, tz));
+    redBy =
+      policy.replyUnit === 'working_days'
+        ? keep(computeDeadline({ ...base, duration: { unit: 'working_days', amount: policy.replyAmount + RED_CARD_EXTRA_WORKING_DAYS } }, cal, tz))
+        : keep(addWorkingDays(reply.dueAt, RED_CARD_EXTRA_WORKING_DAYS, cal, tz));
   }
   let rateBy = input.previous.rateBy;
   if (state === 'replied' && input.repliedAt) rateBy = keep(addWorkingDays(input.repliedAt, RATING_WINDOW_WORKING_DAYS, cal, tz));
@@ -116,8 +117,7 @@ export function computeSchedule(input: ScheduleInput, cal: WorkCalendar, tz: str
   const infoWaitBy = state === 'awaiting_info' && input.pausedAt ? keep(addWorkingDays(input.pausedAt, INFO_WAIT_WORKING_DAYS, cal, tz)) : null;
   // Due soon is about the earliest owed deadline (domain/owed.ts), with the length of its clock when it counts hours.
   const earliest = earliestOwedDeadline({ state, dispatchBy, signBy, replyBy });
-  const hours = earliest?.deadline === 'sign' && policy.signUnit === 'hours' ? policy.signAmount
-    : earliest?.deadline === 'reply' && policy.replyUnit === 'hours' ? policy.replyAmount : undefined;
+  const hours = earliest?.deadline === 'sign' && policy.signUnit === 'hours' ? policy.signAmount : earliest?.deadline === 'reply' && policy.replyUnit === 'hours' ? policy.replyAmount : undefined;
   const dueSoonAt = earliest ? dueSoonInstant(earliest.dueAt, hours, cal, tz) : null;
   return { dispatchBy, signBy, replyBy, redBy, rateBy, infoWaitBy, dueSoonAt, provisional: parts.some((p) => p.provisional) };
 }
@@ -142,12 +142,23 @@ export function nextCheckAt(state: TicketState, s: Schedule): Date | null {
   const candidates: (Date | null)[] = [];
   switch (state) {
     // dueSoonAt too: the due-soon reminder is owed as surely as the escalation (found by the sweep if a timer is lost).
-    case 'registered': candidates.push(s.dueSoonAt, s.dispatchBy, s.replyBy, s.redBy); break;
-    case 'dispatched': candidates.push(s.dueSoonAt, s.signBy, s.replyBy, s.redBy); break;
-    case 'in_progress': candidates.push(s.dueSoonAt, s.replyBy, s.redBy); break;
-    case 'awaiting_info': candidates.push(s.infoWaitBy); break;
-    case 'replied': candidates.push(s.rateBy); break;
-    default: break;
+    case 'registered':
+      candidates.push(s.dueSoonAt, s.dispatchBy, s.replyBy, s.redBy);
+      break;
+    case 'dispatched':
+      candidates.push(s.dueSoonAt, s.signBy, s.replyBy, s.redBy);
+      break;
+    case 'in_progress':
+      candidates.push(s.dueSoonAt, s.replyBy, s.redBy);
+      break;
+    case 'awaiting_info':
+      candidates.push(s.infoWaitBy);
+      break;
+    case 'replied':
+      candidates.push(s.rateBy);
+      break;
+    default:
+      break;
   }
   const times = candidates.filter((d): d is Date => d !== null).map((d) => d.getTime());
   return times.length ? new Date(Math.min(...times)) : null;

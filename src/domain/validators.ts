@@ -45,7 +45,6 @@ export function maskPhone(phone: string | null | undefined): string | null {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
 }
 
-
 /** Whether a string is well-formed UTF-16 (no lone surrogates, e.g. from a JSON "\\ud800"). */
 export function isWellFormedText(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

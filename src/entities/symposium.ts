@@ -1,7 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { instant, jsonText } from './columns';
 
-export interface Attendee { name: string; phone?: string; email?: string; businessName?: string }
+export interface Attendee {
+  name: string;
+  phone?: string;
+  email?: string;
+  businessName?: string;
+}
 
 /** A symposium (座谈会) whose raised issues become tickets on channel `symposium` (DESIGN §8). */
 @Entity('symposium')

@@ -42,7 +42,13 @@ const COLUMNS: Column[] = [
 ];
 
 /** What a report file needs besides the figures. */
-export interface ReportFileInfo { from: string; to: string; asOf: Date; tz: string; names: Map<string, string> }
+export interface ReportFileInfo {
+  from: string;
+  to: string;
+  asOf: Date;
+  tz: string;
+  names: Map<string, string>;
+}
 
 /** The file names of a report (ASCII fallback and Chinese), without extension. */
 export const reportFileNames = (from: string, to: string) => ({ ascii: `department-report_${from}_${to}`, zh: `部门统计_${from}至${to}` });

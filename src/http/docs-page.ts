@@ -62,7 +62,8 @@ export const DOCS_HTML = `<!doctype html>
  * Scripts and styles from this origin only; Swagger UI sets style attributes, hence
  * 'unsafe-inline' for styles (never for scripts); its icons are data: URLs.
  */
-export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** Registers `GET /docs`, `GET /docs/init.js` and the Swagger UI files under `/docs/`. */
 export function docsRoutes(root: Router): void {

@@ -73,10 +73,12 @@ export class FlexibleAttemptStore implements AttemptStore {
   }
 
   async refund(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map(async (k) => {
-      const r = await this.limiter.get(k);
-      if (r && r.consumedPoints > 0) await this.limiter.reward(k);
-    }));
+    await Promise.all(
+      keys.map(async (k) => {
+        const r = await this.limiter.get(k);
+        if (r && r.consumedPoints > 0) await this.limiter.reward(k);
+      }),
+    );
   }
 
   async clear(keys: readonly string[]): Promise<void> {
@@ -118,9 +120,16 @@ export function sqliteAttemptStore(file: string): FlexibleAttemptStore {
     sqliteHandles.set(file, db);
   }
   const client = db;
-  return new FlexibleAttemptStore(new RateLimiterSQLite({
-    storeClient: client, storeType: 'better-sqlite3', tableName: 'attempt_limit', tableCreated: true, clearExpiredByTimeout: true, ...options('limit'),
-  }));
+  return new FlexibleAttemptStore(
+    new RateLimiterSQLite({
+      storeClient: client,
+      storeType: 'better-sqlite3',
+      tableName: 'attempt_limit',
+      tableCreated: true,
+      clearExpiredByTimeout: true,
+      ...options('limit'),
+    }),
+  );
 }
 
 /** Removes the expired rows of a SQLite attempt file now (tests; the library does it every five minutes). */
@@ -148,11 +157,13 @@ export function redisAttemptStore(client: RedisClient, prefix: string, log?: Pic
     }
   };
   const keyPrefix = `${prefix}:limit`;
-  return new FlexibleAttemptStore(new RLWrapperTimeouts({
-    limiter: new RateLimiterRedis({ storeClient: client, ...options(keyPrefix) }),
-    timeoutMs,
-    insuranceLimiter: new NoticedMemoryLimiter(options(keyPrefix), warn),
-  }) as unknown as RateLimiterAbstract);
+  return new FlexibleAttemptStore(
+    new RLWrapperTimeouts({
+      limiter: new RateLimiterRedis({ storeClient: client, ...options(keyPrefix) }),
+      timeoutMs,
+      insuranceLimiter: new NoticedMemoryLimiter(options(keyPrefix), warn),
+    }) as unknown as RateLimiterAbstract,
+  );
 }
 
 /** The insurance limiter: process memory, calling `used` whenever it stands in for Redis. */
@@ -162,10 +173,22 @@ class NoticedMemoryLimiter extends RateLimiterMemory {
     super(opts);
     this.used = used;
   }
-  consume(...a: Parameters<RateLimiterMemory['consume']>) { this.used(); return super.consume(...a); }
-  get(...a: Parameters<RateLimiterMemory['get']>) { this.used(); return super.get(...a); }
-  reward(...a: Parameters<RateLimiterMemory['reward']>) { this.used(); return super.reward(...a); }
-  delete(...a: Parameters<RateLimiterMemory['delete']>) { this.used(); return super.delete(...a); }
+  consume(...a: Parameters<RateLimiterMemory['consume']>) {
+    this.used();
+    return super.consume(...a);
+  }
+  get(...a: Parameters<RateLimiterMemory['get']>) {
+    this.used();
+    return super.get(...a);
+  }
+  reward(...a: Parameters<RateLimiterMemory['reward']>) {
+    this.used();
+    return super.reward(...a);
+  }
+  delete(...a: Parameters<RateLimiterMemory['delete']>) {
+    this.used();
+    return super.delete(...a);
+  }
 }
 
 /**

@@ -5,10 +5,19 @@ import { z } from '../zod';
 export const registry = new OpenAPIRegistry();
 registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
 
-export const Problem = registry.register('Problem', z.object({
-  type: z.string(), title: z.string(), status: z.number().int(), code: z.string(), detail: z.string(),
-  errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
-}).openapi({ description: 'RFC 9457 problem details' }));
+export const Problem = registry.register(
+  'Problem',
+  z
+    .object({
+      type: z.string(),
+      title: z.string(),
+      status: z.number().int(),
+      code: z.string(),
+      detail: z.string(),
+      errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
+    })
+    .openapi({ description: 'RFC 9457 problem details' }),
+);
 
 /** OpenAPI paths served only with `TEST_CLOCK=1`: left out of the document otherwise. */
 const testingPaths = new Set<string>();

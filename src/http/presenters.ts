@@ -61,7 +61,11 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
     contact,
     receivedAt: iso(t.receivedAt),
     deadlines: {
-      dispatchBy: iso(t.dispatchBy), signBy: iso(t.signBy), replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), escalateBy: iso(t.redBy),
+      dispatchBy: iso(t.dispatchBy),
+      signBy: iso(t.signBy),
+      replyBy: iso(t.replyBy),
+      rateBy: iso(t.rateBy),
+      escalateBy: iso(t.redBy),
       provisional: !!t.deadlinesProvisional,
     },
     overdue,
@@ -76,10 +80,12 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
     symposiumId: t.symposiumId,
     resultNoticeId: t.resultNoticeId,
     resultEntryId: t.resultEntryId,
-    ...(t.kind === 'integrity_report' ? {
-      accused: { departmentCode: t.accusedDepartmentCode, person: t.accusedPerson, demand: t.demand, amountYuan: t.amountYuan, occurredOn: t.occurredOn },
-      finding: t.finding,
-    } : {}),
+    ...(t.kind === 'integrity_report'
+      ? {
+          accused: { departmentCode: t.accusedDepartmentCode, person: t.accusedPerson, demand: t.demand, amountYuan: t.amountYuan, occurredOn: t.occurredOn },
+          finding: t.finding,
+        }
+      : {}),
     ...(t.kind === 'objection' ? { subjectCreditCode: t.subjectCreditCode, decision: t.decision } : {}),
     ...(o.oversight ? { oversight: o.oversight.map((x) => presentOversightOrder(x, o.now)) } : {}),
     version: t.version,
@@ -100,9 +106,17 @@ export function presentTimelineStep(s: TimelineStep) {
  */
 export function presentTracked(t: Ticket, answers: TicketMessage[], timeline: TimelineStep[] = []) {
   return {
-    number: t.number, kind: t.kind, title: t.title, state: t.state, cycle: t.cycle, departmentCode: t.departmentCode,
-    receivedAt: iso(t.receivedAt), deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: !!t.deadlinesProvisional },
-    outcome: t.outcome, rating: t.rating, closedAt: iso(t.closedAt),
+    number: t.number,
+    kind: t.kind,
+    title: t.title,
+    state: t.state,
+    cycle: t.cycle,
+    departmentCode: t.departmentCode,
+    receivedAt: iso(t.receivedAt),
+    deadlines: { replyBy: iso(t.replyBy), rateBy: iso(t.rateBy), provisional: !!t.deadlinesProvisional },
+    outcome: t.outcome,
+    rating: t.rating,
+    closedAt: iso(t.closedAt),
     answers: answers.map((m) => ({ kind: m.kind, cycle: m.cycle, body: m.body, at: iso(m.createdAt) })),
     timeline: timeline.map(presentTimelineStep),
   };
@@ -115,7 +129,17 @@ export function presentTracked(t: Ticket, answers: TicketMessage[], timeline: Ti
  */
 export function presentEvent(e: TicketEvent, hideActor: string | null = null) {
   const hidden = hideActor !== null && e.actorId === hideActor;
-  return { id: e.id, seq: e.seq, type: e.type, at: iso(e.at), actor: { id: hidden ? null : e.actorId, role: e.actorRole, ...(hidden ? { masked: true } : {}) }, cycle: e.cycle, fromState: e.fromState, toState: e.toState, payload: e.payload };
+  return {
+    id: e.id,
+    seq: e.seq,
+    type: e.type,
+    at: iso(e.at),
+    actor: { id: hidden ? null : e.actorId, role: e.actorRole, ...(hidden ? { masked: true } : {}) },
+    cycle: e.cycle,
+    fromState: e.fromState,
+    toState: e.toState,
+    payload: e.payload,
+  };
 }
 
 export function presentMessage(m: TicketMessage) {
@@ -124,8 +148,19 @@ export function presentMessage(m: TicketMessage) {
 
 export function presentUser(u: User) {
   return {
-    id: u.id, username: u.username, role: u.role, name: u.name, email: u.email, phone: u.phone, departmentCode: u.departmentCode, isHead: !!u.isHead,
-    creditCode: u.creditCode, businessName: u.businessName, active: !!u.active, mustChangePassword: !!u.mustChangePassword, createdAt: iso(u.createdAt),
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    name: u.name,
+    email: u.email,
+    phone: u.phone,
+    departmentCode: u.departmentCode,
+    isHead: !!u.isHead,
+    creditCode: u.creditCode,
+    businessName: u.businessName,
+    active: !!u.active,
+    mustChangePassword: !!u.mustChangePassword,
+    createdAt: iso(u.createdAt),
   };
 }
 
@@ -143,17 +178,38 @@ export const presentCategory = (c: Category) => ({ code: c.code, nameZh: c.nameZ
  */
 export function presentOversightOrder(o: OversightOrder, now: Date) {
   return {
-    id: o.id, ticketId: o.ticketId, ticketNumber: o.ticketNumber, cycle: o.cycle, level: o.level, reason: o.reason,
-    departmentCode: o.departmentCode, state: o.state, note: o.note,
-    openedAt: iso(o.openedAt), respondBy: iso(o.respondBy), respondByProvisional: !!o.respondByProvisional,
+    id: o.id,
+    ticketId: o.ticketId,
+    ticketNumber: o.ticketNumber,
+    cycle: o.cycle,
+    level: o.level,
+    reason: o.reason,
+    departmentCode: o.departmentCode,
+    state: o.state,
+    note: o.note,
+    openedAt: iso(o.openedAt),
+    respondBy: iso(o.respondBy),
+    respondByProvisional: !!o.respondByProvisional,
     overdue: o.state === 'open' && o.respondBy.getTime() <= now.getTime(),
-    respondedAt: iso(o.respondedAt), respondedById: o.respondedById, response: o.response,
-    closedAt: iso(o.closedAt), closedById: o.closedById, closeNote: o.closeNote,
+    respondedAt: iso(o.respondedAt),
+    respondedById: o.respondedById,
+    response: o.response,
+    closedAt: iso(o.closedAt),
+    closedById: o.closedById,
+    closeNote: o.closeNote,
   };
 }
 
 /** An SLA policy (DESIGN §4). */
-export const presentPolicy = (p: SlaPolicy) => ({ kind: p.kind, priority: p.priority, signAmount: p.signAmount, signUnit: p.signUnit, replyAmount: p.replyAmount, replyUnit: p.replyUnit, updatedAt: p.updatedAt.toISOString() });
+export const presentPolicy = (p: SlaPolicy) => ({
+  kind: p.kind,
+  priority: p.priority,
+  signAmount: p.signAmount,
+  signUnit: p.signUnit,
+  replyAmount: p.replyAmount,
+  replyUnit: p.replyUnit,
+  updatedAt: p.updatedAt.toISOString(),
+});
 /** A routing rule (category → department, DESIGN §2). */
 export const presentRoutingRule = (r: RoutingRule) => ({ categoryCode: r.categoryCode, departmentCode: r.departmentCode, updatedAt: r.updatedAt.toISOString() });
 
@@ -164,14 +220,30 @@ export const presentRoutingRule = (r: RoutingRule) => ({ categoryCode: r.categor
 export function presentSymposium(v: { symposium: Symposium; tickets: Ticket[]; answers: Map<string, TicketMessage> }, actor: Actor, now: Date) {
   const s = v.symposium;
   return {
-    id: s.id, title: s.title, heldOn: s.heldOn, hostDepartmentCode: s.hostDepartmentCode, place: s.place, createdAt: s.createdAt.toISOString(),
-    attendees: actor.kind === 'user' && actor.role === 'handler'
-      ? s.attendees.map((a: { phone?: string; email?: string }) => ({ ...a, phone: a.phone ? maskPhone(a.phone) : undefined, email: undefined }))
-      : s.attendees,
+    id: s.id,
+    title: s.title,
+    heldOn: s.heldOn,
+    hostDepartmentCode: s.hostDepartmentCode,
+    place: s.place,
+    createdAt: s.createdAt.toISOString(),
+    attendees:
+      actor.kind === 'user' && actor.role === 'handler'
+        ? s.attendees.map((a: { phone?: string; email?: string }) => ({ ...a, phone: a.phone ? maskPhone(a.phone) : undefined, email: undefined }))
+        : s.attendees,
     issues: v.tickets.map((t) => {
       const p = presentTicket(t, actor, { now, list: true });
       const answer = v.answers.get(t.id);
-      return { id: t.id, number: t.number, title: t.title, state: t.state, departmentCode: t.departmentCode, deadlines: p.deadlines, overdue: p.overdue, outcome: t.outcome, answer: answer ? { body: answer.body, at: answer.createdAt.toISOString() } : null };
+      return {
+        id: t.id,
+        number: t.number,
+        title: t.title,
+        state: t.state,
+        departmentCode: t.departmentCode,
+        deadlines: p.deadlines,
+        overdue: p.overdue,
+        outcome: t.outcome,
+        answer: answer ? { body: answer.body, at: answer.createdAt.toISOString() } : null,
+      };
     }),
   };
 }
@@ -188,8 +260,9 @@ export function presentAttachmentRefs(files: readonly { id: string; name: string
  * with the audited download; the reporter sees their own names.
  */
 /** `{ items }` of a list (or an upload's answer): each attachment presented with its place on the ticket. */
-export const presentAttachments = (r: { ticket: Ticket; items: { attachment: TicketAttachment; ordinal: number }[] }, actor: Actor) =>
-  ({ items: r.items.map((x) => presentAttachment(x.attachment, r.ticket, actor, x.ordinal)) });
+export const presentAttachments = (r: { ticket: Ticket; items: { attachment: TicketAttachment; ordinal: number }[] }, actor: Actor) => ({
+  items: r.items.map((x) => presentAttachment(x.attachment, r.ticket, actor, x.ordinal)),
+});
 
 export function presentAttachment(a: TicketAttachment, t: Ticket, actor: Actor, ordinal: number) {
   const masked = t.kind === 'integrity_report' && !(actor.kind === 'access_code' || (actor.kind === 'user' && actor.userId === t.submitterId));
@@ -222,15 +295,26 @@ const EMAIL_IN_TEXT = /[^\s<>"'@]+@[^\s<>"']+/g;
 export function presentOutbox(r: OutboxMessage) {
   const masked = r.sensitive;
   return {
-    id: r.id, notice: r.notice, channel: r.channel, segments: r.segments, notBefore: r.notBefore ? r.notBefore.toISOString() : null, ticketNumber: r.ticketNumber, recipient: masked ? (r.recipient ? '***' : null) : r.recipient, recipientRole: r.recipientRole,
-    subject: r.subject, state: r.state, attempts: r.attempts,
+    id: r.id,
+    notice: r.notice,
+    channel: r.channel,
+    segments: r.segments,
+    notBefore: r.notBefore ? r.notBefore.toISOString() : null,
+    ticketNumber: r.ticketNumber,
+    recipient: masked ? (r.recipient ? '***' : null) : r.recipient,
+    recipientRole: r.recipientRole,
+    subject: r.subject,
+    state: r.state,
+    attempts: r.attempts,
     lastError: masked && r.lastError ? r.lastError.replace(EMAIL_IN_TEXT, '***') : r.lastError,
-    messageId: r.messageId, createdAt: r.createdAt.toISOString(),
-    nextAttemptAt: r.state === 'pending' ? r.nextAttemptAt.toISOString() : null, sentAt: r.sentAt ? r.sentAt.toISOString() : null,
-    masked, text: masked ? null : redactSecrets(r.bodyText),
+    messageId: r.messageId,
+    createdAt: r.createdAt.toISOString(),
+    nextAttemptAt: r.state === 'pending' ? r.nextAttemptAt.toISOString() : null,
+    sentAt: r.sentAt ? r.sentAt.toISOString() : null,
+    masked,
+    text: masked ? null : redactSecrets(r.bodyText),
   };
 }
-
 
 /**
  * A veto as the accused department's own staff may see it (DESIGN §7): the veto, its
@@ -239,8 +323,17 @@ export function presentOutbox(r: OutboxMessage) {
  */
 export function vetoForAccused(v: VetoRecord) {
   return {
-    id: v.id, departmentCode: v.departmentCode, year: v.year, status: v.status, vetoed: v.vetoed, activeCauses: v.activeCauses,
-    decidedBy: v.decidedBy, decidedAt: v.decidedAt, revokedBy: v.revokedBy, revokedAt: v.revokedAt, revokeReason: v.revokeReason,
+    id: v.id,
+    departmentCode: v.departmentCode,
+    year: v.year,
+    status: v.status,
+    vetoed: v.vetoed,
+    activeCauses: v.activeCauses,
+    decidedBy: v.decidedBy,
+    decidedAt: v.decidedAt,
+    revokedBy: v.revokedBy,
+    revokedAt: v.revokedAt,
+    revokeReason: v.revokeReason,
     history: v.history.map(({ ticketId: _t, number: _n, ...h }) => h),
   };
 }

@@ -7,16 +7,29 @@ let unavailableLoggedAt = 0;
 let unavailableHeld = 0;
 function logUnavailable(log: { warn(o: object, m: string): void } | undefined, err: unknown) {
   const now = Date.now();
-  if (now - unavailableLoggedAt < 10_000) { unavailableHeld++; return; }
+  if (now - unavailableLoggedAt < 10_000) {
+    unavailableHeld++;
+    return;
+  }
   log?.warn({ err, ...(unavailableHeld ? { suppressed: unavailableHeld } : {}) }, 'database unavailable: answered 503');
   unavailableLoggedAt = now;
   unavailableHeld = 0;
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Writes an RFC 9457 problem+json body. `type` is a stable URN built from the error code. */

@@ -39,8 +39,20 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
 /** The multipart form of a route's body in the OpenAPI document. */
 function multipartSchema(hasBody: boolean, description?: string) {
   return z.object({
-    ...(hasBody ? { payload: z.string().optional().openapi({ description: 'the JSON body, as for application/json; sent before the files (bodies of strings only may instead come as plain form fields)', contentMediaType: 'application/json' } as never) } : {}),
-    file: z.array(z.string().openapi({ format: 'binary' } as never)).openapi({ description: description ?? 'files (each a part named `file`): photos (JPEG, PNG, WebP, HEIC), PDF, DOCX, XLSX, MP3, AMR, WAV; at most ATTACHMENT_MAX_FILES of ATTACHMENT_MAX_BYTES each' }),
+    ...(hasBody
+      ? {
+          payload: z
+            .string()
+            .optional()
+            .openapi({
+              description: 'the JSON body, as for application/json; sent before the files (bodies of strings only may instead come as plain form fields)',
+              contentMediaType: 'application/json',
+            } as never),
+        }
+      : {}),
+    file: z.array(z.string().openapi({ format: 'binary' } as never)).openapi({
+      description: description ?? 'files (each a part named `file`): photos (JPEG, PNG, WebP, HEIC), PDF, DOCX, XLSX, MP3, AMR, WAV; at most ATTACHMENT_MAX_FILES of ATTACHMENT_MAX_BYTES each',
+    }),
   });
 }
 
@@ -88,10 +100,16 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
     request: {
       ...(spec.params ? { params: spec.params as never } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
-      ...(spec.body || spec.files ? { body: { content: {
-        ...(spec.body ? { 'application/json': { schema: spec.body } } : {}),
-        ...(spec.files ? { 'multipart/form-data': { schema: multipartSchema(!!spec.body, spec.files.description) } } : {}),
-      } } } : {}),
+      ...(spec.body || spec.files
+        ? {
+            body: {
+              content: {
+                ...(spec.body ? { 'application/json': { schema: spec.body } } : {}),
+                ...(spec.files ? { 'multipart/form-data': { schema: multipartSchema(!!spec.body, spec.files.description) } } : {}),
+              },
+            },
+          }
+        : {}),
     },
     responses: {
       [spec.status ?? 200]: {
@@ -136,7 +154,9 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
     }
     // A JSON endpoint refuses other media types (a form or text body would otherwise read as empty).
     if ((spec.body || spec.files) && (ctx.request.length || ctx.get('transfer-encoding')) && !ctx.is('application/json', 'application/*+json')) {
-      throw new AppError(415, 'unsupported-media-type', `send the body as application/json${spec.files ? ' or multipart/form-data' : ''}`, [{ field: 'Content-Type', code: 'unsupported', message: `must be application/json${spec.files ? ' or multipart/form-data' : ''}` }]);
+      throw new AppError(415, 'unsupported-media-type', `send the body as application/json${spec.files ? ' or multipart/form-data' : ''}`, [
+        { field: 'Content-Type', code: 'unsupported', message: `must be application/json${spec.files ? ' or multipart/form-data' : ''}` },
+      ]);
     }
     let rawBody = (ctx.request as unknown as { body?: unknown }).body;
     if (spec.body && (rawBody === undefined || (typeof rawBody === 'object' && rawBody !== null && Object.keys(rawBody).length === 0 && !ctx.request.length))) rawBody = rawBody ?? {};
@@ -152,7 +172,13 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
 function formBody(fields: Record<string, string>, hasBody: boolean): unknown {
   if (!hasBody) {
     const extra = Object.keys(fields);
-    if (extra.length) throw new AppError(400, 'unexpected-part', `unexpected form fields: ${extra.join(', ')}`, extra.map((f) => ({ field: f, code: 'unexpected', message: 'this route takes file parts only' })));
+    if (extra.length)
+      throw new AppError(
+        400,
+        'unexpected-part',
+        `unexpected form fields: ${extra.join(', ')}`,
+        extra.map((f) => ({ field: f, code: 'unexpected', message: 'this route takes file parts only' })),
+      );
     return undefined;
   }
   if (!Object.hasOwn(fields, 'payload')) return { ...fields };
@@ -163,6 +189,12 @@ function formBody(fields: Record<string, string>, hasBody: boolean): unknown {
   } catch {
     throw new AppError(400, 'malformed-json', 'the payload part is not valid JSON', [{ field: 'payload', code: 'malformed_json', message: 'not valid JSON' }]);
   }
-  if (Object.keys(rest).length) throw new AppError(400, 'unexpected-part', `unexpected form fields next to payload: ${Object.keys(rest).join(', ')}`, Object.keys(rest).map((f) => ({ field: f, code: 'unexpected', message: 'send every field inside payload' })));
+  if (Object.keys(rest).length)
+    throw new AppError(
+      400,
+      'unexpected-part',
+      `unexpected form fields next to payload: ${Object.keys(rest).join(', ')}`,
+      Object.keys(rest).map((f) => ({ field: f, code: 'unexpected', message: 'send every field inside payload' })),
+    );
   return parsed;
 }

@@ -5,7 +5,11 @@
  * duplicates are dropped (the jobs have deterministic ids anyway). `send` gets at most `max`
  * items at a time; its failure is `onError`'s (the callers' sweeps find what was not queued).
  */
-export function coalesceItems<T>(send: (items: T[]) => Promise<unknown>, onError: (err: unknown, items: T[]) => void, o: { key?: (item: T) => string; max?: number } = {}): (items: readonly T[]) => void {
+export function coalesceItems<T>(
+  send: (items: T[]) => Promise<unknown>,
+  onError: (err: unknown, items: T[]) => void,
+  o: { key?: (item: T) => string; max?: number } = {},
+): (items: readonly T[]) => void {
   const max = o.max ?? 500;
   let pending: Map<string, T> | T[] | null = null;
   const flush = () => {

@@ -18,8 +18,10 @@ export const CLOCK_QUEUE = 'clock';
 type ClockJobData = { ticketId: string } | TimerJobData | Record<string, never>;
 
 const timerLateness = new client.Histogram({
-  name: 'clock_timer_lateness_seconds', help: 'How late a deadline timer started its check, after its deadline',
-  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 120], registers: [metrics],
+  name: 'clock_timer_lateness_seconds',
+  help: 'How late a deadline timer started its check, after its deadline',
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 120],
+  registers: [metrics],
 });
 const escalations = new client.Counter({ name: 'clock_escalations_total', help: 'Escalations written by the clock', labelNames: ['level'], registers: [metrics] });
 const sweepSeconds = new client.Histogram({ name: 'clock_sweep_seconds', help: 'Duration of one sweep', buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120], registers: [metrics] });
@@ -87,10 +89,16 @@ export async function startWorkers(deps: AppDeps, opts: WorkerOptions = {}): Pro
   // Mail delivery (issue 4): its own `mail` queue, processors and sweep of pending outbox rows.
   const mail = await startMailWorker(deps);
   const closeClock = runner.close.bind(runner);
-  runner.close = async () => { await closeClock(); await mail.close(); };
+  runner.close = async () => {
+    await closeClock();
+    await mail.close();
+  };
   if (opts.hook !== false) {
     // Changes committed in the same turn of the event loop become one addBulk (issue 15).
-    deps.onTicketsChanged = coalesce((ids) => runner.schedule(ids), (e) => deps.log.error({ err: e }, 'could not schedule ticket checks'));
+    deps.onTicketsChanged = coalesce(
+      (ids) => runner.schedule(ids),
+      (e) => deps.log.error({ err: e }, 'could not schedule ticket checks'),
+    );
     deps.onTicketCreated = newTicketHook(deps, runner.timers, deps.onTicketsChanged);
   }
   deps.clock.onMove?.(() => {
@@ -124,7 +132,12 @@ export async function startJobClient(deps: AppDeps): Promise<{ close: () => Prom
   deps.clock.onMove?.(() => {
     queue.add('sweep', {}, { removeOnComplete: true, removeOnFail: true }).catch((e) => deps.log.error({ err: e }, 'could not enqueue a sweep'));
   });
-  return { close: async () => { await factory.close(); await mail.close(); } };
+  return {
+    close: async () => {
+      await factory.close();
+      await mail.close();
+    },
+  };
 }
 
 /**
@@ -142,14 +155,17 @@ function newTicketHook(deps: AppDeps, timers: TimerStore, check: (ids: string[])
     { key: (i) => i.ticketId },
   );
   return (t) => {
-    deps.calendar.get(deps.db.manager).then((cal) => {
-      const list = newTicketTimers(t, { now: deps.clock.now(), cal, tz: deps.config.businessTz });
-      if (list) arm([{ ticketId: t.id, cycle: t.cycle, timers: list }]);
-      else check([t.id]);
-    }).catch((e) => {
-      deps.log.warn({ err: e, ticketId: t.id }, 'could not plan the timers of a new ticket; it is checked instead');
-      check([t.id]);
-    });
+    deps.calendar
+      .get(deps.db.manager)
+      .then((cal) => {
+        const list = newTicketTimers(t, { now: deps.clock.now(), cal, tz: deps.config.businessTz });
+        if (list) arm([{ ticketId: t.id, cycle: t.cycle, timers: list }]);
+        else check([t.id]);
+      })
+      .catch((e) => {
+        deps.log.warn({ err: e, ticketId: t.id }, 'could not plan the timers of a new ticket; it is checked instead');
+        check([t.id]);
+      });
   };
 }
 
@@ -165,19 +181,26 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
   queue.on('failed', (job, e) => log.warn({ jobId: job.id, name: job.name, attempts: job.attemptsMade, err: e }, 'clock job failed'));
   deps.queueReady = () => factory.ready();
 
-  const check = async (ticketId: string, skipLocked = false, readFirst = false) => { await checkAndArm(deps, timers, ticketId, skipLocked, readFirst); };
+  const check = async (ticketId: string, skipLocked = false, readFirst = false) => {
+    await checkAndArm(deps, timers, ticketId, skipLocked, readFirst);
+  };
   const sweep = async (): Promise<SweepResult> => {
     await deps.clock.refresh?.();
     const end = sweepSeconds.startTimer();
-    const r = await sweepOnce(deps.db, deps.clock.now(), async (id) => {
-      try {
-        await check(id, true);
-        return true;
-      } catch (e) {
-        log.error({ err: e, ticketId: id }, 'clock check failed in sweep');
-        return false;
-      }
-    }, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz } });
+    const r = await sweepOnce(
+      deps.db,
+      deps.clock.now(),
+      async (id) => {
+        try {
+          await check(id, true);
+          return true;
+        } catch (e) {
+          log.error({ err: e, ticketId: id }, 'clock check failed in sweep');
+          return false;
+        }
+      },
+      { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz } },
+    );
     end();
     if (r.checked) log.info(r, 'sweep');
     return r;
@@ -185,17 +208,23 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
   const noop = () => undefined;
   // a check after a change reads first: most find nothing due and only re-arm the timers
   void queue.process('check', concurrency, async (job) => check((job.data as { ticketId: string }).ticketId, true, true)).catch(noop);
-  void queue.process('timer', concurrency, async (job) => {
-    const d = job.data as TimerJobData;
-    await deps.clock.refresh?.();
-    const late = deps.clock.now().getTime() - d.dueAt;
-    if (job.attemptsMade === 0) {
-      timerLateness.observe(Math.max(0, late) / 1000);
-      opts.onTimer?.(d, late);
-    }
-    await check(d.ticketId, true);
-  }).catch(noop);
-  void queue.process('sweep', 1, async () => { await sweep(); }).catch(noop);
+  void queue
+    .process('timer', concurrency, async (job) => {
+      const d = job.data as TimerJobData;
+      await deps.clock.refresh?.();
+      const late = deps.clock.now().getTime() - d.dueAt;
+      if (job.attemptsMade === 0) {
+        timerLateness.observe(Math.max(0, late) / 1000);
+        opts.onTimer?.(d, late);
+      }
+      await check(d.ticketId, true);
+    })
+    .catch(noop);
+  void queue
+    .process('sweep', 1, async () => {
+      await sweep();
+    })
+    .catch(noop);
 
   // One repeatable sweep for the whole deployment (same key from every worker); an old
   // interval left by an earlier configuration is removed.
@@ -209,7 +238,11 @@ async function bullWorkers(deps: AppDeps, every: number, concurrency: number, op
   };
   await ensureRepeat();
   // A flushed Redis also loses the repeatable: each worker re-creates it if it is gone.
-  const watchdog = every ? setInterval(() => { ensureRepeat().catch((e) => log.warn({ err: e }, 'could not check the sweep schedule')); }, every) : null;
+  const watchdog = every
+    ? setInterval(() => {
+        ensureRepeat().catch((e) => log.warn({ err: e }, 'could not check the sweep schedule'));
+      }, every)
+    : null;
   watchdog?.unref();
   await queue.add('sweep', {}, { removeOnComplete: true, removeOnFail: true });
 
@@ -240,13 +273,16 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
     chain = p.catch(() => undefined);
     return p;
   };
-  const timers: TimerStore = localTimers((t) => {
-    if (closed) return;
-    const late = deps.clock.now().getTime() - t.dueAt.getTime();
-    timerLateness.observe(Math.max(0, late) / 1000);
-    opts.onTimer?.({ ticketId: t.ticketId, cycle: t.cycle, kind: t.kind, dueAt: t.dueAt.getTime() }, late);
-    void runner.schedule([t.ticketId]).catch(() => undefined);
-  }, () => deps.clock.now());
+  const timers: TimerStore = localTimers(
+    (t) => {
+      if (closed) return;
+      const late = deps.clock.now().getTime() - t.dueAt.getTime();
+      timerLateness.observe(Math.max(0, late) / 1000);
+      opts.onTimer?.({ ticketId: t.ticketId, cycle: t.cycle, kind: t.kind, dueAt: t.dueAt.getTime() }, late);
+      void runner.schedule([t.ticketId]).catch(() => undefined);
+    },
+    () => deps.clock.now(),
+  );
   const checkOne = async (id: string): Promise<boolean> => {
     try {
       await checkAndArm(deps, timers, id);
@@ -257,9 +293,10 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
     }
   };
   let queuedSweep: Promise<SweepResult> | null = null;
-  const check = (ids: string[]) => serial(async () => {
-    for (const id of new Set(ids)) if (!closed) await checkOne(id);
-  });
+  const check = (ids: string[]) =>
+    serial(async () => {
+      for (const id of new Set(ids)) if (!closed) await checkOne(id);
+    });
   const runner: JobRunner = {
     schedule: check,
     check,
@@ -268,7 +305,11 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
       queuedSweep ??= serial(async () => {
         queuedSweep = null;
         const end = sweepSeconds.startTimer();
-        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, { concurrency, tasks: SWEEP_TASKS, env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz } });
+        const r = await sweepOnce(deps.db, deps.clock.now(), checkOne, {
+          concurrency,
+          tasks: SWEEP_TASKS,
+          env: { storage: deps.storage, uploadTmpDir: deps.uploads.tmpDir, log: deps.log, businessTz: deps.config.businessTz },
+        });
         end();
         if (r.checked) log.info(r, 'sweep');
         return r;
@@ -284,7 +325,11 @@ function localWorkers(deps: AppDeps, every: number, concurrency: number, opts: W
       await chain;
     },
   };
-  const interval = every ? setInterval(() => { void runner.sweep().catch(() => undefined); }, every) : null;
+  const interval = every
+    ? setInterval(() => {
+        void runner.sweep().catch(() => undefined);
+      }, every)
+    : null;
   interval?.unref();
   void runner.sweep().catch(() => undefined);
   return runner;

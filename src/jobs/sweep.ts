@@ -9,7 +9,10 @@ import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
 
 /** Keyset position in the sweep's order (next_check_at, id); values as the driver returned them. */
-export interface SweepCursor { at: unknown; id: string }
+export interface SweepCursor {
+  at: unknown;
+  id: string;
+}
 
 /**
  * The query that finds tickets the clock must look at (DESIGN §5, §11): `next_check_at ≤
@@ -18,16 +21,14 @@ export interface SweepCursor { at: unknown; id: string }
  * (closed tickets have no next_check_at). `bench:sweep` prints its EXPLAIN.
  */
 export function dueTicketsQuery(db: DataSource, now: Date, limit: number, after?: SweepCursor | null): SelectQueryBuilder<Ticket> {
-  const qb = db.createQueryBuilder().select('t.id', 'id').addSelect('t.next_check_at', 'at').from(Ticket, 't')
-    .where('t.next_check_at <= :now', { now });
+  const qb = db.createQueryBuilder().select('t.id', 'id').addSelect('t.next_check_at', 'at').from(Ticket, 't').where('t.next_check_at <= :now', { now });
   if (after) qb.andWhere('(t.next_check_at > :aAt OR (t.next_check_at = :aAt AND t.id > :aId))', { aAt: after.at, aId: after.id });
   return qb.orderBy('t.next_check_at', 'ASC').addOrderBy('t.id', 'ASC').limit(limit) as SelectQueryBuilder<Ticket>;
 }
 
 /** Tickets with an oversight order still watched and due (`watch_at ≤ now`, index `idx_oversight_order_watch`). */
 export function watchedOrdersQuery(db: DataSource, now: Date, limit: number): SelectQueryBuilder<OversightOrder> {
-  return db.createQueryBuilder().select('DISTINCT o.ticket_id', 'id').from(OversightOrder, 'o')
-    .where('o.watch_at <= :now', { now }).limit(limit) as SelectQueryBuilder<OversightOrder>;
+  return db.createQueryBuilder().select('DISTINCT o.ticket_id', 'id').from(OversightOrder, 'o').where('o.watch_at <= :now', { now }).limit(limit) as SelectQueryBuilder<OversightOrder>;
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at a time. */
@@ -40,7 +41,12 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
 }
 
 /** What a sweep task may use besides the database: the attachment store and this machine's upload folder (absent in some tests). */
-export interface SweepEnv { storage?: BlobStore; uploadTmpDir?: string; log?: Logger; businessTz?: string }
+export interface SweepEnv {
+  storage?: BlobStore;
+  uploadTmpDir?: string;
+  log?: Logger;
+  businessTz?: string;
+}
 /** Extra work done after every sweep (e.g. purging expired Idempotency-Key rows). */
 export type SweepTask = (db: DataSource, now: Date, env: SweepEnv) => Promise<unknown>;
 
@@ -61,7 +67,12 @@ export interface SweepResult {
  * A failing ticket is logged by `check` and left due; the keyset keeps the sweep moving.
  * `tasks` run after the tickets, in order (the workers pass `SWEEP_TASKS`).
  */
-export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: string) => Promise<boolean>, o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[]; env?: SweepEnv } = {}): Promise<SweepResult> {
+export async function sweepOnce(
+  db: DataSource,
+  now: Date,
+  check: (ticketId: string) => Promise<boolean>,
+  o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[]; env?: SweepEnv } = {},
+): Promise<SweepResult> {
   const started = Date.now();
   const batch = o.batch ?? 500;
   const concurrency = o.concurrency ?? 4;
@@ -76,7 +87,11 @@ export async function sweepOnce(db: DataSource, now: Date, check: (ticketId: str
   for (;;) {
     const rows: { id: string; at: unknown }[] = await dueTicketsQuery(db, now, batch, after).getRawMany();
     if (!rows.length) break;
-    await inPool(rows.map((r) => r.id), concurrency, run);
+    await inPool(
+      rows.map((r) => r.id),
+      concurrency,
+      run,
+    );
     const last = rows[rows.length - 1];
     after = { at: last.at, id: last.id };
     if (rows.length < batch) break;

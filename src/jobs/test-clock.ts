@@ -27,8 +27,7 @@ export function databaseClockStore(db: DataSource): ClockStore {
       // Another process may insert the row first: that duplicate is the one failure ignored.
       if (!row) await insertUnlessDuplicate(db.manager, TestClock, { id: ROW, offsetMs, updatedAt: new Date() });
       // Conditional: a concurrent smaller move never wins over a larger one.
-      await repo.createQueryBuilder().update(TestClock).set({ offsetMs, updatedAt: new Date() })
-        .where('id = :id AND offset_ms < :o', { id: ROW, o: offsetMs }).execute();
+      await repo.createQueryBuilder().update(TestClock).set({ offsetMs, updatedAt: new Date() }).where('id = :id AND offset_ms < :o', { id: ROW, o: offsetMs }).execute();
     },
   };
 }

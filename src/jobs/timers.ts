@@ -13,7 +13,12 @@ export interface ArmedTimer {
 }
 
 /** Data of a `timer` job: ids and instants, never records (STYLE: jobs carry ids). */
-export interface TimerJobData { ticketId: string; cycle: number; kind: string; dueAt: number }
+export interface TimerJobData {
+  ticketId: string;
+  cycle: number;
+  kind: string;
+  dueAt: number;
+}
 
 /**
  * The deterministic job id of a timer (issue 3): (ticket, cycle, kind, deadline). The same
@@ -38,7 +43,11 @@ export interface TimerStore {
 }
 
 /** The timers of one ticket its creating transaction just committed. */
-export interface NewTicketTimers { ticketId: string; cycle: number; timers: readonly ClockTimer[] }
+export interface NewTicketTimers {
+  ticketId: string;
+  cycle: number;
+  timers: readonly ClockTimer[];
+}
 
 const TIMER_JOB_OPTS = { attempts: 5, backoff: { type: 'exponential' as const, delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 };
 
@@ -54,7 +63,8 @@ const specs = (ticketId: string, cycle: number, timers: readonly ClockTimer[]): 
 export function bullTimers(queue: Bull.Queue, redis: RedisClient, prefix: string): TimerStore {
   const key = (ticketId: string) => `${prefix}:clock:armed:${ticketId}`;
   const timerJob = (w: ArmedTimer, now: Date) => ({
-    name: 'timer', data: { ticketId: w.ticketId, cycle: w.cycle, kind: w.kind, dueAt: w.dueAt.getTime() } satisfies TimerJobData,
+    name: 'timer',
+    data: { ticketId: w.ticketId, cycle: w.cycle, kind: w.kind, dueAt: w.dueAt.getTime() } satisfies TimerJobData,
     opts: { jobId: w.jobId, delay: Math.max(0, w.dueAt.getTime() - now.getTime()), ...TIMER_JOB_OPTS },
   });
   /** the ticket's hash of armed job ids, replaced, kept a week past its last deadline */
@@ -143,8 +153,7 @@ export function localTimers(fire: (t: ArmedTimer) => void, clockNow: () => Date)
       for (const t of tickets) await this.arm(t.ticketId, t.cycle, t.timers, now);
     },
     async armed(ticketId) {
-      return [...(byTicket.get(ticketId)?.values() ?? [])].map((e) => e.spec)
-        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.kind.localeCompare(b.kind));
+      return [...(byTicket.get(ticketId)?.values() ?? [])].map((e) => e.spec).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.kind.localeCompare(b.kind));
     },
     async close() {
       for (const m of byTicket.values()) for (const e of m.values()) clearTimeout(e.handle);

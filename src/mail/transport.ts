@@ -15,7 +15,10 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
 }
 
-export interface SentInfo { messageId: string; response: string }
+export interface SentInfo {
+  messageId: string;
+  response: string;
+}
 
 /** Sends mail: SMTP when `SMTP_URL` is set, else `.eml` files under `var/outbox/` (DESIGN §14). */
 export interface MailTransport {
@@ -39,8 +42,13 @@ export interface MailTransport {
 export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>, o: { maxConnections?: number } = {}): MailTransport {
   if (config.smtpUrl) {
     const t = nodemailer.createTransport({
-      url: config.smtpUrl, pool: true, maxConnections: o.maxConnections ?? 4, maxMessages: 1000,
-      connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000,
+      url: config.smtpUrl,
+      pool: true,
+      maxConnections: o.maxConnections ?? 4,
+      maxMessages: 1000,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
     } as never);
     return {
       kind: 'smtp',

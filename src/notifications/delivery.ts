@@ -7,7 +7,10 @@ import { hasSecrets, redactSecrets } from '../sms/text';
 
 /** Thrown by `deliverOutboxRow` when the row must be tried again later; the queue waits `retryInMs`. */
 export class RetryLater extends Error {
-  constructor(readonly retryInMs: number, message: string) {
+  constructor(
+    readonly retryInMs: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'RetryLater';
   }
@@ -68,8 +71,12 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
   const repo = d.db.getRepository(OutboxMessage);
   let wall = d.wallNow();
   if (d.higherDisciplineEmail) {
-    await repo.createQueryBuilder().update().set({ recipient: d.higherDisciplineEmail, state: 'pending', updatedAt: wall })
-      .where("id = :id AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { id }).execute();
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ recipient: d.higherDisciplineEmail, state: 'pending', updatedAt: wall })
+      .where("id = :id AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { id })
+      .execute();
   }
   // The whole row at once (issue 15: one read less per mail). A mail row's content does not
   // change while it is pending; a text's progress (`messageId`) may, so a text is read again
@@ -80,7 +87,9 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     if (!d.sms) throw new RetryLater(60_000, 'no SMS transport in this worker');
     if (head.notBefore && head.notBefore.getTime() > (d.serviceNow ?? d.wallNow)().getTime()) return 'waiting';
   }
-  const claim = await repo.createQueryBuilder().update()
+  const claim = await repo
+    .createQueryBuilder()
+    .update()
     .set({ claimedUntil: new Date(wall.getTime() + d.leaseMs), attempts: () => 'attempts + 1', updatedAt: wall })
     .where("id = :id AND state = 'pending' AND recipient IS NOT NULL AND (claimed_until IS NULL OR claimed_until < :wall)", { id, wall })
     .execute();
@@ -95,11 +104,18 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
   row.attempts += 1;
   const domain = d.from.split('@')[1]?.replace(/[>\s]/g, '') || 'grievance.local';
   try {
-    const info = await d.transport.send({
-      from: d.from, to: row.recipient!, subject: row.subject, text: row.bodyText, html: row.bodyHtml,
-      messageId: `<${row.id}@${domain}>`,
-      headers: { 'X-Outbox-Id': row.id, ...(row.ticketNumber ? { 'X-Ticket-Number': row.ticketNumber } : {}), 'Auto-Submitted': 'auto-generated' },
-    }, row.id);
+    const info = await d.transport.send(
+      {
+        from: d.from,
+        to: row.recipient!,
+        subject: row.subject,
+        text: row.bodyText,
+        html: row.bodyHtml,
+        messageId: `<${row.id}@${domain}>`,
+        headers: { 'X-Outbox-Id': row.id, ...(row.ticketNumber ? { 'X-Ticket-Number': row.ticketNumber } : {}), 'Auto-Submitted': 'auto-generated' },
+      },
+      row.id,
+    );
     wall = d.wallNow();
     await markSent(d, row.id, { messageId: info.messageId.slice(0, 255) }, wall);
     d.log.info({ outboxId: row.id, notice: row.notice, attempts: row.attempts }, 'mail sent');
@@ -109,14 +125,17 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     const c = classifySendError(err);
     wall = d.wallNow();
     if (c.permanent) {
-      await repo.createQueryBuilder().update().set({ state: 'failed', lastError: c.message, claimedUntil: null, updatedAt: wall })
-        .where("id = :id AND state = 'pending'", { id }).execute();
+      await repo.createQueryBuilder().update().set({ state: 'failed', lastError: c.message, claimedUntil: null, updatedAt: wall }).where("id = :id AND state = 'pending'", { id }).execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'mail refused permanently');
       return 'failed';
     }
     const delay = d.backoff(row.attempts);
-    await repo.createQueryBuilder().update().set({ lastError: c.message, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
-      .where("id = :id AND state = 'pending'", { id }).execute();
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ lastError: c.message, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
+      .where("id = :id AND state = 'pending'", { id })
+      .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'mail deferred');
     throw new RetryLater(delay, c.message);
   }
@@ -140,14 +159,22 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
     const accepted = [...earlier, ...(err instanceof SmsSendError ? err.sentIds : [])];
     const progress = accepted.length ? accepted.join(',').slice(0, 255) : null;
     if (c.permanent) {
-      await repo.createQueryBuilder().update().set({ state: 'failed', lastError: c.message, messageId: progress, claimedUntil: null, updatedAt: wall })
-        .where("id = :id AND state = 'pending'", { id: row.id }).execute();
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ state: 'failed', lastError: c.message, messageId: progress, claimedUntil: null, updatedAt: wall })
+        .where("id = :id AND state = 'pending'", { id: row.id })
+        .execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'text refused permanently');
       return 'failed';
     }
     const delay = d.backoff(row.attempts);
-    await repo.createQueryBuilder().update().set({ lastError: c.message, messageId: progress, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
-      .where("id = :id AND state = 'pending'", { id: row.id }).execute();
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ lastError: c.message, messageId: progress, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
+      .where("id = :id AND state = 'pending'", { id: row.id })
+      .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'text deferred');
     throw new RetryLater(delay, c.message);
   }
@@ -163,9 +190,13 @@ class MarkSentFailed extends Error {}
 async function markSent(d: DeliveryDeps, id: string, set: { messageId: string; segments?: number; bodyText?: string }, wall: Date) {
   for (let i = 0; ; i++) {
     try {
-      await d.db.getRepository(OutboxMessage).createQueryBuilder().update()
+      await d.db
+        .getRepository(OutboxMessage)
+        .createQueryBuilder()
+        .update()
         .set({ state: 'sent', ...set, sentAt: wall, claimedUntil: null, lastError: null, updatedAt: d.wallNow() })
-        .where("id = :id AND state = 'pending'", { id }).execute();
+        .where("id = :id AND state = 'pending'", { id })
+        .execute();
       if (i) d.log.info({ outboxId: id, tries: i + 1 }, 'sent message recorded after the database came back');
       return;
     } catch (e) {

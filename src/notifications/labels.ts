@@ -3,33 +3,56 @@
  * English in code and API; what people read is here, in one place.
  */
 export const KIND_LABEL: Record<string, string> = {
-  complaint: '诉求投诉', suggestion: '意见建议', objection: '异议', integrity_report: '违规收费、摊派、索要财物举报',
+  complaint: '诉求投诉',
+  suggestion: '意见建议',
+  objection: '异议',
+  integrity_report: '违规收费、摊派、索要财物举报',
 };
 export const CHANNEL_LABEL: Record<string, string> = { web: '网上提交', hotline: '热线电话', symposium: '座谈会', letter: '来信' };
 export const PRIORITY_LABEL: Record<string, string> = { normal: '一般', urgent: '紧急' };
 export const STATE_LABEL: Record<string, string> = {
-  registered: '待分派', dispatched: '待签收', in_progress: '办理中', awaiting_info: '待补充', replied: '已答复',
-  closed: '已办结', rejected: '不予受理', withdrawn: '已撤回', merged: '已并单',
+  registered: '待分派',
+  dispatched: '待签收',
+  in_progress: '办理中',
+  awaiting_info: '待补充',
+  replied: '已答复',
+  closed: '已办结',
+  rejected: '不予受理',
+  withdrawn: '已撤回',
+  merged: '已并单',
 };
 export const OUTCOME_LABEL: Record<string, string> = { resolved: '已解决', explained: '已解释说明', unresolvable: '暂无法解决' };
 /** Grounds of the SAMR complaint rules (市场监督管理投诉举报处理暂行办法 第十五条), as `REJECT_GROUNDS`. */
 export const GROUND_LABEL: Record<string, string> = {
-  outside_remit: '不属于本机关职责范围', handled_elsewhere: '已由人民法院、仲裁机构或其他行政机关受理或处理',
-  not_business_related: '不属于经营活动引起的问题', older_than_3_years: '自知道或应当知道权益受侵害之日起超过三年',
-  materials_missing_or_false: '材料不全或不实', identity_refused: '拒绝提供必要的身份信息', other: '其他原因',
+  outside_remit: '不属于本机关职责范围',
+  handled_elsewhere: '已由人民法院、仲裁机构或其他行政机关受理或处理',
+  not_business_related: '不属于经营活动引起的问题',
+  older_than_3_years: '自知道或应当知道权益受侵害之日起超过三年',
+  materials_missing_or_false: '材料不全或不实',
+  identity_refused: '拒绝提供必要的身份信息',
+  other: '其他原因',
 };
 export const DEMAND_LABEL: Record<string, string> = { fee: '违规收费', levy: '摊派', property: '索要财物', other: '其他' };
 export const DEADLINE_LABEL: Record<string, string> = { dispatch: '分派', sign: '签收', reply: '答复' };
 export const LEVEL_LABEL: Record<number, string> = { 1: '一级催办', 2: '二级黄牌督办', 3: '三级红牌督办' };
 /** Why an escalation fired (`EscalationReason` of the clock). */
 export const REASON_LABEL: Record<string, string> = {
-  dispatch_late: '超过分派期限', sign_late: '超过签收期限', reply_late: '超过答复期限', reply_missing: '超过答复期限5个工作日仍未答复',
-  oversight_late: '督办单逾期未回复', manual: '协调办公室（纪检监察机关）决定督办', second_reopening: '同一问题第二次重新办理',
+  dispatch_late: '超过分派期限',
+  sign_late: '超过签收期限',
+  reply_late: '超过答复期限',
+  reply_missing: '超过答复期限5个工作日仍未答复',
+  oversight_late: '督办单逾期未回复',
+  manual: '协调办公室（纪检监察机关）决定督办',
+  second_reopening: '同一问题第二次重新办理',
 };
 export const FINDING_LABEL: Record<string, string> = { substantiated: '属实', unsubstantiated: '不属实' };
 export const DECISION_LABEL: Record<string, string> = { upheld: '异议成立', dismissed: '异议不成立' };
 export const RATING_LABEL: Record<string, string> = {
-  very_satisfied: '非常满意', satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意', very_dissatisfied: '非常不满意',
+  very_satisfied: '非常满意',
+  satisfied: '满意',
+  basically_satisfied: '基本满意',
+  dissatisfied: '不满意',
+  very_dissatisfied: '非常不满意',
   none: '未评价（评价期满自动办结）',
 };
 

@@ -53,16 +53,20 @@ export function bullMailQueue(factory: QueueFactory, process: RowProcessor | nul
     q.on('failed', (job, err) => {
       if (job.attemptsMade >= JOB_ATTEMPTS) o.log.warn({ outboxId: job.data?.id, err: err.message }, 'mail job gave up; the row stays pending for the sweep');
     });
-    q.process(o.concurrency, async (job) => { await process(job.data.id); }).catch((err) => o.log.error({ err }, 'mail queue stopped processing'));
+    q.process(o.concurrency, async (job) => {
+      await process(job.data.id);
+    }).catch((err) => o.log.error({ err }, 'mail queue stopped processing'));
   }
   return {
     kind: 'bull',
     async add(ids) {
       if (!ids.length) return;
-      await q.addBulk(ids.map((id) => ({
-        data: { id },
-        opts: { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'outbox' }, removeOnComplete: true, removeOnFail: true },
-      })));
+      await q.addBulk(
+        ids.map((id) => ({
+          data: { id },
+          opts: { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'outbox' }, removeOnComplete: true, removeOnFail: true },
+        })),
+      );
     },
     async close() {
       await q.close();
@@ -82,21 +86,35 @@ export function inProcessMailQueue(process: RowProcessor, o: QueueOptions): Mail
   let closed = false;
 
   const schedule = (id: string, delay: number, attempt: number) => {
-    const timer = setTimeout(() => { known.set(id, { attempt }); waiting.push(id); pump(); }, delay);
+    const timer = setTimeout(() => {
+      known.set(id, { attempt });
+      waiting.push(id);
+      pump();
+    }, delay);
     known.set(id, { timer, attempt });
   };
   const pump = () => {
     while (!closed && running.size < o.concurrency && waiting.length) {
       const id = waiting.shift()!;
       const attempt = (known.get(id)?.attempt ?? 0) + 1;
-      const p = process(id).then(
-        () => { known.delete(id); },
-        (err) => {
-          if (closed) { known.delete(id); return; }
-          if (!(err instanceof RetryLater)) o.log.error({ outboxId: id, err }, 'mail delivery error');
-          schedule(id, err instanceof RetryLater ? err.retryInMs : o.errorDelay(attempt), attempt);
-        },
-      ).finally(() => { running.delete(p); pump(); });
+      const p = process(id)
+        .then(
+          () => {
+            known.delete(id);
+          },
+          (err) => {
+            if (closed) {
+              known.delete(id);
+              return;
+            }
+            if (!(err instanceof RetryLater)) o.log.error({ outboxId: id, err }, 'mail delivery error');
+            schedule(id, err instanceof RetryLater ? err.retryInMs : o.errorDelay(attempt), attempt);
+          },
+        )
+        .finally(() => {
+          running.delete(p);
+          pump();
+        });
       running.add(p);
     }
   };

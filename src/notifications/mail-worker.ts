@@ -63,18 +63,32 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   // on MariaDB 16 at a time keep up with creates where 4 fell behind (issue 15), over at most 4
   // SMTP connections; the embedded SQLite has one connection, where 4 are plenty.
   const concurrency = opts.concurrency ?? (isMysql(db) ? 16 : 4);
-  const transport = consume ? opts.transport ?? createMailTransport(config, { maxConnections: Math.min(4, concurrency) }) : null;
-  const sms = consume ? opts.smsTransport ?? createSmsTransport(config, log) : null;
+  const transport = consume ? (opts.transport ?? createMailTransport(config, { maxConnections: Math.min(4, concurrency) })) : null;
+  const sms = consume ? (opts.smsTransport ?? createSmsTransport(config, log)) : null;
   let stopping = false;
   const serviceNow = () => deps.clock?.now() ?? new Date();
-  const d: DeliveryDeps | null = transport ? {
-    db, transport, sms: sms ?? undefined, from: config.mailFrom, log, higherDisciplineEmail: config.higherDisciplineEmail,
-    leaseMs: opts.leaseMs ?? 120_000, backoff, wallNow: () => new Date(), serviceNow, stopping: () => stopping,
-  } : null;
+  const d: DeliveryDeps | null = transport
+    ? {
+        db,
+        transport,
+        sms: sms ?? undefined,
+        from: config.mailFrom,
+        log,
+        higherDisciplineEmail: config.higherDisciplineEmail,
+        leaseMs: opts.leaseMs ?? 120_000,
+        backoff,
+        wallNow: () => new Date(),
+        serviceNow,
+        stopping: () => stopping,
+      }
+    : null;
   // Delivery receipts (issue 11): one row per receipted message id; a receipt that comes twice is kept once.
   sms?.onReceipt((r) => {
-    db.getRepository(SmsReceipt).insert({ messageId: r.messageId, outboxId: r.outboxId, status: r.status, error: r.error, receivedAt: new Date() })
-      .catch((err) => { if (!isDuplicateKey(err)) log.warn({ err, messageId: r.messageId }, 'could not record a delivery receipt'); });
+    db.getRepository(SmsReceipt)
+      .insert({ messageId: r.messageId, outboxId: r.outboxId, status: r.status, error: r.error, receivedAt: new Date() })
+      .catch((err) => {
+        if (!isDuplicateKey(err)) log.warn({ err, messageId: r.messageId }, 'could not record a delivery receipt');
+      });
   });
   const process = d ? (id: string) => deliverOutboxRow(d, id) : null;
 
@@ -91,9 +105,14 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   // Producer without Redis: nothing can carry rows to another process; the worker's sweep will.
 
   // Rows committed in the same turn of the event loop go to the queue in one addBulk.
-  const sink: OutboxSink | null = queue ? {
-    enqueue: coalesce((ids) => queue!.add(ids), (err, ids) => log.warn({ err, count: ids.length }, 'could not queue mail; the sweep will')),
-  } : null;
+  const sink: OutboxSink | null = queue
+    ? {
+        enqueue: coalesce(
+          (ids) => queue!.add(ids),
+          (err, ids) => log.warn({ err, count: ids.length }, 'could not queue mail; the sweep will'),
+        ),
+      }
+    : null;
   if (sink) attachOutboxSink(db, sink);
 
   const requeue = async () => {
@@ -107,7 +126,10 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   let sweeping: Promise<unknown> = Promise.resolve();
   if (consume && queue) {
     const sweep = () => {
-      sweeping = requeue().then((n) => { if (n) log.info({ queued: n }, 'pending mail queued again'); })
+      sweeping = requeue()
+        .then((n) => {
+          if (n) log.info({ queued: n }, 'pending mail queued again');
+        })
         .catch((err) => log.warn({ err }, 'mail sweep failed; next time'));
     };
     sweep();
@@ -158,11 +180,13 @@ export async function requeuePendingMail(deps: { db: DataSource }): Promise<numb
  */
 async function dueRowIds(db: DataSource, wall: Date, service: Date, releaseHeld: boolean, limit = 1000): Promise<string[]> {
   const repo = db.getRepository(OutboxMessage);
-  const due = await repo.createQueryBuilder('o').select('o.id', 'id')
+  const due = await repo
+    .createQueryBuilder('o')
+    .select('o.id', 'id')
     .where("o.state = 'pending' AND o.next_attempt_at <= :wall AND (o.claimed_until IS NULL OR o.claimed_until < :wall) AND (o.not_before IS NULL OR o.not_before <= :service)", { wall, service })
-    .orderBy('o.next_attempt_at', 'ASC').limit(limit).getRawMany<{ id: string }>();
-  const held = releaseHeld
-    ? await repo.createQueryBuilder('o').select('o.id', 'id').where("o.state = 'held' AND o.notice = 'integrity_forward'").limit(limit).getRawMany<{ id: string }>()
-    : [];
+    .orderBy('o.next_attempt_at', 'ASC')
+    .limit(limit)
+    .getRawMany<{ id: string }>();
+  const held = releaseHeld ? await repo.createQueryBuilder('o').select('o.id', 'id').where("o.state = 'held' AND o.notice = 'integrity_forward'").limit(limit).getRawMany<{ id: string }>() : [];
   return [...due, ...held].map((r) => r.id);
 }

@@ -7,13 +7,23 @@ import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { maskPhone } from '../domain/validators';
 import { ttlCache } from '../cache';
 import {
-  CHANNEL_LABEL, DEADLINE_LABEL, DECISION_LABEL, DEMAND_LABEL, FINDING_LABEL, GROUND_LABEL, KIND_LABEL, LEVEL_LABEL,
-  OUTCOME_LABEL, PRIORITY_LABEL, RATING_LABEL, REASON_LABEL, STATE_LABEL, excerpt, formatInstant,
+  CHANNEL_LABEL,
+  DEADLINE_LABEL,
+  DECISION_LABEL,
+  DEMAND_LABEL,
+  FINDING_LABEL,
+  GROUND_LABEL,
+  KIND_LABEL,
+  LEVEL_LABEL,
+  OUTCOME_LABEL,
+  PRIORITY_LABEL,
+  RATING_LABEL,
+  REASON_LABEL,
+  STATE_LABEL,
+  excerpt,
+  formatInstant,
 } from './labels';
-import {
-  Recipient, Topic, attendeesOf, dispatcherGroup, finalRecipients, handlersOf, handlingGroup, headsOf, mergedSubmitters,
-  submitterOf, withRole,
-} from './recipients';
+import { Recipient, Topic, attendeesOf, dispatcherGroup, finalRecipients, handlersOf, handlingGroup, headsOf, mergedSubmitters, submitterOf, withRole } from './recipients';
 import { Audience, ContactView, IntegrityView, NoticeData, SITE_NAME, TicketView, renderNotice, renderSms, smsTemplateExists } from './render';
 import { secret, segmentText, unmarkSecrets } from '../sms/text';
 import { quietUntil } from './quiet-hours';
@@ -32,13 +42,38 @@ export type Notice =
   | { kind: 'oversight_late'; orderId: string };
 
 /** One mail to write: a template, a recipient, what it adds, and the ticket it is about (a merged ticket for its own submitter). */
-interface Delivery { template: string; to: Recipient; vars?: Record<string, unknown>; ticket?: Ticket }
-interface Plan { sourceKey: string; ticket: Ticket | null; deliveries: Delivery[] }
+interface Delivery {
+  template: string;
+  to: Recipient;
+  vars?: Record<string, unknown>;
+  ticket?: Ticket;
+}
+interface Plan {
+  sourceKey: string;
+  ticket: Ticket | null;
+  deliveries: Delivery[];
+}
 
 /** Event types that mail somebody; every other event returns before touching the database. */
 const NOTIFYING = new Set([
-  'created', 'dispatched', 'returned', 'info_requested', 'supplemented', 'extension_requested', 'extension_decided', 'replied',
-  'rated', 'closed', 'rejected', 'withdrawn', 'merged', 'unmerged', 'reopened', 'escalated', 'concluded', 'decided',
+  'created',
+  'dispatched',
+  'returned',
+  'info_requested',
+  'supplemented',
+  'extension_requested',
+  'extension_decided',
+  'replied',
+  'rated',
+  'closed',
+  'rejected',
+  'withdrawn',
+  'merged',
+  'unmerged',
+  'reopened',
+  'escalated',
+  'concluded',
+  'decided',
 ]);
 
 /**
@@ -94,7 +129,9 @@ function textsTo(template: string, to: Recipient, t: Ticket | null): boolean {
 }
 
 /** What only this transaction knows and a text may carry: the access code of a ticket just created (never stored in the clear elsewhere). */
-export interface NoticeSecrets { accessCode?: { ticketId: string; code: string } }
+export interface NoticeSecrets {
+  accessCode?: { ticketId: string; code: string };
+}
 
 /** Renders the planned notices (now, so that texts show the ticket as it is at commit) and inserts them in one statement. */
 async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[], secrets: NoticeSecrets = {}): Promise<void> {
@@ -105,9 +142,21 @@ async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[],
   const rows: OutboxMessage[] = [];
   const wall = new Date();
   const base = (plan: Plan, t: Ticket | null, d: Delivery, now: Date) => ({
-    sourceKey: plan.sourceKey, notice: d.template, ticketId: t?.id ?? null, ticketNumber: t?.number ?? null,
-    sensitive: plan.ticket?.kind === 'integrity_report', recipientUserId: d.to.userId, recipientRole: d.to.audience,
-    attempts: 0, lastError: null, messageId: null, nextAttemptAt: wall, claimedUntil: null, sentAt: null, createdAt: now, updatedAt: now,
+    sourceKey: plan.sourceKey,
+    notice: d.template,
+    ticketId: t?.id ?? null,
+    ticketNumber: t?.number ?? null,
+    sensitive: plan.ticket?.kind === 'integrity_report',
+    recipientUserId: d.to.userId,
+    recipientRole: d.to.audience,
+    attempts: 0,
+    lastError: null,
+    messageId: null,
+    nextAttemptAt: wall,
+    claimedUntil: null,
+    sentAt: null,
+    createdAt: now,
+    updatedAt: now,
   });
   for (const { plan, now } of plans) {
     for (const d of plan.deliveries) {
@@ -118,10 +167,17 @@ async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[],
         const recipientKey = d.to.email ? d.to.email.trim().toLowerCase() : `held:${d.to.audience}`;
         const row = new OutboxMessage();
         Object.assign(row, {
-          ...base(plan, t, d, now), id: randomUUID(), channel: 'email',
+          ...base(plan, t, d, now),
+          id: randomUUID(),
+          channel: 'email',
           dedupeKey: createHash('sha256').update(`${plan.sourceKey}\n${recipientKey}`).digest('hex'),
-          recipient: d.to.email, subject: r.subject, bodyText: r.text, bodyHtml: r.html, state: d.to.email ? 'pending' : 'held',
-          notBefore: null, segments: null,
+          recipient: d.to.email,
+          subject: r.subject,
+          bodyText: r.text,
+          bodyHtml: r.html,
+          state: d.to.email ? 'pending' : 'held',
+          notBefore: null,
+          segments: null,
         } satisfies OutboxMessage);
         rows.push(row);
       }
@@ -130,9 +186,15 @@ async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[],
         const text = `${st.smsSignature ?? ''}${renderSms(d.template, { ...data, vars: { ...data.vars, accessCode: code } })}`;
         const row = new OutboxMessage();
         Object.assign(row, {
-          ...base(plan, t, d, now), id: randomUUID(), channel: 'sms',
+          ...base(plan, t, d, now),
+          id: randomUUID(),
+          channel: 'sms',
           dedupeKey: createHash('sha256').update(`${plan.sourceKey}\nsms:${d.to.phone}`).digest('hex'),
-          recipient: d.to.phone, subject: '', bodyText: text, bodyHtml: '', state: 'pending',
+          recipient: d.to.phone,
+          subject: '',
+          bodyText: text,
+          bodyHtml: '',
+          state: 'pending',
           // Owners are not woken at night (issue 11); staff reminders go at once.
           notBefore: d.to.audience === 'submitter' ? quietUntil(now, tz, st.smsQuietHours ?? null) : null,
           segments: segmentText(unmarkSecrets(text)).length,
@@ -144,7 +206,10 @@ async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[],
   // Duplicates (the same event notified twice) are refused by the unique key: insertNew skips them.
   const fresh = rows.filter((r, i) => rows.findIndex((x) => x.dedupeKey === r.dedupeKey) === i);
   const written = await insertNew(em, fresh);
-  afterCommit(em, written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward').map((r) => r.id));
+  afterCommit(
+    em,
+    written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward').map((r) => r.id),
+  );
 }
 
 const deferred = new WeakMap<EntityManager, { notice: Notice; now: Date }[]>();
@@ -210,10 +275,13 @@ async function insertNew(em: EntityManager, rows: OutboxMessage[]): Promise<Outb
 
 async function planNotice(em: EntityManager, notice: Notice): Promise<Plan | null> {
   switch (notice.kind) {
-    case 'ticket_event': return planEvent(em, notice.event, notice.ticket);
-    case 'due_soon': return planDueSoon(em, notice);
+    case 'ticket_event':
+      return planEvent(em, notice.event, notice.ticket);
+    case 'due_soon':
+      return planDueSoon(em, notice);
     case 'oversight_opened':
-    case 'oversight_late': return planOversight(em, notice.kind, notice.orderId);
+    case 'oversight_late':
+      return planOversight(em, notice.kind, notice.orderId);
   }
 }
 
@@ -302,11 +370,15 @@ async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Pr
       // Merged into a primary that is already answered (awaiting its rating): its reply mail went
       // before this submitter was on it, so this mail carries the answer (issue 13 item 2).
       const primary = typeof p.intoTicketId === 'string' ? await em.findOneBy(Ticket, { id: p.intoTicketId }) : null;
-      const answer = primary?.state === 'replied'
-        ? await em.findOne(TicketMessage, { where: { ticketId: primary.id, cycle: primary.cycle, kind: In(['reply', 'intake_answer']), internal: false }, order: { createdAt: 'DESC' } })
-        : null;
+      const answer =
+        primary?.state === 'replied'
+          ? await em.findOne(TicketMessage, { where: { ticketId: primary.id, cycle: primary.cycle, kind: In(['reply', 'intake_answer']), internal: false }, order: { createdAt: 'DESC' } })
+          : null;
       add('ticket_merged', await submitterOf(em, t, 'merged'), {
-        intoNumber: p.intoNumber ?? null, answered: !!answer, outcome: answer ? primary!.outcome : null, message: answer?.body ?? null,
+        intoNumber: p.intoNumber ?? null,
+        answered: !!answer,
+        outcome: answer ? primary!.outcome : null,
+        message: answer?.body ?? null,
       });
       break;
     }
@@ -315,8 +387,7 @@ async function planEvent(em: EntityManager, ev: TicketEvent, known?: Ticket): Pr
       add('ticket_unmerged', await submitterOf(em, t, 'merged'), { fromNumber: p.fromNumber ?? null });
       break;
     case 'reopened':
-      add('ticket_reopened', t.departmentCode ? await handlingGroup(em, t, 'reopened') : await dispatcherGroup(em, t, 'reopened'),
-        { cycle: p.cycle ?? t.cycle, badRating: p.reason === 'bad_rating' });
+      add('ticket_reopened', t.departmentCode ? await handlingGroup(em, t, 'reopened') : await dispatcherGroup(em, t, 'reopened'), { cycle: p.cycle ?? t.cycle, badRating: p.reason === 'bad_rating' });
       break;
     case 'escalated':
       await planEscalation(em, plan, t, p);
@@ -397,8 +468,7 @@ async function planOversight(em: EntityManager, kind: 'oversight_opened' | 'over
 }
 
 /** Whether this audience reads the account of what happened in the mail. */
-const readsDescription = (a: Audience, integrity: boolean) =>
-  a === 'higher' || (!integrity && (a === 'handler' || a === 'head' || a === 'coordinator' || a === 'supervisor'));
+const readsDescription = (a: Audience, integrity: boolean) => a === 'higher' || (!integrity && (a === 'handler' || a === 'head' || a === 'coordinator' || a === 'supervisor'));
 
 /**
  * The template data for one reader (DESIGN §1, §7): handlers get the contact with the
@@ -410,7 +480,14 @@ const readsDescription = (a: Audience, integrity: boolean) =>
 /** `PUBLIC_URL`'s default (src/config.ts). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
-export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'name'>, vars: Record<string, unknown>, departments: Map<string, string>, tz: string, publicUrl = DEFAULT_PUBLIC_URL): NoticeData {
+export function noticeData(
+  t: Ticket | null,
+  to: Pick<Recipient, 'audience' | 'name'>,
+  vars: Record<string, unknown>,
+  departments: Map<string, string>,
+  tz: string,
+  publicUrl = DEFAULT_PUBLIC_URL,
+): NoticeData {
   const a = to.audience;
   const integrity = t?.kind === 'integrity_report';
   let ticket: TicketView | null = null;
@@ -418,12 +495,22 @@ export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'n
   let integrityView: IntegrityView | null = null;
   if (t) {
     ticket = {
-      number: t.number, title: t.title, kind: t.kind, kindLabel: KIND_LABEL[t.kind] ?? t.kind, channelLabel: CHANNEL_LABEL[t.channel] ?? t.channel,
-      priorityLabel: PRIORITY_LABEL[t.priority] ?? t.priority, stateLabel: STATE_LABEL[t.state] ?? t.state,
-      departmentName: t.departmentCode ? departments.get(t.departmentCode) ?? t.departmentCode : null,
-      receivedAt: formatInstant(t.receivedAt, tz), dispatchBy: formatInstant(t.dispatchBy, tz), signBy: formatInstant(t.signBy, tz),
-      replyBy: formatInstant(t.replyBy, tz), rateBy: formatInstant(t.rateBy, tz), isIntegrity: integrity,
-      accountLess: !t.submitterId, anonymous: !!t.anonymous,
+      number: t.number,
+      title: t.title,
+      kind: t.kind,
+      kindLabel: KIND_LABEL[t.kind] ?? t.kind,
+      channelLabel: CHANNEL_LABEL[t.channel] ?? t.channel,
+      priorityLabel: PRIORITY_LABEL[t.priority] ?? t.priority,
+      stateLabel: STATE_LABEL[t.state] ?? t.state,
+      departmentName: t.departmentCode ? (departments.get(t.departmentCode) ?? t.departmentCode) : null,
+      receivedAt: formatInstant(t.receivedAt, tz),
+      dispatchBy: formatInstant(t.dispatchBy, tz),
+      signBy: formatInstant(t.signBy, tz),
+      replyBy: formatInstant(t.replyBy, tz),
+      rateBy: formatInstant(t.rateBy, tz),
+      isIntegrity: integrity,
+      accountLess: !t.submitterId,
+      anonymous: !!t.anonymous,
       trackUrl: `${publicUrl}/track?number=${encodeURIComponent(t.number)}`,
       description: readsDescription(a, integrity) ? excerpt(t.description, a === 'higher' ? 5000 : 1000) : null,
     };
@@ -439,8 +526,11 @@ export function noticeData(t: Ticket | null, to: Pick<Recipient, 'audience' | 'n
     }
     if (integrity && (a === 'supervisor' || a === 'handler' || a === 'head' || a === 'higher')) {
       integrityView = {
-        accusedDepartmentName: t.accusedDepartmentCode ? departments.get(t.accusedDepartmentCode) ?? t.accusedDepartmentCode : '',
-        accusedPerson: t.accusedPerson, demandLabel: t.demand ? DEMAND_LABEL[t.demand] ?? t.demand : '', amountYuan: t.amountYuan, occurredOn: t.occurredOn,
+        accusedDepartmentName: t.accusedDepartmentCode ? (departments.get(t.accusedDepartmentCode) ?? t.accusedDepartmentCode) : '',
+        accusedPerson: t.accusedPerson,
+        demandLabel: t.demand ? (DEMAND_LABEL[t.demand] ?? t.demand) : '',
+        amountYuan: t.amountYuan,
+        occurredOn: t.occurredOn,
       };
     }
   }

@@ -11,7 +11,9 @@ import { parseConfig } from '../config';
  * Rows whose hand-over is lost (crash right after COMMIT, no mailer in this process) are
  * found by the sweep (`requeuePendingMail`).
  */
-export interface OutboxSink { enqueue(ids: string[]): void }
+export interface OutboxSink {
+  enqueue(ids: string[]): void;
+}
 
 const KEY = '__outboxIds';
 const sinks = new WeakMap<DataSource, OutboxSink>();

@@ -10,8 +10,24 @@ import { isMobile } from '../sms/text';
  * Default: on.
  */
 export const TOPICS = [
-  'received', 'dispatched', 'returned', 'info_requested', 'supplemented', 'extension', 'replied', 'rejected', 'merged',
-  'closed', 'reopened', 'withdrawn', 'due_soon', 'overdue', 'oversight', 'red_card', 'outcome', 'symposium_answer',
+  'received',
+  'dispatched',
+  'returned',
+  'info_requested',
+  'supplemented',
+  'extension',
+  'replied',
+  'rejected',
+  'merged',
+  'closed',
+  'reopened',
+  'withdrawn',
+  'due_soon',
+  'overdue',
+  'oversight',
+  'red_card',
+  'outcome',
+  'symposium_answer',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 /** Escalation mail to a department head cannot be switched off (issue 4, DESIGN §5). */
@@ -50,7 +66,15 @@ export function invalidateStaffCache(): void {
 }
 
 const fromUser = (u: User, audience: Audience, topic: Topic, mandatory = false): Recipient => ({
-  email: u.email, phone: mobileOf(u), userId: u.id, name: u.name, audience, topic, mandatory, prefs: u.notifyPrefs, departmentCode: u.departmentCode,
+  email: u.email,
+  phone: mobileOf(u),
+  userId: u.id,
+  name: u.name,
+  audience,
+  topic,
+  mandatory,
+  prefs: u.notifyPrefs,
+  departmentCode: u.departmentCode,
 });
 
 /** The mobile number texts go to: the account's phone, or an owner's username (their phone number). */
@@ -134,9 +158,21 @@ export async function attendeesOf(em: EntityManager, t: Ticket): Promise<{ sympo
   if (!t.symposiumId) return null;
   const s = await em.findOneBy(Symposium, { id: t.symposiumId });
   if (!s) return null;
-  const to = (s.attendees ?? []).filter((a) => a.email).map((a): Recipient => ({
-    email: a.email!, phone: null, userId: null, name: a.name, audience: 'attendee', topic: 'symposium_answer', mandatory: false, prefs: null, departmentCode: null,
-  }));
+  const to = (s.attendees ?? [])
+    .filter((a) => a.email)
+    .map(
+      (a): Recipient => ({
+        email: a.email!,
+        phone: null,
+        userId: null,
+        name: a.name,
+        audience: 'attendee',
+        topic: 'symposium_answer',
+        mandatory: false,
+        prefs: null,
+        departmentCode: null,
+      }),
+    );
   return { symposium: s, to };
 }
 
@@ -163,7 +199,7 @@ export function finalRecipients(t: Ticket | null, list: Recipient[]): Recipient[
       if (r.departmentCode && r.departmentCode === accused) continue;
     }
     const email = r.mandatory || r.prefs?.[r.topic] !== false ? r.email : null;
-    const phone = r.mandatory || r.prefs?.[`sms.${r.topic}`] !== false ? r.phone ?? null : null;
+    const phone = r.mandatory || r.prefs?.[`sms.${r.topic}`] !== false ? (r.phone ?? null) : null;
     if (!email && !phone && r.audience !== 'higher') continue;
     const key = email ? email.trim().toLowerCase() : phone ? `phone:${phone}` : `held:${r.audience}`;
     if (seen.has(key)) continue;

@@ -32,7 +32,12 @@ export interface TicketView {
 }
 
 /** The submitter's contact record as this audience may see it (phone masked for handlers). */
-export interface ContactView { name: string | null; phone: string | null; businessName: string | null; email: string | null }
+export interface ContactView {
+  name: string | null;
+  phone: string | null;
+  businessName: string | null;
+  email: string | null;
+}
 
 /** The accusation as discipline staff and the higher commission see it (never sent elsewhere). */
 export interface IntegrityView {
@@ -62,7 +67,11 @@ export interface NoticeData {
   vars: Record<string, unknown>;
 }
 
-export interface Rendered { subject: string; text: string; html: string }
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
 
 export const SITE_NAME = '涪陵区个体工商户诉求办理平台';
 
@@ -107,7 +116,10 @@ export function renderSms(name: string, data: NoticeData): string {
 
 /** The notice kinds that have templates (folders of `templates/` not starting with `_`; `pages/` holds the web pages). */
 export function templateNames(): string[] {
-  return readdirSync(templatesDir(), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'pages' && d.name !== 'sms').map((d) => d.name).sort();
+  return readdirSync(templatesDir(), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'pages' && d.name !== 'sms')
+    .map((d) => d.name)
+    .sort();
 }
 
 /**
@@ -117,8 +129,13 @@ export function templateNames(): string[] {
 export function renderNotice(name: string, data: NoticeData): Rendered {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bad template name ${name}`);
   const e = eta();
-  const subject = Array.from(e.text.render(`/${name}/subject`, data).replace(/\s+/g, ' ').trim()).slice(0, 250).join('');
-  const text = `${e.text.render(`/${name}/text`, data).replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  const subject = Array.from(e.text.render(`/${name}/subject`, data).replace(/\s+/g, ' ').trim())
+    .slice(0, 250)
+    .join('');
+  const text = `${e.text
+    .render(`/${name}/text`, data)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
   const html = e.html.render(`/${name}/html`, data);
   return { subject, text, html };
 }

@@ -9,19 +9,57 @@ import type { Audience } from './render';
 export function sampleTicket(integrity = false): Ticket {
   const at = (s: string) => new Date(s);
   const t = {
-    id: '00000000-0000-4000-8000-000000000001', number: 'FL2026000123', kind: integrity ? 'integrity_report' : 'complaint', channel: integrity ? 'web' : 'hotline',
-    categoryCode: integrity ? null : 'tax_fees', priority: 'normal', state: 'in_progress', cycle: 1, departmentCode: integrity ? 'DIS' : 'TAX',
+    id: '00000000-0000-4000-8000-000000000001',
+    number: 'FL2026000123',
+    kind: integrity ? 'integrity_report' : 'complaint',
+    channel: integrity ? 'web' : 'hotline',
+    categoryCode: integrity ? null : 'tax_fees',
+    priority: 'normal',
+    state: 'in_progress',
+    cycle: 1,
+    departmentCode: integrity ? 'DIS' : 'TAX',
     title: integrity ? '办税服务厅专管员索要红包' : '定额税核定偏高，申请重新核定 <示例>',
     description: integrity ? '2026年10月20日，专管员张某在办税服务厅要求缴纳"加急费"500元，未出具票据。' : '今年营业额下降三成，但定额仍按去年核定。\n请求重新核定。',
-    submitterId: null, createdById: null, anonymous: false, accessCodeHash: 'x',
+    submitterId: null,
+    createdById: null,
+    anonymous: false,
+    accessCodeHash: 'x',
     contact: { name: '王小明', phone: '13800001234', businessName: '涪陵区示例面馆', email: 'owner@example.test' },
-    sourceId: null, receivedAt: at('2026-11-02T01:30:00Z'), cycleStartedAt: at('2026-11-02T01:30:00Z'), routingClockStart: at('2026-11-02T01:30:00Z'),
-    dispatchBy: null, signBy: at('2026-11-03T16:00:00Z'), replyBy: at('2026-11-09T16:00:00Z'), redBy: null, rateBy: at('2026-11-12T16:00:00Z'),
-    dueSoonAt: null, deadlinesProvisional: false, nextCheckAt: null, pausedAt: null, escalationLevel: 0, outcome: null, repliedAt: null, rating: null,
-    ratedAt: null, closedAt: null, rejectGround: null, mergedIntoId: null, symposiumId: null, resultNoticeId: null, resultEntryId: null,
-    subjectCreditCode: null, decision: null, accusedDepartmentCode: integrity ? 'TAX' : null, accusedPerson: integrity ? '张某' : null,
-    demand: integrity ? 'property' : null, amountYuan: integrity ? '500.00' : null, occurredOn: integrity ? '2026-10-20' : null, finding: null,
-    version: 3, createdAt: at('2026-11-02T01:30:00Z'), updatedAt: at('2026-11-02T01:30:00Z'),
+    sourceId: null,
+    receivedAt: at('2026-11-02T01:30:00Z'),
+    cycleStartedAt: at('2026-11-02T01:30:00Z'),
+    routingClockStart: at('2026-11-02T01:30:00Z'),
+    dispatchBy: null,
+    signBy: at('2026-11-03T16:00:00Z'),
+    replyBy: at('2026-11-09T16:00:00Z'),
+    redBy: null,
+    rateBy: at('2026-11-12T16:00:00Z'),
+    dueSoonAt: null,
+    deadlinesProvisional: false,
+    nextCheckAt: null,
+    pausedAt: null,
+    escalationLevel: 0,
+    outcome: null,
+    repliedAt: null,
+    rating: null,
+    ratedAt: null,
+    closedAt: null,
+    rejectGround: null,
+    mergedIntoId: null,
+    symposiumId: null,
+    resultNoticeId: null,
+    resultEntryId: null,
+    subjectCreditCode: null,
+    decision: null,
+    accusedDepartmentCode: integrity ? 'TAX' : null,
+    accusedPerson: integrity ? '张某' : null,
+    demand: integrity ? 'property' : null,
+    amountYuan: integrity ? '500.00' : null,
+    occurredOn: integrity ? '2026-10-20' : null,
+    finding: null,
+    version: 3,
+    createdAt: at('2026-11-02T01:30:00Z'),
+    updatedAt: at('2026-11-02T01:30:00Z'),
   };
   return t as unknown as Ticket;
 }
@@ -50,11 +88,21 @@ export const SAMPLES: Record<string, { audiences: Audience[]; integrity?: boolea
   red_card: { audiences: ['head', 'supervisor', 'coordinator'], vars: { level: 3, reason: 'oversight_late', respondBy: new Date('2026-11-18T16:00:00Z'), departmentCode: 'TAX' } },
   ticket_concluded: { audiences: ['submitter'], integrity: true, vars: { finding: 'substantiated', message: '经调查，反映情况属实，已对相关人员立案处理。' } },
   objection_decided: { audiences: ['submitter'], vars: { decision: 'upheld', message: '经复核，该商户不符合"特色"认定条件，已撤销公示。' } },
-  integrity_forward: { audiences: ['higher'], integrity: true, ticket: { accusedDepartmentCode: 'DIS', accusedPerson: '某干部', departmentCode: null, state: 'registered', title: '区纪委干部检查时索要烟酒' }, vars: {} },
+  integrity_forward: {
+    audiences: ['higher'],
+    integrity: true,
+    ticket: { accusedDepartmentCode: 'DIS', accusedPerson: '某干部', departmentCode: null, state: 'registered', title: '区纪委干部检查时索要烟酒' },
+    vars: {},
+  },
 };
 
 /** How the sample texts address their reader. */
 export const sampleGreeting = (a: Audience): string | null => (a === 'higher' ? null : a === 'submitter' || a === 'attendee' ? '王小明' : '李华');
 
 /** Department names for samples (the seeded ones that samples use). */
-export const SAMPLE_DEPARTMENTS = new Map([['TAX', '区税务局'], ['DIS', '区纪委监委'], ['SAMR', '区市场监管局'], ['COM', '区商务委']]);
+export const SAMPLE_DEPARTMENTS = new Map([
+  ['TAX', '区税务局'],
+  ['DIS', '区纪委监委'],
+  ['SAMR', '区市场监管局'],
+  ['COM', '区商务委'],
+]);

@@ -40,8 +40,7 @@ export function accountPages(router: Router, kit: PageKit) {
   router.post('/account/sign-in', async (ctx) => {
     const v = readForm(ctx);
     const next = localPath(v.next);
-    const show = (form: ReturnType<typeof emptyForm>, status: number) =>
-      kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
+    const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
     const missing = SIGN_IN_FIELDS.filter((f) => !opt(v[f])).map((f) => ({ field: f, code: 'empty' }));
     if (missing.length) return show(formWithErrors(v, missing, SIGN_IN_FIELDS), 400);
     const username = v.phone.trim();
@@ -80,7 +79,15 @@ export function accountPages(router: Router, kit: PageKit) {
       const phone = v.phone?.trim() ?? '';
       const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, template, title, { form, step: 'phone' }, status);
       const parsed = Mobile.safeParse(phone);
-      if (!parsed.success) return show(formWithErrors(v, zodErrors(parsed.error, { phone }).map((e) => ({ ...e, field: 'phone' })), PHONE_FIELDS), 400);
+      if (!parsed.success)
+        return show(
+          formWithErrors(
+            v,
+            zodErrors(parsed.error, { phone }).map((e) => ({ ...e, field: 'phone' })),
+            PHONE_FIELDS,
+          ),
+          400,
+        );
       try {
         await takeAttempt(ctx, kit.attempts, codeLimits(phone, ctx.ip, deps.config.smsCodeMaxPerClient), 'too many verification codes requested; try again later');
         await requestVerificationCode(deps.db, deps.config.jwtSecret, phone, purpose, deps.clock.now());
@@ -112,8 +119,13 @@ export function accountPages(router: Router, kit: PageKit) {
       kit.show(ctx, 'account/register', '注册账号', { form, step: 'details', phone, maskedPhone: maskPhone(phone) }, status);
     };
     const input = {
-      phone, code: v.code?.trim() ?? '', password: v.password ?? '', name: v.name?.trim() ?? '',
-      creditCode: opt(v.creditCode)?.toUpperCase(), businessName: opt(v.businessName), email: opt(v.email),
+      phone,
+      code: v.code?.trim() ?? '',
+      password: v.password ?? '',
+      name: v.name?.trim() ?? '',
+      creditCode: opt(v.creditCode)?.toUpperCase(),
+      businessName: opt(v.businessName),
+      email: opt(v.email),
     };
     const parsed = OwnerRegistration.safeParse(input);
     const errors = parsed.success ? [] : zodErrors(parsed.error, input);

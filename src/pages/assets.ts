@@ -15,10 +15,19 @@ export function assetsDir(): string {
 }
 
 const TYPES: Record<string, string> = {
-  '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 
-interface Asset { url: string; body: Buffer; type: string; etag: string }
+interface Asset {
+  url: string;
+  body: Buffer;
+  type: string;
+  etag: string;
+}
 
 /**
  * The service's own static files (no CDN, no remote font): each served at a name carrying

@@ -7,7 +7,11 @@
  */
 
 /** A rate as the report gives it (DESIGN §9): exact fraction and percentage (null for 0/0). */
-export interface RateLike { numerator: number; denominator: number; percent: number | null }
+export interface RateLike {
+  numerator: number;
+  denominator: number;
+  percent: number | null;
+}
 
 export interface Bar {
   label: string;
@@ -16,14 +20,22 @@ export interface Bar {
   /** the value as written beside the bar: "97.50%（39/40）" */
   text: string;
   /** geometry */
-  y: number; width: number; labelY: number; textX: number;
+  y: number;
+  width: number;
+  labelY: number;
+  textX: number;
 }
 export interface BarChart {
   kind: 'bars';
-  id: string; title: string; summary: string;
-  width: number; height: number;
+  id: string;
+  title: string;
+  summary: string;
+  width: number;
+  height: number;
   /** where the bars start (after the labels) and how wide 100 % is */
-  plotX: number; plotWidth: number; barHeight: number;
+  plotX: number;
+  plotWidth: number;
+  barHeight: number;
   ticks: { x: number; label: string }[];
   bars: Bar[];
   /** the fill of the bars (GOV.UK blue: 3:1 against white and the grid) */
@@ -51,13 +63,23 @@ export function rateBars(id: string, title: string, rows: { label: string; rate:
   const bars = rows.map((r, i): Bar => {
     const y = TOP + i * ROW;
     const value = r.rate.percent;
-    const width = value === null ? 0 : Math.max(0, Math.min(100, value)) / 100 * plotWidth;
+    const width = value === null ? 0 : (Math.max(0, Math.min(100, value)) / 100) * plotWidth;
     return { label: r.label, value, text: rateText(r.rate), y, width: round(width), labelY: y + BAR / 2 + 5, textX: round(LABEL_WIDTH + width + 6) };
   });
   const ticks = [0, 25, 50, 75, 100].map((p) => ({ x: round(LABEL_WIDTH + (p / 100) * plotWidth), label: `${p}%` }));
   return {
-    kind: 'bars', id, title, summary: summarize(title, rows), width: WIDTH, height: TOP + rows.length * ROW + 8,
-    plotX: LABEL_WIDTH, plotWidth, barHeight: BAR, ticks, bars, fill,
+    kind: 'bars',
+    id,
+    title,
+    summary: summarize(title, rows),
+    width: WIDTH,
+    height: TOP + rows.length * ROW + 8,
+    plotX: LABEL_WIDTH,
+    plotWidth,
+    barHeight: BAR,
+    ticks,
+    bars,
+    fill,
   };
 }
 
@@ -67,17 +89,29 @@ function summarize(title: string, rows: { label: string; rate: RateLike }[]): st
   const best = rated.reduce((a, b) => ((b.rate.percent ?? 0) > (a.rate.percent ?? 0) ? b : a));
   const worst = rated.reduce((a, b) => ((b.rate.percent ?? 0) < (a.rate.percent ?? 0) ? b : a));
   const none = rows.length - rated.length;
-  const parts = [rated.length === 1 ? `${title}：${best.label} ${best.rate.percent}%。` : `${title}：最高的是${best.label}（${best.rate.percent}%），最低的是${worst.label}（${worst.rate.percent}%）。`];
+  const parts = [
+    rated.length === 1 ? `${title}：${best.label} ${best.rate.percent}%。` : `${title}：最高的是${best.label}（${best.rate.percent}%），最低的是${worst.label}（${worst.rate.percent}%）。`,
+  ];
   if (none) parts.push(`另有${none}个部门没有可计算的数据。`);
   return parts.join('');
 }
 
-export interface ColumnSeries { name: string; fill: string; values: number[] }
+export interface ColumnSeries {
+  name: string;
+  fill: string;
+  values: number[];
+}
 export interface ColumnChart {
   kind: 'columns';
-  id: string; title: string; summary: string;
-  width: number; height: number;
-  plotX: number; plotY: number; plotWidth: number; plotHeight: number;
+  id: string;
+  title: string;
+  summary: string;
+  width: number;
+  height: number;
+  plotX: number;
+  plotY: number;
+  plotWidth: number;
+  plotHeight: number;
   /** horizontal grid lines with their values */
   ticks: { y: number; label: string }[];
   groups: { label: string; labelX: number; columns: { x: number; y: number; width: number; height: number; value: number; fill: string; name: string }[] }[];
@@ -107,7 +141,8 @@ export function countColumns(id: string, title: string, labels: string[], series
   const groups = labels.map((label, i) => {
     const start = plotX + i * groupWidth + (groupWidth - colWidth * series.length) / 2;
     return {
-      label, labelX: round(plotX + i * groupWidth + groupWidth / 2),
+      label,
+      labelX: round(plotX + i * groupWidth + groupWidth / 2),
       columns: series.map((s, j) => {
         const h = (s.values[i] / max) * plotHeight;
         return { x: round(start + j * colWidth), y: round(plotY + plotHeight - h), width: round(colWidth - 2), height: round(h), value: s.values[i], fill: s.fill, name: s.name };
@@ -118,11 +153,13 @@ export function countColumns(id: string, title: string, labels: string[], series
   const steps = Number.isInteger(max / 4) ? 4 : 5;
   const ticks = Array.from({ length: steps + 1 }, (_, k) => ({ y: round(plotY + plotHeight - (k / steps) * plotHeight), label: String((k * max) / steps) }));
   const legend = series.map((s, i) => ({ name: s.name, fill: s.fill, x: plotX + i * 140 }));
-  const summary = `${title}：${series.map((s) => {
-    const total = s.values.reduce((a, b) => a + b, 0);
-    const peak = s.values.indexOf(Math.max(...s.values));
-    return total ? `${s.name}共${total}件，最多的是${labels[peak]}（${s.values[peak]}件）` : `${s.name}共0件`;
-  }).join('；')}。`;
+  const summary = `${title}：${series
+    .map((s) => {
+      const total = s.values.reduce((a, b) => a + b, 0);
+      const peak = s.values.indexOf(Math.max(...s.values));
+      return total ? `${s.name}共${total}件，最多的是${labels[peak]}（${s.values[peak]}件）` : `${s.name}共0件`;
+    })
+    .join('；')}。`;
   return { kind: 'columns', id, title, summary, width: WIDTH, height: plotY + plotHeight + 30, plotX, plotY, plotWidth, plotHeight, ticks, groups, legend };
 }
 

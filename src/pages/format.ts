@@ -63,7 +63,11 @@ export function deadlineText(dueAt: Date | string | null | undefined, now: Date,
 }
 
 /** The facts `nextStep` reads (a ticket). */
-export interface StepFacts { state: string; replyBy: Date | null; rateBy: Date | null }
+export interface StepFacts {
+  state: string;
+  replyBy: Date | null;
+  rateBy: Date | null;
+}
 
 /**
  * What happens next on a ticket, for its submitter: the reply deadline while the department
@@ -72,7 +76,9 @@ export interface StepFacts { state: string; replyBy: Date | null; rateBy: Date |
  */
 export function nextStep(t: StepFacts, now: Date, cal: WorkCalendar, tz: string): { label: string; due: DeadlineText | null } | null {
   switch (t.state) {
-    case 'registered': case 'dispatched': case 'in_progress':
+    case 'registered':
+    case 'dispatched':
+    case 'in_progress':
       return { label: '答复期限', due: deadlineText(t.replyBy, now, cal, tz) };
     case 'awaiting_info':
       return { label: '办理部门请您补充材料（期间答复期限暂停计算）', due: null };

@@ -5,7 +5,11 @@ import { fieldMessage, problemMessage } from './messages';
 import { emptyForm, fieldId, FormView } from './render';
 
 /** One field's error as the pages show it: the schema path, the code, and the length limit if any. */
-export interface PageFieldError { field: string; code: string; max?: number }
+export interface PageFieldError {
+  field: string;
+  code: string;
+  max?: number;
+}
 
 /**
  * The posted form as flat strings keyed by the field names (`owner.phone`): the form parser
@@ -60,7 +64,12 @@ export function zodErrors(err: z.ZodError, input?: unknown): PageFieldError[] {
  * `messages` (field → code → text) is a form's own wording where a field name means another thing
  * on another page (`code`: the access code on the track page, the SMS code on register/reset).
  */
-export function formWithErrors(values: Record<string, string>, errors: PageFieldError[], order: readonly string[], opts: { problem?: string; alias?: Record<string, string>; messages?: Record<string, Record<string, string>> } = {}): FormView {
+export function formWithErrors(
+  values: Record<string, string>,
+  errors: PageFieldError[],
+  order: readonly string[],
+  opts: { problem?: string; alias?: Record<string, string>; messages?: Record<string, Record<string, string>> } = {},
+): FormView {
   const f = emptyForm(values);
   f.problem = opts.problem;
   const seen = new Map<string, string>();
@@ -87,9 +96,20 @@ export function formWithErrors(values: Record<string, string>, errors: PageField
  * the problem code's message at the top. Returns null for errors a form does not show
  * (server faults, 404 of something else): the caller rethrows those.
  */
-export function formFromAppError(e: unknown, values: Record<string, string>, order: readonly string[], alias?: Record<string, string>, messages?: Record<string, Record<string, string>>): FormView | null {
+export function formFromAppError(
+  e: unknown,
+  values: Record<string, string>,
+  order: readonly string[],
+  alias?: Record<string, string>,
+  messages?: Record<string, Record<string, string>>,
+): FormView | null {
   if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.code === 'unauthenticated' || e.status === 403) return null;
   const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
   const problem = e.code === 'validation-failed' && e.errors.length ? undefined : problemMessage(e.code, { minutes });
-  return formWithErrors(values, e.errors.map((x) => ({ field: x.field, code: x.code })), order, { problem, alias, messages });
+  return formWithErrors(
+    values,
+    e.errors.map((x) => ({ field: x.field, code: x.code })),
+    order,
+    { problem, alias, messages },
+  );
 }

@@ -21,8 +21,16 @@ import { DatabaseUnavailable, isDatabaseUnavailable } from '../db-errors';
  * or style (issue 9: no 'unsafe-inline', no CDN), no framing, forms post to the service only.
  */
 export const PAGE_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
-  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'", "manifest-src 'self'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "manifest-src 'self'",
 ].join('; ');
 
 function securityHeaders(ctx: Context) {
@@ -96,7 +104,16 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
     securityHeaders(ctx);
     await next();
   });
-  router.use(bodyParser({ enableTypes: ['form'], formLimit: '1mb', encoding: 'utf-8', onError: (err) => { throw err; } }));
+  router.use(
+    bodyParser({
+      enableTypes: ['form'],
+      formLimit: '1mb',
+      encoding: 'utf-8',
+      onError: (err) => {
+        throw err;
+      },
+    }),
+  );
   router.use(pageSession(kit.sessions, deps.config.jwtSecret, kit.cookie));
   router.use(async (ctx, next) => {
     // A form with files is read by its handler (withFormFiles), which checks the token before the first file is stored.
@@ -113,8 +130,7 @@ export function pageMiddlewares(deps: AppDeps): Middleware[] {
 
   const notFoundPage = async (ctx: Context, next: Next) => {
     await next();
-    if (ctx.status === 404 && !ctx.path.startsWith('/api/') && ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html'
-      && (ctx.body === undefined || ctx.type === 'application/problem+json')) {
+    if (ctx.status === 404 && !ctx.path.startsWith('/api/') && ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html' && (ctx.body === undefined || ctx.type === 'application/problem+json')) {
       securityHeaders(ctx);
       kit.show(ctx, 'error', '没有找到这个页面', { message: problemMessage('not-found'), status: 404 }, 404);
     }

@@ -47,7 +47,10 @@ export class PageRenderer {
   private readonly eta: Eta;
   readonly assets: AssetTable;
 
-  constructor(private readonly tz: string, assets = new AssetTable()) {
+  constructor(
+    private readonly tz: string,
+    assets = new AssetTable(),
+  ) {
     this.assets = assets;
     this.eta = new Eta({ views: join(templatesDir(), 'pages'), cache: true, autoEscape: true, defaultExtension: '.eta', autoTrim: [false, 'nl'] });
   }

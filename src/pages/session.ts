@@ -15,7 +15,9 @@ export interface PageState {
   csrf: string;
 }
 
-export interface CookieOptions { secure: boolean }
+export interface CookieOptions {
+  secure: boolean;
+}
 
 /**
  * One `Set-Cookie`: HttpOnly, SameSite=Lax, Path=/, Secure when the service is reached over
@@ -30,7 +32,9 @@ export function setCookie(ctx: Context, name: string, value: string, o: CookieOp
 }
 
 const token = (secret: string, binding: string, sessionId: string | null) =>
-  createHmac('sha256', secret).update(`csrf|${binding}|${sessionId ?? ''}`).digest('base64url');
+  createHmac('sha256', secret)
+    .update(`csrf|${binding}|${sessionId ?? ''}`)
+    .digest('base64url');
 
 /**
  * Sessions and CSRF for the pages (docs/decisions/pages.md):
@@ -53,9 +57,7 @@ export function pageSession(store: SessionStore, secret: string, cookie: CookieO
       ctx.state.csrfFresh = true;
     }
     const a = resolved?.account ?? null;
-    ctx.state.actor = a
-      ? ({ kind: 'user', userId: a.id, role: a.role, departmentCode: a.departmentCode, isHead: a.isHead } satisfies Actor)
-      : ({ kind: 'anonymous' } satisfies Actor);
+    ctx.state.actor = a ? ({ kind: 'user', userId: a.id, role: a.role, departmentCode: a.departmentCode, isHead: a.isHead } satisfies Actor) : ({ kind: 'anonymous' } satisfies Actor);
     ctx.state.page = { account: a, sessionId: resolved?.id ?? null, csrf: token(secret, binding, resolved?.id ?? null) } satisfies PageState;
     ctx.state.csrfBinding = binding;
     await next();
@@ -67,7 +69,7 @@ export function pageSession(store: SessionStore, secret: string, cookie: CookieO
  * (or `cookies-needed` when the browser sent no cookie at all). Nothing is changed.
  */
 export function requireCsrf(ctx: Context) {
-  const body = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {});
+  const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {};
   checkCsrfToken(ctx, typeof body._csrf === 'string' ? body._csrf : '');
 }
 

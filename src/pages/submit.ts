@@ -30,8 +30,11 @@ const ALIAS = { owner: 'owner.name', accused: 'accused.departmentCode', resultNo
 /** The contact fields of a form, as `owner` of `POST /tickets` (absent when anonymous or signed in). */
 function contactFrom(v: Record<string, string>) {
   return {
-    name: v['owner.name']?.trim() ?? '', phone: v['owner.phone']?.trim() ?? '', creditCode: opt(v['owner.creditCode'])?.toUpperCase(),
-    businessName: opt(v['owner.businessName']), email: opt(v['owner.email']),
+    name: v['owner.name']?.trim() ?? '',
+    phone: v['owner.phone']?.trim() ?? '',
+    creditCode: opt(v['owner.creditCode'])?.toUpperCase(),
+    businessName: opt(v['owner.businessName']),
+    email: opt(v['owner.email']),
   };
 }
 
@@ -59,11 +62,29 @@ export function submitPages(router: Router, kit: PageKit) {
 
   /** `filesDropped`: the form came back with an error after files were chosen (a browser cannot keep them: choose again). */
   async function showComplaint(ctx: Context, form: FormView, status = 200, filesDropped = false) {
-    kit.show(ctx, 'submit/complaint', '反映问题 / 提建议', { form: { ...form, values: withKey(form.values) }, categories: await categories(), staffNote: ROLE_STAFF_NOTE, files: { ...fileBounds, dropped: filesDropped } }, status);
+    kit.show(
+      ctx,
+      'submit/complaint',
+      '反映问题 / 提建议',
+      { form: { ...form, values: withKey(form.values) }, categories: await categories(), staffNote: ROLE_STAFF_NOTE, files: { ...fileBounds, dropped: filesDropped } },
+      status,
+    );
   }
   async function showIntegrity(ctx: Context, form: FormView, status = 200, filesDropped = false) {
     const demands = Object.entries(DEMAND_LABEL).map(([value, label]) => ({ value, label }));
-    kit.show(ctx, 'submit/integrity', '举报违规收费、摊派、索要财物', { form: { ...form, values: withKey(form.values) }, departments: await departments(), demands, today: new Date(deps.clock.now()).toISOString().slice(0, 10), files: { ...fileBounds, dropped: filesDropped } }, status);
+    kit.show(
+      ctx,
+      'submit/integrity',
+      '举报违规收费、摊派、索要财物',
+      {
+        form: { ...form, values: withKey(form.values) },
+        departments: await departments(),
+        demands,
+        today: new Date(deps.clock.now()).toISOString().slice(0, 10),
+        files: { ...fileBounds, dropped: filesDropped },
+      },
+      status,
+    );
   }
 
   type Again = (form: FormView, status: number, filesDropped?: boolean) => Promise<void>;
@@ -87,15 +108,20 @@ export function submitPages(router: Router, kit: PageKit) {
     let posted: Record<string, string> = {};
     let hadFiles = false;
     try {
-      await withFormFiles(ctx, kit, async (fields) => {
-        posted = fields;
-        hadFiles = true;
-        const r = check(fields, build(fields), order);
-        if ('form' in r) throw new FormRefused(r.form);
-      }, async (fields, files) => {
-        posted = fields;
-        await submit(ctx, fields, build(fields), order, again, files);
-      });
+      await withFormFiles(
+        ctx,
+        kit,
+        async (fields) => {
+          posted = fields;
+          hadFiles = true;
+          const r = check(fields, build(fields), order);
+          if ('form' in r) throw new FormRefused(r.form);
+        },
+        async (fields, files) => {
+          posted = fields;
+          await submit(ctx, fields, build(fields), order, again, files);
+        },
+      );
     } catch (e) {
       if (e instanceof FormRefused) return again(e.form, 400, true);
       const msg = fileRefusalMessage(e, limits);
@@ -119,14 +145,20 @@ export function submitPages(router: Router, kit: PageKit) {
     const now = deps.clock.now();
     try {
       const r = await createTicketOnce(deps, actor, {
-        key: `page:${v.formKey}`, scope: a ? `user:${a.id}` : `client:${ctx.ip}`, rawBody: input, input: checked.data,
-        present: (t) => presentTicket(t, actor, { now }), files,
+        key: `page:${v.formKey}`,
+        scope: a ? `user:${a.id}` : `client:${ctx.ip}`,
+        rawBody: input,
+        input: checked.data,
+        present: (t) => presentTicket(t, actor, { now }),
+        files,
       });
       const cal = await deps.calendar.get(deps.db.manager);
       const body = r.body as ReturnType<typeof presentTicket> & { accessCode?: string };
       ctx.set('Cache-Control', 'no-store');
       kit.show(ctx, 'submit/receipt', '已经收到', {
-        ticket: body, accessCode: body.accessCode ?? null, replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, deps.config.businessTz),
+        ticket: body,
+        accessCode: body.accessCode ?? null,
+        replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, deps.config.businessTz),
         heldForHigher: body.kind === 'integrity_report' && body.accused?.departmentCode === DISCIPLINE_DEPARTMENT,
         files: r.replayed ? [] : files.map((f) => ({ name: f.name, size: f.size })),
       });
@@ -141,33 +173,52 @@ export function submitPages(router: Router, kit: PageKit) {
   router.get('/submit/complaint', async (ctx) => showComplaint(ctx, emptyForm({ kind: ctx.query.kind === 'suggestion' ? 'suggestion' : 'complaint' })));
   router.post('/submit/complaint', async (ctx) => {
     const signedIn = !!pageState(ctx).account;
-    await submitWithFiles(ctx, (v) => {
-      const anonymous = v.anonymous === '1';
-      const input = {
-        kind: v.kind === 'suggestion' ? 'suggestion' : v.kind === 'complaint' ? 'complaint' : v.kind, channel: 'web',
-        title: v.title?.trim() ?? '', description: v.description ?? '', category: opt(v.category),
-        ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
-      };
-      return { input, extra: input.category ? [] : [{ field: 'category', code: 'invalid_type' }] };
-    }, COMPLAINT_FIELDS, (f, s, d) => showComplaint(ctx, f, s, d));
+    await submitWithFiles(
+      ctx,
+      (v) => {
+        const anonymous = v.anonymous === '1';
+        const input = {
+          kind: v.kind === 'suggestion' ? 'suggestion' : v.kind === 'complaint' ? 'complaint' : v.kind,
+          channel: 'web',
+          title: v.title?.trim() ?? '',
+          description: v.description ?? '',
+          category: opt(v.category),
+          ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
+        };
+        return { input, extra: input.category ? [] : [{ field: 'category', code: 'invalid_type' }] };
+      },
+      COMPLAINT_FIELDS,
+      (f, s, d) => showComplaint(ctx, f, s, d),
+    );
   });
 
   router.get('/submit/integrity', async (ctx) => showIntegrity(ctx, emptyForm()));
   router.post('/submit/integrity', async (ctx) => {
     const signedIn = !!pageState(ctx).account;
-    await submitWithFiles(ctx, (v) => {
-      const anonymous = v.anonymous === '1';
-      return {
-        input: {
-          kind: 'integrity_report', channel: 'web', title: v.title?.trim() ?? '', description: v.description ?? '',
-          accused: {
-            departmentCode: v['accused.departmentCode'] ?? '', demand: v['accused.demand'], person: opt(v['accused.person']),
-            amountYuan: opt(v['accused.amountYuan'])?.replace(/元$/, ''), occurredOn: v['accused.occurredOn']?.trim() ?? '',
+    await submitWithFiles(
+      ctx,
+      (v) => {
+        const anonymous = v.anonymous === '1';
+        return {
+          input: {
+            kind: 'integrity_report',
+            channel: 'web',
+            title: v.title?.trim() ?? '',
+            description: v.description ?? '',
+            accused: {
+              departmentCode: v['accused.departmentCode'] ?? '',
+              demand: v['accused.demand'],
+              person: opt(v['accused.person']),
+              amountYuan: opt(v['accused.amountYuan'])?.replace(/元$/, ''),
+              occurredOn: v['accused.occurredOn']?.trim() ?? '',
+            },
+            ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
           },
-          ...(anonymous ? { anonymous: true } : signedIn ? {} : { owner: contactFrom(v) }),
-        },
-      };
-    }, INTEGRITY_FIELDS, (f, s, d) => showIntegrity(ctx, f, s, d));
+        };
+      },
+      INTEGRITY_FIELDS,
+      (f, s, d) => showIntegrity(ctx, f, s, d),
+    );
   });
 
   // The objection form of an open result notice (DESIGN §6: real name, an entry of the notice).
@@ -185,8 +236,12 @@ export function submitPages(router: Router, kit: PageKit) {
     const notice = await noticeView(deps.db.manager, await findNotice(deps.db.manager, ctx.params.id), actorOf(ctx), cal, deps.config.businessTz, deps.clock.now());
     const entry = notice.entries.find((e) => e.id === v.resultEntryId);
     const input = {
-      kind: 'objection', channel: 'web', title: `对《${notice.title}》中“${entry?.businessName ?? '名单'}”的异议`.slice(0, 200), description: v.description ?? '',
-      resultNoticeId: notice.id, resultEntryId: opt(v.resultEntryId),
+      kind: 'objection',
+      channel: 'web',
+      title: `对《${notice.title}》中“${entry?.businessName ?? '名单'}”的异议`.slice(0, 200),
+      description: v.description ?? '',
+      resultNoticeId: notice.id,
+      resultEntryId: opt(v.resultEntryId),
       ...(signedIn ? {} : { owner: contactFrom(v) }),
     };
     const extra = v.resultEntryId ? [] : [{ field: 'resultEntryId', code: 'required' }];

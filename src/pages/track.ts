@@ -99,7 +99,9 @@ export function trackPages(router: Router, kit: PageKit) {
       try {
         const t = await findVisibleByNumber(deps.db.manager, actorOf(ctx), number);
         return { t, actor: actorOf(ctx), code: null };
-      } catch { /* not theirs: ask for the code */ }
+      } catch {
+        /* not theirs: ask for the code */
+      }
     }
     if (!code) errors.push({ field: 'code', code: 'empty' });
     if (errors.length) return formWithErrors({ number, code: '' }, errors, LOOKUP_FIELDS);
@@ -138,8 +140,14 @@ export function trackPages(router: Router, kit: PageKit) {
       const sig = code ? `?t=${exp}.${fileMac(deps.config.jwtSecret, binding, t.id, a.id, exp)}` : '';
       const base = `/track/files/${t.id}/${a.id}`;
       return {
-        id: a.id, name: a.name, size: sizeText(a.size), kind: a.kind, href: `${base}${sig}`, preview: a.preview ? `${base}/preview${sig}` : null,
-        step: STEP_OF_CONTEXT[a.context] ? `${STEP_OF_CONTEXT[a.context]}|${a.attachedAt}` : null, by: a.by,
+        id: a.id,
+        name: a.name,
+        size: sizeText(a.size),
+        kind: a.kind,
+        href: `${base}${sig}`,
+        preview: a.preview ? `${base}/preview${sig}` : null,
+        step: STEP_OF_CONTEXT[a.context] ? `${STEP_OF_CONTEXT[a.context]}|${a.attachedAt}` : null,
+        by: a.by,
       };
     });
   }
@@ -154,16 +162,29 @@ export function trackPages(router: Router, kit: PageKit) {
     const steps = new Set(view.timeline.map((s) => `${s.type}|${new Date(s.at).toISOString()}`));
     const { limits } = deps.uploads;
     ctx.set('Cache-Control', 'no-store');
-    kit.show(ctx, 'track/ticket', `工单 ${t.number}`, {
-      t: view, code, signedIn: !code, departments: Object.fromEntries(departments),
-      filesAt: (s: { type: string; at: Date | string }) => files.filter((f) => f.step === `${s.type}|${new Date(s.at).toISOString()}`),
-      otherFiles: files.filter((f) => !f.step || !steps.has(f.step)),
-      files: { maxFiles: limits.maxFiles, maxMb: Math.floor(limits.maxBytes / 1048576), dropped: !!extra.filesDropped },
-      next: nextStep(t, now, cal, tz), replyBy: deadlineText(t.replyBy, now, cal, tz), rateBy: deadlineText(t.rateBy, now, cal, tz),
-      actions: actionsFor(t, actor), infoRequest: info?.text ?? null,
-      forms: { supplement: emptyForm(), rate: emptyForm(), withdraw: emptyForm(), ...(extra.forms ?? {}) }, notice: extra.notice ?? null,
-      ratings: RATINGS.map((r) => ({ value: r, label: RATING_LABEL[r] })),
-    }, status);
+    kit.show(
+      ctx,
+      'track/ticket',
+      `工单 ${t.number}`,
+      {
+        t: view,
+        code,
+        signedIn: !code,
+        departments: Object.fromEntries(departments),
+        filesAt: (s: { type: string; at: Date | string }) => files.filter((f) => f.step === `${s.type}|${new Date(s.at).toISOString()}`),
+        otherFiles: files.filter((f) => !f.step || !steps.has(f.step)),
+        files: { maxFiles: limits.maxFiles, maxMb: Math.floor(limits.maxBytes / 1048576), dropped: !!extra.filesDropped },
+        next: nextStep(t, now, cal, tz),
+        replyBy: deadlineText(t.replyBy, now, cal, tz),
+        rateBy: deadlineText(t.rateBy, now, cal, tz),
+        actions: actionsFor(t, actor),
+        infoRequest: info?.text ?? null,
+        forms: { supplement: emptyForm(), rate: emptyForm(), withdraw: emptyForm(), ...(extra.forms ?? {}) },
+        notice: extra.notice ?? null,
+        ratings: RATINGS.map((r) => ({ value: r, label: RATING_LABEL[r] })),
+      },
+      status,
+    );
   }
 
   router.get('/track', async (ctx) => {
@@ -191,30 +212,46 @@ export function trackPages(router: Router, kit: PageKit) {
    * the viewer, the message and the action are checked before the first file is stored; a
    * refused file is shown next to the file field with the message kept.
    */
-  function actionRoute<S extends z.ZodType>(path: string, form: 'supplement' | 'rate' | 'withdraw', schema: S, fields: readonly string[], toInput: (d: z.infer<S>) => Parameters<typeof actOnTicket>[3], done: (files: number) => string) {
+  function actionRoute<S extends z.ZodType>(
+    path: string,
+    form: 'supplement' | 'rate' | 'withdraw',
+    schema: S,
+    fields: readonly string[],
+    toInput: (d: z.infer<S>) => Parameters<typeof actOnTicket>[3],
+    done: (files: number) => string,
+  ) {
     const parse = (v: Record<string, string>): { data: z.infer<S> } | { form: FormView } => {
       const raw = { message: v.message, rating: v.rating, comment: opt(v.comment), reason: opt(v.reason) };
-      const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => fields.includes(k)).map(([k, x]) => [k, k === 'message' ? x ?? '' : x])));
+      const parsed = schema.safeParse(
+        Object.fromEntries(
+          Object.entries(raw)
+            .filter(([k]) => fields.includes(k))
+            .map(([k, x]) => [k, k === 'message' ? (x ?? '') : x]),
+        ),
+      );
       return parsed.success ? { data: parsed.data } : { form: formWithErrors(v, zodErrors(parsed.error), fields) };
     };
     /** A form of a page that is out of date (the ticket moved on: 409) says so in the owner's words. */
     const staleForm = (f: FormView | null, e: unknown): FormView | null => (f && e instanceof AppError && e.code === 'illegal-transition' ? { ...f, problem: STALE_MESSAGE[form] } : f);
     router.post(path, async (ctx) => {
       let posted: Record<string, string> = {};
-      const precheck = form === 'supplement' ? async (v: Record<string, string>) => {
-        posted = v;
-        const r = await resolveOnce(ctx, v);
-        if ('values' in r) throw new Refused(() => Promise.resolve(showLookup(ctx, r, 400)));
-        const p = parse(v);
-        if ('form' in p) throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: true }, 400));
-        try {
-          await checkCanActWithFiles(deps, r.actor, r.t.id, 'supplement');
-        } catch (e) {
-          const f = staleForm(formFromAppError(e, v, fields), e);
-          if (!f) throw e;
-          throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: true }, (e as AppError).status));
-        }
-      } : null;
+      const precheck =
+        form === 'supplement'
+          ? async (v: Record<string, string>) => {
+              posted = v;
+              const r = await resolveOnce(ctx, v);
+              if ('values' in r) throw new Refused(() => Promise.resolve(showLookup(ctx, r, 400)));
+              const p = parse(v);
+              if ('form' in p) throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: true }, 400));
+              try {
+                await checkCanActWithFiles(deps, r.actor, r.t.id, 'supplement');
+              } catch (e) {
+                const f = staleForm(formFromAppError(e, v, fields), e);
+                if (!f) throw e;
+                throw new Refused(() => showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: f }, filesDropped: true }, (e as AppError).status));
+              }
+            }
+          : null;
       const act = async (v: Record<string, string>, files: StagedFile[]) => {
         posted = v;
         const r = await resolveOnce(ctx, v);
@@ -247,10 +284,30 @@ export function trackPages(router: Router, kit: PageKit) {
       }
     });
   }
-  actionRoute('/track/supplement', 'supplement', Supplement, ['message', 'file'], (d) => ({ action: 'supplement', message: d.message }),
-    (n) => `已经把补充的内容${n ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`);
-  actionRoute('/track/rate', 'rate', Rate, ['rating', 'comment'], (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }), () => '谢谢您的评价。');
-  actionRoute('/track/withdraw', 'withdraw', Withdraw, ['reason'], (d) => ({ action: 'withdraw', reason: d.reason }), () => '工单已撤回，不再办理。');
+  actionRoute(
+    '/track/supplement',
+    'supplement',
+    Supplement,
+    ['message', 'file'],
+    (d) => ({ action: 'supplement', message: d.message }),
+    (n) => `已经把补充的内容${n ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`,
+  );
+  actionRoute(
+    '/track/rate',
+    'rate',
+    Rate,
+    ['rating', 'comment'],
+    (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }),
+    () => '谢谢您的评价。',
+  );
+  actionRoute(
+    '/track/withdraw',
+    'withdraw',
+    Withdraw,
+    ['reason'],
+    (d) => ({ action: 'withdraw', reason: d.reason }),
+    () => '工单已撤回，不再办理。',
+  );
 
   /**
    * A file of the track page, as the API sends it (`Content-Disposition: attachment`, previews

@@ -34,8 +34,12 @@ export const takesFiles = (path: string) => MULTIPART_PAGES.some((r) => r.test(p
  * form posted without files (URL-encoded, or multipart with empty file inputs) goes to `fn`
  * as well, its token checked. Limits as the API's (`ATTACHMENT_MAX_*`, 413/415/503).
  */
-export async function withFormFiles<T>(ctx: Context, kit: PageKit, precheck: ((fields: Record<string, string>) => Promise<void>) | null,
-  fn: (fields: Record<string, string>, files: StagedFile[]) => Promise<T>): Promise<T> {
+export async function withFormFiles<T>(
+  ctx: Context,
+  kit: PageKit,
+  precheck: ((fields: Record<string, string>) => Promise<void>) | null,
+  fn: (fields: Record<string, string>, files: StagedFile[]) => Promise<T>,
+): Promise<T> {
   if (!ctx.is('multipart/form-data')) return fn(readForm(ctx), []);
   const uploads = kit.deps.uploads;
   const strip = (f: Record<string, string>) => {
@@ -58,7 +62,17 @@ export async function withFormFiles<T>(ctx: Context, kit: PageKit, precheck: ((f
 }
 
 /** The refusals of a form's files (the upload bounds and the content checks): shown next to the file field. */
-export const FILE_REFUSALS = new Set(['file-too-large', 'unsupported-media-type', 'empty-file', 'unreadable-file', 'metadata-not-removable', 'too-many-files', 'too-many-attachments', 'request-too-large', 'uploads-busy']);
+export const FILE_REFUSALS = new Set([
+  'file-too-large',
+  'unsupported-media-type',
+  'empty-file',
+  'unreadable-file',
+  'metadata-not-removable',
+  'too-many-files',
+  'too-many-attachments',
+  'request-too-large',
+  'uploads-busy',
+]);
 
 const mb = (bytes: number) => `${Math.floor(bytes / 1048576)}MB`;
 
@@ -71,14 +85,23 @@ export function fileRefusalMessage(e: unknown, limits: AttachmentLimits): string
   if (!(e instanceof AppError) || !FILE_REFUSALS.has(e.code)) return null;
   const file = typeof e.extra.file === 'string' ? `“${e.extra.file}”` : '文件';
   switch (e.code) {
-    case 'file-too-large': return `${file}太大：每个文件不能超过${mb(limits.maxBytes)}。照片可以截图或用手机相册“编辑”缩小后再选。`;
-    case 'unsupported-media-type': return `${file}的格式不能上传：请选择照片（JPG、PNG、HEIC）、PDF、Word、Excel 或录音（MP3、AMR、WAV）。`;
-    case 'empty-file': return `${file}是空的，请重新选择。`;
-    case 'unreadable-file': return `${file}无法打开，可能已经损坏，请换一个文件。`;
-    case 'metadata-not-removable': return `${file}里的拍摄位置等信息无法去除，为了保护您，没有上传。请截图后上传截图。`;
-    case 'too-many-files': return `一次最多上传${limits.maxFiles}个文件，请少选几个。`;
-    case 'too-many-attachments': return '这件工单的文件已经太多了，不能再上传。';
-    case 'request-too-large': return `选的文件加起来太大：一次最多${mb(limits.maxRequestBytes)}，请少选几个或分几次上传。`;
-    default: return '现在上传的人太多，请过一会儿再提交。';
+    case 'file-too-large':
+      return `${file}太大：每个文件不能超过${mb(limits.maxBytes)}。照片可以截图或用手机相册“编辑”缩小后再选。`;
+    case 'unsupported-media-type':
+      return `${file}的格式不能上传：请选择照片（JPG、PNG、HEIC）、PDF、Word、Excel 或录音（MP3、AMR、WAV）。`;
+    case 'empty-file':
+      return `${file}是空的，请重新选择。`;
+    case 'unreadable-file':
+      return `${file}无法打开，可能已经损坏，请换一个文件。`;
+    case 'metadata-not-removable':
+      return `${file}里的拍摄位置等信息无法去除，为了保护您，没有上传。请截图后上传截图。`;
+    case 'too-many-files':
+      return `一次最多上传${limits.maxFiles}个文件，请少选几个。`;
+    case 'too-many-attachments':
+      return '这件工单的文件已经太多了，不能再上传。';
+    case 'request-too-large':
+      return `选的文件加起来太大：一次最多${mb(limits.maxRequestBytes)}，请少选几个或分几次上传。`;
+    default:
+      return '现在上传的人太多，请过一会儿再提交。';
   }
 }

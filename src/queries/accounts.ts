@@ -10,7 +10,14 @@ import { notFound } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /** Filters of the account list: role, department, active or not, and a search in username and name. */
-export interface AccountFilter { role?: Role; departmentCode?: string; active?: boolean; q?: string; limit: number; cursor?: string }
+export interface AccountFilter {
+  role?: Role;
+  departmentCode?: string;
+  active?: boolean;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
 
 /** A LIKE pattern matching `s` anywhere, its wildcards escaped with `!` (the same on MariaDB and SQLite). */
 const likeLiteral = (s: string) => `%${s.replace(/[!%_]/g, (c) => `!${c}`)}%`;
@@ -28,7 +35,11 @@ export async function listAccounts(db: DataSource, f: AccountFilter): Promise<{ 
   if (q) qb.andWhere(new Brackets((w) => w.where("u.username LIKE :q ESCAPE '!'", { q: likeLiteral(q) }).orWhere("u.name LIKE :q ESCAPE '!'", { q: likeLiteral(q) })));
   const cur = decodeCursor(f.cursor);
   if (cur) qb.andWhere('(u.created_at < :cat OR (u.created_at = :cat AND u.id < :cid))', { cat: cur.at, cid: cur.id });
-  const rows = await qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').take(f.limit + 1).getMany();
+  const rows = await qb
+    .orderBy('u.created_at', 'DESC')
+    .addOrderBy('u.id', 'DESC')
+    .take(f.limit + 1)
+    .getMany();
   const items = rows.slice(0, f.limit);
   return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
 }

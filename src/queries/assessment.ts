@@ -32,7 +32,7 @@ export interface Assessment {
  * @throws 403 `forbidden` (see `canReadAssessment`), 404 unknown department
  */
 export async function departmentAssessment(deps: AppDeps, actor: UserActor, code: string, year?: number): Promise<Assessment> {
-  if (!canReadAssessment(actor, code)) throw forbidden('the assessment is read by the coordinator, supervisors, the admin, and the department\'s own head');
+  if (!canReadAssessment(actor, code)) throw forbidden("the assessment is read by the coordinator, supervisors, the admin, and the department's own head");
   const c0 = { now: deps.clock.now(), cal: await deps.calendar.get(deps.db.manager), tz: deps.config.businessTz };
   const maintained = await catchUpFigures(deps.db, c0.tz, c0.now);
   // lag-tolerant: on a replica when there is one and the viewer wrote nothing just now (src/replicas.ts)

@@ -23,6 +23,7 @@ export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: str
   if (!c) return null;
   const [mark, iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
   const at = new Date(iso);
-  if (mark !== 'd' || !id || Number.isNaN(at.getTime())) throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
+  if (mark !== 'd' || !id || Number.isNaN(at.getTime()))
+    throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
   return { at, id };
 }

@@ -14,7 +14,11 @@ import { dueSoonSql, overdueSql } from './tickets';
 import { type Assessment, departmentAssessment } from './assessment';
 
 /** Open tickets at each current escalation level (DESIGN §5): 1 催办, 2 黄牌, 3 红牌. */
-export interface EscalationCounts { level1: number; level2: number; level3: number }
+export interface EscalationCounts {
+  level1: number;
+  level2: number;
+  level3: number;
+}
 
 export interface DepartmentOverview {
   departmentCode: string;
@@ -43,18 +47,24 @@ export interface DepartmentOverview {
  * @throws 403 `forbidden` for anyone but a department head
  */
 export async function departmentOverview(deps: AppDeps, actor: UserActor, year?: number): Promise<DepartmentOverview> {
-  if (actor.role !== 'handler' || !actor.isHead || !actor.departmentCode) throw forbidden('the overview is the department head\'s');
+  if (actor.role !== 'handler' || !actor.isHead || !actor.departmentCode) throw forbidden("the overview is the department head's");
   const code = actor.departmentCode;
   const now = deps.clock.now();
   const counts = await readLagTolerant(deps, actor, async (em) => {
-    const base = () => visibilityScope(em.getRepository(Ticket).createQueryBuilder('t'), actor)
-      .andWhere('t.department_code = :code AND t.state IN (:...open)', { code, open: [...OPEN_STATES] });
+    const base = () => visibilityScope(em.getRepository(Ticket).createQueryBuilder('t'), actor).andWhere('t.department_code = :code AND t.state IN (:...open)', { code, open: [...OPEN_STATES] });
     const states: { state: string; n: string | number }[] = await base().select('t.state', 'state').addSelect('COUNT(*)', 'n').groupBy('t.state').getRawMany();
-    const levels: { level: number; n: string | number }[] = await base().andWhere('t.escalation_level > 0').select('t.escalation_level', 'level').addSelect('COUNT(*)', 'n').groupBy('t.escalation_level').getRawMany();
+    const levels: { level: number; n: string | number }[] = await base()
+      .andWhere('t.escalation_level > 0')
+      .select('t.escalation_level', 'level')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('t.escalation_level')
+      .getRawMany();
     const overdue = await base().andWhere(overdueSql(), { now }).getCount();
     const dueSoon = await base().andWhere(dueSoonSql(), { now }).getCount();
-    const orders = () => visibilityScope(em.getRepository(OversightOrder).createQueryBuilder('o').innerJoin(Ticket, 't', 't.id = o.ticket_id'), actor)
-      .andWhere("o.department_code = :code AND o.state = 'open'", { code });
+    const orders = () =>
+      visibilityScope(em.getRepository(OversightOrder).createQueryBuilder('o').innerJoin(Ticket, 't', 't.id = o.ticket_id'), actor).andWhere("o.department_code = :code AND o.state = 'open'", {
+        code,
+      });
     const openOrders = await orders().getCount();
     const overdueOrders = await orders().andWhere('o.respond_by <= :now', { now }).getCount();
     const name = (await em.findOneBy(Department, { code }))?.nameZh ?? code;
@@ -68,9 +78,16 @@ export async function departmentOverview(deps: AppDeps, actor: UserActor, year?:
   }
   const level = (l: number) => Number(counts.levels.find((x) => Number(x.level) === l)?.n ?? 0);
   return {
-    departmentCode: code, departmentName: counts.name, asOf: now, open, overdue: counts.overdue, dueSoon: counts.dueSoon, byState,
+    departmentCode: code,
+    departmentName: counts.name,
+    asOf: now,
+    open,
+    overdue: counts.overdue,
+    dueSoon: counts.dueSoon,
+    byState,
     escalations: { level1: level(1), level2: level(2), level3: level(3) },
-    openOrders: counts.openOrders, overdueOrders: counts.overdueOrders,
+    openOrders: counts.openOrders,
+    overdueOrders: counts.overdueOrders,
     assessment: await departmentAssessment(deps, actor, code, year),
   };
 }

@@ -35,22 +35,29 @@ export interface AdminHome {
 
 /** The admin's home. @throws 403 for anyone but the admin */
 export async function adminHome(deps: AppDeps, actor: UserActor): Promise<AdminHome> {
-  if (actor.role !== 'admin') throw forbidden('the admin\'s home');
+  if (actor.role !== 'admin') throw forbidden("the admin's home");
   const now = deps.clock.now();
   const year = Number(localDate(now, deps.config.businessTz).slice(0, 4));
   return readLagTolerant(deps, actor, async (em) => {
-    const outbox = (state: string) => em.getRepository(OutboxMessage).createQueryBuilder('o').leftJoin(Ticket, 't', 't.id = o.ticket_id')
-      .where('o.state = :state', { state })
-      .andWhere(`(t.id IS NULL OR NOT ${hiddenFromAccusedSql('t')})`, { vOwnDept: actor.departmentCode ?? '' })
-      .getCount();
+    const outbox = (state: string) =>
+      em
+        .getRepository(OutboxMessage)
+        .createQueryBuilder('o')
+        .leftJoin(Ticket, 't', 't.id = o.ticket_id')
+        .where('o.state = :state', { state })
+        .andWhere(`(t.id IS NULL OR NOT ${hiddenFromAccusedSql('t')})`, { vOwnDept: actor.departmentCode ?? '' })
+        .getCount();
     const cal = await deps.calendar.get(em);
     const since = new Date(now.getTime() - RECENT_DEACTIVATION_DAYS * 86_400_000);
     const deactivated = await em.getRepository(AccountEvent).find({ where: { type: 'deactivated', at: MoreThanOrEqual(since) }, select: { userId: true } });
     const ids = [...new Set(deactivated.map((e) => e.userId))];
     const still = ids.length ? await em.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids) AND u.active = :no', { ids, no: false }).getCount() : 0;
     return {
-      asOf: now, outboxFailed: await outbox('failed'), heldReports: await outbox('held'),
-      provisionalYears: [year, year + 1].filter((y) => !cal.yearSchedule(y).official), deactivatedRecently: still,
+      asOf: now,
+      outboxFailed: await outbox('failed'),
+      heldReports: await outbox('held'),
+      provisionalYears: [year, year + 1].filter((y) => !cal.yearSchedule(y).official),
+      deactivatedRecently: still,
     };
   });
 }
@@ -70,7 +77,7 @@ export interface SupervisorHome {
 
 /** The supervisor's home. @throws 403 for anyone but a supervisor */
 export async function supervisorHome(deps: AppDeps, actor: UserActor): Promise<SupervisorHome> {
-  if (actor.role !== 'supervisor') throw forbidden('the supervisors\' home');
+  if (actor.role !== 'supervisor') throw forbidden("the supervisors' home");
   const now = deps.clock.now();
   const counts = await readLagTolerant(deps, actor, async (em) => {
     const n = (c: Parameters<typeof countTickets>[2]) => countTickets(em, actor, { kind: 'integrity_report', ...c }, now);
@@ -79,7 +86,8 @@ export async function supervisorHome(deps: AppDeps, actor: UserActor): Promise<S
   const names = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
   const vetoes = (await vetoRegister(deps, actor)).filter((v) => v.status === 'active').sort((a, b) => b.year - a.year || a.departmentCode.localeCompare(b.departmentCode));
   return {
-    asOf: now, ...counts,
+    asOf: now,
+    ...counts,
     standingVetoes: vetoes.map((v) => ({ id: v.id, year: v.year, departmentCode: v.departmentCode, name: names.get(v.departmentCode) ?? v.departmentCode, activeCauses: v.activeCauses })),
   };
 }

@@ -2,9 +2,21 @@ import type { EntityManager } from 'typeorm';
 import { Category, Department } from '../entities';
 
 /** A department as lists show it (seeded from seed/departments.csv; `code` is stable). */
-export interface DepartmentRow { code: string; nameZh: string; nameEn: string; kind: string; active: boolean }
+export interface DepartmentRow {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  kind: string;
+  active: boolean;
+}
 /** A category as lists show it (seeded from seed/categories.csv; `code` is stable). */
-export interface CategoryRow { code: string; nameZh: string; nameEn: string; defaultDepartmentCode: string | null; active: boolean }
+export interface CategoryRow {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  defaultDepartmentCode: string | null;
+  active: boolean;
+}
 
 /** Every department, by code (`GET /api/v1/departments`, the pages' pickers). */
 export async function listDepartments(em: EntityManager): Promise<DepartmentRow[]> {

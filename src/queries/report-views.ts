@@ -9,7 +9,11 @@ import { assessmentVerdict } from '../domain/veto';
 import { type DepartmentReport, departmentReport } from './reports';
 
 /** One calendar month of a period, clipped to it: `month` 'YYYY-MM', `from`/`to` inclusive dates. */
-export interface MonthSpan { month: string; from: string; to: string }
+export interface MonthSpan {
+  month: string;
+  from: string;
+  to: string;
+}
 
 const lastDayOfMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -27,16 +31,25 @@ export function monthSpans(from: string, to: string): MonthSpan[] {
     const last = `${y}-${pad(m)}-${pad(lastDayOfMonth(y, m))}`;
     spans.push({ month: `${y}-${pad(m)}`, from: first < from ? from : first, to: last > to ? to : last });
     m += 1;
-    if (m > 12) { m = 1; y += 1; }
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
   }
   return spans;
 }
 
 /** Received and still-overdue tickets of one month's cohort, summed over the report's departments. */
-export interface TrendPoint extends MonthSpan { received: number; overdueOpen: number }
+export interface TrendPoint extends MonthSpan {
+  received: number;
+  overdueOpen: number;
+}
 
 /** The report of a period with its monthly trend (the reports page). */
-export interface ReportWithTrend { report: DepartmentReport; trend: TrendPoint[] }
+export interface ReportWithTrend {
+  report: DepartmentReport;
+  trend: TrendPoint[];
+}
 
 /**
  * The DESIGN §9 report for the period and, per calendar month of it, the tickets received and
@@ -72,10 +85,14 @@ export interface AssessmentRow {
 export async function assessmentList(deps: AppDeps, actor: UserActor, year: number): Promise<{ year: number; asOf: Date; items: AssessmentRow[] }> {
   const r = await departmentReport(deps, actor, { from: `${year}-01-01`, to: `${year}-12-31` });
   return {
-    year, asOf: r.asOf,
+    year,
+    asOf: r.asOf,
     items: r.items.map((f) => ({
-      departmentCode: f.departmentCode, departmentName: r.names.get(f.departmentCode) ?? f.departmentCode, ...assessmentVerdict(f.vetoed),
-      substantiatedCases: f.substantiatedIntegrityCases, figures: f,
+      departmentCode: f.departmentCode,
+      departmentName: r.names.get(f.departmentCode) ?? f.departmentCode,
+      ...assessmentVerdict(f.vetoed),
+      substantiatedCases: f.substantiatedIntegrityCases,
+      figures: f,
     })),
   };
 }

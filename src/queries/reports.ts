@@ -16,7 +16,13 @@ export const MAX_REPORT_DAYS = 366;
 const daysBetween = (a: string, b: string) => (Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000;
 
 /** A department report: the figures of each department over the period, and their Chinese names. */
-export interface DepartmentReport { from: string; to: string; asOf: Date; items: DepartmentFigures[]; names: Map<string, string> }
+export interface DepartmentReport {
+  from: string;
+  to: string;
+  asOf: Date;
+  items: DepartmentFigures[];
+  names: Map<string, string>;
+}
 
 /**
  * Department reporting (统计监测, DESIGN §9): the coordinator, supervisors and the admin read
@@ -30,7 +36,7 @@ export async function departmentReport(deps: AppDeps, actor: UserActor, p: { fro
   const departments = deps.db.getRepository(Department);
   if (actor.role === 'handler') {
     if (!actor.isHead || !actor.departmentCode) throw forbidden('only the head of a department reads its report');
-    if (p.department && p.department !== actor.departmentCode) throw forbidden('a department head reads only their own department\'s report');
+    if (p.department && p.department !== actor.departmentCode) throw forbidden("a department head reads only their own department's report");
     codes = [actor.departmentCode];
   } else if (['coordinator', 'supervisor', 'admin'].includes(actor.role)) {
     if (p.department) {

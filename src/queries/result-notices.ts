@@ -19,17 +19,25 @@ const isStaff = (a: Actor) => a.kind === 'user' && a.role !== 'owner';
  */
 export async function noticeView(em: EntityManager, n: ResultNotice, actor: Actor, cal: WorkCalendar, tz: string, now: Date) {
   const w = noticeWindow(n, cal, tz);
-  const [entries, undecided] = await Promise.all([
-    em.find(ResultEntry, { where: { noticeId: n.id }, order: { position: 'ASC' } }),
-    undecidedByEntry(em, [n.id]),
-  ]);
+  const [entries, undecided] = await Promise.all([em.find(ResultEntry, { where: { noticeId: n.id }, order: { position: 'ASC' } }), undecidedByEntry(em, [n.id])]);
   const presented = entries.map((e) => ({
-    id: e.id, position: e.position, creditCode: e.creditCode, businessName: e.businessName, category: e.category, sector: e.sector,
-    operatorMasked: e.operatorMasked, status: entryStatus(!!e.revokedAt, undecided.get(e.id) ?? 0), revokedAt: iso(e.revokedAt),
+    id: e.id,
+    position: e.position,
+    creditCode: e.creditCode,
+    businessName: e.businessName,
+    category: e.category,
+    sector: e.sector,
+    operatorMasked: e.operatorMasked,
+    status: entryStatus(!!e.revokedAt, undecided.get(e.id) ?? 0),
+    revokedAt: iso(e.revokedAt),
   }));
   const count = (s: string) => presented.filter((e) => e.status === s).length;
   const base = {
-    id: n.id, title: n.title, publishedOn: n.publishedOn, handlingDepartmentCode: n.handlingDepartmentCode, source: n.source,
+    id: n.id,
+    title: n.title,
+    publishedOn: n.publishedOn,
+    handlingDepartmentCode: n.handlingDepartmentCode,
+    source: n.source,
     window: { workingDays: n.windowWorkingDays, firstDay: w.firstDay, lastDay: w.lastDay, opensAt: iso(w.opensAt), closesAt: iso(w.closesAt), provisional: w.provisional },
     status: noticeStatus(n.finalizedAt, w, now),
     finalizedAt: iso(n.finalizedAt),
@@ -44,8 +52,7 @@ export async function noticeView(em: EntityManager, n: ResultNotice, actor: Acto
   if (isStaff(actor)) {
     const objections = (await em.find(Ticket, { where: { kind: 'objection', resultNoticeId: n.id }, order: { createdAt: 'ASC' } })).filter((t) => canView(facts(t), actor));
     view.objections = objections.map((t) => ({ ticketId: t.id, number: t.number, resultEntryId: t.resultEntryId, state: t.state, decision: t.decision }));
-    view.reviews = objections.filter((t) => !t.resultEntryId && t.decision === 'upheld')
-      .map((t) => ({ creditCode: t.subjectCreditCode, ticketId: t.id, number: t.number }));
+    view.reviews = objections.filter((t) => !t.resultEntryId && t.decision === 'upheld').map((t) => ({ creditCode: t.subjectCreditCode, ticketId: t.id, number: t.number }));
   }
   return view;
 }
@@ -62,9 +69,15 @@ export async function findNotice(em: EntityManager, id: string): Promise<ResultN
 
 /** One row of the notice list (`GET /api/v1/result-notices`): window, status and entry count, no entries. */
 export interface NoticeListRow {
-  id: string; title: string; publishedOn: string; handlingDepartmentCode: string;
+  id: string;
+  title: string;
+  publishedOn: string;
+  handlingDepartmentCode: string;
   window: { workingDays: number | null; firstDay: string; lastDay: string; opensAt: string | null; closesAt: string | null; provisional: boolean };
-  status: string; finalizedAt: string | null; entryCount: number; createdAt: string | null;
+  status: string;
+  finalizedAt: string | null;
+  entryCount: number;
+  createdAt: string | null;
 }
 
 /**
@@ -75,19 +88,34 @@ export async function listNotices(em: EntityManager, q: { limit: number; cursor?
   const qb = em.getRepository(ResultNotice).createQueryBuilder('n');
   const cur = decodeCursor(q.cursor);
   if (cur) qb.andWhere(new Brackets((w) => w.where('n.created_at < :cat', { cat: cur.at }).orWhere('n.created_at = :cat AND n.id < :cid', { cat: cur.at, cid: cur.id })));
-  const rows = await qb.orderBy('n.created_at', 'DESC').addOrderBy('n.id', 'DESC').take(q.limit + 1).getMany();
+  const rows = await qb
+    .orderBy('n.created_at', 'DESC')
+    .addOrderBy('n.id', 'DESC')
+    .take(q.limit + 1)
+    .getMany();
   const page = rows.slice(0, q.limit);
   const ids = page.map((n) => n.id);
   const counts: { notice: string; n: string | number }[] = ids.length
-    ? await em.getRepository(ResultEntry).createQueryBuilder('e').select('e.notice_id', 'notice').addSelect('COUNT(*)', 'n').where({ noticeId: In(ids) }).groupBy('e.notice_id').getRawMany()
+    ? await em
+        .getRepository(ResultEntry)
+        .createQueryBuilder('e')
+        .select('e.notice_id', 'notice')
+        .addSelect('COUNT(*)', 'n')
+        .where({ noticeId: In(ids) })
+        .groupBy('e.notice_id')
+        .getRawMany()
     : [];
   return {
     items: page.map((n) => {
       const w = noticeWindow(n, cal, tz);
       return {
-        id: n.id, title: n.title, publishedOn: n.publishedOn, handlingDepartmentCode: n.handlingDepartmentCode,
+        id: n.id,
+        title: n.title,
+        publishedOn: n.publishedOn,
+        handlingDepartmentCode: n.handlingDepartmentCode,
         window: { workingDays: n.windowWorkingDays, firstDay: w.firstDay, lastDay: w.lastDay, opensAt: iso(w.opensAt), closesAt: iso(w.closesAt), provisional: w.provisional },
-        status: noticeStatus(n.finalizedAt, w, now), finalizedAt: iso(n.finalizedAt),
+        status: noticeStatus(n.finalizedAt, w, now),
+        finalizedAt: iso(n.finalizedAt),
         entryCount: Number(counts.find((c) => c.notice === n.id)?.n ?? 0),
         createdAt: iso(n.createdAt),
       };

@@ -129,12 +129,18 @@ export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilt
     qb.setParameter('noDeadline', NO_DEADLINE);
     const cur = decodeDeadlineCursor(f.cursor);
     if (cur) qb.andWhere(new Brackets((w) => w.where(`${key} > :dkey`, { dkey: cur.at }).orWhere(`${key} = :dkey AND t.id > :did`, { dkey: cur.at, did: cur.id })));
-    const rows = await qb.orderBy(key, 'ASC').addOrderBy('t.id', 'ASC').limit(f.limit + 1).getMany();
+    const rows = await qb
+      .orderBy(key, 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(f.limit + 1)
+      .getMany();
     const items = rows.slice(0, f.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > f.limit ? encodeDeadlineCursor(listDeadline(last) ?? NO_DEADLINE, last.id) : null };
   }
-  const rows = await newestFirst(qb, f.cursor).limit(f.limit + 1).getMany();
+  const rows = await newestFirst(qb, f.cursor)
+    .limit(f.limit + 1)
+    .getMany();
   const items = rows.slice(0, f.limit);
   return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].createdAt, items[items.length - 1].id) : null };
 }

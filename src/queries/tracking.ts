@@ -47,8 +47,24 @@ export async function publicAnswers(em: EntityManager, ticketId: string): Promis
  * owner is told why").
  */
 export interface TimelineStep {
-  type: 'created' | 'dispatched' | 'signed' | 'returned' | 'info_requested' | 'supplemented' | 'extension_decided' | 'replied' | 'rated'
-    | 'reopened' | 'rejected' | 'withdrawn' | 'merged' | 'unmerged' | 'closed' | 'concluded' | 'decided';
+  type:
+    | 'created'
+    | 'dispatched'
+    | 'signed'
+    | 'returned'
+    | 'info_requested'
+    | 'supplemented'
+    | 'extension_decided'
+    | 'replied'
+    | 'rated'
+    | 'reopened'
+    | 'rejected'
+    | 'withdrawn'
+    | 'merged'
+    | 'unmerged'
+    | 'closed'
+    | 'concluded'
+    | 'decided';
   at: Date;
   cycle: number;
   departmentCode?: string | null;
@@ -64,8 +80,23 @@ export interface TimelineStep {
 }
 
 const PUBLIC_TYPES: readonly TimelineStep['type'][] = [
-  'created', 'dispatched', 'signed', 'returned', 'info_requested', 'supplemented', 'extension_decided', 'replied', 'rated',
-  'reopened', 'rejected', 'withdrawn', 'merged', 'unmerged', 'closed', 'concluded', 'decided',
+  'created',
+  'dispatched',
+  'signed',
+  'returned',
+  'info_requested',
+  'supplemented',
+  'extension_decided',
+  'replied',
+  'rated',
+  'reopened',
+  'rejected',
+  'withdrawn',
+  'merged',
+  'unmerged',
+  'closed',
+  'concluded',
+  'decided',
 ];
 /** Message kinds a public step may quote (never internal ones: notes, dispatch notes, reopening reasons). */
 const QUOTED_KINDS = new Set(['info_request', 'supplement', 'reply', 'intake_answer', 'conclusion', 'decision', 'reject_detail', 'rating_comment', 'extension_decision']);
@@ -82,19 +113,31 @@ export async function publicTimeline(em: EntityManager, ticketId: string): Promi
   return events.map((e) => {
     const p = e.payload as Record<string, unknown>;
     const step: TimelineStep = { type: e.type as TimelineStep['type'], at: e.at, cycle: e.cycle };
-    const quoted = typeof p.messageId === 'string' ? text.get(p.messageId) ?? null : null;
+    const quoted = typeof p.messageId === 'string' ? (text.get(p.messageId) ?? null) : null;
     switch (e.type) {
-      case 'dispatched': step.departmentCode = (p.departmentCode as string) ?? null; break;
-      case 'info_requested': case 'supplemented': case 'replied': case 'concluded': case 'decided': case 'rejected': case 'rated':
-        step.text = quoted; break;
+      case 'dispatched':
+        step.departmentCode = (p.departmentCode as string) ?? null;
+        break;
+      case 'info_requested':
+      case 'supplemented':
+      case 'replied':
+      case 'concluded':
+      case 'decided':
+      case 'rejected':
+      case 'rated':
+        step.text = quoted;
+        break;
       case 'extension_decided': {
         const x = typeof p.extensionId === 'string' ? ext.get(p.extensionId) : undefined;
         if (x) step.extension = { approved: !!p.approved, workingDays: x.workingDays, reason: x.reason };
         step.text = quoted;
         break;
       }
-      case 'closed': step.auto = e.actorRole === 'system'; break;
-      default: break;
+      case 'closed':
+        step.auto = e.actorRole === 'system';
+        break;
+      default:
+        break;
     }
     if (e.type === 'replied') step.outcome = (p.outcome as string) ?? null;
     if (e.type === 'rated') step.rating = (p.rating as string) ?? null;

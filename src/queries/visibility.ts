@@ -17,10 +17,14 @@ export function visibilityScope<T extends object>(qb: SelectQueryBuilder<T>, a: 
 
   const params = { vDis: DISCIPLINE_DEPARTMENT, vOwnDept: a.departmentCode ?? '', vUid: a.userId };
   switch (a.role) {
-    case 'owner': return qb.andWhere(`${alias}.submitter_id = :vUid`, params);
-    case 'handler': return qb.andWhere(`${alias}.department_code = :vOwnDept AND NOT ${hiddenIntegrity}`, params);
-    case 'intake': return qb.andWhere(`NOT (${integrity})`);
-    default: return qb.andWhere(`NOT ${hiddenIntegrity}`, params);
+    case 'owner':
+      return qb.andWhere(`${alias}.submitter_id = :vUid`, params);
+    case 'handler':
+      return qb.andWhere(`${alias}.department_code = :vOwnDept AND NOT ${hiddenIntegrity}`, params);
+    case 'intake':
+      return qb.andWhere(`NOT (${integrity})`);
+    default:
+      return qb.andWhere(`NOT ${hiddenIntegrity}`, params);
   }
 }
 

@@ -61,7 +61,11 @@ export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o:
     mergeCandidates = page.items.filter((c) => c.id !== t.id && c.kind !== 'integrity_report' && isOpen(c.state));
   }
   return {
-    read, events, hideActorId, messages, attachments,
+    read,
+    events,
+    hideActorId,
+    messages,
+    attachments,
     extensions: new Map(extRows.map((x) => [x.id, x])),
     pendingExtension: extRows.find((x) => x.cycle === t.cycle && x.state === 'requested') ?? null,
     departments: await listDepartments(em),
@@ -72,7 +76,11 @@ export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o:
 }
 
 /** One list of the workbench: a page of tickets, its count and the cursor of the next page. */
-export interface WorkList { items: Ticket[]; total: number; nextCursor: string | null }
+export interface WorkList {
+  items: Ticket[];
+  total: number;
+  nextCursor: string | null;
+}
 
 async function workList(em: EntityManager, actor: Actor, c: TicketCriteria, now: Date, limit: number, cursor?: string): Promise<WorkList> {
   const page = await listTickets(em, actor, { ...c, limit, cursor, sort: 'deadline' }, now);
@@ -90,7 +98,12 @@ export function workTickets(deps: AppDeps, actor: Actor, c: TicketCriteria, page
 }
 
 /** The handler's 待办 (issue 10): to sign, in progress, awaiting information, oversight orders to answer. */
-export interface HandlerTodo { toSign: WorkList; inProgress: WorkList; awaitingInfo: WorkList; orders: OversightOrder[] }
+export interface HandlerTodo {
+  toSign: WorkList;
+  inProgress: WorkList;
+  awaitingInfo: WorkList;
+  orders: OversightOrder[];
+}
 
 /**
  * The 待办 of a department's handler: its tickets to sign for, in progress and awaiting
@@ -102,14 +115,20 @@ export function handlerTodo(deps: AppDeps, actor: UserActor, limit = 50): Promis
     const list = (state: TicketState) => workList(em, actor, { state }, now, limit);
     const orders = await listOrders(em, actor, { state: 'open', limit: 200 }, now);
     return {
-      toSign: await list('dispatched'), inProgress: await list('in_progress'), awaitingInfo: await list('awaiting_info'),
+      toSign: await list('dispatched'),
+      inProgress: await list('in_progress'),
+      awaitingInfo: await list('awaiting_info'),
       orders: orders.slice(0, 200).sort((a, b) => a.respondBy.getTime() - b.respondBy.getTime()),
     };
   });
 }
 
 /** A return (退单) as the dispatch board shows it: which department, why, when. */
-export interface ReturnNote { departmentCode: string | null; reason: string | null; at: Date }
+export interface ReturnNote {
+  departmentCode: string | null;
+  reason: string | null;
+  at: Date;
+}
 
 /** The coordinator's dispatch board (issue 10). */
 export interface DispatchBoard {
@@ -151,8 +170,7 @@ export function dispatchBoard(deps: AppDeps, actor: UserActor, page: { limit: nu
         returns.set(e.ticketId, { departmentCode: (e.payload.departmentCode as string | undefined) ?? null, reason: texts.get(e.payload.messageId as string) ?? null, at: e.at });
       }
     }
-    const qb = em.getRepository(Ticket).createQueryBuilder('t')
-      .innerJoin(TicketExtension, 'x', "x.ticket_id = t.id AND x.cycle = t.cycle AND x.state = 'requested'");
+    const qb = em.getRepository(Ticket).createQueryBuilder('t').innerJoin(TicketExtension, 'x', "x.ticket_id = t.id AND x.cycle = t.cycle AND x.state = 'requested'");
     visibilityScope(qb, actor);
     const withExt = await qb.orderBy('t.reply_by', 'ASC').addOrderBy('t.id', 'ASC').take(100).getMany();
     const exts = withExt.length ? await em.find(TicketExtension, { where: { ticketId: In(withExt.map((t) => t.id)), state: 'requested' } }) : [];
@@ -165,7 +183,10 @@ export function dispatchBoard(deps: AppDeps, actor: UserActor, page: { limit: nu
 }
 
 /** The callback list (回访, issue 10): replied tickets awaiting a rating, and tickets rated badly. */
-export interface CallbackList { awaiting: WorkList; badlyRated: WorkList }
+export interface CallbackList {
+  awaiting: WorkList;
+  badlyRated: WorkList;
+}
 
 /**
  * Intake's callback list: replied tickets awaiting the owner's rating (rating window first),
@@ -207,14 +228,18 @@ export async function possibleDuplicates(deps: AppDeps, actor: Actor, who: { pho
     // (docs/decisions/search.md), instead of scanning a year of contacts; the contact test
     // below keeps it to the caller's own tickets (not those whose text names the number).
     const tokens = [who.phone, who.creditCode].filter((v): v is string => !!v).map(valueToken);
-    const qb = em.getRepository(Ticket).createQueryBuilder('t')
+    const qb = em
+      .getRepository(Ticket)
+      .createQueryBuilder('t')
       .where("t.kind <> 'integrity_report'")
       .andWhere('t.id IN (SELECT st.ticket_id FROM ticket_search_token st WHERE st.token IN (:...dupTokens))', { dupTokens: tokens })
       .andWhere('t.received_at >= :since', { since: new Date(now.getTime() - DUPLICATE_LOOKBACK_MS) })
-      .andWhere(new Brackets((w) => {
-        if (who.phone) w.orWhere('t.contact LIKE :ph', { ph: `%"phone":"${who.phone}"%` });
-        if (who.creditCode) w.orWhere('t.contact LIKE :cc', { cc: `%"creditCode":"${who.creditCode}"%` }).orWhere('t.subject_credit_code = :ccode', { ccode: who.creditCode });
-      }));
+      .andWhere(
+        new Brackets((w) => {
+          if (who.phone) w.orWhere('t.contact LIKE :ph', { ph: `%"phone":"${who.phone}"%` });
+          if (who.creditCode) w.orWhere('t.contact LIKE :cc', { cc: `%"creditCode":"${who.creditCode}"%` }).orWhere('t.subject_credit_code = :ccode', { ccode: who.creditCode });
+        }),
+      );
     visibilityScope(qb, actor);
     return qb.orderBy('t.received_at', 'DESC').addOrderBy('t.id', 'DESC').take(limit).getMany();
   });
@@ -225,7 +250,12 @@ export async function possibleDuplicates(deps: AppDeps, actor: Actor, who: { pho
  * gives them to the viewer (handlers their department's), open ones by response deadline,
  * then the rest newest first.
  */
-export function workOrders(deps: AppDeps, actor: UserActor, f: { state?: 'open' | 'responded' | 'closed'; level?: number; overdue?: boolean }, limit = 100): Promise<{ items: OversightOrder[]; departments: DepartmentRow[] }> {
+export function workOrders(
+  deps: AppDeps,
+  actor: UserActor,
+  f: { state?: 'open' | 'responded' | 'closed'; level?: number; overdue?: boolean },
+  limit = 100,
+): Promise<{ items: OversightOrder[]; departments: DepartmentRow[] }> {
   const now = deps.clock.now();
   return readLagTolerant(deps, actor, async (em) => {
     const rows = (await listOrders(em, actor, { ...f, limit }, now)).slice(0, limit);

@@ -6,12 +6,26 @@ import type { Logger } from '../logger';
 import { concatHeader, concatReference, segmentText, ucs2, unmarkSecrets } from './text';
 
 /** One text to one mobile number; `skipParts` parts were accepted by an earlier attempt. */
-export interface OutgoingSms { id: string; to: string; text: string; skipParts?: number }
+export interface OutgoingSms {
+  id: string;
+  to: string;
+  text: string;
+  skipParts?: number;
+}
 /** What the gateway accepted: one message id per part (earlier attempts' parts not included). */
-export interface SmsSent { messageIds: string[]; segments: number; response: string }
+export interface SmsSent {
+  messageIds: string[];
+  segments: number;
+  response: string;
+}
 
 /** A delivery receipt (SMPP `deliver_sm` flagged as a receipt). */
-export interface SmsReceiptInfo { messageId: string; status: string; error: string | null; outboxId: string | null }
+export interface SmsReceiptInfo {
+  messageId: string;
+  status: string;
+  error: string | null;
+  outboxId: string | null;
+}
 
 /**
  * A refusal or fault while sending; `sentIds` are the parts the gateway accepted before it
@@ -19,7 +33,11 @@ export interface SmsReceiptInfo { messageId: string; status: string; error: stri
  * command_status of a refusal, absent for a connection problem.
  */
 export class SmsSendError extends Error {
-  constructor(message: string, readonly sentIds: string[], readonly status?: number) {
+  constructor(
+    message: string,
+    readonly sentIds: string[],
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'SmsSendError';
   }
@@ -109,50 +127,64 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
   const sentBy = new Map<string, string>();
   const inFlight = new Set<(e: Error) => void>();
 
-  const connect = (): Promise<SmppSession> => new Promise((resolve, reject) => {
-    const s = smpp.connect({ host, port }) as unknown as SmppSession;
-    let bound = false;
-    const fail = (e: Error) => {
-      if (session && bound) session = null;
-      for (const r of [...inFlight]) r(e);
-      if (!bound) reject(e);
-      s.removeAllListeners();
-      s.on('error', () => undefined);
-      s.destroy();
-    };
-    const timer = setTimeout(() => fail(new Error('SMPP bind timed out')), ANSWER_TIMEOUT_MS);
-    s.on('error', (e: Error) => { clearTimeout(timer); fail(new Error(`SMPP connection: ${e.message}`)); });
-    s.on('close', () => { clearTimeout(timer); fail(new Error('SMPP connection closed')); });
-    s.on('deliver_sm', (pdu: any) => {
-      s.send(pdu.response());
-      if (!(pdu.esm_class & 0x04)) return; // a receipt has message type 0x04; mobile-originated texts are ignored
-      const text = Buffer.isBuffer(pdu.short_message?.message) ? pdu.short_message.message.toString('latin1') : String(pdu.short_message?.message ?? pdu.short_message ?? '');
-      const id = pdu.receipted_message_id ?? /id:(\S+)/.exec(text)?.[1];
-      if (!id) return;
-      const status = /stat:(\S+)/.exec(text)?.[1] ?? (pdu.message_state !== undefined ? String(pdu.message_state) : 'UNKNOWN');
-      const error = /err:(\S+)/.exec(text)?.[1] ?? null;
-      for (const l of listeners) l({ messageId: String(id), status: status.slice(0, 16), error: error ? error.slice(0, 8) : null, outboxId: sentBy.get(String(id)) ?? null });
-    });
-    s.on('enquire_link', (pdu: any) => { s.send(pdu.response()); });
-    s.on('unbind', (pdu: any) => { s.send(pdu.response()); s.close(); });
-    s.once('connect', () => {
-      s.bind_transceiver({ system_id: systemId, password }, (pdu: any) => {
+  const connect = (): Promise<SmppSession> =>
+    new Promise((resolve, reject) => {
+      const s = smpp.connect({ host, port }) as unknown as SmppSession;
+      let bound = false;
+      const fail = (e: Error) => {
+        if (session && bound) session = null;
+        for (const r of [...inFlight]) r(e);
+        if (!bound) reject(e);
+        s.removeAllListeners();
+        s.on('error', () => undefined);
+        s.destroy();
+      };
+      const timer = setTimeout(() => fail(new Error('SMPP bind timed out')), ANSWER_TIMEOUT_MS);
+      s.on('error', (e: Error) => {
         clearTimeout(timer);
-        if (pdu.command_status === 0) {
-          bound = true;
-          resolve(s);
-        } else {
-          fail(new Error(`SMPP bind refused: ${statusName(pdu.command_status)}`));
-        }
+        fail(new Error(`SMPP connection: ${e.message}`));
+      });
+      s.on('close', () => {
+        clearTimeout(timer);
+        fail(new Error('SMPP connection closed'));
+      });
+      s.on('deliver_sm', (pdu: any) => {
+        s.send(pdu.response());
+        if (!(pdu.esm_class & 0x04)) return; // a receipt has message type 0x04; mobile-originated texts are ignored
+        const text = Buffer.isBuffer(pdu.short_message?.message) ? pdu.short_message.message.toString('latin1') : String(pdu.short_message?.message ?? pdu.short_message ?? '');
+        const id = pdu.receipted_message_id ?? /id:(\S+)/.exec(text)?.[1];
+        if (!id) return;
+        const status = /stat:(\S+)/.exec(text)?.[1] ?? (pdu.message_state !== undefined ? String(pdu.message_state) : 'UNKNOWN');
+        const error = /err:(\S+)/.exec(text)?.[1] ?? null;
+        for (const l of listeners) l({ messageId: String(id), status: status.slice(0, 16), error: error ? error.slice(0, 8) : null, outboxId: sentBy.get(String(id)) ?? null });
+      });
+      s.on('enquire_link', (pdu: any) => {
+        s.send(pdu.response());
+      });
+      s.on('unbind', (pdu: any) => {
+        s.send(pdu.response());
+        s.close();
+      });
+      s.once('connect', () => {
+        s.bind_transceiver({ system_id: systemId, password }, (pdu: any) => {
+          clearTimeout(timer);
+          if (pdu.command_status === 0) {
+            bound = true;
+            resolve(s);
+          } else {
+            fail(new Error(`SMPP bind refused: ${statusName(pdu.command_status)}`));
+          }
+        });
       });
     });
-  });
 
   const getSession = () => {
     if (closed) return Promise.reject(new Error('SMS transport closed'));
     if (!session) {
       session = connect();
-      session.catch(() => { session = null; });
+      session.catch(() => {
+        session = null;
+      });
     }
     return session;
   };
@@ -162,24 +194,32 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
     if (sentBy.size > 100_000) sentBy.delete(sentBy.keys().next().value!);
   };
   /** `rowId` is remembered for the answer's message id at once: the receipt may follow in the same packet. */
-  const submit = (s: SmppSession, rowId: string, o: Record<string, unknown>): Promise<any> => new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (e: Error | null, pdu?: unknown) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      inFlight.delete(onLoss);
-      if (e) reject(e); else resolve(pdu);
-    };
-    const onLoss = (e: Error) => finish(e);
-    const timer = setTimeout(() => {
-      finish(new Error('SMPP submit timed out'));
-      session = null;
-      s.destroy();
-    }, ANSWER_TIMEOUT_MS);
-    inFlight.add(onLoss);
-    if (!s.submit_sm(o, (pdu: any) => { if (pdu.command_status === 0) remember(String(pdu.message_id ?? ''), rowId); finish(null, pdu); })) finish(new Error('SMPP connection not writable'));
-  });
+  const submit = (s: SmppSession, rowId: string, o: Record<string, unknown>): Promise<any> =>
+    new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (e: Error | null, pdu?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        inFlight.delete(onLoss);
+        if (e) reject(e);
+        else resolve(pdu);
+      };
+      const onLoss = (e: Error) => finish(e);
+      const timer = setTimeout(() => {
+        finish(new Error('SMPP submit timed out'));
+        session = null;
+        s.destroy();
+      }, ANSWER_TIMEOUT_MS);
+      inFlight.add(onLoss);
+      if (
+        !s.submit_sm(o, (pdu: any) => {
+          if (pdu.command_status === 0) remember(String(pdu.message_id ?? ''), rowId);
+          finish(null, pdu);
+        })
+      )
+        finish(new Error('SMPP connection not writable'));
+    });
 
   return {
     kind: 'smpp',
@@ -193,9 +233,15 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
           const s = await getSession();
           const body = ucs2(parts[i]);
           pdu = await submit(s, sms.id, {
-            source_addr_ton: 0, source_addr_npi: 0, source_addr: '',
-            dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: sms.to,
-            data_coding: 8, esm_class: parts.length > 1 ? 0x40 : 0, registered_delivery: 1,
+            source_addr_ton: 0,
+            source_addr_npi: 0,
+            source_addr: '',
+            dest_addr_ton: 1,
+            dest_addr_npi: 1,
+            destination_addr: sms.to,
+            data_coding: 8,
+            esm_class: parts.length > 1 ? 0x40 : 0,
+            registered_delivery: 1,
             short_message: parts.length > 1 ? Buffer.concat([concatHeader(ref, parts.length, i + 1), body]) : body,
           });
         } catch (e) {
@@ -207,7 +253,9 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
       }
       return { messageIds: ids, segments: parts.length, response: `accepted ${ids.join(',')}` };
     },
-    onReceipt(l) { listeners.push(l); },
+    onReceipt(l) {
+      listeners.push(l);
+    },
     async close() {
       closed = true;
       const s = session;
@@ -216,11 +264,21 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
       const sess = await s.catch(() => null);
       if (!sess) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { sess.destroy(); resolve(); }, 1000);
+        const t = setTimeout(() => {
+          sess.destroy();
+          resolve();
+        }, 1000);
         sess.removeAllListeners();
         sess.on('error', () => undefined);
-        sess.on('close', () => { clearTimeout(t); resolve(); });
-        if (!sess.unbind(() => sess.close())) { clearTimeout(t); sess.destroy(); resolve(); }
+        sess.on('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        if (!sess.unbind(() => sess.close())) {
+          clearTimeout(t);
+          sess.destroy();
+          resolve();
+        }
       });
       log?.debug('SMPP session closed');
     },

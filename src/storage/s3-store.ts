@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { BlobStore, checkKey } from './blob-store';
 import type { S3Location } from './s3-url';
 
@@ -20,8 +18,13 @@ export function s3BlobStore(loc: S3Location): BlobStore {
   // its notice that later versions need Node 22 is known and would only repeat in every log.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
-    region: loc.region, endpoint: loc.endpoint, forcePathStyle: loc.forcePathStyle, credentials: loc.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 3,
+    region: loc.region,
+    endpoint: loc.endpoint,
+    forcePathStyle: loc.forcePathStyle,
+    credentials: loc.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
   });
   const k = (key: string) => loc.prefix + checkKey(key);
   const Bucket = loc.bucket;

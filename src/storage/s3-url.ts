@@ -26,7 +26,11 @@ export function parseS3Url(raw: string): S3Location {
   const region = u.searchParams.get('region') ?? 'us-east-1';
   const fps = u.searchParams.get('forcePathStyle');
   return {
-    bucket, prefix: path ? `${path}/` : '', endpoint, region, forcePathStyle: fps === null ? true : fps === 'true',
+    bucket,
+    prefix: path ? `${path}/` : '',
+    endpoint,
+    region,
+    forcePathStyle: fps === null ? true : fps === 'true',
     credentials: u.username ? { accessKeyId: decodeURIComponent(u.username), secretAccessKey: decodeURIComponent(u.password) } : undefined,
   };
 }

@@ -2,7 +2,10 @@ import { parse, Options } from 'csv-parse/sync';
 import { FileLimits, fileTooLarge } from './limits';
 
 /** A parsed CSV record with csv-parse's `info` (`lines`: the line where the record ends). */
-export interface CsvRecord { record: string[]; info: { lines: number; empty_lines: number } }
+export interface CsvRecord {
+  record: string[];
+  info: { lines: number; empty_lines: number };
+}
 
 /**
  * Parses CSV text within `limits` (issue 13 item 3): the parse stops at the first record

@@ -9,13 +9,19 @@ import { AppError } from '../errors';
 export class ImportGate {
   private running = 0;
   private readonly queue: (() => void)[] = [];
-  constructor(readonly slots: number, readonly waiting: number, readonly retryAfterSeconds = 5) {}
+  constructor(
+    readonly slots: number,
+    readonly waiting: number,
+    readonly retryAfterSeconds = 5,
+  ) {}
 
   /** Runs `fn` in a slot, waiting for one if needed. @throws AppError 503 `imports-busy` */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.slots) {
       if (this.queue.length >= this.waiting) {
-        throw new AppError(503, 'imports-busy', `${this.running} files are being read and ${this.queue.length} wait; try again in ${this.retryAfterSeconds} seconds`, [], { retryAfter: this.retryAfterSeconds });
+        throw new AppError(503, 'imports-busy', `${this.running} files are being read and ${this.queue.length} wait; try again in ${this.retryAfterSeconds} seconds`, [], {
+          retryAfter: this.retryAfterSeconds,
+        });
       }
       await new Promise<void>((resolve) => this.queue.push(resolve));
     } else {

@@ -46,7 +46,12 @@ export async function blankHeifMetadata(path: string): Promise<number> {
 
 export class MetadataError extends Error {}
 
-interface Box { type: string; start: number; body: number; end: number }
+interface Box {
+  type: string;
+  start: number;
+  body: number;
+  end: number;
+}
 
 async function read(fh: FileHandle, pos: number, n: number): Promise<Buffer> {
   const b = Buffer.alloc(n);
@@ -58,7 +63,7 @@ async function read(fh: FileHandle, pos: number, n: number): Promise<Buffer> {
 /** The boxes in [from, to): type and where each body starts and ends. */
 async function boxes(fh: FileHandle, from: number, to: number): Promise<Box[]> {
   const out: Box[] = [];
-  for (let pos = from; pos + 8 <= to && out.length < 10_000;) {
+  for (let pos = from; pos + 8 <= to && out.length < 10_000; ) {
     const h = await read(fh, pos, 8);
     let size = h.readUInt32BE(0);
     const type = h.toString('latin1', 4, 8);
@@ -89,7 +94,12 @@ async function metadataItems(fh: FileHandle, iinf: Box): Promise<Set<number>> {
     const typeAt = version === 2 ? 8 : 10;
     const itemType = b.toString('latin1', typeAt, typeAt + 4);
     let p = typeAt + 4;
-    const str = () => { const e = b.indexOf(0, p); const s = b.toString('utf8', p, e < 0 ? b.length : e); p = e < 0 ? b.length : e + 1; return s; };
+    const str = () => {
+      const e = b.indexOf(0, p);
+      const s = b.toString('utf8', p, e < 0 ? b.length : e);
+      p = e < 0 ? b.length : e + 1;
+      return s;
+    };
     str(); // item_name
     const contentType = itemType === 'mime' ? str() : '';
     if (itemType === 'Exif' || (itemType === 'mime' && /xml|xmp/i.test(contentType))) ids.add(id);
@@ -102,7 +112,10 @@ async function locations(fh: FileHandle, iloc: Box, ids: Set<number>, idat: Box 
   const b = await read(fh, iloc.body, iloc.end - iloc.body);
   const version = b[0];
   let p = 4;
-  const offsetSize = b[p] >> 4, lengthSize = b[p] & 15, baseSize = b[p + 1] >> 4, indexSize = version === 1 || version === 2 ? b[p + 1] & 15 : 0;
+  const offsetSize = b[p] >> 4,
+    lengthSize = b[p] & 15,
+    baseSize = b[p + 1] >> 4,
+    indexSize = version === 1 || version === 2 ? b[p + 1] & 15 : 0;
   p += 2;
   const uint = (n: number) => {
     let v = 0;

@@ -91,7 +91,9 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
       // Within the bound the rest is read and dropped, so that the client gets the answer;
       // past it nothing more is read (the route closes the connection).
       if (!(err instanceof AppError && err.code === 'request-too-large')) req.resume();
-      void Promise.allSettled(jobs).then(() => discardStaged(up.store, staged, up.log)).then(() => reject(err));
+      void Promise.allSettled(jobs)
+        .then(() => discardStaged(up.store, staged, up.log))
+        .then(() => reject(err));
     };
     req.on('data', (chunk: Buffer) => {
       read += chunk.length;
@@ -105,7 +107,8 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
 
     bb.on('field', (name, value, info) => {
       if (failed) return;
-      if (info.nameTruncated || info.valueTruncated) return fail(new AppError(413, 'field-too-large', `form field ${name}: larger than 1 MB`, [{ field: name, code: 'too_large', message: 'at most 1 MB' }]));
+      if (info.nameTruncated || info.valueTruncated)
+        return fail(new AppError(413, 'field-too-large', `form field ${name}: larger than 1 MB`, [{ field: name, code: 'too_large', message: 'at most 1 MB' }]));
       if (name === fileField) return fail(bad('unexpected-part', `the ${fileField} part has no filename`, fileField));
       if (Object.hasOwn(fields, name)) return fail(bad('unexpected-part', `form field ${name} given twice`, name));
       fields[name] = value;
@@ -147,10 +150,13 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
     bb.on('fieldsLimit', () => fail(new AppError(413, 'too-many-parts', 'too many fields in the form')));
     bb.on('error', (e) => fail(bad('malformed-multipart', `not a readable multipart/form-data body: ${(e as Error).message}`)));
     bb.on('close', () => {
-      Promise.all(jobs).then((files) => {
-        if (failed) return;
-        resolve({ fields, files: files.filter((f): f is StagedFile => !!f) });
-      }, (e) => fail(e));
+      Promise.all(jobs).then(
+        (files) => {
+          if (failed) return;
+          resolve({ fields, files: files.filter((f): f is StagedFile => !!f) });
+        },
+        (e) => fail(e),
+      );
     });
     req.pipe(bb);
   });

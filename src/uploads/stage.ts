@@ -93,8 +93,13 @@ export async function stageFile(up: Uploads, input: { name?: string; stream: Rea
     const sniffed = await fileTypeFromFile(raw);
     const type = acceptedType(sniffed?.mime);
     if (!type) {
-      throw new AppError(415, 'unsupported-media-type', `${clientName}: files of this type are not accepted (${sniffed?.mime ?? 'unrecognized content'}); send a photo (JPEG, PNG, WebP, HEIC), a PDF, DOCX or XLSX document, or an MP3, AMR or WAV recording`,
-        [{ field: 'file', code: 'unsupported_type', message: `${clientName}: ${sniffed?.mime ?? 'unrecognized content'} is not accepted` }], { file: clientName, detected: sniffed?.mime ?? null });
+      throw new AppError(
+        415,
+        'unsupported-media-type',
+        `${clientName}: files of this type are not accepted (${sniffed?.mime ?? 'unrecognized content'}); send a photo (JPEG, PNG, WebP, HEIC), a PDF, DOCX or XLSX document, or an MP3, AMR or WAV recording`,
+        [{ field: 'file', code: 'unsupported_type', message: `${clientName}: ${sniffed?.mime ?? 'unrecognized content'} is not accepted` }],
+        { file: clientName, detected: sniffed?.mime ?? null },
+      );
     }
     let stored = raw;
     let sha256 = rawHash.digest('hex');
@@ -103,7 +108,13 @@ export async function stageFile(up: Uploads, input: { name?: string; stream: Rea
       try {
         await reencodePhoto(raw, clean, prev, type);
       } catch (e) {
-        throw new AppError(422, 'unreadable-file', `${clientName}: the image cannot be read (${(e as Error).message})`, [{ field: 'file', code: 'unreadable', message: `${clientName}: not a readable image of at most 50 megapixels` }], { file: clientName });
+        throw new AppError(
+          422,
+          'unreadable-file',
+          `${clientName}: the image cannot be read (${(e as Error).message})`,
+          [{ field: 'file', code: 'unreadable', message: `${clientName}: not a readable image of at most 50 megapixels` }],
+          { file: clientName },
+        );
       }
       stored = clean;
       sha256 = await sha256Of(clean);
@@ -113,7 +124,13 @@ export async function stageFile(up: Uploads, input: { name?: string; stream: Rea
         if ((await blankHeifMetadata(raw)) > 0) sha256 = await sha256Of(raw);
       } catch (e) {
         if (!(e instanceof MetadataError)) throw e;
-        throw new AppError(422, 'metadata-not-removable', `${clientName}: the photo's metadata (which can hold its GPS position) cannot be removed: ${e.message}`, [{ field: 'file', code: 'metadata', message: `${clientName}: metadata cannot be removed; send it as JPEG` }], { file: clientName });
+        throw new AppError(
+          422,
+          'metadata-not-removable',
+          `${clientName}: the photo's metadata (which can hold its GPS position) cannot be removed: ${e.message}`,
+          [{ field: 'file', code: 'metadata', message: `${clientName}: metadata cannot be removed; send it as JPEG` }],
+          { file: clientName },
+        );
       }
     }
     const size = (await stat(stored)).size;

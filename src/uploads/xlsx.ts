@@ -8,8 +8,7 @@ import { FileLimits, fileTooLarge } from './limits';
 /** One row of a sheet: its number as the spreadsheet shows it (1-based) and its cells' text from column A on. */
 export type SheetRow = [number, string[]];
 
-const unreadable = (message: string) =>
-  unprocessable('import-unreadable', 'the file is not a readable XLSX workbook', [{ field: 'file', code: 'unreadable', message }]);
+const unreadable = (message: string) => unprocessable('import-unreadable', 'the file is not a readable XLSX workbook', [{ field: 'file', code: 'unreadable', message }]);
 
 /**
  * Reads the rows of the first worksheet of an XLSX workbook within `limits`, without ever
@@ -96,7 +95,8 @@ async function streamEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limits: FileL
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       read += chunk.length;
       budget.left -= chunk.length;
-      if (read > limits.maxInflatedEntryBytes || budget.left < 0) throw fileTooLarge('inflated_too_large', `${entry.fileName} inflates to more than ${Math.min(limits.maxInflatedEntryBytes, read + budget.left)} bytes`);
+      if (read > limits.maxInflatedEntryBytes || budget.left < 0)
+        throw fileTooLarge('inflated_too_large', `${entry.fileName} inflates to more than ${Math.min(limits.maxInflatedEntryBytes, read + budget.left)} bytes`);
       onText(decoder.write(chunk));
     }
     onText(decoder.end());
@@ -121,20 +121,33 @@ function xmlParser(handlers: { open?: (t: SaxesTagPlain) => void; close?: (name:
   const p = new SaxesParser({ xmlns: false });
   if (handlers.open) p.on('opentag', handlers.open);
   if (handlers.close) p.on('closetag', (t) => handlers.close!(t.name));
-  if (handlers.text) { p.on('text', handlers.text); p.on('cdata', handlers.text); }
+  if (handlers.text) {
+    p.on('text', handlers.text);
+    p.on('cdata', handlers.text);
+  }
   let failure: Error | null = null;
-  p.on('error', (e) => { failure ??= e; });
+  p.on('error', (e) => {
+    failure ??= e;
+  });
   // A bound passed inside a handler (413) is thrown as it is; a saxes error is malformed XML (422).
   const check = () => {
     if (failure) throw (failure as { status?: number }).status ? failure : unreadable(`malformed XML: ${failure.message}`);
   };
   return {
     write(s: string) {
-      try { p.write(s); } catch (e) { failure ??= e as Error; }
+      try {
+        p.write(s);
+      } catch (e) {
+        failure ??= e as Error;
+      }
       check();
     },
     close() {
-      try { p.close(); } catch (e) { failure ??= e as Error; }
+      try {
+        p.close();
+      } catch (e) {
+        failure ??= e as Error;
+      }
       check();
     },
   };
@@ -147,13 +160,21 @@ const local = (name: string) => name.slice(name.indexOf(':') + 1);
 async function firstSheetPath(workbook: string | null, rels: string | null): Promise<string> {
   if (!workbook) throw unreadable('no xl/workbook.xml');
   let rid: string | null = null;
-  const w = xmlParser({ open: (t) => { if (rid === null && local(t.name) === 'sheet') rid = String(t.attributes['r:id'] ?? Object.entries(t.attributes).find(([k]) => local(k) === 'id')?.[1] ?? ''); } });
+  const w = xmlParser({
+    open: (t) => {
+      if (rid === null && local(t.name) === 'sheet') rid = String(t.attributes['r:id'] ?? Object.entries(t.attributes).find(([k]) => local(k) === 'id')?.[1] ?? '');
+    },
+  });
   w.write(workbook);
   w.close();
   if (!rid) throw unreadable('the workbook has no worksheet');
   let target: string | null = null;
   if (rels) {
-    const r = xmlParser({ open: (t) => { if (target === null && local(t.name) === 'Relationship' && t.attributes.Id === rid) target = String(t.attributes.Target ?? ''); } });
+    const r = xmlParser({
+      open: (t) => {
+        if (target === null && local(t.name) === 'Relationship' && t.attributes.Id === rid) target = String(t.attributes.Target ?? '');
+      },
+    });
     r.write(rels);
     r.close();
   }
@@ -174,8 +195,10 @@ async function sharedStrings(zip: yauzl.ZipFile, entry: yauzl.Entry, limits: Fil
   const x = xmlParser({
     open: (t) => {
       const n = local(t.name);
-      if (n === 'si') { cur = []; curLen = 0; }
-      else if (n === 'rPh') inPhonetic++;
+      if (n === 'si') {
+        cur = [];
+        curLen = 0;
+      } else if (n === 'rPh') inPhonetic++;
       else if (n === 't' && !t.isSelfClosing) inT = true;
     },
     close: (name) => {
@@ -245,8 +268,10 @@ async function sheetRows(zip: yauzl.ZipFile, entry: yauzl.Entry, shared: string[
         cell = { col, type: String(t.attributes.t ?? 'n'), v: [], inline: [], hasV: false };
         textLen = 0;
       } else if (cell) {
-        if (n === 'v') { inV = !t.isSelfClosing; cell.hasV = true; }
-        else if (n === 'rPh') inPhonetic++;
+        if (n === 'v') {
+          inV = !t.isSelfClosing;
+          cell.hasV = true;
+        } else if (n === 'rPh') inPhonetic++;
         else if (n === 't' && !t.isSelfClosing) inT = true;
       }
     },
@@ -259,11 +284,21 @@ async function sheetRows(zip: yauzl.ZipFile, entry: yauzl.Entry, shared: string[
         const v = cell.v.join('');
         let s: string;
         switch (cell.type) {
-          case 's': s = shared[Number(v)] ?? ''; break;
-          case 'inlineStr': s = cell.inline.join(''); break;
-          case 'b': s = v === '1' ? 'true' : v === '0' ? 'false' : v; break;
-          case 'str': case 'e': s = v; break;
-          default: s = cell.hasV ? numberText(v) : '';
+          case 's':
+            s = shared[Number(v)] ?? '';
+            break;
+          case 'inlineStr':
+            s = cell.inline.join('');
+            break;
+          case 'b':
+            s = v === '1' ? 'true' : v === '0' ? 'false' : v;
+            break;
+          case 'str':
+          case 'e':
+            s = v;
+            break;
+          default:
+            s = cell.hasV ? numberText(v) : '';
         }
         cells[cell.col] = s;
         cell = null;

@@ -16,7 +16,9 @@ test.before(async () => {
   s = await standardStaff(h);
   owner = await h.owner();
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const COMPLAINT = { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '多收税费', description: '定额税偏高，附收据。' };
 const payload = (body: unknown) => ({ payload: JSON.stringify(body) });
@@ -24,13 +26,31 @@ const rows = async () => Number((await h.deps.db.query('SELECT COUNT(*) AS n FRO
 const eventOf = async (cl: Client, id: string, type: string) => (await cl.get(`/api/v1/tickets/${id}/events`)).body.items.filter((e: any) => e.type === type);
 
 test.serial('files on create (signed in and account-less), supplement, reply and the oversight answer; each in its event', async (t) => {
-  const c = await owner.form('/api/v1/tickets', form([['收据.jpg', await gpsJpeg()], ['通知.pdf', pdf()]], payload(COMPLAINT)));
+  const c = await owner.form(
+    '/api/v1/tickets',
+    form(
+      [
+        ['收据.jpg', await gpsJpeg()],
+        ['通知.pdf', pdf()],
+      ],
+      payload(COMPLAINT),
+    ),
+  );
   t.is(c.status, 201, c.text);
   t.is(c.body.state, 'dispatched');
-  t.deepEqual(c.body.attachments.map((a: any) => [a.name, a.type]), [['收据.jpg', 'image/jpeg'], ['通知.pdf', 'application/pdf']]);
+  t.deepEqual(
+    c.body.attachments.map((a: any) => [a.name, a.type]),
+    [
+      ['收据.jpg', 'image/jpeg'],
+      ['通知.pdf', 'application/pdf'],
+    ],
+  );
   const id = c.body.id;
   const [created] = await eventOf(owner, id, 'created');
-  t.deepEqual(created.payload.attachments, c.body.attachments.map(({ name: _n, ...ref }: any) => ref));
+  t.deepEqual(
+    created.payload.attachments,
+    c.body.attachments.map(({ name: _n, ...ref }: any) => ref),
+  );
 
   // the department asks for information; the owner supplements with a photo; the department replies with its stamped answer
   await s.tax.post(`/api/v1/tickets/${id}/sign`);
@@ -38,13 +58,21 @@ test.serial('files on create (signed in and account-less), supplement, reply and
   const sup = await owner.form(`/api/v1/tickets/${id}/supplement`, form([['凭证.png', await png()]], { message: '凭证见附件' }));
   t.is(sup.status, 200, sup.text);
   t.is(sup.body.state, 'in_progress');
-  const rep = await s.tax.form(`/api/v1/tickets/${id}/reply`, form([['答复函.pdf', pdf(100)]], payload({ outcome: 'resolved', message: '已退还多收税款，答复函见附件。' })), { 'if-match': `"${sup.body.version}"` });
+  const rep = await s.tax.form(`/api/v1/tickets/${id}/reply`, form([['答复函.pdf', pdf(100)]], payload({ outcome: 'resolved', message: '已退还多收税款，答复函见附件。' })), {
+    'if-match': `"${sup.body.version}"`,
+  });
   t.is(rep.status, 200, rep.text);
   t.is(rep.body.state, 'replied');
   const list = (await owner.get(`/api/v1/tickets/${id}/attachments`)).body.items;
-  t.deepEqual(list.map((a: any) => [a.name, a.context, a.internal, a.by]), [
-    ['收据.jpg', 'create', false, 'owner'], ['通知.pdf', 'create', false, 'owner'], ['凭证.png', 'supplement', false, 'owner'], ['答复函.pdf', 'reply', false, 'handler'],
-  ]);
+  t.deepEqual(
+    list.map((a: any) => [a.name, a.context, a.internal, a.by]),
+    [
+      ['收据.jpg', 'create', false, 'owner'],
+      ['通知.pdf', 'create', false, 'owner'],
+      ['凭证.png', 'supplement', false, 'owner'],
+      ['答复函.pdf', 'reply', false, 'handler'],
+    ],
+  );
   const [replied] = await eventOf(owner, id, 'replied');
   t.deepEqual(replied.payload.attachments, [{ id: rep.body.attachments[0].id, sha256: sha256(pdf(100)), size: pdf(100).length, type: 'application/pdf' }]);
   t.is(list[3].eventSeq, replied.seq);
@@ -66,18 +94,37 @@ test.serial('files on create (signed in and account-less), supplement, reply and
   t.is(ans.body.state, 'responded');
   const [responded] = await eventOf(s.coord, c2.id, 'oversight_responded');
   t.is(responded.payload.attachments[0].id, ans.body.attachments[0].id);
-  t.deepEqual((await s.coord.get(`/api/v1/tickets/${c2.id}/attachments`)).body.items.map((a: any) => [a.context, a.internal]), [['oversight_response', true]]);
+  t.deepEqual(
+    (await s.coord.get(`/api/v1/tickets/${c2.id}/attachments`)).body.items.map((a: any) => [a.context, a.internal]),
+    [['oversight_response', true]],
+  );
   t.deepEqual((await owner.get(`/api/v1/tickets/${c2.id}/attachments`)).body.items, []);
   t.is(await rows(), before + 1);
 });
 
 test.serial('the account-less submitter: files on create, then with the access code (list, download, attach, supplement)', async (t) => {
-  const c = await h.http.form('/api/v1/tickets', form([['摊派通知.jpg', await gpsJpeg()]], payload({ kind: 'integrity_report', channel: 'web', title: '摊派赞助费', description: '不交就不给年检。', anonymous: true, accused: { departmentCode: 'SAMR', demand: 'levy', amountYuan: '200', occurredOn: '2026-10-01' } })));
+  const c = await h.http.form(
+    '/api/v1/tickets',
+    form(
+      [['摊派通知.jpg', await gpsJpeg()]],
+      payload({
+        kind: 'integrity_report',
+        channel: 'web',
+        title: '摊派赞助费',
+        description: '不交就不给年检。',
+        anonymous: true,
+        accused: { departmentCode: 'SAMR', demand: 'levy', amountYuan: '200', occurredOn: '2026-10-01' },
+      }),
+    ),
+  );
   t.is(c.status, 201, c.text);
   t.regex(c.body.accessCode, /^[A-Z2-9]{10}$/);
   const { number, accessCode: code } = c.body;
   const mine = await h.http.get(`/api/v1/track/${number}/attachments?code=${code}`);
-  t.deepEqual(mine.body.items.map((a: any) => [a.name, a.by]), [['摊派通知.jpg', 'anonymous']]);
+  t.deepEqual(
+    mine.body.items.map((a: any) => [a.name, a.by]),
+    [['摊派通知.jpg', 'anonymous']],
+  );
   const got = await h.http.raw('GET', `/api/v1/track/${number}/attachments/${mine.body.items[0].id}?code=${code}`);
   t.is(sha256(got.bytes), mine.body.items[0].sha256);
   // a wrong code: 404, nothing stored
@@ -93,16 +140,25 @@ test.serial('the account-less submitter: files on create, then with the access c
   t.is((await h.http.form(`/api/v1/track/${number}/attachments`, late)).status, 400);
   const add = await h.http.form(`/api/v1/track/${number}/attachments`, form([['转账记录.png', await png()]], { code }));
   t.is(add.status, 201, add.text);
-  t.deepEqual(add.body.items.map((a: any) => [a.name, a.by, a.internal]), [['转账记录.png', 'access_code', false]]);
+  t.deepEqual(
+    add.body.items.map((a: any) => [a.name, a.by, a.internal]),
+    [['转账记录.png', 'access_code', false]],
+  );
   // the supervisors asked for more; the submitter answers with the code and a file
-  const sup = (await h.staff('sup2', 'supervisor', 'DIS'));
+  const sup = await h.staff('sup2', 'supervisor', 'DIS');
   await sup.post(`/api/v1/tickets/${c.body.id}/sign`);
   await sup.post(`/api/v1/tickets/${c.body.id}/request-info`, { message: '请补充收款凭证' });
   const more = await h.http.form(`/api/v1/track/${number}/supplement`, form([['收款凭证.pdf', pdf()]], { code, message: '见附件' }));
   t.is(more.status, 200, more.text);
   t.is(more.body.state, 'in_progress');
-  t.deepEqual((await h.http.get(`/api/v1/track/${number}/attachments?code=${code}`)).body.items.map((a: any) => a.context), ['create', 'attach', 'supplement']);
-  t.deepEqual((await sup.get(`/api/v1/tickets/${c.body.id}/attachments`)).body.items.map((a: any) => a.name), ['attachment-1.jpg', 'attachment-2.png', 'attachment-3.pdf']);
+  t.deepEqual(
+    (await h.http.get(`/api/v1/track/${number}/attachments?code=${code}`)).body.items.map((a: any) => a.context),
+    ['create', 'attach', 'supplement'],
+  );
+  t.deepEqual(
+    (await sup.get(`/api/v1/tickets/${c.body.id}/attachments`)).body.items.map((a: any) => a.name),
+    ['attachment-1.jpg', 'attachment-2.png', 'attachment-3.pdf'],
+  );
 });
 
 test.serial('a rolled-back action leaves no file; a replayed create stores nothing twice', async (t) => {
@@ -111,7 +167,17 @@ test.serial('a rolled-back action leaves no file; a replayed create stores nothi
   const keys = storedKeys(h);
   const n = await rows();
   // a stale If-Match passes every check made before the files are stored and fails in the transaction
-  const stale = await s.tax.form(`/api/v1/tickets/${c.id}/reply`, form([['答复.pdf', pdf()], ['照片.jpg', await gpsJpeg()]], payload({ outcome: 'resolved', message: '已处理' })), { 'if-match': '"1"' });
+  const stale = await s.tax.form(
+    `/api/v1/tickets/${c.id}/reply`,
+    form(
+      [
+        ['答复.pdf', pdf()],
+        ['照片.jpg', await gpsJpeg()],
+      ],
+      payload({ outcome: 'resolved', message: '已处理' }),
+    ),
+    { 'if-match': '"1"' },
+  );
   t.deepEqual([stale.status, stale.body.code], [412, 'version-mismatch']);
   t.is(await rows(), n);
   t.deepEqual(storedKeys(h), keys);
@@ -156,14 +222,25 @@ test.serial('the orphan sweep deletes staged files no row refers to and finishes
 });
 
 test.serial('a conclusion with files: the answer reaches the reporter; staff other than supervisors see none of it', async (t) => {
-  const r = (await owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '检查人员索要购物卡', description: '要求购买购物卡。', accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-10' } })).body;
+  const r = (
+    await owner.post('/api/v1/tickets', {
+      kind: 'integrity_report',
+      channel: 'web',
+      title: '检查人员索要购物卡',
+      description: '要求购买购物卡。',
+      accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-10' },
+    })
+  ).body;
   await s.sup.post(`/api/v1/tickets/${r.id}/sign`);
   const done = await s.sup.form(`/api/v1/tickets/${r.id}/conclude`, form([['调查结论.pdf', pdf(5)]], payload({ finding: 'substantiated', summary: '经查属实，已立案处理。' })));
   t.is(done.status, 200, done.text);
   t.is(done.body.state, 'replied');
   const [concluded] = await eventOf(s.sup, r.id, 'concluded');
   t.deepEqual(concluded.payload.attachments, [{ id: done.body.attachments[0].id, sha256: sha256(pdf(5)), size: pdf(5).length, type: 'application/pdf' }]);
-  t.deepEqual((await owner.get(`/api/v1/tickets/${r.id}/attachments`)).body.items.map((a: any) => [a.name, a.context]), [['调查结论.pdf', 'conclude']]);
+  t.deepEqual(
+    (await owner.get(`/api/v1/tickets/${r.id}/attachments`)).body.items.map((a: any) => [a.name, a.context]),
+    [['调查结论.pdf', 'conclude']],
+  );
   t.deepEqual((await s.coord.get(`/api/v1/tickets/${r.id}/attachments`)).body.items, []);
   t.is((await s.tax.get(`/api/v1/tickets/${r.id}/attachments`)).status, 404);
 });

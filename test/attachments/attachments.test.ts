@@ -18,7 +18,9 @@ test.before(async () => {
   owner = await h.owner();
   other = await h.owner('13900002222');
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const complaint = async () => {
   const r = await owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '多收税费', description: '定额税偏高，附收据。' });
@@ -35,13 +37,23 @@ test.serial('upload and download per role: types by content, EXIF removed, hashe
   t.deepEqual(before.GPSInfo?.GPSLatitude, [29, 42, 0]);
   t.is(before.Image?.Make, 'TestCam');
 
-  const up = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['门店照片.jpg', photo, 'image/jpeg'], ['收据.pdf', await png(), 'application/pdf'], ['录音.wav', wav()]]));
+  const up = await owner.form(
+    `/api/v1/tickets/${c.id}/attachments`,
+    form([
+      ['门店照片.jpg', photo, 'image/jpeg'],
+      ['收据.pdf', await png(), 'application/pdf'],
+      ['录音.wav', wav()],
+    ]),
+  );
   t.is(up.status, 201, up.text);
-  t.deepEqual(up.body.items.map((a: any) => [a.name, a.type, a.kind, a.preview, a.internal, a.context, a.by]), [
-    ['门店照片.jpg', 'image/jpeg', 'photo', true, false, 'attach', 'owner'],
-    ['收据.png', 'image/png', 'photo', true, false, 'attach', 'owner'], // a PNG named .pdf is stored as what it is
-    ['录音.wav', 'audio/wav', 'audio', false, false, 'attach', 'owner'],
-  ]);
+  t.deepEqual(
+    up.body.items.map((a: any) => [a.name, a.type, a.kind, a.preview, a.internal, a.context, a.by]),
+    [
+      ['门店照片.jpg', 'image/jpeg', 'photo', true, false, 'attach', 'owner'],
+      ['收据.png', 'image/png', 'photo', true, false, 'attach', 'owner'], // a PNG named .pdf is stored as what it is
+      ['录音.wav', 'audio/wav', 'audio', false, false, 'attach', 'owner'],
+    ],
+  );
   const [jpg, pngA, wavA] = up.body.items;
 
   // the stored photo has no metadata at all: no EXIF block, no camera, no position
@@ -73,7 +85,10 @@ test.serial('upload and download per role: types by content, EXIF removed, hashe
 
   // the event of the upload carries each file's hash, and the chain holds
   const ev = (await owner.get(`/api/v1/tickets/${c.id}/events`)).body.items.find((e: any) => e.type === 'attached');
-  t.deepEqual(ev.payload.attachments, up.body.items.map((a: any) => ({ id: a.id, sha256: a.sha256, size: a.size, type: a.type })));
+  t.deepEqual(
+    ev.payload.attachments,
+    up.body.items.map((a: any) => ({ id: a.id, sha256: a.sha256, size: a.size, type: a.type })),
+  );
   t.true(up.body.items.every((a: any) => a.eventId === ev.id));
   t.deepEqual((await owner.get(`/api/v1/tickets/${c.id}/events/verify`)).body, { ok: true, checked: 3 });
 
@@ -110,7 +125,13 @@ test.serial('upload and download per role: types by content, EXIF removed, hashe
 });
 
 test.serial('integrity-report evidence: supervisors only, each download an attachment_read event; the accused see no trace', async (t) => {
-  const r = await owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '窗口索要材料费', description: '要求另交 300 元材料费。', accused: { departmentCode: 'SAMR', demand: 'fee', amountYuan: '300', occurredOn: '2026-10-20' } });
+  const r = await owner.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '窗口索要材料费',
+    description: '要求另交 300 元材料费。',
+    accused: { departmentCode: 'SAMR', demand: 'fee', amountYuan: '300', occurredOn: '2026-10-20' },
+  });
   t.is(r.status, 201);
   const id = r.body.id;
   const up = await owner.form(`/api/v1/tickets/${id}/attachments`, form([['张三的收据.jpg', await gpsJpeg()]]));
@@ -121,7 +142,10 @@ test.serial('integrity-report evidence: supervisors only, each download an attac
 
   // supervisors: a neutral name in the list (a name can name the reporter); the download is recorded first
   const list = await s.sup.get(`/api/v1/tickets/${id}/attachments`);
-  t.deepEqual(list.body.items.map((x: any) => [x.name, x.sha256]), [['attachment-1.jpg', a.sha256]]);
+  t.deepEqual(
+    list.body.items.map((x: any) => [x.name, x.sha256]),
+    [['attachment-1.jpg', a.sha256]],
+  );
   t.is((await events()).length, 0);
   const d = await s.sup.bytes(`/api/v1/tickets/${id}/attachments/${a.id}`);
   t.is(d.status, 200);
@@ -129,10 +153,13 @@ test.serial('integrity-report evidence: supervisors only, each download an attac
   t.regex(d.headers.get('content-disposition')!, /filename\*=UTF-8''%E5%BC%A0/);
   await s.sup.bytes(`/api/v1/tickets/${id}/attachments/${a.id}/preview`);
   const reads = await events();
-  t.deepEqual(reads.map((e: any) => [e.actor?.role ?? e.actorRole, e.payload]), [
-    ['supervisor', { attachmentId: a.id, sha256: a.sha256, part: 'file' }],
-    ['supervisor', { attachmentId: a.id, sha256: a.sha256, part: 'preview' }],
-  ]);
+  t.deepEqual(
+    reads.map((e: any) => [e.actor?.role ?? e.actorRole, e.payload]),
+    [
+      ['supervisor', { attachmentId: a.id, sha256: a.sha256, part: 'file' }],
+      ['supervisor', { attachmentId: a.id, sha256: a.sha256, part: 'preview' }],
+    ],
+  );
 
   // staff who see the report but not its evidence: the DIS handler, the admin — an empty list, 404 on the file
   for (const cl of [s.dis, h.admin]) {
@@ -164,12 +191,26 @@ test.serial('refused files: HTML named .jpg, SVG (415 naming the file), oversize
     t.deepEqual([r.status, r.body?.code], [status, code], r.text);
     return r;
   };
-  const h1 = await bad(form([['ok.pdf', pdf()], ['照片.jpg', html(), 'image/jpeg']]), 415, 'unsupported-media-type');
+  const h1 = await bad(
+    form([
+      ['ok.pdf', pdf()],
+      ['照片.jpg', html(), 'image/jpeg'],
+    ]),
+    415,
+    'unsupported-media-type',
+  );
   t.regex(h1.body.detail, /^照片\.jpg: /);
   t.deepEqual(h1.body.errors[0].field, 'file');
   t.is(h1.body.file, '照片.jpg');
   await bad(form([['logo.svg', svg(), 'image/svg+xml']]), 415, 'unsupported-media-type');
-  const big = await bad(form([['ok.pdf', pdf()], ['大文件.pdf', pdf(MAX)]]), 413, 'file-too-large');
+  const big = await bad(
+    form([
+      ['ok.pdf', pdf()],
+      ['大文件.pdf', pdf(MAX)],
+    ]),
+    413,
+    'file-too-large',
+  );
   t.is(big.body.file, '大文件.pdf');
   t.is(big.body.maxBytes, MAX);
   // far past the limit (the limit stops the part's stream): the same 413, not a malformed body
@@ -183,7 +224,10 @@ test.serial('refused files: HTML named .jpg, SVG (415 naming the file), oversize
   t.is(edge.status, 201, edge.text);
   t.is(edge.body.items[0].size, MAX);
   t.is(await rows(), n + 1);
-  t.deepEqual(storedKeys(h).filter((k) => !keys.includes(k)), [`files/${edge.body.items[0].id.slice(0, 2)}/${edge.body.items[0].id}`]);
+  t.deepEqual(
+    storedKeys(h).filter((k) => !keys.includes(k)),
+    [`files/${edge.body.items[0].id.slice(0, 2)}/${edge.body.items[0].id}`],
+  );
   t.false(storedKeys(h).some((k) => k.startsWith('staging/')));
 });
 
@@ -208,11 +252,15 @@ test.serial('a request declared larger than the bound is refused before it is re
   const url = new URL(`${(h.http as any).base}/api/v1/tickets/${c.id}/attachments`);
   const limit = h.deps.config.attachments.maxRequestBytes;
   const res = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${(owner as any).token}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(limit + 1) } }, (r) => {
-      let body = '';
-      r.on('data', (d) => (body += d));
-      r.on('end', () => resolve({ status: r.statusCode!, body, connection: r.headers.connection }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${(owner as any).token}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(limit + 1) } },
+      (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode!, body, connection: r.headers.connection }));
+      },
+    );
     req.on('error', reject);
     req.write('--x\r\n');
   });
@@ -226,20 +274,27 @@ test.serial('a body cut off inside a file part is 400 malformed-multipart, with 
   const c = await complaint();
   const { request } = await import('node:http');
   /** Sends `fields`, then a file part whose body ends before its closing boundary. */
-  const cutOff = (path: string, fields: Record<string, string>, token?: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const parts = Object.entries(fields).map(([k, v]) => `--XX\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('');
-    const body = Buffer.from(`${parts}--XX\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 trunc`);
-    const req = request(new URL(`${(h.http as any).base}${path}`), {
-      method: 'POST',
-      headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': String(body.length), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    }, (r) => {
-      let text = '';
-      r.on('data', (d) => (text += d));
-      r.on('end', () => resolve({ status: r.statusCode!, body: JSON.parse(text) }));
+  const cutOff = (path: string, fields: Record<string, string>, token?: string) =>
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const parts = Object.entries(fields)
+        .map(([k, v]) => `--XX\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+        .join('');
+      const body = Buffer.from(`${parts}--XX\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 trunc`);
+      const req = request(
+        new URL(`${(h.http as any).base}${path}`),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': String(body.length), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        },
+        (r) => {
+          let text = '';
+          r.on('data', (d) => (text += d));
+          r.on('end', () => resolve({ status: r.statusCode!, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   const before = await rows();
   const tickets = (await h.deps.db.query('SELECT COUNT(*) AS n FROM ticket'))[0].n;
   // without sign-in: a web complaint whose payload is valid, so that the file part is read
@@ -267,7 +322,9 @@ test.serial('clients that go away in the middle of a file do not keep the upload
   for (let i = 0; i < 3; i++) {
     await new Promise<void>((resolve) => {
       const sock = connect(Number(url.port), url.hostname, () => {
-        sock.write(`POST /api/v1/tickets/${c.id}/attachments HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${(owner as any).token}\r\nContent-Type: multipart/form-data; boundary=----X\r\nContent-Length: ${part.length + 100_000}\r\n\r\n`);
+        sock.write(
+          `POST /api/v1/tickets/${c.id}/attachments HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${(owner as any).token}\r\nContent-Type: multipart/form-data; boundary=----X\r\nContent-Length: ${part.length + 100_000}\r\n\r\n`,
+        );
         sock.end(part);
       });
       sock.on('data', () => undefined);
@@ -276,10 +333,14 @@ test.serial('clients that go away in the middle of a file do not keep the upload
     });
   }
   let next: any;
-  await until(async () => {
-    next = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['收据.pdf', pdf()]]));
-    return next.status === 201;
-  }, 10_000, 'an upload accepted after the cut-off ones');
+  await until(
+    async () => {
+      next = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['收据.pdf', pdf()]]));
+      return next.status === 201;
+    },
+    10_000,
+    'an upload accepted after the cut-off ones',
+  );
   t.is(next.body.items.length, 1);
   t.is(await rows(), n + 1, 'only the complete upload is stored');
   t.false(storedKeys(h).some((k) => k.startsWith('staging/')));
@@ -287,7 +348,10 @@ test.serial('clients that go away in the middle of a file do not keep the upload
 
 test.serial('a photo taken sideways is stored upright, without its orientation tag', async (t) => {
   const c = await complaint();
-  const sideways = await sharp({ create: { width: 60, height: 20, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  const sideways = await sharp({ create: { width: 60, height: 20, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+    .jpeg()
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
   t.is((await sharp(sideways).metadata()).orientation, 6);
   const up = await owner.form(`/api/v1/tickets/${c.id}/attachments`, form([['竖拍.jpg', sideways]]));
   const got = await owner.bytes(`/api/v1/tickets/${c.id}/attachments/${up.body.items[0].id}`);

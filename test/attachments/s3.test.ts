@@ -51,7 +51,12 @@ const read = async (store: BlobStore, key: string) => {
 
 test('STORAGE_URL parsing', (t) => {
   t.deepEqual(parseS3Url('s3://ak:sk%2F1@evidence/a/b/?endpoint=http://127.0.0.1:9000&region=cn-southwest-2'), {
-    bucket: 'evidence', prefix: 'a/b/', endpoint: 'http://127.0.0.1:9000', region: 'cn-southwest-2', forcePathStyle: true, credentials: { accessKeyId: 'ak', secretAccessKey: 'sk/1' },
+    bucket: 'evidence',
+    prefix: 'a/b/',
+    endpoint: 'http://127.0.0.1:9000',
+    region: 'cn-southwest-2',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'ak', secretAccessKey: 'sk/1' },
   });
   t.deepEqual(parseS3Url('s3://evidence?forcePathStyle=false'), { bucket: 'evidence', prefix: '', endpoint: undefined, region: 'us-east-1', forcePathStyle: false, credentials: undefined });
   t.throws(() => parseS3Url('s3://EV'), { message: /bucket/ });
@@ -84,7 +89,10 @@ for (const kind of ['fs', 's3'] as const) {
 test.serial('S3: upload, download, a rolled-back action and the orphan sweep', async (t) => {
   const store = h.deps.storage;
   t.is(store.kind, 's3');
-  const c = await owner.form('/api/v1/tickets', form([['收据.jpg', await gpsJpeg()]], { payload: JSON.stringify({ kind: 'complaint', channel: 'web', category: 'tax_fees', title: '多收费', description: '附收据' }) }));
+  const c = await owner.form(
+    '/api/v1/tickets',
+    form([['收据.jpg', await gpsJpeg()]], { payload: JSON.stringify({ kind: 'complaint', channel: 'web', category: 'tax_fees', title: '多收费', description: '附收据' }) }),
+  );
   t.is(c.status, 201, c.text);
   const a = c.body.attachments[0];
   t.deepEqual(await keys(store), [`files/${a.id.slice(0, 2)}/${a.id}`, `files/${a.id.slice(0, 2)}/${a.id}.preview`]);

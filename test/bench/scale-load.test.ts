@@ -19,16 +19,30 @@ test.before(async () => {
   s = await standardStaff(h);
   const cal = await h.deps.calendar.get(h.deps.db.manager);
   summary = await loadScale(h.deps.db, {
-    tickets: N, now: h.clock.now(), cal, tz: h.deps.config.businessTz, chunk: 150, seed: 7,
+    tickets: N,
+    now: h.clock.now(),
+    cal,
+    tz: h.deps.config.businessTz,
+    chunk: 150,
+    seed: 7,
     actors: { coordinator: s.coord.id, intake: s.intake.id, supervisor: s.sup.id, handlers: { TAX: s.tax.id, HRSS: s.hrss.id, SAMR: s.samr.id } },
   });
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 test.serial('the same seed writes the same rows on either backend', (t) => {
   t.deepEqual(summary, {
-    ticket: N, ticket_event: 2155, ticket_message: 429, outbox_message: 1222, ticket_return: 21, ticket_extension: 19, ticket_pause: 20,
-    escalation: 88, oversight_order: 70,
+    ticket: N,
+    ticket_event: 2155,
+    ticket_message: 429,
+    outbox_message: 1222,
+    ticket_return: 21,
+    ticket_extension: 19,
+    ticket_pause: 20,
+    escalation: 88,
+    oversight_order: 70,
   });
 });
 
@@ -78,7 +92,10 @@ test.serial('rows agree: versions, states, escalations, orders, outbox, counters
   t.deepEqual(bad, []);
   const eventIds = new Set(events.map((e) => e.id));
   const outbox = await db.getRepository(OutboxMessage).find();
-  t.deepEqual(outbox.filter((m) => !eventIds.has(m.sourceKey.replace(/^event:/, ''))).map((m) => m.id), []);
+  t.deepEqual(
+    outbox.filter((m) => !eventIds.has(m.sourceKey.replace(/^event:/, ''))).map((m) => m.id),
+    [],
+  );
   // open tickets, some overdue, spread over every department that handles tickets
   const open = tickets.filter((x) => ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'].includes(x.state));
   t.true(open.length > N * 0.05 && open.length < N * 0.15, `${open.length} open`);
@@ -89,7 +106,14 @@ test.serial('rows agree: versions, states, escalations, orders, outbox, counters
   // numbers go on from the year counters: a ticket created now gets the next one
   const counter = await db.getRepository(TicketCounter).findOneByOrFail({ year: 2026 });
   t.is(tickets.filter((x) => x.number.startsWith('FL2026')).length, counter.lastValue);
-  const created = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '装载后新建', description: '内容', owner: { name: '王先生', phone: '13800009999' } });
+  const created = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '装载后新建',
+    description: '内容',
+    owner: { name: '王先生', phone: '13800009999' },
+  });
   t.is(created.status, 201, created.text);
   t.is(created.body.number, `FL2026${String(counter.lastValue + 1).padStart(6, '0')}`);
 });
@@ -108,7 +132,14 @@ test.serial('maintained figures agree with the raw rows on the loaded history', 
   const cal = await h.deps.calendar.get(db.manager);
   const accused = [...new Set((await db.getRepository(Ticket).findBy({ kind: 'integrity_report' })).map((x) => x.accusedDepartmentCode))];
   t.true(accused.length >= 1, 'the history has integrity reports');
-  const periods: [string, string][] = [['2024-01-01', '2025-01-01'], ['2025-01-01', '2026-01-01'], ['2026-01-01', '2027-01-01'], ['2026-11-01', '2026-12-01'], ['2025-06-01', '2025-07-01'], ['2026-11-19', '2026-11-20']];
+  const periods: [string, string][] = [
+    ['2024-01-01', '2025-01-01'],
+    ['2025-01-01', '2026-01-01'],
+    ['2026-01-01', '2027-01-01'],
+    ['2026-11-01', '2026-12-01'],
+    ['2025-06-01', '2025-07-01'],
+    ['2026-11-19', '2026-11-20'],
+  ];
   let compared = 0;
   for (const [a, b] of periods) {
     const range = { from: startOfLocalDay(a, tz), to: startOfLocalDay(b, tz) };

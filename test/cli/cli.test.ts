@@ -47,7 +47,17 @@ test('usage on --help, no command, an unknown command or option', (t) => {
   const help = cli(['--help']);
   t.is(help.code, 0);
   t.true(help.out.includes('import-hotline <file.csv> [--as <username>] [--dry-run] [--codes <file.csv>]'));
-  for (const c of ['demo [--data-dir DIR] [--port N]', 'create-user <username> --role', 'update-user <username>', 'reset-password <username>', 'deactivate-user <username>', 'migrate', 'preview', 'reindex-search [--batch N] [--after ID]']) t.true(help.out.includes(c), c);
+  for (const c of [
+    'demo [--data-dir DIR] [--port N]',
+    'create-user <username> --role',
+    'update-user <username>',
+    'reset-password <username>',
+    'deactivate-user <username>',
+    'migrate',
+    'preview',
+    'reindex-search [--batch N] [--after ID]',
+  ])
+    t.true(help.out.includes(c), c);
   t.is(cli([]).code, 2);
   const unknown = cli(['frobnicate']);
   t.is(unknown.code, 2);
@@ -67,7 +77,7 @@ test.serial('migrate applies the migrations once', (t) => {
   t.regex(second.out, /: up to date\n$/);
 });
 
-test.serial('create-user creates a staff account with the API\'s rules; import-hotline imports, skips and rejects', (t) => {
+test.serial("create-user creates a staff account with the API's rules; import-hotline imports, skips and rejects", (t) => {
   const made = cli(['create-user', 'hotline1', '--role', 'intake', '--department', 'SAMR', '--name', '热线受理员'], { NEW_USER_PASSWORD: 'Hotline-Pw-123' });
   t.is(made.code, 0, made.err);
   t.is(made.out, 'created intake "hotline1" in SAMR\n');
@@ -119,14 +129,20 @@ test.serial('create-user creates a staff account with the API\'s rules; import-h
   writeFileSync(bad, [sample[0], sample[1], sample[2].replace('13800003658', '1380000365'), sample[3].replace('WEB-20261102-0003', 'NEW-0003')].join('\r\n'));
   const mixed = cli(['import-hotline', bad, '--as', 'hotline1', '--codes', join(dir, 'codes2.csv')]);
   t.is(mixed.code, 1);
-  t.is(mixed.out.split('\n').filter((l) => l.startsWith('row ')).join('\n'), 'row 3: owner_phone: not a valid mobile number (11 digits starting 1[3-9])');
+  t.is(
+    mixed.out
+      .split('\n')
+      .filter((l) => l.startsWith('row '))
+      .join('\n'),
+    'row 3: owner_phone: not a valid mobile number (11 digits starting 1[3-9])',
+  );
   t.is(mixed.out.trim().split('\n').pop(), '1 imported, 1 skipped (already imported), 1 rejected');
 
   const missing = cli(['import-hotline', join(dir, 'nope.csv')]);
   t.is(missing.code, 2);
 });
 
-test.serial('update-user, reset-password, deactivate-user and reactivate-user apply the API\'s rules to a named account', (t) => {
+test.serial("update-user, reset-password, deactivate-user and reactivate-user apply the API's rules to a named account", (t) => {
   const moved = cli(['update-user', 'tax9', '--department', 'HRSS', '--name', '人社科长']);
   t.is(moved.code, 0, moved.err);
   t.is(moved.out, 'updated handler "tax9" in HRSS (department head)\n');

@@ -14,9 +14,18 @@ const dir = mkdtempSync(join(tmpdir(), 'grievance-demo-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 const DEPARTMENTS = [
-  ['SAMR', 6, 6, 0, 5, 0], ['HRSS', 5, 5, 0, 5, 0], ['HUD', 3, 3, 0, 3, 0], ['COM', 2, 2, 0, 2, 0], ['DRC', 2, 2, 0, 2, 0],
-  ['EIT', 2, 2, 0, 1, 0], ['FIN', 2, 2, 0, 2, 0], ['PBC', 2, 2, 0, 2, 0], ['TAX', 2, 2, 0, 2, 0], ['TRN', 2, 1, 0, 1, 1],
-  ['JUS', 1, 1, 1, 1, 0], ['NFRA', 1, 1, 0, 1, 0],
+  ['SAMR', 6, 6, 0, 5, 0],
+  ['HRSS', 5, 5, 0, 5, 0],
+  ['HUD', 3, 3, 0, 3, 0],
+  ['COM', 2, 2, 0, 2, 0],
+  ['DRC', 2, 2, 0, 2, 0],
+  ['EIT', 2, 2, 0, 1, 0],
+  ['FIN', 2, 2, 0, 2, 0],
+  ['PBC', 2, 2, 0, 2, 0],
+  ['TAX', 2, 2, 0, 2, 0],
+  ['TRN', 2, 1, 0, 1, 1],
+  ['JUS', 1, 1, 1, 1, 0],
+  ['NFRA', 1, 1, 0, 1, 0],
 ];
 
 test.serial('the demo imports the sample, runs the closed loop through the API and prints the summary; a second run changes nothing', async (t) => {
@@ -25,7 +34,10 @@ test.serial('the demo imports the sample, runs the closed loop through the API a
   t.deepEqual(first.import, { imported: 30, skipped: 0, rejected: 0, batches: 16 });
   t.is(first.actions, 90);
   t.deepEqual(first.totals, { received: 30, answered: 29, answeredLate: 1, closed: 27, overdue: 1 });
-  t.deepEqual(first.departments.map((d) => [d.code, d.received, d.answered, d.answeredLate, d.closed, d.overdue]), DEPARTMENTS);
+  t.deepEqual(
+    first.departments.map((d) => [d.code, d.received, d.answered, d.answeredLate, d.closed, d.overdue]),
+    DEPARTMENTS,
+  );
   t.deepEqual(first.reopened, ['FL2026000010 (cycle 2, closed, rated very_satisfied)']);
   t.deepEqual(first.awaitingRating, ['FL2026000029', 'FL2026000030']);
   t.deepEqual(first.overdueTickets, ['FL2026000028 (TRN, in_progress)']);

@@ -14,7 +14,9 @@ test.before(async () => {
   h = await startHarness();
   s = await standardStaff(h);
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const KEY_B = Buffer.alloc(32, 9).toString('base64');
 const events = (ticketId: string) => h.deps.db.getRepository(TicketEvent).find({ where: { ticketId }, order: { seq: 'ASC' } });
@@ -29,7 +31,9 @@ async function ratedTicket() {
   must(rated.status === 200, rated.text);
   return tk.id as string;
 }
-function must(ok: boolean, msg: string) { if (!ok) throw new Error(msg); }
+function must(ok: boolean, msg: string) {
+  if (!ok) throw new Error(msg);
+}
 
 /**
  * What a database writer without the key can do: change the rating, then recompute every
@@ -52,7 +56,16 @@ async function rewriteRating(ticketId: string, opts: { unkeyed: boolean }) {
 test.serial('events are HMACs under the configured key; a writer without it cannot recompute the chain', async (t) => {
   const id = await ratedTicket();
   const list = await events(id);
-  t.deepEqual(list.map((e) => [e.type, e.keyId]), [['created', 'test1'], ['dispatched', 'test1'], ['signed', 'test1'], ['replied', 'test1'], ['rated', 'test1']]);
+  t.deepEqual(
+    list.map((e) => [e.type, e.keyId]),
+    [
+      ['created', 'test1'],
+      ['dispatched', 'test1'],
+      ['signed', 'test1'],
+      ['replied', 'test1'],
+      ['rated', 'test1'],
+    ],
+  );
   t.deepEqual((await s.coord.get(`/api/v1/tickets/${id}/events/verify`)).body, { ok: true, checked: 5 });
   // the old rule no longer produces the stored hash: it is keyed
   t.not(eventHash(list[0], null), list[0].hash);
@@ -78,7 +91,10 @@ test.serial('rotation: new events under the new key, old ones verify under the r
   configureEventChain(h.deps.db, parseChainKeys(`test2:${KEY_B},${TEST_CHAIN_KEYS}`));
   try {
     t.is((await s.coord.post(`/api/v1/tickets/${id}/reopen`, { reason: '回访后重办' })).status, 200);
-    t.deepEqual((await events(id)).map((e) => e.keyId), ['test1', 'test1', 'test1', 'test1', 'test1', 'test2']);
+    t.deepEqual(
+      (await events(id)).map((e) => e.keyId),
+      ['test1', 'test1', 'test1', 'test1', 'test1', 'test2'],
+    );
     t.deepEqual((await s.coord.get(`/api/v1/tickets/${id}/events/verify`)).body, { ok: true, checked: 6 });
     // the retired key removed from the configuration: its events can no longer be vouched for
     configureEventChain(h.deps.db, parseChainKeys(`test2:${KEY_B}`));
@@ -107,7 +123,10 @@ test.serial('migration path: an unkeyed chain from before is sealed once, then t
   const now = h.clock.now();
   const r = await inTransaction(h.deps.db, (em) => sealLegacyChains(em, now, {}));
   t.true(r.sealed.includes(id));
-  t.deepEqual(r.broken.filter((b) => b.ticketId === broken), [{ ticketId: broken, brokenAt: 3, reason: 'hash' }]);
+  t.deepEqual(
+    r.broken.filter((b) => b.ticketId === broken),
+    [{ ticketId: broken, brokenAt: 3, reason: 'hash' }],
+  );
   t.is(await h.deps.db.getRepository(EventChainSeal).countBy({ ticketId: broken }), 0);
   t.deepEqual((await s.coord.get(`/api/v1/tickets/${id}/events/verify`)).body, { ok: true, checked: 5 });
   // sealing again does nothing

@@ -62,7 +62,7 @@ test.serial('a value that does not open (a code stored readable before the migra
   t.false('accessCode' in retry.body);
 });
 
-test.serial('expired keys are purged in batches, only expired ones, and by the workers\' sweep', async (t) => {
+test.serial("expired keys are purged in batches, only expired ones, and by the workers' sweep", async (t) => {
   // a hotline ticket by intake (keyed by the user) and account-less ones (keyed by the address)
   const hotline = { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '重复提交', description: '网络重试', owner: { name: '张三', phone: '13912345678' } };
   t.is((await s.intake.post('/api/v1/tickets', hotline, { 'idempotency-key': 'old-0' })).status, 201);
@@ -75,7 +75,10 @@ test.serial('expired keys are purged in batches, only expired ones, and by the w
   t.is(await purgeExpiredIdempotencyKeys(h.deps.db, now, { batch: 2, maxBatches: 1 }), 2, 'one batch per call at most');
   t.is((await rows()).length, 6);
   t.is(await purgeExpiredIdempotencyKeys(h.deps.db, now, { batch: 2 }), 5, 'the rest, two at a time');
-  t.deepEqual((await rows()).map((r) => r.idemKey), ['fresh']);
+  t.deepEqual(
+    (await rows()).map((r) => r.idemKey),
+    ['fresh'],
+  );
   t.is(await purgeExpiredIdempotencyKeys(h.deps.db, now), 0);
 
   // the workers' sweep runs the purge (SWEEP_TASKS)

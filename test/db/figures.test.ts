@@ -11,14 +11,25 @@ import { startOfLocalDay } from '../../src/domain/deadline';
 // equal the raw computation, and no ticket is counted twice or lost.
 
 let h: Harness;
-test.before(async () => { h = await startHarness({ start: '2026-11-02T09:00:00+08:00' }); });
-test.after.always(async () => { await h?.close(); });
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+});
+test.after.always(async () => {
+  await h?.close();
+});
 
 test.serial('commands and two refreshers at once: nothing counted twice or lost', async (t) => {
   const s = await standardStaff(h);
   const ids: string[] = [];
   for (let i = 0; i < 24; i++) {
-    const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: i % 3 ? 'tax_fees' : 'employment', title: `来电 ${i}`, description: '来电反映问题。', owner: OWNER });
+    const r = await s.intake.post('/api/v1/tickets', {
+      kind: 'complaint',
+      channel: 'hotline',
+      category: i % 3 ? 'tax_fees' : 'employment',
+      title: `来电 ${i}`,
+      description: '来电反映问题。',
+      owner: OWNER,
+    });
     t.is(r.status, 201, r.text);
     ids.push(r.body.id);
   }
@@ -51,9 +62,19 @@ test.serial('commands and two refreshers at once: nothing counted twice or lost'
   const nov = { from: startOfLocalDay('2026-11-01', 'Asia/Shanghai'), to: startOfLocalDay('2026-12-01', 'Asia/Shanghai') };
   const kept = await departmentsFigures(h.deps.db.manager, ['TAX', 'HRSS'], nov, cal, 'Asia/Shanghai', h.clock.now());
   t.deepEqual(kept, await rawDepartmentsFigures(h.deps.db.manager, ['TAX', 'HRSS'], nov, cal, 'Asia/Shanghai', h.clock.now()));
-  t.deepEqual(kept.map((f) => [f.departmentCode, f.received, f.signedOnTime.denominator, f.repliedOnTime.numerator, f.resolved.numerator]), [
-    ['TAX', 16, 16, 8, 4], ['HRSS', 8, 8, 4, 2],
-  ]);
+  t.deepEqual(
+    kept.map((f) => [f.departmentCode, f.received, f.signedOnTime.denominator, f.repliedOnTime.numerator, f.resolved.numerator]),
+    [
+      ['TAX', 16, 16, 8, 4],
+      ['HRSS', 8, 8, 4, 2],
+    ],
+  );
   const buckets = await h.deps.db.getRepository(ReportFigure).find({ order: { departmentCode: 'ASC' } });
-  t.deepEqual(buckets.map((b) => [b.departmentCode, b.day, b.accused, b.received, b.signOwed, b.answers]), [['HRSS', '2026-11-02', '', 8, 8, 4], ['TAX', '2026-11-02', '', 16, 16, 8]]);
+  t.deepEqual(
+    buckets.map((b) => [b.departmentCode, b.day, b.accused, b.received, b.signOwed, b.answers]),
+    [
+      ['HRSS', '2026-11-02', '', 8, 8, 4],
+      ['TAX', '2026-11-02', '', 16, 16, 8],
+    ],
+  );
 });

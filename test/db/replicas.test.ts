@@ -18,7 +18,11 @@ const harnesses: Harness[] = [];
 
 async function admin(sql: string) {
   const conn = await createConnection({ host: base!.hostname, port: Number(base!.port || 3306), user: decodeURIComponent(base!.username), password: decodeURIComponent(base!.password) });
-  try { await conn.query(sql); } finally { await conn.end(); }
+  try {
+    await conn.query(sql);
+  } finally {
+    await conn.end();
+  }
 }
 const replicaUrl = (db: string, port = base?.port || '3306') => `mysql://${base!.username}${base!.password ? `:${base!.password}` : ''}@${base!.hostname}:${port}/${db}`;
 const reads = async () => {
@@ -48,7 +52,11 @@ mariaTest('lists come from the replica, except for a user who just changed somet
   t.is(created.status, 201);
   const before = await reads();
 
-  t.deepEqual((await owner.get('/api/v1/tickets')).body.items.map((i: { id: string }) => i.id), [created.body.id], 'the owner just wrote: the primary');
+  t.deepEqual(
+    (await owner.get('/api/v1/tickets')).body.items.map((i: { id: string }) => i.id),
+    [created.body.id],
+    'the owner just wrote: the primary',
+  );
   t.deepEqual((await coord.get('/api/v1/tickets')).body.items, [], 'the coordinator wrote nothing: the replica (which lags)');
   t.is((await coord.get(`/api/v1/tickets/${created.body.id}`)).status, 200, 'one ticket is read from the primary');
   t.deepEqual((await coord.get('/api/v1/vetoes')).body.items, []);
@@ -56,7 +64,11 @@ mariaTest('lists come from the replica, except for a user who just changed somet
   const dispatched = await coord.post(`/api/v1/tickets/${created.body.id}/dispatch`, { departmentCode: 'TAX' });
   t.is(dispatched.status, 200, dispatched.text);
   const mine = await coord.get('/api/v1/tickets');
-  t.deepEqual(mine.body.items.map((i: { id: string; state: string }) => [i.id, i.state]), [[created.body.id, 'dispatched']], 'after a change the coordinator reads from the primary');
+  t.deepEqual(
+    mine.body.items.map((i: { id: string; state: string }) => [i.id, i.state]),
+    [[created.body.id, 'dispatched']],
+    'after a change the coordinator reads from the primary',
+  );
 
   const after = await reads();
   t.is((after.replica ?? 0) - (before.replica ?? 0), 2);
@@ -72,6 +84,9 @@ mariaTest('a replica that does not answer: lists fall back to the primary', asyn
   const before = await reads();
   const list = await coord.get('/api/v1/tickets');
   t.is(list.status, 200);
-  t.deepEqual(list.body.items.map((i: { id: string }) => i.id), [created.body.id]);
+  t.deepEqual(
+    list.body.items.map((i: { id: string }) => i.id),
+    [created.body.id],
+  );
   t.is(((await reads())['primary-fallback'] ?? 0) - (before['primary-fallback'] ?? 0), 1);
 });

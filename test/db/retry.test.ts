@@ -23,16 +23,24 @@ test.after.always(async () => {
 async function deadlock(codes: [string, string], onAttempt: (who: 'a' | 'b') => void, enqueue: (em: EntityManager, who: string) => void) {
   const ds = h.deps.db;
   const first: Record<string, () => void> = {};
-  const locked = { a: new Promise<void>((r) => { first.a = r; }), b: new Promise<void>((r) => { first.b = r; }) };
-  const run = (who: 'a' | 'b', mine: string, theirs: string) => inTransaction(ds, async (em) => {
-    onAttempt(who);
-    await em.query('UPDATE department SET name_en = ? WHERE code = ?', [`by ${who}`, mine]);
-    first[who]();
-    await locked[who === 'a' ? 'b' : 'a'];
-    enqueue(em, who);
-    await em.query('UPDATE department SET name_en = ? WHERE code = ?', [`by ${who}`, theirs]);
-    return who;
-  });
+  const locked = {
+    a: new Promise<void>((r) => {
+      first.a = r;
+    }),
+    b: new Promise<void>((r) => {
+      first.b = r;
+    }),
+  };
+  const run = (who: 'a' | 'b', mine: string, theirs: string) =>
+    inTransaction(ds, async (em) => {
+      onAttempt(who);
+      await em.query('UPDATE department SET name_en = ? WHERE code = ?', [`by ${who}`, mine]);
+      first[who]();
+      await locked[who === 'a' ? 'b' : 'a'];
+      enqueue(em, who);
+      await em.query('UPDATE department SET name_en = ? WHERE code = ?', [`by ${who}`, theirs]);
+      return who;
+    });
   return Promise.allSettled([run('a', codes[0], codes[1]), run('b', codes[1], codes[0])]);
 }
 
@@ -42,8 +50,15 @@ mariaTest('a deadlock victim is run again from the start and commits; what it ha
   const attempts = { a: 0, b: 0 };
   const enqueued: string[] = [];
   attachOutboxSink(ds, { enqueue: (ids) => enqueued.push(...ids) });
-  const r = await deadlock(['ZRA', 'ZRB'], (who) => attempts[who]++, (em, who) => afterCommit(em, [`${who}-${attempts[who as 'a' | 'b']}`]));
-  t.deepEqual(r.map((x) => x.status), ['fulfilled', 'fulfilled']);
+  const r = await deadlock(
+    ['ZRA', 'ZRB'],
+    (who) => attempts[who]++,
+    (em, who) => afterCommit(em, [`${who}-${attempts[who as 'a' | 'b']}`]),
+  );
+  t.deepEqual(
+    r.map((x) => x.status),
+    ['fulfilled', 'fulfilled'],
+  );
   t.is(attempts.a + attempts.b, 3, 'one of the two ran twice');
   const victim = attempts.a === 2 ? 'a' : 'b';
   const survivor = victim === 'a' ? 'b' : 'a';
@@ -59,7 +74,11 @@ mariaTest('when the retries are used up: ConflictsExhausted, a 503 with Retry-Af
   for (const code of ['ZRC', 'ZRD']) await ds.getRepository(Department).insert({ code, nameZh: '试', nameEn: code, kind: 'department', active: true });
   configureTransactions(ds, { retries: 0 });
   try {
-    const r = await deadlock(['ZRC', 'ZRD'], () => undefined, () => undefined);
+    const r = await deadlock(
+      ['ZRC', 'ZRD'],
+      () => undefined,
+      () => undefined,
+    );
     const failed = r.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
     t.is(failed.length, 1);
     const e = failed[0].reason as ConflictsExhausted;

@@ -11,11 +11,21 @@ test('entities and migrations agree', async (t) => {
   try {
     // TypeORM's SQLite diff always reports datetime(3) columns as changed (SQLite has no
     // precision), so the comparison is made where it means something: MariaDB/MySQL.
-    if (h.dialect === 'mysql') t.deepEqual((await h.deps.db.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query), []);
+    if (h.dialect === 'mysql')
+      t.deepEqual(
+        (await h.deps.db.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query),
+        [],
+      );
     const migrations = await h.deps.db.query('SELECT name FROM migrations ORDER BY id');
     // every file in migrations/ ran, in order: names end with the file's timestamp
-    const stamps = readdirSync(join(__dirname, '..', '..', 'migrations')).filter((f) => f.endsWith('.js')).map((f) => f.split('-')[0]).sort();
-    t.deepEqual(migrations.map((m: { name: string }) => m.name.match(/\d{13}$/)?.[0]), stamps);
+    const stamps = readdirSync(join(__dirname, '..', '..', 'migrations'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => f.split('-')[0])
+      .sort();
+    t.deepEqual(
+      migrations.map((m: { name: string }) => m.name.match(/\d{13}$/)?.[0]),
+      stamps,
+    );
   } finally {
     await h.close();
   }
@@ -30,7 +40,11 @@ test('every migration has a working down: revert all, then run again', async (t)
     t.is((await ds.query('SELECT name FROM migrations')).length, 0);
     const ran = await ds.runMigrations({ transaction: 'each' });
     t.is(ran.length, n);
-    if (h.dialect === 'mysql') t.deepEqual((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query), []);
+    if (h.dialect === 'mysql')
+      t.deepEqual(
+        (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query),
+        [],
+      );
   } finally {
     await h.close();
   }

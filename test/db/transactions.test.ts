@@ -15,14 +15,22 @@ test('concurrent transactions: a rollback undoes only its own writes; plain writ
       await sleep(50);
       throw new Error('boom');
     });
-    const others = Array.from({ length: 10 }, (_, i) => inTransaction(ds, async (em) => {
-      await sleep(5);
-      await em.insert(Department, { code: `ZZOK${i}`, nameZh: '提交', nameEn: 'committed', kind: 'department', active: true });
-    }));
-    const plain = (async () => { await sleep(10); await ds.getRepository(Department).insert({ code: 'ZZPLAIN', nameZh: '直接', nameEn: 'plain', kind: 'department', active: true }); })();
+    const others = Array.from({ length: 10 }, (_, i) =>
+      inTransaction(ds, async (em) => {
+        await sleep(5);
+        await em.insert(Department, { code: `ZZOK${i}`, nameZh: '提交', nameEn: 'committed', kind: 'department', active: true });
+      }),
+    );
+    const plain = (async () => {
+      await sleep(10);
+      await ds.getRepository(Department).insert({ code: 'ZZPLAIN', nameZh: '直接', nameEn: 'plain', kind: 'department', active: true });
+    })();
     await t.throwsAsync(failing, { message: 'boom' });
     await Promise.all([...others, plain]);
-    const codes = (await ds.getRepository(Department).find()).map((d) => d.code).filter((c) => c.startsWith('ZZ')).sort();
+    const codes = (await ds.getRepository(Department).find())
+      .map((d) => d.code)
+      .filter((c) => c.startsWith('ZZ'))
+      .sort();
     t.deepEqual(codes, ['ZZOK0', 'ZZOK1', 'ZZOK2', 'ZZOK3', 'ZZOK4', 'ZZOK5', 'ZZOK6', 'ZZOK7', 'ZZOK8', 'ZZOK9', 'ZZPLAIN']);
   } finally {
     await h.close();

@@ -1,14 +1,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { getDayDetail } from 'chinese-days';
-import {
-  BUILTIN_OFFICIAL_YEARS,
-  WorkCalendar,
-  addCalendarDays,
-  isValidIsoDate,
-  isoWeekday,
-  type DayType,
-} from '../../src/domain/calendar';
+import { BUILTIN_OFFICIAL_YEARS, WorkCalendar, addCalendarDays, isValidIsoDate, isoWeekday, type DayType } from '../../src/domain/calendar';
 
 const cal = new WorkCalendar();
 
@@ -35,13 +28,16 @@ function inProcessWithTz<T>(tz: string, body: string): T {
 test('BUILTIN_OFFICIAL_YEARS is exactly the span of years chinese-days has holiday data for', (t) => {
   // asked from the library's functions (in Asia/Shanghai, where its tables are built right):
   // includeWeekends=false lists only the dates of its official holiday table
-  const covered = inProcessWithTz<number[]>('Asia/Shanghai', `
+  const covered = inProcessWithTz<number[]>(
+    'Asia/Shanghai',
+    `
     const years = [];
     for (let y = 1990; y <= 2035; y++) {
       if (cd.getHolidaysInRange(new Date(y, 0, 1, 12), new Date(y, 11, 31, 12), false).length > 0) years.push(y);
     }
     return years;
-  `);
+  `,
+  );
   t.is(covered[0], 2004);
   t.is(covered[covered.length - 1], 2026);
   t.is(covered.length, 2026 - 2004 + 1); // contiguous
@@ -54,7 +50,9 @@ test('BUILTIN_OFFICIAL_YEARS is exactly the span of years chinese-days has holid
 });
 
 test('WorkCalendar agrees with chinese-days isWorkday on every day 2004–2026', (t) => {
-  const mismatches = inProcessWithTz<string[]>('Asia/Shanghai', `
+  const mismatches = inProcessWithTz<string[]>(
+    'Asia/Shanghai',
+    `
     const c = new cal.WorkCalendar();
     const bad = [];
     for (let ms = Date.UTC(2004, 0, 1); ms <= Date.UTC(2026, 11, 31); ms += 86400000) {
@@ -64,7 +62,8 @@ test('WorkCalendar agrees with chinese-days isWorkday on every day 2004–2026',
       if (lib !== c.isWorkingDay(d) || c.dayType(d).source !== 'chinese-days') bad.push(d);
     }
     return bad;
-  `);
+  `,
+  );
   t.deepEqual(mismatches, []);
 });
 
@@ -255,11 +254,23 @@ test('yearSchedule 2025: weekday holidays and working weekends', (t) => {
     official: true,
     holidays: [
       '2025-01-01',
-      '2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31', '2025-02-03', '2025-02-04',
+      '2025-01-28',
+      '2025-01-29',
+      '2025-01-30',
+      '2025-01-31',
+      '2025-02-03',
+      '2025-02-04',
       '2025-04-04',
-      '2025-05-01', '2025-05-02', '2025-05-05',
+      '2025-05-01',
+      '2025-05-02',
+      '2025-05-05',
       '2025-06-02',
-      '2025-10-01', '2025-10-02', '2025-10-03', '2025-10-06', '2025-10-07', '2025-10-08',
+      '2025-10-01',
+      '2025-10-02',
+      '2025-10-03',
+      '2025-10-06',
+      '2025-10-07',
+      '2025-10-08',
     ],
     workdays: ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11'],
   });
@@ -270,13 +281,25 @@ test('yearSchedule 2026: weekday holidays and working weekends', (t) => {
     year: 2026,
     official: true,
     holidays: [
-      '2026-01-01', '2026-01-02',
-      '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-23',
+      '2026-01-01',
+      '2026-01-02',
+      '2026-02-16',
+      '2026-02-17',
+      '2026-02-18',
+      '2026-02-19',
+      '2026-02-20',
+      '2026-02-23',
       '2026-04-06',
-      '2026-05-01', '2026-05-04', '2026-05-05',
+      '2026-05-01',
+      '2026-05-04',
+      '2026-05-05',
       '2026-06-19',
       '2026-09-25',
-      '2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07',
+      '2026-10-01',
+      '2026-10-02',
+      '2026-10-05',
+      '2026-10-06',
+      '2026-10-07',
     ],
     workdays: ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
   });
@@ -447,14 +470,17 @@ const expected2026Workdays = ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05
 
 for (const zone of ['America/Los_Angeles', 'UTC', 'Asia/Shanghai', 'Pacific/Kiritimati']) {
   test(`answers do not depend on the process time zone (TZ=${zone})`, (t) => {
-    const r = inProcessWithTz<{ days: boolean[]; y2025: unknown; y2026: unknown }>(zone, `
+    const r = inProcessWithTz<{ days: boolean[]; y2025: unknown; y2026: unknown }>(
+      zone,
+      `
       const c = new cal.WorkCalendar();
       return {
         days: ['2026-10-07', '2026-10-08', '2026-10-10', '2026-10-11', '2025-01-26', '2025-01-28'].map((d) => c.isWorkingDay(d)),
         y2025: c.yearSchedule(2025),
         y2026: c.yearSchedule(2026),
       };
-    `);
+    `,
+    );
     t.deepEqual(r.days, [false, true, true, false, true, false]);
     t.deepEqual(r.y2025, cal.yearSchedule(2025));
     t.deepEqual(r.y2026, cal.yearSchedule(2026));

@@ -16,7 +16,12 @@ const cases: [string, string, string, { overdue: boolean; workingDays: number; l
   ['a weekend before the deadline counts no working day', '2026-11-09T00:00:00+08:00', '2026-11-07T10:00:00+08:00', { overdue: false, workingDays: 0, lastDay: '2026-11-08' }],
   ['Friday before it: no working day after today', '2026-11-09T00:00:00+08:00', '2026-11-06T10:00:00+08:00', { overdue: false, workingDays: 0, lastDay: '2026-11-08' }],
   // National Day 2026: 1–7 Oct off, Sat 10 Oct an adjusted working day; due 14 Oct 00:00 (DESIGN §4 example)
-  ['received on 30 Sep with 5 working days: 5 left (the holiday and the adjusted Saturday counted right)', '2026-10-14T00:00:00+08:00', '2026-09-30T10:00:00+08:00', { overdue: false, workingDays: 5, lastDay: '2026-10-13' }],
+  [
+    'received on 30 Sep with 5 working days: 5 left (the holiday and the adjusted Saturday counted right)',
+    '2026-10-14T00:00:00+08:00',
+    '2026-09-30T10:00:00+08:00',
+    { overdue: false, workingDays: 5, lastDay: '2026-10-13' },
+  ],
   ['overdue across a weekend with the adjusted Saturday', '2026-10-09T00:00:00+08:00', '2026-10-12T10:00:00+08:00', { overdue: true, workingDays: 3, lastDay: '2026-10-08' }],
   ['overdue during days off only: 0 working days', '2026-10-02T00:00:00+08:00', '2026-10-05T10:00:00+08:00', { overdue: true, workingDays: 0, lastDay: '2026-10-01' }],
   // an hour deadline (urgent: 24 h) inside a day: that day is its last day

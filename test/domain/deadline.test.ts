@@ -127,79 +127,157 @@ const hours = (amount: number) => ({ unit: 'hours' as const, amount });
 test(deadlineRow, 'no pauses = addWorkingDays', { start: at('2026-09-30T10:00+08:00'), duration: wd(5) }, midnightCST('2026-10-14'), false);
 // pause over a weekend and a holiday: pause adds working days in (Sep 29, Oct 9] = Sep 30, Oct 8, Oct 9 = 3,
 // so 8 wd from Mon Sep 28: Sep 29, 30, Oct 8, 9, 10 (Sat), 12, 13, 14 → 2026-10-15T00:00+08:00
-test(deadlineRow, 'pause Sep 29 10:00 → Oct 9 11:00 adds 3 wd', {
-  start: at('2026-09-28T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-09-29T10:00+08:00'), to: at('2026-10-09T11:00+08:00') }],
-}, '2026-10-14T16:00:00.000Z', false);
+test(
+  deadlineRow,
+  'pause Sep 29 10:00 → Oct 9 11:00 adds 3 wd',
+  {
+    start: at('2026-09-28T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-09-29T10:00+08:00'), to: at('2026-10-09T11:00+08:00') }],
+  },
+  '2026-10-14T16:00:00.000Z',
+  false,
+);
 test(deadlineRow, 'same start without the pause', { start: at('2026-09-28T09:00+08:00'), duration: wd(5) }, midnightCST('2026-10-11'), false);
-test(deadlineRow, 'pause within one local day adds 0', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-16T10:00+08:00'), to: at('2026-03-16T15:00+08:00') }],
-}, midnightCST('2026-03-24'), false);
-test(deadlineRow, 'pause Mon 10:00 → Tue 09:00 adds 1', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-16T10:00+08:00'), to: at('2026-03-17T09:00+08:00') }],
-}, midnightCST('2026-03-25'), false);
-test(deadlineRow, 'pause Fri → Mon over a plain weekend adds 1 (Mon)', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-20T10:00+08:00'), to: at('2026-03-23T09:00+08:00') }],
-}, midnightCST('2026-03-25'), false);
-test(deadlineRow, 'two pauses add up (1 + 2), given out of order', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [
-    { from: at('2026-03-18T10:00+08:00'), to: at('2026-03-20T10:00+08:00') },
-    { from: at('2026-03-16T10:00+08:00'), to: at('2026-03-17T09:00+08:00') },
-  ],
-}, midnightCST('2026-03-27'), false);
-test(deadlineRow, 'open pause counted up to asOf: (Mar 17, Mar 19] adds 2', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-17T10:00+08:00'), to: null }],
-  asOf: at('2026-03-19T08:00+08:00'),
-}, midnightCST('2026-03-26'), false);
-test(deadlineRow, 'a pause begun before the clock start counts from the start', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-13T10:00+08:00'), to: at('2026-03-17T10:00+08:00') }],
-}, midnightCST('2026-03-25'), false);
-test(deadlineRow, 'a pause ended before the clock start is ignored', {
-  start: at('2026-03-16T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-03-12T10:00+08:00'), to: at('2026-03-13T10:00+08:00') }],
-}, midnightCST('2026-03-24'), false);
-test(deadlineRow, 'approved extension of 2 wd', {
-  start: at('2026-09-30T10:00+08:00'),
-  duration: wd(5),
-  extensionWorkingDays: 2,
-}, midnightCST('2026-10-16'), false);
-test(deadlineRow, 'pause reaching into 2027 is provisional', {
-  start: at('2026-12-01T09:00+08:00'),
-  duration: wd(1),
-  pauses: [{ from: at('2026-12-01T10:00+08:00'), to: at('2027-01-05T10:00+08:00') }],
-}, midnightCST('2027-01-07'), true);
+test(
+  deadlineRow,
+  'pause within one local day adds 0',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-16T10:00+08:00'), to: at('2026-03-16T15:00+08:00') }],
+  },
+  midnightCST('2026-03-24'),
+  false,
+);
+test(
+  deadlineRow,
+  'pause Mon 10:00 → Tue 09:00 adds 1',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-16T10:00+08:00'), to: at('2026-03-17T09:00+08:00') }],
+  },
+  midnightCST('2026-03-25'),
+  false,
+);
+test(
+  deadlineRow,
+  'pause Fri → Mon over a plain weekend adds 1 (Mon)',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-20T10:00+08:00'), to: at('2026-03-23T09:00+08:00') }],
+  },
+  midnightCST('2026-03-25'),
+  false,
+);
+test(
+  deadlineRow,
+  'two pauses add up (1 + 2), given out of order',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [
+      { from: at('2026-03-18T10:00+08:00'), to: at('2026-03-20T10:00+08:00') },
+      { from: at('2026-03-16T10:00+08:00'), to: at('2026-03-17T09:00+08:00') },
+    ],
+  },
+  midnightCST('2026-03-27'),
+  false,
+);
+test(
+  deadlineRow,
+  'open pause counted up to asOf: (Mar 17, Mar 19] adds 2',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-17T10:00+08:00'), to: null }],
+    asOf: at('2026-03-19T08:00+08:00'),
+  },
+  midnightCST('2026-03-26'),
+  false,
+);
+test(
+  deadlineRow,
+  'a pause begun before the clock start counts from the start',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-13T10:00+08:00'), to: at('2026-03-17T10:00+08:00') }],
+  },
+  midnightCST('2026-03-25'),
+  false,
+);
+test(
+  deadlineRow,
+  'a pause ended before the clock start is ignored',
+  {
+    start: at('2026-03-16T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-03-12T10:00+08:00'), to: at('2026-03-13T10:00+08:00') }],
+  },
+  midnightCST('2026-03-24'),
+  false,
+);
+test(
+  deadlineRow,
+  'approved extension of 2 wd',
+  {
+    start: at('2026-09-30T10:00+08:00'),
+    duration: wd(5),
+    extensionWorkingDays: 2,
+  },
+  midnightCST('2026-10-16'),
+  false,
+);
+test(
+  deadlineRow,
+  'pause reaching into 2027 is provisional',
+  {
+    start: at('2026-12-01T09:00+08:00'),
+    duration: wd(1),
+    pauses: [{ from: at('2026-12-01T10:00+08:00'), to: at('2027-01-05T10:00+08:00') }],
+  },
+  midnightCST('2027-01-07'),
+  true,
+);
 // hour clocks
-test(deadlineRow, 'urgent 24 h with a 3 h pause', {
-  start: at('2026-05-01T10:00+08:00'),
-  duration: hours(24),
-  pauses: [{ from: at('2026-05-01T12:00+08:00'), to: at('2026-05-01T15:00+08:00') }],
-}, at('2026-05-02T13:00+08:00').toISOString(), false);
+test(
+  deadlineRow,
+  'urgent 24 h with a 3 h pause',
+  {
+    start: at('2026-05-01T10:00+08:00'),
+    duration: hours(24),
+    pauses: [{ from: at('2026-05-01T12:00+08:00'), to: at('2026-05-01T15:00+08:00') }],
+  },
+  at('2026-05-02T13:00+08:00').toISOString(),
+  false,
+);
 test(deadlineRow, 'urgent sign-for 2 h ignores holidays', { start: at('2026-10-01T22:30+08:00'), duration: hours(2) }, at('2026-10-02T00:30+08:00').toISOString(), false);
-test(deadlineRow, 'hour clock with an open pause counted to asOf', {
-  start: at('2026-05-01T10:00+08:00'),
-  duration: hours(24),
-  pauses: [{ from: at('2026-05-01T12:00+08:00'), to: null }],
-  asOf: at('2026-05-01T14:30+08:00'),
-}, at('2026-05-02T12:30+08:00').toISOString(), false);
-test(deadlineRow, 'hour clock: an extension working day adds 24 h', {
-  start: at('2026-05-01T10:00+08:00'),
-  duration: hours(24),
-  extensionWorkingDays: 1,
-}, at('2026-05-03T10:00+08:00').toISOString(), false);
+test(
+  deadlineRow,
+  'hour clock with an open pause counted to asOf',
+  {
+    start: at('2026-05-01T10:00+08:00'),
+    duration: hours(24),
+    pauses: [{ from: at('2026-05-01T12:00+08:00'), to: null }],
+    asOf: at('2026-05-01T14:30+08:00'),
+  },
+  at('2026-05-02T12:30+08:00').toISOString(),
+  false,
+);
+test(
+  deadlineRow,
+  'hour clock: an extension working day adds 24 h',
+  {
+    start: at('2026-05-01T10:00+08:00'),
+    duration: hours(24),
+    extensionWorkingDays: 1,
+  },
+  at('2026-05-03T10:00+08:00').toISOString(),
+  false,
+);
 test(deadlineRow, 'hour clock in 2027 is never provisional', { start: at('2027-02-01T10:00+08:00'), duration: hours(24) }, at('2027-02-02T10:00+08:00').toISOString(), false);
 
 const badInput = test.macro({
@@ -249,16 +327,26 @@ test(dueSoonRow, 'sign 1 wd from 2026-04-30 (due May 7): May 6', { start: at('20
 test(dueSoonRow, '5 wd from 2026-09-30 (due Oct 14): Oct 13', { start: at('2026-09-30T10:00+08:00'), duration: wd(5) }, midnightCST('2026-10-13'));
 test(dueSoonRow, 'last working day is the adjusted Sat May 9', { start: at('2026-05-08T10:00+08:00'), duration: wd(1) }, midnightCST('2026-05-09'));
 test(dueSoonRow, '2 wd from Feb 13 (due Feb 25 after Spring Festival): Tue Feb 24', { start: at('2026-02-13T10:00+08:00'), duration: wd(2) }, midnightCST('2026-02-24'));
-test(dueSoonRow, 'with the pause example (due Oct 15): Oct 14', {
-  start: at('2026-09-28T09:00+08:00'),
-  duration: wd(5),
-  pauses: [{ from: at('2026-09-29T10:00+08:00'), to: at('2026-10-09T11:00+08:00') }],
-}, midnightCST('2026-10-14'));
-test(dueSoonRow, 'urgent 24 h with 3 h pause: due 13:00, due soon 6 h earlier', {
-  start: at('2026-05-01T10:00+08:00'),
-  duration: hours(24),
-  pauses: [{ from: at('2026-05-01T12:00+08:00'), to: at('2026-05-01T15:00+08:00') }],
-}, at('2026-05-02T07:00+08:00').toISOString());
+test(
+  dueSoonRow,
+  'with the pause example (due Oct 15): Oct 14',
+  {
+    start: at('2026-09-28T09:00+08:00'),
+    duration: wd(5),
+    pauses: [{ from: at('2026-09-29T10:00+08:00'), to: at('2026-10-09T11:00+08:00') }],
+  },
+  midnightCST('2026-10-14'),
+);
+test(
+  dueSoonRow,
+  'urgent 24 h with 3 h pause: due 13:00, due soon 6 h earlier',
+  {
+    start: at('2026-05-01T10:00+08:00'),
+    duration: hours(24),
+    pauses: [{ from: at('2026-05-01T12:00+08:00'), to: at('2026-05-01T15:00+08:00') }],
+  },
+  at('2026-05-02T07:00+08:00').toISOString(),
+);
 test(dueSoonRow, 'urgent sign-for 2 h: last 30 min', { start: at('2026-05-01T10:00+08:00'), duration: hours(2) }, at('2026-05-01T11:30+08:00').toISOString());
 
 // ---------------------------------------------------------------------------

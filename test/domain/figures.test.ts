@@ -10,12 +10,20 @@ const TZ = 'Asia/Shanghai';
 const at = (s: string) => new Date(s);
 
 const ticket = (id: string, over: Partial<MetricTicket> = {}): MetricTicket => ({
-  id, kind: 'complaint', state: 'closed', departmentCode: 'TAX', accusedDepartmentCode: null, receivedAt: at('2026-11-02T09:00:00+08:00'),
-  cycle: 1, cycleStartedAt: at('2026-11-02T09:00:00+08:00'), signBy: at('2026-11-04T00:00:00+08:00'), replyBy: at('2026-11-10T00:00:00+08:00'), ...over,
+  id,
+  kind: 'complaint',
+  state: 'closed',
+  departmentCode: 'TAX',
+  accusedDepartmentCode: null,
+  receivedAt: at('2026-11-02T09:00:00+08:00'),
+  cycle: 1,
+  cycleStartedAt: at('2026-11-02T09:00:00+08:00'),
+  signBy: at('2026-11-04T00:00:00+08:00'),
+  replyBy: at('2026-11-10T00:00:00+08:00'),
+  ...over,
 });
 let seq = 0;
-const ev = (ticketId: string, type: string, local: string, payload: Record<string, unknown> = {}, cycle = 1): MetricEvent =>
-  ({ ticketId, seq: ++seq, cycle, type, at: at(local), payload });
+const ev = (ticketId: string, type: string, local: string, payload: Record<string, unknown> = {}, cycle = 1): MetricEvent => ({ ticketId, seq: ++seq, cycle, type, at: at(local), payload });
 
 test('ticketBuckets: a ticket returned by TAX and answered by HRSS counts for both, on its day of receipt', (t) => {
   const x = ticket('x', { departmentCode: 'HRSS' });
@@ -31,7 +39,12 @@ test('ticketBuckets: a ticket returned by TAX and answered by HRSS counts for bo
   ];
   const b = ticketBuckets(x, events, [], cal, TZ);
   t.deepEqual(b, [
-    { departmentCode: 'HRSS', day: '2026-11-02', accused: '', counts: { ...zeroCounts(), received: 1, signOwed: 1, replyOwed: 1, repliedOnTime: 1, replies: 1, resolved: 1, answers: 1, rated: 1, satisfied: 1, handlingDays: 4 } },
+    {
+      departmentCode: 'HRSS',
+      day: '2026-11-02',
+      accused: '',
+      counts: { ...zeroCounts(), received: 1, signOwed: 1, replyOwed: 1, repliedOnTime: 1, replies: 1, resolved: 1, answers: 1, rated: 1, satisfied: 1, handlingDays: 4 },
+    },
     { departmentCode: 'TAX', day: '2026-11-02', accused: '', counts: { ...zeroCounts(), signOwed: 1, signedOnTime: 1, level1: 1 } },
   ]);
   // a ticket received at 23:30 UTC on 1 Nov is Beijing's 2 Nov
@@ -41,14 +54,15 @@ test('ticketBuckets: a ticket returned by TAX and answered by HRSS counts for bo
     t.deepEqual(ticketBuckets(ticket('z', over), [], [], cal, TZ), []);
   }
   const concluded = ticketBuckets(ticket('r', { kind: 'integrity_report', state: 'replied', departmentCode: 'DIS', accusedDepartmentCode: 'TAX' }), [], [], cal, TZ);
-  t.deepEqual(concluded.map((x) => [x.departmentCode, x.accused, x.counts.received]), [['DIS', 'TAX', 1]]);
+  t.deepEqual(
+    concluded.map((x) => [x.departmentCode, x.accused, x.counts.received]),
+    [['DIS', 'TAX', 1]],
+  );
 });
 
 test('bucketDeltas and mergeDeltas: the difference, zero changes left out, in key order', (t) => {
   const k = (departmentCode: string, counts: Partial<ReturnType<typeof zeroCounts>>): Bucket => ({ departmentCode, day: '2026-11-02', accused: '', counts: { ...zeroCounts(), ...counts } });
-  t.deepEqual(bucketDeltas([k('TAX', { received: 1, signOwed: 1 })], [k('HRSS', { received: 1 }), k('TAX', { signOwed: 1 })]), [
-    k('HRSS', { received: 1 }), k('TAX', { received: -1 }),
-  ]);
+  t.deepEqual(bucketDeltas([k('TAX', { received: 1, signOwed: 1 })], [k('HRSS', { received: 1 }), k('TAX', { signOwed: 1 })]), [k('HRSS', { received: 1 }), k('TAX', { received: -1 })]);
   t.deepEqual(bucketDeltas([k('TAX', { received: 1 })], [k('TAX', { received: 1 })]), []);
   t.deepEqual(mergeDeltas([[k('TAX', { received: 1 })], [k('TAX', { received: -1 })], [k('AAA', { rated: 2 })]]), [k('AAA', { rated: 2 })]);
 });
@@ -88,8 +102,13 @@ function history(seed: number, n: number) {
     const kind = pick(KINDS);
     const cycle = 1 + Math.floor(r() * 3);
     const t: MetricTicket = {
-      id, kind, state: pick(STATES), departmentCode: r() < 0.15 ? null : pick(DEPTS),
-      accusedDepartmentCode: kind === 'integrity_report' ? pick(DEPTS) : null, receivedAt: received, cycle,
+      id,
+      kind,
+      state: pick(STATES),
+      departmentCode: r() < 0.15 ? null : pick(DEPTS),
+      accusedDepartmentCode: kind === 'integrity_report' ? pick(DEPTS) : null,
+      receivedAt: received,
+      cycle,
       cycleStartedAt: new Date(received.getTime() + (cycle - 1) * 48 * hour),
       signBy: r() < 0.2 ? null : new Date(received.getTime() + Math.floor(r() * 200) * hour),
       replyBy: r() < 0.2 ? null : new Date(received.getTime() + Math.floor(r() * 600) * hour),
@@ -128,18 +147,41 @@ const CASES: IntegrityCase[] = [
   { ticketId: 'c2', accusedDepartmentCode: 'TAX', occurredOn: '2026-10-03', finding: 'substantiated' },
   { ticketId: 'c3', accusedDepartmentCode: 'HRSS', occurredOn: '2026-11-05', finding: 'unsubstantiated' },
 ];
-const PERIODS: [string, string][] = [['2026-11-01', '2026-12-01'], ['2026-10-20', '2026-12-01'], ['2026-11-02', '2026-11-03'], ['2026-10-25', '2026-11-09']];
+const PERIODS: [string, string][] = [
+  ['2026-11-01', '2026-12-01'],
+  ['2026-10-20', '2026-12-01'],
+  ['2026-11-02', '2026-11-03'],
+  ['2026-10-25', '2026-11-09'],
+];
 
 for (const seed of [1, 2, 3, 42, 2026]) {
   test(`buckets + live = computeDepartmentFigures, random history ${seed}`, (t) => {
     const { tickets, events, pauses } = history(seed, 300);
-    const buckets = tickets.flatMap((x) => ticketBuckets(x, events.filter((e) => e.ticketId === x.id), pauses.filter((p) => p.ticketId === x.id), cal, TZ));
+    const buckets = tickets.flatMap((x) =>
+      ticketBuckets(
+        x,
+        events.filter((e) => e.ticketId === x.id),
+        pauses.filter((p) => p.ticketId === x.id),
+        cal,
+        TZ,
+      ),
+    );
     for (const [a, b] of PERIODS) {
       const period = { from: startOfLocalDay(a, TZ), to: startOfLocalDay(b, TZ) };
       for (const now of [at('2026-11-04T12:00:00+08:00'), at('2026-12-20T00:00:00+08:00')]) {
         for (const hide of [null, 'TAX', 'DIS']) {
           const oracle = computeDepartmentFigures({
-            departmentCodes: DEPTS, period, now, cal, tz: TZ, tickets, events, pauses, integrityCases: CASES, vetoed: new Set(['SAMR']), hideAccusedOf: hide,
+            departmentCodes: DEPTS,
+            period,
+            now,
+            cal,
+            tz: TZ,
+            tickets,
+            events,
+            pauses,
+            integrityCases: CASES,
+            vetoed: new Set(['SAMR']),
+            hideAccusedOf: hide,
           });
           const inPeriod = buckets.filter((x) => x.day >= a && x.day < b);
           const live = tickets.map((x) => liveOf(x, period, now)).filter((x) => x !== null);

@@ -5,16 +5,28 @@
  */
 import test from 'ava';
 import {
-  ACTIONS, Action, Actor, RATINGS, STATES, TicketFacts, TicketKind, TicketState,
-  allowedActions, callbackRatingRefusal, canSeeReporterIdentity, canView, decide, decideSystem, mayShowAccessCode,
+  ACTIONS,
+  Action,
+  Actor,
+  RATINGS,
+  STATES,
+  TicketFacts,
+  TicketKind,
+  TicketState,
+  allowedActions,
+  callbackRatingRefusal,
+  canSeeReporterIdentity,
+  canView,
+  decide,
+  decideSystem,
+  mayShowAccessCode,
 } from '../../src/domain/lifecycle';
 
 const OPEN: TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info', 'replied'];
 const BEFORE_REPLY: TicketState[] = ['registered', 'dispatched', 'in_progress', 'awaiting_info'];
 const ALL: TicketState[] = [...STATES];
 
-const u = (userId: string, role: string, departmentCode: string | null, isHead = false): Actor =>
-  ({ kind: 'user', userId, role, departmentCode, isHead }) as Actor;
+const u = (userId: string, role: string, departmentCode: string | null, isHead = false): Actor => ({ kind: 'user', userId, role, departmentCode, isHead }) as Actor;
 
 /** The cast. The ticket is `t-1`, submitted by `owner-1`. */
 const A = {
@@ -75,8 +87,14 @@ function complaintTable(): Record<ActorName, Expectation> {
     coordinator: {
       visible: () => true,
       rights: {
-        dispatch: ['registered', 'dispatched'], 'decide-extension': ['in_progress', 'awaiting_info'], reject: ['registered', 'dispatched'],
-        merge: OPEN, reopen: ['closed'], close: ['replied'], note: ALL, escalate: OPEN,
+        dispatch: ['registered', 'dispatched'],
+        'decide-extension': ['in_progress', 'awaiting_info'],
+        reject: ['registered', 'dispatched'],
+        merge: OPEN,
+        reopen: ['closed'],
+        close: ['replied'],
+        note: ALL,
+        escalate: OPEN,
       },
     },
     supervisor: { visible: () => true, rights: { note: ALL, escalate: OPEN } },
@@ -114,9 +132,17 @@ function integrityTable(): Record<ActorName, Expectation> {
     supervisor: {
       visible: () => true,
       rights: {
-        dispatch: ['registered', 'dispatched'], sign: ['dispatched'], 'request-info': ['in_progress'], 'request-extension': ['in_progress'],
-        'decide-extension': ['in_progress', 'awaiting_info'], reject: ['registered', 'dispatched'], reopen: ['closed'], close: ['replied'],
-        note: ALL, escalate: OPEN, conclude: ['in_progress'],
+        dispatch: ['registered', 'dispatched'],
+        sign: ['dispatched'],
+        'request-info': ['in_progress'],
+        'request-extension': ['in_progress'],
+        'decide-extension': ['in_progress', 'awaiting_info'],
+        reject: ['registered', 'dispatched'],
+        reopen: ['closed'],
+        close: ['replied'],
+        note: ALL,
+        escalate: OPEN,
+        conclude: ['in_progress'],
       },
     },
     admin: readOnly,
@@ -125,7 +151,13 @@ function integrityTable(): Record<ActorName, Expectation> {
   };
 }
 
-interface Scenario { name: string; kind: TicketKind; dept: string; accused: string | null; table: Record<ActorName, Expectation> }
+interface Scenario {
+  name: string;
+  kind: TicketKind;
+  dept: string;
+  accused: string | null;
+  table: Record<ActorName, Expectation>;
+}
 const SCENARIOS: Scenario[] = [
   { name: 'complaint', kind: 'complaint', dept: 'TAX', accused: null, table: complaintTable() },
   { name: 'suggestion', kind: 'suggestion', dept: 'TAX', accused: null, table: complaintTable() },
@@ -134,15 +166,30 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const facts = (kind: TicketKind, state: TicketState, dept: string, accused: string | null, submitterId: string | null = 'owner-1'): TicketFacts => ({
-  id: 't-1', kind, state, departmentCode: deptFor(state, dept), submitterId, accusedDepartmentCode: accused,
+  id: 't-1',
+  kind,
+  state,
+  departmentCode: deptFor(state, dept),
+  submitterId,
+  accusedDepartmentCode: accused,
 });
 
-const expectedAllowed = (e: Expectation, state: TicketState): Action[] =>
-  e.visible(state) ? ACTIONS.filter((a) => e.rights[a]?.includes(state)) : [];
+const expectedAllowed = (e: Expectation, state: TicketState): Action[] => (e.visible(state) ? ACTIONS.filter((a) => e.rights[a]?.includes(state)) : []);
 
 const NEXT: Partial<Record<Action, TicketState>> = {
-  dispatch: 'dispatched', sign: 'in_progress', return: 'registered', 'request-info': 'awaiting_info', supplement: 'in_progress',
-  reply: 'replied', reject: 'rejected', withdraw: 'withdrawn', merge: 'merged', reopen: 'dispatched', close: 'closed', conclude: 'replied', decide: 'replied',
+  dispatch: 'dispatched',
+  sign: 'in_progress',
+  return: 'registered',
+  'request-info': 'awaiting_info',
+  supplement: 'in_progress',
+  reply: 'replied',
+  reject: 'rejected',
+  withdraw: 'withdrawn',
+  merge: 'merged',
+  reopen: 'dispatched',
+  close: 'closed',
+  conclude: 'replied',
+  decide: 'replied',
 };
 const SAME: Action[] = ['request-extension', 'decide-extension', 'note', 'escalate'];
 
@@ -243,8 +290,7 @@ const identity = test.macro({
   exec(t, kind: TicketKind, accused: string | null, who: ActorName, expected: boolean) {
     t.is(canSeeReporterIdentity(facts(kind, 'in_progress', kind === 'integrity_report' ? 'DIS' : 'TAX', accused), A[who]), expected);
   },
-  title: (_p, kind: TicketKind, accused: string | null, who: ActorName, expected: boolean) =>
-    `canSeeReporterIdentity ${kind}${accused ? ` accusing ${accused}` : ''} · ${who} → ${expected}`,
+  title: (_p, kind: TicketKind, accused: string | null, who: ActorName, expected: boolean) => `canSeeReporterIdentity ${kind}${accused ? ` accusing ${accused}` : ''} · ${who} → ${expected}`,
 });
 for (const who of ['supervisor'] as ActorName[]) test(identity, 'integrity_report', 'HRSS', who, true);
 for (const who of ['coordinator', 'admin', 'disHandler', 'intake', 'handler', 'otherHandler', 'accessCode', 'anonymous', 'system', 'otherOwner'] as ActorName[]) {
@@ -303,9 +349,9 @@ const CALLBACK_CASES: [string, Actor, string | null, string | null][] = [
   ['intake of another department, ticket without account', A.intake, null, null],
   ['intake of no department (hotline centre), ticket without account', u('hotline-1', 'intake', null), null, null],
   ['intake of the handling department, ticket without account', u('tax-intake', 'intake', 'TAX'), null, 'rating-own-department'],
-  ['intake of the handling department, owner\'s ticket', u('tax-intake', 'intake', 'TAX'), 'owner-1', 'rating-own-department'],
-  ['intake of another department, owner\'s ticket', A.intake, 'owner-1', 'callback-owner-account'],
-  ['intake of no department, owner\'s ticket', u('hotline-1', 'intake', null), 'owner-1', 'callback-owner-account'],
+  ["intake of the handling department, owner's ticket", u('tax-intake', 'intake', 'TAX'), 'owner-1', 'rating-own-department'],
+  ["intake of another department, owner's ticket", A.intake, 'owner-1', 'callback-owner-account'],
+  ["intake of no department, owner's ticket", u('hotline-1', 'intake', null), 'owner-1', 'callback-owner-account'],
   ['the owner, own ticket', A.submitter, 'owner-1', null],
   ['the access code', A.accessCode, null, null],
 ];

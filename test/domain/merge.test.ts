@@ -4,8 +4,15 @@ import { STATES, TicketState } from '../../src/domain/lifecycle';
 import { mergeRefusal, releasesMerged, unmergeReason } from '../../src/domain/merge';
 
 const EXPECTED: Record<TicketState, ReturnType<typeof mergeRefusal>> = {
-  registered: null, dispatched: null, in_progress: null, awaiting_info: null, replied: null,
-  closed: 'not_open', rejected: 'not_open', withdrawn: 'not_open', merged: 'merged',
+  registered: null,
+  dispatched: null,
+  in_progress: null,
+  awaiting_info: null,
+  replied: null,
+  closed: 'not_open',
+  rejected: 'not_open',
+  withdrawn: 'not_open',
+  merged: 'merged',
 };
 for (const state of STATES) {
   test(`merge into a ${state} primary`, (t) => {

@@ -1,8 +1,19 @@
 import test from 'ava';
 import { WorkCalendar } from '../../src/domain/calendar';
 import {
-  answerOnTime, attributeEvents, averageOfSum, computeDepartmentFigures, fraction, handlingWorkingDays, isCounted, periodDates,
-  substantiatedCases, type IntegrityCase, type MetricEvent, type MetricPause, type MetricTicket,
+  answerOnTime,
+  attributeEvents,
+  averageOfSum,
+  computeDepartmentFigures,
+  fraction,
+  handlingWorkingDays,
+  isCounted,
+  periodDates,
+  substantiatedCases,
+  type IntegrityCase,
+  type MetricEvent,
+  type MetricPause,
+  type MetricTicket,
 } from '../../src/domain/metrics';
 
 const cal = new WorkCalendar();
@@ -40,7 +51,14 @@ test('fraction refuses bad inputs', (t) => {
 
 const avgRow = test.macro({
   exec(t, values: number[], places: number, expected: string | null) {
-    t.is(averageOfSum(values.reduce((a, b) => a + b, 0), values.length, places), expected);
+    t.is(
+      averageOfSum(
+        values.reduce((a, b) => a + b, 0),
+        values.length,
+        places,
+      ),
+      expected,
+    );
   },
   title: (_p, values: number[], places: number, expected: string | null) => `averageOfSum of [${values}] (${places}) → ${expected}`,
 });
@@ -66,7 +84,15 @@ test('averageOfSum refuses negative and fractional values', (t) => {
 
 const daysRow = test.macro({
   exec(t, start: string, answered: string, pauses: [string, string | null][], expected: number) {
-    t.is(handlingWorkingDays(at(start), at(answered), pauses.map(([p, r]) => ({ pausedAt: at(p), resumedAt: r ? at(r) : null })), cal), expected);
+    t.is(
+      handlingWorkingDays(
+        at(start),
+        at(answered),
+        pauses.map(([p, r]) => ({ pausedAt: at(p), resumedAt: r ? at(r) : null })),
+        cal,
+      ),
+      expected,
+    );
   },
   title: (note: string | undefined, start: string, answered: string, _p, expected: number) => `handlingWorkingDays ${start} → ${answered} = ${expected} ${note ?? ''}`,
 });
@@ -100,16 +126,34 @@ test('attributeEvents: the department responsible when each event happened', (t)
     ev('b', 'dispatched', '2026-11-02T09:00+08:00', { departmentCode: 'COM' }),
   ];
   const shuffled = [events[5], events[7], events[0], events[3], events[1], events[6], events[2], events[4]];
-  t.deepEqual(attributeEvents(shuffled).map((e) => [e.ticketId, e.type, e.departmentCode]), [
-    ['a', 'dispatched', 'TAX'], ['a', 'signed', 'TAX'], ['a', 'returned', 'TAX'], ['a', 'escalated', null],
-    ['a', 'dispatched', 'HRSS'], ['a', 'replied', 'HRSS'], ['a', 'reopened', 'HRSS'], ['b', 'dispatched', 'COM'],
-  ]);
+  t.deepEqual(
+    attributeEvents(shuffled).map((e) => [e.ticketId, e.type, e.departmentCode]),
+    [
+      ['a', 'dispatched', 'TAX'],
+      ['a', 'signed', 'TAX'],
+      ['a', 'returned', 'TAX'],
+      ['a', 'escalated', null],
+      ['a', 'dispatched', 'HRSS'],
+      ['a', 'replied', 'HRSS'],
+      ['a', 'reopened', 'HRSS'],
+      ['b', 'dispatched', 'COM'],
+    ],
+  );
 });
 
 const NOV = { from: at('2026-11-01T00:00+08:00'), to: at('2026-12-01T00:00+08:00') };
 const ticket = (id: string, over: Partial<MetricTicket>): MetricTicket => ({
-  id, kind: 'complaint', state: 'closed', departmentCode: 'TAX', accusedDepartmentCode: null, receivedAt: at('2026-11-02T10:00+08:00'),
-  cycle: 1, cycleStartedAt: at('2026-11-02T10:00+08:00'), signBy: null, replyBy: null, ...over,
+  id,
+  kind: 'complaint',
+  state: 'closed',
+  departmentCode: 'TAX',
+  accusedDepartmentCode: null,
+  receivedAt: at('2026-11-02T10:00+08:00'),
+  cycle: 1,
+  cycleStartedAt: at('2026-11-02T10:00+08:00'),
+  signBy: null,
+  replyBy: null,
+  ...over,
 });
 
 const countedRow = test.macro({
@@ -171,7 +215,16 @@ function scenario() {
     ev('t1', 'rated', '2026-11-05T11:00+08:00', { rating: 'satisfied' }),
   );
   // T2: TAX signs late, replies late, yellow card, very dissatisfied → cycle 2, not signed again and overdue now.
-  tickets.push(ticket('t2', { receivedAt: at('2026-11-03T10:00+08:00'), state: 'dispatched', cycle: 2, cycleStartedAt: at('2026-11-12T09:00+08:00'), signBy: at('2026-11-14T00:00+08:00'), replyBy: at('2026-11-20T00:00+08:00') }));
+  tickets.push(
+    ticket('t2', {
+      receivedAt: at('2026-11-03T10:00+08:00'),
+      state: 'dispatched',
+      cycle: 2,
+      cycleStartedAt: at('2026-11-12T09:00+08:00'),
+      signBy: at('2026-11-14T00:00+08:00'),
+      replyBy: at('2026-11-20T00:00+08:00'),
+    }),
+  );
   events.push(
     ev('t2', 'dispatched', '2026-11-03T10:00+08:00', { departmentCode: 'TAX' }),
     ev('t2', 'signed', '2026-11-05T10:00+08:00', { onTime: false }),
@@ -223,10 +276,17 @@ test('computeDepartmentFigures: exact figures for TAX, HRSS, DIS', (t) => {
   const s = scenario();
   const now = at('2026-12-10T09:00+08:00');
   const [tax, hrss, dis, com] = computeDepartmentFigures({
-    ...s, departmentCodes: ['TAX', 'HRSS', 'DIS', 'COM'], period: NOV, now, cal, vetoed: new Set(['TAX']),
+    ...s,
+    departmentCodes: ['TAX', 'HRSS', 'DIS', 'COM'],
+    period: NOV,
+    now,
+    cal,
+    vetoed: new Set(['TAX']),
   });
   t.deepEqual(tax, {
-    departmentCode: 'TAX', from: '2026-10-31T16:00:00.000Z', to: '2026-11-30T16:00:00.000Z',
+    departmentCode: 'TAX',
+    from: '2026-10-31T16:00:00.000Z',
+    to: '2026-11-30T16:00:00.000Z',
     received: 3, // t1, t2, t8 (t3 went to HRSS, t4 before, t7 rejected)
     signedOnTime: { numerator: 2, denominator: 5, percent: 40 }, // t1, t8 on time; t2, t3 late; t2 cycle 2 still unsigned past signBy
     repliedOnTime: { numerator: 2, denominator: 4, percent: 50 }, // t1, t8; t2 late; t2 cycle 2 past replyBy
@@ -240,7 +300,9 @@ test('computeDepartmentFigures: exact figures for TAX, HRSS, DIS', (t) => {
     vetoed: true,
   });
   t.deepEqual(hrss, {
-    departmentCode: 'HRSS', from: '2026-10-31T16:00:00.000Z', to: '2026-11-30T16:00:00.000Z',
+    departmentCode: 'HRSS',
+    from: '2026-10-31T16:00:00.000Z',
+    to: '2026-11-30T16:00:00.000Z',
     received: 1,
     signedOnTime: { numerator: 1, denominator: 1, percent: 100 },
     repliedOnTime: { numerator: 1, denominator: 1, percent: 100 }, // no flag recorded: 11-11 before the kept replyBy 11-12
@@ -265,7 +327,13 @@ test('computeDepartmentFigures: exact figures for TAX, HRSS, DIS', (t) => {
 test('computeDepartmentFigures: a viewer of the accused department sees no trace of the report in DIS figures', (t) => {
   const s = scenario();
   const [dis, tax] = computeDepartmentFigures({
-    ...s, departmentCodes: ['DIS', 'TAX'], period: NOV, now: at('2026-12-10T09:00+08:00'), cal, vetoed: new Set(['TAX']), hideAccusedOf: 'TAX',
+    ...s,
+    departmentCodes: ['DIS', 'TAX'],
+    period: NOV,
+    now: at('2026-12-10T09:00+08:00'),
+    cal,
+    vetoed: new Set(['TAX']),
+    hideAccusedOf: 'TAX',
   });
   t.is(dis.received, 0);
   t.deepEqual(dis.signedOnTime, { numerator: 0, denominator: 0, percent: null });

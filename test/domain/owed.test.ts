@@ -28,8 +28,13 @@ test('the table covers every state; only the states before the reply owe anythin
 test('overdue from the deadline on (≤ now), due soon before it; a stale deadline of another state does not count', (t) => {
   const now = D('2026-11-10T02:00:00Z');
   const at = (x: string | null) => (x ? D(x) : null);
-  const f = (state: any, dispatchBy: string | null, signBy: string | null, replyBy: string | null, dueSoonAt: string | null = null) =>
-    ({ state, dispatchBy: at(dispatchBy), signBy: at(signBy), replyBy: at(replyBy), dueSoonAt: at(dueSoonAt) });
+  const f = (state: any, dispatchBy: string | null, signBy: string | null, replyBy: string | null, dueSoonAt: string | null = null) => ({
+    state,
+    dispatchBy: at(dispatchBy),
+    signBy: at(signBy),
+    replyBy: at(replyBy),
+    dueSoonAt: at(dueSoonAt),
+  });
   t.true(isOverdue(f('dispatched', null, '2026-11-10T02:00:00Z', '2026-11-20T00:00:00Z'), now), 'exactly at the deadline');
   t.false(isOverdue(f('dispatched', null, '2026-11-10T02:00:00.001Z', '2026-11-20T00:00:00Z'), now));
   t.false(isOverdue(f('in_progress', null, '2026-11-01T00:00:00Z', '2026-11-20T00:00:00Z'), now), 'a signed ticket keeps its old signBy');

@@ -37,19 +37,54 @@ for (const [q, words] of QUERY) test(`query words of ${JSON.stringify(q.slice(0,
 
 test('a long query keeps its longest words, in the order given', (t) => {
   t.is(MAX_QUERY_WORDS, 8);
-  t.deepEqual(queryWords('一二三四五六七八九十 营业执照 中华人民共和国 办理 路灯 噪音 扰民 餐馆 乱收费 面馆'), ['一二三四五六七八九十', '营业执照', '中华人民共和国', '办理', '路灯', '噪音', '扰民', '乱收费']);
+  t.deepEqual(queryWords('一二三四五六七八九十 营业执照 中华人民共和国 办理 路灯 噪音 扰民 餐馆 乱收费 面馆'), [
+    '一二三四五六七八九十',
+    '营业执照',
+    '中华人民共和国',
+    '办理',
+    '路灯',
+    '噪音',
+    '扰民',
+    '乱收费',
+  ]);
 });
 
 test('a ticket is indexed under its words, its number, and whole its phone and credit codes', (t) => {
   const base = { kind: 'complaint' as const, number: 'FL2026000001', title: '路灯坏了', description: '晚上很黑', subjectCreditCode: null };
-  t.deepEqual(ticketSearchTokens({ ...base, contact: { phone: '13800138000', creditCode: '92500102MA5U3XXX8Y' } }),
-    ['13800138000', '92500102ma5u3xxx8y', 'fl2026000001', '了', '坏', '很', '晚上', '路灯', '黑']);
+  t.deepEqual(ticketSearchTokens({ ...base, contact: { phone: '13800138000', creditCode: '92500102MA5U3XXX8Y' } }), [
+    '13800138000',
+    '92500102ma5u3xxx8y',
+    'fl2026000001',
+    '了',
+    '坏',
+    '很',
+    '晚上',
+    '路灯',
+    '黑',
+  ]);
   t.deepEqual(ticketSearchTokens({ ...base, contact: null }), ['fl2026000001', '了', '坏', '很', '晚上', '路灯', '黑']);
-  t.deepEqual(ticketSearchTokens({ ...base, number: '', kind: 'objection', contact: { phone: '13800138000' }, subjectCreditCode: '92500102EUHUXQEEG7' }),
-    ['13800138000', '92500102euhuxqeeg7', '了', '坏', '很', '晚上', '路灯', '黑']);
+  t.deepEqual(ticketSearchTokens({ ...base, number: '', kind: 'objection', contact: { phone: '13800138000' }, subjectCreditCode: '92500102EUHUXQEEG7' }), [
+    '13800138000',
+    '92500102euhuxqeeg7',
+    '了',
+    '坏',
+    '很',
+    '晚上',
+    '路灯',
+    '黑',
+  ]);
 });
 
 test('an integrity report is never indexed under its reporter’s phone or credit code', (t) => {
-  t.deepEqual(ticketSearchTokens({ kind: 'integrity_report', number: 'FL2026000002', title: '索要财物', description: '所长', contact: { phone: '13800138000', creditCode: '92500102MA5U3XXX8Y' }, subjectCreditCode: null }),
-    ['fl2026000002', '所长', '索要', '财物']);
+  t.deepEqual(
+    ticketSearchTokens({
+      kind: 'integrity_report',
+      number: 'FL2026000002',
+      title: '索要财物',
+      description: '所长',
+      contact: { phone: '13800138000', creditCode: '92500102MA5U3XXX8Y' },
+      subjectCreditCode: null,
+    }),
+    ['fl2026000002', '所长', '索要', '财物'],
+  );
 });

@@ -36,14 +36,25 @@ export interface TestBrowser {
 export async function openBrowser(o: { javaScript?: boolean } = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'grievance-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: [...FLAGS, '--lang=zh-CN'], javaScriptEnabled: o.javaScript ?? true,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...FLAGS, '--lang=zh-CN'],
+    javaScriptEnabled: o.javaScript ?? true,
     // the browser's own words (file picker, date field) in Chinese, as on the owner's phone (apt package chromium-l10n)
     env: { ...process.env, LANGUAGE: 'zh_CN', LANG: process.env.LANG || 'C.UTF-8' },
-    viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1, isMobile: false, hasTouch: false,
+    viewport: PHONE,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    deviceScaleFactor: 1,
+    isMobile: false,
+    hasTouch: false,
   });
   context.setDefaultTimeout(15_000);
   // The pages take nothing from outside the service: a request elsewhere fails the page.
-  await context.route((u) => !/^https?:\/\/127\.0\.0\.1(:\d+)?\//.test(u.toString()) && !u.toString().startsWith('data:'), (r) => r.abort());
+  await context.route(
+    (u) => !/^https?:\/\/127\.0\.0\.1(:\d+)?\//.test(u.toString()) && !u.toString().startsWith('data:'),
+    (r) => r.abort(),
+  );
   return {
     context,
     async page(url, viewport = PHONE) {
@@ -69,7 +80,11 @@ export async function openBrowser(o: { javaScript?: boolean } = {}): Promise<Tes
 export async function checkA11y(t: ExecutionContext, page: Page, label = page.url()): Promise<void> {
   const r = await new AxeBuilder({ page }).analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  t.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `accessibility of ${label}`);
+  t.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `accessibility of ${label}`,
+  );
 }
 
 export const SCREENSHOT_DIR = resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');

@@ -20,31 +20,54 @@ export const ADMIN_PASSWORD = 'Admin-Test-Pw-1!';
 export const TEST_CHAIN_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const OWNER = { name: '经营户甲', phone: '13800001234', creditCode: '92500102AY4CL12TH8', businessName: '涪陵区示例面馆', email: 'owner1@example.test' };
 
-export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
 
 /** An HTTP client bound to the test server; `as(token)` signs requests. */
 export class Client {
-  constructor(private readonly base: string, private readonly token?: string) {}
-  as(token?: string) { return new Client(this.base, token); }
+  constructor(
+    private readonly base: string,
+    private readonly token?: string,
+  ) {}
+  as(token?: string) {
+    return new Client(this.base, token);
+  }
   async req<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
-    if (typeof body === 'string') { payload = body; h['content-type'] ??= 'application/json'; }
-    else if (body !== undefined) { payload = JSON.stringify(body); h['content-type'] = 'application/json'; }
+    if (typeof body === 'string') {
+      payload = body;
+      h['content-type'] ??= 'application/json';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] = 'application/json';
+    }
     const r = await fetch(this.base + path, { method, headers: h, body: payload });
     const text = await r.text();
     let json: any;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { status: r.status, body: json, headers: r.headers, text };
   }
-  get<T = any>(p: string, h?: Record<string, string>) { return this.req<T>('GET', p, undefined, h); }
+  get<T = any>(p: string, h?: Record<string, string>) {
+    return this.req<T>('GET', p, undefined, h);
+  }
   /** the raw response bytes (for CSV with a BOM, XLSX) */
   async raw(method: string, path: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
     const r = await fetch(this.base + path, { method, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
     return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
   }
-  post<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('POST', p, b ?? {}, h); }
+  post<T = any>(p: string, b?: unknown, h?: Record<string, string>) {
+    return this.req<T>('POST', p, b ?? {}, h);
+  }
   /** a multipart/form-data request (files as Blobs); the response as JSON when it is JSON */
   async form<T = any>(path: string, form: FormData, headers: Record<string, string> = {}, method = 'POST'): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };
@@ -52,12 +75,20 @@ export class Client {
     const r = await fetch(this.base + path, { method, headers: h, body: form });
     const text = await r.text();
     let json: any;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { status: r.status, body: json, headers: r.headers, text };
   }
   /** the raw response bytes of a GET with this client's token */
-  async bytes(path: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> { return this.raw('GET', path); }
-  put<T = any>(p: string, b?: unknown, h?: Record<string, string>) { return this.req<T>('PUT', p, b ?? {}, h); }
+  async bytes(path: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+    return this.raw('GET', path);
+  }
+  put<T = any>(p: string, b?: unknown, h?: Record<string, string>) {
+    return this.req<T>('PUT', p, b ?? {}, h);
+  }
 }
 
 /**
@@ -112,8 +143,15 @@ export interface Harness {
 export async function startHarness(opts: { start?: string; env?: Record<string, string> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'grievance-test-'));
   const env: NodeJS.ProcessEnv = {
-    DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent',
-    TEST_CLOCK: '1', MIGRATE_ON_START: '1', SMS_CODE_MAX_PER_CLIENT: '100000', ...opts.env,
+    DATA_DIR: dir,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+    LOG_LEVEL: 'silent',
+    TEST_CLOCK: '1',
+    MIGRATE_ON_START: '1',
+    SMS_CODE_MAX_PER_CLIENT: '100000',
+    ...opts.env,
   };
   let dbName: string | undefined;
   const base = process.env.DATABASE_URL;
@@ -139,7 +177,12 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
   };
   const admin = http.as(await login('admin', ADMIN_PASSWORD));
   return {
-    deps, clock, http, url, admin, dialect: base ? 'mysql' : 'sqlite',
+    deps,
+    clock,
+    http,
+    url,
+    admin,
+    dialect: base ? 'mysql' : 'sqlite',
     async staff(username, role, departmentCode, extra = {}) {
       const password = `Pw-${username}-123!`;
       const r = await admin.post('/api/v1/users', { username, password, name: username, email: `${username}@example.test`, role, ...(departmentCode ? { departmentCode } : {}), ...extra });
@@ -150,7 +193,16 @@ export async function startHarness(opts: { start?: string; env?: Record<string, 
       const sent = await http.post('/api/v1/owners/verification-codes', { phone, purpose: 'register' });
       if (sent.status !== 202) throw new Error(`code for ${phone}: ${sent.status} ${sent.text}`);
       const code = await smsCode(deps, phone);
-      const r = await http.post('/api/v1/owners', { phone, code, password: 'Owner-Pw-123!', name: OWNER.name, creditCode: OWNER.creditCode, businessName: OWNER.businessName, email: OWNER.email, ...extra });
+      const r = await http.post('/api/v1/owners', {
+        phone,
+        code,
+        password: 'Owner-Pw-123!',
+        name: OWNER.name,
+        creditCode: OWNER.creditCode,
+        businessName: OWNER.businessName,
+        email: OWNER.email,
+        ...extra,
+      });
       if (r.status !== 201) throw new Error(`owner ${phone}: ${r.status} ${r.text}`);
       return Object.assign(http.as(await login(phone, (extra as { password?: string }).password ?? 'Owner-Pw-123!')), { id: r.body.id as string });
     },

@@ -45,25 +45,42 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
   const db = process.env.DATABASE_URL && env.DATABASE_URL === undefined ? await createScratchDatabase(process.env.DATABASE_URL) : undefined;
   const queuePrefix = `{gp-${randomBytes(4).toString('hex')}}`;
   const childEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME,
-    DATA_DIR: dir, PORT: String(port), ROLE: 'all', LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, QUEUE_PREFIX: queuePrefix,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dir,
+    PORT: String(port),
+    ROLE: 'all',
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+    QUEUE_PREFIX: queuePrefix,
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   };
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-20_000); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   const base = `http://127.0.0.1:${port}`;
   const http = new Client(base);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) throw new Error(`the service exited during start: ${err}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`the service did not become ready: ${err}`); }
-    const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the service did not become ready: ${err}`);
+    }
+    const ok = await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -71,7 +88,11 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
   if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.text}`);
   const pid = child.pid!;
   return {
-    child, pid, base, http, admin: http.as(login.body.token),
+    child,
+    pid,
+    base,
+    http,
+    admin: http.as(login.body.token),
     rss() {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : 0;

@@ -14,7 +14,9 @@ test.before(async () => {
   h = await startHarness();
   adminId = (await h.admin.get('/api/v1/me')).body.id;
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 /** The account events of a user as stored, oldest first, without ids and instants. */
 async function events(userId: string) {
@@ -31,17 +33,37 @@ test.serial('creating an account records `created`; PATCH changes the placement 
 
   const r = await h.admin.req('PATCH', `/api/v1/users/${tax.id}`, { name: '税务科长', email: 'head@tax.example.test', phone: '13900001111', departmentCode: 'HRSS', isHead: true });
   t.is(r.status, 200, r.text);
-  t.like(r.body, { id: tax.id, username: 'patch1', role: 'handler', name: '税务科长', email: 'head@tax.example.test', phone: '13900001111', departmentCode: 'HRSS', isHead: true, active: true, mustChangePassword: false });
+  t.like(r.body, {
+    id: tax.id,
+    username: 'patch1',
+    role: 'handler',
+    name: '税务科长',
+    email: 'head@tax.example.test',
+    phone: '13900001111',
+    departmentCode: 'HRSS',
+    isHead: true,
+    active: true,
+    mustChangePassword: false,
+  });
   const row = (await h.deps.db.query('SELECT name, email, phone, department_code, is_head FROM app_user WHERE id = ?', [tax.id]))[0];
   t.deepEqual({ ...row, is_head: Boolean(row.is_head) }, { name: '税务科长', email: 'head@tax.example.test', phone: '13900001111', department_code: 'HRSS', is_head: true });
   t.deepEqual((await events(tax.id))[1], {
-    seq: 2, type: 'updated', actorId: adminId, via: 'api',
+    seq: 2,
+    type: 'updated',
+    actorId: adminId,
+    via: 'api',
     payload: { changed: ['name', 'email', 'phone', 'departmentCode', 'isHead'], from: { departmentCode: 'TAX', isHead: false }, to: { departmentCode: 'HRSS', isHead: true } },
   });
   // the history as the admin reads it, newest first
   const history = await h.admin.get(`/api/v1/users/${tax.id}/events`);
   t.is(history.status, 200);
-  t.deepEqual(history.body.items.map((e: any) => [e.seq, e.type, e.via, e.actorId]), [[2, 'updated', 'api', adminId], [1, 'created', 'api', adminId]]);
+  t.deepEqual(
+    history.body.items.map((e: any) => [e.seq, e.type, e.via, e.actorId]),
+    [
+      [2, 'updated', 'api', adminId],
+      [1, 'created', 'api', adminId],
+    ],
+  );
   t.is(history.body.items[0].at, '2026-11-02T01:00:00.000Z');
 
   // null clears email and phone; a change that changes nothing records nothing
@@ -82,8 +104,15 @@ test.serial('PATCH refuses a broken placement, unknown fields and owners, and ch
   }
   // moving the head to intake works when the head mark goes too
   t.like((await h.admin.req('PATCH', `/api/v1/users/${u.id}`, { role: 'intake', departmentCode: 'SAMR', isHead: false })).body, { role: 'intake', departmentCode: 'SAMR', isHead: false });
-  t.deepEqual((await events(u.id)).map((e: any) => e.type), ['created', 'updated']);
-  t.deepEqual((await events(u.id))[1].payload, { changed: ['role', 'departmentCode', 'isHead'], from: { role: 'handler', departmentCode: 'TAX', isHead: true }, to: { role: 'intake', departmentCode: 'SAMR', isHead: false } });
+  t.deepEqual(
+    (await events(u.id)).map((e: any) => e.type),
+    ['created', 'updated'],
+  );
+  t.deepEqual((await events(u.id))[1].payload, {
+    changed: ['role', 'departmentCode', 'isHead'],
+    from: { role: 'handler', departmentCode: 'TAX', isHead: true },
+    to: { role: 'intake', departmentCode: 'SAMR', isHead: false },
+  });
   // only the admin; without a token 401
   t.is((await u.req('PATCH', `/api/v1/users/${u.id}`, { name: 'x' })).status, 403);
   t.is((await h.http.req('PATCH', `/api/v1/users/${u.id}`, { name: 'x' })).status, 401);
@@ -118,7 +147,10 @@ test.serial('deactivating ends every session at once (token and page session), r
   t.deepEqual((await events(u.id)).slice(1), [{ seq: 2, type: 'deactivated', actorId: adminId, via: 'api', payload: { reason: '调离本单位', sessionsEnded: 2 } }]);
   // the staff lists for mail leave it out
   t.false((await h.admin.get('/api/v1/users?active=true&q=leaver')).body.items.some((x: any) => x.id === u.id));
-  t.deepEqual((await h.admin.get('/api/v1/users?active=false&q=leav')).body.items.map((x: any) => x.username), ['leaver']);
+  t.deepEqual(
+    (await h.admin.get('/api/v1/users?active=false&q=leav')).body.items.map((x: any) => x.username),
+    ['leaver'],
+  );
 
   // again: nothing changes, nothing is recorded
   t.is((await h.admin.post(`/api/v1/users/${u.id}/deactivate`, {})).status, 200);
@@ -131,7 +163,14 @@ test.serial('deactivating ends every session at once (token and page session), r
   const again = await login('leaver', 'Pw-leaver-123!');
   t.is(again.status, 200);
   t.is((await h.http.as(again.body.token).get('/api/v1/tickets')).status, 200);
-  t.deepEqual((await events(u.id)).map((e: any) => [e.type, e.payload]), [['created', { role: 'handler', departmentCode: 'TAX', isHead: false }], ['deactivated', { reason: '调离本单位', sessionsEnded: 2 }], ['reactivated', null]]);
+  t.deepEqual(
+    (await events(u.id)).map((e: any) => [e.type, e.payload]),
+    [
+      ['created', { role: 'handler', departmentCode: 'TAX', isHead: false }],
+      ['deactivated', { reason: '调离本单位', sessionsEnded: 2 }],
+      ['reactivated', null],
+    ],
+  );
 
   // an admin cannot lock themself out; non-admins cannot deactivate
   const self = await h.admin.post(`/api/v1/users/${adminId}/deactivate`, {});
@@ -148,7 +187,10 @@ test.serial('an owner account can be deactivated (and cannot sign in), not edite
   const reset = await h.admin.post(`/api/v1/users/${owner.id}/password-reset`, {});
   t.is(reset.status, 409);
   t.is(reset.body.code, 'not-staff');
-  t.deepEqual((await events(owner.id)).map((e: any) => e.type), ['deactivated']);
+  t.deepEqual(
+    (await events(owner.id)).map((e: any) => e.type),
+    ['deactivated'],
+  );
 });
 
 test.serial('a password reset sets a temporary password the user must change; every session ends; PUT /me/password changes it and returns a new token', async (t) => {
@@ -231,20 +273,29 @@ test.serial('GET /users filters by role, department, active and a search; GET /u
   t.deepEqual(await list('q=filter&role=coordinator'), []);
   t.deepEqual(await list('q=%25'), [], 'a LIKE wildcard is searched for literally');
   const page = await h.admin.get('/api/v1/users?q=filter.&limit=1');
-  t.deepEqual(page.body.items.map((x: any) => x.username), ['filter.tax']);
-  t.deepEqual((await h.admin.get(`/api/v1/users?q=filter.&limit=1&cursor=${page.body.nextCursor}`)).body.items.map((x: any) => x.username), ['filter.hrss']);
+  t.deepEqual(
+    page.body.items.map((x: any) => x.username),
+    ['filter.tax'],
+  );
+  t.deepEqual(
+    (await h.admin.get(`/api/v1/users?q=filter.&limit=1&cursor=${page.body.nextCursor}`)).body.items.map((x: any) => x.username),
+    ['filter.hrss'],
+  );
   t.is((await h.admin.get(`/api/v1/users/${a.id}`)).body.username, 'filter.hrss');
   t.is((await h.admin.get('/api/v1/users?active=maybe')).status, 400);
   t.is((await (a as Client).get('/api/v1/users')).status, 403);
   t.is((await a.get(`/api/v1/users/${a.id}/events`)).status, 403);
 });
 
-test.serial('a staff username may not be a mobile number (it is an owner\'s sign-in name): 400 naming the field, nothing created; the owner of that number still registers', async (t) => {
+test.serial("a staff username may not be a mobile number (it is an owner's sign-in name): 400 naming the field, nothing created; the owner of that number still registers", async (t) => {
   const before = (await h.deps.db.query('SELECT COUNT(*) AS n FROM app_user'))[0].n;
   const r = await h.admin.post('/api/v1/users', { username: '13800009999', password: 'Pw-staff-123!', name: '职员', role: 'handler', departmentCode: 'TAX' });
   t.is(r.status, 400);
   t.is(r.body.code, 'validation-failed');
-  t.deepEqual(r.body.errors.map((e: any) => [e.field, e.code, e.message]), [['username', 'custom', 'a mobile number is an owner\'s username; choose another name']]);
+  t.deepEqual(
+    r.body.errors.map((e: any) => [e.field, e.code, e.message]),
+    [['username', 'custom', "a mobile number is an owner's username; choose another name"]],
+  );
   t.is((await h.deps.db.query('SELECT COUNT(*) AS n FROM app_user'))[0].n, before);
   const owner = await h.owner('13800009999');
   t.is((await owner.get('/api/v1/me')).body.username, '13800009999');

@@ -20,7 +20,9 @@ test.before(async () => {
   await s.tax.post(`/api/v1/tickets/${inProgress.id}/sign`, {});
   symposiumId = (await s.coord.post('/api/v1/symposiums', { title: '座谈', heldOn: '2026-11-01' })).body.id;
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const CALLER = { name: '钱七', phone: '13712345678' };
 const TABLES = ['ticket', 'ticket_event', 'ticket_message', 'idempotency_key', 'ticket_pause', 'ticket_extension', 'ticket_return', 'symposium', 'app_user'];
@@ -49,7 +51,14 @@ const wrongCheck = (code: string) => code.slice(0, 17) + ALPHA[(ALPHA.indexOf(co
 
 const hot = (extra: Record<string, unknown> = {}) => ({ kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '标题', description: '描述', owner: CALLER, ...extra });
 const withOwner = (o: Record<string, unknown>) => hot({ owner: { ...CALLER, ...o } });
-const integ = (accused: Record<string, unknown>) => ({ kind: 'integrity_report', channel: 'hotline', title: '举报', description: '经过', owner: CALLER, accused: { departmentCode: 'TRN', demand: 'fee', occurredOn: '2026-10-01', ...accused } });
+const integ = (accused: Record<string, unknown>) => ({
+  kind: 'integrity_report',
+  channel: 'hotline',
+  title: '举报',
+  description: '经过',
+  owner: CALLER,
+  accused: { departmentCode: 'TRN', demand: 'fee', occurredOn: '2026-10-01', ...accused },
+});
 const cc = (n: number, ch = '字') => ch.repeat(n);
 
 /** [name, body, status, fields named, code] */
@@ -137,7 +146,10 @@ const createMacro = test.macro({
     t.is(r.headers.get('content-type'), 'application/problem+json');
     t.is(r.body.status, status);
     t.is(r.body.code, code ?? 'validation-failed');
-    t.deepEqual(r.body.errors.map((e: any) => e.field), fields);
+    t.deepEqual(
+      r.body.errors.map((e: any) => e.field),
+      fields,
+    );
     for (const e of r.body.errors) t.truthy(e.message);
     t.deepEqual(await counts(), before);
   },
@@ -219,7 +231,10 @@ const actionMacro = test.macro({
     const r = await who.post(`/api/v1/tickets/${id}/${action}`, body);
     t.is(r.status, status, r.text.slice(0, 300));
     t.is(r.headers.get('content-type'), 'application/problem+json');
-    t.deepEqual(r.body.errors.map((e: any) => e.field), fields);
+    t.deepEqual(
+      r.body.errors.map((e: any) => e.field),
+      fields,
+    );
     t.deepEqual(await counts(), before);
   },
   title: (_p, name: string, _w, action: string, _b, status: number) => `POST /tickets/:id/${action}: ${name} → ${status}`,
@@ -241,7 +256,11 @@ test.serial('bad path parameters are 400 naming the parameter', async (t) => {
   for (const [c, m, p, b, field] of cases) {
     const r = await c.req(m, p, b);
     t.is(r.status, 400, `${m} ${p}`);
-    t.deepEqual(r.body.errors.map((e: any) => e.field), [field], `${m} ${p}`);
+    t.deepEqual(
+      r.body.errors.map((e: any) => e.field),
+      [field],
+      `${m} ${p}`,
+    );
   }
 });
 
@@ -252,13 +271,22 @@ test.serial('tracking: a missing or malformed code is 400; a wrong one 404', asy
   t.is(after.ticket, before.ticket + 1);
   const noCode = await h.http.get(`/api/v1/track/${anon.number}`);
   t.is(noCode.status, 400);
-  t.deepEqual(noCode.body.errors.map((e: any) => e.field), ['code']);
+  t.deepEqual(
+    noCode.body.errors.map((e: any) => e.field),
+    ['code'],
+  );
   const badRating = await h.http.post(`/api/v1/track/${anon.number}/rate`, { code: anon.accessCode, rating: 'ok' });
   t.is(badRating.status, 400);
-  t.deepEqual(badRating.body.errors.map((e: any) => e.field), ['rating']);
+  t.deepEqual(
+    badRating.body.errors.map((e: any) => e.field),
+    ['rating'],
+  );
   const noMessage = await h.http.post(`/api/v1/track/${anon.number}/supplement`, { code: anon.accessCode });
   t.is(noMessage.status, 400);
-  t.deepEqual(noMessage.body.errors.map((e: any) => e.field), ['message']);
+  t.deepEqual(
+    noMessage.body.errors.map((e: any) => e.field),
+    ['message'],
+  );
   t.is((await h.http.post(`/api/v1/track/${anon.number}/supplement`, { code: 'WRONGCODE2', message: 'x' })).status, 404);
   t.deepEqual(await counts(), after);
 });
@@ -280,7 +308,21 @@ test.serial('accounts and symposiums: bad input named, nothing written', async (
     [s.coord, 'POST', '/api/v1/symposiums', { title: '座谈', heldOn: '2026-11-01', attendees: [{ name: '甲', email: 'nope' }] }, 400, ['attendees.0.email']],
     [s.coord, 'POST', '/api/v1/symposiums', { title: '座谈', heldOn: '2026-11-01', issues: [{ title: '一', description: 'd' }, { description: 'd' }] }, 400, ['issues.1.title']],
     [s.coord, 'POST', '/api/v1/symposiums', { title: '座谈', heldOn: '2026-11-01', issues: [{ title: '一', description: 'd', owner: { name: '甲', phone: '110' } }] }, 400, ['issues.0.owner.phone']],
-    [s.coord, 'POST', '/api/v1/symposiums', { title: '座谈', heldOn: '2026-11-01', issues: [{ title: '一', description: 'd', owner: CALLER }, { title: '二', description: 'd', owner: CALLER, category: 'nonsense' }] }, 422, ['issues.1.category']],
+    [
+      s.coord,
+      'POST',
+      '/api/v1/symposiums',
+      {
+        title: '座谈',
+        heldOn: '2026-11-01',
+        issues: [
+          { title: '一', description: 'd', owner: CALLER },
+          { title: '二', description: 'd', owner: CALLER, category: 'nonsense' },
+        ],
+      },
+      422,
+      ['issues.1.category'],
+    ],
     [s.coord, 'POST', `/api/v1/symposiums/${symposiumId}/issues`, { issues: [] }, 400, ['issues']],
     [s.coord, 'POST', `/api/v1/symposiums/${symposiumId}/issues`, { issues: [{ title: '一', description: 'd', kind: 'integrity_report' }] }, 400, ['issues.0.kind']],
   ];
@@ -289,7 +331,11 @@ test.serial('accounts and symposiums: bad input named, nothing written', async (
     const r = await c.req(m, p, b);
     t.is(r.status, status, `${p} ${JSON.stringify(b).slice(0, 80)}: ${r.text.slice(0, 200)}`);
     t.is(r.headers.get('content-type'), 'application/problem+json');
-    t.deepEqual(r.body.errors?.map((e: any) => e.field), fields, `${p} ${JSON.stringify(b).slice(0, 80)}`);
+    t.deepEqual(
+      r.body.errors?.map((e: any) => e.field),
+      fields,
+      `${p} ${JSON.stringify(b).slice(0, 80)}`,
+    );
     t.deepEqual(await counts(), before, `${p} ${JSON.stringify(b).slice(0, 80)}`);
   }
 });
@@ -315,8 +361,14 @@ test.serial('Chinese, emoji, quotes, markup and SQL-looking text are stored and 
   await s.tax.post(`/api/v1/tickets/${r.body.id}/reply`, { outcome: 'resolved', message: msg });
   const tr = (await h.http.get(`/api/v1/track/${r.body.number}?code=${r.body.accessCode}`)).body;
   t.is(tr.title, title);
-  t.deepEqual(tr.answers.map((a: any) => a.body), [msg]);
+  t.deepEqual(
+    tr.answers.map((a: any) => a.body),
+    [msg],
+  );
   // and the list finds it by a piece of its title
   const found = (await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('"双引号"')}`)).body.items;
-  t.deepEqual(found.map((x: any) => x.id), [r.body.id]);
+  t.deepEqual(
+    found.map((x: any) => x.id),
+    [r.body.id],
+  );
 });

@@ -8,8 +8,12 @@ import { startHarness, Harness } from '../helpers/harness';
 import { CalendarDay, CalendarYear } from '../../src/entities';
 
 let h: Harness;
-test.before(async () => { h = await startHarness({ start: '2026-11-02T09:00:00+08:00' }); });
-test.after.always(async () => { await h?.close(); });
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+});
+test.after.always(async () => {
+  await h?.close();
+});
 
 const YEAR = { holidays: ['2027-01-01', '2027-02-11', '2027-02-12'], workdays: ['2027-02-07'] };
 const days2027 = async () => (await h.deps.db.getRepository(CalendarDay).find({ order: { date: 'ASC' } })).filter((d) => d.date.startsWith('2027'));
@@ -19,17 +23,25 @@ test.serial('an override of a date in the year stays the override (its duplicate
   const r = await h.admin.put('/api/v1/calendar/2027', YEAR);
   t.is(r.status, 200);
   t.true(r.body.official);
-  t.deepEqual((await days2027()).map((d) => [d.date, d.type, d.source]), [
-    ['2027-01-01', 'holiday', 'official'], ['2027-02-07', 'workday', 'official'], ['2027-02-11', 'holiday', 'official'], ['2027-02-12', 'workday', 'override'],
-  ]);
+  t.deepEqual(
+    (await days2027()).map((d) => [d.date, d.type, d.source]),
+    [
+      ['2027-01-01', 'holiday', 'official'],
+      ['2027-02-07', 'workday', 'official'],
+      ['2027-02-11', 'holiday', 'official'],
+      ['2027-02-12', 'workday', 'override'],
+    ],
+  );
 });
 
 test.serial('any other failed insert fails the load with a 500 and leaves the year as it was', async (t) => {
   const before = await days2027();
   const loadedBefore = await h.deps.db.getRepository(CalendarYear).findOneByOrFail({ year: 2027 });
-  await h.deps.db.query(h.dialect === 'mysql'
-    ? "CREATE TRIGGER calendar_boom BEFORE INSERT ON calendar_day FOR EACH ROW BEGIN IF NEW.date = '2027-05-03' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'; END IF; END"
-    : "CREATE TRIGGER calendar_boom BEFORE INSERT ON calendar_day WHEN NEW.date = '2027-05-03' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  await h.deps.db.query(
+    h.dialect === 'mysql'
+      ? "CREATE TRIGGER calendar_boom BEFORE INSERT ON calendar_day FOR EACH ROW BEGIN IF NEW.date = '2027-05-03' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'; END IF; END"
+      : "CREATE TRIGGER calendar_boom BEFORE INSERT ON calendar_day WHEN NEW.date = '2027-05-03' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+  );
   try {
     h.clock.advance(60_000);
     const r = await h.admin.put('/api/v1/calendar/2027', { holidays: ['2027-01-01', '2027-05-03'], workdays: [] });

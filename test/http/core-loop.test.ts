@@ -7,7 +7,9 @@ test.before(async () => {
   h = await startHarness({ start: '2026-04-30T15:00:00+08:00' });
   s = await standardStaff(h);
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 test.serial('owner complaint is routed, signed, replied, badly rated into cycle 2, then closed; events and deadlines exact', async (t) => {
   const owner = await h.owner();
@@ -41,14 +43,17 @@ test.serial('owner complaint is routed, signed, replied, badly rated into cycle 
   t.is(bad.body.departmentCode, 'TAX');
 
   const ev = await owner.get(`/api/v1/tickets/${id}/events`);
-  t.deepEqual(ev.body.items.map((e: any) => [e.type, e.cycle, e.fromState, e.toState]), [
-    ['created', 1, null, 'registered'],
-    ['dispatched', 1, 'registered', 'dispatched'],
-    ['signed', 1, 'dispatched', 'in_progress'],
-    ['replied', 1, 'in_progress', 'replied'],
-    ['rated', 1, 'replied', 'replied'],
-    ['reopened', 2, 'replied', 'dispatched'],
-  ]);
+  t.deepEqual(
+    ev.body.items.map((e: any) => [e.type, e.cycle, e.fromState, e.toState]),
+    [
+      ['created', 1, null, 'registered'],
+      ['dispatched', 1, 'registered', 'dispatched'],
+      ['signed', 1, 'dispatched', 'in_progress'],
+      ['replied', 1, 'in_progress', 'replied'],
+      ['rated', 1, 'replied', 'replied'],
+      ['reopened', 2, 'replied', 'dispatched'],
+    ],
+  );
   t.deepEqual(ev.body.items[4].payload, { rating: 'very_dissatisfied', via: 'owner', messageId: ev.body.items[4].payload.messageId, reopened: true });
   const ver = await s.coord.get(`/api/v1/tickets/${id}/events/verify`);
   t.deepEqual(ver.body, { ok: true, checked: 6 });
@@ -84,7 +89,10 @@ test.serial('bad input: each a 4xx problem naming the field, nothing written', a
     const r = await s.intake.post('/api/v1/tickets', body);
     t.is(r.status, status, JSON.stringify(body).slice(0, 80));
     t.is(r.headers.get('content-type'), 'application/problem+json');
-    t.true(r.body.errors.some((e: any) => e.field === field), `${field} in ${JSON.stringify(r.body.errors)}`);
+    t.true(
+      r.body.errors.some((e: any) => e.field === field),
+      `${field} in ${JSON.stringify(r.body.errors)}`,
+    );
   }
   const big = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', title: 't', description: 'x'.repeat(1_100_000), owner: OWNER });
   t.is(big.status, 413);

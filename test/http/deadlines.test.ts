@@ -15,7 +15,9 @@ test.before(async () => {
   s = await standardStaff(h);
   owner = await h.owner();
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const Z = (local: string) => new Date(local).toISOString();
 const setNow = (local: string) => h.clock.set(new Date(local));
@@ -52,10 +54,13 @@ test.serial('Labour Day 2026: paused Thu Apr 30, supplemented by access code on 
   // level 3 at N + 5 working days, same start and pause: May 14, 15, 18, 19, 20 → May 21 00:00
   t.is(full.body.deadlines.escalateBy, Z('2026-05-21T00:00:00+08:00'));
   const ev = await events(s.coord, tk.id);
-  t.deepEqual(ev.slice(3).map((e) => [e.type, e.fromState, e.toState, e.actor.role, e.at]), [
-    ['info_requested', 'in_progress', 'awaiting_info', 'handler', Z('2026-04-30T09:00:00+08:00')],
-    ['supplemented', 'awaiting_info', 'in_progress', 'access_code', Z('2026-05-10T10:00:00+08:00')],
-  ]);
+  t.deepEqual(
+    ev.slice(3).map((e) => [e.type, e.fromState, e.toState, e.actor.role, e.at]),
+    [
+      ['info_requested', 'in_progress', 'awaiting_info', 'handler', Z('2026-04-30T09:00:00+08:00')],
+      ['supplemented', 'awaiting_info', 'in_progress', 'access_code', Z('2026-05-10T10:00:00+08:00')],
+    ],
+  );
 });
 
 test.serial('a pause that starts and ends on the same day moves nothing; a second pause in the cycle adds up', async (t) => {
@@ -81,8 +86,12 @@ test.serial('National Day 2026: paused Tue Sep 29, resumed Fri Oct 9 → +3 work
   const tk = (await owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '社保缴费', description: '缴费基数' })).body;
   // reply: Sep 29, 30, Oct 8, 9, 10 (adjusted Sat) → Oct 11 00:00
   t.deepEqual(tk.deadlines, {
-    dispatchBy: null, signBy: Z('2026-09-30T00:00:00+08:00'), replyBy: Z('2026-10-11T00:00:00+08:00'), rateBy: null,
-    escalateBy: Z('2026-10-17T00:00:00+08:00'), provisional: false,
+    dispatchBy: null,
+    signBy: Z('2026-09-30T00:00:00+08:00'),
+    replyBy: Z('2026-10-11T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-10-17T00:00:00+08:00'),
+    provisional: false,
   });
   setNow('2026-09-28T11:00:00+08:00');
   await act(s.tax, tk.id, 'sign');
@@ -118,23 +127,32 @@ test.serial('National Day 2026: paused Tue Sep 29, resumed Fri Oct 9 → +3 work
 
   const ev = await events(s.coord, tk.id);
   const ext = ev.filter((e) => e.type.startsWith('extension_'));
-  t.deepEqual(ext.map((e) => [e.type, e.fromState, e.toState, e.payload.workingDays, e.payload.approved]), [
-    ['extension_requested', 'in_progress', 'in_progress', 3, undefined],
-    ['extension_decided', 'in_progress', 'in_progress', 3, true],
-    ['extension_requested', 'in_progress', 'in_progress', 2, undefined],
-    ['extension_decided', 'in_progress', 'in_progress', 2, false],
-  ]);
+  t.deepEqual(
+    ext.map((e) => [e.type, e.fromState, e.toState, e.payload.workingDays, e.payload.approved]),
+    [
+      ['extension_requested', 'in_progress', 'in_progress', 3, undefined],
+      ['extension_decided', 'in_progress', 'in_progress', 3, true],
+      ['extension_requested', 'in_progress', 'in_progress', 2, undefined],
+      ['extension_decided', 'in_progress', 'in_progress', 2, false],
+    ],
+  );
   t.is(ext[0].payload.extensionId, ext[1].payload.extensionId);
   // the owner is told why (the decision note is not internal)
   const msgs = (await owner.get(`/api/v1/tickets/${tk.id}/messages`)).body.items;
-  t.deepEqual(msgs.filter((m: any) => m.kind === 'extension_decision').map((m: any) => m.body), ['同意延期', '不同意']);
+  t.deepEqual(
+    msgs.filter((m: any) => m.kind === 'extension_decision').map((m: any) => m.body),
+    ['同意延期', '不同意'],
+  );
 
   // at the reply deadline itself it is too late to ask
   setNow('2026-10-20T00:00:00+08:00');
   const late = await s.tax.post(`/api/v1/tickets/${tk.id}/request-extension`, { workingDays: 1, reason: '来不及' });
   t.is(late.status, 422);
   t.is(late.body.code, 'extension-too-late');
-  t.deepEqual(late.body.errors.map((e: any) => e.field), ['workingDays']);
+  t.deepEqual(
+    late.body.errors.map((e: any) => e.field),
+    ['workingDays'],
+  );
   setNow('2026-10-20T09:00:00+08:00');
   const rep = await act(s.tax, tk.id, 'reply', { outcome: 'explained', message: '已核实并说明' });
   t.is(rep.state, 'replied');

@@ -17,8 +17,14 @@ test('GET /docs is an HTML page that loads Swagger UI and the init script, with 
   t.is(r.status, 200);
   t.is(r.headers.get('content-type'), 'text/html; charset=utf-8');
   const scripts = [...r.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
-  t.deepEqual(scripts.map((m) => /src="([^"]+)"/.exec(m[1])?.[1]), ['/docs/swagger-ui-bundle.js?v=5.35.0', '/docs/init.js?v=5.35.0']);
-  t.true(scripts.every((m) => m[2].trim() === ''), 'no inline script');
+  t.deepEqual(
+    scripts.map((m) => /src="([^"]+)"/.exec(m[1])?.[1]),
+    ['/docs/swagger-ui-bundle.js?v=5.35.0', '/docs/init.js?v=5.35.0'],
+  );
+  t.true(
+    scripts.every((m) => m[2].trim() === ''),
+    'no inline script',
+  );
   t.true(r.text.includes('<link rel="stylesheet" href="/docs/swagger-ui.css?v=5.35.0">'));
   t.true(r.text.includes('<div id="swagger-ui"></div>'));
   const csp = r.headers.get('content-security-policy') ?? '';
@@ -35,7 +41,7 @@ test('the init script points Swagger UI at /api/v1/openapi.json', async (t) => {
   t.is((await h.http.get('/api/v1/openapi.json')).status, 200);
 });
 
-test('Swagger UI\'s CSS, JS and icons are served with their types; nothing else from node_modules', async (t) => {
+test("Swagger UI's CSS, JS and icons are served with their types; nothing else from node_modules", async (t) => {
   const cases: [string, string, string][] = [
     ['/docs/swagger-ui.css?v=5.35.0', 'text/css; charset=utf-8', '.swagger-ui'],
     ['/docs/index.css', 'text/css; charset=utf-8', 'box-sizing'],

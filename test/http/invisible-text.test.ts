@@ -10,7 +10,9 @@ test.before(async () => {
   h = await startHarness();
   s = await standardStaff(h);
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const base = { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税偏高', description: '营业额下降', owner: { name: '经营户乙', phone: '13800005678' } };
 const FILLERS = ['\u200B', '\u2060', '\u180E', '\u3164', '\u115F', '\u034F', '\u00AD', '\u2800'];
@@ -54,6 +56,6 @@ test.serial('a result notice import refuses a business name that shows nothing',
   form.append('file', new Blob(['credit_code,business_name,category\n92500102EUHUXQEEG7,\u200B\u3164,famous\n']), 'n.csv');
   const c = s.coord as unknown as { base: string; token: string };
   const r = await fetch(`${c.base}/api/v1/result-notices/import`, { method: 'POST', headers: { authorization: `Bearer ${c.token}` }, body: form });
-  const body = await r.json() as any;
+  const body = (await r.json()) as any;
   t.deepEqual([r.status, body.code, body.errors.map((e: any) => [e.field, e.code])], [422, 'import-invalid', [['rows.2.businessName', 'required']]]);
 });

@@ -15,7 +15,9 @@ test.before(async () => {
   s = await standardStaff(h);
   owner = await h.owner();
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 /** UTC ISO string of an instant written with its offset */
 const Z = (local: string) => new Date(local).toISOString();
@@ -54,7 +56,12 @@ async function countRows(table: string) {
 test.serial('hotline complaint by intake with receivedAt: routed at once (created + dispatched), clocks from the call, access code shown once', async (t) => {
   setNow('2026-11-02T09:00:00+08:00');
   const r = await s.intake.post('/api/v1/tickets', {
-    kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税偏高', description: '来电称定额未随营业额调整', owner: CALLER,
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税偏高',
+    description: '来电称定额未随营业额调整',
+    owner: CALLER,
     receivedAt: '2026-10-30T16:00:00+08:00',
   });
   t.is(r.status, 201);
@@ -62,15 +69,25 @@ test.serial('hotline complaint by intake with receivedAt: routed at once (create
   t.is(r.headers.get('etag'), '"1"');
   t.like(r.body, { kind: 'complaint', channel: 'hotline', category: 'tax_fees', state: 'dispatched', cycle: 1, departmentCode: 'TAX', version: 1, receivedAt: Z('2026-10-30T16:00:00+08:00') });
   // received Fri Oct 30: sign for by the end of Mon Nov 2, reply by the end of Fri Nov 6
-  t.deepEqual(r.body.deadlines, { dispatchBy: null, signBy: Z('2026-11-03T00:00:00+08:00'), replyBy: Z('2026-11-07T00:00:00+08:00'), rateBy: null, escalateBy: Z('2026-11-14T00:00:00+08:00'), provisional: false });
+  t.deepEqual(r.body.deadlines, {
+    dispatchBy: null,
+    signBy: Z('2026-11-03T00:00:00+08:00'),
+    replyBy: Z('2026-11-07T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-11-14T00:00:00+08:00'),
+    provisional: false,
+  });
   t.regex(r.body.accessCode, /^[A-Z2-9]{10}$/);
   t.regex(r.body.number, /^FL2026\d{6}$/);
   t.deepEqual(r.body.contact, CALLER);
   const ev = await events(s.coord, r.body.id);
-  t.deepEqual(ev.map((e) => [e.type, e.cycle, e.fromState, e.toState, e.actor.role]), [
-    ['created', 1, null, 'registered', 'intake'],
-    ['dispatched', 1, 'registered', 'dispatched', 'system'],
-  ]);
+  t.deepEqual(
+    ev.map((e) => [e.type, e.cycle, e.fromState, e.toState, e.actor.role]),
+    [
+      ['created', 1, null, 'registered', 'intake'],
+      ['dispatched', 1, 'registered', 'dispatched', 'system'],
+    ],
+  );
   t.deepEqual(ev[0].payload, { kind: 'complaint', channel: 'hotline', categoryCode: 'tax_fees', priority: 'normal', receivedAt: Z('2026-10-30T16:00:00+08:00'), anonymous: false, symposiumId: null });
   t.deepEqual(ev[1].payload, { departmentCode: 'TAX', auto: true });
   t.is(ev[0].at, Z('2026-11-02T09:00:00+08:00'));
@@ -105,7 +122,10 @@ test.serial('account-less web complaint (no login, with contact): access code, t
   const c = await s.coord.get(`/api/v1/tickets/${r.body.id}`);
   t.deepEqual(c.body.contact, CALLER);
   const ev = await timeline(s.coord, r.body.id);
-  t.deepEqual(ev, [['created', 1, null, 'registered'], ['dispatched', 1, 'registered', 'dispatched']]);
+  t.deepEqual(ev, [
+    ['created', 1, null, 'registered'],
+    ['dispatched', 1, 'registered', 'dispatched'],
+  ]);
   t.is((await events(s.coord, r.body.id))[0].actor.role, 'anonymous');
   // lower-case code works too; a wrong one is 404
   t.is((await h.http.get(`/api/v1/track/${r.body.number}?code=${r.body.accessCode.toLowerCase()}`)).status, 200);
@@ -119,7 +139,12 @@ test.serial('account-less web complaint (no login, with contact): access code, t
 test.serial('answer at intake: created replied (outcome explained, not routed), rating window from the answer; rated by access code it closes', async (t) => {
   setNow('2026-11-02T09:20:00+08:00');
   const r = await s.intake.post('/api/v1/tickets', {
-    kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '咨询定额申报时间', description: '来电咨询', owner: CALLER,
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '咨询定额申报时间',
+    description: '来电咨询',
+    owner: CALLER,
     answerAtIntake: { message: '每月15日前申报。' },
   });
   t.is(r.status, 201);
@@ -127,15 +152,27 @@ test.serial('answer at intake: created replied (outcome explained, not routed), 
   // rating window: 3 working days (Nov 3, 4, 5)
   t.deepEqual(r.body.deadlines, { dispatchBy: null, signBy: null, replyBy: null, rateBy: Z('2026-11-06T00:00:00+08:00'), escalateBy: null, provisional: false });
   const ev = await events(s.coord, r.body.id);
-  t.deepEqual(ev.map((e) => [e.type, e.cycle, e.fromState, e.toState]), [['created', 1, null, 'registered'], ['replied', 1, 'registered', 'replied']]);
+  t.deepEqual(
+    ev.map((e) => [e.type, e.cycle, e.fromState, e.toState]),
+    [
+      ['created', 1, null, 'registered'],
+      ['replied', 1, 'registered', 'replied'],
+    ],
+  );
   t.like(ev[1].payload, { outcome: 'explained', atIntake: true });
   const tr = await h.http.get(`/api/v1/track/${r.body.number}?code=${r.body.accessCode}`);
-  t.deepEqual(tr.body.answers.map((a: any) => [a.kind, a.body]), [['intake_answer', '每月15日前申报。']]);
+  t.deepEqual(
+    tr.body.answers.map((a: any) => [a.kind, a.body]),
+    [['intake_answer', '每月15日前申报。']],
+  );
   const rate = await h.http.post(`/api/v1/track/${r.body.number}/rate`, { code: r.body.accessCode, rating: 'satisfied' });
   t.is(rate.status, 200);
   t.like(rate.body, { state: 'closed', rating: 'satisfied', closedAt: Z('2026-11-02T09:20:00+08:00') });
   const ev2 = await events(s.coord, r.body.id);
-  t.deepEqual(ev2.slice(2).map((e) => [e.type, e.cycle, e.fromState, e.toState, e.actor.role, e.payload.rating, e.payload.via]), [['rated', 1, 'replied', 'closed', 'access_code', 'satisfied', 'access_code']]);
+  t.deepEqual(
+    ev2.slice(2).map((e) => [e.type, e.cycle, e.fromState, e.toState, e.actor.role, e.payload.rating, e.payload.via]),
+    [['rated', 1, 'replied', 'closed', 'access_code', 'satisfied', 'access_code']],
+  );
 
   // only intake answers at first contact, and only complaints and suggestions
   const coordAnswer = await s.coord.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', title: 'x', description: 'y', owner: CALLER, answerAtIntake: { message: 'z' } });
@@ -152,7 +189,10 @@ test.serial('answered at intake, then badly rated: cycle 2 waits for the coordin
   t.is(bad.body.deadlines.dispatchBy, Z('2026-11-04T00:00:00+08:00'));
   t.is(bad.body.deadlines.replyBy, Z('2026-11-10T00:00:00+08:00'));
   t.deepEqual(await timeline(s.coord, r.body.id), [
-    ['created', 1, null, 'registered'], ['replied', 1, 'registered', 'replied'], ['rated', 1, 'replied', 'replied'], ['reopened', 2, 'replied', 'registered'],
+    ['created', 1, null, 'registered'],
+    ['replied', 1, 'registered', 'replied'],
+    ['rated', 1, 'replied', 'replied'],
+    ['reopened', 2, 'replied', 'registered'],
   ]);
   const d = await act(s.coord, r.body.id, 'dispatch', { departmentCode: 'TAX' });
   t.like(d, { state: 'dispatched', cycle: 2, departmentCode: 'TAX' });
@@ -162,14 +202,28 @@ test.serial('registered (category other) → dispatch → 改派 restarts only t
   setNow('2026-11-03T09:00:00+08:00'); // Tue
   const tk = await hotline({ category: 'other' });
   t.like(tk, { state: 'registered', departmentCode: null });
-  t.deepEqual(tk.deadlines, { dispatchBy: Z('2026-11-05T00:00:00+08:00'), signBy: null, replyBy: Z('2026-11-11T00:00:00+08:00'), rateBy: null, escalateBy: Z('2026-11-18T00:00:00+08:00'), provisional: false });
+  t.deepEqual(tk.deadlines, {
+    dispatchBy: Z('2026-11-05T00:00:00+08:00'),
+    signBy: null,
+    replyBy: Z('2026-11-11T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-11-18T00:00:00+08:00'),
+    provisional: false,
+  });
   t.deepEqual(tk.allowedActions, ['note']);
   t.deepEqual((await s.coord.get(`/api/v1/tickets/${tk.id}`)).body.allowedActions, ['dispatch', 'reject', 'merge', 'note', 'escalate']);
 
   setNow('2026-11-04T09:00:00+08:00');
   const d1 = await act(s.coord, tk.id, 'dispatch', { departmentCode: 'TAX', note: '请税务局办理' });
   t.like(d1, { state: 'dispatched', departmentCode: 'TAX', version: 2 });
-  t.deepEqual(d1.deadlines, { dispatchBy: null, signBy: Z('2026-11-06T00:00:00+08:00'), replyBy: Z('2026-11-11T00:00:00+08:00'), rateBy: null, escalateBy: Z('2026-11-18T00:00:00+08:00'), provisional: false });
+  t.deepEqual(d1.deadlines, {
+    dispatchBy: null,
+    signBy: Z('2026-11-06T00:00:00+08:00'),
+    replyBy: Z('2026-11-11T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-11-18T00:00:00+08:00'),
+    provisional: false,
+  });
 
   setNow('2026-11-05T10:00:00+08:00');
   const d2 = await act(s.coord, tk.id, 'dispatch', { departmentCode: 'HRSS' });
@@ -205,15 +259,18 @@ test.serial('registered (category other) → dispatch → 改派 restarts only t
   t.deepEqual(again2.body.allowed, ['request-info', 'request-extension', 'reply', 'note']);
 
   const ev = await events(s.coord, tk.id);
-  t.deepEqual(ev.map((e) => [e.type, e.cycle, e.fromState, e.toState]), [
-    ['created', 1, null, 'registered'],
-    ['dispatched', 1, 'registered', 'dispatched'],
-    ['dispatched', 1, 'dispatched', 'dispatched'],
-    ['signed', 1, 'dispatched', 'in_progress'],
-    ['returned', 1, 'in_progress', 'registered'],
-    ['dispatched', 1, 'registered', 'dispatched'],
-    ['signed', 1, 'dispatched', 'in_progress'],
-  ]);
+  t.deepEqual(
+    ev.map((e) => [e.type, e.cycle, e.fromState, e.toState]),
+    [
+      ['created', 1, null, 'registered'],
+      ['dispatched', 1, 'registered', 'dispatched'],
+      ['dispatched', 1, 'dispatched', 'dispatched'],
+      ['signed', 1, 'dispatched', 'in_progress'],
+      ['returned', 1, 'in_progress', 'registered'],
+      ['dispatched', 1, 'registered', 'dispatched'],
+      ['signed', 1, 'dispatched', 'in_progress'],
+    ],
+  );
   t.like(ev[1].payload, { departmentCode: 'TAX', previousDepartmentCode: null, redispatch: false });
   t.regex(ev[1].payload.messageId, /^[0-9a-f-]{36}$/);
   t.deepEqual(ev[2].payload, { departmentCode: 'HRSS', previousDepartmentCode: 'TAX', redispatch: true });
@@ -222,7 +279,13 @@ test.serial('registered (category other) → dispatch → 改派 restarts only t
   t.deepEqual(ev[5].payload, { departmentCode: 'HRSS', previousDepartmentCode: null, redispatch: false });
   // the return reason is visible to staff; the dispatch note is internal
   const msgs = (await s.coord.get(`/api/v1/tickets/${tk.id}/messages`)).body.items;
-  t.deepEqual(msgs.map((m: any) => [m.kind, m.internal, m.body]), [['note', true, '请税务局办理'], ['return_reason', false, '不属于本部门职责']]);
+  t.deepEqual(
+    msgs.map((m: any) => [m.kind, m.internal, m.body]),
+    [
+      ['note', true, '请税务局办理'],
+      ['return_reason', false, '不属于本部门职责'],
+    ],
+  );
 });
 
 test.serial('dispatch refusals: unknown department 422, closed ticket 409 with allowed, handlers may not dispatch (403)', async (t) => {
@@ -230,7 +293,10 @@ test.serial('dispatch refusals: unknown department 422, closed ticket 409 with a
   const tk = await hotline({ category: 'other' });
   const unknown = await s.coord.post(`/api/v1/tickets/${tk.id}/dispatch`, { departmentCode: 'XYZ' });
   t.is(unknown.status, 422);
-  t.deepEqual(unknown.body.errors.map((e: any) => e.field), ['departmentCode']);
+  t.deepEqual(
+    unknown.body.errors.map((e: any) => e.field),
+    ['departmentCode'],
+  );
   const byHandler = await s.tax.post(`/api/v1/tickets/${(await hotline()).id}/dispatch`, { departmentCode: 'HRSS' });
   t.is(byHandler.status, 403);
   t.is(byHandler.body.code, 'forbidden');
@@ -252,10 +318,16 @@ test.serial('reply with each outcome; onTime in the event; the answer reaches th
     // rating window: Nov 10, 11, 12
     t.is(r.deadlines.rateBy, Z('2026-11-13T00:00:00+08:00'));
     const ev = await events(s.coord, tk.id);
-    t.deepEqual(ev.map((e) => e.type), ['created', 'dispatched', 'signed', 'replied']);
+    t.deepEqual(
+      ev.map((e) => e.type),
+      ['created', 'dispatched', 'signed', 'replied'],
+    );
     t.like(ev[3].payload, { outcome, onTime: true });
     const tr = await h.http.get(`/api/v1/track/${tk.number}?code=${tk.accessCode}`);
-    t.deepEqual(tr.body.answers.map((a: any) => [a.kind, a.body]), [['reply', `答复：${outcome}`]]);
+    t.deepEqual(
+      tr.body.answers.map((a: any) => [a.kind, a.body]),
+      [['reply', `答复：${outcome}`]],
+    );
   }
   const bad = await s.tax.post(`/api/v1/tickets/${(await hotline()).id}/reply`, { outcome: 'resolved', message: 'x' });
   t.is(bad.status, 409);
@@ -285,7 +357,10 @@ test.serial('rating: by the owner, by access code, by intake after a callback; e
   t.deepEqual(await rated(c.id), [['intake', 'replied', 'closed', 'satisfied', 'callback']]);
   // the comment is stored as a message, the event only refers to it
   const msgs = (await owner.get(`/api/v1/tickets/${a.id}/messages`)).body.items;
-  t.deepEqual(msgs.filter((m: any) => m.kind === 'rating_comment').map((m: any) => m.body), ['很满意']);
+  t.deepEqual(
+    msgs.filter((m: any) => m.kind === 'rating_comment').map((m: any) => m.body),
+    ['很满意'],
+  );
 
   // a second rating is refused; an owner cannot pretend to be a callback
   const twice = await owner.post(`/api/v1/tickets/${a.id}/rate`, { rating: 'satisfied' });
@@ -294,7 +369,10 @@ test.serial('rating: by the owner, by access code, by intake after a callback; e
   const d = await replied();
   const fake = await owner.post(`/api/v1/tickets/${d.id}/rate`, { rating: 'satisfied', via: 'callback' });
   t.is(fake.status, 422);
-  t.deepEqual(fake.body.errors.map((e: any) => e.field), ['via']);
+  t.deepEqual(
+    fake.body.errors.map((e: any) => e.field),
+    ['via'],
+  );
   t.is((await owner.get(`/api/v1/tickets/${d.id}`)).body.state, 'replied');
 });
 
@@ -305,9 +383,22 @@ test.serial('a bad rating opens cycle 2 in the same department with fresh deadli
   const r = await act(owner, tk.id, 'rate', { rating: 'dissatisfied', comment: '问题依旧' });
   t.like(r, { state: 'dispatched', cycle: 2, departmentCode: 'TAX', outcome: null, repliedAt: null, rating: 'dissatisfied', closedAt: null, escalationLevel: 0 });
   // fresh clocks from the rating: sign for by Thu Nov 12, reply in 5 working days (Nov 12, 13, 16, 17, 18)
-  t.deepEqual(r.deadlines, { dispatchBy: null, signBy: Z('2026-11-13T00:00:00+08:00'), replyBy: Z('2026-11-19T00:00:00+08:00'), rateBy: null, escalateBy: Z('2026-11-26T00:00:00+08:00'), provisional: false });
+  t.deepEqual(r.deadlines, {
+    dispatchBy: null,
+    signBy: Z('2026-11-13T00:00:00+08:00'),
+    replyBy: Z('2026-11-19T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-11-26T00:00:00+08:00'),
+    provisional: false,
+  });
   const ev = await events(owner, tk.id);
-  t.deepEqual(ev.slice(4).map((e) => [e.type, e.cycle, e.fromState, e.toState]), [['rated', 1, 'replied', 'replied'], ['reopened', 2, 'replied', 'dispatched']]);
+  t.deepEqual(
+    ev.slice(4).map((e) => [e.type, e.cycle, e.fromState, e.toState]),
+    [
+      ['rated', 1, 'replied', 'replied'],
+      ['reopened', 2, 'replied', 'dispatched'],
+    ],
+  );
   t.deepEqual(ev[5].payload, { cycle: 2, reason: 'bad_rating' });
   // cycle 2 is handled again by TAX, which may return it once in this cycle
   await act(s.tax, tk.id, 'sign');
@@ -330,9 +421,22 @@ test.serial('coordinator closes a replied ticket and reopens a closed one as a n
   setNow('2026-11-13T09:00:00+08:00'); // Fri
   const re = await act(s.coord, tk.id, 'reopen', { reason: '群众再次来电' });
   t.like(re, { state: 'dispatched', cycle: 2, departmentCode: 'TAX', closedAt: null });
-  t.deepEqual(re.deadlines, { dispatchBy: null, signBy: Z('2026-11-17T00:00:00+08:00'), replyBy: Z('2026-11-21T00:00:00+08:00'), rateBy: null, escalateBy: Z('2026-11-28T00:00:00+08:00'), provisional: false });
+  t.deepEqual(re.deadlines, {
+    dispatchBy: null,
+    signBy: Z('2026-11-17T00:00:00+08:00'),
+    replyBy: Z('2026-11-21T00:00:00+08:00'),
+    rateBy: null,
+    escalateBy: Z('2026-11-28T00:00:00+08:00'),
+    provisional: false,
+  });
   const ev = await events(s.coord, tk.id);
-  t.deepEqual(ev.slice(4).map((e) => [e.type, e.cycle, e.fromState, e.toState]), [['closed', 1, 'replied', 'closed'], ['reopened', 2, 'closed', 'dispatched']]);
+  t.deepEqual(
+    ev.slice(4).map((e) => [e.type, e.cycle, e.fromState, e.toState]),
+    [
+      ['closed', 1, 'replied', 'closed'],
+      ['reopened', 2, 'closed', 'dispatched'],
+    ],
+  );
   t.like(ev[5].payload, { cycle: 2, reason: 'coordinator' });
   t.is((await s.tax.post(`/api/v1/tickets/${tk.id}/close`, {})).status, 403);
 });
@@ -346,7 +450,10 @@ test.serial('reject with a ground, only from registered or dispatched', async (t
   const r2 = await act(s.coord, dis.id, 'reject', { ground: 'outside_remit', detail: '属于法院管辖' });
   t.like(r2, { state: 'rejected', rejectGround: 'outside_remit' });
   const ev = await events(s.coord, dis.id);
-  t.deepEqual(ev.slice(2).map((e) => [e.type, e.fromState, e.toState, e.payload.ground]), [['rejected', 'dispatched', 'rejected', 'outside_remit']]);
+  t.deepEqual(
+    ev.slice(2).map((e) => [e.type, e.fromState, e.toState, e.payload.ground]),
+    [['rejected', 'dispatched', 'rejected', 'outside_remit']],
+  );
   // the ground's detail is public (the caller is told why)
   const tr = await h.http.get(`/api/v1/track/${dis.number}?code=${dis.accessCode}`);
   t.is(tr.body.state, 'rejected');
@@ -358,7 +465,10 @@ test.serial('reject with a ground, only from registered or dispatched', async (t
   t.deepEqual(r3.body.allowed, ['decide-extension', 'merge', 'note', 'escalate']);
   const noGround = await s.coord.post(`/api/v1/tickets/${(await hotline()).id}/reject`, { ground: 'because', detail: 'x' });
   t.is(noGround.status, 400);
-  t.deepEqual(noGround.body.errors.map((e: any) => e.field), ['ground']);
+  t.deepEqual(
+    noGround.body.errors.map((e: any) => e.field),
+    ['ground'],
+  );
 });
 
 test.serial('withdraw by the owner before the reply; 409 after; nobody else may withdraw', async (t) => {
@@ -389,11 +499,17 @@ test.serial('merge a duplicate into another open ticket', async (t) => {
   const m = await act(s.coord, dup.id, 'merge', { intoTicketId: primary.id });
   t.like(m, { state: 'merged', mergedIntoId: primary.id, closedAt: Z('2026-11-16T09:00:00+08:00') });
   const ev = await events(owner, dup.id);
-  t.deepEqual(ev.slice(2).map((e) => [e.type, e.fromState, e.toState]), [['merged', 'dispatched', 'merged']]);
+  t.deepEqual(
+    ev.slice(2).map((e) => [e.type, e.fromState, e.toState]),
+    [['merged', 'dispatched', 'merged']],
+  );
   t.deepEqual(ev[2].payload, { intoTicketId: primary.id, intoNumber: primary.number });
   const self = await s.coord.post(`/api/v1/tickets/${primary.id}/merge`, { intoTicketId: primary.id });
   t.is(self.status, 422);
-  t.deepEqual(self.body.errors.map((e: any) => e.field), ['intoTicketId']);
+  t.deepEqual(
+    self.body.errors.map((e: any) => e.field),
+    ['intoTicketId'],
+  );
   const intoMerged = await s.coord.post(`/api/v1/tickets/${(await hotline()).id}/merge`, { intoTicketId: dup.id });
   // into a ticket that is itself merged: refused, so merges never chain (issue 13 item 1)
   t.is(intoMerged.status, 409);
@@ -422,15 +538,33 @@ test.serial('internal notes: visible to staff, hidden from the owner (messages a
   await act(s.tax, tk.id, 'sign');
   await act(s.tax, tk.id, 'request-info', { message: '请提供完税证明' });
   const staff = (await s.tax.get(`/api/v1/tickets/${tk.id}/messages`)).body.items;
-  t.deepEqual(staff.map((m: any) => [m.kind, m.internal, m.authorRole]), [
-    ['note', true, 'handler'], ['note', true, 'coordinator'], ['note', true, 'intake'], ['note', true, 'supervisor'], ['info_request', false, 'handler'],
-  ]);
+  t.deepEqual(
+    staff.map((m: any) => [m.kind, m.internal, m.authorRole]),
+    [
+      ['note', true, 'handler'],
+      ['note', true, 'coordinator'],
+      ['note', true, 'intake'],
+      ['note', true, 'supervisor'],
+      ['info_request', false, 'handler'],
+    ],
+  );
   const mine = (await owner.get(`/api/v1/tickets/${tk.id}/messages`)).body.items;
-  t.deepEqual(mine.map((m: any) => [m.kind, m.body]), [['info_request', '请提供完税证明']]);
+  t.deepEqual(
+    mine.map((m: any) => [m.kind, m.body]),
+    [['info_request', '请提供完税证明']],
+  );
   const ownerEvents = await timeline(owner, tk.id);
-  t.deepEqual(ownerEvents, [['created', 1, null, 'registered'], ['dispatched', 1, 'registered', 'dispatched'], ['signed', 1, 'dispatched', 'in_progress'], ['info_requested', 1, 'in_progress', 'awaiting_info']]);
+  t.deepEqual(ownerEvents, [
+    ['created', 1, null, 'registered'],
+    ['dispatched', 1, 'registered', 'dispatched'],
+    ['signed', 1, 'dispatched', 'in_progress'],
+    ['info_requested', 1, 'in_progress', 'awaiting_info'],
+  ]);
   const staffEvents = await timeline(s.coord, tk.id);
-  t.deepEqual(staffEvents.map((e) => e[0]), ['created', 'dispatched', 'note', 'note', 'note', 'note', 'signed', 'info_requested']);
+  t.deepEqual(
+    staffEvents.map((e) => e[0]),
+    ['created', 'dispatched', 'note', 'note', 'note', 'note', 'signed', 'info_requested'],
+  );
   t.deepEqual(staffEvents[2], ['note', 1, 'dispatched', 'dispatched']);
   // event payloads carry no text, only the message id
   const notes = (await events(s.coord, tk.id)).filter((e) => e.type === 'note');
@@ -450,7 +584,10 @@ test.serial('supplement by the owner, by access code, by intake; each resumes th
   await act(s.tax, b.id, 'request-info', { message: '请补充材料' });
   const tr = await h.http.get(`/api/v1/track/${b.number}?code=${b.accessCode}`);
   t.is(tr.body.state, 'awaiting_info');
-  t.deepEqual(tr.body.answers.map((x: any) => [x.kind, x.body]), [['info_request', '请补充材料']]);
+  t.deepEqual(
+    tr.body.answers.map((x: any) => [x.kind, x.body]),
+    [['info_request', '请补充材料']],
+  );
   const sup = await h.http.post(`/api/v1/track/${b.number}/supplement`, { code: b.accessCode, message: '补充：发票号码123' });
   t.is(sup.status, 200);
   t.is(sup.body.state, 'in_progress');
@@ -463,10 +600,16 @@ test.serial('supplement by the owner, by access code, by intake; each resumes th
   await act(s.tax, c.id, 'request-info', { message: '请补充材料' });
   t.like(await act(s.intake, c.id, 'supplement', { message: '来电补充' }), { state: 'in_progress' });
   const ev = await events(s.coord, c.id);
-  t.deepEqual(ev.slice(3).map((e) => [e.type, e.fromState, e.toState, e.actor.role]), [['info_requested', 'in_progress', 'awaiting_info', 'handler'], ['supplemented', 'awaiting_info', 'in_progress', 'intake']]);
+  t.deepEqual(
+    ev.slice(3).map((e) => [e.type, e.fromState, e.toState, e.actor.role]),
+    [
+      ['info_requested', 'in_progress', 'awaiting_info', 'handler'],
+      ['supplemented', 'awaiting_info', 'in_progress', 'intake'],
+    ],
+  );
 });
 
-test.serial('a return takes the department\'s undecided extension request with it; the next department asks for its own', async (t) => {
+test.serial("a return takes the department's undecided extension request with it; the next department asks for its own", async (t) => {
   setNow('2026-11-16T14:00:00+08:00');
   const tk = await hotline();
   await act(s.tax, tk.id, 'sign');
@@ -497,7 +640,10 @@ test.serial('If-Match: a stale version is 412 and writes nothing; a current one 
   t.is(await countRows('ticket_event'), before);
   const bad = await s.tax.post(`/api/v1/tickets/${tk.id}/sign`, {}, { 'if-match': 'yesterday' });
   t.is(bad.status, 400);
-  t.deepEqual(bad.body.errors.map((e: any) => e.field), ['If-Match']);
+  t.deepEqual(
+    bad.body.errors.map((e: any) => e.field),
+    ['If-Match'],
+  );
   const ok = await s.tax.post(`/api/v1/tickets/${tk.id}/sign`, {}, { 'if-match': 'W/"1"' });
   t.is(ok.status, 200);
   t.is(ok.headers.get('etag'), '"2"');
@@ -537,7 +683,10 @@ test.serial('Idempotency-Key: same key and body → same ticket (and access code
   const reused = await s.intake.post('/api/v1/tickets', { ...body, title: '另一件事' }, { 'idempotency-key': 'call-0001' });
   t.is(reused.status, 422);
   t.is(reused.body.code, 'idempotency-key-reused');
-  t.deepEqual(reused.body.errors.map((e: any) => e.field), ['Idempotency-Key']);
+  t.deepEqual(
+    reused.body.errors.map((e: any) => e.field),
+    ['Idempotency-Key'],
+  );
   // keys are per caller: the coordinator's key of the same name is another key
   const coord = await s.coord.post('/api/v1/tickets', body, { 'idempotency-key': 'call-0001' });
   t.is(coord.status, 201);
@@ -565,7 +714,10 @@ test.serial('Idempotency-Key: same key and body → same ticket (and access code
 
   const badKey = await s.intake.post('/api/v1/tickets', body, { 'idempotency-key': 'x'.repeat(129) });
   t.is(badKey.status, 400);
-  t.deepEqual(badKey.body.errors.map((e: any) => e.field), ['Idempotency-Key']);
+  t.deepEqual(
+    badKey.body.errors.map((e: any) => e.field),
+    ['Idempotency-Key'],
+  );
 
   // after 24 h the key is forgotten: the same key creates a new ticket
   setNow('2026-11-19T09:00:01+08:00');

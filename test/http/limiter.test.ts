@@ -27,7 +27,9 @@ async function withClock<T>(start: number, fn: (clock: { now: number }) => Promi
 }
 
 const dirs: string[] = [];
-test.after.always(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+test.after.always(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const sqliteFile = () => {
   const d = mkdtempSync(join(tmpdir(), 'limits-'));
   dirs.push(d);
@@ -39,65 +41,71 @@ const stores: [string, () => AttemptStore][] = [
 ];
 
 for (const [name, make] of stores) {
-  test.serial(`${name}: max attempts per window, then the time left; the window closing resets the key`, (t) => withClock(1_000_000, async (clock) => {
-    const s = make();
-    for (let i = 0; i < 3; i++) t.deepEqual(await s.take([lim('a')]), { ok: true });
-    clock.now += 10_000;
-    t.deepEqual(await s.take([lim('a')]), { ok: false, retryAfterMs: 50_000 });
-    t.deepEqual(await s.take([lim('b')]), { ok: true }, 'other keys are not affected');
-    clock.now += 49_999;
-    t.deepEqual(await s.take([lim('a')]), { ok: false, retryAfterMs: 1 });
-    clock.now += 1;
-    t.deepEqual(await s.take([lim('a')]), { ok: true });
-  }));
+  test.serial(`${name}: max attempts per window, then the time left; the window closing resets the key`, (t) =>
+    withClock(1_000_000, async (clock) => {
+      const s = make();
+      for (let i = 0; i < 3; i++) t.deepEqual(await s.take([lim('a')]), { ok: true });
+      clock.now += 10_000;
+      t.deepEqual(await s.take([lim('a')]), { ok: false, retryAfterMs: 50_000 });
+      t.deepEqual(await s.take([lim('b')]), { ok: true }, 'other keys are not affected');
+      clock.now += 49_999;
+      t.deepEqual(await s.take([lim('a')]), { ok: false, retryAfterMs: 1 });
+      clock.now += 1;
+      t.deepEqual(await s.take([lim('a')]), { ok: true });
+    }),
+  );
 
-  test.serial(`${name}: a take counts on every key or on none; refund gives one back (never below zero); clear forgets`, (t) => withClock(0, async () => {
-    const s = make();
-    for (let i = 0; i < 3; i++) await s.take([lim('user')]);
-    t.deepEqual(await s.take([lim('addr', 5), lim('user')]), { ok: false, retryAfterMs: 60_000 });
-    for (let i = 0; i < 5; i++) t.true((await s.take([lim('addr', 5)])).ok, `addr attempt ${i + 1} was not counted by the refused take`);
-    t.false((await s.take([lim('addr', 5)])).ok);
-    await s.refund(['addr']);
-    t.true((await s.take([lim('addr', 5)])).ok);
-    t.false((await s.take([lim('addr', 5)])).ok);
-    await s.clear(['user', 'addr']);
-    t.true((await s.take([lim('addr', 5), lim('user')])).ok);
-    // two limits where one only goes over in this take: neither keeps the count
-    await s.clear(['x', 'y']);
-    for (let i = 0; i < 2; i++) await s.take([lim('x', 2)]);
-    t.false((await s.take([lim('y', 5), lim('x', 2)])).ok);
-    for (let i = 0; i < 5; i++) t.true((await s.take([lim('y', 5)])).ok, `y attempt ${i + 1}`);
-    await s.refund(['never-taken']);
-    for (let i = 0; i < 3; i++) t.true((await s.take([lim('never-taken')])).ok, 'a refund of an absent key gives no extra attempt');
-    t.false((await s.take([lim('never-taken')])).ok);
-  }));
+  test.serial(`${name}: a take counts on every key or on none; refund gives one back (never below zero); clear forgets`, (t) =>
+    withClock(0, async () => {
+      const s = make();
+      for (let i = 0; i < 3; i++) await s.take([lim('user')]);
+      t.deepEqual(await s.take([lim('addr', 5), lim('user')]), { ok: false, retryAfterMs: 60_000 });
+      for (let i = 0; i < 5; i++) t.true((await s.take([lim('addr', 5)])).ok, `addr attempt ${i + 1} was not counted by the refused take`);
+      t.false((await s.take([lim('addr', 5)])).ok);
+      await s.refund(['addr']);
+      t.true((await s.take([lim('addr', 5)])).ok);
+      t.false((await s.take([lim('addr', 5)])).ok);
+      await s.clear(['user', 'addr']);
+      t.true((await s.take([lim('addr', 5), lim('user')])).ok);
+      // two limits where one only goes over in this take: neither keeps the count
+      await s.clear(['x', 'y']);
+      for (let i = 0; i < 2; i++) await s.take([lim('x', 2)]);
+      t.false((await s.take([lim('y', 5), lim('x', 2)])).ok);
+      for (let i = 0; i < 5; i++) t.true((await s.take([lim('y', 5)])).ok, `y attempt ${i + 1}`);
+      await s.refund(['never-taken']);
+      for (let i = 0; i < 3; i++) t.true((await s.take([lim('never-taken')])).ok, 'a refund of an absent key gives no extra attempt');
+      t.false((await s.take([lim('never-taken')])).ok);
+    }),
+  );
 }
 
-test.serial('sqlite (embedded default): a flood of made-up keys never lifts a lockout; it costs rows on disk, and closed windows are deleted', (t) => withClock(0, async (clock) => {
-  const file = sqliteFile();
-  const s = sqliteAttemptStore(file);
-  for (let k = 0; k < 20; k++) for (let i = 0; i < 3; i++) await s.take([lim(`locked-${k}`)]);
-  await s.take([lim('half')]); // counted, not locked
-  // 50,000 lookups for made-up numbers used to clear the whole map of the old memory store
-  for (let i = 0; i < 5000; i++) {
-    clock.now += 1;
-    await s.take([lim(`made-up-${i}`)]);
-  }
-  for (let k = 0; k < 20; k++) t.false((await s.take([lim(`locked-${k}`)])).ok, `locked-${k} holds`);
-  t.deepEqual(await s.take([lim('half', 2)]), { ok: true }, 'a partial count is kept too');
-  t.false((await s.take([lim('half', 2)])).ok);
-  const Database = require('better-sqlite3') as new (f: string, o: object) => { prepare(s: string): { get(): unknown }; close(): void };
-  const db = new Database(file, { readonly: true });
-  try {
-    t.is((db.prepare('SELECT COUNT(*) AS n FROM attempt_limit').get() as { n: number }).n, 5021);
-  } finally {
-    db.close();
-  }
-  clock.now = 62_500;
-  t.true((await s.take([lim('locked-0')])).ok, 'after its window the key is free again');
-  // closed: locked-1…19, half, made-up-0…2498 (opened at 1…2499 ms); locked-0 re-opened
-  t.is(clearExpiredAttempts(file, clock.now), 19 + 1 + 2499);
-}));
+test.serial('sqlite (embedded default): a flood of made-up keys never lifts a lockout; it costs rows on disk, and closed windows are deleted', (t) =>
+  withClock(0, async (clock) => {
+    const file = sqliteFile();
+    const s = sqliteAttemptStore(file);
+    for (let k = 0; k < 20; k++) for (let i = 0; i < 3; i++) await s.take([lim(`locked-${k}`)]);
+    await s.take([lim('half')]); // counted, not locked
+    // 50,000 lookups for made-up numbers used to clear the whole map of the old memory store
+    for (let i = 0; i < 5000; i++) {
+      clock.now += 1;
+      await s.take([lim(`made-up-${i}`)]);
+    }
+    for (let k = 0; k < 20; k++) t.false((await s.take([lim(`locked-${k}`)])).ok, `locked-${k} holds`);
+    t.deepEqual(await s.take([lim('half', 2)]), { ok: true }, 'a partial count is kept too');
+    t.false((await s.take([lim('half', 2)])).ok);
+    const Database = require('better-sqlite3') as new (f: string, o: object) => { prepare(s: string): { get(): unknown }; close(): void };
+    const db = new Database(file, { readonly: true });
+    try {
+      t.is((db.prepare('SELECT COUNT(*) AS n FROM attempt_limit').get() as { n: number }).n, 5021);
+    } finally {
+      db.close();
+    }
+    clock.now = 62_500;
+    t.true((await s.take([lim('locked-0')])).ok, 'after its window the key is free again');
+    // closed: locked-1…19, half, made-up-0…2498 (opened at 1…2499 ms); locked-0 re-opened
+    t.is(clearExpiredAttempts(file, clock.now), 19 + 1 + 2499);
+  }),
+);
 
 test.serial('fallback: while Redis does not answer, counting goes on in memory', async (t) => {
   const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, commandTimeout: 500, enableReadyCheck: false, retryStrategy: () => null });

@@ -36,11 +36,20 @@ test.before(async () => {
   // F: LIKE metacharacters in the title
   await make('F', { category: 'commerce', title: '商场100%_折扣虚假宣传' });
   // G: an integrity report (not visible to intake)
-  const g = await h.http.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '工单G', description: '被索要', anonymous: true, accused: { departmentCode: 'TRN', demand: 'fee', amountYuan: '200', occurredOn: '2026-10-01' } });
+  const g = await h.http.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '工单G',
+    description: '被索要',
+    anonymous: true,
+    accused: { departmentCode: 'TRN', demand: 'fee', amountYuan: '200', occurredOn: '2026-10-01' },
+  });
   if (g.status !== 201) throw new Error(g.text);
   T.G = g.body;
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 async function ids(c: Client, query: string) {
   const r = await c.get(`/api/v1/tickets?limit=200&${query}`);
@@ -129,7 +138,10 @@ test.serial('cursor paging walks every page once, in creation order (newest firs
   } while (cursor);
   t.is(pages, 5);
   t.is(new Set(seen).size, seen.length);
-  t.deepEqual(seen, all.map((x) => x.id));
+  t.deepEqual(
+    seen,
+    all.map((x) => x.id),
+  );
   for (let i = 1; i < all.length; i++) t.true(all[i - 1].createdAt >= all[i].createdAt);
   // an exact multiple of the page size ends with nextCursor null, not with an empty page
   const r10 = await s.coord.get('/api/v1/tickets?limit=10');
@@ -151,14 +163,30 @@ test.serial('cursor paging walks every page once, in creation order (newest firs
 
 test.serial('bad list queries are 400 naming the parameter', async (t) => {
   const cases: [string, string][] = [
-    ['state=open', 'state'], ['kind=letter', 'kind'], ['departmentCode=tax', 'departmentCode'], ['overdue=yes', 'overdue'], ['dueSoon=1', 'dueSoon'],
-    ['escalationLevel=4', 'escalationLevel'], ['from=yesterday', 'from'], ['to=2026-11-01', 'to'], ['limit=0', 'limit'], ['limit=201', 'limit'], ['limit=abc', 'limit'],
-    [`q=${'x'.repeat(101)}`, 'q'], ['sort=title', 'sort'], ['cursor=not-a-cursor', 'cursor'], [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],
+    ['state=open', 'state'],
+    ['kind=letter', 'kind'],
+    ['departmentCode=tax', 'departmentCode'],
+    ['overdue=yes', 'overdue'],
+    ['dueSoon=1', 'dueSoon'],
+    ['escalationLevel=4', 'escalationLevel'],
+    ['from=yesterday', 'from'],
+    ['to=2026-11-01', 'to'],
+    ['limit=0', 'limit'],
+    ['limit=201', 'limit'],
+    ['limit=abc', 'limit'],
+    [`q=${'x'.repeat(101)}`, 'q'],
+    ['sort=title', 'sort'],
+    ['cursor=not-a-cursor', 'cursor'],
+    [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],
   ];
   for (const [q, field] of cases) {
     const r = await s.coord.get(`/api/v1/tickets?${q}`);
     t.is(r.status, 400, q);
     t.is(r.body.code, 'validation-failed', q);
-    t.deepEqual(r.body.errors.map((e: any) => e.field), [field], q);
+    t.deepEqual(
+      r.body.errors.map((e: any) => e.field),
+      [field],
+      q,
+    );
   }
 });

@@ -19,7 +19,26 @@ test('the OpenAPI document is valid and describes tickets', async (t) => {
     t.truthy(r.body.components.schemas.Ticket.properties.deadlines);
     t.truthy(r.body.paths['/api/v1/tickets/{id}/sign'].post.responses['200'].content['application/json']);
     // every ticket action is in the document
-    for (const a of ['dispatch', 'sign', 'return', 'request-info', 'supplement', 'request-extension', 'decide-extension', 'reply', 'rate', 'reject', 'withdraw', 'merge', 'reopen', 'close', 'note', 'escalate', 'conclude', 'decide']) {
+    for (const a of [
+      'dispatch',
+      'sign',
+      'return',
+      'request-info',
+      'supplement',
+      'request-extension',
+      'decide-extension',
+      'reply',
+      'rate',
+      'reject',
+      'withdraw',
+      'merge',
+      'reopen',
+      'close',
+      'note',
+      'escalate',
+      'conclude',
+      'decide',
+    ]) {
       t.truthy(r.body.paths[`/api/v1/tickets/{id}/${a}`]?.post, a);
     }
   } finally {

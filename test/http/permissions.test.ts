@@ -20,7 +20,9 @@ test.before(async () => {
   const otherOwner = await h.owner('13700000002');
   C = { anon: h.http, owner, otherOwner, intake: s.intake, handler: s.tax, otherHandler: s.hrss, coordinator: s.coord, supervisor: s.sup, admin: h.admin };
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const CALLER = { name: '王五', phone: '13512345678', email: 'wang@example.test' };
 async function countRows(table: string) {
@@ -35,10 +37,17 @@ async function ok(r: Promise<{ status: number; text: string; body: any }>, statu
 const complaint = () => ok(C.owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '权限测试', description: '内容' }), 201);
 const registered = () => ok(C.owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'other', title: '待分派', description: '内容' }), 201);
 const act = (c: Client, id: string, action: string, body: Record<string, unknown> = {}) => ok(c.post(`/api/v1/tickets/${id}/${action}`, body));
-const integrity = (accused: string, c: Client = C.owner) => ok(c.post('/api/v1/tickets', {
-  kind: 'integrity_report', channel: 'web', title: '索要财物', description: '办事时被索要购物卡',
-  accused: { departmentCode: accused, demand: 'property', amountYuan: '500.00', occurredOn: '2026-10-20' },
-}), 201);
+const integrity = (accused: string, c: Client = C.owner) =>
+  ok(
+    c.post('/api/v1/tickets', {
+      kind: 'integrity_report',
+      channel: 'web',
+      title: '索要财物',
+      description: '办事时被索要购物卡',
+      accused: { departmentCode: accused, demand: 'property', amountYuan: '500.00', occurredOn: '2026-10-20' },
+    }),
+    201,
+  );
 
 // ---------------------------------------------------------------------------
 // Ticket actions: role → status, on a ticket in a state where the action is legal
@@ -56,14 +65,34 @@ interface ActionCase {
 const deny = (allowed: Partial<Record<Role, number>>, visible: Partial<Record<Role, boolean>> = {}): Record<Role, number> => {
   // the default visibility of a TAX complaint submitted by `owner`
   const vis: Record<Role, boolean> = { anon: true, owner: true, otherOwner: false, intake: true, handler: true, otherHandler: false, coordinator: true, supervisor: true, admin: true, ...visible };
-  return Object.fromEntries(ROLES.map((r) => [r, r === 'anon' ? 401 : allowed[r] ?? (vis[r] ? 403 : 404)])) as Record<Role, number>;
+  return Object.fromEntries(ROLES.map((r) => [r, r === 'anon' ? 401 : (allowed[r] ?? (vis[r] ? 403 : 404))])) as Record<Role, number>;
 };
 const dispatched = async () => (await complaint()).id as string;
-const inProgress = async () => { const id = await dispatched(); await act(s.tax, id, 'sign'); return id; };
-const awaiting = async () => { const id = await inProgress(); await act(s.tax, id, 'request-info', { message: '请补充' }); return id; };
-const repliedT = async () => { const id = await inProgress(); await act(s.tax, id, 'reply', { outcome: 'resolved', message: '已办' }); return id; };
-const closedT = async () => { const id = await repliedT(); await act(C.owner, id, 'rate', { rating: 'satisfied' }); return id; };
-const pendingExt = async () => { const id = await inProgress(); await act(s.tax, id, 'request-extension', { workingDays: 2, reason: '需调查' }); return id; };
+const inProgress = async () => {
+  const id = await dispatched();
+  await act(s.tax, id, 'sign');
+  return id;
+};
+const awaiting = async () => {
+  const id = await inProgress();
+  await act(s.tax, id, 'request-info', { message: '请补充' });
+  return id;
+};
+const repliedT = async () => {
+  const id = await inProgress();
+  await act(s.tax, id, 'reply', { outcome: 'resolved', message: '已办' });
+  return id;
+};
+const closedT = async () => {
+  const id = await repliedT();
+  await act(C.owner, id, 'rate', { rating: 'satisfied' });
+  return id;
+};
+const pendingExt = async () => {
+  const id = await inProgress();
+  await act(s.tax, id, 'request-extension', { workingDays: 2, reason: '需调查' });
+  return id;
+};
 const reg = async () => (await registered()).id as string;
 
 const ACTIONS: ActionCase[] = [
@@ -121,7 +150,13 @@ for (const c of ACTIONS) test.serial(actionMacro, c);
 test.serial('a bad token is 401 everywhere, even on public routes', async (t) => {
   const bad = h.http.as('not-a-token');
   const tk = await complaint();
-  for (const [m, p] of [['GET', '/api/v1/tickets'], ['GET', `/api/v1/tickets/${tk.id}`], ['POST', `/api/v1/tickets/${tk.id}/sign`], ['GET', '/api/v1/me'], ['POST', '/api/v1/tickets']] as const) {
+  for (const [m, p] of [
+    ['GET', '/api/v1/tickets'],
+    ['GET', `/api/v1/tickets/${tk.id}`],
+    ['POST', `/api/v1/tickets/${tk.id}/sign`],
+    ['GET', '/api/v1/me'],
+    ['POST', '/api/v1/tickets'],
+  ] as const) {
     const r = await bad.req(m, p, m === 'POST' ? {} : undefined);
     t.is(r.status, 401, `${m} ${p}`);
     t.is(r.body.code, 'unauthenticated');
@@ -145,29 +180,81 @@ const readMacro = test.macro({
       if (role !== 'anon') {
         const list = await C[role].get('/api/v1/tickets?limit=200');
         t.is(list.status, 200);
-        t.is(list.body.items.some((x: any) => x.id === tk.id), expect[role] === 200, `${role} list`);
+        t.is(
+          list.body.items.some((x: any) => x.id === tk.id),
+          expect[role] === 200,
+          `${role} list`,
+        );
       }
     }
   },
   title: (_p, what: string) => `reads (detail, events, verify, messages, list) of ${what}`,
 });
-test.serial(readMacro, 'an owner complaint routed to TAX', complaint,
-  { anon: 401, owner: 200, otherOwner: 404, intake: 200, handler: 200, otherHandler: 404, coordinator: 200, supervisor: 200, admin: 200 });
-test.serial(readMacro, 'a registered complaint (no department yet)', registered,
-  { anon: 401, owner: 200, otherOwner: 404, intake: 200, handler: 404, otherHandler: 404, coordinator: 200, supervisor: 200, admin: 200 });
-test.serial(readMacro, 'an integrity report accusing HRSS', () => integrity('HRSS'),
-  { anon: 401, owner: 200, otherOwner: 404, intake: 404, handler: 404, otherHandler: 404, coordinator: 200, supervisor: 200, admin: 200 });
-test.serial(readMacro, 'an integrity report accusing SAMR (coordinator and intake are SAMR)', () => integrity('SAMR'),
-  { anon: 401, owner: 200, otherOwner: 404, intake: 404, handler: 404, otherHandler: 404, coordinator: 404, supervisor: 200, admin: 200 });
-test.serial(readMacro, 'an integrity report accusing DIS (no district user)', () => integrity('DIS'),
-  { anon: 401, owner: 200, otherOwner: 404, intake: 404, handler: 404, otherHandler: 404, coordinator: 404, supervisor: 404, admin: 404 });
+test.serial(readMacro, 'an owner complaint routed to TAX', complaint, {
+  anon: 401,
+  owner: 200,
+  otherOwner: 404,
+  intake: 200,
+  handler: 200,
+  otherHandler: 404,
+  coordinator: 200,
+  supervisor: 200,
+  admin: 200,
+});
+test.serial(readMacro, 'a registered complaint (no department yet)', registered, {
+  anon: 401,
+  owner: 200,
+  otherOwner: 404,
+  intake: 200,
+  handler: 404,
+  otherHandler: 404,
+  coordinator: 200,
+  supervisor: 200,
+  admin: 200,
+});
+test.serial(readMacro, 'an integrity report accusing HRSS', () => integrity('HRSS'), {
+  anon: 401,
+  owner: 200,
+  otherOwner: 404,
+  intake: 404,
+  handler: 404,
+  otherHandler: 404,
+  coordinator: 200,
+  supervisor: 200,
+  admin: 200,
+});
+test.serial(readMacro, 'an integrity report accusing SAMR (coordinator and intake are SAMR)', () => integrity('SAMR'), {
+  anon: 401,
+  owner: 200,
+  otherOwner: 404,
+  intake: 404,
+  handler: 404,
+  otherHandler: 404,
+  coordinator: 404,
+  supervisor: 200,
+  admin: 200,
+});
+test.serial(readMacro, 'an integrity report accusing DIS (no district user)', () => integrity('DIS'), {
+  anon: 401,
+  owner: 200,
+  otherOwner: 404,
+  intake: 404,
+  handler: 404,
+  otherHandler: 404,
+  coordinator: 404,
+  supervisor: 404,
+  admin: 404,
+});
 
 test.serial('an unknown ticket id is 404 for everyone signed in; a malformed id is 400', async (t) => {
   for (const role of ROLES.filter((r) => r !== 'anon')) {
     t.is((await C[role].get('/api/v1/tickets/00000000-0000-4000-8000-000000000000')).status, 404, role);
     const bad = await C[role].get('/api/v1/tickets/123');
     t.is(bad.status, 400, role);
-    t.deepEqual(bad.body.errors.map((e: any) => e.field), ['id']);
+    t.deepEqual(
+      bad.body.errors.map((e: any) => e.field),
+      ['id'],
+    );
   }
 });
 
@@ -182,7 +269,10 @@ test.serial('integrity report: only supervisors see the reporter, and each such 
     t.is(r.body.contact, null, role);
   }
   const ev = (await C.supervisor.get(`/api/v1/tickets/${tk.id}/events`)).body.items;
-  t.deepEqual(ev.filter((e: any) => e.type === 'identity_read').map((e: any) => [e.actor.id, e.actor.role]), [[s.sup.id, 'supervisor']]);
+  t.deepEqual(
+    ev.filter((e: any) => e.type === 'identity_read').map((e: any) => [e.actor.id, e.actor.role]),
+    [[s.sup.id, 'supervisor']],
+  );
   // the submitter's timeline does not show who read it
   const mine = (await C.owner.get(`/api/v1/tickets/${tk.id}/events`)).body.items;
   t.false(mine.some((e: any) => e.type === 'identity_read'));
@@ -259,23 +349,41 @@ test.serial('creating tickets: who may, on which channel', async (t) => {
   }
   const ownerHotline = await C.owner.post('/api/v1/tickets', hot);
   t.is(ownerHotline.status, 422);
-  t.deepEqual(ownerHotline.body.errors.map((e: any) => e.field), ['channel']);
+  t.deepEqual(
+    ownerHotline.body.errors.map((e: any) => e.field),
+    ['channel'],
+  );
   const intakeWeb = await C.intake.post('/api/v1/tickets', { ...web, owner: CALLER });
   t.is(intakeWeb.status, 422);
-  t.deepEqual(intakeWeb.body.errors.map((e: any) => e.field), ['channel']);
+  t.deepEqual(
+    intakeWeb.body.errors.map((e: any) => e.field),
+    ['channel'],
+  );
   const ownerReceived = await C.owner.post('/api/v1/tickets', { ...web, receivedAt: '2026-11-01T09:00:00+08:00' });
   t.is(ownerReceived.status, 422);
-  t.deepEqual(ownerReceived.body.errors.map((e: any) => e.field), ['receivedAt']);
+  t.deepEqual(
+    ownerReceived.body.errors.map((e: any) => e.field),
+    ['receivedAt'],
+  );
   const noCaller = await C.intake.post('/api/v1/tickets', { ...hot, owner: undefined });
   t.is(noCaller.status, 422);
-  t.deepEqual(noCaller.body.errors.map((e: any) => e.field), ['owner']);
+  t.deepEqual(
+    noCaller.body.errors.map((e: any) => e.field),
+    ['owner'],
+  );
 });
 
 // ---------------------------------------------------------------------------
 // The other endpoints: accounts, reference lists, configuration, symposiums, tracking, operations
 // ---------------------------------------------------------------------------
 
-interface EndpointCase { method: 'GET' | 'POST' | 'PUT'; path: string | (() => Promise<string>); body?: (role: Role) => unknown; expect: Partial<Record<Role, number>>; fallback: number }
+interface EndpointCase {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string | (() => Promise<string>);
+  body?: (role: Role) => unknown;
+  expect: Partial<Record<Role, number>>;
+  fallback: number;
+}
 let symposiumId = '';
 let seq = 0;
 const everyone = (status: number): Partial<Record<Role, number>> => Object.fromEntries(ROLES.filter((r) => r !== 'anon').map((r) => [r, status]));
@@ -287,7 +395,10 @@ const ENDPOINTS: EndpointCase[] = [
   { method: 'GET', path: '/api/v1/categories', expect: everyone(200), fallback: 403 },
   { method: 'GET', path: '/api/v1/users', expect: only(200, 'admin'), fallback: 403 },
   {
-    method: 'POST', path: '/api/v1/users', expect: only(201, 'admin'), fallback: 403,
+    method: 'POST',
+    path: '/api/v1/users',
+    expect: only(201, 'admin'),
+    fallback: 403,
     body: (role) => ({ username: `new-${role}-${++seq}`, password: 'Pw-New-12345', name: '新员工', role: 'handler', departmentCode: 'FIN' }),
   },
   { method: 'GET', path: '/api/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&workingDays=5', expect: everyone(200), fallback: 403 },
@@ -296,7 +407,10 @@ const ENDPOINTS: EndpointCase[] = [
   { method: 'PUT', path: '/api/v1/calendar/days/2031-05-06', body: () => ({ type: 'holiday', note: '测试' }), expect: only(200, 'admin'), fallback: 403 },
   { method: 'GET', path: '/api/v1/sla-policies', expect: only(200, 'admin', 'coordinator', 'supervisor'), fallback: 403 },
   {
-    method: 'PUT', path: '/api/v1/sla-policies', expect: only(200, 'admin'), fallback: 403,
+    method: 'PUT',
+    path: '/api/v1/sla-policies',
+    expect: only(200, 'admin'),
+    fallback: 403,
     body: () => ({ items: [{ kind: 'complaint', priority: 'normal', signAmount: 1, signUnit: 'working_days', replyAmount: 5, replyUnit: 'working_days' }] }),
   },
   { method: 'GET', path: '/api/v1/routing-rules', expect: only(200, 'admin', 'coordinator'), fallback: 403 },
@@ -304,7 +418,10 @@ const ENDPOINTS: EndpointCase[] = [
   { method: 'GET', path: '/api/v1/symposiums', expect: only(200, 'intake', 'coordinator', 'supervisor', 'admin'), fallback: 403 },
   { method: 'GET', path: async () => `/api/v1/symposiums/${symposiumId}`, expect: only(200, 'intake', 'coordinator', 'supervisor', 'admin', 'handler', 'otherHandler'), fallback: 403 },
   {
-    method: 'POST', path: async () => `/api/v1/symposiums/${symposiumId}/issues`, expect: only(201, 'intake', 'coordinator'), fallback: 403,
+    method: 'POST',
+    path: async () => `/api/v1/symposiums/${symposiumId}/issues`,
+    expect: only(201, 'intake', 'coordinator'),
+    fallback: 403,
     body: () => ({ issues: [{ title: '议题', description: '内容', owner: CALLER }] }),
   },
 ];
@@ -314,13 +431,14 @@ const endpointMacro = test.macro({
     if (!symposiumId) symposiumId = (await ok(C.coordinator.post('/api/v1/symposiums', { title: '权限座谈会', heldOn: '2026-11-01' }), 201)).id;
     const path = typeof c.path === 'string' ? c.path : await c.path();
     for (const role of ROLES) {
-      const want = role === 'anon' ? 401 : c.expect[role] ?? c.fallback;
+      const want = role === 'anon' ? 401 : (c.expect[role] ?? c.fallback);
       const r = await C[role].req(c.method, path, c.body ? c.body(role) : c.method === 'GET' ? undefined : {});
       t.is(r.status, want, `${role}: ${r.text.slice(0, 200)}`);
       if (want >= 400) t.is(r.headers.get('content-type'), 'application/problem+json');
     }
   },
-  title: (_p, c: EndpointCase) => `${c.method} ${typeof c.path === 'string' ? c.path.split('?')[0] : c.path.toString().includes('issues') ? '/api/v1/symposiums/:id/issues' : '/api/v1/symposiums/:id'}`,
+  title: (_p, c: EndpointCase) =>
+    `${c.method} ${typeof c.path === 'string' ? c.path.split('?')[0] : c.path.toString().includes('issues') ? '/api/v1/symposiums/:id/issues' : '/api/v1/symposiums/:id'}`,
 });
 for (const c of ENDPOINTS) test.serial(endpointMacro, c);
 
@@ -343,7 +461,10 @@ test.serial('public endpoints: login, owner registration, tracking, health, Open
   t.is(await smsCode(h.deps, '13300000003'), null);
   const dup = await C.anon.post('/api/v1/owners', { phone: '13300000003', code: '000000', password: 'Owner-Pw-123!', name: '新户' });
   t.is(dup.status, 422);
-  t.deepEqual(dup.body.errors.map((e: any) => [e.field, e.code]), [['code', 'code_invalid']]);
+  t.deepEqual(
+    dup.body.errors.map((e: any) => [e.field, e.code]),
+    [['code', 'code_invalid']],
+  );
   const anonTicket = await ok(C.anon.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '跟踪', description: '内容', anonymous: true }), 201);
   for (const role of ROLES) {
     // the access code opens the tracking view to anyone, signed in or not

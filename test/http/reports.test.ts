@@ -32,7 +32,16 @@ async function ok(p: Promise<{ status: number; text: string; body: any }>, statu
 const hotline = (category: string, extra: Record<string, unknown> = {}) =>
   ok(s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category, title: `来电 ${category}`, description: '来电反映问题。', owner: OWNER, ...extra }), 201);
 const integrity = (accused: string, occurredOn: string) =>
-  ok(owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '违规收费举报', description: '办事时被要求缴纳不合规费用。', accused: { departmentCode: accused, demand: 'fee', amountYuan: '300.00', occurredOn } }), 201);
+  ok(
+    owner.post('/api/v1/tickets', {
+      kind: 'integrity_report',
+      channel: 'web',
+      title: '违规收费举报',
+      description: '办事时被要求缴纳不合规费用。',
+      accused: { departmentCode: accused, demand: 'fee', amountYuan: '300.00', occurredOn },
+    }),
+    201,
+  );
 const act = (who: Client, id: string, action: string, body: Record<string, unknown> = {}) => ok(who.post(`/api/v1/tickets/${id}/${action}`, body));
 async function escalated(id: string, level: number, reason: string) {
   await h.deps.db.transaction(async (em) => {
@@ -103,13 +112,16 @@ test.before(async () => {
   ids.Y = (await hotline('tax_fees', { receivedAt: '2026-11-30T23:59:00+08:00' })).id; // last minute of the period
   ids.X = (await hotline('tax_fees', { receivedAt: '2026-12-01T00:00:00+08:00' })).id; // first instant after it
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const PERIOD = { from: '2026-10-31T16:00:00.000Z', to: '2026-11-30T16:00:00.000Z' };
 const frac = (numerator: number, denominator: number, percent: number | null) => ({ numerator, denominator, percent });
 
 const TAX = {
-  departmentCode: 'TAX', ...PERIOD,
+  departmentCode: 'TAX',
+  ...PERIOD,
   received: 4, // A, B, E, Y (D went to HRSS, Z and X are outside, G was rejected)
   signedOnTime: frac(1, 4, 25), // A on time; B late; E never signed; B's second cycle never signed
   repliedOnTime: frac(1, 4, 25), // A on time; B late; E and B's second cycle past their reply deadlines
@@ -123,7 +135,8 @@ const TAX = {
   vetoed: true,
 };
 const HRSS = {
-  departmentCode: 'HRSS', ...PERIOD,
+  departmentCode: 'HRSS',
+  ...PERIOD,
   received: 2, // C, D (returned by TAX, re-dispatched)
   signedOnTime: frac(3, 3, 100), // D, C twice
   repliedOnTime: frac(2, 3, 66.67), // C twice on time; D past its reply deadline (the return did not reset it)
@@ -143,7 +156,10 @@ test.serial('coordinator: exact figures for TAX and HRSS, every active departmen
   t.is(r.body.from, '2026-11-01');
   t.is(r.body.to, '2026-11-30');
   t.is(r.body.asOf, '2026-12-01T01:00:00.000Z');
-  t.deepEqual(r.body.items.map((i: any) => i.departmentCode), ['COM', 'DIS', 'DRC', 'EIT', 'FIN', 'HRSS', 'HUD', 'JUS', 'NFRA', 'PBC', 'SAMR', 'TAX', 'TRN']);
+  t.deepEqual(
+    r.body.items.map((i: any) => i.departmentCode),
+    ['COM', 'DIS', 'DRC', 'EIT', 'FIN', 'HRSS', 'HUD', 'JUS', 'NFRA', 'PBC', 'SAMR', 'TAX', 'TRN'],
+  );
   const by = (c: string) => r.body.items.find((i: any) => i.departmentCode === c);
   t.deepEqual(by('TAX'), TAX);
   t.deepEqual(by('HRSS'), HRSS);
@@ -184,7 +200,10 @@ test.serial('department head: own department only; a plain handler and other rol
   t.is((await h.http.get(REPORT)).status, 401);
   const admin = await h.admin.get(REPORT);
   t.is(admin.status, 200);
-  t.deepEqual(admin.body.items.find((i: any) => i.departmentCode === 'TAX'), TAX);
+  t.deepEqual(
+    admin.body.items.find((i: any) => i.departmentCode === 'TAX'),
+    TAX,
+  );
   t.is((await s.sup.get(REPORT)).status, 200);
 });
 
@@ -206,7 +225,10 @@ test.serial('bad parameters: 400 problems naming the field', async (t) => {
     t.is(r.status, 400, q);
     t.is(r.headers.get('content-type'), 'application/problem+json', q);
     t.is(r.body.code, 'validation-failed', q);
-    t.true(r.body.errors.some((e: any) => (field === '' || e.field === field) && e.code === code), `${q}: ${JSON.stringify(r.body.errors)}`);
+    t.true(
+      r.body.errors.some((e: any) => (field === '' || e.field === field) && e.code === code),
+      `${q}: ${JSON.stringify(r.body.errors)}`,
+    );
   }
   // A leap year is 366 days: allowed. So is a single day.
   t.is((await s.coord.get('/api/v1/reports/departments?from=2024-01-01&to=2024-12-31')).status, 200);
@@ -218,9 +240,31 @@ test.serial('bad parameters: 400 problems naming the field', async (t) => {
 });
 
 const HEADER = [
-  '部门代码', '部门名称', '受理量', '按时签收数', '应签收数', '按时签收率(%)', '按时办结数', '应办结数', '按时办结率(%)', '已解决数', '答复数', '解决率(%)',
-  '满意数', '评价数', '满意率(%)', '重办数', '答复总数', '重办率(%)', '超期未办结数', '一级催办数', '二级黄牌督办数', '三级红牌督办数', '平均办理工作日',
-  '查实违规问题数', '一票否决',
+  '部门代码',
+  '部门名称',
+  '受理量',
+  '按时签收数',
+  '应签收数',
+  '按时签收率(%)',
+  '按时办结数',
+  '应办结数',
+  '按时办结率(%)',
+  '已解决数',
+  '答复数',
+  '解决率(%)',
+  '满意数',
+  '评价数',
+  '满意率(%)',
+  '重办数',
+  '答复总数',
+  '重办率(%)',
+  '超期未办结数',
+  '一级催办数',
+  '二级黄牌督办数',
+  '三级红牌督办数',
+  '平均办理工作日',
+  '查实违规问题数',
+  '一票否决',
 ];
 const TAX_ROW = ['TAX', '区税务局', 4, 1, 4, 25, 1, 4, 25, 1, 2, 50, 1, 2, 50, 1, 2, 50, 2, 1, 1, 1, '3.50', 1, '是'];
 
@@ -235,10 +279,19 @@ test.serial('CSV: UTF-8 with BOM, Chinese header row, one row per department', a
   t.is(lines[0], HEADER.join(','));
   t.is(lines.length, 1 + 13 + 1); // header, 13 departments, final line break
   t.is(lines[14], '');
-  t.is(lines.find((l) => l.startsWith('TAX,')), TAX_ROW.join(','));
-  t.is(lines.find((l) => l.startsWith('COM,')), 'COM,区商务委,0,0,0,,0,0,,0,0,,0,0,,0,0,,0,0,0,0,,0,否');
+  t.is(
+    lines.find((l) => l.startsWith('TAX,')),
+    TAX_ROW.join(','),
+  );
+  t.is(
+    lines.find((l) => l.startsWith('COM,')),
+    'COM,区商务委,0,0,0,,0,0,,0,0,,0,0,,0,0,,0,0,0,0,,0,否',
+  );
   const head = await raw(s.taxHead, `${REPORT}&format=csv`);
-  const headLines = Buffer.from(await head.arrayBuffer()).subarray(3).toString('utf8').split('\r\n');
+  const headLines = Buffer.from(await head.arrayBuffer())
+    .subarray(3)
+    .toString('utf8')
+    .split('\r\n');
   t.deepEqual(headLines, [HEADER.join(','), TAX_ROW.join(','), '']);
 });
 
@@ -254,7 +307,10 @@ test.serial('XLSX: parses back with exceljs, same figures', async (t) => {
   t.is(ws.rowCount, 14);
   t.deepEqual((ws.getRow(1).values as unknown[]).slice(1), HEADER);
   const rows = Array.from({ length: 13 }, (_, i) => (ws.getRow(i + 2).values as unknown[]).slice(1));
-  t.deepEqual(rows.find((v) => v[0] === 'TAX'), TAX_ROW);
+  t.deepEqual(
+    rows.find((v) => v[0] === 'TAX'),
+    TAX_ROW,
+  );
   const hrss = rows.find((v) => v[0] === 'HRSS')!;
   t.deepEqual(hrss.slice(0, 9), ['HRSS', '区人力社保局', 2, 3, 3, 100, 2, 3, 66.67]);
   const com = rows.find((v) => v[0] === 'COM')!;
@@ -283,7 +339,13 @@ async function compareWithOracle(t: import('ava').ExecutionContext) {
   const cal = await h.deps.calendar.get(h.deps.db.manager);
   await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai' });
   t.is(await h.deps.db.getRepository(FigureDirty).count(), 0);
-  for (const [a, b] of [['2026-11-01', '2026-12-01'], ['2026-10-01', '2026-12-02'], ['2026-11-02', '2026-11-03'], ['2026-01-01', '2027-01-01'], ['2026-12-01', '2026-12-02']]) {
+  for (const [a, b] of [
+    ['2026-11-01', '2026-12-01'],
+    ['2026-10-01', '2026-12-02'],
+    ['2026-11-02', '2026-11-03'],
+    ['2026-01-01', '2027-01-01'],
+    ['2026-12-01', '2026-12-02'],
+  ]) {
     for (const hide of [null, 'TAX', 'HRSS', 'SAMR']) {
       for (const now of [h.clock.now(), new Date('2026-11-04T12:00:00+08:00')]) {
         const o = { hideAccusedOf: hide };
@@ -299,13 +361,40 @@ test.serial('maintained figures: the buckets hold what the events wrote, and agr
   await compareWithOracle(t);
   // the buckets of 2 November for TAX, as the events of the scenario wrote them
   const rows = await h.deps.db.getRepository(ReportFigure).find({ where: { departmentCode: 'TAX', day: '2026-11-02' }, order: { accused: 'ASC' } });
-  t.deepEqual(rows.map((r) => ({ ...r })), [{
-    departmentCode: 'TAX', day: '2026-11-02', accused: '', received: 3, signedOnTime: 1, signOwed: 2, repliedOnTime: 1, replyOwed: 2, resolved: 1, replies: 2,
-    satisfied: 1, rated: 2, reopened: 1, answers: 2, level1: 1, level2: 1, level3: 1, handlingDays: 7,
-  }]);
+  t.deepEqual(
+    rows.map((r) => ({ ...r })),
+    [
+      {
+        departmentCode: 'TAX',
+        day: '2026-11-02',
+        accused: '',
+        received: 3,
+        signedOnTime: 1,
+        signOwed: 2,
+        repliedOnTime: 1,
+        replyOwed: 2,
+        resolved: 1,
+        replies: 2,
+        satisfied: 1,
+        rated: 2,
+        reopened: 1,
+        answers: 2,
+        level1: 1,
+        level2: 1,
+        level3: 1,
+        handlingDays: 7,
+      },
+    ],
+  );
   // DIS's concluded reports are kept apart by the department they accuse
   const dis = await h.deps.db.getRepository(ReportFigure).find({ where: { departmentCode: 'DIS' }, order: { accused: 'ASC' } });
-  t.deepEqual(dis.map((r) => [r.day, r.accused, r.received, r.answers]), [['2026-11-02', 'SAMR', 1, 1], ['2026-11-02', 'TAX', 1, 1]]);
+  t.deepEqual(
+    dis.map((r) => [r.day, r.accused, r.received, r.answers]),
+    [
+      ['2026-11-02', 'SAMR', 1, 1],
+      ['2026-11-02', 'TAX', 1, 1],
+    ],
+  );
 });
 
 test.serial('maintained figures: a rebuild changes nothing, a calendar override is followed, a refresh with nothing marked does nothing', async (t) => {
@@ -321,12 +410,12 @@ test.serial('maintained figures: a rebuild changes nothing, a calendar override 
   // Wednesday 4 November becomes a holiday: B's answer (3 Nov → 10 Nov) takes one working day less
   const res = await h.admin.put('/api/v1/calendar/days/2026-11-04', { type: 'holiday', note: '测试调休' });
   t.is(res.status, 200, res.text);
-  t.true(await h.deps.db.getRepository(FigureDirty).count() > 0);
+  t.true((await h.deps.db.getRepository(FigureDirty).count()) > 0);
   const report = await ok(s.coord.get(`${REPORT}&department=TAX`));
   t.is(report.items[0].averageWorkingDaysToReply, '3.00'); // A 1, B 5
   t.is(await h.deps.db.getRepository(FigureDirty).count(), 0); // the report caught up first
   await compareWithOracle(t);
   t.is((await h.admin.put('/api/v1/calendar/days/2026-11-04', { type: 'workday', note: '恢复' })).status, 200);
   t.is((await ok(s.coord.get(`${REPORT}&department=TAX`))).items[0].averageWorkingDaysToReply, '3.50');
-  t.true(await h.deps.db.getRepository(TicketFigure).count() > 0);
+  t.true((await h.deps.db.getRepository(TicketFigure).count()) > 0);
 });

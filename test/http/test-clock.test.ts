@@ -23,7 +23,10 @@ test('the test clock: admin only with TEST_CLOCK=1; absent (404 and from the doc
       t.deepEqual([r.status, r.body.code], [404, 'not-found']);
     }
     const doc = (await off.http.get('/api/v1/openapi.json')).body;
-    t.deepEqual(Object.keys(doc.paths).filter((p) => p.includes('test')), []);
+    t.deepEqual(
+      Object.keys(doc.paths).filter((p) => p.includes('test')),
+      [],
+    );
     t.false(JSON.stringify(doc).includes('test/clock'));
     t.is((await off.http.get('/readyz')).body.testClock, false);
   } finally {

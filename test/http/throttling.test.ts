@@ -55,7 +55,7 @@ test.serial('10 failures for a username lock it (any case) for 15 minutes, even 
   }
 });
 
-test.serial('a successful sign-in clears its username\'s failures', async (t) => {
+test.serial("a successful sign-in clears its username's failures", async (t) => {
   // 15 failures
   await h.staff('clerk2', 'handler', 'TAX');
   for (let i = 0; i < 6; i++) t.is((await login('clerk2', 'wrong')).status, 401);

@@ -104,7 +104,7 @@ test.serial('password reset end to end: the code sets a new password and ends th
   t.is((await h.http.post('/api/v1/auth/login', { username: phone, password: 'New-Owner-Pw-1' })).status, 200);
   const [me] = await h.deps.db.query('SELECT id FROM app_user WHERE username = ?', [phone]);
   const events = await h.deps.db.query('SELECT type, via, actor_id AS actorId FROM account_event WHERE user_id = ? ORDER BY seq', [me.id]);
-  t.deepEqual(events.at(-1), { type: 'password_changed', via: 'api', actorId: me.id }, 'recorded as the owner\'s own change through the API');
+  t.deepEqual(events.at(-1), { type: 'password_changed', via: 'api', actorId: me.id }, "recorded as the owner's own change through the API");
   await until(async () => (await h.http.as(old).get('/api/v1/me')).status === 401, 10_000, 'the old token ends');
   t.pass();
 });

@@ -13,11 +13,17 @@ test.before(async () => {
   h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
   s = await standardStaff(h);
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const REPORT = {
-  kind: 'integrity_report', channel: 'hotline', title: '窗口人员索要好处费', description: '来电人称办理登记时被索要300元。',
-  owner: { name: '来电人', phone: '13912340000' }, accused: { departmentCode: 'SAMR', demand: 'property', amountYuan: '300', occurredOn: '2026-10-28' },
+  kind: 'integrity_report',
+  channel: 'hotline',
+  title: '窗口人员索要好处费',
+  description: '来电人称办理登记时被索要300元。',
+  owner: { name: '来电人', phone: '13912340000' },
+  accused: { departmentCode: 'SAMR', demand: 'property', amountYuan: '300', occurredOn: '2026-10-28' },
 };
 
 test.serial('a replay after the report was concluded shows the first response, not the finding', async (t) => {
@@ -56,7 +62,7 @@ test.serial('a row kept before responses were stored replays the receipt only, n
   t.is(replay.body.number, first.body.number);
 });
 
-test.serial('the accused department\'s intake user never holds the access code: the reporter gets it by text and tracks with it; an intake user of another department is shown it', async (t) => {
+test.serial("the accused department's intake user never holds the access code: the reporter gets it by text and tracks with it; an intake user of another department is shown it", async (t) => {
   const r = await s.intake.post('/api/v1/tickets', { ...REPORT, title: '第三份举报', owner: { name: '来电人', phone: '13912345678' } });
   t.is(r.status, 201);
   t.false('accessCode' in r.body);

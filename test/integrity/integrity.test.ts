@@ -6,7 +6,12 @@ import { scanEndpoints, leaks } from '../objections/endpoint-scan';
 // are users of the accused department too (DESIGN §1) —, one accusing TAX, one accusing DIS.
 const CALLER = { name: '举报人乙', phone: '13700001111', email: 'reporter2@example.test' };
 const report = (accused: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  kind: 'integrity_report', channel: 'web', title: '办事人员索要费用', description: '窗口人员要求另交材料费才给办理。', accused, ...extra,
+  kind: 'integrity_report',
+  channel: 'web',
+  title: '办事人员索要费用',
+  description: '窗口人员要求另交材料费才给办理。',
+  accused,
+  ...extra,
 });
 
 type Staff = Awaited<ReturnType<typeof standardStaff>>;
@@ -21,7 +26,9 @@ test.before(async () => {
   s = { ...(await standardStaff(h)), samrHead: await h.staff('samrhead', 'handler', 'SAMR', { isHead: true }), comIntake: await h.staff('intake2', 'intake', 'COM') };
   owner = await h.owner();
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const samrUsers = () => ({ coord: s.coord, intake: s.intake, samr: s.samr, samrHead: s.samrHead });
 
@@ -37,7 +44,10 @@ test.serial('filing: fields checked, amounts exact, always routed to DIS (a repo
   for (const [accused, status, field] of bad) {
     const x = await owner.post('/api/v1/tickets', report(accused));
     t.is(x.status, status, JSON.stringify(accused));
-    t.true(x.body.errors.some((e: any) => e.field === field), JSON.stringify(x.body.errors));
+    t.true(
+      x.body.errors.some((e: any) => e.field === field),
+      JSON.stringify(x.body.errors),
+    );
   }
   const noAccused = await owner.post('/api/v1/tickets', report(undefined as never));
   t.deepEqual([noAccused.status, noAccused.body.errors[0].field], [422, 'accused']);
@@ -53,7 +63,10 @@ test.serial('filing: fields checked, amounts exact, always routed to DIS (a repo
   t.is(r1.body.deadlines.replyBy, '2026-11-23T16:00:00.000Z'); // 15 working days
   r.one = { id: r1.body.id, number: r1.body.number };
 
-  const r2 = await h.http.post('/api/v1/tickets', report({ departmentCode: 'SAMR', demand: 'levy', amountYuan: '0.2', occurredOn: '2026-03-01' }, { anonymous: true, description: '摊派赞助费，不交就不给年检。' }));
+  const r2 = await h.http.post(
+    '/api/v1/tickets',
+    report({ departmentCode: 'SAMR', demand: 'levy', amountYuan: '0.2', occurredOn: '2026-03-01' }, { anonymous: true, description: '摊派赞助费，不交就不给年检。' }),
+  );
   t.is(r2.status, 201);
   t.is(r2.body.reporter, 'anonymous');
   t.regex(r2.body.accessCode, /^[A-Z2-9]{10}$/);
@@ -63,7 +76,10 @@ test.serial('filing: fields checked, amounts exact, always routed to DIS (a repo
   const sym = await s.intake.post('/api/v1/symposiums', { title: '个体工商户座谈会', heldOn: '2026-11-02', place: '区政务中心' });
   t.is(sym.status, 201);
   symposiumId = sym.body.id;
-  const r3 = await s.intake.post('/api/v1/tickets', report({ departmentCode: 'SAMR', demand: 'property', amountYuan: '300.10', occurredOn: '2026-06-01' }, { channel: 'symposium', symposiumId, owner: CALLER, description: '检查人员索要购物卡。' }));
+  const r3 = await s.intake.post(
+    '/api/v1/tickets',
+    report({ departmentCode: 'SAMR', demand: 'property', amountYuan: '300.10', occurredOn: '2026-06-01' }, { channel: 'symposium', symposiumId, owner: CALLER, description: '检查人员索要购物卡。' }),
+  );
   t.is(r3.status, 201);
   t.is(r3.body.accused.amountYuan, '300.10');
   // SAMR's own staff are not shown the access code (mayShowAccessCode): it goes to the reporter by text
@@ -98,7 +114,10 @@ test.serial('invisible to every user of the accused department: detail, timeline
   const samrReports = [r.one, r.two, r.three];
   for (const [who, c] of Object.entries(samrUsers())) {
     const orders = await c.get('/api/v1/oversight?limit=200');
-    t.false((orders.body.items ?? []).some((o: any) => [r.one.id, r.two.id, r.three.id].includes(o.ticketId)), `${who} oversight`);
+    t.false(
+      (orders.body.items ?? []).some((o: any) => [r.one.id, r.two.id, r.three.id].includes(o.ticketId)),
+      `${who} oversight`,
+    );
     for (const x of samrReports) {
       for (const p of ['', '/events', '/messages', '/events/verify']) t.is((await c.get(`/api/v1/tickets/${x.id}${p}`)).status, 404, `${who} GET ${p}`);
       t.is((await c.post(`/api/v1/tickets/${x.id}/note`, { text: '看看' })).status, 404, `${who} note`);
@@ -107,14 +126,20 @@ test.serial('invisible to every user of the accused department: detail, timeline
     }
     const list = (await c.get('/api/v1/tickets?limit=200')).body.items ?? [];
     const kindList = (await c.get('/api/v1/tickets?limit=200&kind=integrity_report')).body.items ?? [];
-    t.false([...list, ...kindList].some((x: any) => x.accused?.departmentCode === 'SAMR'), `${who} list`);
+    t.false(
+      [...list, ...kindList].some((x: any) => x.accused?.departmentCode === 'SAMR'),
+      `${who} list`,
+    );
   }
   for (const c of [s.samr, s.intake, s.coord]) {
     const v = await c.get(`/api/v1/symposiums/${symposiumId}`);
     t.is(v.status, 200);
     t.deepEqual(v.body.issues, []);
   }
-  t.deepEqual((await s.sup.get(`/api/v1/symposiums/${symposiumId}`)).body.issues.map((i: any) => i.number), [r.three.number]);
+  t.deepEqual(
+    (await s.sup.get(`/api/v1/symposiums/${symposiumId}`)).body.issues.map((i: any) => i.number),
+    [r.three.number],
+  );
   // The coordinator still sees reports on other departments; TAX's own staff do not.
   t.deepEqual((await s.coord.get('/api/v1/tickets?kind=integrity_report&limit=200')).body.items.map((x: any) => x.accused.departmentCode).sort(), ['COM', 'TAX', 'TAX']);
   for (const c of [s.tax, s.taxHead]) t.is((await c.get(`/api/v1/tickets/${r.four.id}`)).status, 404);
@@ -144,10 +169,13 @@ test.serial('reporter identity: only supervisors, only on the audited detail rea
   h.clock.advance(60_000);
   await s.sup.get(`/api/v1/tickets/${r.four.id}`);
   const reads = await events();
-  t.deepEqual(reads.map((e: any) => [e.actor.id, e.actor.role, e.at, e.payload]), [
-    [s.sup.id, 'supervisor', '2026-11-02T01:00:00.000Z', {}],
-    [s.sup.id, 'supervisor', '2026-11-02T01:01:00.000Z', {}],
-  ]);
+  t.deepEqual(
+    reads.map((e: any) => [e.actor.id, e.actor.role, e.at, e.payload]),
+    [
+      [s.sup.id, 'supervisor', '2026-11-02T01:00:00.000Z', {}],
+      [s.sup.id, 'supervisor', '2026-11-02T01:01:00.000Z', {}],
+    ],
+  );
   const anon = await s.sup.get(`/api/v1/tickets/${r.two.id}`);
   t.is(anon.body.reporter, 'anonymous');
   t.false((await s.sup.get(`/api/v1/tickets/${r.two.id}/events`)).body.items.some((e: any) => e.type === 'identity_read'));
@@ -190,7 +218,10 @@ test.serial('substantiated → one veto per department and year, every cause lis
   t.is(veto.activeAmountYuan, '0.30');
   t.is(veto.decidedAt, '2026-11-02T02:01:00.000Z');
   t.true([s.sup.id, sup2.id].includes(veto.decidedBy.id));
-  t.deepEqual(veto.history.map((x: any) => x.type), ['imposed', 'cause_added']);
+  t.deepEqual(
+    veto.history.map((x: any) => x.type),
+    ['imposed', 'cause_added'],
+  );
   t.deepEqual([veto.revokedAt, veto.revokedBy, veto.revokeReason], [null, null, null]);
 
   const db = h.deps.db;
@@ -204,16 +235,35 @@ test.serial('substantiated → one veto per department and year, every cause lis
 
   // The reporter is answered: the summary is the public answer on the tracking view.
   const tr = await h.http.get(`/api/v1/track/${r.two.number}?code=${r.two.accessCode}`);
-  t.deepEqual(tr.body.answers.map((x: any) => [x.kind, x.body]), [['conclusion', '经查属实。']]);
+  t.deepEqual(
+    tr.body.answers.map((x: any) => [x.kind, x.body]),
+    [['conclusion', '经查属实。']],
+  );
 
   // The year is the year of the occurrence: a 2025 case vetoes 2025; an unsubstantiated one nothing.
   t.is((await s.sup.post(`/api/v1/tickets/${r.four.id}/conclude`, { finding: 'substantiated', summary: '属实' })).status, 200);
   const un = await s.sup.post(`/api/v1/tickets/${r.six.id}/conclude`, { finding: 'unsubstantiated', summary: '查无实据' });
   t.is(un.body.finding, 'unsubstantiated');
-  t.deepEqual((await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload, { finding: 'unsubstantiated', messageId: (await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload.messageId, onTime: true });
-  t.deepEqual((await s.sup.get('/api/v1/vetoes?year=2026')).body.items.map((x: any) => x.departmentCode), ['SAMR']);
-  t.deepEqual((await s.sup.get('/api/v1/vetoes?year=2025')).body.items.map((x: any) => [x.departmentCode, x.causes.map((c: any) => c.number)]), [['TAX', [r.four.number]]]);
-  t.deepEqual((await s.sup.get('/api/v1/vetoes')).body.items.map((x: any) => [x.departmentCode, x.year]), [['SAMR', 2026], ['TAX', 2025]]);
+  t.deepEqual((await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload, {
+    finding: 'unsubstantiated',
+    messageId: (await s.sup.get(`/api/v1/tickets/${r.six.id}/events`)).body.items.at(-1).payload.messageId,
+    onTime: true,
+  });
+  t.deepEqual(
+    (await s.sup.get('/api/v1/vetoes?year=2026')).body.items.map((x: any) => x.departmentCode),
+    ['SAMR'],
+  );
+  t.deepEqual(
+    (await s.sup.get('/api/v1/vetoes?year=2025')).body.items.map((x: any) => [x.departmentCode, x.causes.map((c: any) => c.number)]),
+    [['TAX', [r.four.number]]],
+  );
+  t.deepEqual(
+    (await s.sup.get('/api/v1/vetoes')).body.items.map((x: any) => [x.departmentCode, x.year]),
+    [
+      ['SAMR', 2026],
+      ['TAX', 2025],
+    ],
+  );
 });
 
 test.serial('the register and the assessment as the accused department sees them: the veto and a count, never the reports', async (t) => {
@@ -223,8 +273,18 @@ test.serial('the register and the assessment as the accused department sees them
   const samrVeto = coordView.find((x: any) => x.departmentCode === 'SAMR');
   t.deepEqual(Object.keys(samrVeto).sort(), ['activeCauses', 'decidedAt', 'decidedBy', 'departmentCode', 'history', 'id', 'revokeReason', 'revokedAt', 'revokedBy', 'status', 'vetoed', 'year']);
   t.is(samrVeto.activeCauses, 2);
-  t.deepEqual(samrVeto.history.map((x: any) => Object.keys(x).sort()), [['at', 'by', 'reason', 'seq', 'type'], ['at', 'by', 'reason', 'seq', 'type']]);
-  t.deepEqual(coordView.find((x: any) => x.departmentCode === 'TAX').causes.map((c: any) => c.number), [r.four.number], 'another department\'s veto in full');
+  t.deepEqual(
+    samrVeto.history.map((x: any) => Object.keys(x).sort()),
+    [
+      ['at', 'by', 'reason', 'seq', 'type'],
+      ['at', 'by', 'reason', 'seq', 'type'],
+    ],
+  );
+  t.deepEqual(
+    coordView.find((x: any) => x.departmentCode === 'TAX').causes.map((c: any) => c.number),
+    [r.four.number],
+    "another department's veto in full",
+  );
 
   const head = await s.samrHead.get('/api/v1/departments/SAMR/assessment?year=2026');
   t.is(head.status, 200);
@@ -238,7 +298,7 @@ test.serial('the register and the assessment as the accused department sees them
   t.deepEqual([head.body.figures.departmentCode, head.body.figures.from, head.body.figures.to], ['SAMR', '2025-12-31T16:00:00.000Z', '2026-12-31T16:00:00.000Z']);
   t.deepEqual([head.body.figures.substantiatedIntegrityCases, head.body.figures.vetoed], [2, true]);
   t.is((await s.samr.get('/api/v1/departments/SAMR/assessment?year=2026')).status, 403, 'a handler who is not the head');
-  t.is((await s.taxHead.get('/api/v1/departments/SAMR/assessment?year=2026')).status, 403, 'another department\'s head');
+  t.is((await s.taxHead.get('/api/v1/departments/SAMR/assessment?year=2026')).status, 403, "another department's head");
   t.is((await owner.get('/api/v1/departments/SAMR/assessment?year=2026')).status, 403);
   t.is((await s.sup.get('/api/v1/departments/NOPE/assessment?year=2026')).status, 404);
   const tax25 = await s.taxHead.get('/api/v1/departments/TAX/assessment?year=2025');
@@ -258,14 +318,25 @@ test.serial('revoke: supervisor with a reason; history kept; a later substantiat
   h.clock.advance(3600_000);
   const rv = await s.sup.post(`/api/v1/vetoes/${id}/revoke`, { reason: '经复核，两案处理依据不足，撤销一票否决。' });
   t.is(rv.status, 200);
-  t.deepEqual([rv.body.status, rv.body.vetoed, rv.body.activeCauses, rv.body.revokedBy.id, rv.body.revokedAt, rv.body.revokeReason],
-    ['revoked', false, 0, s.sup.id, '2026-11-02T03:01:00.000Z', '经复核，两案处理依据不足，撤销一票否决。']);
-  t.deepEqual(rv.body.causes.map((c: any) => [c.active, c.revokedAt]), [[false, '2026-11-02T03:01:00.000Z'], [false, '2026-11-02T03:01:00.000Z']]);
+  t.deepEqual(
+    [rv.body.status, rv.body.vetoed, rv.body.activeCauses, rv.body.revokedBy.id, rv.body.revokedAt, rv.body.revokeReason],
+    ['revoked', false, 0, s.sup.id, '2026-11-02T03:01:00.000Z', '经复核，两案处理依据不足，撤销一票否决。'],
+  );
+  t.deepEqual(
+    rv.body.causes.map((c: any) => [c.active, c.revokedAt]),
+    [
+      [false, '2026-11-02T03:01:00.000Z'],
+      [false, '2026-11-02T03:01:00.000Z'],
+    ],
+  );
   t.is(rv.body.activeAmountYuan, '0.00');
   const again = await s.sup.post(`/api/v1/vetoes/${id}/revoke`, { reason: '再次' });
   t.deepEqual([again.status, again.body.code], [409, 'veto-already-revoked']);
   const listed = (await s.sup.get('/api/v1/vetoes?year=2026')).body.items;
-  t.deepEqual(listed.map((x: any) => [x.id, x.status, x.revokeReason]), [[id, 'revoked', '经复核，两案处理依据不足，撤销一票否决。']]);
+  t.deepEqual(
+    listed.map((x: any) => [x.id, x.status, x.revokeReason]),
+    [[id, 'revoked', '经复核，两案处理依据不足，撤销一票否决。']],
+  );
   const a = await s.samrHead.get('/api/v1/departments/SAMR/assessment?year=2026');
   t.deepEqual([a.body.vetoed, a.body.eligibleForCommendation, a.body.substantiatedCases, a.body.veto.status, a.body.figures.vetoed], [false, true, 2, 'revoked', false]);
 
@@ -275,15 +346,28 @@ test.serial('revoke: supervisor with a reason; history kept; a later substantiat
   const v = (await s.sup.get('/api/v1/vetoes?year=2026')).body.items;
   t.is(v.length, 1);
   t.deepEqual([v[0].id, v[0].status, v[0].activeCauses, v[0].activeAmountYuan, v[0].decidedAt, v[0].revokedAt], [id, 'active', 1, '300.10', '2026-11-02T04:01:00.000Z', null]);
-  t.deepEqual(v[0].causes.map((c: any) => [c.number, c.active]).sort(), [[r.one.number, false], [r.two.number, false], [r.three.number, true]].sort());
-  t.deepEqual(v[0].history.map((x: any) => [x.seq, x.type, x.reason]), [
-    [1, 'imposed', null], [2, 'cause_added', null], [3, 'revoked', '经复核，两案处理依据不足，撤销一票否决。'], [4, 'reinstated', null],
-  ]);
+  t.deepEqual(
+    v[0].causes.map((c: any) => [c.number, c.active]).sort(),
+    [
+      [r.one.number, false],
+      [r.two.number, false],
+      [r.three.number, true],
+    ].sort(),
+  );
+  t.deepEqual(
+    v[0].history.map((x: any) => [x.seq, x.type, x.reason]),
+    [
+      [1, 'imposed', null],
+      [2, 'cause_added', null],
+      [3, 'revoked', '经复核，两案处理依据不足，撤销一票否决。'],
+      [4, 'reinstated', null],
+    ],
+  );
   t.is(v[0].history[3].number, r.three.number);
   t.deepEqual((await s.samrHead.get('/api/v1/departments/SAMR/assessment?year=2026')).body.substantiatedCases, 3);
 });
 
-test.serial('a report reopened by its reporter\'s bad rating follows its latest finding', async (t) => {
+test.serial("a report reopened by its reporter's bad rating follows its latest finding", async (t) => {
   const reopen = await owner.post(`/api/v1/tickets/${r.one.id}/rate`, { rating: 'very_dissatisfied' });
   t.deepEqual([reopen.body.state, reopen.body.cycle, reopen.body.departmentCode], ['dispatched', 2, 'DIS']);
   t.is((await s.sup.post(`/api/v1/tickets/${r.one.id}/sign`)).status, 200);
@@ -300,16 +384,26 @@ test.serial('a report reopened by its reporter\'s bad rating follows its latest 
 
   const [v] = (await s.sup.get('/api/v1/vetoes?year=2026')).body.items;
   t.deepEqual([v.status, v.activeCauses, v.activeAmountYuan], ['active', 1, '0.10']);
-  t.deepEqual(v.causes.filter((c: any) => c.active).map((c: any) => c.number), [r.one.number]);
-  t.deepEqual(v.history.slice(4).map((x: any) => [x.seq, x.type, x.number]), [[5, 'cause_added', r.one.number], [6, 'cause_withdrawn', r.three.number]]);
+  t.deepEqual(
+    v.causes.filter((c: any) => c.active).map((c: any) => c.number),
+    [r.one.number],
+  );
+  t.deepEqual(
+    v.history.slice(4).map((x: any) => [x.seq, x.type, x.number]),
+    [
+      [5, 'cause_added', r.one.number],
+      [6, 'cause_withdrawn', r.three.number],
+    ],
+  );
   t.is((await s.samrHead.get('/api/v1/departments/SAMR/assessment?year=2026')).body.substantiatedCases, 2);
 });
 
 test.serial('scan of every endpoint as each SAMR user finds nothing of the reports accusing SAMR', async (t) => {
   const needles = [r.one, r.two, r.three].flatMap((x) => [x.id, x.number]).concat(['王某某', '摊派赞助费', '检查人员索要购物卡', '300.10']);
   for (const [who, c] of Object.entries(samrUsers())) {
-    const hits = await scanEndpoints(h, c, { id: [r.one.id, r.two.id, r.three.id, symposiumId], number: [r.one.number, r.two.number, r.three.number], code: ['SAMR'] },
-      (p) => p.startsWith('/api/v1/tickets/{id}/'));
+    const hits = await scanEndpoints(h, c, { id: [r.one.id, r.two.id, r.three.id, symposiumId], number: [r.one.number, r.two.number, r.three.number], code: ['SAMR'] }, (p) =>
+      p.startsWith('/api/v1/tickets/{id}/'),
+    );
     t.true(hits.length > 100, `${who}: ${hits.length} requests`);
     t.deepEqual(leaks(hits, needles), [], who);
   }

@@ -18,7 +18,9 @@ test.before(async () => {
   owner = await h.owner();
   taxIntake = await h.staff('intaketax', 'intake', 'TAX');
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const Z = (local: string) => new Date(local).toISOString();
 const setNow = (local: string) => h.clock.set(new Date(local));
@@ -52,10 +54,7 @@ test.serial('item 1: A→B and B→A at the same moment: exactly one merge succe
   for (let round = 0; round < 12; round++) {
     const a = await hotline();
     const b = await hotline();
-    const [ab, ba] = await Promise.all([
-      s.coord.post(`/api/v1/tickets/${a.id}/merge`, { intoTicketId: b.id }),
-      s.coord.post(`/api/v1/tickets/${b.id}/merge`, { intoTicketId: a.id }),
-    ]);
+    const [ab, ba] = await Promise.all([s.coord.post(`/api/v1/tickets/${a.id}/merge`, { intoTicketId: b.id }), s.coord.post(`/api/v1/tickets/${b.id}/merge`, { intoTicketId: a.id })]);
     t.deepEqual([ab.status, ba.status].sort(), [200, 409], `round ${round}: ${ab.text} ${ba.text}`);
     const [won, lost, dup, primary] = ab.status === 200 ? [ab, ba, a, b] : [ba, ab, b, a];
     t.like(won.body, { state: 'merged', mergedIntoId: primary.id });
@@ -82,10 +81,13 @@ test.serial('item 1: no chain: merging into a merged ticket is refused; a merged
   t.like(m, { state: 'merged', mergedIntoId: d.id });
   t.like(await ticket(a.id), { state: 'merged', mergedIntoId: d.id });
   const evA = await events(a.id);
-  t.deepEqual(evA.slice(2).map((e) => [e.type, e.fromState, e.toState, e.payload]), [
-    ['merged', 'dispatched', 'merged', { intoTicketId: b.id, intoNumber: b.number }],
-    ['merged', 'merged', 'merged', { intoTicketId: d.id, intoNumber: d.number, previousIntoTicketId: b.id, previousIntoNumber: b.number }],
-  ]);
+  t.deepEqual(
+    evA.slice(2).map((e) => [e.type, e.fromState, e.toState, e.payload]),
+    [
+      ['merged', 'dispatched', 'merged', { intoTicketId: b.id, intoNumber: b.number }],
+      ['merged', 'merged', 'merged', { intoTicketId: d.id, intoNumber: d.number, previousIntoTicketId: b.id, previousIntoNumber: b.number }],
+    ],
+  );
   const evB = await events(b.id);
   t.deepEqual(evB.at(-1).payload, { intoTicketId: d.id, intoNumber: d.number, movedTicketIds: [a.id] });
   // A's submitter was told both times, the second time of the ticket that now carries the answer.
@@ -115,14 +117,23 @@ test.serial('item 2: the owner withdraws a primary: its merged tickets return to
   t.is(w.state, 'withdrawn');
   const evP = await events(p.id);
   t.deepEqual([evP.at(-1).type, evP.at(-1).payload.releasedTicketIds], ['withdrawn', [d1.id, d2.id]]);
-  for (const [d, from] of [[d1, 'in_progress'], [d2, 'dispatched']] as const) {
+  for (const [d, from] of [
+    [d1, 'in_progress'],
+    [d2, 'dispatched'],
+  ] as const) {
     const now = await ticket(d.id);
     t.like(now, { state: 'registered', mergedIntoId: null, departmentCode: null, closedAt: null });
     // the dispatch clock restarts now (1 working day from Wed Nov 4); the reply clock still
     // counts from the call on Tue Nov 3 (the submitter's wait is not reset)
     t.deepEqual([now.deadlines.dispatchBy, now.deadlines.replyBy], [Z('2026-11-06T00:00:00+08:00'), d.deadlines.replyBy]);
     const ev = await events(d.id);
-    t.deepEqual(ev.slice(-2).map((e) => [e.type, e.fromState, e.toState]), [['merged', from, 'merged'], ['unmerged', 'merged', 'registered']]);
+    t.deepEqual(
+      ev.slice(-2).map((e) => [e.type, e.fromState, e.toState]),
+      [
+        ['merged', from, 'merged'],
+        ['unmerged', 'merged', 'registered'],
+      ],
+    );
     t.deepEqual(ev.at(-1).payload, { fromTicketId: p.id, fromNumber: p.number, reason: 'primary_withdrawn', previousDepartmentCode: 'TAX' });
     t.deepEqual(ev.at(-1).actor.role, 'owner');
     const mail: any[] = await h.deps.db.query("SELECT recipient, subject, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_unmerged' AND channel = 'email'", [d.id]);
@@ -164,7 +175,10 @@ test.serial('item 2: the coordinator rejects a primary: its merged ticket is rel
   // the submitter's own timeline says so
   const tr = await h.http.get(`/api/v1/track/${d.number}?code=${d.accessCode}`);
   t.is(tr.status, 200);
-  t.deepEqual(tr.body.timeline.map((x: any) => x.type), ['created', 'dispatched', 'merged', 'unmerged']);
+  t.deepEqual(
+    tr.body.timeline.map((x: any) => x.type),
+    ['created', 'dispatched', 'merged', 'unmerged'],
+  );
 });
 
 test.serial('item 7: an open oversight order follows the return and the re-dispatch; the old department neither lists nor answers it', async (t) => {
@@ -184,19 +198,28 @@ test.serial('item 7: an open oversight order follows the return and the re-dispa
   // a fresh response period for the department that now owes the answer: 2 working days from Tue Nov 10
   t.like(moved, { id: order.id, departmentCode: 'HRSS', state: 'open', respondBy: Z('2026-11-13T00:00:00+08:00') });
   const ev = (await events(tk.id)).filter((e) => e.type === 'oversight_moved' || e.type === 'returned' || e.type === 'dispatched');
-  t.deepEqual(ev.map((e) => [e.type, e.payload.orderId ?? null, e.payload.fromDepartmentCode, e.payload.toDepartmentCode]), [
-    ['dispatched', null, undefined, undefined],
-    ['returned', null, undefined, undefined],
-    ['oversight_moved', order.id, 'TAX', null],
-    ['dispatched', null, undefined, undefined],
-    ['oversight_moved', order.id, null, 'HRSS'],
-  ]);
+  t.deepEqual(
+    ev.map((e) => [e.type, e.payload.orderId ?? null, e.payload.fromDepartmentCode, e.payload.toDepartmentCode]),
+    [
+      ['dispatched', null, undefined, undefined],
+      ['returned', null, undefined, undefined],
+      ['oversight_moved', order.id, 'TAX', null],
+      ['dispatched', null, undefined, undefined],
+      ['oversight_moved', order.id, null, 'HRSS'],
+    ],
+  );
   // the old department: not listed, not answerable (404 as for anything it cannot see)
-  t.deepEqual((await s.tax.get('/api/v1/oversight')).body.items.filter((o: any) => o.ticketId === tk.id), []);
+  t.deepEqual(
+    (await s.tax.get('/api/v1/oversight')).body.items.filter((o: any) => o.ticketId === tk.id),
+    [],
+  );
   const old = await s.tax.post(`/api/v1/oversight/${order.id}/respond`, { message: '已办理' });
   t.is(old.status, 404);
   // the new one lists and answers it
-  t.deepEqual((await s.hrss.get('/api/v1/oversight')).body.items.map((o: any) => o.id), [order.id]);
+  t.deepEqual(
+    (await s.hrss.get('/api/v1/oversight')).body.items.map((o: any) => o.id),
+    [order.id],
+  );
   const ok = await s.hrss.post(`/api/v1/oversight/${order.id}/respond`, { message: '已接手办理' });
   t.is(ok.status, 200);
   t.is(ok.body.state, 'responded');
@@ -216,7 +239,10 @@ test.serial('open oversight orders of a ticket merged away or rejected are close
   await act(s.coord, dup.id, 'merge', { intoTicketId: primary.id });
   t.like((await s.coord.get(`/api/v1/tickets/${dup.id}/oversight`)).body.items[0], { id: order.id, state: 'closed', closeNote: `工单已合并至${primary.number}，由主工单答复` });
   const closed = (await events(dup.id)).filter((e) => e.type === 'oversight_closed');
-  t.deepEqual(closed.map((e) => [e.payload.orderId, e.payload.level, e.payload.departmentCode, e.payload.reason]), [[order.id, 2, 'TAX', 'merged']]);
+  t.deepEqual(
+    closed.map((e) => [e.payload.orderId, e.payload.level, e.payload.departmentCode, e.payload.reason]),
+    [[order.id, 2, 'TAX', 'merged']],
+  );
   const late = await s.tax.post(`/api/v1/oversight/${order.id}/respond`, { message: '已办理' });
   t.deepEqual([late.status, late.body.code], [409, 'oversight-not-open']);
 
@@ -227,10 +253,13 @@ test.serial('open oversight orders of a ticket merged away or rejected are close
   await act(s.coord, gone.id, 'reject', { ground: 'identity_refused', detail: '来电人拒绝提供身份信息' });
   const [o2] = (await s.coord.get(`/api/v1/tickets/${gone.id}/oversight`)).body.items;
   t.like(o2, { state: 'closed', departmentCode: null, closeNote: '工单不予受理，督办结束' });
-  t.deepEqual((await events(gone.id)).filter((e) => e.type === 'oversight_closed').map((e) => e.payload.reason), ['rejected']);
+  t.deepEqual(
+    (await events(gone.id)).filter((e) => e.type === 'oversight_closed').map((e) => e.payload.reason),
+    ['rejected'],
+  );
 });
 
-test.serial('item 8: nobody rates a ticket handled by their own department; a signed-in owner\'s ticket takes no callback rating', async (t) => {
+test.serial("item 8: nobody rates a ticket handled by their own department; a signed-in owner's ticket takes no callback rating", async (t) => {
   setNow('2026-11-11T09:00:00+08:00');
   const call = await hotline();
   await act(s.tax, call.id, 'sign');
@@ -265,7 +294,10 @@ test.serial('item 2 sibling: merged into an already answered primary, the submit
   const d = await hotline();
   await act(s.coord, d.id, 'merge', { intoTicketId: p.id });
   const mail: any[] = await h.deps.db.query("SELECT recipient, body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_merged' AND channel = 'email'", [d.id]);
-  t.deepEqual(mail.map((m) => m.recipient), [d.contact.email]);
+  t.deepEqual(
+    mail.map((m) => m.recipient),
+    [d.contact.email],
+  );
   t.true(mail[0].body_text.includes(`已并入工单 ${p.number} 一并办理。该工单已经答复，答复如下`));
   t.true(mail[0].body_text.includes('办理结果：已解释说明'), mail[0].body_text);
   t.true(mail[0].body_text.includes('已向您解释定额核定的依据。'));
@@ -286,52 +318,74 @@ test.serial('item 8 sibling: the reply mail offers a callback rating only where 
     await act(s.tax, tk.id, 'sign');
     await act(s.tax, tk.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
   }
-  const body = async (id: string) => ((await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_replied' AND channel = 'email'", [id])) as any[])[0].body_text as string;
+  const body = async (id: string) =>
+    ((await h.deps.db.query("SELECT body_text FROM outbox_message WHERE ticket_id = ? AND notice = 'ticket_replied' AND channel = 'email'", [id])) as any[])[0].body_text as string;
   t.true((await body(call.id)).includes('评价，也可在热线回访时告知。'));
   t.false((await body(web.id)).includes('热线回访'));
 });
 
-test.serial('a ticket closed by the owner\'s rating or by the coordinator closes its open oversight orders (an oversight_closed event each, reason closed); an answered order keeps its answer', async (t) => {
-  setNow('2026-11-13T09:00:00+08:00');
-  const tail = async (id: string, after: string) => {
-    const ev = await events(id);
-    // the close's note is a message of its own (its id in the payload)
-    return ev.slice(ev.map((e) => e.type).lastIndexOf(after) + 1).map((e) => [e.type, e.actor.id ?? e.actor.role, e.fromState, e.toState, e.type === 'closed' ? Object.keys(e.payload) : e.payload]);
-  };
-  // the owner rates satisfied: two open orders (levels 2 and 3) close with the ticket
-  const mine = await ownerTicket();
-  await act(s.coord, mine.id, 'escalate', { level: 2, note: '请加快办理' });
-  setNow('2026-11-13T09:05:00+08:00'); // the orders close in the order they were opened
-  await act(s.coord, mine.id, 'escalate', { level: 3, note: '再次督办' });
-  const orders = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
-  t.deepEqual(orders.map((o) => [o.level, o.state]), [[2, 'open'], [3, 'open']]);
-  await act(s.tax, mine.id, 'sign');
-  await act(s.tax, mine.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
-  await act(owner, mine.id, 'rate', { rating: 'satisfied' });
-  t.deepEqual(await tail(mine.id, 'replied'), [
-    ['rated', owner.id, 'replied', 'closed', { rating: 'satisfied', via: 'owner' }],
-    ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[0].id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
-    ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
-  ]);
-  const after = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
-  t.deepEqual(after.map((o) => [o.id, o.state, o.closeNote]), [[orders[0].id, 'closed', '工单已办结，督办结束'], [orders[1].id, 'closed', '工单已办结，督办结束']]);
-  const late = await s.tax.post(`/api/v1/oversight/${orders[0].id}/respond`, { message: '已办理' });
-  t.deepEqual([late.status, late.body.code], [409, 'oversight-not-open']);
+test.serial(
+  "a ticket closed by the owner's rating or by the coordinator closes its open oversight orders (an oversight_closed event each, reason closed); an answered order keeps its answer",
+  async (t) => {
+    setNow('2026-11-13T09:00:00+08:00');
+    const tail = async (id: string, after: string) => {
+      const ev = await events(id);
+      // the close's note is a message of its own (its id in the payload)
+      return ev.slice(ev.map((e) => e.type).lastIndexOf(after) + 1).map((e) => [e.type, e.actor.id ?? e.actor.role, e.fromState, e.toState, e.type === 'closed' ? Object.keys(e.payload) : e.payload]);
+    };
+    // the owner rates satisfied: two open orders (levels 2 and 3) close with the ticket
+    const mine = await ownerTicket();
+    await act(s.coord, mine.id, 'escalate', { level: 2, note: '请加快办理' });
+    setNow('2026-11-13T09:05:00+08:00'); // the orders close in the order they were opened
+    await act(s.coord, mine.id, 'escalate', { level: 3, note: '再次督办' });
+    const orders = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
+    t.deepEqual(
+      orders.map((o) => [o.level, o.state]),
+      [
+        [2, 'open'],
+        [3, 'open'],
+      ],
+    );
+    await act(s.tax, mine.id, 'sign');
+    await act(s.tax, mine.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
+    await act(owner, mine.id, 'rate', { rating: 'satisfied' });
+    t.deepEqual(await tail(mine.id, 'replied'), [
+      ['rated', owner.id, 'replied', 'closed', { rating: 'satisfied', via: 'owner' }],
+      ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[0].id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
+      ['oversight_closed', owner.id, 'closed', 'closed', { orderId: orders[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+    ]);
+    const after = ((await s.coord.get(`/api/v1/tickets/${mine.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
+    t.deepEqual(
+      after.map((o) => [o.id, o.state, o.closeNote]),
+      [
+        [orders[0].id, 'closed', '工单已办结，督办结束'],
+        [orders[1].id, 'closed', '工单已办结，督办结束'],
+      ],
+    );
+    const late = await s.tax.post(`/api/v1/oversight/${orders[0].id}/respond`, { message: '已办理' });
+    t.deepEqual([late.status, late.body.code], [409, 'oversight-not-open']);
 
-  // the coordinator closes a replied ticket: the answered order keeps its answer, the open one closes
-  const call = await hotline();
-  await act(s.coord, call.id, 'escalate', { level: 2, note: '请加快办理' });
-  const [answered] = (await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items;
-  t.is((await s.tax.post(`/api/v1/oversight/${answered.id}/respond`, { message: '正在办理' })).status, 200);
-  await act(s.coord, call.id, 'escalate', { level: 3, note: '再次督办' });
-  const open = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).find((o) => o.state === 'open');
-  await act(s.tax, call.id, 'sign');
-  await act(s.tax, call.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
-  await act(s.coord, call.id, 'close', { note: '回访未接通' });
-  t.deepEqual(await tail(call.id, 'replied'), [
-    ['closed', s.coord.id, 'replied', 'closed', ['messageId']],
-    ['oversight_closed', s.coord.id, 'closed', 'closed', { orderId: open.id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
-  ]);
-  const states = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).map((o) => [o.id, o.state]).sort();
-  t.deepEqual(states, [[answered.id, 'responded'], [open.id, 'closed']].sort());
-});
+    // the coordinator closes a replied ticket: the answered order keeps its answer, the open one closes
+    const call = await hotline();
+    await act(s.coord, call.id, 'escalate', { level: 2, note: '请加快办理' });
+    const [answered] = (await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items;
+    t.is((await s.tax.post(`/api/v1/oversight/${answered.id}/respond`, { message: '正在办理' })).status, 200);
+    await act(s.coord, call.id, 'escalate', { level: 3, note: '再次督办' });
+    const open = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).find((o) => o.state === 'open');
+    await act(s.tax, call.id, 'sign');
+    await act(s.tax, call.id, 'reply', { outcome: 'resolved', message: '已处理完毕。' });
+    await act(s.coord, call.id, 'close', { note: '回访未接通' });
+    t.deepEqual(await tail(call.id, 'replied'), [
+      ['closed', s.coord.id, 'replied', 'closed', ['messageId']],
+      ['oversight_closed', s.coord.id, 'closed', 'closed', { orderId: open.id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+    ]);
+    const states = ((await s.coord.get(`/api/v1/tickets/${call.id}/oversight`)).body.items as any[]).map((o) => [o.id, o.state]).sort();
+    t.deepEqual(
+      states,
+      [
+        [answered.id, 'responded'],
+        [open.id, 'closed'],
+      ].sort(),
+    );
+  },
+);

@@ -8,7 +8,15 @@ export const CALLER = { name: '李四', phone: '13612345678' };
 
 /** A hotline complaint about tax fees (routed to TAX at once), registered by intake. */
 export async function taxComplaint(intake: Client, extra: Record<string, unknown> = {}) {
-  const r = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降但定额未调整', owner: CALLER, ...extra });
+  const r = await intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: '营业额下降但定额未调整',
+    owner: CALLER,
+    ...extra,
+  });
   if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
   return r.body;
 }
@@ -36,12 +44,29 @@ export async function escalatedEvents(c: Client, id: string) {
 
 export async function escalationRows(h: Harness, ticketId: string) {
   const rows = await h.deps.db.getRepository(Escalation).find({ where: { ticketId }, order: { cycle: 'ASC', level: 'ASC' } });
-  return rows.map((r) => ({ cycle: r.cycle, level: r.level, reason: r.reason, target: r.target, departmentCode: r.departmentCode, triggeredAt: r.triggeredAt?.toISOString() ?? null, orderId: r.orderId }));
+  return rows.map((r) => ({
+    cycle: r.cycle,
+    level: r.level,
+    reason: r.reason,
+    target: r.target,
+    departmentCode: r.departmentCode,
+    triggeredAt: r.triggeredAt?.toISOString() ?? null,
+    orderId: r.orderId,
+  }));
 }
 
 export async function orders(h: Harness, ticketId: string) {
   const rows = await h.deps.db.getRepository(OversightOrder).find({ where: { ticketId }, order: { openedAt: 'ASC', level: 'ASC' } });
-  return rows.map((o) => ({ id: o.id, cycle: o.cycle, level: o.level, reason: o.reason, departmentCode: o.departmentCode, state: o.state, respondBy: o.respondBy.toISOString(), late: o.lateAt !== null }));
+  return rows.map((o) => ({
+    id: o.id,
+    cycle: o.cycle,
+    level: o.level,
+    reason: o.reason,
+    departmentCode: o.departmentCode,
+    state: o.state,
+    respondBy: o.respondBy.toISOString(),
+    late: o.lateAt !== null,
+  }));
 }
 
 export async function dueSoonNotices(h: Harness, ticketId: string) {

@@ -50,8 +50,14 @@ test.serial('no supplement within 5 working days: the system resumes the clock a
   const ev = (await s.coord.get(`/api/v1/tickets/${tk.id}/events`)).body.items.pop();
   t.deepEqual([ev.actor.role, ev.fromState, ev.toState], ['system', 'awaiting_info', 'in_progress']);
   const pauses = await h.deps.db.getRepository(TicketPause).findBy({ ticketId: tk.id });
-  t.deepEqual(pauses.map((x) => [x.pausedAt.toISOString(), x.resumedAt?.toISOString()]), [[Z('2026-11-02T10:00:00+08:00'), Z('2026-11-10T00:00:00+08:00')]]);
-  t.deepEqual((await armed(tk.id)).map(([k]) => k), ['due_soon', 'reply', 'red']);
+  t.deepEqual(
+    pauses.map((x) => [x.pausedAt.toISOString(), x.resumedAt?.toISOString()]),
+    [[Z('2026-11-02T10:00:00+08:00'), Z('2026-11-10T00:00:00+08:00')]],
+  );
+  t.deepEqual(
+    (await armed(tk.id)).map(([k]) => k),
+    ['due_soon', 'reply', 'red'],
+  );
   t.deepEqual(await escalatedEvents(s.coord, tk.id), []);
 });
 
@@ -92,7 +98,10 @@ test.serial('deadlines that move (extension, pause, calendar edit, policy edit) 
   await act(s.tax, tk.id, 'sign');
   await jobs.check([tk.id]);
   // reply: Nov 19, 20, 23, 24, 25 → Nov 26 00:00
-  t.deepEqual((await armed(tk.id)).slice(0, 2), [['due_soon', Z('2026-11-25T00:00:00+08:00')], ['reply', Z('2026-11-26T00:00:00+08:00')]]);
+  t.deepEqual((await armed(tk.id)).slice(0, 2), [
+    ['due_soon', Z('2026-11-25T00:00:00+08:00')],
+    ['reply', Z('2026-11-26T00:00:00+08:00')],
+  ]);
   const oldReply = (await jobs.armed(tk.id)).find((x) => x.kind === 'reply')!;
 
   const expectReply = async (local: string) => {
@@ -100,8 +109,14 @@ test.serial('deadlines that move (extension, pause, calendar edit, policy edit) 
     t.is(v.deadlines.replyBy, Z(local));
     await jobs.check([tk.id]); // what deps.onTicketsChanged does after each change
     const a = await armed(tk.id);
-    t.deepEqual(a.find(([k]) => k === 'reply'), ['reply', Z(local)]);
-    t.deepEqual(a.find(([k]) => k === 'red'), ['red', v.deadlines.escalateBy]);
+    t.deepEqual(
+      a.find(([k]) => k === 'reply'),
+      ['reply', Z(local)],
+    );
+    t.deepEqual(
+      a.find(([k]) => k === 'red'),
+      ['red', v.deadlines.escalateBy],
+    );
   };
 
   // Extension of 2 working days approved: 7 → Nov 27 is the 7th → Nov 28 00:00.
@@ -161,11 +176,20 @@ test.serial('a reply not rated within 3 working days closes with rating none and
   const after = ((await s.coord.get(`/api/v1/tickets/${tk.id}/oversight`)).body.items as any[]).sort((a, b) => a.level - b.level);
   t.is(after[0].id, order.id);
   // the same sweep first finds the level-2 order unanswered (level 3), then closes the ticket and both orders
-  t.deepEqual(tail.map((e) => [e.type, e.actor.role, e.fromState, e.toState, e.payload]), [
-    ['escalated', 'system', 'replied', 'replied', { level: 3, reason: 'oversight_late' }],
-    ['closed', 'system', 'replied', 'closed', { rating: 'none', reason: 'rating_window_expired', rateBy: Z('2026-12-05T00:00:00+08:00') }],
-    ['oversight_closed', 'system', 'closed', 'closed', { orderId: order.id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
-    ['oversight_closed', 'system', 'closed', 'closed', { orderId: after[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
-  ]);
-  t.deepEqual(after.map((o) => [o.level, o.state, o.closeNote]), [[2, 'closed', '工单已办结，督办结束'], [3, 'closed', '工单已办结，督办结束']]);
+  t.deepEqual(
+    tail.map((e) => [e.type, e.actor.role, e.fromState, e.toState, e.payload]),
+    [
+      ['escalated', 'system', 'replied', 'replied', { level: 3, reason: 'oversight_late' }],
+      ['closed', 'system', 'replied', 'closed', { rating: 'none', reason: 'rating_window_expired', rateBy: Z('2026-12-05T00:00:00+08:00') }],
+      ['oversight_closed', 'system', 'closed', 'closed', { orderId: order.id, level: 2, departmentCode: 'TAX', reason: 'closed' }],
+      ['oversight_closed', 'system', 'closed', 'closed', { orderId: after[1].id, level: 3, departmentCode: 'TAX', reason: 'closed' }],
+    ],
+  );
+  t.deepEqual(
+    after.map((o) => [o.level, o.state, o.closeNote]),
+    [
+      [2, 'closed', '工单已办结，督办结束'],
+      [3, 'closed', '工单已办结，督办结束'],
+    ],
+  );
 });

@@ -6,7 +6,12 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 test('ids of one turn go in one call, in order, each once; the next turn is another call', async (t) => {
   const calls: string[][] = [];
-  const hand = coalesce(async (ids) => { calls.push(ids); }, () => t.fail());
+  const hand = coalesce(
+    async (ids) => {
+      calls.push(ids);
+    },
+    () => t.fail(),
+  );
   hand(['a', 'b']);
   hand([]);
   hand(['c', 'a']);
@@ -21,10 +26,14 @@ test('ids of one turn go in one call, in order, each once; the next turn is anot
 test('more than max items are split; a failing or throwing send reaches onError with its part', async (t) => {
   const calls: number[][] = [];
   const errors: [string, number[]][] = [];
-  const hand = coalesceItems<number>(async (items) => {
-    calls.push(items);
-    if (items[0] === 3) throw new Error('redis down');
-  }, (err, items) => errors.push([(err as Error).message, items]), { max: 2 });
+  const hand = coalesceItems<number>(
+    async (items) => {
+      calls.push(items);
+      if (items[0] === 3) throw new Error('redis down');
+    },
+    (err, items) => errors.push([(err as Error).message, items]),
+    { max: 2 },
+  );
   hand([1, 2, 3, 4, 5]);
   await turn();
   await turn();
@@ -32,7 +41,12 @@ test('more than max items are split; a failing or throwing send reaches onError 
   t.deepEqual(errors, [['redis down', [3, 4]]]);
 
   const sync: [string, string[]][] = [];
-  const throwing = coalesce(() => { throw new Error('at once'); }, (err, ids) => sync.push([(err as Error).message, ids]));
+  const throwing = coalesce(
+    () => {
+      throw new Error('at once');
+    },
+    (err, ids) => sync.push([(err as Error).message, ids]),
+  );
   throwing(['x']);
   await turn();
   await turn();
@@ -41,9 +55,23 @@ test('more than max items are split; a failing or throwing send reaches onError 
 
 test('items with a key: the last one of a key wins, at its first place', async (t) => {
   const calls: { id: string; v: number }[][] = [];
-  const hand = coalesceItems<{ id: string; v: number }>(async (items) => { calls.push(items); }, () => t.fail(), { key: (i) => i.id });
-  hand([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+  const hand = coalesceItems<{ id: string; v: number }>(
+    async (items) => {
+      calls.push(items);
+    },
+    () => t.fail(),
+    { key: (i) => i.id },
+  );
+  hand([
+    { id: 'a', v: 1 },
+    { id: 'b', v: 1 },
+  ]);
   hand([{ id: 'a', v: 2 }]);
   await turn();
-  t.deepEqual(calls, [[{ id: 'a', v: 2 }, { id: 'b', v: 1 }]]);
+  t.deepEqual(calls, [
+    [
+      { id: 'a', v: 2 },
+      { id: 'b', v: 1 },
+    ],
+  ]);
 });

@@ -41,21 +41,46 @@ async function escalationCounts(h: Harness, ticketIds: string[]) {
   return counts;
 }
 
-interface Worker { child: ChildProcess; output(): string; stop(): Promise<number | null> }
+interface Worker {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
 function spawnWorker(h: Harness, dataDir: string, extra: Record<string, string> = {}): Worker {
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      PATH: process.env.PATH, ROLE: 'worker', DATABASE_URL: h.deps.config.databaseUrl, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: h.deps.config.queuePrefix,
-      JWT_SECRET: 'test-secret-test-secret-test-secret', EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, MIGRATE_ON_START: '0', SWEEP_INTERVAL_MS: '250', TEST_CLOCK: '1', LOG_LEVEL: 'info', DATA_DIR: dataDir,
+      PATH: process.env.PATH,
+      ROLE: 'worker',
+      DATABASE_URL: h.deps.config.databaseUrl,
+      REDIS_URL: process.env.REDIS_URL,
+      QUEUE_PREFIX: h.deps.config.queuePrefix,
+      JWT_SECRET: 'test-secret-test-secret-test-secret',
+      EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+      MIGRATE_ON_START: '0',
+      SWEEP_INTERVAL_MS: '250',
+      TEST_CLOCK: '1',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
       ...extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, stop: () => { child.kill('SIGTERM'); return exited; } };
+  return {
+    child,
+    output: () => out,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
 
 multiProcessTest('two worker processes, an in-process worker and repeated sweeps over 200 overdue tickets: exactly one event per (ticket, cycle, level)', async (t) => {
@@ -68,9 +93,13 @@ multiProcessTest('two worker processes, an in-process worker and repeated sweeps
     // Calls recorded late: received 60 days ago, so sign-for, reply and N + 5 have all passed.
     const receivedAt = new Date(Date.now() - 60 * DAY).toISOString();
     const ids: string[] = [];
-    await inPool(Array.from({ length: 200 }, (_, i) => i), 8, async () => {
-      ids.push((await taxComplaint(s.intake, { receivedAt })).id);
-    });
+    await inPool(
+      Array.from({ length: 200 }, (_, i) => i),
+      8,
+      async () => {
+        ids.push((await taxComplaint(s.intake, { receivedAt })).id);
+      },
+    );
     t.is(ids.length, 200);
     const t0 = Date.now();
     t.log(`200 tickets created after ${t0 - started} ms`);
@@ -104,7 +133,14 @@ multiProcessTest('two worker processes, an in-process worker and repeated sweeps
     t.is(await h.deps.db.getRepository(Escalation).count(), 600);
     // Every ticket climbed 1 → 2 → 3, in that order in its timeline.
     const ev = await h.deps.db.getRepository(TicketEvent).find({ where: { ticketId: ids[0] }, order: { seq: 'ASC' } });
-    t.deepEqual(ev.filter((e) => e.type === 'escalated').map((e) => [(e.payload as any).level, (e.payload as any).reason]), [[1, 'sign_late'], [2, 'reply_late'], [3, 'reply_missing']]);
+    t.deepEqual(
+      ev.filter((e) => e.type === 'escalated').map((e) => [(e.payload as any).level, (e.payload as any).reason]),
+      [
+        [1, 'sign_late'],
+        [2, 'reply_late'],
+        [3, 'reply_missing'],
+      ],
+    );
     // Both child processes did work (each logs what it acted on).
     const acted = workers.map((w) => (w.output().match(/clock acted/g) ?? []).length);
     t.log(`checks that acted: child 1 ${acted[0]}, child 2 ${acted[1]}, this process ${600 - acted[0] - acted[1]} or fewer`);
@@ -152,7 +188,10 @@ test.serial('nothing lost: with every timer gone (Redis keys deleted, or the run
       t.deepEqual([...new Set(counts.values())], [1]);
       t.deepEqual([...counts.keys()].filter((k) => k.startsWith(ids[0])).sort(), [`${ids[0]}|1|1`, `${ids[0]}|1|2`]);
       // …and the timers are back for what is still ahead (the order's response, level 3).
-      t.deepEqual((await second.armed(ids[0])).map((x) => x.kind.replace(/:.*/, '')), ['oversight', 'red']);
+      t.deepEqual(
+        (await second.armed(ids[0])).map((x) => x.kind.replace(/:.*/, '')),
+        ['oversight', 'red'],
+      );
     } finally {
       await second.close();
     }
@@ -168,7 +207,9 @@ test.serial('the test clock is shared: a move stored by one process is what anot
     const b = systemClock(true, databaseClockStore(h.deps.db));
     const target = new Date(Date.now() + 30 * DAY);
     let moved = 0;
-    b.onMove?.(() => { moved++; });
+    b.onMove?.(() => {
+      moved++;
+    });
     a.set(target);
     await a.settle!();
     t.true(Math.abs(a.now().getTime() - target.getTime()) < 1000);
@@ -190,7 +231,10 @@ multiProcessTest('ROLE=api and ROLE=worker side by side: the test clock moved th
     const s = await standardStaff(h);
     const tk = await taxComplaint(s.intake);
     const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as AddressInfo).port; srv.close(() => resolve(p)); });
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
     });
     // The worker's own sweep interval is long: only the sweep asked for by the clock move can act.
     procs.push(spawnWorker(h, dataDir, { ROLE: 'api', PORT: String(port) }), spawnWorker(h, dataDir, { SWEEP_INTERVAL_MS: '600000' }));
@@ -201,10 +245,10 @@ multiProcessTest('ROLE=api and ROLE=worker side by side: the test clock moved th
     t.deepEqual(await escalationCounts(h, [tk.id]), new Map());
     const to = new Date(new Date(tk.deadlines.signBy).getTime() + 60_000).toISOString();
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const { token } = await login.json() as { token: string };
+    const { token } = (await login.json()) as { token: string };
     const moved = await fetch(`${base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ now: to }) });
     t.is(moved.status, 200);
-    const ready = await (await fetch(`${base}/readyz`)).json() as { checks: Record<string, string>; testClock: boolean; now: string };
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as { checks: Record<string, string>; testClock: boolean; now: string };
     t.deepEqual([ready.checks.queue, ready.testClock], ['ok', true]);
     t.true(Math.abs(new Date(ready.now).getTime() - new Date(to).getTime()) < 5_000);
     t.true(await eventually(async () => (await escalationCounts(h, [tk.id])).size === 1, 15_000, 100), procs[1].output().slice(-1500));

@@ -60,7 +60,10 @@ test.serial('the server refuses with 451 for a while, then accepts: every messag
     await until(async () => (await rowsOf(numbers)).every((r) => r.attempts >= 3), 20_000, 'three refused attempts each');
     const pending = await rowsOf(numbers);
     t.is(pending.length, 9);
-    t.true(pending.every((r) => r.state === 'pending' && /451/.test(r.lastError ?? '')), 'a temporary refusal is never final');
+    t.true(
+      pending.every((r) => r.state === 'pending' && /451/.test(r.lastError ?? '')),
+      'a temporary refusal is never final',
+    );
     t.is(smtp.received.length, 0);
     smtp.setRefuse(() => null);
     await until(async () => (await rowsOf(numbers)).every((r) => r.state === 'sent'), 20_000, 'all sent');
@@ -83,7 +86,9 @@ test.serial('a permanent 550 for one address fails that row only; the admin sees
     await until(async () => (await rowsOf([number])).every((r) => r.state !== 'pending'), 20_000, 'settled');
     const rows = await rowsOf([number]);
     t.deepEqual(rows.map((r) => [r.recipient, r.state, r.attempts]).sort(), [
-      [`o${seq}@example.test`, 'sent', 1], ['tax1@example.test', 'sent', 1], ['taxhead@example.test', 'failed', 1],
+      [`o${seq}@example.test`, 'sent', 1],
+      ['tax1@example.test', 'sent', 1],
+      ['taxhead@example.test', 'failed', 1],
     ]);
     t.is(smtp.received.length - before, 2);
     const failed = (await h.admin.get('/api/v1/outbox?state=failed')).body.items;
@@ -101,7 +106,15 @@ test.serial('the same row delivered by five jobs at once, and queued again and a
   const rows = await rowsOf([number]);
   t.true(rows.every((r) => r.state === 'pending' && r.attempts === 0));
   const before = smtp.received.length;
-  const d = { db: h.deps.db, transport: createMailTransport(h.deps.config), from: h.deps.config.mailFrom, log: createLogger('silent'), leaseMs: 5_000, backoff: cappedBackoff(50, 300), wallNow: () => new Date() };
+  const d = {
+    db: h.deps.db,
+    transport: createMailTransport(h.deps.config),
+    from: h.deps.config.mailFrom,
+    log: createLogger('silent'),
+    leaseMs: 5_000,
+    backoff: cappedBackoff(50, 300),
+    wallNow: () => new Date(),
+  };
   const results = await Promise.allSettled(rows.flatMap((r) => Array.from({ length: 5 }, () => deliverOutboxRow(d, r.id))));
   d.transport.close();
   t.is(results.filter((x) => x.status === 'fulfilled' && x.value === 'sent').length, 3);
@@ -122,14 +135,24 @@ test.serial('a worker killed in the middle of a delivery: the row is delivered o
   smtp.holdData(true);
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'mail-child.js')], {
     env: {
-      ...process.env, DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', SMTP_URL: cfg.smtpUrl,
-      QUEUE_PREFIX: cfg.queuePrefix, DATABASE_URL: cfg.databaseUrl ?? '', REDIS_URL: cfg.redisUrl ?? '',
+      ...process.env,
+      DATA_DIR: cfg.dataDir,
+      JWT_SECRET: cfg.jwtSecret,
+      EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+      LOG_LEVEL: 'silent',
+      MIGRATE_ON_START: '0',
+      SMTP_URL: cfg.smtpUrl,
+      QUEUE_PREFIX: cfg.queuePrefix,
+      DATABASE_URL: cfg.databaseUrl ?? '',
+      REDIS_URL: cfg.redisUrl ?? '',
       MAIL_CHILD_OPTS: JSON.stringify({ ...fast, concurrency: 1 }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (c) => { err += c; });
+  child.stderr!.on('data', (c) => {
+    err += c;
+  });
   try {
     await until(() => smtp.heldCount >= 1 || child.exitCode !== null, 30_000, 'the child to start sending');
     t.is(child.exitCode, null, err);
@@ -164,7 +187,16 @@ test.serial('the queue loses its jobs (Redis flushed, or the in-process queue go
     const redis = new Redis(redisUrl);
     try {
       const pattern = `${h.deps.config.queuePrefix}:mail:*`;
-      const keys = async () => { const out: string[] = []; let c = '0'; do { const [n, k] = await redis.scan(c, 'MATCH', pattern, 'COUNT', 1000); c = n; out.push(...k); } while (c !== '0'); return out; };
+      const keys = async () => {
+        const out: string[] = [];
+        let c = '0';
+        do {
+          const [n, k] = await redis.scan(c, 'MATCH', pattern, 'COUNT', 1000);
+          c = n;
+          out.push(...k);
+        } while (c !== '0');
+        return out;
+      };
       // every pending row is a job of the one delivery queue under its own id: these tickets'
       // mails and texts, and the texts of the owners' registration codes (nobody consumes them)
       const rows = (await repo().find()).filter((r) => r.state === 'pending');

@@ -10,4 +10,7 @@ async function main() {
   await startMailWorker(deps, JSON.parse(process.env.MAIL_CHILD_OPTS ?? '{}'));
   process.stdout.write('ready\n');
 }
-main().catch((e) => { process.stderr.write(String(e?.stack ?? e)); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e));
+  process.exit(1);
+});

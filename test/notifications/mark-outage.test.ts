@@ -39,17 +39,40 @@ mariaTest('the database goes away after SMTP and the SMS gateway accepted: the m
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   const cfg = h.deps.config;
-  const wdeps = await boot({
-    DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0',
-    DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_ACQUIRE_TIMEOUT_MS: '1000',
-    SMTP_URL: cfg.smtpUrl, SMS_URL: cfg.smsUrl, QUEUE_PREFIX: cfg.queuePrefix, REDIS_URL: cfg.redisUrl ?? '',
-  }, { log: createLogger('silent') });
+  const wdeps = await boot(
+    {
+      DATA_DIR: cfg.dataDir,
+      JWT_SECRET: cfg.jwtSecret,
+      EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+      LOG_LEVEL: 'silent',
+      MIGRATE_ON_START: '0',
+      DATABASE_URL: viaProxy.toString(),
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '1000',
+      SMTP_URL: cfg.smtpUrl,
+      SMS_URL: cfg.smsUrl,
+      QUEUE_PREFIX: cfg.queuePrefix,
+      REDIS_URL: cfg.redisUrl ?? '',
+    },
+    { log: createLogger('silent') },
+  );
 
   smtp.holdData(true);
   let first = true;
-  smpp.setBehave(() => { if (first) { first = false; return 'hold'; } return null; });
+  smpp.setBehave(() => {
+    if (first) {
+      first = false;
+      return 'hold';
+    }
+    return null;
+  });
   const r = await staff.intake.post('/api/v1/tickets', {
-    kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: 'd', owner: { name: '李四', phone: '13655550001', email: 'caller@example.test' },
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: 'd',
+    owner: { name: '李四', phone: '13655550001', email: 'caller@example.test' },
   });
   t.is(r.status, 201);
   const repo = h.deps.db.getRepository(OutboxMessage);
@@ -59,14 +82,17 @@ mariaTest('the database goes away after SMTP and the SMS gateway accepted: the m
   const lease = 1_500;
   const w = await startMailWorker(wdeps, { backoffBaseMs: 50, backoffCapMs: 300, sweepIntervalMs: 250, leaseMs: lease, bull: { lockDurationMs: 1_000, stalledIntervalMs: 400 } });
   try {
-    await until(() => smtp!.heldCount === 3 && smpp!.heldCount === 1, 20_000, 'every message in the servers\' hands');
+    await until(() => smtp!.heldCount === 3 && smpp!.heldCount === 1, 20_000, "every message in the servers' hands");
     await proxy.cut(); // the database goes away while the servers hold the messages
     smtp.holdData(false);
     smtp.releaseHeld();
     smpp.release();
     await until(() => smtp!.received.length === 3 && smpp!.to('13655550001').length === 1, 20_000, 'accepted by both servers');
     await new Promise((res) => setTimeout(res, 3 * lease)); // well past the lease: the old code gave up and sent again
-    t.true((await repo.find({ where: { ticketNumber: r.body.number } })).every((x) => x.state === 'pending'), 'nothing could be marked while the database was away');
+    t.true(
+      (await repo.find({ where: { ticketNumber: r.body.number } })).every((x) => x.state === 'pending'),
+      'nothing could be marked while the database was away',
+    );
     await proxy.open();
     await until(async () => (await repo.find({ where: { ticketNumber: r.body.number } })).every((x) => x.state === 'sent'), 30_000, 'all marked sent');
     await new Promise((res) => setTimeout(res, 1_000)); // let any second send show itself
@@ -75,7 +101,10 @@ mariaTest('the database goes away after SMTP and the SMS gateway accepted: the m
     await wdeps.db.destroy();
   }
   const after = await repo.find({ where: { ticketNumber: r.body.number } });
-  t.true(after.every((x) => x.attempts === 1 && x.lastError === null), 'one attempt each');
+  t.true(
+    after.every((x) => x.attempts === 1 && x.lastError === null),
+    'one attempt each',
+  );
   t.deepEqual(smtp.received.map((m) => m.to[0]).sort(), ['caller@example.test', 'tax1@example.test', 'taxhead@example.test']);
   t.is(smpp.texts().length, 1);
   t.is(smpp.parts.length, after.find((x) => x.channel === 'sms')!.segments!);

@@ -51,12 +51,18 @@ test.serial('.eml files: one per row, named by the row id, with the subject and 
   t.deepEqual(recipients(ms), ['caller@example.test:submitter', 'tax1@example.test:handler', 'taxhead@example.test:head']);
   for (const { row, mail } of ms) {
     t.is(mail.subject, row.subject);
-    t.deepEqual((mail.to as { value: { address: string }[] }).value.map((v) => v.address), [row.recipient]);
+    t.deepEqual(
+      (mail.to as { value: { address: string }[] }).value.map((v) => v.address),
+      [row.recipient],
+    );
     t.is(mail.messageId, `<${row.id}@grievance.local>`);
     t.true(mail.text!.includes('<script>x</script>'));
     t.true(String(mail.html).includes('&lt;script&gt;x&lt;/script&gt;'));
   }
-  t.true(readdirSync(outbox()).every((f) => f.endsWith('.eml') || f.endsWith('.sms.txt')), 'no temporary files left');
+  t.true(
+    readdirSync(outbox()).every((f) => f.endsWith('.eml') || f.endsWith('.sms.txt')),
+    'no temporary files left',
+  );
 });
 
 test.serial('information request, extension and rejection reach the submitter', async (t) => {
@@ -142,17 +148,29 @@ test.serial('level 1 (sign-for deadline passed): handlers, the head and the coor
   t.deepEqual(recipients(await mails(u.body.number, 'overdue')), ['coord1@example.test:coordinator']);
 
   const owner = await h.owner('13800006666', { email: 'rep3@example.test' });
-  const ir = await owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '摊派', description: '要求赞助。', accused: { departmentCode: 'TAX', demand: 'levy', occurredOn: '2026-10-01' } });
+  const ir = await owner.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '摊派',
+    description: '要求赞助。',
+    accused: { departmentCode: 'TAX', demand: 'levy', occurredOn: '2026-10-01' },
+  });
   t.is(ir.status, 201);
   await level(ir.body.id, 3, 'sign_late', 'supervisors');
   const rc = await mails(ir.body.number, 'red_card');
   t.deepEqual(recipients(rc), ['sup1@example.test:supervisor']);
-  t.false(rc[0].mail.text!.includes('考核'), 'an integrity report is not a department\'s assessment item here');
+  t.false(rc[0].mail.text!.includes('考核'), "an integrity report is not a department's assessment item here");
 });
 
 test.serial('a report accusing DIS with HIGHER_DISCIPLINE_EMAIL set goes to that address at once; the submitter is told', async (t) => {
   const owner = await h.owner('13800004444', { email: 'rep4@example.test' });
-  const r = await owner.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title: '纪委干部索要财物', description: '索要购物卡。', accused: { departmentCode: 'DIS', demand: 'property', amountYuan: '1000', occurredOn: '2026-10-28' } });
+  const r = await owner.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '纪委干部索要财物',
+    description: '索要购物卡。',
+    accused: { departmentCode: 'DIS', demand: 'property', amountYuan: '1000', occurredOn: '2026-10-28' },
+  });
   t.is(r.status, 201);
   const ms = await mails(r.body.number);
   t.deepEqual(recipients(ms), ['jw@higher.example:higher', 'rep4@example.test:submitter']);
@@ -161,7 +179,10 @@ test.serial('a report accusing DIS with HIGHER_DISCIPLINE_EMAIL set goes to that
   t.true(fwd.mail.text!.includes('反映事项：索要财物，金额 1000.00 元'));
   t.true(ms.find((m) => m.row.recipientRole === 'submitter')!.mail.text!.includes('转送上级纪委监委处理'));
   const ob = (await h.admin.get(`/api/v1/outbox?ticketNumber=${r.body.number}`)).body.items;
-  t.deepEqual(ob.map((i: any) => [i.recipient, i.state, i.masked, i.text]).sort(), [['***', 'sent', true, null], ['***', 'sent', true, null]]);
+  t.deepEqual(ob.map((i: any) => [i.recipient, i.state, i.masked, i.text]).sort(), [
+    ['***', 'sent', true, null],
+    ['***', 'sent', true, null],
+  ]);
 });
 
 test.serial('GET /outbox: admin only, newest first, paged with a cursor, filtered by state', async (t) => {

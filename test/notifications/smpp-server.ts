@@ -2,9 +2,22 @@ import smpp from 'smpp';
 import type { Session } from 'smpp';
 
 /** One `submit_sm` the server accepted. */
-export interface SmppPart { to: string; messageId: string; text: string; dataCoding: number; udh: Buffer | null; ref: number | null; total: number; seq: number }
+export interface SmppPart {
+  to: string;
+  messageId: string;
+  text: string;
+  dataCoding: number;
+  udh: Buffer | null;
+  ref: number | null;
+  total: number;
+  seq: number;
+}
 /** A text as the phone shows it: its parts put together. */
-export interface SmppText { to: string; text: string; parts: SmppPart[] }
+export interface SmppText {
+  to: string;
+  text: string;
+  parts: SmppPart[];
+}
 
 /**
  * A real SMPP 3.4 server for tests (the `smpp` package's server side, on localhost): binds
@@ -32,14 +45,23 @@ export async function startSmpp(o: { systemId?: string; password?: string } = {}
       s.send(pdu.response(pdu.system_id === systemId && pdu.password === password ? {} : { command_status: smpp.errors.ESME_RINVPASWD }));
     });
     s.on('enquire_link', (pdu: any) => s.send(pdu.response()));
-    s.on('unbind', (pdu: any) => { s.send(pdu.response()); s.close(); });
+    s.on('unbind', (pdu: any) => {
+      s.send(pdu.response());
+      s.close();
+    });
     s.on('submit_sm', (pdu: any) => {
       submits++;
       const to = String(pdu.destination_addr);
       const b = state.behave(to, submits);
-      if (b === 'drop') { s.destroy(); return; }
+      if (b === 'drop') {
+        s.destroy();
+        return;
+      }
       const answer = () => {
-        if (typeof b === 'number') { s.send(pdu.response({ command_status: b })); return; }
+        if (typeof b === 'number') {
+          s.send(pdu.response({ command_status: b }));
+          return;
+        }
         const messageId = `m${nextId++}`;
         const sm = pdu.short_message as { udh?: Buffer[]; message: string | Buffer };
         const udh = sm.udh?.[0] ?? null;
@@ -47,10 +69,13 @@ export async function startSmpp(o: { systemId?: string; password?: string } = {}
         s.send(pdu.response({ message_id: messageId }));
         if (state.receipts && pdu.registered_delivery) {
           const text = `id:${messageId} sub:001 dlvrd:001 submit date:2611020900 done date:2611020900 stat:DELIVRD err:000 text:`;
-          s.deliver_sm({ source_addr: to, destination_addr: '', esm_class: 0x04, short_message: text, receipted_message_id: messageId }, () => { receipts.push(messageId); });
+          s.deliver_sm({ source_addr: to, destination_addr: '', esm_class: 0x04, short_message: text, receipted_message_id: messageId }, () => {
+            receipts.push(messageId);
+          });
         }
       };
-      if (b === 'hold') held.push(answer); else answer();
+      if (b === 'hold') held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -60,7 +85,10 @@ export async function startSmpp(o: { systemId?: string; password?: string } = {}
     const out: SmppText[] = [];
     const groups = new Map<string, SmppPart[]>();
     for (const p of parts) {
-      if (p.total === 1) { out.push({ to: p.to, text: p.text, parts: [p] }); continue; }
+      if (p.total === 1) {
+        out.push({ to: p.to, text: p.text, parts: [p] });
+        continue;
+      }
       const k = `${p.to}|${p.ref}|${p.total}`;
       const g = groups.get(k) ?? [];
       g.push(p);
@@ -80,13 +108,23 @@ export async function startSmpp(o: { systemId?: string; password?: string } = {}
     receipts,
     texts,
     to: (phone: string) => texts().filter((t) => t.to === phone),
-    get submits() { return submits; },
-    setBehave(f: (to: string, n: number) => number | 'drop' | 'hold' | null) { state.behave = f; },
-    get heldCount() { return held.length; },
+    get submits() {
+      return submits;
+    },
+    setBehave(f: (to: string, n: number) => number | 'drop' | 'hold' | null) {
+      state.behave = f;
+    },
+    get heldCount() {
+      return held.length;
+    },
     /** answers every held submit */
-    release() { for (const f of held.splice(0)) f(); },
+    release() {
+      for (const f of held.splice(0)) f();
+    },
     /** forgets held submits without answering (their client is gone) */
-    dropHeld() { held.length = 0; },
+    dropHeld() {
+      held.length = 0;
+    },
     async close() {
       for (const s of sessions) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

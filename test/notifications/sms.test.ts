@@ -36,18 +36,30 @@ test.after.always(async () => {
 });
 
 const repo = () => h.deps.db.getRepository(OutboxMessage);
-const texts = async (number: string) => (await repo().find({ where: { ticketNumber: number, channel: 'sms' }, order: { recipient: 'ASC' } }));
+const texts = async (number: string) => await repo().find({ where: { ticketNumber: number, channel: 'sms' }, order: { recipient: 'ASC' } });
 let seq = 0;
 const caller = () => `1361000${String(++seq).padStart(4, '0')}`;
 async function hotline(intake: Client, phone: string, extra: Record<string, unknown> = {}) {
-  const r = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降但定额未调整', owner: { name: '李四', phone }, ...extra });
+  const r = await intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: '营业额下降但定额未调整',
+    owner: { name: '李四', phone },
+    ...extra,
+  });
   if (r.status !== 201) throw new Error(r.text);
   return r.body as { id: string; number: string; accessCode: string };
 }
 async function withWorker<T>(a: ((w: MailWorker) => Promise<T>) | { concurrency: number }, b?: (w: MailWorker) => Promise<T>): Promise<T> {
   const f = typeof a === 'function' ? a : b!;
   const w = await startMailWorker(h.deps, { ...fast, ...(typeof a === 'function' ? {} : a) });
-  try { return await f(w); } finally { await w.close(); }
+  try {
+    return await f(w);
+  } finally {
+    await w.close();
+  }
 }
 /** signs a standard staff member in again (tokens last 12 h of the test clock) */
 async function relogin(username: string): Promise<Client> {
@@ -60,11 +72,14 @@ test.serial('a hotline call: the caller gets number and access code in one conca
   const phone = caller();
   const tk = await hotline(staff.intake, phone);
   const rows = await texts(tk.number);
-  t.deepEqual(rows.map((r) => [r.recipient, r.notice, r.recipientRole, r.state]), [
-    [phone, 'ticket_received', 'submitter', 'pending'],
-    [TAX_MOBILE, 'ticket_dispatched', 'handler', 'pending'],
-    [HEAD_MOBILE, 'ticket_dispatched', 'head', 'pending'],
-  ].sort((a, b) => a[0].localeCompare(b[0])));
+  t.deepEqual(
+    rows.map((r) => [r.recipient, r.notice, r.recipientRole, r.state]),
+    [
+      [phone, 'ticket_received', 'submitter', 'pending'],
+      [TAX_MOBILE, 'ticket_dispatched', 'handler', 'pending'],
+      [HEAD_MOBILE, 'ticket_dispatched', 'head', 'pending'],
+    ].sort((a, b) => a[0].localeCompare(b[0])),
+  );
   const expected = `${SIG}您反映的问题已受理，编号${tk.number}，查询码${tk.accessCode}。凭编号和查询码查看进度：${trackUrl(tk.number)}`;
   const receipt = rows.find((r) => r.recipient === phone)!;
   t.is(receipt.bodyText, expected.replace(tk.accessCode, `\u2063${tk.accessCode}\u2063`), 'the code is marked as a secret in the stored text');
@@ -78,7 +93,10 @@ test.serial('a hotline call: the caller gets number and access code in one conca
   const got = smpp.to(phone);
   t.is(got.length, 1);
   t.is(got[0].text, expected);
-  t.deepEqual(got[0].parts.map((p) => [p.dataCoding, p.seq, p.total, p.text.length]), segmentText(expected).map((s, i, all) => [8, i + 1, all.length, s.length]));
+  t.deepEqual(
+    got[0].parts.map((p) => [p.dataCoding, p.seq, p.total, p.text.length]),
+    segmentText(expected).map((s, i, all) => [8, i + 1, all.length, s.length]),
+  );
   t.true(got[0].parts.every((p) => p.text.length <= 67));
   t.regex(smpp.to(TAX_MOBILE)[0].text, new RegExp(`^${SIG}新工单${tk.number}待.+签收，请于\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d签收。http://localhost:3000/work$`));
   const after = (await texts(tk.number)).find((r) => r.recipient === phone)!;
@@ -86,23 +104,38 @@ test.serial('a hotline call: the caller gets number and access code in one conca
   t.true(after.bodyText.includes('查询码******'));
   t.is(after.messageId, got[0].parts.map((p) => p.messageId).join(','));
   const rec = await h.deps.db.getRepository(SmsReceipt).find({ where: { outboxId: after.id }, order: { messageId: 'ASC' } });
-  t.deepEqual(rec.map((r) => [r.messageId, r.status, r.error]), got[0].parts.map((p) => [p.messageId, 'DELIVRD', '000']).sort());
+  t.deepEqual(
+    rec.map((r) => [r.messageId, r.status, r.error]),
+    got[0].parts.map((p) => [p.messageId, 'DELIVRD', '000']).sort(),
+  );
   // the admin's outbox view never shows the code
   const view = (await h.admin.get(`/api/v1/outbox?ticketNumber=${tk.number}`)).body.items.find((i: any) => i.recipient === phone);
   t.false(JSON.stringify(view).includes(tk.accessCode));
 });
 
 test.serial('no text to an anonymous caller; an integrity report: the reporter only hears it was received and how to track it, no handler of the accused department is texted', async (t) => {
-  const anon = (await staff.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降但定额未调整', anonymous: true })).body;
-  t.deepEqual((await texts(anon.number)).map((r) => r.recipientRole), ['handler', 'head']);
+  const anon = (
+    await staff.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降但定额未调整', anonymous: true })
+  ).body;
+  t.deepEqual(
+    (await texts(anon.number)).map((r) => r.recipientRole),
+    ['handler', 'head'],
+  );
   const phone = caller();
   const r = await staff.intake.post('/api/v1/tickets', {
-    kind: 'integrity_report', channel: 'hotline', title: '检查时索要财物', description: '执法人员暗示需要“意思一下”', owner: { name: '王五', phone },
+    kind: 'integrity_report',
+    channel: 'hotline',
+    title: '检查时索要财物',
+    description: '执法人员暗示需要“意思一下”',
+    owner: { name: '王五', phone },
     accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-11-01' },
   });
   t.is(r.status, 201);
   const rows = await texts(r.body.number);
-  t.deepEqual(rows.map((x) => [x.recipient, x.notice]), [[phone, 'ticket_received']]);
+  t.deepEqual(
+    rows.map((x) => [x.recipient, x.notice]),
+    [[phone, 'ticket_received']],
+  );
   t.is(rows[0].bodyText.replaceAll('\u2063', ''), `${SIG}您的举报已收到，编号${r.body.number}，查询码${r.body.accessCode}。凭编号和查询码查看进度：${trackUrl(r.body.number)}`);
   t.false(rows.some((x) => /税务|财物|索要/.test(x.bodyText)));
 });
@@ -112,16 +145,29 @@ test.serial('a throttling gateway, then one that drops the connection: every tex
   let throttled = 0;
   let dropped = 0;
   smpp.setBehave(() => {
-    if (throttled < 4) { throttled++; return 0x58; } // ESME_RTHROTTLED
-    if (dropped < 2) { dropped++; return 'drop'; }
+    if (throttled < 4) {
+      throttled++;
+      return 0x58;
+    } // ESME_RTHROTTLED
+    if (dropped < 2) {
+      dropped++;
+      return 'drop';
+    }
     return null;
   });
   const tks = [await hotline(staff.intake, caller()), await hotline(staff.intake, caller())];
   await withWorker({ concurrency: 1 }, async () => {
-    await until(async () => { const all = [...await texts(tks[0].number), ...await texts(tks[1].number)]; return all.every((r) => r.state === 'sent'); }, 30_000, 'all sent');
+    await until(
+      async () => {
+        const all = [...(await texts(tks[0].number)), ...(await texts(tks[1].number))];
+        return all.every((r) => r.state === 'sent');
+      },
+      30_000,
+      'all sent',
+    );
   });
   smpp.setBehave(() => null);
-  const rows = [...await texts(tks[0].number), ...await texts(tks[1].number)];
+  const rows = [...(await texts(tks[0].number)), ...(await texts(tks[1].number))];
   t.is(rows.length, 6);
   t.true(rows.some((r) => r.attempts > 1));
   for (const r of rows) {
@@ -132,7 +178,10 @@ test.serial('a throttling gateway, then one that drops the connection: every tex
   const phones = new Set(rows.map((r) => r.recipient));
   const newParts = smpp.parts.slice(before).filter((p) => phones.has(p.to) && p.to !== TAX_MOBILE && p.to !== HEAD_MOBILE);
   const callerRows = rows.filter((r) => r.recipientRole === 'submitter');
-  t.is(newParts.length, callerRows.reduce((n, r) => n + r.segments!, 0));
+  t.is(
+    newParts.length,
+    callerRows.reduce((n, r) => n + r.segments!, 0),
+  );
   t.deepEqual(newParts.map((p) => p.messageId).sort(), callerRows.flatMap((r) => r.messageId!.split(',')).sort());
   t.is(throttled, 4);
   t.is(dropped, 2);
@@ -147,7 +196,14 @@ test.serial('a permanent refusal (invalid destination) marks that row failed; th
   });
   smpp.setBehave(() => null);
   const rows = await texts(tk.number);
-  t.deepEqual(rows.map((r) => [r.recipient, r.state]).sort(), [[bad, 'failed'], [HEAD_MOBILE, 'sent'], [TAX_MOBILE, 'sent']].sort());
+  t.deepEqual(
+    rows.map((r) => [r.recipient, r.state]).sort(),
+    [
+      [bad, 'failed'],
+      [HEAD_MOBILE, 'sent'],
+      [TAX_MOBILE, 'sent'],
+    ].sort(),
+  );
   t.regex(rows.find((r) => r.recipient === bad)!.lastError!, /ESME_RINVDSTADR/);
   t.is(smpp.to(bad).length, 0);
 });
@@ -214,14 +270,25 @@ test.serial('a worker killed in the middle of a text: the next worker sends it o
   const cfg = h.deps.config;
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'mail-child.js')], {
     env: {
-      ...process.env, DATA_DIR: cfg.dataDir, JWT_SECRET: cfg.jwtSecret, EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', SMS_URL: cfg.smsUrl,
-      QUEUE_PREFIX: cfg.queuePrefix, DATABASE_URL: cfg.databaseUrl ?? '', REDIS_URL: cfg.redisUrl ?? '', TEST_CLOCK: '1',
+      ...process.env,
+      DATA_DIR: cfg.dataDir,
+      JWT_SECRET: cfg.jwtSecret,
+      EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+      LOG_LEVEL: 'silent',
+      MIGRATE_ON_START: '0',
+      SMS_URL: cfg.smsUrl,
+      QUEUE_PREFIX: cfg.queuePrefix,
+      DATABASE_URL: cfg.databaseUrl ?? '',
+      REDIS_URL: cfg.redisUrl ?? '',
+      TEST_CLOCK: '1',
       MAIL_CHILD_OPTS: JSON.stringify({ ...fast, concurrency: 1 }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (c) => { err += c; });
+  child.stderr!.on('data', (c) => {
+    err += c;
+  });
   try {
     await until(() => smpp.heldCount >= 1 || child.exitCode !== null, 30_000, 'the child to start sending');
     t.is(child.exitCode, null, err);

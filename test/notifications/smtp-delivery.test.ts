@@ -29,7 +29,7 @@ test.after.always(async () => {
 const rows = (where: FindOptionsWhere<OutboxMessage> = {}) => h.deps.db.getRepository(OutboxMessage).find({ where, order: { createdAt: 'ASC', recipient: 'ASC' } });
 const about = (number: string) => smtp.received.filter((m) => (m.parsed.subject ?? '').includes(number));
 
-test.serial('a complaint: the owner is told it was received, the department\'s handlers that it was dispatched; <script> escaped in HTML, intact in text', async (t) => {
+test.serial("a complaint: the owner is told it was received, the department's handlers that it was dispatched; <script> escaped in HTML, intact in text", async (t) => {
   t.is(worker.queueKind, process.env.REDIS_URL ? 'bull' : 'in-process');
   const owner = await h.owner();
   const title = '<script>alert("x")</script> 定额税 & 发票';
@@ -42,7 +42,10 @@ test.serial('a complaint: the owner is told it was received, the department\'s h
   t.is(toOwner.length, 1);
   const m = toOwner[0].parsed;
   t.is(m.subject, `【${number}】您的诉求投诉已受理`);
-  t.deepEqual((m.to as { value: { address: string }[] }).value.map((v) => v.address), [OWNER.email]);
+  t.deepEqual(
+    (m.to as { value: { address: string }[] }).value.map((v) => v.address),
+    [OWNER.email],
+  );
   t.is(m.from!.value[0].address, 'noreply@fuling.example');
   t.true(m.text!.includes(title), 'text part carries the title intact');
   t.true(m.text!.includes('2026-11-10 00:00 前'), 'reply deadline in local time'); // 5 working days from Mon 2 Nov
@@ -51,7 +54,13 @@ test.serial('a complaint: the owner is told it was received, the department\'s h
   t.is(toOwner[0].messageId, `<${(await rows({ ticketNumber: number, recipient: OWNER.email }))[0].id}@fuling.example>`);
 
   // The department: TAX handlers (the head addressed as head); handlers see the phone masked.
-  t.deepEqual(about(number).filter((x) => x !== toOwner[0]).flatMap((x) => x.to).sort(), ['tax1@example.test', 'taxhead@example.test']);
+  t.deepEqual(
+    about(number)
+      .filter((x) => x !== toOwner[0])
+      .flatMap((x) => x.to)
+      .sort(),
+    ['tax1@example.test', 'taxhead@example.test'],
+  );
   const toTax = smtp.to('tax1@example.test').find((x) => x.parsed.subject!.includes(number))!.parsed;
   t.is(toTax.subject, `【${number}】新工单待签收：${title}`);
   t.true(toTax.text!.includes('138****1234'));
@@ -63,11 +72,14 @@ test.serial('a complaint: the owner is told it was received, the department\'s h
   // `sending` when the mail is already at the sink: wait for the rows, not the mail.
   await until(async () => (await rows({ ticketNumber: number })).every((o) => o.state === 'sent'), 20_000, 'rows marked sent');
   const out = await rows({ ticketNumber: number });
-  t.deepEqual(out.map((o) => [o.notice, o.recipientRole, o.state, o.attempts]), [
-    ['ticket_received', 'submitter', 'sent', 1],
-    ['ticket_dispatched', 'handler', 'sent', 1],
-    ['ticket_dispatched', 'head', 'sent', 1],
-  ]); // same instant: ordered by recipient
+  t.deepEqual(
+    out.map((o) => [o.notice, o.recipientRole, o.state, o.attempts]),
+    [
+      ['ticket_received', 'submitter', 'sent', 1],
+      ['ticket_dispatched', 'handler', 'sent', 1],
+      ['ticket_dispatched', 'head', 'sent', 1],
+    ],
+  ); // same instant: ordered by recipient
 
   // The admin's view shows the delivery state.
   const ob = await h.admin.get(`/api/v1/outbox?ticketNumber=${number}&limit=10`);
@@ -81,7 +93,14 @@ test.serial('a complaint: the owner is told it was received, the department\'s h
 });
 
 test.serial('returned: the coordinator office gets it with the full phone; reply reaches the caller of a hotline ticket with how to rate', async (t) => {
-  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '发票领用难', description: '每月只能领10份。', owner: { ...OWNER, phone: '13911112222', email: 'caller@example.test' } });
+  const r = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '发票领用难',
+    description: '每月只能领10份。',
+    owner: { ...OWNER, phone: '13911112222', email: 'caller@example.test' },
+  });
   t.is(r.status, 201);
   const number: string = r.body.number;
   const ret = await s.tax.post(`/api/v1/tickets/${r.body.id}/return`, { reason: '属于商务委职责' });
@@ -123,7 +142,12 @@ test.serial('preferences: a handler switches dispatch mail off; a head cannot sw
   const r = await owner.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '偏好测试', description: 'd' });
   await until(() => about(r.body.number).length >= 2, 20_000, 'two mails');
   await new Promise((res) => setTimeout(res, 300));
-  t.deepEqual(about(r.body.number).flatMap((m) => m.to).sort(), ['owner2@example.test', 'taxhead@example.test']);
+  t.deepEqual(
+    about(r.body.number)
+      .flatMap((m) => m.to)
+      .sort(),
+    ['owner2@example.test', 'taxhead@example.test'],
+  );
   await s.tax.put('/api/v1/me/notifications', { topics: { dispatched: true } });
 });
 
@@ -132,14 +156,19 @@ test.serial('integrity report: the accused department gets nothing; supervisors 
   void taxStaff2;
   const owner = await h.owner('13800007777', { email: 'reporter@example.test' });
   const r = await owner.post('/api/v1/tickets', {
-    kind: 'integrity_report', channel: 'web', title: '税务专管员索要红包', description: '10月20日在办税厅，专管员张某要求500元。',
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '税务专管员索要红包',
+    description: '10月20日在办税厅，专管员张某要求500元。',
     accused: { departmentCode: 'TAX', person: '张某', demand: 'property', amountYuan: '500.00', occurredOn: '2026-10-20' },
   });
   t.is(r.status, 201);
   const number: string = r.body.number;
   await until(() => about(number).length >= 2, 20_000, 'integrity mails');
   await new Promise((res) => setTimeout(res, 300));
-  const recipients = about(number).flatMap((m) => m.to).sort();
+  const recipients = about(number)
+    .flatMap((m) => m.to)
+    .sort();
   t.deepEqual(recipients, ['reporter@example.test', 'sup1@example.test']);
   t.false(recipients.some((a) => a.startsWith('tax')));
   const toSup = smtp.to('sup1@example.test').find((m) => m.parsed.subject!.includes(number))!.parsed;
@@ -165,7 +194,10 @@ test.serial('integrity report: the accused department gets nothing; supervisors 
 test.serial('a report accusing DIS itself: no district user is mailed, the submitter is told, the report stays held without a configured address', async (t) => {
   const owner = await h.owner('13800008888', { email: 'reporter2@example.test' });
   const r = await owner.post('/api/v1/tickets', {
-    kind: 'integrity_report', channel: 'web', title: '纪委干部吃拿卡要', description: '检查时索要烟酒。',
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '纪委干部吃拿卡要',
+    description: '检查时索要烟酒。',
     accused: { departmentCode: 'DIS', demand: 'property', occurredOn: '2026-10-21' },
   });
   t.is(r.status, 201);
@@ -180,14 +212,21 @@ test.serial('a report accusing DIS itself: no district user is mailed, the submi
   // Issue 13 item 4: the destination comes from configuration only, never from the request.
   const withAddress = await h.admin.post(`/api/v1/outbox/${held[0].id}/forward`, { email: 'jw@higher.example' });
   t.is(withAddress.status, 400);
-  t.deepEqual(withAddress.body.errors.map((e: any) => e.field), ['email']);
+  t.deepEqual(
+    withAddress.body.errors.map((e: any) => e.field),
+    ['email'],
+  );
   const unconfigured = await h.admin.post(`/api/v1/outbox/${held[0].id}/forward`, {});
   t.is(unconfigured.status, 409);
   t.is(unconfigured.body.code, 'no-destination');
   const still = (await h.admin.get(`/api/v1/outbox?ticketNumber=${number}&state=held`)).body.items;
   t.like(still[0], { state: 'held', recipient: null, text: null });
   await new Promise((res) => setTimeout(res, 300));
-  t.deepEqual(about(number).flatMap((m) => m.to), ['reporter2@example.test'], 'nothing went anywhere else');
+  t.deepEqual(
+    about(number).flatMap((m) => m.to),
+    ['reporter2@example.test'],
+    'nothing went anywhere else',
+  );
   const none: unknown[] = await h.deps.db.query(`SELECT id FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
   t.is(none.length, 0);
 
@@ -209,14 +248,24 @@ test.serial('a report accusing DIS itself: no district user is mailed, the submi
     h.deps.config.higherDisciplineEmail = undefined;
   }
   const rows: { actor_role: string; payload: string }[] = await h.deps.db.query(`SELECT actor_role, payload FROM ticket_event WHERE ticket_id = '${r.body.id}' AND type = 'identity_read'`);
-  t.deepEqual(rows.map((x) => [x.actor_role, JSON.parse(x.payload).forwardedToHigherCommission]), [['admin', true]]);
+  t.deepEqual(
+    rows.map((x) => [x.actor_role, JSON.parse(x.payload).forwardedToHigherCommission]),
+    [['admin', true]],
+  );
   await new Promise((res) => setTimeout(res, 300));
-  t.deepEqual(about(number).flatMap((m) => m.to).sort(), ['jw@higher.example', 'reporter2@example.test']);
+  t.deepEqual(
+    about(number)
+      .flatMap((m) => m.to)
+      .sort(),
+    ['jw@higher.example', 'reporter2@example.test'],
+  );
 });
 
-test.serial('symposium answers reach attendees with email; the primary\'s reply reaches merged tickets\' submitters', async (t) => {
+test.serial("symposium answers reach attendees with email; the primary's reply reaches merged tickets' submitters", async (t) => {
   const sy = await s.intake.post('/api/v1/symposiums', {
-    title: '个体工商户座谈会', heldOn: '2026-10-30', place: '区政务中心',
+    title: '个体工商户座谈会',
+    heldOn: '2026-10-30',
+    place: '区政务中心',
     attendees: [{ name: '李四', email: 'li4@example.test' }, { name: '王五' }, { name: '赵六', email: 'zhao6@example.test' }],
     issues: [{ kind: 'suggestion', title: '希望延长夜市时间', description: '夜市22点关闭太早。', category: 'tax_fees', owner: { name: '李四', phone: '13900000001', email: 'li4@example.test' } }],
   });
@@ -235,11 +284,26 @@ test.serial('symposium answers reach attendees with email; the primary\'s reply 
   t.false(z.text!.includes('13900000001'));
   // 李四 is the submitter and an attendee: one mail about the reply, the submitter's.
   // Mails are delivered concurrently: compare as sets (sorted), not in arrival order.
-  t.deepEqual(smtp.to('li4@example.test').map((m) => m.parsed.subject).sort(), [`【${number}】您的意见建议已受理`, `【${number}】您反映的问题已答复`].sort());
-  t.deepEqual(smtp.to('dup@example.test').map((m) => m.parsed.subject).sort(), [
-    `【${d.body.number}】您的诉求投诉已受理`, `【${d.body.number}】工单已并入 ${number} 一并办理`, `【${d.body.number}】您反映的问题已答复（并入 ${number}）`,
-  ].sort());
-  t.true(smtp.to('dup@example.test').find((m) => m.parsed.subject === `【${d.body.number}】您反映的问题已答复（并入 ${number}）`)!.parsed.text!.includes('夜市延长至24点。'));
+  t.deepEqual(
+    smtp
+      .to('li4@example.test')
+      .map((m) => m.parsed.subject)
+      .sort(),
+    [`【${number}】您的意见建议已受理`, `【${number}】您反映的问题已答复`].sort(),
+  );
+  t.deepEqual(
+    smtp
+      .to('dup@example.test')
+      .map((m) => m.parsed.subject)
+      .sort(),
+    [`【${d.body.number}】您的诉求投诉已受理`, `【${d.body.number}】工单已并入 ${number} 一并办理`, `【${d.body.number}】您反映的问题已答复（并入 ${number}）`].sort(),
+  );
+  t.true(
+    smtp
+      .to('dup@example.test')
+      .find((m) => m.parsed.subject === `【${d.body.number}】您反映的问题已答复（并入 ${number}）`)!
+      .parsed.text!.includes('夜市延长至24点。'),
+  );
   await s.coord.post(`/api/v1/tickets/${tid}/close`, {});
   await until(() => smtp.to('dup@example.test').length >= 4, 20_000, 'closure');
   t.is(smtp.to('dup@example.test').filter((m) => m.parsed.subject === `【${d.body.number}】工单已办结`).length, 1);

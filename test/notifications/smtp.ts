@@ -2,7 +2,11 @@ import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 import { simpleParser, ParsedMail } from 'mailparser';
 import { AddressInfo } from 'node:net';
 
-export interface Received { to: string[]; parsed: ParsedMail; messageId: string }
+export interface Received {
+  to: string[];
+  parsed: ParsedMail;
+  messageId: string;
+}
 
 /**
  * A real SMTP server for tests (smtp-server), parsing what it accepts with mailparser.
@@ -38,9 +42,16 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
           const parsed = await simpleParser(Buffer.concat(chunks));
           received.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed, messageId: parsed.messageId ?? '' });
           cb();
-          waiters = waiters.filter((w) => { if (received.length >= w.n) { w.resolve(); return false; } return true; });
+          waiters = waiters.filter((w) => {
+            if (received.length >= w.n) {
+              w.resolve();
+              return false;
+            }
+            return true;
+          });
         };
-        if (hold) held.push(() => void finish()); else await finish();
+        if (hold) held.push(() => void finish());
+        else await finish();
       });
     },
   });
@@ -52,23 +63,43 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
     url: `smtp://127.0.0.1:${port}`,
     received,
     rcptAttempts,
-    setRefuse(f: (rcpt: string) => number | null) { state.refuse = f; },
-    holdData(on: boolean) { hold = on; },
-    get heldCount() { return held.length; },
+    setRefuse(f: (rcpt: string) => number | null) {
+      state.refuse = f;
+    },
+    holdData(on: boolean) {
+      hold = on;
+    },
+    get heldCount() {
+      return held.length;
+    },
     /** accepts every message held in DATA now (answers 250) */
-    releaseHeld() { for (const f of held.splice(0)) f(); },
+    releaseHeld() {
+      for (const f of held.splice(0)) f();
+    },
     /** forgets messages held in DATA without accepting them (their client is gone) */
-    dropHeld() { held.length = 0; },
+    dropHeld() {
+      held.length = 0;
+    },
     /** waits until at least `n` messages were accepted (or throws after `ms`) */
     async waitFor(n: number, ms = 20_000) {
       if (received.length >= n) return;
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`timed out waiting for ${n} messages, got ${received.length}`)), ms);
-        waiters.push({ n, resolve: () => { clearTimeout(t); resolve(); } });
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(t);
+            resolve();
+          },
+        });
       });
     },
-    to(addr: string) { return received.filter((m) => m.to.includes(addr)); },
-    async close() { await new Promise<void>((r) => server.close(() => r())); },
+    to(addr: string) {
+      return received.filter((m) => m.to.includes(addr));
+    },
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 

@@ -10,7 +10,12 @@ export interface ScanValues {
   code: string[];
 }
 
-export interface ScanHit { method: string; url: string; status: number; text: string }
+export interface ScanHit {
+  method: string;
+  url: string;
+  status: number;
+  text: string;
+}
 
 const QUERY_VALUES: Record<string, string[]> = {
   year: ['2026', '2025'],

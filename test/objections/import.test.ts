@@ -16,7 +16,9 @@ test.before(async () => {
   h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
   s = await standardStaff(h);
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 /** POSTs a multipart form (fields + a `file` part) as the given client. */
 async function upload(client: unknown, fields: Record<string, string>, file?: { data: Buffer | string; name: string; type: string }) {
@@ -43,8 +45,15 @@ test.serial('the sample CSV imports: 20 entries with their columns', async (t) =
   t.is(r.body.source, 'csv');
   t.is(r.body.entries.length, 20);
   t.deepEqual(r.body.entries[0], {
-    id: r.body.entries[0].id, position: 1, creditCode: '92500102EUHUXQEEG7', businessName: '涪陵区江东01号榨菜加工坊', category: 'famous', sector: '榨菜加工坊',
-    operatorMasked: '张**', status: 'listed', revokedAt: null,
+    id: r.body.entries[0].id,
+    position: 1,
+    creditCode: '92500102EUHUXQEEG7',
+    businessName: '涪陵区江东01号榨菜加工坊',
+    category: 'famous',
+    sector: '榨菜加工坊',
+    operatorMasked: '张**',
+    status: 'listed',
+    revokedAt: null,
   });
   t.deepEqual(r.body.entries.map((e: any) => e.category).slice(0, 4), ['famous', 'specialty', 'quality', 'emerging']);
   t.is(r.body.window.workingDays, 7);
@@ -71,13 +80,20 @@ test.serial('XLSX with Chinese headers and categories imports', async (t) => {
     [],
     ['92500102UJ65RGFLKP', '涪陵区崇义02号小面馆', '特色'],
   ]);
-  const r = await upload(s.coord, { ...FIELDS, windowFrom: '2026-11-02', windowUntil: '2026-11-08' }, { data: file, name: 'notice.xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+  const r = await upload(
+    s.coord,
+    { ...FIELDS, windowFrom: '2026-11-02', windowUntil: '2026-11-08' },
+    { data: file, name: 'notice.xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+  );
   t.is(r.status, 201);
   t.is(r.body.source, 'xlsx');
-  t.deepEqual(r.body.entries.map((e: any) => [e.creditCode, e.businessName, e.category, e.sector]), [
-    ['92500102EUHUXQEEG7', '涪陵区江东01号榨菜加工坊', 'famous', '榨菜加工坊'],
-    ['92500102UJ65RGFLKP', '涪陵区崇义02号小面馆', 'specialty', null],
-  ]);
+  t.deepEqual(
+    r.body.entries.map((e: any) => [e.creditCode, e.businessName, e.category, e.sector]),
+    [
+      ['92500102EUHUXQEEG7', '涪陵区江东01号榨菜加工坊', 'famous', '榨菜加工坊'],
+      ['92500102UJ65RGFLKP', '涪陵区崇义02号小面馆', 'specialty', null],
+    ],
+  );
   t.deepEqual([r.body.window.firstDay, r.body.window.lastDay, r.body.window.closesAt], ['2026-11-02', '2026-11-08', '2026-11-08T16:00:00.000Z']);
 });
 
@@ -99,20 +115,40 @@ test.serial('bad rows are reported with their row numbers and nothing is importe
   t.is(r.status, 422);
   t.is(r.body.code, 'import-invalid');
   t.deepEqual(r.body.badRows, [3, 5, 6, 7, 10]);
-  t.deepEqual(r.body.errors.map((e: any) => [e.row, e.field, e.code]), [
-    [3, 'rows.3.creditCode', 'invalid'],
-    [5, 'rows.5.category', 'required'],
-    [6, 'rows.6.creditCode', 'duplicate'],
-    [6, 'rows.6.category', 'invalid_enum_value'],
-    [7, 'rows.7.businessName', 'control_characters'],
-    [10, 'rows.10.businessName', 'too_long'],
-  ]);
-  const x = await upload(s.coord, FIELDS, { data: await xlsx([['credit_code', 'business_name', 'category'], ['92500102EUHUXQEEG7', '', 'famous'], ['bad', '某店', 'quality']]), name: 'n.xlsx', type: 'application/octet-stream' });
+  t.deepEqual(
+    r.body.errors.map((e: any) => [e.row, e.field, e.code]),
+    [
+      [3, 'rows.3.creditCode', 'invalid'],
+      [5, 'rows.5.category', 'required'],
+      [6, 'rows.6.creditCode', 'duplicate'],
+      [6, 'rows.6.category', 'invalid_enum_value'],
+      [7, 'rows.7.businessName', 'control_characters'],
+      [10, 'rows.10.businessName', 'too_long'],
+    ],
+  );
+  const x = await upload(s.coord, FIELDS, {
+    data: await xlsx([
+      ['credit_code', 'business_name', 'category'],
+      ['92500102EUHUXQEEG7', '', 'famous'],
+      ['bad', '某店', 'quality'],
+    ]),
+    name: 'n.xlsx',
+    type: 'application/octet-stream',
+  });
   t.is(x.status, 422);
-  t.deepEqual(x.body.errors.map((e: any) => [e.row, e.field, e.code]), [[2, 'rows.2.businessName', 'required'], [3, 'rows.3.creditCode', 'invalid']]);
+  t.deepEqual(
+    x.body.errors.map((e: any) => [e.row, e.field, e.code]),
+    [
+      [2, 'rows.2.businessName', 'required'],
+      [3, 'rows.3.creditCode', 'invalid'],
+    ],
+  );
   const header = await upload(s.coord, FIELDS, csv('code,name\n92500102EUHUXQEEG7,某店\n'));
   t.is(header.status, 422);
-  t.deepEqual(header.body.errors.map((e: any) => e.field), ['header.credit_code', 'header.business_name', 'header.category']);
+  t.deepEqual(
+    header.body.errors.map((e: any) => e.field),
+    ['header.credit_code', 'header.business_name', 'header.category'],
+  );
   const broken = await upload(s.coord, FIELDS, { data: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(64, 1)]), name: 'n.xlsx', type: 'application/octet-stream' });
   t.deepEqual([broken.status, broken.body.code], [422, 'import-unreadable']);
   t.deepEqual([(await upload(s.coord, FIELDS, csv('credit_code,business_name,category\n'))).status], [422]);
@@ -148,10 +184,20 @@ test('parseNoticeFile: blank lines skipped, camelCase headers, categories case-i
 });
 
 test('XLSX formula cells: a saved result is the value; no result or an error value is refused naming the field', async (t) => {
-  const withResult = await xlsx([['credit_code', 'business_name', 'category'], ['92500102EUHUXQEEG7', { formula: 'CONCAT("某","店")', result: '某店' }, 'famous']]);
+  const withResult = await xlsx([
+    ['credit_code', 'business_name', 'category'],
+    ['92500102EUHUXQEEG7', { formula: 'CONCAT("某","店")', result: '某店' }, 'famous'],
+  ]);
   t.deepEqual(await parseNoticeFile(withResult), { format: 'xlsx', entries: [{ creditCode: '92500102EUHUXQEEG7', businessName: '某店', category: 'famous' }] });
-  const noResult = await xlsx([['credit_code', 'business_name', 'category'], ['92500102EUHUXQEEG7', { formula: 'HYPERLINK("http://x","x")' }, 'famous'], [{ error: '#N/A' }, '某店', 'famous']]);
-  const e = await t.throwsAsync(parseNoticeFile(noResult)) as unknown as { status: number; errors: { field: string }[] };
+  const noResult = await xlsx([
+    ['credit_code', 'business_name', 'category'],
+    ['92500102EUHUXQEEG7', { formula: 'HYPERLINK("http://x","x")' }, 'famous'],
+    [{ error: '#N/A' }, '某店', 'famous'],
+  ]);
+  const e = (await t.throwsAsync(parseNoticeFile(noResult))) as unknown as { status: number; errors: { field: string }[] };
   t.is(e.status, 422);
-  t.deepEqual(e.errors.map((x) => x.field), ['rows.2.businessName', 'rows.3.creditCode']);
+  t.deepEqual(
+    e.errors.map((x) => x.field),
+    ['rows.2.businessName', 'rows.3.creditCode'],
+  );
 });

@@ -30,7 +30,9 @@ test.before(async () => {
   // The business objected to: an owner whose credit code is entry 1's.
   subject = await h.owner('13900005678', { name: '被异议经营户', creditCode: ENTRIES[0].creditCode, businessName: ENTRIES[0].businessName, email: 'subject@example.test' });
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 const at = (iso: string) => h.clock.set(new Date(iso));
 const objection = (extra: Record<string, unknown>) => ({ kind: 'objection', channel: 'web', title: '对认定结果有异议', description: '该户不符合认定条件。', resultNoticeId: noticeId, ...extra });
@@ -43,7 +45,10 @@ test.serial('create: validation, then a notice with its default window', async (
   t.is(bad.body.errors[0].field, 'entries.0.creditCode');
   const dup = await s.coord.post('/api/v1/result-notices', { ...body, entries: [ENTRIES[0], { ...ENTRIES[1], creditCode: ENTRIES[0].creditCode }] });
   t.is(dup.status, 422);
-  t.deepEqual(dup.body.errors.map((e: any) => [e.field, e.code]), [['entries.1.creditCode', 'duplicate']]);
+  t.deepEqual(
+    dup.body.errors.map((e: any) => [e.field, e.code]),
+    [['entries.1.creditCode', 'duplicate']],
+  );
   const early = await s.coord.post('/api/v1/result-notices', { ...body, windowFrom: '2026-09-28', windowUntil: '2026-10-09' });
   t.deepEqual([early.status, early.body.errors[0].field, early.body.errors[0].code], [422, 'windowFrom', 'before_publication']);
   const both = await s.coord.post('/api/v1/result-notices', { ...body, windowWorkingDays: 5, windowFrom: '2026-09-29', windowUntil: '2026-10-09' });
@@ -62,9 +67,14 @@ test.serial('create: validation, then a notice with its default window', async (
   t.deepEqual(r.body.window, { workingDays: 5, firstDay: '2026-09-29', lastDay: '2026-10-10', opensAt: '2026-09-28T16:00:00.000Z', closesAt: '2026-10-10T16:00:00.000Z', provisional: false });
   t.is(r.body.status, 'upcoming');
   t.is(r.body.handlingDepartmentCode, 'SAMR');
-  t.deepEqual(r.body.entries.map((e: any) => [e.position, e.creditCode, e.category, e.status]), [
-    [1, ENTRIES[0].creditCode, 'famous', 'listed'], [2, ENTRIES[1].creditCode, 'specialty', 'listed'], [3, ENTRIES[2].creditCode, 'quality', 'listed'],
-  ]);
+  t.deepEqual(
+    r.body.entries.map((e: any) => [e.position, e.creditCode, e.category, e.status]),
+    [
+      [1, ENTRIES[0].creditCode, 'famous', 'listed'],
+      [2, ENTRIES[1].creditCode, 'specialty', 'listed'],
+      [3, ENTRIES[2].creditCode, 'quality', 'listed'],
+    ],
+  );
   t.is(r.body.entries[0].operatorMasked, '张**');
   t.deepEqual(r.body.objections, []);
 
@@ -73,13 +83,23 @@ test.serial('create: validation, then a notice with its default window', async (
   t.is(pub.status, 200);
   t.is(pub.body.objections, undefined);
   const list = await h.http.get('/api/v1/result-notices');
-  t.deepEqual(list.body.items.map((n: any) => [n.id, n.status, n.entryCount]), [[noticeId, 'upcoming', 3]]);
+  t.deepEqual(
+    list.body.items.map((n: any) => [n.id, n.status, n.entryCount]),
+    [[noticeId, 'upcoming', 3]],
+  );
 
   // A publication on a Saturday opens that day but counts from the next working day.
   const sat = await s.coord.post('/api/v1/result-notices', { ...body, title: '周六公示', publishedOn: '2026-11-07' });
   t.deepEqual(sat.body.window, { workingDays: 5, firstDay: '2026-11-07', lastDay: '2026-11-13', opensAt: '2026-11-06T16:00:00.000Z', closesAt: '2026-11-13T16:00:00.000Z', provisional: false });
   const explicit = await s.coord.post('/api/v1/result-notices', { ...body, title: '指定日期公示', windowFrom: '2026-09-30', windowUntil: '2026-10-09', handlingDepartmentCode: 'COM' });
-  t.deepEqual(explicit.body.window, { workingDays: null, firstDay: '2026-09-30', lastDay: '2026-10-09', opensAt: '2026-09-29T16:00:00.000Z', closesAt: '2026-10-09T16:00:00.000Z', provisional: false });
+  t.deepEqual(explicit.body.window, {
+    workingDays: null,
+    firstDay: '2026-09-30',
+    lastDay: '2026-10-09',
+    opensAt: '2026-09-29T16:00:00.000Z',
+    closesAt: '2026-10-09T16:00:00.000Z',
+    provisional: false,
+  });
 });
 
 test.serial('window edges: refused just before the first day, accepted from 00:00 on it', async (t) => {
@@ -105,7 +125,10 @@ test.serial('window edges: refused just before the first day, accepted from 00:0
 
   const n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
   t.is(n.body.status, 'open');
-  t.deepEqual(n.body.entries.map((e: any) => e.status), ['disputed', 'listed', 'listed']);
+  t.deepEqual(
+    n.body.entries.map((e: any) => e.status),
+    ['disputed', 'listed', 'listed'],
+  );
   t.deepEqual(n.body.counts, { entries: 3, listed: 2, disputed: 1, revoked: 0 });
   t.deepEqual(n.body.objections, [{ ticketId: r.body.id, number: r.body.number, resultEntryId: entryIds[0], state: 'dispatched', decision: null }]);
 });
@@ -163,18 +186,31 @@ test.serial('window edges: the last day (an adjusted working Saturday after the 
   t.is(late.body.code, 'objection-window-closed');
   t.is((await s.coord.get(`/api/v1/result-notices/${noticeId}`)).body.status, 'closed');
   // A letter received on the last day and registered later counts by its receipt.
-  const letter = await s.intake.post('/api/v1/tickets', { ...objection({ resultEntryId: entryIds[1] }), channel: 'letter', owner: { name: '写信人丁', phone: '13500003333' }, receivedAt: '2026-10-10T15:00:00+08:00' });
+  const letter = await s.intake.post('/api/v1/tickets', {
+    ...objection({ resultEntryId: entryIds[1] }),
+    channel: 'letter',
+    owner: { name: '写信人丁', phone: '13500003333' },
+    receivedAt: '2026-10-10T15:00:00+08:00',
+  });
   t.is(letter.status, 201);
   objections.letter = { id: letter.body.id, number: letter.body.number };
   const n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
-  t.deepEqual(n.body.entries.map((e: any) => e.status), ['disputed', 'disputed', 'disputed']);
+  t.deepEqual(
+    n.body.entries.map((e: any) => e.status),
+    ['disputed', 'disputed', 'disputed'],
+  );
 });
 
 test.serial('finalize is refused while objections are open', async (t) => {
   const r = await s.coord.post(`/api/v1/result-notices/${noticeId}/finalize`);
   t.is(r.status, 409);
   t.is(r.body.code, 'objections-open');
-  t.deepEqual(r.body.openObjections.map((o: any) => o.number).sort(), Object.values(objections).map((o) => o.number).sort());
+  t.deepEqual(
+    r.body.openObjections.map((o: any) => o.number).sort(),
+    Object.values(objections)
+      .map((o) => o.number)
+      .sort(),
+  );
 });
 
 test.serial('deciding: upheld revokes, dismissed leaves; the objector is answered either way', async (t) => {
@@ -194,7 +230,11 @@ test.serial('deciding: upheld revokes, dismissed leaves; the objector is answere
 
   t.is((await decide(s.samr, objections.dismissed.id, 'dismissed')).status, 200);
   let n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
-  t.deepEqual(n.body.entries.map((e: any) => e.status), ['revoked', 'disputed', 'disputed'], 'entry 2 is still disputed by the letter');
+  t.deepEqual(
+    n.body.entries.map((e: any) => e.status),
+    ['revoked', 'disputed', 'disputed'],
+    'entry 2 is still disputed by the letter',
+  );
   t.is(n.body.entries[0].revokedAt, '2026-10-10T16:00:00.000Z');
   const letter = await decide(s.samr, objections.letter.id, 'dismissed');
   t.is((await s.coord.get(`/api/v1/tickets/${objections.letter.id}/events`)).body.items.at(-1).payload.entryStatus, 'listed');
@@ -206,22 +246,34 @@ test.serial('deciding: upheld revokes, dismissed leaves; the objector is answere
   t.deepEqual(exEv.payload, { outcome: 'upheld', messageId: exEv.payload.messageId, resultNoticeId: noticeId, resultEntryId: null, subject: 'excluded_applicant', reviewFlagged: true, onTime: true });
 
   n = await s.coord.get(`/api/v1/result-notices/${noticeId}`);
-  t.deepEqual(n.body.entries.map((e: any) => e.status), ['revoked', 'listed', 'listed']);
+  t.deepEqual(
+    n.body.entries.map((e: any) => e.status),
+    ['revoked', 'listed', 'listed'],
+  );
   t.deepEqual(n.body.reviews, [{ creditCode: EXCLUDED, ticketId: objections.excluded.id, number: objections.excluded.number }]);
   t.deepEqual((await h.http.get(`/api/v1/result-notices/${noticeId}`)).body.counts, { entries: 3, listed: 2, disputed: 0, revoked: 1 });
 
   // The objectors see the answer: by access code, and on their own ticket.
   const tr = await h.http.get(`/api/v1/track/${objections.excluded.number}?code=${objections.excluded.accessCode}`);
-  t.deepEqual(tr.body.answers.map((a: any) => [a.kind, a.body]), [['decision', '经核查，异议成立。']]);
+  t.deepEqual(
+    tr.body.answers.map((a: any) => [a.kind, a.body]),
+    [['decision', '经核查，异议成立。']],
+  );
   const mine = await objector.get(`/api/v1/tickets/${objections.third.id}/messages`);
-  t.deepEqual(mine.body.items.map((m: any) => [m.kind, m.body]), [['decision', '经核查，异议不成立。']]);
+  t.deepEqual(
+    mine.body.items.map((m: any) => [m.kind, m.body]),
+    [['decision', '经核查，异议不成立。']],
+  );
 });
 
 test.serial('finalize: refused while a decided objection awaits its rating, then allowed; the list is frozen', async (t) => {
   const r = await s.coord.post(`/api/v1/result-notices/${noticeId}/finalize`);
   t.is(r.status, 409);
   t.is(r.body.code, 'objections-open');
-  t.deepEqual(r.body.openObjections.map((o: any) => o.state), ['replied', 'replied', 'replied', 'replied', 'replied']);
+  t.deepEqual(
+    r.body.openObjections.map((o: any) => o.state),
+    ['replied', 'replied', 'replied', 'replied', 'replied'],
+  );
   t.is((await objector.post(`/api/v1/tickets/${objections.upheld.id}/rate`, { rating: 'satisfied' })).status, 200);
   for (const o of [objections.dismissed, objections.letter, objections.third, objections.excluded]) {
     t.is((await s.coord.post(`/api/v1/tickets/${o.id}/close`, { note: '公示期满办结' })).status, 200);
@@ -230,25 +282,54 @@ test.serial('finalize: refused while a decided objection awaits its rating, then
   t.is(f.status, 200);
   t.is(f.body.status, 'finalized');
   t.is(f.body.finalizedAt, '2026-10-10T16:00:00.000Z');
-  t.deepEqual(f.body.entries.map((e: any) => e.status), ['revoked', 'listed', 'listed']);
+  t.deepEqual(
+    f.body.entries.map((e: any) => e.status),
+    ['revoked', 'listed', 'listed'],
+  );
   t.is((await s.coord.post(`/api/v1/result-notices/${noticeId}/finalize`)).body.code, 'already-finalized');
-  const after = await s.intake.post('/api/v1/tickets', { ...objection({ resultEntryId: entryIds[1] }), channel: 'letter', owner: { name: '写信人戊', phone: '13500004444' }, receivedAt: '2026-10-10T15:00:00+08:00' });
+  const after = await s.intake.post('/api/v1/tickets', {
+    ...objection({ resultEntryId: entryIds[1] }),
+    channel: 'letter',
+    owner: { name: '写信人戊', phone: '13500004444' },
+    receivedAt: '2026-10-10T15:00:00+08:00',
+  });
   t.is(after.status, 409);
   t.is(after.body.code, 'notice-finalized');
 });
 
-test.serial('the business objected to never sees the objector\'s identity, on any endpoint it can call', async (t) => {
+test.serial("the business objected to never sees the objector's identity, on any endpoint it can call", async (t) => {
   // What the subject itself may legitimately see: its own account.
   t.is((await subject.get('/api/v1/me')).body.creditCode, ENTRIES[0].creditCode);
   const own = await subject.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'commerce', title: '认定结果被撤销', description: '请说明理由' });
   t.is(own.status, 201);
   const ids = Object.values(objections).map((o) => o.id);
-  const hits = await scanEndpoints(h, subject, { id: [noticeId, ...entryIds, ...ids, own.body.id], number: Object.values(objections).map((o) => o.number), code: ['SAMR'] },
-    (p) => p.startsWith('/api/v1/tickets/{id}/') || p.startsWith('/api/v1/result-notices/{id}/'));
+  const hits = await scanEndpoints(
+    h,
+    subject,
+    { id: [noticeId, ...entryIds, ...ids, own.body.id], number: Object.values(objections).map((o) => o.number), code: ['SAMR'] },
+    (p) => p.startsWith('/api/v1/tickets/{id}/') || p.startsWith('/api/v1/result-notices/{id}/'),
+  );
   t.true(hits.length > 100, `scanned ${hits.length} requests`);
-  t.true(hits.some((x) => x.url === `/api/v1/result-notices/${noticeId}` && x.status === 200), 'the public notice is read');
-  const identity = [OWNER.name, OWNER.phone, '138****1234', OWNER.email, OWNER.creditCode, CALLER.name, CALLER.phone, '137****1111', CALLER.email,
-    '来电人丙', '13600002222', '写信人丁', '13500003333', objector.id];
+  t.true(
+    hits.some((x) => x.url === `/api/v1/result-notices/${noticeId}` && x.status === 200),
+    'the public notice is read',
+  );
+  const identity = [
+    OWNER.name,
+    OWNER.phone,
+    '138****1234',
+    OWNER.email,
+    OWNER.creditCode,
+    CALLER.name,
+    CALLER.phone,
+    '137****1111',
+    CALLER.email,
+    '来电人丙',
+    '13600002222',
+    '写信人丁',
+    '13500003333',
+    objector.id,
+  ];
   t.deepEqual(leaks(hits, identity), []);
   // Nor does it learn which objections exist.
   t.deepEqual(leaks(hits, [...ids, ...Object.values(objections).map((o) => o.number)]), []);

@@ -8,11 +8,29 @@ import { parseRedisUrl } from '../../src/redis';
 test('REDIS_URL: one node, a Cluster by its seed nodes, a Sentinel-managed master', (t) => {
   t.deepEqual(parseRedisUrl('redis://127.0.0.1:6379/11'), { kind: 'single', url: 'redis://127.0.0.1:6379/11' });
   t.deepEqual(parseRedisUrl('redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002'), {
-    kind: 'cluster', nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }], username: undefined, password: 's3cret', tls: false,
+    kind: 'cluster',
+    nodes: [
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ],
+    username: undefined,
+    password: 's3cret',
+    tls: false,
   });
   t.deepEqual(parseRedisUrl('redis+sentinel://s1:26379,s2,s3:26380/grievance/2?sentinelPassword=x%20y'), {
-    kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }, { host: 's3', port: 26380 }], name: 'grievance', db: 2,
-    username: undefined, password: undefined, sentinelPassword: 'x y', tls: false,
+    kind: 'sentinel',
+    sentinels: [
+      { host: 's1', port: 26379 },
+      { host: 's2', port: 26379 },
+      { host: 's3', port: 26380 },
+    ],
+    name: 'grievance',
+    db: 2,
+    username: undefined,
+    password: undefined,
+    sentinelPassword: 'x y',
+    tls: false,
   });
   const c = parseConfig({ REDIS_URL: 'redis+sentinel://127.0.0.1:26379/main', DATABASE_REPLICA_URLS: ' mysql://r@h1:3306/g , mysql://r@h2/g', DATABASE_URL: 'mysql://root@h0/g', TRUST_PROXY: '1' });
   t.is(c.redis?.kind, 'sentinel');
@@ -23,13 +41,23 @@ test('REDIS_URL: one node, a Cluster by its seed nodes, a Sentinel-managed maste
 });
 
 test('bad values: every problem listed at once', (t) => {
-  const e = t.throws(() => parseConfig({
-    REDIS_URL: 'redis+cluster://h1:7000,h2:7001', QUEUE_PREFIX: 'grievance', DATABASE_REPLICA_URLS: 'postgres://x@y/z',
-    DATABASE_RETRIES: '-1', TRUST_PROXY: 'yes', PORT: 'eighty',
-  }));
-  t.deepEqual(e!.message.split('\n').map((l) => l.trim().split(':')[0]).sort(), [
-    'DATABASE_REPLICA_URLS', 'DATABASE_REPLICA_URLS', 'DATABASE_RETRIES', 'PORT', 'QUEUE_PREFIX', 'TRUST_PROXY', 'invalid configuration',
-  ]);
+  const e = t.throws(() =>
+    parseConfig({
+      REDIS_URL: 'redis+cluster://h1:7000,h2:7001',
+      QUEUE_PREFIX: 'grievance',
+      DATABASE_REPLICA_URLS: 'postgres://x@y/z',
+      DATABASE_RETRIES: '-1',
+      TRUST_PROXY: 'yes',
+      PORT: 'eighty',
+    }),
+  );
+  t.deepEqual(
+    e!.message
+      .split('\n')
+      .map((l) => l.trim().split(':')[0])
+      .sort(),
+    ['DATABASE_REPLICA_URLS', 'DATABASE_REPLICA_URLS', 'DATABASE_RETRIES', 'PORT', 'QUEUE_PREFIX', 'TRUST_PROXY', 'invalid configuration'],
+  );
   t.regex(e!.message, /QUEUE_PREFIX: on a Redis Cluster it must contain a hash tag/);
   t.regex(e!.message, /replicas need DATABASE_URL/);
   for (const bad of ['http://h:1', 'redis://h1:1,h2:2', 'redis+sentinel://s1:26379', 'redis+cluster://h1:7000/3', 'redis+cluster://h1:99999']) {

@@ -11,7 +11,15 @@ import { CuttableProxy } from '../helpers/cuttable-proxy';
 const base = process.env.DATABASE_URL;
 const mariaTest = base ? test.serial : test.serial.skip;
 
-interface Sample { status: number; code?: string; retryAfter: string | null; type: string | null; id?: string; sentAt: number; answeredAt: number }
+interface Sample {
+  status: number;
+  code?: string;
+  retryAfter: string | null;
+  type: string | null;
+  id?: string;
+  sentAt: number;
+  answeredAt: number;
+}
 
 let svc: ServiceProcess | undefined;
 let proxy: CuttableProxy | undefined;
@@ -38,10 +46,11 @@ mariaTest('database outage under load: every request 201 or a fast 503 problem w
     for (let i = 0; running; i++) {
       const sentAt = Date.now();
       const r = await fetch(`${svc!.base}/api/v1/tickets`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ kind: 'complaint', channel: 'web', category: 'tax_fees', title: `停库压测 ${n}-${i}`, description: '数据库中断时的提交', anonymous: true }),
       });
-      const body = await r.json() as { id?: string; code?: string };
+      const body = (await r.json()) as { id?: string; code?: string };
       samples.push({ status: r.status, code: body.code, retryAfter: r.headers.get('retry-after'), type: r.headers.get('content-type'), id: body.id, sentAt, answeredAt: Date.now() });
       if (r.status === 503) await new Promise((res) => setTimeout(res, 50));
     }
@@ -53,7 +62,7 @@ mariaTest('database outage under load: every request 201 or a fast 503 problem w
   const cutAt = Date.now();
   await new Promise((r) => setTimeout(r, 1500));
   const ready = await fetch(`${svc.base}/readyz`);
-  const readyBody = await ready.json() as { checks: Record<string, string> };
+  const readyBody = (await ready.json()) as { checks: Record<string, string> };
   t.deepEqual([ready.status, readyBody.checks.database], [503, 'down']);
   await new Promise((r) => setTimeout(r, 3500));
   await proxy.open();
@@ -70,7 +79,10 @@ mariaTest('database outage under load: every request 201 or a fast 503 problem w
   // no request hung through the outage: every one sent while the database was away was answered before it came back
   const during = samples.filter((s) => s.sentAt >= cutAt && s.sentAt < restoredAt - 2500);
   t.true(during.length > 0);
-  t.true(during.every((s) => s.answeredAt < restoredAt), 'answered while the database was still away');
+  t.true(
+    during.every((s) => s.answeredAt < restoredAt),
+    'answered while the database was still away',
+  );
   // recovered by itself: creates succeed again after the database came back
   t.true(samples.some((s) => s.status === 201 && s.sentAt > restoredAt));
   t.is((await fetch(`${svc.base}/readyz`)).status, 200);
@@ -79,7 +91,7 @@ mariaTest('database outage under load: every request 201 or a fast 503 problem w
   const created = samples.filter((s) => s.status === 201).map((s) => s.id!);
   const conn = await createConnection(scratch.url);
   try {
-    const [rows] = await conn.query('SELECT id FROM ticket WHERE id IN (?)', [created]) as unknown as [{ id: string }[]];
+    const [rows] = (await conn.query('SELECT id FROM ticket WHERE id IN (?)', [created])) as unknown as [{ id: string }[]];
     t.is(rows.length, created.length);
   } finally {
     await conn.end();

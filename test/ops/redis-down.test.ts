@@ -9,12 +9,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 test('with Redis unreachable the API starts, takes a ticket, and /readyz reports the queue down', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'grievance-redis-down-'));
@@ -28,11 +29,15 @@ test('with Redis unreachable the API starts, takes a ticket, and /readyz reports
     let up = false;
     for (let i = 0; i < 100 && !up; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      up = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }
     t.true(up, 'the API listens although Redis is down');
     const created = await fetch(`${base}/api/v1/tickets`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'complaint', channel: 'web', category: 'tax_fees', title: '队列中断', description: '仍可受理', anonymous: true }),
     });
     t.is(created.status, 201);

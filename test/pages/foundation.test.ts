@@ -17,12 +17,16 @@ class Browserless {
     const headers: Record<string, string> = { accept: 'text/html' };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
-    if (form) { headers['content-type'] = 'application/x-www-form-urlencoded'; body = new URLSearchParams(form).toString(); }
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(form).toString();
+    }
     const r = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
     for (const c of r.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const [k, v] = pair.split('=');
-      if (/Max-Age=0/.test(c)) this.cookies.delete(k); else this.cookies.set(k, v);
+      if (/Max-Age=0/.test(c)) this.cookies.delete(k);
+      else this.cookies.set(k, v);
     }
     return { status: r.status, headers: r.headers, text: await r.text(), setCookies: r.headers.getSetCookie() };
   }
@@ -34,14 +38,24 @@ class Browserless {
     const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     return { status: r.status, text: await r.text() };
   }
-  get(p: string) { return this.req('GET', p); }
-  async csrf(p: string) { return /name="_csrf" value="([^"]+)"/.exec((await this.get(p)).text)![1]; }
-  async post(p: string, form: Record<string, string>, from = p) { return this.req('POST', p, { _csrf: await this.csrf(from), ...form }); }
+  get(p: string) {
+    return this.req('GET', p);
+  }
+  async csrf(p: string) {
+    return /name="_csrf" value="([^"]+)"/.exec((await this.get(p)).text)![1];
+  }
+  async post(p: string, form: Record<string, string>, from = p) {
+    return this.req('POST', p, { _csrf: await this.csrf(from), ...form });
+  }
 }
 
 let h: Harness;
-test.before(async () => { h = await startHarness(); });
-test.after.always(async () => { await h?.close(); });
+test.before(async () => {
+  h = await startHarness();
+});
+test.after.always(async () => {
+  await h?.close();
+});
 
 test('pages carry a CSP without unsafe-inline and load only hashed, long-cached assets of the service', async (t) => {
   const b = new Browserless(h.url);
@@ -88,7 +102,11 @@ test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and
   const sent = await b.post('/account/register/code', { phone: '13900000002' }, '/account/register');
   t.is(sent.status, 303);
   const code = (await smsCode(h.deps, '13900000002'))!;
-  const noCode = await b.post('/account/register', { phone: '13900000002', code: '', name: '经营户乙', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' }, '/account/register?phone=13900000002');
+  const noCode = await b.post(
+    '/account/register',
+    { phone: '13900000002', code: '', name: '经营户乙', password: 'Owner-Pw-456', passwordConfirm: 'Owner-Pw-456' },
+    '/account/register?phone=13900000002',
+  );
   t.is(noCode.status, 400);
   t.regex(noCode.text, /<a href="#f-code">请填写短信验证码。<\/a>/);
   t.notRegex(noCode.text, /查询码/);
@@ -101,7 +119,10 @@ test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and
   const u = await h.deps.db.getRepository(User).findOneByOrFail({ username: '13900000002' });
   t.is(await h.deps.db.getRepository(WebSession).countBy({ userId: u.id }), 1);
   const token = b.cookies.get('gt_session')!;
-  t.false((await h.deps.db.getRepository(WebSession).find()).some((s) => s.id === token), 'the row holds a hash, not the token');
+  t.false(
+    (await h.deps.db.getRepository(WebSession).find()).some((s) => s.id === token),
+    'the row holds a hash, not the token',
+  );
   t.regex((await b.get('/account')).text, /我的工单/);
 
   // a second browser of the same account; the first signs out: only its own session ends
@@ -173,7 +194,7 @@ test.serial('idle sessions end; the sweep purges them', async (t) => {
   t.is(await store.resolve(s2.token), null);
 });
 
-test('a session\'s flash (Post/Redirect/Get): sealed at rest, taken once by one of two requests at the same moment, another kind left alone', async (t) => {
+test("a session's flash (Post/Redirect/Get): sealed at rest, taken once by one of two requests at the same moment, another kind left alone", async (t) => {
   const store = new SessionStore(h.deps.db, 30 * 60_000);
   const u = await h.deps.db.getRepository(User).findOneByOrFail({ username: 'admin' });
   const s = await store.create(u.id);
@@ -218,7 +239,15 @@ test('forms with files: the CSRF token and the fields are checked before the fir
   const before = { tickets: await h.deps.db.getRepository(Ticket).count(), keys: await stored() };
   const b = new Browserless(h.url);
   const token = await b.csrf('/submit/complaint');
-  const fields = { formKey: '4b0c5f0e-8d9a-4a53-9a49-6f1d0c2e7a11', kind: 'complaint', category: 'tax_fees', title: '门前占道', description: '有人长期占道。', 'owner.name': '钱九', 'owner.phone': '13900000009' };
+  const fields = {
+    formKey: '4b0c5f0e-8d9a-4a53-9a49-6f1d0c2e7a11',
+    kind: 'complaint',
+    category: 'tax_fees',
+    title: '门前占道',
+    description: '有人长期占道。',
+    'owner.name': '钱九',
+    'owner.phone': '13900000009',
+  };
   const photo = Buffer.from('\xff\xd8\xff\xe0 not really a photo', 'latin1');
 
   const forged = await b.multipart('/submit/complaint', { ...fields, _csrf: 'forged' }, [['shop.jpg', photo]]);

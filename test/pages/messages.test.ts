@@ -18,7 +18,9 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
-const sources = files(SRC).filter((f) => !f.endsWith(join('pages', 'messages.ts'))).map((f) => readFileSync(f, 'utf8'));
+const sources = files(SRC)
+  .filter((f) => !f.endsWith(join('pages', 'messages.ts')))
+  .map((f) => readFileSync(f, 'utf8'));
 const all = (re: RegExp) => new Set(sources.flatMap((s) => [...s.matchAll(re)].map((m) => m[1])));
 
 const ZOD_CODES = ['invalid_type', 'too_big', 'too_small', 'invalid_format', 'not_multiple_of', 'unrecognized_keys', 'invalid_union', 'invalid_key', 'invalid_element', 'invalid_value', 'custom'];
@@ -29,7 +31,10 @@ test('every problem code in src/ has a message', (t) => {
     ...all(/\b(?:conflict|unprocessable)\(\s*'([a-z0-9-]+)'/g),
     ...all(/writeProblem\(ctx,\s*\d{3},\s*'([a-z0-9-]+)'/g),
     ...all(/\bsuper\(\s*\d{3},\s*'([a-z0-9-]+)'/g), // AppError subclasses
-    'unauthenticated', 'forbidden', 'not-found', 'version-mismatch', // the helpers of src/errors.ts
+    'unauthenticated',
+    'forbidden',
+    'not-found',
+    'version-mismatch', // the helpers of src/errors.ts
   ]);
   t.true(codes.size >= 40, `found ${codes.size} problem codes: the scan still reads the sources`);
   t.true(codes.has('objection-window-closed') && codes.has('too-many-attempts') && codes.has('illegal-transition'));

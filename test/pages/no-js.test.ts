@@ -62,12 +62,29 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   t.regex((await created.textContent())!, /申请表\.jpg\s+照片 · \d+KB · 下载/);
   const img = created.locator('img');
   await img.scrollIntoViewIfNeeded();
-  t.is(await img.evaluate((el: any) => (el.complete ? el.naturalWidth : new Promise((r) => { el.onload = el.onerror = () => r(el.naturalWidth); }))), 96, 'the preview loads');
+  t.is(
+    await img.evaluate((el: any) =>
+      el.complete
+        ? el.naturalWidth
+        : new Promise((r) => {
+            el.onload = el.onerror = () => r(el.naturalWidth);
+          }),
+    ),
+    96,
+    'the preview loads',
+  );
   const supplemented = p.locator('.timeline__item', { hasText: '补充了材料' }).locator('.files__item');
   t.regex((await supplemented.textContent())!, /受理回执\.pdf\s+文件 · 1KB · 下载/);
   t.is(await supplemented.locator('img').count(), 0, 'no preview of a document');
   const files = (await hrss.get(`/api/v1/tickets/${id}/attachments`)).body.items.map((a: any) => [a.name, a.context, a.internal]);
-  t.deepEqual(files, [['申请表.jpg', 'create', false], ['受理回执.pdf', 'supplement', false]], 'the department gets both');
+  t.deepEqual(
+    files,
+    [
+      ['申请表.jpg', 'create', false],
+      ['受理回执.pdf', 'supplement', false],
+    ],
+    'the department gets both',
+  );
   await screenshot(p, 'nojs-track');
   await p.close();
 });
@@ -87,7 +104,7 @@ test.serial('ten wrong codes: the limit says when to try again, on the API too',
   await p.close();
 });
 
-test.serial('the call form without JavaScript: intake sees the caller\'s earlier ticket, registers anyway and reads out the number and access code', async (t) => {
+test.serial("the call form without JavaScript: intake sees the caller's earlier ticket, registers anyway and reads out the number and access code", async (t) => {
   await h.staff('intake1', 'intake', 'SAMR');
   const intake = await h.staff('intake2', 'intake', 'SAMR');
   const caller = { name: '周八', phone: '13800006789' };
@@ -116,6 +133,9 @@ test.serial('the call form without JavaScript: intake sees the caller\'s earlier
   t.is(tracked.status, 200, 'the code read out opens the ticket');
   t.like(tracked.body, { number, title: '定额税还是偏高', state: 'dispatched' });
   const mine = (await intake.get(`/api/v1/tickets?q=${number}`)).body.items;
-  t.deepEqual(mine.map((x: { number: string; channel: string }) => [x.number, x.channel]), [[number, 'hotline']]);
+  t.deepEqual(
+    mine.map((x: { number: string; channel: string }) => [x.number, x.channel]),
+    [[number, 'hotline']],
+  );
   await p.close();
 });

@@ -89,7 +89,13 @@ let t0: (a: string, b: string) => void = () => undefined;
 /** The natural width of an image once it has loaded (scrolled into view: thumbnails load lazily); 0 if it failed. */
 export async function loadedWidth(img: import('playwright-core').Locator): Promise<number> {
   await img.scrollIntoViewIfNeeded();
-  return img.evaluate((el: any) => (el.complete ? el.naturalWidth : new Promise((r) => { el.onload = el.onerror = () => r(el.naturalWidth); })));
+  return img.evaluate((el: any) =>
+    el.complete
+      ? el.naturalWidth
+      : new Promise((r) => {
+          el.onload = el.onerror = () => r(el.naturalWidth);
+        }),
+  );
 }
 
 test.serial('a complaint without an account: a field error fixed, the receipt, tracked with the code, supplemented, rated (closes)', async (t) => {
@@ -221,7 +227,7 @@ test.serial('a complaint with a photo: a file of the wrong type named at the fie
   t.is(await item.count(), 1, 'the photo shows with the step it came with');
   t.regex((await item.textContent())!, /门口积水\.jpg\s+照片 · \d+KB · 下载/);
   const img = item.locator('img.files__thumb');
-  t.is(await loadedWidth(img), 96, 'the preview (the service\'s WebP) loads in the page');
+  t.is(await loadedWidth(img), 96, "the preview (the service's WebP) loads in the page");
   await look(t, p, 'track-with-photo');
   const href = (await item.locator('a').getAttribute('href'))!;
   t.notRegex(href, new RegExp(code, 'i'), 'the link does not carry the access code');
@@ -238,7 +244,14 @@ test.serial('a complaint with a photo: a file of the wrong type named at the fie
 test.serial('a bad rating reopens the ticket in the same department', async (t) => {
   await b.reset();
   const tax = await h.staff('tax2', 'handler', 'TAX');
-  const created = await h.http.post('/api/v1/tickets', { kind: 'complaint', channel: 'web', category: 'tax_fees', title: '发票领用受限', description: '每月只能领25份。', owner: { name: '王五', phone: '13800003333' } });
+  const created = await h.http.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'web',
+    category: 'tax_fees',
+    title: '发票领用受限',
+    description: '每月只能领25份。',
+    owner: { name: '王五', phone: '13800003333' },
+  });
   const id = created.body.id;
   await tax.post(`/api/v1/tickets/${id}/sign`);
   await tax.post(`/api/v1/tickets/${id}/reply`, { outcome: 'explained', message: '按规定办理。' });
@@ -263,7 +276,10 @@ test.serial('an anonymous integrity report: no identity asked or kept, tracked o
   await p.check('#f-anonymous');
   t.false(await p.isVisible('#f-owner-name'), 'contact fields hidden when anonymous');
   let dialogs = 0;
-  p.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+  p.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
   await p.selectOption('#f-accused-departmentCode', 'HRSS');
   await p.check('label:has-text("违规收费")');
   await p.fill('#f-accused-amountYuan', '300.5');
@@ -318,10 +334,14 @@ test.serial('signed in: my tickets with state and next deadline, tracked without
 test.serial('objections: inside the window from the home page; refused once the window has closed', async (t) => {
   await b.reset();
   const coord = await h.staff('coord1', 'coordinator', 'SAMR');
-  const notice = await coord.post('/api/v1/result-notices', { title: '2026年度“名特优新”个体工商户拟认定名单', publishedOn: '2026-11-02', entries: [
-    { creditCode: '92500102AY4CL12TH8', businessName: '涪陵区老街面馆', category: 'specialty' },
-    { creditCode: '92500102EUHUXQEEG7', businessName: '涪陵区榨菜铺', category: 'famous' },
-  ] });
+  const notice = await coord.post('/api/v1/result-notices', {
+    title: '2026年度“名特优新”个体工商户拟认定名单',
+    publishedOn: '2026-11-02',
+    entries: [
+      { creditCode: '92500102AY4CL12TH8', businessName: '涪陵区老街面馆', category: 'specialty' },
+      { creditCode: '92500102EUHUXQEEG7', businessName: '涪陵区榨菜铺', category: 'famous' },
+    ],
+  });
   t.is(notice.status, 201, notice.text);
   const p = await b.page(h.url + '/');
   await p.click(`text=${notice.body.title}`);
@@ -330,7 +350,12 @@ test.serial('objections: inside the window from the home page; refused once the 
   await p.click('text=提出异议');
   await look(t, p, 'submit-objection');
   await p.click('button:has-text("提交异议")');
-  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请选择您要提出异议的经营户。', '请写明具体情况：发生了什么、在哪里、什么时候。', '请填写您的姓名。', '请填写手机号码，办理部门会用它联系您。']);
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), [
+    '请选择您要提出异议的经营户。',
+    '请写明具体情况：发生了什么、在哪里、什么时候。',
+    '请填写您的姓名。',
+    '请填写手机号码，办理部门会用它联系您。',
+  ]);
   await p.check('label:has-text("涪陵区榨菜铺")');
   await p.fill('#f-description', '该店去年因产品质量问题被处罚过。');
   await p.fill('#f-owner-name', '赵六');

@@ -38,7 +38,14 @@ const signIn = (username: string, password?: string, page?: Page) => staffSignIn
 const admin = (p?: Page) => signIn('admin', ADMIN_PASSWORD, p);
 
 test.serial('the calendar as a year view: a day overridden and a year loaded, each saying how many open deadlines it recomputed', async (t) => {
-  const c = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成。', owner: { name: '王五', phone: '13912345678' } });
+  const c = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: '营业额下降了三成。',
+    owner: { name: '王五', phone: '13912345678' },
+  });
   t.is(c.status, 201);
   t.is(c.body.deadlines.signBy, '2026-11-03T16:00:00.000Z');
   const p = await admin();
@@ -224,7 +231,14 @@ test.serial('reference data, routing rules, SLA policies and the outbox', async 
   await p.goto(`${h.url}/work/admin/outbox`);
   t.regex(await text(p, '#held'), /没有等待转送的举报/);
   // a report on DIS itself is held for the higher commission: listed as held, its content never shown
-  const held = await h.http.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', anonymous: true, title: '纪委工作人员索要材料费', description: '举报内容不应出现在发送页面。', accused: { departmentCode: 'DIS', demand: 'fee', occurredOn: '2026-10-29' } });
+  const held = await h.http.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    anonymous: true,
+    title: '纪委工作人员索要材料费',
+    description: '举报内容不应出现在发送页面。',
+    accused: { departmentCode: 'DIS', demand: 'fee', occurredOn: '2026-10-29' },
+  });
   t.is(held.status, 201);
   await p.goto(`${h.url}/work/admin/outbox`);
   t.deepEqual(await p.locator('#held tbody tr td:nth-child(2)').allTextContents(), [held.body.number]);
@@ -244,7 +258,12 @@ test.serial('reference data, routing rules, SLA policies and the outbox', async 
 });
 
 test.serial('a supervisor concludes an integrity report substantiated from the console, sees the veto in the register and revokes it with a reason', async (t) => {
-  const r = await reporter.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', ...CANARY, accused: { departmentCode: 'TAX', demand: 'fee', amountYuan: '300', occurredOn: '2026-10-30' } });
+  const r = await reporter.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    ...CANARY,
+    accused: { departmentCode: 'TAX', demand: 'fee', amountYuan: '300', occurredOn: '2026-10-30' },
+  });
   t.is(r.status, 201);
   report = { id: r.body.id, number: r.body.number };
   const p = await signIn('sup1');
@@ -263,7 +282,9 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   t.is(await events(), 1, 'the explicit read is recorded as the API records it');
   await p.locator('#act-sign button[type=submit]').click();
   await p.waitForURL(/done=sign/);
-  await p.locator('#act-conclude').evaluate((d) => { (d as unknown as { open: boolean }).open = true; });
+  await p.locator('#act-conclude').evaluate((d) => {
+    (d as unknown as { open: boolean }).open = true;
+  });
   await p.check('#act-conclude input[value="substantiated"]');
   await p.fill('#f-conclude-summary', '经查属实，已责令退还300元。');
   await p.locator('#act-conclude button[type=submit]').click();
@@ -272,7 +293,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
 
   await p.click('.work-nav__link:has-text("一票否决")');
   const veto = p.locator('section.work-vetoes', { hasText: '区税务局' });
-  t.regex(await veto.locator('h2').textContent() ?? '', /区税务局 · 2026年\s*一票否决/);
+  t.regex((await veto.locator('h2').textContent()) ?? '', /区税务局 · 2026年\s*一票否决/);
   t.regex((await veto.locator('table').textContent()) ?? '', new RegExp(`${report.number}\\s*300.00`));
   await look(t, p, 'work-vetoes');
   await veto.locator('button:has-text("撤销一票否决")').click();
@@ -283,7 +304,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('textarea').fill('经复查，金额系合规的工本费。');
   await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('button:has-text("撤销一票否决")').click();
   await p.waitForURL(/done=revoked/);
-  t.regex(await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').textContent() ?? '', /已撤销/);
+  t.regex((await p.locator('section.work-vetoes', { hasText: '区税务局' }).locator('h2').textContent()) ?? '', /已撤销/);
   const v = (await s.sup.get('/api/v1/vetoes')).body.items[0];
   t.deepEqual([v.departmentCode, v.status, v.revokeReason], ['TAX', 'revoked', '经复查，金额系合规的工本费。']);
   // revoked again from the stale tab: 409 with the message in the veto's section, nothing changed
@@ -295,7 +316,10 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   t.is(await again.locator('.error-summary__title').textContent(), '没有撤销');
   t.is(await again.locator('.error-summary p').textContent(), '这项一票否决已经撤销。');
   t.is(await again.locator('form').count(), 0);
-  t.deepEqual((await s.sup.get('/api/v1/vetoes')).body.items.map((x: { status: string; revokeReason: string }) => [x.status, x.revokeReason]), [['revoked', '经复查，金额系合规的工本费。']]);
+  t.deepEqual(
+    (await s.sup.get('/api/v1/vetoes')).body.items.map((x: { status: string; revokeReason: string }) => [x.status, x.revokeReason]),
+    [['revoked', '经复查，金额系合规的工本费。']],
+  );
   await look(t, p2, 'work-vetoes-revoked-twice');
   await p2.close();
 
@@ -308,7 +332,7 @@ test.serial('a supervisor concludes an integrity report substantiated from the c
   await p.close();
 });
 
-test.serial('the reports page: the table with every rate as percentage and fraction, charts, and downloads equal to the API\'s', async (t) => {
+test.serial("the reports page: the table with every rate as percentage and fraction, charts, and downloads equal to the API's", async (t) => {
   const p = await signIn('coord1');
   await p.click('.work-nav__link:has-text("统计报表")');
   await p.fill('#f-from', '2026-11-01');
@@ -320,8 +344,19 @@ test.serial('the reports page: the table with every rate as percentage and fract
   t.is(tax.received, 1);
   const cells = await p.locator('tr[data-department="TAX"] td').allInnerTexts();
   const frac = (f: any) => `${f.percent === null ? '无数据' : `${f.percent}%`}\n${f.numerator}/${f.denominator}`;
-  t.deepEqual(cells, [String(tax.received), frac(tax.signedOnTime), frac(tax.repliedOnTime), frac(tax.resolved), frac(tax.satisfaction), frac(tax.reopenRate),
-    String(tax.overdueOpen), `${tax.oversightOrders.level1} / ${tax.oversightOrders.level2} / ${tax.oversightOrders.level3}`, tax.averageWorkingDaysToReply ?? '—', String(tax.substantiatedIntegrityCases), tax.vetoed ? '是' : '否']);
+  t.deepEqual(cells, [
+    String(tax.received),
+    frac(tax.signedOnTime),
+    frac(tax.repliedOnTime),
+    frac(tax.resolved),
+    frac(tax.satisfaction),
+    frac(tax.reopenRate),
+    String(tax.overdueOpen),
+    `${tax.oversightOrders.level1} / ${tax.oversightOrders.level2} / ${tax.oversightOrders.level3}`,
+    tax.averageWorkingDaysToReply ?? '—',
+    String(tax.substantiatedIntegrityCases),
+    tax.vetoed ? '是' : '否',
+  ]);
   t.is(await p.locator('tr[data-department]').count(), api.items.length);
   t.is(await p.locator('figure.chart svg[role=img]').count(), 4);
   t.deepEqual(await p.locator('figure.chart figcaption').allTextContents(), ['按时签收率（按部门）', '按时办结率（按部门）', '满意率（按部门）', '每月受理量与逾期未办结']);
@@ -332,7 +367,7 @@ test.serial('the reports page: the table with every rate as percentage and fract
   const token = (await h.http.post('/api/v1/auth/login', { username: 'coord1', password: 'Pw-coord1-123!' })).body.token;
   const apiCsv = Buffer.from(await (await fetch(`${h.url}/api/v1/reports/departments?from=2026-11-01&to=2026-11-30&format=csv`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
   t.is(csv.suggestedFilename(), '部门统计_2026-11-01至2026-11-30.csv');
-  t.deepEqual(readFileSync(await csv.path()), apiCsv, 'the same bytes as the API\'s CSV (BOM, CRLF)');
+  t.deepEqual(readFileSync(await csv.path()), apiCsv, "the same bytes as the API's CSV (BOM, CRLF)");
   t.regex(apiCsv.toString('utf8'), /\r\nTAX,区税务局,1,0,0,,/);
   const [xlsx] = await Promise.all([p.waitForEvent('download'), p.click('a:has-text("下载 Excel")')]);
   const sheetRows = async (data: Buffer) => {
@@ -344,7 +379,7 @@ test.serial('the reports page: the table with every rate as percentage and fract
   };
   const apiXlsx = Buffer.from(await (await fetch(`${h.url}/api/v1/reports/departments?from=2026-11-01&to=2026-11-30&format=xlsx`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
   const pageRows = await sheetRows(readFileSync(await xlsx.path()));
-  t.deepEqual(pageRows, await sheetRows(apiXlsx), 'the same cells as the API\'s XLSX');
+  t.deepEqual(pageRows, await sheetRows(apiXlsx), "the same cells as the API's XLSX");
   t.deepEqual(pageRows.find((r) => r[0] === 'TAX')?.slice(0, 5), ['TAX', '区税务局', 1, 0, 0]);
 
   // a head reads their own department only
@@ -366,9 +401,15 @@ async function snapshot(p: Page, path: string): Promise<string> {
 }
 const figures = async (p: Page, list: string) => (await p.locator(`${list} .work-card`).allTextContents()).map((x) => x.replace(/\s+/g, ' ').trim());
 
-test.serial('the supervisors\' and the admin\'s homes: the day\'s work in figures, each a link to where it is done; a report they may not see is in no figure', async (t) => {
+test.serial("the supervisors' and the admin's homes: the day's work in figures, each a link to where it is done; a report they may not see is in no figure", async (t) => {
   const file = async (title: string, departmentCode = 'HRSS') => {
-    const r = await reporter.post('/api/v1/tickets', { kind: 'integrity_report', channel: 'web', title, description: `${title}的经过。`, accused: { departmentCode, demand: 'fee', amountYuan: '100', occurredOn: '2026-10-28' } });
+    const r = await reporter.post('/api/v1/tickets', {
+      kind: 'integrity_report',
+      channel: 'web',
+      title,
+      description: `${title}的经过。`,
+      accused: { departmentCode, demand: 'fee', amountYuan: '100', occurredOn: '2026-10-28' },
+    });
     if (r.status !== 201) throw new Error(r.text);
     return r.body as { id: string; number: string; deadlines: { signBy: string } };
   };
@@ -413,7 +454,12 @@ test.serial('the supervisors\' and the admin\'s homes: the day\'s work in figure
   t.is((await h.admin.post(`/api/v1/users/${leaver.id}/deactivate`, { reason: '调离' })).status, 200);
   const a = await admin();
   const adminFigures = await figures(a, '#admin-work');
-  t.deepEqual(adminFigures, ['2条通知发送失败查看原因，重新发送', '2件举报等待转送举报区纪委监委本身的，要转送上级纪委监委', '1个年份的日历是临时的2027年只知道周末：请载入国务院的放假安排', '1个账号近30天停用已不能登录；需要时可以重新启用']);
+  t.deepEqual(adminFigures, [
+    '2条通知发送失败查看原因，重新发送',
+    '2件举报等待转送举报区纪委监委本身的，要转送上级纪委监委',
+    '1个年份的日历是临时的2027年只知道周末：请载入国务院的放假安排',
+    '1个账号近30天停用已不能登录；需要时可以重新启用',
+  ]);
   await look(t, a, 'work-home-admin');
   await a.setViewportSize({ width: 768, height: 1024 });
   await look(t, a, 'work-home-admin-tablet');
@@ -450,13 +496,20 @@ test.serial('the supervisors\' and the admin\'s homes: the day\'s work in figure
   await p.close();
 });
 
-test.serial('canary: the accused department\'s users reach no workbench page that shows the report', async (t) => {
+test.serial("canary: the accused department's users reach no workbench page that shows the report", async (t) => {
   const needles = [report.number, CANARY.title, CANARY.description, REPORTER.name, REPORTER.phone, report.id];
   // the accused department's handler and head, and an admin placed in it (the admin's home and pages included)
   for (const user of ['tax1', 'taxhead', 'taxadmin']) {
     const p = await signIn(user);
     const seen = new Set<string>();
-    const queue = ['/work', `/work/tickets?q=${report.number}`, `/work/tickets?q=${encodeURIComponent('金丝雀')}`, '/work/tickets?kind=integrity_report', '/work/tickets?state=replied', '/work/reports?from=2026-01-01&to=2026-12-31'];
+    const queue = [
+      '/work',
+      `/work/tickets?q=${report.number}`,
+      `/work/tickets?q=${encodeURIComponent('金丝雀')}`,
+      '/work/tickets?kind=integrity_report',
+      '/work/tickets?state=replied',
+      '/work/reports?from=2026-01-01&to=2026-12-31',
+    ];
     while (queue.length && seen.size < 300) {
       const path = queue.shift() as string;
       if (seen.has(path)) continue;
@@ -477,8 +530,16 @@ test.serial('canary: the accused department\'s users reach no workbench page tha
       }
     }
     t.true(seen.size > 8, `${user} crawled ${seen.size} pages`);
-    if (user === 'taxhead') t.true([...seen].some((x) => x.startsWith('/work/reports/download.csv')), 'the head\'s report and its downloads were scanned');
-    if (user === 'taxadmin') t.true(['/work/admin/outbox?state=failed', '/work/admin/outbox?state=held', '/work/admin/users?active=false'].every((x) => seen.has(x)), 'the admin\'s home and what it links to were scanned');
+    if (user === 'taxhead')
+      t.true(
+        [...seen].some((x) => x.startsWith('/work/reports/download.csv')),
+        "the head's report and its downloads were scanned",
+      );
+    if (user === 'taxadmin')
+      t.true(
+        ['/work/admin/outbox?state=failed', '/work/admin/outbox?state=held', '/work/admin/users?active=false'].every((x) => seen.has(x)),
+        "the admin's home and what it links to were scanned",
+      );
     t.is((await b.context.request.get(`${h.url}/work/tickets/${report.id}`)).status(), 404);
     await p.close();
   }

@@ -29,7 +29,15 @@ const signIn = (username: string, page?: Page) => staffSignIn(b, h.url, username
 
 /** A call registered by intake through the API. */
 async function call(body: Record<string, unknown> = {}) {
-  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成，定额没有调整。', owner: CALLER, ...body });
+  const r = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: '营业额下降了三成，定额没有调整。',
+    owner: CALLER,
+    ...body,
+  });
   if (r.status !== 201) throw new Error(r.text);
   return r.body as { id: string; number: string; accessCode: string };
 }
@@ -54,7 +62,7 @@ async function fillCall(p: Page, o: { title: string; phone?: string; name?: stri
   await p.fill('#f-owner-phone', o.phone ?? CALLER.phone);
 }
 
-test.serial('intake registers a call, sees the caller\'s earlier ticket as a possible duplicate, saves anyway and reads out the number and access code', async (t) => {
+test.serial("intake registers a call, sees the caller's earlier ticket as a possible duplicate, saves anyway and reads out the number and access code", async (t) => {
   const earlier = await call({ title: '十月反映过的定额税' });
   const p = await signIn('intake1');
   t.is(p.url(), `${h.url}/work/call`, 'intake lands on the call form');
@@ -67,8 +75,11 @@ test.serial('intake registers a call, sees the caller\'s earlier ticket as a pos
   const before = await countTickets();
   await p.click('main button:has-text("登记")');
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), [
-    '请选择问题的类别；不确定的，请选“其他”。', '请用一句话记下来电人反映的问题。', '请记下具体情况：发生了什么、在哪里、什么时候、希望怎么解决。',
-    '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。', '请填写来电人的手机号码。',
+    '请选择问题的类别；不确定的，请选“其他”。',
+    '请用一句话记下来电人反映的问题。',
+    '请记下具体情况：发生了什么、在哪里、什么时候、希望怎么解决。',
+    '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。',
+    '请填写来电人的手机号码。',
   ]);
 
   // the first save shows the caller's earlier ticket and asks
@@ -185,7 +196,7 @@ test.serial('intake of the department that handled a ticket may not record its c
   await p.close();
 });
 
-test.serial('a symposium is recorded with several issues in one form; its closed-loop view shows each issue\'s state and answer and prints without the menus', async (t) => {
+test.serial("a symposium is recorded with several issues in one form; its closed-loop view shows each issue's state and answer and prints without the menus", async (t) => {
   const p = await signIn('intake1');
   await p.click('.work-nav__link:has-text("座谈会")');
   await p.click('a:has-text("登记座谈会")');
@@ -224,7 +235,7 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   const rows = p.locator('.work-loop tbody tr');
   t.is(await rows.count(), 3);
   t.regex((await rows.nth(0).textContent()) ?? '', /希望简化定额税申报\s*区税务局\s*待签收\s*尚未答复/);
-  t.regex((await rows.nth(0).textContent()) ?? '', /查询码 \S{6,}/, 'a named issue\'s code, shown once');
+  t.regex((await rows.nth(0).textContent()) ?? '', /查询码 \S{6,}/, "a named issue's code, shown once");
   // Post/Redirect/Get: a reload shows the codes no more and records nothing
   await p.reload();
   t.is(await p.locator('.inset--done').count(), 0);
@@ -234,8 +245,14 @@ test.serial('a symposium is recorded with several issues in one form; its closed
   t.is(await rows.count(), 3);
   const sid = (await s.intake.get('/api/v1/symposiums')).body.items[0].id;
   const api1 = (await s.intake.get(`/api/v1/symposiums/${sid}`)).body;
-  t.deepEqual(api1.issues.map((i: { title: string; state: string; departmentCode: string }) => [i.title, i.state, i.departmentCode]),
-    [['希望简化定额税申报', 'dispatched', 'TAX'], ['小额贷款门槛高', 'dispatched', 'PBC'], ['夜市摊位规划', 'dispatched', 'HUD']]);
+  t.deepEqual(
+    api1.issues.map((i: { title: string; state: string; departmentCode: string }) => [i.title, i.state, i.departmentCode]),
+    [
+      ['希望简化定额税申报', 'dispatched', 'TAX'],
+      ['小额贷款门槛高', 'dispatched', 'PBC'],
+      ['夜市摊位规划', 'dispatched', 'HUD'],
+    ],
+  );
   t.deepEqual(api1.attendees, [{ name: '李一', phone: '13811112222', businessName: '李记面馆' }, { name: '张二' }]);
   const first = await api(api1.issues[0].id);
   t.like(first, { channel: 'symposium', receivedAt: '2026-11-02T01:00:00.000Z' });
@@ -289,7 +306,10 @@ test.serial('the symposium form posted six times at once (a double click, impati
   t.is(list.length, before + 1);
   const made = list.find((x) => x.title === '并发提交的座谈会');
   t.truthy(made);
-  t.deepEqual(answers, Array.from({ length: 6 }, () => [200, `${h.url}/work/symposiums/${made?.id}?done=recorded`]));
+  t.deepEqual(
+    answers,
+    Array.from({ length: 6 }, () => [200, `${h.url}/work/symposiums/${made?.id}?done=recorded`]),
+  );
   t.is((await s.intake.get(`/api/v1/symposiums/${made?.id}`)).body.issues.length, 1);
   await p.close();
 });
@@ -318,149 +338,196 @@ async function callSnapshot(p: Page, phone: string): Promise<string> {
   return (await p.content()).replace(/name="_csrf" value="[^"]*"/g, '').replace(/name="formKey" value="[^"]*"/g, '');
 }
 
-test.serial('the head sees the department overview with the veto; integrity reports accusing a department leave no trace on any page its users reach (intake, symposium and head pages included)', async (t) => {
-  const CANARY_PHONE = '13900009999';
-  await call({ title: '金丝雀来电人的旧工单', owner: { name: '金丝雀', phone: CANARY_PHONE } });
-  const sym = (await s.intake.post('/api/v1/symposiums', { title: '金丝雀座谈会', heldOn: '2026-11-02', issues: [{ kind: 'suggestion', title: '金丝雀座谈问题', description: '会上的问题。', category: 'tax_fees', anonymous: true }] })).body;
-  const pages = (extra: string[]) => [`${h.url}/work`, `${h.url}/work/tickets`, `${h.url}/work/tickets?kind=integrity_report`, `${h.url}/work/tickets?q=${encodeURIComponent('索要')}`, `${h.url}/work/tickets?escalationLevel=0`, ...extra].map((u) => u.startsWith('http') ? u : h.url + u);
-  const viewers = {
-    taxhead: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
-    tax1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
-    intake1: pages(['/work/call', '/work/callbacks', '/work/symposiums', `/work/symposiums/${sym.id}`]),
-    samr1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
-  };
-  const browsers: Record<string, Page> = {};
-  const before: Record<string, string[]> = {};
-  for (const who of Object.keys(viewers)) browsers[who] = await b.page(undefined, DESKTOP);
-  // one cookie jar: each viewer in turn, the same session before and after
-  for (const [who, urls] of Object.entries(viewers)) {
-    const p = await signIn(who, browsers[who]);
-    before[who] = [];
-    for (const u of urls) before[who].push(await snapshot(p, u));
-    if (who === 'intake1') before[who].push(await callSnapshot(p, CANARY_PHONE));
-    if (who === 'taxhead') {
-      await p.goto(`${h.url}/work/department`);
-      t.regex(await text(p, 'main'), /2026年没有一票否决/);
+test.serial(
+  'the head sees the department overview with the veto; integrity reports accusing a department leave no trace on any page its users reach (intake, symposium and head pages included)',
+  async (t) => {
+    const CANARY_PHONE = '13900009999';
+    await call({ title: '金丝雀来电人的旧工单', owner: { name: '金丝雀', phone: CANARY_PHONE } });
+    const sym = (
+      await s.intake.post('/api/v1/symposiums', {
+        title: '金丝雀座谈会',
+        heldOn: '2026-11-02',
+        issues: [{ kind: 'suggestion', title: '金丝雀座谈问题', description: '会上的问题。', category: 'tax_fees', anonymous: true }],
+      })
+    ).body;
+    const pages = (extra: string[]) =>
+      [
+        `${h.url}/work`,
+        `${h.url}/work/tickets`,
+        `${h.url}/work/tickets?kind=integrity_report`,
+        `${h.url}/work/tickets?q=${encodeURIComponent('索要')}`,
+        `${h.url}/work/tickets?escalationLevel=0`,
+        ...extra,
+      ].map((u) => (u.startsWith('http') ? u : h.url + u));
+    const viewers = {
+      taxhead: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+      tax1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+      intake1: pages(['/work/call', '/work/callbacks', '/work/symposiums', `/work/symposiums/${sym.id}`]),
+      samr1: pages(['/work/oversight', `/work/symposiums/${sym.id}`]),
+    };
+    const browsers: Record<string, Page> = {};
+    const before: Record<string, string[]> = {};
+    for (const who of Object.keys(viewers)) browsers[who] = await b.page(undefined, DESKTOP);
+    // one cookie jar: each viewer in turn, the same session before and after
+    for (const [who, urls] of Object.entries(viewers)) {
+      const p = await signIn(who, browsers[who]);
+      before[who] = [];
+      for (const u of urls) before[who].push(await snapshot(p, u));
+      if (who === 'intake1') before[who].push(await callSnapshot(p, CANARY_PHONE));
+      if (who === 'taxhead') {
+        await p.goto(`${h.url}/work/department`);
+        t.regex(await text(p, 'main'), /2026年没有一票否决/);
+      }
+      const cookies = await b.context.cookies();
+      (browsers[who] as unknown as { jar: typeof cookies }).jar = cookies;
     }
-    const cookies = await b.context.cookies();
-    (browsers[who] as unknown as { jar: typeof cookies }).jar = cookies;
-  }
 
-  // reports accusing TAX (raised at the symposium, then substantiated) and SAMR (by the caller's phone)
-  const taxReport = (await s.intake.post('/api/v1/tickets', {
-    kind: 'integrity_report', channel: 'symposium', symposiumId: sym.id, title: '金丝雀：税务所索要好处费', description: '金丝雀举报内容。',
-    owner: { name: '金丝雀举报人', phone: '13900008888' }, accused: { departmentCode: 'TAX', demand: 'property', amountYuan: '500', occurredOn: '2026-10-28' },
-  })).body;
-  t.is(taxReport.departmentCode, 'DIS');
-  const samrReport = (await s.intake.post('/api/v1/tickets', {
-    kind: 'integrity_report', channel: 'hotline', title: '金丝雀：登记窗口乱收费', description: '金丝雀举报内容二。',
-    owner: { name: '金丝雀', phone: CANARY_PHONE }, accused: { departmentCode: 'SAMR', demand: 'fee', amountYuan: '200', occurredOn: '2026-10-29' },
-  })).body;
-  t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/sign`, {})).status, 200);
-  t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/conclude`, { finding: 'substantiated', summary: '经查属实。' })).status, 200);
+    // reports accusing TAX (raised at the symposium, then substantiated) and SAMR (by the caller's phone)
+    const taxReport = (
+      await s.intake.post('/api/v1/tickets', {
+        kind: 'integrity_report',
+        channel: 'symposium',
+        symposiumId: sym.id,
+        title: '金丝雀：税务所索要好处费',
+        description: '金丝雀举报内容。',
+        owner: { name: '金丝雀举报人', phone: '13900008888' },
+        accused: { departmentCode: 'TAX', demand: 'property', amountYuan: '500', occurredOn: '2026-10-28' },
+      })
+    ).body;
+    t.is(taxReport.departmentCode, 'DIS');
+    const samrReport = (
+      await s.intake.post('/api/v1/tickets', {
+        kind: 'integrity_report',
+        channel: 'hotline',
+        title: '金丝雀：登记窗口乱收费',
+        description: '金丝雀举报内容二。',
+        owner: { name: '金丝雀', phone: CANARY_PHONE },
+        accused: { departmentCode: 'SAMR', demand: 'fee', amountYuan: '200', occurredOn: '2026-10-29' },
+      })
+    ).body;
+    t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/sign`, {})).status, 200);
+    t.is((await s.sup.post(`/api/v1/tickets/${taxReport.id}/conclude`, { finding: 'substantiated', summary: '经查属实。' })).status, 200);
 
-  for (const [who, urls] of Object.entries(viewers)) {
+    for (const [who, urls] of Object.entries(viewers)) {
+      await b.reset();
+      await b.context.addCookies((browsers[who] as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
+      const p = browsers[who];
+      const after: string[] = [];
+      for (const u of urls) after.push(await snapshot(p, u));
+      if (who === 'intake1') after.push(await callSnapshot(p, CANARY_PHONE));
+      for (const [i, html] of after.entries()) {
+        t.false(/金丝雀：|金丝雀举报/.test(html), `${who} ${urls[i] ?? 'call form'}: no trace of a report`);
+        t.false(html.includes(taxReport.number) || html.includes(samrReport.number), `${who} ${urls[i] ?? 'call form'}: no report number`);
+        t.is(html, before[who][i], `${who} ${urls[i] ?? 'call form'}: the page is as it was before the reports`);
+      }
+    }
+
+    // the head: the overview with the veto, its count and nothing of the report
+    const p = browsers.taxhead;
     await b.reset();
-    await b.context.addCookies((browsers[who] as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
-    const p = browsers[who];
-    const after: string[] = [];
-    for (const u of urls) after.push(await snapshot(p, u));
-    if (who === 'intake1') after.push(await callSnapshot(p, CANARY_PHONE));
-    for (const [i, html] of after.entries()) {
-      t.false(/金丝雀：|金丝雀举报/.test(html), `${who} ${urls[i] ?? 'call form'}: no trace of a report`);
-      t.false(html.includes(taxReport.number) || html.includes(samrReport.number), `${who} ${urls[i] ?? 'call form'}: no report number`);
-      t.is(html, before[who][i], `${who} ${urls[i] ?? 'call form'}: the page is as it was before the reports`);
-    }
-  }
+    await b.context.addCookies((p as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
+    await p.goto(`${h.url}/work`);
+    t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '本部门概况', '督办单', '统计报表']);
+    await p.click('.work-nav__link:has-text("本部门概况")');
+    t.is(await text(p, 'h1'), '区税务局概况');
+    const mine = (await s.taxHead.get('/api/v1/tickets?departmentCode=TAX&limit=200')).body.items as { state: string; escalationLevel: number }[];
+    const open = mine.filter((x) => ['dispatched', 'in_progress', 'awaiting_info', 'replied'].includes(x.state));
+    t.is(await text(p, '.work-figures li:nth-child(1) .work-figure'), String(open.length));
+    t.is(await text(p, '.work-figures li:nth-child(2) .work-figure'), '0');
+    t.regex(await text(p, '.warning'), /一票否决：本部门 2026 年有 1 件举报经查属实，年度考核结果为否决，当年不能参加评选表彰。/);
+    const html = await p.content();
+    t.false(html.includes(taxReport.number) || /金丝雀：|金丝雀举报/.test(html), 'the veto without the report');
+    await look(t, p, 'work-department');
+    // a handler who is not head: 403
+    await signIn('tax1', p);
+    t.is((await p.goto(`${h.url}/work/department`))?.status(), 403);
+    for (const q of Object.values(browsers)) await q.close();
+  },
+);
 
-  // the head: the overview with the veto, its count and nothing of the report
-  const p = browsers.taxhead;
-  await b.reset();
-  await b.context.addCookies((p as unknown as { jar: Parameters<typeof b.context.addCookies>[0] }).jar);
-  await p.goto(`${h.url}/work`);
-  t.deepEqual(await p.locator('.work-nav__link').allTextContents(), ['待办', '工单', '本部门概况', '督办单', '统计报表']);
-  await p.click('.work-nav__link:has-text("本部门概况")');
-  t.is(await text(p, 'h1'), '区税务局概况');
-  const mine = (await s.taxHead.get('/api/v1/tickets?departmentCode=TAX&limit=200')).body.items as { state: string; escalationLevel: number }[];
-  const open = mine.filter((x) => ['dispatched', 'in_progress', 'awaiting_info', 'replied'].includes(x.state));
-  t.is(await text(p, '.work-figures li:nth-child(1) .work-figure'), String(open.length));
-  t.is(await text(p, '.work-figures li:nth-child(2) .work-figure'), '0');
-  t.regex(await text(p, '.warning'), /一票否决：本部门 2026 年有 1 件举报经查属实，年度考核结果为否决，当年不能参加评选表彰。/);
-  const html = await p.content();
-  t.false(html.includes(taxReport.number) || /金丝雀：|金丝雀举报/.test(html), 'the veto without the report');
-  await look(t, p, 'work-department');
-  // a handler who is not head: 403
-  await signIn('tax1', p);
-  t.is((await p.goto(`${h.url}/work/department`))?.status(), 403);
-  for (const q of Object.values(browsers)) await q.close();
-});
+test.serial(
+  'the coordinator imports a result notice: a bad row is listed with its number and nothing is imported; the fixed file publishes it; an objection shows on its entry; finalizing waits for the window and then freezes the list',
+  async (t) => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'wb-notice-'));
+    const bad = join(dir, '名单.csv');
+    writeFileSync(bad, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XA,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优等\n');
+    // a week later (API tokens last 12 hours: sign in again)
+    h.clock.set(new Date('2026-11-09T09:00:00+08:00'));
+    const coord = await relogin('coord1');
+    const good = join(dir, '名单-改正.csv');
+    writeFileSync(good, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XP,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优质\n');
+    const p = await signIn('coord1');
+    await p.click('.work-nav__link:has-text("公示")');
+    await p.click('a:has-text("发布公示")');
+    t.is(await p.inputValue('#f-publishedOn'), '2026-11-09');
+    await p.fill('#f-title', '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
+    await p.setInputFiles('#f-file', bad);
+    await p.click('button:has-text("发布公示")');
+    t.deepEqual(await p.locator('#row-errors tbody tr').allInnerTexts(), [
+      '第3行\t统一社会信用代码\t不是有效的统一社会信用代码（第18位校验码不对），请对照营业执照核对。',
+      '第4行\t类别\t类别只能是：知名、特色、优质、新兴。',
+    ]);
+    t.regex(await text(p, '.error-summary'), /名单里有 2 行有错误，请改正后重新上传：什么都没有导入。/);
+    t.is((await coord.get('/api/v1/result-notices')).body.items.length, 0, 'nothing imported');
+    t.is(await p.inputValue('#f-title'), '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
+    await look(t, p, 'work-notice-import-errors');
+    await p.setInputFiles('#f-file', good);
+    await p.click('button:has-text("发布公示")');
+    await p.waitForURL(/\/work\/notices\/[0-9a-f-]{36}\?done=created$/);
+    t.is(await text(p, '.inset--done'), '已发布，共3户。');
+    const id = new URL(p.url()).pathname.split('/').pop()!;
+    const notice = (await coord.get(`/api/v1/result-notices/${id}`)).body;
+    t.deepEqual(
+      notice.entries.map((e: { businessName: string; category: string }) => [e.businessName, e.category]),
+      [
+        ['涪陵榨菜老店', 'famous'],
+        ['江东小面', 'specialty'],
+        ['白鹤梁茶馆', 'quality'],
+      ],
+    );
+    t.like(notice, { source: 'csv', status: 'open', window: { firstDay: '2026-11-09', lastDay: '2026-11-13' } });
 
-test.serial('the coordinator imports a result notice: a bad row is listed with its number and nothing is imported; the fixed file publishes it; an objection shows on its entry; finalizing waits for the window and then freezes the list', async (t) => {
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'wb-notice-'));
-  const bad = join(dir, '名单.csv');
-  writeFileSync(bad, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XA,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优等\n');
-  // a week later (API tokens last 12 hours: sign in again)
-  h.clock.set(new Date('2026-11-09T09:00:00+08:00'));
-  const coord = await relogin('coord1');
-  const good = join(dir, '名单-改正.csv');
-  writeFileSync(good, '统一社会信用代码,名称,类别\n92500102MA5U0001XN,涪陵榨菜老店,知名\n92500102MA5U0002XP,江东小面,特色\n92500102MA5U0003XQ,白鹤梁茶馆,优质\n');
-  const p = await signIn('coord1');
-  await p.click('.work-nav__link:has-text("公示")');
-  await p.click('a:has-text("发布公示")');
-  t.is(await p.inputValue('#f-publishedOn'), '2026-11-09');
-  await p.fill('#f-title', '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
-  await p.setInputFiles('#f-file', bad);
-  await p.click('button:has-text("发布公示")');
-  t.deepEqual(await p.locator('#row-errors tbody tr').allInnerTexts(), [
-    '第3行\t统一社会信用代码\t不是有效的统一社会信用代码（第18位校验码不对），请对照营业执照核对。',
-    '第4行\t类别\t类别只能是：知名、特色、优质、新兴。',
-  ]);
-  t.regex(await text(p, '.error-summary'), /名单里有 2 行有错误，请改正后重新上传：什么都没有导入。/);
-  t.is((await coord.get('/api/v1/result-notices')).body.items.length, 0, 'nothing imported');
-  t.is(await p.inputValue('#f-title'), '2026年度“知名、特色、优质、新兴”个体工商户认定结果公示');
-  await look(t, p, 'work-notice-import-errors');
-  await p.setInputFiles('#f-file', good);
-  await p.click('button:has-text("发布公示")');
-  await p.waitForURL(/\/work\/notices\/[0-9a-f-]{36}\?done=created$/);
-  t.is(await text(p, '.inset--done'), '已发布，共3户。');
-  const id = new URL(p.url()).pathname.split('/').pop()!;
-  const notice = (await coord.get(`/api/v1/result-notices/${id}`)).body;
-  t.deepEqual(notice.entries.map((e: { businessName: string; category: string }) => [e.businessName, e.category]), [['涪陵榨菜老店', 'famous'], ['江东小面', 'specialty'], ['白鹤梁茶馆', 'quality']]);
-  t.like(notice, { source: 'csv', status: 'open', window: { firstDay: '2026-11-09', lastDay: '2026-11-13' } });
+    // an objection on the second entry, filed by an owner
+    const owner = await h.owner('13800007777');
+    const obj = await owner.post('/api/v1/tickets', {
+      kind: 'objection',
+      channel: 'web',
+      title: '对江东小面的异议',
+      description: '这家店去年因食品安全被处罚过。',
+      resultNoticeId: id,
+      resultEntryId: notice.entries[1].id,
+    });
+    t.is(obj.status, 201, obj.text);
+    await p.reload();
+    t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`有异议，核查中\\s*${obj.body.number} 待签收`));
+    // finalizing now: refused, nothing changes
+    await p.click('button:has-text("确认公示结果")');
+    t.regex(await text(p, '.error-summary'), /异议期还没有结束，暂时不能确认结果。/);
+    t.is((await coord.get(`/api/v1/result-notices/${id}`)).body.status, 'open');
+    await look(t, p, 'work-notice');
 
-  // an objection on the second entry, filed by an owner
-  const owner = await h.owner('13800007777');
-  const obj = await owner.post('/api/v1/tickets', { kind: 'objection', channel: 'web', title: '对江东小面的异议', description: '这家店去年因食品安全被处罚过。', resultNoticeId: id, resultEntryId: notice.entries[1].id });
-  t.is(obj.status, 201, obj.text);
-  await p.reload();
-  t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`有异议，核查中\\s*${obj.body.number} 待签收`));
-  // finalizing now: refused, nothing changes
-  await p.click('button:has-text("确认公示结果")');
-  t.regex(await text(p, '.error-summary'), /异议期还没有结束，暂时不能确认结果。/);
-  t.is((await coord.get(`/api/v1/result-notices/${id}`)).body.status, 'open');
-  await look(t, p, 'work-notice');
-
-  // the window closes; the objection is still open: refused with its reason
-  h.clock.set(new Date('2026-11-16T09:00:00+08:00'));
-  const coord2 = await relogin('coord1');
-  const samr2 = await relogin('samr1');
-  const owner2 = await relogin('13800007777', 'Owner-Pw-123!');
-  await p.goto(`${h.url}/work/notices/${id}`);
-  await p.click('button:has-text("确认公示结果")');
-  t.regex(await text(p, '.error-summary'), /还有没有办结的异议，暂时不能确认结果。/);
-  // the evaluation office decides it, the objector rates: the notice can be finalized
-  t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/sign`, {})).status, 200);
-  t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/decide`, { outcome: 'dismissed', reason: '处罚已整改，不影响认定。' })).status, 200);
-  t.is((await owner2.post(`/api/v1/tickets/${obj.body.id}/rate`, { rating: 'satisfied' })).status, 200);
-  await p.goto(`${h.url}/work/notices/${id}`);
-  t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`在名单上\\s*${obj.body.number} 已办结 · 异议不成立`));
-  await p.click('button:has-text("确认公示结果")');
-  await p.waitForURL(/done=finalized$/);
-  t.is(await text(p, '.inset--done'), '公示结果已确认，名单不再变动。');
-  t.is((await coord2.get(`/api/v1/result-notices/${id}`)).body.status, 'finalized');
-  t.is(await p.locator('button:has-text("确认公示结果")').count(), 0);
-  await p.close();
-});
+    // the window closes; the objection is still open: refused with its reason
+    h.clock.set(new Date('2026-11-16T09:00:00+08:00'));
+    const coord2 = await relogin('coord1');
+    const samr2 = await relogin('samr1');
+    const owner2 = await relogin('13800007777', 'Owner-Pw-123!');
+    await p.goto(`${h.url}/work/notices/${id}`);
+    await p.click('button:has-text("确认公示结果")');
+    t.regex(await text(p, '.error-summary'), /还有没有办结的异议，暂时不能确认结果。/);
+    // the evaluation office decides it, the objector rates: the notice can be finalized
+    t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/sign`, {})).status, 200);
+    t.is((await samr2.post(`/api/v1/tickets/${obj.body.id}/decide`, { outcome: 'dismissed', reason: '处罚已整改，不影响认定。' })).status, 200);
+    t.is((await owner2.post(`/api/v1/tickets/${obj.body.id}/rate`, { rating: 'satisfied' })).status, 200);
+    await p.goto(`${h.url}/work/notices/${id}`);
+    t.regex(await text(p, 'tbody tr:has-text("江东小面")'), new RegExp(`在名单上\\s*${obj.body.number} 已办结 · 异议不成立`));
+    await p.click('button:has-text("确认公示结果")');
+    await p.waitForURL(/done=finalized$/);
+    t.is(await text(p, '.inset--done'), '公示结果已确认，名单不再变动。');
+    t.is((await coord2.get(`/api/v1/result-notices/${id}`)).body.status, 'finalized');
+    t.is(await p.locator('button:has-text("确认公示结果")').count(), 0);
+    await p.close();
+  },
+);

@@ -34,7 +34,15 @@ const signIn = (username: string, page?: Page) => staffSignIn(b, h.url, username
 
 /** A call registered by intake through the API: returns the ticket and its access code. */
 async function call(body: Record<string, unknown> = {}) {
-  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '定额税核定偏高', description: '营业额下降了三成，定额没有调整。', owner: CALLER, ...body });
+  const r = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税核定偏高',
+    description: '营业额下降了三成，定额没有调整。',
+    owner: CALLER,
+    ...body,
+  });
   if (r.status !== 201) throw new Error(r.text);
   return r.body as { id: string; number: string; accessCode: string };
 }
@@ -48,10 +56,13 @@ async function track(o: Page, number: string, code: string) {
 }
 
 /** Opens an action's form on the ticket page (its <details>), whether or not it is open already. */
-const openAction = (p: Page, action: string) => p.locator(`#act-${action}`).evaluate((d) => { (d as unknown as { open: boolean }).open = true; });
+const openAction = (p: Page, action: string) =>
+  p.locator(`#act-${action}`).evaluate((d) => {
+    (d as unknown as { open: boolean }).open = true;
+  });
 const api = async (id: string) => (await s.coord.get(`/api/v1/tickets/${id}`)).body;
 
-test.serial('staff sign in where owners do and land on their role\'s home with their menu', async (t) => {
+test.serial("staff sign in where owners do and land on their role's home with their menu", async (t) => {
   const p = await signIn('tax1');
   t.is(p.url(), `${h.url}/work`);
   t.is(await text(p, 'h1'), '待办');
@@ -105,7 +116,9 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   // a form whose version is not a number is refused (400), never acted on without the stale check
   const version = p.locator('#act-request-info input[name=version]');
   const drawnAt = await version.inputValue();
-  await version.evaluate((el) => { (el as unknown as { value: string }).value = '3abc'; });
+  await version.evaluate((el) => {
+    (el as unknown as { value: string }).value = '3abc';
+  });
   const [bad] = await Promise.all([p.waitForResponse((r) => r.url().endsWith('/request-info')), p.click('#act-request-info button[type=submit]')]);
   t.is(bad.status(), 400);
   t.is(await text(p, '.error-summary p'), '这个表单不完整（缺少工单的版本号），没有办理。请刷新页面，在工单页面重新操作。');

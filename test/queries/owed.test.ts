@@ -48,12 +48,25 @@ test.before(async () => {
   h.clock.set(NOW);
   for (const [i, [, state, d]] of ROWS.entries()) {
     const at = (x?: string) => (x ? new Date(x) : null);
-    const schedule: Schedule = { dispatchBy: at(d.dispatchBy), signBy: at(d.signBy), replyBy: at(d.replyBy), redBy: at(d.redBy), rateBy: null, infoWaitBy: null, dueSoonAt: at(d.dueSoonAt), provisional: false };
+    const schedule: Schedule = {
+      dispatchBy: at(d.dispatchBy),
+      signBy: at(d.signBy),
+      replyBy: at(d.replyBy),
+      redBy: at(d.redBy),
+      rateBy: null,
+      infoWaitBy: null,
+      dueSoonAt: at(d.dueSoonAt),
+      provisional: false,
+    };
     const { infoWaitBy: _unused, provisional: _p, ...stored } = schedule;
-    await h.deps.db.getRepository(Ticket).update({ id: ids[i] }, { state, ...stored, deadlinesProvisional: false, nextCheckAt: nextCheckAt(state, schedule), pausedAt: state === 'awaiting_info' ? NOW : null } as never);
+    await h.deps.db
+      .getRepository(Ticket)
+      .update({ id: ids[i] }, { state, ...stored, deadlinesProvisional: false, nextCheckAt: nextCheckAt(state, schedule), pausedAt: state === 'awaiting_info' ? NOW : null } as never);
   }
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 test('presenter, SQL filters, ladder and sweep agree on every row', async (t) => {
   const listed = async (q: string) => new Set((await h.admin.get(`/api/v1/tickets?limit=200&${q}`)).body.items.map((x: { id: string }) => x.id));
@@ -72,10 +85,21 @@ test('presenter, SQL filters, ladder and sweep agree on every row', async (t) =>
     const plan = planClock({
       ticket: { kind: row.kind, state: row.state, cycle: row.cycle, departmentCode: row.departmentCode, accusedDepartmentCode: null },
       deadlines: { dispatchBy: row.dispatchBy, signBy: row.signBy, replyBy: row.replyBy, redBy: row.redBy, rateBy: null, infoWaitBy: null, dueSoonAt: row.dueSoonAt },
-      firedLevels: [], orders: [], dueSoonSent: [], now: NOW,
+      firedLevels: [],
+      orders: [],
+      dueSoonSent: [],
+      now: NOW,
     });
-    t.is(plan.steps.some((s) => s.step === 'escalate'), wantOverdue, `${note}: the ladder escalates`);
-    t.is(plan.steps.some((s) => s.step === 'due_soon'), wantDueSoon, `${note}: the due-soon notice`);
+    t.is(
+      plan.steps.some((s) => s.step === 'escalate'),
+      wantOverdue,
+      `${note}: the ladder escalates`,
+    );
+    t.is(
+      plan.steps.some((s) => s.step === 'due_soon'),
+      wantDueSoon,
+      `${note}: the due-soon notice`,
+    );
     t.is(swept.has(id), wantOverdue || wantDueSoon, `${note}: the sweep finds it`);
   }
 });

@@ -29,9 +29,18 @@ test.before(async () => {
   // a ticket whose text names another caller's phone
   await make('D', s.intake, { category: 'other', title: '转告来电', description: '请回电13800138002', owner: { name: '周九', phone: '13800138003' } });
   // an integrity report accusing TAX, with the reporter's phone: only DIS handles it, TAX must not find it
-  await make('G', h.http as unknown as Client, { kind: 'integrity_report', channel: 'web', title: '税务所长索要财物', description: '餐馆被索要红包', owner: { name: '孙八', phone: '13900139000' }, accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-01' } });
+  await make('G', h.http as unknown as Client, {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '税务所长索要财物',
+    description: '餐馆被索要红包',
+    owner: { name: '孙八', phone: '13900139000' },
+    accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-01' },
+  });
 });
-test.after.always(async () => { await h?.close(); });
+test.after.always(async () => {
+  await h?.close();
+});
 
 async function found(c: Client, q: string): Promise<string[]> {
   const r = await c.get(`/api/v1/tickets?limit=200&q=${encodeURIComponent(q)}`);

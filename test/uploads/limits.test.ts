@@ -21,12 +21,15 @@ async function refusal(p: Promise<unknown>) {
 
 test('the first sheet is read: shared, inline, rich, boolean, number, formula and error cells, by column', async (t) => {
   const file = xlsxWithSheet(
-    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c></row>'
-    + '<row r="4"><c r="A4" t="b"><v>1</v></c><c r="B4"><v>1.50</v></c><c r="C4" t="str"><f>A1</f><v>算</v></c><c r="D4"><f>X()</f></c><c r="E4" t="e"><v>#N/A</v></c></row>'
-    + '<row r="5"/>',
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c></row>' +
+      '<row r="4"><c r="A4" t="b"><v>1</v></c><c r="B4"><v>1.50</v></c><c r="C4" t="str"><f>A1</f><v>算</v></c><c r="D4"><f>X()</f></c><c r="E4" t="e"><v>#N/A</v></c></row>' +
+      '<row r="5"/>',
     '<si><t>名称</t><rPh><t>mingcheng</t></rPh></si>',
   );
-  t.deepEqual(await readFirstSheet(file, RESULT_NOTICE_FILE), [[1, ['名称', '', '富文本']], [4, ['true', '1.5', '算', '', '#N/A']]]);
+  t.deepEqual(await readFirstSheet(file, RESULT_NOTICE_FILE), [
+    [1, ['名称', '', '富文本']],
+    [4, ['true', '1.5', '算', '', '#N/A']],
+  ]);
 });
 
 test('a zip declaring more inflated bytes than allowed is refused before anything inflates', async (t) => {
@@ -63,12 +66,32 @@ test('hotline export: the same bounds (bytes, rows, cells, cell length) before a
   const limits = { ...HOTLINE_EXPORT_FILE, maxRows: 5, maxCellsPerRow: 10, maxCellChars: 20 };
   const opts = { now: new Date('2026-11-02T00:00:00Z'), categories: new Set(['tax']), limits };
   const header = 'source_id,received_at,channel,category,title,description,owner_name,owner_phone\n';
-  const code = (f: () => unknown) => { try { f(); return 'accepted'; } catch (e) { const x = e as { status: number; errors: { code: string }[] }; return [x.status, x.errors[0].code]; } };
-  t.deepEqual(code(() => parseHotlineExport(Buffer.from(header + 'a,b\n'.repeat(5)), opts)), [413, 'too_many_rows']);
+  const code = (f: () => unknown) => {
+    try {
+      f();
+      return 'accepted';
+    } catch (e) {
+      const x = e as { status: number; errors: { code: string }[] };
+      return [x.status, x.errors[0].code];
+    }
+  };
+  t.deepEqual(
+    code(() => parseHotlineExport(Buffer.from(header + 'a,b\n'.repeat(5)), opts)),
+    [413, 'too_many_rows'],
+  );
   t.is(parseHotlineExport(Buffer.from(header + 'a,b\n'.repeat(4)), opts).problems.length, 4, 'within the bound: each row judged');
-  t.deepEqual(code(() => parseHotlineExport(Buffer.from(`${header + ','.repeat(10)}\n`), opts)), [413, 'too_many_cells']);
-  t.deepEqual(code(() => parseHotlineExport(Buffer.from(`${header}1,2,3,4,5,"${'长'.repeat(21)}",7,8\n`), opts)), [413, 'cell_too_long']);
-  t.deepEqual(code(() => parseHotlineExport(Buffer.alloc(HOTLINE_EXPORT_FILE.maxBytes + 1, 0x41), { ...opts, limits: undefined })), [413, 'too_large']);
+  t.deepEqual(
+    code(() => parseHotlineExport(Buffer.from(`${header + ','.repeat(10)}\n`), opts)),
+    [413, 'too_many_cells'],
+  );
+  t.deepEqual(
+    code(() => parseHotlineExport(Buffer.from(`${header}1,2,3,4,5,"${'长'.repeat(21)}",7,8\n`), opts)),
+    [413, 'cell_too_long'],
+  );
+  t.deepEqual(
+    code(() => parseHotlineExport(Buffer.alloc(HOTLINE_EXPORT_FILE.maxBytes + 1, 0x41), { ...opts, limits: undefined })),
+    [413, 'too_large'],
+  );
 });
 
 test('the import gate runs two at once, queues a bounded number and refuses the rest with 503 and a retry time', async (t) => {
@@ -76,22 +99,29 @@ test('the import gate runs two at once, queues a bounded number and refuses the 
   let running = 0;
   let peak = 0;
   const releases: (() => void)[] = [];
-  const job = () => gate.run(async () => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise<void>((r) => releases.push(r));
-    running--;
-    return 'done';
-  });
+  const job = () =>
+    gate.run(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise<void>((r) => releases.push(r));
+      running--;
+      return 'done';
+    });
   const jobs = [job(), job(), job()];
-  const refused = await job().then(() => null, (e) => e);
+  const refused = await job().then(
+    () => null,
+    (e) => e,
+  );
   t.deepEqual([refused.status, refused.code, refused.extra.retryAfter], [503, 'imports-busy', 7]);
   await new Promise((r) => setImmediate(r));
   t.is(releases.length, 2);
   releases.shift()!();
   await new Promise((r) => setTimeout(r, 5));
   t.is(releases.length, 2, 'the waiting job took the freed slot');
-  while (releases.length) { releases.shift()!(); await new Promise((r) => setTimeout(r, 5)); }
+  while (releases.length) {
+    releases.shift()!();
+    await new Promise((r) => setTimeout(r, 5));
+  }
   t.deepEqual(await Promise.all(jobs), ['done', 'done', 'done']);
   t.is(peak, 2);
 });

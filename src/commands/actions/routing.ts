@@ -89,7 +89,10 @@ export const mergeTicket: ActionHandler<{ intoTicketId: string }> = async (ctx, 
   const primary = locked.get(input.intoTicketId) ?? null;
   const refusal = mergeRefusal(t, primary);
   if (refusal === 'merged') {
-    throw conflict('merge-into-merged', `the primary ticket ${primary!.number} is itself merged into another ticket; merge into that one`, { intoTicketId: primary!.id, mergedIntoId: primary!.mergedIntoId });
+    throw conflict('merge-into-merged', `the primary ticket ${primary!.number} is itself merged into another ticket; merge into that one`, {
+      intoTicketId: primary!.id,
+      mergedIntoId: primary!.mergedIntoId,
+    });
   }
   if (refusal === 'unknown' || !primary) throw fieldError('intoTicketId', 'unknown', 'no such ticket');
   if (refusal === 'not_open') throw fieldError('intoTicketId', 'not_open', `the primary ticket is ${primary.state}`);

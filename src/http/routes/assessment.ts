@@ -13,11 +13,19 @@ import { presentVeto } from '../presenters';
  * cases, never the reports, their numbers or amounts.
  */
 export function assessmentRoutes(router: Router, deps: AppDeps) {
-  route(router, { method: 'get', path: '/departments/:code/assessment', summary: 'A department\'s figures for a year, `vetoed` and `eligibleForCommendation`', tags: ['reports'],
-    params: z.object({ code: DepartmentCode }),
-    query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer', description: 'default: the current year (business time zone)' }) }).strict() },
-  async (ctx, { params, query, actor }) => {
-    const a = await departmentAssessment(deps, actor, params.code, query.year);
-    ctx.body = { ...a, veto: a.veto ? presentVeto(a.veto, actor) : null };
-  });
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/departments/:code/assessment',
+      summary: "A department's figures for a year, `vetoed` and `eligibleForCommendation`",
+      tags: ['reports'],
+      params: z.object({ code: DepartmentCode }),
+      query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer', description: 'default: the current year (business time zone)' }) }).strict(),
+    },
+    async (ctx, { params, query, actor }) => {
+      const a = await departmentAssessment(deps, actor, params.code, query.year);
+      ctx.body = { ...a, veto: a.veto ? presentVeto(a.veto, actor) : null };
+    },
+  );
 }

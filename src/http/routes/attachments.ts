@@ -45,27 +45,54 @@ export const DOWNLOAD_TYPES = [...new Set(Object.keys(ATTACHMENT_TYPES))];
 export function attachmentRoutes(router: Router, deps: AppDeps) {
   const tags = ['attachments'];
 
-  route(router, { method: 'post', path: '/tickets/:id/attachments', summary: 'Attach files to a ticket (multipart, one or more `file` parts); the submitter, intake for a caller, the handling department, the coordinator (supervisors on integrity reports)', tags, params: z.object({ id: Uuid }), status: 201, response: AttachmentList,
-    files: { uploads: deps.uploads, precheck: async (ctx, { params }) => checkCanAttach(deps, ctx.state.actor as Actor, params.id) } },
-  async (ctx, { params, files, actor }) => {
-    if (!ctx.is('multipart/form-data')) await checkCanAttach(deps, actor, params.id);
-    const r = await attachTicketFiles(deps, actor, params.id, files);
-    ctx.status = 201;
-    ctx.body = presentAttachments(r, actor);
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/tickets/:id/attachments',
+      summary: 'Attach files to a ticket (multipart, one or more `file` parts); the submitter, intake for a caller, the handling department, the coordinator (supervisors on integrity reports)',
+      tags,
+      params: z.object({ id: Uuid }),
+      status: 201,
+      response: AttachmentList,
+      files: { uploads: deps.uploads, precheck: async (ctx, { params }) => checkCanAttach(deps, ctx.state.actor as Actor, params.id) },
+    },
+    async (ctx, { params, files, actor }) => {
+      if (!ctx.is('multipart/form-data')) await checkCanAttach(deps, actor, params.id);
+      const r = await attachTicketFiles(deps, actor, params.id, files);
+      ctx.status = 201;
+      ctx.body = presentAttachments(r, actor);
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets/:id/attachments', summary: 'The files of a ticket the caller may read, oldest first', tags, params: z.object({ id: Uuid }), response: AttachmentList },
+  route(
+    router,
+    { method: 'get', path: '/tickets/:id/attachments', summary: 'The files of a ticket the caller may read, oldest first', tags, params: z.object({ id: Uuid }), response: AttachmentList },
     async (ctx, { params, actor }) => {
       ctx.body = presentAttachments(await listTicketAttachments(deps, actor, params.id), actor);
-    });
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets/:id/attachments/:attachmentId', summary: 'Download one file (Content-Disposition: attachment); integrity-report evidence: supervisors only, each download recorded as attachment_read', tags, params: AttachmentParams, binary: DOWNLOAD_TYPES },
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/tickets/:id/attachments/:attachmentId',
+      summary: 'Download one file (Content-Disposition: attachment); integrity-report evidence: supervisors only, each download recorded as attachment_read',
+      tags,
+      params: AttachmentParams,
+      binary: DOWNLOAD_TYPES,
+    },
     async (ctx, { params, actor }) => {
       sendAttachment(ctx, await readAttachment(deps, actor, params.id, params.attachmentId, 'file'), 'file');
-    });
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets/:id/attachments/:attachmentId/preview', summary: 'A photo\'s preview (WebP, at most 320 px, inline)', tags, params: AttachmentParams, binary: [PREVIEW_TYPE] },
+  route(
+    router,
+    { method: 'get', path: '/tickets/:id/attachments/:attachmentId/preview', summary: "A photo's preview (WebP, at most 320 px, inline)", tags, params: AttachmentParams, binary: [PREVIEW_TYPE] },
     async (ctx, { params, actor }) => {
       sendAttachment(ctx, await readAttachment(deps, actor, params.id, params.attachmentId, 'preview'), 'preview');
-    });
+    },
+  );
 }

@@ -20,8 +20,14 @@ function bearerMatches(header: string, token: string): boolean {
 /** Health, readiness, metrics, the OpenAPI document and its docs page (DESIGN §11, §13). */
 export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
   // The test clock may have been moved by another process (ROLE=api and ROLE=worker side by side).
-  if (deps.config.testClock && deps.clock.refresh) api.use(async (_ctx, next) => { await deps.clock.refresh!(); await next(); });
-  root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  if (deps.config.testClock && deps.clock.refresh)
+    api.use(async (_ctx, next) => {
+      await deps.clock.refresh!();
+      await next();
+    });
+  root.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
   // `/readyz?scope=http` is the load balancer's check (haproxy, docs/deployment.md): this
   // process takes requests (database answers, not draining); the queue is left out, since
   // the API serves while Redis fails over. Plain `/readyz` checks the queue too.
@@ -29,9 +35,15 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     await deps.clock.refresh?.().catch(() => undefined);
     const checks: Record<string, string> = {};
     if (deps.draining) checks.process = 'draining';
-    try { await Promise.race([deps.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]); checks.database = 'ok'; } catch { checks.database = 'down'; }
+    try {
+      await Promise.race([deps.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+      checks.database = 'ok';
+    } catch {
+      checks.database = 'down';
+    }
     // Bounded: a client waiting for Redis to come back would otherwise hold the probe open.
-    if (deps.queueReady && ctx.query.scope !== 'http') checks.queue = (await Promise.race([deps.queueReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())])) ? 'ok' : 'down';
+    if (deps.queueReady && ctx.query.scope !== 'http')
+      checks.queue = (await Promise.race([deps.queueReady().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())])) ? 'ok' : 'down';
     const ok = Object.values(checks).every((v) => v === 'ok');
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ready' : deps.draining ? 'draining' : 'not-ready', checks, testClock: deps.config.testClock, now: deps.clock.now().toISOString() };
@@ -46,9 +58,10 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     ctx.type = metrics.contentType;
     ctx.body = await metrics.metrics();
   });
-  root.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument({ testClock: deps.config.testClock }); });
+  root.get('/api/v1/openapi.json', (ctx) => {
+    ctx.body = openApiDocument({ testClock: deps.config.testClock });
+  });
   docsRoutes(root);
-
 }
 
 /**
@@ -59,7 +72,9 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
 export function testClockRoutes(api: Router, deps: AppDeps) {
   if (!deps.config.testClock) return;
   markTestingPath('/api/v1/test/clock');
-  route(api, { method: 'put', path: '/test/clock', summary: 'Move "now" forward (admin; only with TEST_CLOCK=1)', tags: ['testing'], roles: ['admin'] as const, body: z.object({ now: Instant }).strict() },
+  route(
+    api,
+    { method: 'put', path: '/test/clock', summary: 'Move "now" forward (admin; only with TEST_CLOCK=1)', tags: ['testing'], roles: ['admin'] as const, body: z.object({ now: Instant }).strict() },
     async (ctx, { body }) => {
       try {
         deps.clock.set(body.now);
@@ -69,5 +84,6 @@ export function testClockRoutes(api: Router, deps: AppDeps) {
       // Stored for the other processes, and the workers asked to sweep at the new "now".
       await deps.clock.settle?.();
       ctx.body = { now: deps.clock.now().toISOString() };
-    });
+    },
+  );
 }

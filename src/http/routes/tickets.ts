@@ -25,27 +25,40 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-const ListQuery = z.object({
-  state: StateE.optional(),
-  kind: Kind.optional(),
-  departmentCode: DepartmentCode.optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  dueSoon: z.enum(['true', 'false']).optional(),
-  escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
-  from: z.string().datetime({ offset: true }).optional(),
-  to: z.string().datetime({ offset: true }).optional(),
-  q: z.string().max(100).optional(),
-  ...Paging,
-}).strict();
+const ListQuery = z
+  .object({
+    state: StateE.optional(),
+    kind: Kind.optional(),
+    departmentCode: DepartmentCode.optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    dueSoon: z.enum(['true', 'false']).optional(),
+    escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
+    from: z.string().datetime({ offset: true }).optional(),
+    to: z.string().datetime({ offset: true }).optional(),
+    q: z.string().max(100).optional(),
+    ...Paging,
+  })
+  .strict();
 const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
 
 /** Tickets: create, list, read, timeline, texts, chain check, and the lifecycle actions (DESIGN §3, §13). */
 export function ticketRoutes(router: Router, deps: AppDeps) {
   const tags = ['tickets'];
 
-  route(router, { method: 'post', path: '/tickets', summary: 'Create a ticket (owner web, intake/coordinator on a caller\'s behalf, or anonymous); Idempotency-Key honoured; with files as multipart (payload part, then file parts)', tags, auth: 'public', body: TicketCreate, status: 201, response: TicketView,
-    files: { uploads: deps.uploads } },
-  async (ctx, { body, actor, files }) => {
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/tickets',
+      summary: "Create a ticket (owner web, intake/coordinator on a caller's behalf, or anonymous); Idempotency-Key honoured; with files as multipart (payload part, then file parts)",
+      tags,
+      auth: 'public',
+      body: TicketCreate,
+      status: 201,
+      response: TicketView,
+      files: { uploads: deps.uploads },
+    },
+    async (ctx, { body, actor, files }) => {
       const key = ctx.get('idempotency-key');
       const r = await createTicketOnce(deps, actor, {
         key: key === '' ? undefined : key,
@@ -62,47 +75,73 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
       ctx.set('Location', `/api/v1/tickets/${r.body.id}`);
       if (r.replayed) ctx.set('Idempotent-Replayed', 'true');
       ctx.body = r.body;
-    });
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets', summary: 'List tickets visible to the caller', tags, query: ListQuery, response: TicketPage },
-    async (ctx, { query, actor }) => {
-      const now = deps.clock.now();
-      const { overdue, dueSoon, from, to, ...rest } = query;
-      const page = await readForLists(deps, ctx, (em) => listTickets(em, actor, { ...rest, overdue: flag(overdue), dueSoon: flag(dueSoon), from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, now));
-      ctx.body = { items: page.items.map((t) => presentTicket(t, actor, { now, list: true })), nextCursor: page.nextCursor };
-    });
+  route(router, { method: 'get', path: '/tickets', summary: 'List tickets visible to the caller', tags, query: ListQuery, response: TicketPage }, async (ctx, { query, actor }) => {
+    const now = deps.clock.now();
+    const { overdue, dueSoon, from, to, ...rest } = query;
+    const page = await readForLists(deps, ctx, (em) =>
+      listTickets(em, actor, { ...rest, overdue: flag(overdue), dueSoon: flag(dueSoon), from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, now),
+    );
+    ctx.body = { items: page.items.map((t) => presentTicket(t, actor, { now, list: true })), nextCursor: page.nextCursor };
+  });
 
-  route(router, { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, response: TicketView },
+  route(
+    router,
+    { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, response: TicketView },
     async (ctx, { params, actor }) => {
       const r = await readTicket(deps, actor, params.id);
       ctx.set('ETag', `"${r.ticket.version}"`);
       ctx.body = presentTicket(r.ticket, actor, { now: deps.clock.now(), identityAudited: r.identityAudited, oversight: r.oversight });
-    });
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam, response: z.object({ items: z.array(EventView) }) },
+  route(
+    router,
+    { method: 'get', path: '/tickets/:id/events', summary: 'The ticket timeline (internal notes hidden from owners)', tags, params: IdParam, response: z.object({ items: z.array(EventView) }) },
     async (ctx, { params, actor }) => {
       const r = await ticketTimeline(deps, actor, params.id);
       ctx.body = { items: r.events.map((e) => presentEvent(e, r.hideActorId)) };
-    });
+    },
+  );
 
-  route(router, { method: 'get', path: '/tickets/:id/events/verify', summary: 'Check the ticket\'s event hash chain', tags, params: IdParam },
-    async (ctx, { params, actor }) => { ctx.body = await verifyTicketChain(deps, actor, params.id); });
+  route(router, { method: 'get', path: '/tickets/:id/events/verify', summary: "Check the ticket's event hash chain", tags, params: IdParam }, async (ctx, { params, actor }) => {
+    ctx.body = await verifyTicketChain(deps, actor, params.id);
+  });
 
-  route(router, { method: 'get', path: '/tickets/:id/messages', summary: 'Texts written on the ticket (internal notes for staff only)', tags, params: IdParam },
-    async (ctx, { params, actor }) => { ctx.body = { items: (await ticketMessages(deps, actor, params.id)).map(presentMessage) }; });
+  route(router, { method: 'get', path: '/tickets/:id/messages', summary: 'Texts written on the ticket (internal notes for staff only)', tags, params: IdParam }, async (ctx, { params, actor }) => {
+    ctx.body = { items: (await ticketMessages(deps, actor, params.id)).map(presentMessage) };
+  });
 
   for (const [action, schema] of Object.entries(ActionBodies)) {
     // supplement, reply, conclude and decide also take files (issue 12): multipart, the body as a payload part
     const withFiles = actionTakesFiles(action as Action);
-    route(router, {
-      method: 'post', path: `/tickets/:id/${action}`, summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured${withFiles ? '; with files as multipart (payload part, then file parts)' : ''}`, tags, params: IdParam, body: schema as z.ZodType, response: TicketView,
-      ...(withFiles ? { files: { uploads: deps.uploads, precheck: (ctx: { state: { actor?: unknown } }, { params }: { params: { id: string } }) => checkCanActWithFiles(deps, ctx.state.actor as never, params.id, action as Action) } } : {}),
-    },
-    async (ctx, { params, body, actor, files }) => {
-      const expected = ifMatchVersion(ctx.get('if-match') || undefined);
-      const t = await actOnTicket(deps, actor, params.id, { action, ...(body as object) } as ActionInput, expected, files);
-      ctx.set('ETag', `"${t.version}"`);
-      ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...presentAttachmentRefs(files) };
-    });
+    route(
+      router,
+      {
+        method: 'post',
+        path: `/tickets/:id/${action}`,
+        summary: `Ticket action: ${action} (DESIGN §3); If-Match honoured${withFiles ? '; with files as multipart (payload part, then file parts)' : ''}`,
+        tags,
+        params: IdParam,
+        body: schema as z.ZodType,
+        response: TicketView,
+        ...(withFiles
+          ? {
+              files: {
+                uploads: deps.uploads,
+                precheck: (ctx: { state: { actor?: unknown } }, { params }: { params: { id: string } }) => checkCanActWithFiles(deps, ctx.state.actor as never, params.id, action as Action),
+              },
+            }
+          : {}),
+      },
+      async (ctx, { params, body, actor, files }) => {
+        const expected = ifMatchVersion(ctx.get('if-match') || undefined);
+        const t = await actOnTicket(deps, actor, params.id, { action, ...(body as object) } as ActionInput, expected, files);
+        ctx.set('ETag', `"${t.version}"`);
+        ctx.body = { ...presentTicket(t, actor, { now: deps.clock.now() }), ...presentAttachmentRefs(files) };
+      },
+    );
   }
 }

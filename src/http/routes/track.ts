@@ -42,60 +42,145 @@ export function trackRoutes(router: Router, deps: AppDeps) {
     return presentTracked(t, await publicAnswers(deps.db.manager, t.id), await publicTimeline(deps.db.manager, t.id));
   }
 
-  route(router, { method: 'get', path: '/track/:number', summary: 'Track a ticket with its access code', tags, auth: 'public', response: TrackedView, params: NumberParam, query: z.object({ code: Code }).strict() },
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/track/:number',
+      summary: 'Track a ticket with its access code',
+      tags,
+      auth: 'public',
+      response: TrackedView,
+      params: NumberParam,
+      query: z.object({ code: Code }).strict(),
+    },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
       ctx.body = await view(t);
-    });
+    },
+  );
 
   /** The ticket of a right code, unlocked once per request (the precheck of a multipart request unlocks it first). */
   const unlocked = async (ctx: Context, number: string, code: string): Promise<Ticket> => (ctx.state.tracked ??= await unlock(ctx, number, code));
   const submitter = (t: Ticket): Actor => ({ kind: 'access_code', ticketId: t.id });
 
-  route(router, { method: 'post', path: '/track/:number/supplement', summary: 'Supplement information as the submitter; with files as multipart (code and message as fields or a payload part, then file parts)', tags, auth: 'public', response: TrackedView, params: NumberParam,
-    body: z.object({ code: Code, message: multiline(5000) }).strict(),
-    files: { uploads: deps.uploads, precheck: async (ctx, { params, body }) => checkCanActWithFiles(deps, submitter(await unlocked(ctx, params.number, body.code)), (ctx.state.tracked as Ticket).id, 'supplement') } },
-  async (ctx, { params, body, files }) => {
-    const t = await unlocked(ctx, params.number, body.code);
-    const updated = await actOnTicket(deps, submitter(t), t.id, { action: 'supplement', message: body.message }, undefined, files);
-    ctx.body = { ...(await view(updated)), ...presentAttachmentRefs(files) };
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/track/:number/supplement',
+      summary: 'Supplement information as the submitter; with files as multipart (code and message as fields or a payload part, then file parts)',
+      tags,
+      auth: 'public',
+      response: TrackedView,
+      params: NumberParam,
+      body: z.object({ code: Code, message: multiline(5000) }).strict(),
+      files: {
+        uploads: deps.uploads,
+        precheck: async (ctx, { params, body }) => checkCanActWithFiles(deps, submitter(await unlocked(ctx, params.number, body.code)), (ctx.state.tracked as Ticket).id, 'supplement'),
+      },
+    },
+    async (ctx, { params, body, files }) => {
+      const t = await unlocked(ctx, params.number, body.code);
+      const updated = await actOnTicket(deps, submitter(t), t.id, { action: 'supplement', message: body.message }, undefined, files);
+      ctx.body = { ...(await view(updated)), ...presentAttachmentRefs(files) };
+    },
+  );
 
-  route(router, { method: 'post', path: '/track/:number/attachments', summary: 'Attach files as the submitter (multipart: a `code` field, then `file` parts)', tags, auth: 'public', status: 201, response: AttachmentList, params: NumberParam,
-    body: z.object({ code: Code }).strict(),
-    files: { uploads: deps.uploads, precheck: async (ctx, { params, body }) => checkCanAttach(deps, submitter(await unlocked(ctx, params.number, body.code)), (ctx.state.tracked as Ticket).id) } },
-  async (ctx, { params, body, files }) => {
-    const t = await unlocked(ctx, params.number, body.code);
-    const r = await attachTicketFiles(deps, submitter(t), t.id, files);
-    ctx.status = 201;
-    ctx.body = presentAttachments(r, submitter(t));
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/track/:number/attachments',
+      summary: 'Attach files as the submitter (multipart: a `code` field, then `file` parts)',
+      tags,
+      auth: 'public',
+      status: 201,
+      response: AttachmentList,
+      params: NumberParam,
+      body: z.object({ code: Code }).strict(),
+      files: { uploads: deps.uploads, precheck: async (ctx, { params, body }) => checkCanAttach(deps, submitter(await unlocked(ctx, params.number, body.code)), (ctx.state.tracked as Ticket).id) },
+    },
+    async (ctx, { params, body, files }) => {
+      const t = await unlocked(ctx, params.number, body.code);
+      const r = await attachTicketFiles(deps, submitter(t), t.id, files);
+      ctx.status = 201;
+      ctx.body = presentAttachments(r, submitter(t));
+    },
+  );
 
-  route(router, { method: 'get', path: '/track/:number/attachments', summary: 'The files of a ticket the submitter may read (not the internal ones)', tags, auth: 'public', response: AttachmentList, params: NumberParam, query: z.object({ code: Code }).strict() },
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/track/:number/attachments',
+      summary: 'The files of a ticket the submitter may read (not the internal ones)',
+      tags,
+      auth: 'public',
+      response: AttachmentList,
+      params: NumberParam,
+      query: z.object({ code: Code }).strict(),
+    },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
       ctx.body = presentAttachments(await listTicketAttachments(deps, submitter(t), t.id), submitter(t));
-    });
+    },
+  );
 
   const FileParams = NumberParam.extend({ attachmentId: Uuid });
-  route(router, { method: 'get', path: '/track/:number/attachments/:attachmentId', summary: 'Download one file as the submitter', tags, auth: 'public', params: FileParams, query: z.object({ code: Code }).strict(), binary: DOWNLOAD_TYPES },
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/track/:number/attachments/:attachmentId',
+      summary: 'Download one file as the submitter',
+      tags,
+      auth: 'public',
+      params: FileParams,
+      query: z.object({ code: Code }).strict(),
+      binary: DOWNLOAD_TYPES,
+    },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
       sendAttachment(ctx, await readAttachment(deps, submitter(t), t.id, params.attachmentId, 'file'), 'file');
-    });
-  route(router, { method: 'get', path: '/track/:number/attachments/:attachmentId/preview', summary: 'A photo\'s preview as the submitter', tags, auth: 'public', params: FileParams, query: z.object({ code: Code }).strict(), binary: [PREVIEW_TYPE] },
+    },
+  );
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/track/:number/attachments/:attachmentId/preview',
+      summary: "A photo's preview as the submitter",
+      tags,
+      auth: 'public',
+      params: FileParams,
+      query: z.object({ code: Code }).strict(),
+      binary: [PREVIEW_TYPE],
+    },
     async (ctx, { params, query }) => {
       const t = await unlock(ctx, params.number, query.code);
       sendAttachment(ctx, await readAttachment(deps, submitter(t), t.id, params.attachmentId, 'preview'), 'preview');
-    });
+    },
+  );
 
-  route(router, { method: 'post', path: '/track/:number/rate', summary: 'Rate the answer as the submitter', tags, auth: 'public', response: TrackedView, params: NumberParam,
-    body: z.object({ code: Code, rating: z.enum(RATINGS), comment: multiline(1000).optional() }).strict() },
-  async (ctx, { params, body }) => {
-    const t = await unlock(ctx, params.number, body.code);
-    const actor: Actor = { kind: 'access_code', ticketId: t.id };
-    const updated = await runCommand(deps, ctx, (c) => performAction(c, t.id, { action: 'rate', rating: body.rating, comment: body.comment }), actor);
-    deps.onTicketsChanged?.([t.id]);
-    ctx.body = await view(updated);
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/track/:number/rate',
+      summary: 'Rate the answer as the submitter',
+      tags,
+      auth: 'public',
+      response: TrackedView,
+      params: NumberParam,
+      body: z.object({ code: Code, rating: z.enum(RATINGS), comment: multiline(1000).optional() }).strict(),
+    },
+    async (ctx, { params, body }) => {
+      const t = await unlock(ctx, params.number, body.code);
+      const actor: Actor = { kind: 'access_code', ticketId: t.id };
+      const updated = await runCommand(deps, ctx, (c) => performAction(c, t.id, { action: 'rate', rating: body.rating, comment: body.comment }), actor);
+      deps.onTicketsChanged?.([t.id]);
+      ctx.body = await view(updated);
+    },
+  );
 }

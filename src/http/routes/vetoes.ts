@@ -11,16 +11,35 @@ import { presentVeto } from '../presenters';
 export function vetoRoutes(router: Router, deps: AppDeps) {
   const tags = ['vetoes'];
 
-  route(router, { method: 'get', path: '/vetoes', roles: ['coordinator', 'supervisor'] as const, summary: 'The veto register: department, year, status, causes (ticket numbers), decided by and when, history (coordinator, supervisor)', tags,
-    query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer' }) }).strict() },
-  async (ctx, { query, actor }) => {
-    const vetoes = await vetoRegister(deps, actor, query.year);
-    ctx.body = { items: vetoes.map((v) => presentVeto(v, actor)), nextCursor: null };
-  });
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/vetoes',
+      roles: ['coordinator', 'supervisor'] as const,
+      summary: 'The veto register: department, year, status, causes (ticket numbers), decided by and when, history (coordinator, supervisor)',
+      tags,
+      query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer' }) }).strict(),
+    },
+    async (ctx, { query, actor }) => {
+      const vetoes = await vetoRegister(deps, actor, query.year);
+      ctx.body = { items: vetoes.map((v) => presentVeto(v, actor)), nextCursor: null };
+    },
+  );
 
-  route(router, { method: 'post', path: '/vetoes/:id/revoke', roles: ['supervisor'] as const, summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history', tags,
-    params: z.object({ id: Uuid }), body: z.object({ reason: multiline(2000) }).strict() },
-  async (ctx, { params, body, actor }) => {
-    ctx.body = presentVeto(await revokeVetoRecord(deps, actor, params.id, body.reason), actor);
-  });
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/vetoes/:id/revoke',
+      roles: ['supervisor'] as const,
+      summary: 'Revoke a veto with a reason (supervisor); the veto stays in the register with its history',
+      tags,
+      params: z.object({ id: Uuid }),
+      body: z.object({ reason: multiline(2000) }).strict(),
+    },
+    async (ctx, { params, body, actor }) => {
+      ctx.body = presentVeto(await revokeVetoRecord(deps, actor, params.id, body.reason), actor);
+    },
+  );
 }

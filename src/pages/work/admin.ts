@@ -3,10 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
-import {
-  AccountDeactivation, CategoryCode, CategoryCreate, DepartmentCode, DepartmentCreate, IsoDate, Kind, line, PriorityE, RoleE,
-  StaffAccount, StaffAccountUpdate, Uuid,
-} from '../../schemas';
+import { AccountDeactivation, CategoryCode, CategoryCreate, DepartmentCode, DepartmentCreate, IsoDate, Kind, line, PriorityE, RoleE, StaffAccount, StaffAccountUpdate, Uuid } from '../../schemas';
 import { createStaffAccount, deactivateAccount, reactivateAccount, resetPassword, updateStaffAccount } from '../../commands/accounts';
 import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
 import { calendarYear, loadOfficialYear, overrideCalendarDay, replaceRoutingRules, setSlaPolicies } from '../../commands/configuration';
@@ -26,14 +23,26 @@ type Values = Record<string, string>;
 
 /** What the admin's pages say after a change (`?done=`). */
 const DONE: Record<string, string> = {
-  created: '账号已创建。', updated: '账号已修改。', reactivated: '账号已启用，可以重新登录。',
+  created: '账号已创建。',
+  updated: '账号已修改。',
+  reactivated: '账号已启用，可以重新登录。',
   deactivated: '账号已停用：它的所有登录已立即退出，不能再登录。',
-  'department-added': '部门已添加。', 'department-saved': '部门已保存。', 'category-added': '类别已添加。', 'category-saved': '类别已保存。',
-  routing: '分派规则已保存，从现在起登记的工单按新规则分派。', retried: '已重新发送这条通知。', forwarded: '举报已转送上级纪委监委。',
+  'department-added': '部门已添加。',
+  'department-saved': '部门已保存。',
+  'category-added': '类别已添加。',
+  'category-saved': '类别已保存。',
+  routing: '分派规则已保存，从现在起登记的工单按新规则分派。',
+  retried: '已重新发送这条通知。',
+  forwarded: '举报已转送上级纪委监委。',
 };
 
 const ACCOUNT_EVENT_LABEL: Record<string, string> = {
-  created: '创建账号', updated: '修改账号', deactivated: '停用', reactivated: '启用', password_reset: '管理员重置密码', password_changed: '本人修改密码',
+  created: '创建账号',
+  updated: '修改账号',
+  deactivated: '停用',
+  reactivated: '启用',
+  password_reset: '管理员重置密码',
+  password_changed: '本人修改密码',
 };
 const VIA_LABEL: Record<string, string> = { api: '接口', page: '页面', cli: '命令行' };
 
@@ -48,18 +57,25 @@ const redirect = (ctx: Context, to: string) => {
 
 /** The account form's strings as the API's body: blanks absent (create) or null (change). */
 function accountBody(v: Values, change: boolean): Record<string, unknown> {
-  const blank = (s: string | undefined) => (opt(s) ?? (change ? null : undefined));
+  const blank = (s: string | undefined) => opt(s) ?? (change ? null : undefined);
   return {
     ...(change ? {} : { username: v.username ?? '', password: v.password ?? '' }),
-    name: v.name ?? '', email: blank(v.email), phone: blank(v.phone), role: opt(v.role),
-    departmentCode: blank(v.departmentCode), isHead: v.isHead === '1',
+    name: v.name ?? '',
+    email: blank(v.email),
+    phone: blank(v.phone),
+    role: opt(v.role),
+    departmentCode: blank(v.departmentCode),
+    isHead: v.isHead === '1',
   };
 }
 
 const ACCOUNT_FIELDS = ['username', 'password', 'name', 'email', 'phone', 'role', 'departmentCode', 'isHead'];
 /** Messages of the account form that say more than the general ones. */
 const ACCOUNT_FILL: Record<string, string> = {
-  username: '请填写用户名：3到64位字母、数字、点、短横线或下划线。', password: '请填写初始密码，至少8位。', name: '请填写姓名。', role: '请选择角色。',
+  username: '请填写用户名：3到64位字母、数字、点、短横线或下划线。',
+  password: '请填写初始密码，至少8位。',
+  name: '请填写姓名。',
+  role: '请选择角色。',
 };
 function accountForm(values: Values, errors: { field: string; code: string; max?: number }[], problem?: string): FormView {
   const f = formWithErrors(values, errors, ACCOUNT_FIELDS, { problem });
@@ -75,17 +91,33 @@ function accountForm(values: Values, errors: { field: string; code: string; max?
 }
 
 const Year = z.coerce.number().int().min(2000).max(2100);
-const UserFilter = z.object({ q: z.string().max(64).optional(), role: RoleE.optional(), active: z.enum(['true', 'false']).optional(), departmentCode: DepartmentCode.optional(), cursor: z.string().max(200).optional() });
+const UserFilter = z.object({
+  q: z.string().max(64).optional(),
+  role: RoleE.optional(),
+  active: z.enum(['true', 'false']).optional(),
+  departmentCode: DepartmentCode.optional(),
+  cursor: z.string().max(200).optional(),
+});
 const OutboxFilter = z.object({ state: z.enum(['pending', 'sent', 'failed', 'held']).optional(), ticketNumber: z.string().max(32).optional(), cursor: z.string().max(200).optional() });
 const Names = z.object({ nameZh: line(100), nameEn: line(200) }).strict();
 const Override = z.object({ date: IsoDate, type: z.enum(['holiday', 'workday']), note: line(200).optional() }).strict();
-const Policy = z.object({
-  kind: Kind, priority: PriorityE, signAmount: z.number().int().min(1).max(1000), signUnit: z.enum(['working_days', 'hours']),
-  replyAmount: z.number().int().min(1).max(1000), replyUnit: z.enum(['working_days', 'hours']),
-}).strict();
+const Policy = z
+  .object({
+    kind: Kind,
+    priority: PriorityE,
+    signAmount: z.number().int().min(1).max(1000),
+    signUnit: z.enum(['working_days', 'hours']),
+    replyAmount: z.number().int().min(1).max(1000),
+    replyUnit: z.enum(['working_days', 'hours']),
+  })
+  .strict();
 
 /** Dates typed one a line (or separated by commas or spaces). */
-const dateList = (s: string | undefined) => (s ?? '').split(/[\s,，、]+/).map((x) => x.trim()).filter(Boolean);
+const dateList = (s: string | undefined) =>
+  (s ?? '')
+    .split(/[\s,，、]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /**
  * The admin's workbench (issue 10 "Admin"), each page through the API's command or query:
@@ -111,12 +143,26 @@ export function adminPages(router: Router, kit: PageKit) {
     requireStaff(ctx, 'admin');
     const q = UserFilter.safeParse(ctx.query);
     const f = q.success ? q.data : {};
-    const r = await accountsAdminView(deps, { q: opt(f.q), role: f.role, active: f.active === undefined ? undefined : f.active === 'true', departmentCode: f.departmentCode, limit: 50, cursor: f.cursor });
+    const r = await accountsAdminView(deps, {
+      q: opt(f.q),
+      role: f.role,
+      active: f.active === undefined ? undefined : f.active === 'true',
+      departmentCode: f.departmentCode,
+      limit: 50,
+      cursor: f.cursor,
+    });
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
     const filters = Object.fromEntries(Object.entries(f).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) as Values;
     kit.show(ctx, 'work/admin/users', '用户', {
-      users: r.items.map(presentUser), nextCursor: r.nextCursor, filters, query: new URLSearchParams(filters).toString(), filterError: !q.success,
-      dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'), departments: r.departments, roles: [...roleOptions(), { value: 'owner', label: ROLE_LABEL.owner }], roleLabel: ROLE_LABEL,
+      users: r.items.map(presentUser),
+      nextCursor: r.nextCursor,
+      filters,
+      query: new URLSearchParams(filters).toString(),
+      filterError: !q.success,
+      dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
+      departments: r.departments,
+      roles: [...roleOptions(), { value: 'owner', label: ROLE_LABEL.owner }],
+      roleLabel: ROLE_LABEL,
     });
   });
 
@@ -139,7 +185,15 @@ export function adminPages(router: Router, kit: PageKit) {
     } catch (e) {
       const f = formFromAppError(e, v, ACCOUNT_FIELDS);
       if (!f || !(e instanceof AppError)) throw e;
-      return showNew(ctx, accountForm(v, e.errors.map((x) => ({ field: x.field, code: x.code })), e.code === 'account-exists' ? '这个用户名已经有人用了，请换一个。' : f.problem), e.status);
+      return showNew(
+        ctx,
+        accountForm(
+          v,
+          e.errors.map((x) => ({ field: x.field, code: x.code })),
+          e.code === 'account-exists' ? '这个用户名已经有人用了，请换一个。' : f.problem,
+        ),
+        e.status,
+      );
     }
   });
 
@@ -149,12 +203,29 @@ export function adminPages(router: Router, kit: PageKit) {
     const u = presentUser(r.user);
     const values: Values = { name: u.name ?? '', email: u.email ?? '', phone: u.phone ?? '', role: u.role, departmentCode: u.departmentCode ?? '', isHead: u.isHead ? '1' : '' };
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
-    kit.show(ctx, 'work/admin/user', `账号 ${u.username}`, {
-      u, form: extra.form ?? emptyForm(values), problem: extra.problem ?? null, temporaryPassword: extra.temporaryPassword ?? null, passwordShown: !!extra.passwordShown,
-      done: done(ctx), self: account.id === u.id, staff: u.role !== 'owner', roles: roleOptions(), roleLabel: ROLE_LABEL,
-      departments: r.departments.filter((d) => d.active || d.code === u.departmentCode), dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
-      events: r.events.map(presentAccountEvent).map((e) => ({ ...e, label: ACCOUNT_EVENT_LABEL[e.type] ?? e.type, via: VIA_LABEL[e.via] ?? e.via, detail: eventDetail(e.payload as Record<string, unknown>) })),
-    }, status);
+    kit.show(
+      ctx,
+      'work/admin/user',
+      `账号 ${u.username}`,
+      {
+        u,
+        form: extra.form ?? emptyForm(values),
+        problem: extra.problem ?? null,
+        temporaryPassword: extra.temporaryPassword ?? null,
+        passwordShown: !!extra.passwordShown,
+        done: done(ctx),
+        self: account.id === u.id,
+        staff: u.role !== 'owner',
+        roles: roleOptions(),
+        roleLabel: ROLE_LABEL,
+        departments: r.departments.filter((d) => d.active || d.code === u.departmentCode),
+        dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
+        events: r.events
+          .map(presentAccountEvent)
+          .map((e) => ({ ...e, label: ACCOUNT_EVENT_LABEL[e.type] ?? e.type, via: VIA_LABEL[e.via] ?? e.via, detail: eventDetail(e.payload as Record<string, unknown>) })),
+      },
+      status,
+    );
   }
   const userId = (ctx: Context) => {
     if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such account');
@@ -188,7 +259,18 @@ export function adminPages(router: Router, kit: PageKit) {
     } catch (e) {
       const f = formFromAppError(e, v, ACCOUNT_FIELDS);
       if (!f || !(e instanceof AppError)) return refusedOnUser(ctx, id, e);
-      return showUser(ctx, id, { form: accountForm(v, e.errors.map((x) => ({ field: x.field, code: x.code })), f.problem) }, e.status);
+      return showUser(
+        ctx,
+        id,
+        {
+          form: accountForm(
+            v,
+            e.errors.map((x) => ({ field: x.field, code: x.code })),
+            f.problem,
+          ),
+        },
+        e.status,
+      );
     }
   });
   router.post('/work/admin/users/:id/deactivate', async (ctx) => {
@@ -229,14 +311,30 @@ export function adminPages(router: Router, kit: PageKit) {
   });
 
   // ── departments and categories ───────────────────────────────────────────────────────
-  async function showReference(ctx: Context, extra: { depForm?: FormView; catForm?: FormView; problem?: string; inUse?: { code: string; name: string; openTickets: number; activeStaff: number; routingRules: number } } = {}, status = 200) {
+  async function showReference(
+    ctx: Context,
+    extra: { depForm?: FormView; catForm?: FormView; problem?: string; inUse?: { code: string; name: string; openTickets: number; activeStaff: number; routingRules: number } } = {},
+    status = 200,
+  ) {
     requireStaff(ctx, 'admin');
     const r = await referenceAdminView(deps);
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
-    kit.show(ctx, 'work/admin/reference', '部门和类别', {
-      ...r, dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'), done: done(ctx), problem: extra.problem ?? null, inUse: extra.inUse ?? null,
-      depForm: extra.depForm ?? emptyForm(), catForm: extra.catForm ?? emptyForm(), assignable: r.departments.filter((d) => d.active && d.code !== 'DIS'),
-    }, status);
+    kit.show(
+      ctx,
+      'work/admin/reference',
+      '部门和类别',
+      {
+        ...r,
+        dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
+        done: done(ctx),
+        problem: extra.problem ?? null,
+        inUse: extra.inUse ?? null,
+        depForm: extra.depForm ?? emptyForm(),
+        catForm: extra.catForm ?? emptyForm(),
+        assignable: r.departments.filter((d) => d.active && d.code !== 'DIS'),
+      },
+      status,
+    );
   }
   router.get('/work/admin/reference', async (ctx) => showReference(ctx));
   router.post('/work/admin/departments', async (ctx) => {
@@ -259,27 +357,42 @@ export function adminPages(router: Router, kit: PageKit) {
    * Renaming, or taking out of use and back, a department or a category: one form handler for
    * both (the command decides; a department still in use answers 409 with what depends on it).
    */
-  const updateReference = (o: { kind: 'department' | 'category'; codeSchema: typeof DepartmentCode; label: string; anchor: string; update: (code: string, body: { active: boolean } | { nameZh: string; nameEn: string }) => Promise<unknown> }) => async (ctx: Context) => {
-    requireStaff(ctx, 'admin');
-    const code = ctx.params.code;
-    if (!o.codeSchema.safeParse(code).success) throw new AppError(404, 'not-found', `no such ${o.kind}`);
-    const v = readForm(ctx);
-    const body = v.active === 'false' ? { active: false } : v.active === 'true' ? { active: true } : Names.safeParse({ nameZh: v.nameZh ?? '', nameEn: v.nameEn ?? '' }).data;
-    if (!body) return showReference(ctx, { problem: `${o.label}的中文名称和英文名称都要填写，最多100和200个字。` }, 400);
-    try {
-      await o.update(code, body);
-      redirect(ctx, `/work/admin/reference?done=${o.kind}-saved#${o.anchor}-${code}`);
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'department-in-use') {
-        const x = e.extra as { openTickets: number; activeStaff: number; routingRules: number };
-        const r = await referenceAdminView(deps);
-        return showReference(ctx, { inUse: { code, name: r.departments.find((d) => d.code === code)?.nameZh ?? code, openTickets: x.openTickets, activeStaff: x.activeStaff, routingRules: x.routingRules } }, 409);
+  const updateReference =
+    (o: {
+      kind: 'department' | 'category';
+      codeSchema: typeof DepartmentCode;
+      label: string;
+      anchor: string;
+      update: (code: string, body: { active: boolean } | { nameZh: string; nameEn: string }) => Promise<unknown>;
+    }) =>
+    async (ctx: Context) => {
+      requireStaff(ctx, 'admin');
+      const code = ctx.params.code;
+      if (!o.codeSchema.safeParse(code).success) throw new AppError(404, 'not-found', `no such ${o.kind}`);
+      const v = readForm(ctx);
+      const body = v.active === 'false' ? { active: false } : v.active === 'true' ? { active: true } : Names.safeParse({ nameZh: v.nameZh ?? '', nameEn: v.nameEn ?? '' }).data;
+      if (!body) return showReference(ctx, { problem: `${o.label}的中文名称和英文名称都要填写，最多100和200个字。` }, 400);
+      try {
+        await o.update(code, body);
+        redirect(ctx, `/work/admin/reference?done=${o.kind}-saved#${o.anchor}-${code}`);
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'department-in-use') {
+          const x = e.extra as { openTickets: number; activeStaff: number; routingRules: number };
+          const r = await referenceAdminView(deps);
+          return showReference(
+            ctx,
+            { inUse: { code, name: r.departments.find((d) => d.code === code)?.nameZh ?? code, openTickets: x.openTickets, activeStaff: x.activeStaff, routingRules: x.routingRules } },
+            409,
+          );
+        }
+        if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
+        return showReference(ctx, { problem: problemMessage(e.code) }, e.status);
       }
-      if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
-      return showReference(ctx, { problem: problemMessage(e.code) }, e.status);
-    }
-  };
-  router.post('/work/admin/departments/:code', updateReference({ kind: 'department', codeSchema: DepartmentCode, label: '部门', anchor: 'dep', update: (code, body) => updateDepartment(deps, code, body) }));
+    };
+  router.post(
+    '/work/admin/departments/:code',
+    updateReference({ kind: 'department', codeSchema: DepartmentCode, label: '部门', anchor: 'dep', update: (code, body) => updateDepartment(deps, code, body) }),
+  );
   router.post('/work/admin/categories', async (ctx) => {
     requireStaff(ctx, 'admin');
     const v = readForm(ctx);
@@ -287,7 +400,8 @@ export function adminPages(router: Router, kit: PageKit) {
     const raw = { code: (v.code ?? '').trim(), nameZh: v.nameZh ?? '', nameEn: v.nameEn ?? '', defaultDepartmentCode: opt(v.defaultDepartmentCode) };
     const p = CategoryCreate.safeParse(raw);
     const prefixed = (f: FormView) => ({ ...f, summary: f.summary.map((s) => ({ ...s, href: s.href.replace('#f-', '#f-cat-') })) });
-    if (!p.success) return showReference(ctx, { catForm: prefixed(codeHint(formWithErrors(v, zodErrors(p.error, raw), order), 'code', '类别代码为小写字母、数字和下划线，以字母开头，例如 market_fees。')) }, 400);
+    if (!p.success)
+      return showReference(ctx, { catForm: prefixed(codeHint(formWithErrors(v, zodErrors(p.error, raw), order), 'code', '类别代码为小写字母、数字和下划线，以字母开头，例如 market_fees。')) }, 400);
     try {
       await createCategory(deps, p.data);
       redirect(ctx, '/work/admin/reference?done=category-added#categories');
@@ -304,16 +418,26 @@ export function adminPages(router: Router, kit: PageKit) {
     requireStaff(ctx, 'admin');
     const r = await routingAdminView(deps);
     const rule = new Map(r.rules.map((x) => [x.categoryCode, x.departmentCode]));
-    kit.show(ctx, 'work/admin/routing', '分派规则', {
-      rows: r.categories.map((c) => ({ ...c, departmentCode: rule.get(c.code) ?? '' })), done: done(ctx), problem,
-      departments: r.departments.filter((d) => d.code !== 'DIS' && d.kind !== 'discipline'),
-    }, status);
+    kit.show(
+      ctx,
+      'work/admin/routing',
+      '分派规则',
+      {
+        rows: r.categories.map((c) => ({ ...c, departmentCode: rule.get(c.code) ?? '' })),
+        done: done(ctx),
+        problem,
+        departments: r.departments.filter((d) => d.code !== 'DIS' && d.kind !== 'discipline'),
+      },
+      status,
+    );
   }
   router.get('/work/admin/routing', async (ctx) => showRouting(ctx));
   router.post('/work/admin/routing', async (ctx) => {
     requireStaff(ctx, 'admin');
     const v = readForm(ctx);
-    const items = Object.entries(v).filter(([k, d]) => k.startsWith('rule.') && d).map(([k, d]) => ({ categoryCode: k.slice(5), departmentCode: d }));
+    const items = Object.entries(v)
+      .filter(([k, d]) => k.startsWith('rule.') && d)
+      .map(([k, d]) => ({ categoryCode: k.slice(5), departmentCode: d }));
     try {
       await replaceRoutingRules(deps, items);
       redirect(ctx, '/work/admin/routing?done=routing');
@@ -328,18 +452,37 @@ export function adminPages(router: Router, kit: PageKit) {
     requireStaff(ctx, 'admin');
     const items = (await slaAdminView(deps)).map(presentPolicy);
     const recomputed = typeof ctx.query.recomputed === 'string' && /^\d{1,7}$/.test(ctx.query.recomputed) ? Number(ctx.query.recomputed) : null;
-    kit.show(ctx, 'work/admin/sla', '办理时限', { items, values: extra.values ?? null, problem: extra.problem ?? null, bad: extra.bad ?? null, recomputed, kindLabel: L.KIND_LABEL, priorityLabel: L.PRIORITY_LABEL }, status);
+    kit.show(
+      ctx,
+      'work/admin/sla',
+      '办理时限',
+      { items, values: extra.values ?? null, problem: extra.problem ?? null, bad: extra.bad ?? null, recomputed, kindLabel: L.KIND_LABEL, priorityLabel: L.PRIORITY_LABEL },
+      status,
+    );
   }
   router.get('/work/admin/sla', async (ctx) => showSla(ctx));
   router.post('/work/admin/sla', async (ctx) => {
     const { actor } = requireStaff(ctx, 'admin');
     const v = readForm(ctx);
-    const keys = [...new Set(Object.keys(v).filter((k) => k.startsWith('p.')).map((k) => k.split('.').slice(1, 3).join('.')))];
+    const keys = [
+      ...new Set(
+        Object.keys(v)
+          .filter((k) => k.startsWith('p.'))
+          .map((k) => k.split('.').slice(1, 3).join('.')),
+      ),
+    ];
     const items: z.infer<typeof Policy>[] = [];
     for (const key of keys) {
       const [kind, priority] = key.split('.');
       const num = (s: string | undefined) => (s && /^\s*\d{1,4}\s*$/.test(s) ? Number(s) : Number.NaN);
-      const p = Policy.safeParse({ kind, priority, signAmount: num(v[`p.${key}.signAmount`]), signUnit: v[`p.${key}.signUnit`], replyAmount: num(v[`p.${key}.replyAmount`]), replyUnit: v[`p.${key}.replyUnit`] });
+      const p = Policy.safeParse({
+        kind,
+        priority,
+        signAmount: num(v[`p.${key}.signAmount`]),
+        signUnit: v[`p.${key}.signUnit`],
+        replyAmount: num(v[`p.${key}.replyAmount`]),
+        replyUnit: v[`p.${key}.replyUnit`],
+      });
       if (!p.success) return showSla(ctx, { values: v, bad: key, problem: `${L.KIND_LABEL[kind] ?? kind}（${L.PRIORITY_LABEL[priority] ?? priority}）：时限请填写1到1000的整数，并选择单位。` }, 400);
       items.push(p.data);
     }
@@ -352,7 +495,15 @@ export function adminPages(router: Router, kit: PageKit) {
       const i = Number(/^items\.(\d+)/.exec(e.errors[0]?.field ?? '')?.[1]);
       const p = items[i];
       const which = p ? `${L.KIND_LABEL[p.kind] ?? p.kind}（${L.PRIORITY_LABEL[p.priority] ?? p.priority}）：` : '';
-      return showSla(ctx, { values: v, bad: p ? `${p.kind}.${p.priority}` : undefined, problem: `${which}${e.errors.some((x) => x.code === 'not_before_reply') ? '签收时限必须短于答复时限。' : problemMessage(e.code)}` }, e.status);
+      return showSla(
+        ctx,
+        {
+          values: v,
+          bad: p ? `${p.kind}.${p.priority}` : undefined,
+          problem: `${which}${e.errors.some((x) => x.code === 'not_before_reply') ? '签收时限必须短于答复时限。' : problemMessage(e.code)}`,
+        },
+        e.status,
+      );
     }
   });
 
@@ -362,13 +513,27 @@ export function adminPages(router: Router, kit: PageKit) {
     const y = await calendarYear(deps, year);
     const q = ctx.query;
     const recomputed = typeof q.recomputed === 'string' && /^\d{1,7}$/.test(q.recomputed) ? Number(q.recomputed) : null;
-    const what = q.done === 'day' && typeof q.date === 'string' && IsoDate.safeParse(q.date).success ? `${q.date} 已改为${q.type === 'holiday' ? '休息日' : '工作日'}。`
-      : q.done === 'year' ? `${year}年的官方安排已载入。` : null;
-    kit.show(ctx, 'work/admin/calendar', `${year}年工作日历`, {
-      y, year, months: yearGrid(year, y.holidays, y.workdays, y.overrides), done: what, recomputed,
-      dayForm: extra.dayForm ?? emptyForm({ date: '', type: 'holiday' }),
-      loadForm: extra.loadForm ?? emptyForm({ holidays: y.official ? y.holidays.join('\n') : '', workdays: y.official ? y.workdays.join('\n') : '' }),
-    }, status);
+    const what =
+      q.done === 'day' && typeof q.date === 'string' && IsoDate.safeParse(q.date).success
+        ? `${q.date} 已改为${q.type === 'holiday' ? '休息日' : '工作日'}。`
+        : q.done === 'year'
+          ? `${year}年的官方安排已载入。`
+          : null;
+    kit.show(
+      ctx,
+      'work/admin/calendar',
+      `${year}年工作日历`,
+      {
+        y,
+        year,
+        months: yearGrid(year, y.holidays, y.workdays, y.overrides),
+        done: what,
+        recomputed,
+        dayForm: extra.dayForm ?? emptyForm({ date: '', type: 'holiday' }),
+        loadForm: extra.loadForm ?? emptyForm({ holidays: y.official ? y.holidays.join('\n') : '', workdays: y.official ? y.workdays.join('\n') : '' }),
+      },
+      status,
+    );
   }
   router.get('/work/admin/calendar', async (ctx) => {
     requireStaff(ctx, 'admin');
@@ -399,7 +564,8 @@ export function adminPages(router: Router, kit: PageKit) {
     const holidays = dateList(v.holidays);
     const workdays = dateList(v.workdays);
     const bad = [...holidays.map((d) => ['holidays', d]), ...workdays.map((d) => ['workdays', d])].find(([, d]) => !IsoDate.safeParse(d).success);
-    const refuse = (field: string, text: string, status: number) => showCalendar(ctx, y.data, { loadForm: { values: v, errors: { [field]: text }, summary: [{ href: `#f-load-${field}`, text }] } }, status);
+    const refuse = (field: string, text: string, status: number) =>
+      showCalendar(ctx, y.data, { loadForm: { values: v, errors: { [field]: text }, summary: [{ href: `#f-load-${field}`, text }] } }, status);
     if (bad) return refuse(bad[0], `“${bad[1]}”不是日期：请按“年-月-日”填写，每行一个，例如 ${y.data}-10-01。`, 400);
     if (holidays.length > 366 || workdays.length > 366) return refuse('holidays', '日期太多了：一年最多366天。', 400);
     try {
@@ -422,13 +588,28 @@ export function adminPages(router: Router, kit: PageKit) {
     const f = q.success ? q.data : {};
     const page = await listOutbox(deps, actor, { state: f.state, ticketNumber: opt(f.ticketNumber), limit: 50, cursor: f.cursor });
     const held = f.state === 'held' ? page.items : (await listOutbox(deps, actor, { state: 'held', limit: 50 })).items;
-    kit.show(ctx, 'work/admin/outbox', '通知发送', {
-      items: page.items.map(presentOutbox), held: held.map(presentOutbox), nextCursor: page.nextCursor, state: f.state ?? 'all', ticketNumber: f.ticketNumber ?? '',
-      done: done(ctx), problem, forwardTo: !!deps.config.higherDisciplineEmail,
-    }, status);
+    kit.show(
+      ctx,
+      'work/admin/outbox',
+      '通知发送',
+      {
+        items: page.items.map(presentOutbox),
+        held: held.map(presentOutbox),
+        nextCursor: page.nextCursor,
+        state: f.state ?? 'all',
+        ticketNumber: f.ticketNumber ?? '',
+        done: done(ctx),
+        problem,
+        forwardTo: !!deps.config.higherDisciplineEmail,
+      },
+      status,
+    );
   }
   router.get('/work/admin/outbox', async (ctx) => showOutbox(ctx));
-  for (const [path, fn, word] of [['retry', retryOutboxMessage, 'retried'], ['forward', forwardHeldReport, 'forwarded']] as const) {
+  for (const [path, fn, word] of [
+    ['retry', retryOutboxMessage, 'retried'],
+    ['forward', forwardHeldReport, 'forwarded'],
+  ] as const) {
     router.post(`/work/admin/outbox/:id/${path}`, async (ctx) => {
       const { actor } = requireStaff(ctx, 'admin');
       if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such message');

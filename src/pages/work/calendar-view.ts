@@ -5,8 +5,21 @@
  * from `calendarYear`'s lists, which say the same as the working calendar.
  */
 export type DayKind = 'work' | 'rest' | 'holiday' | 'adjusted';
-export interface DayCell { date: string; day: number; kind: DayKind; override: boolean; note: string | null; label: string }
-export interface MonthGrid { month: number; title: string; weeks: (DayCell | null)[][]; holidays: number; adjusted: number }
+export interface DayCell {
+  date: string;
+  day: number;
+  kind: DayKind;
+  override: boolean;
+  note: string | null;
+  label: string;
+}
+export interface MonthGrid {
+  month: number;
+  title: string;
+  weeks: (DayCell | null)[][];
+  holidays: number;
+  adjusted: number;
+}
 
 const KIND_TEXT: Record<DayKind, string> = { work: '工作日', rest: '休息日', holiday: '节假日', adjusted: '调休上班' };
 const pad = (n: number) => String(n).padStart(2, '0');

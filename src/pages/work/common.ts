@@ -8,7 +8,16 @@ export const workTime = (d: Date | string | null | undefined, tz: string): strin
 
 /** The offset of `tz` from UTC at `at`, in milliseconds. */
 function offsetMs(at: Date, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
   const p = (t: string) => Number(parts.find((x) => x.type === t)?.value);
   return Date.UTC(p('year'), p('month') - 1, p('day'), p('hour'), p('minute'), p('second')) - Math.floor(at.getTime() / 1000) * 1000;
 }

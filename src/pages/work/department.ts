@@ -23,25 +23,32 @@ export function departmentPages(router: Router, kit: PageKit) {
 
   router.get('/work/department', async (ctx) => {
     const { actor, account } = requireStaff(ctx, 'handler');
-    if (!account.isHead) throw new AppError(403, 'wrong-role', 'the overview is the department head\'s');
+    if (!account.isHead) throw new AppError(403, 'wrong-role', "the overview is the department head's");
     const thisYear = Number(localDate(deps.clock.now(), tz).slice(0, 4));
     const y = typeof ctx.query.year === 'string' && /^\d{4}$/.test(ctx.query.year) ? Number(ctx.query.year) : thisYear;
     const year = y >= 2000 && y <= thisYear ? y : thisYear;
     const o = await departmentOverview(deps, actor, year);
     const a = o.assessment;
     const f = a.figures as Record<string, unknown> | null;
-    const figures = f ? [
-      ['受理量', String(f.received ?? 0)],
-      ['按时签收率', rate(f.signedOnTime as Fraction)],
-      ['按时办结率', rate(f.repliedOnTime as Fraction)],
-      ['解决率', rate(f.resolved as Fraction)],
-      ['满意率', rate(f.satisfaction as Fraction)],
-      ['重办率', rate(f.reopenRate as Fraction)],
-      ['平均答复用时', f.averageWorkingDaysToReply ? `${f.averageWorkingDaysToReply} 个工作日` : '—'],
-      ['至今逾期未办', String(f.overdueOpen ?? 0)],
-    ] : [];
+    const figures = f
+      ? [
+          ['受理量', String(f.received ?? 0)],
+          ['按时签收率', rate(f.signedOnTime as Fraction)],
+          ['按时办结率', rate(f.repliedOnTime as Fraction)],
+          ['解决率', rate(f.resolved as Fraction)],
+          ['满意率', rate(f.satisfaction as Fraction)],
+          ['重办率', rate(f.reopenRate as Fraction)],
+          ['平均答复用时', f.averageWorkingDaysToReply ? `${f.averageWorkingDaysToReply} 个工作日` : '—'],
+          ['至今逾期未办', String(f.overdueOpen ?? 0)],
+        ]
+      : [];
     kit.show(ctx, 'work/department', `${o.departmentName}概况`, {
-      o, a, veto: a.veto ? presentVeto(a.veto, actor) : null, figures, year, years: Array.from({ length: Math.min(5, thisYear - 1999) }, (_, i) => thisYear - i),
+      o,
+      a,
+      veto: a.veto ? presentVeto(a.veto, actor) : null,
+      figures,
+      year,
+      years: Array.from({ length: Math.min(5, thisYear - 1999) }, (_, i) => thisYear - i),
       dept: o.departmentCode,
     });
   });

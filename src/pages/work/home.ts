@@ -30,7 +30,10 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const todo = await handlerTodo(deps, actor);
         const list = (l: typeof todo.toSign) => ({ rows: l.items.map(row), total: l.total });
         kit.show(ctx, 'work/todo', '待办', {
-          changed, toSign: list(todo.toSign), inProgress: list(todo.inProgress), awaitingInfo: list(todo.awaitingInfo),
+          changed,
+          toSign: list(todo.toSign),
+          inProgress: list(todo.inProgress),
+          awaitingInfo: list(todo.awaitingInfo),
           orders: todo.orders.map((o) => ({ ...presentOversightOrder(o, now), due: countdownText(o.respondBy, now, cal, tz) })),
         });
         return;
@@ -40,11 +43,14 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const b = await dispatchBoard(deps, actor, { limit: 50, cursor });
         const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
         kit.show(ctx, 'work/board', '派单', {
-          changed, done: ctx.query.done === 'dispatch' ? '已分派。' : null,
+          changed,
+          done: ctx.query.done === 'dispatch' ? '已分派。' : null,
           rows: b.waiting.items.map((t) => ({ ...row(t), suggestion: b.suggestions.get(t.id) ?? null, returned: b.returns.get(t.id) ?? null })),
-          total: b.waiting.total, nextCursor: b.waiting.nextCursor,
+          total: b.waiting.total,
+          nextCursor: b.waiting.nextCursor,
           extensions: b.extensions.map((x) => ({ ...row(x.ticket), extension: x.extension })),
-          departments: b.departments.filter((d) => d.active && d.code !== 'DIS'), dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''),
+          departments: b.departments.filter((d) => d.active && d.code !== 'DIS'),
+          dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''),
         });
         return;
       }

@@ -17,7 +17,22 @@ import { localPath, localInstant, localInputValue } from './common';
 import { rowView } from './view';
 
 /** The call form's fields in page order (the error summary follows it). */
-const CALL_FIELDS = ['channel', 'receivedAt', 'kind', 'category', 'urgent', 'title', 'description', 'owner.name', 'owner.phone', 'owner.creditCode', 'owner.businessName', 'anonymous', 'answer', 'answerAtIntake.message'] as const;
+const CALL_FIELDS = [
+  'channel',
+  'receivedAt',
+  'kind',
+  'category',
+  'urgent',
+  'title',
+  'description',
+  'owner.name',
+  'owner.phone',
+  'owner.creditCode',
+  'owner.businessName',
+  'anonymous',
+  'answer',
+  'answerAtIntake.message',
+] as const;
 const ALIAS = { owner: 'owner.name', answerAtIntake: 'answer', priority: 'urgent' };
 
 /** Messages of the call form that speak to the operator (the general ones speak to owners). */
@@ -25,7 +40,11 @@ const CALL_MESSAGES: Record<string, Record<string, string>> = {
   title: { empty: '请用一句话记下来电人反映的问题。', invalid_type: '请用一句话记下来电人反映的问题。' },
   description: { empty: '请记下具体情况：发生了什么、在哪里、什么时候、希望怎么解决。', invalid_type: '请记下具体情况：发生了什么、在哪里、什么时候、希望怎么解决。' },
   category: { invalid_type: '请选择问题的类别；不确定的，请选“其他”。' },
-  'owner.name': { empty: '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。', invalid_type: '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。', required: '请填写来电人的姓名和手机号码，或勾选“来电人不愿留下姓名”。' },
+  'owner.name': {
+    empty: '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。',
+    invalid_type: '请填写来电人的姓名，或勾选“来电人不愿留下姓名”。',
+    required: '请填写来电人的姓名和手机号码，或勾选“来电人不愿留下姓名”。',
+  },
   'owner.phone': { empty: '请填写来电人的手机号码。', invalid_type: '请填写来电人的手机号码。' },
   receivedAt: { invalid_format: '请填写来电（收信、座谈）的日期和时间。', in_future: '来电时间不能晚于现在。', too_old: '来电时间不能早于一年前。' },
   'answerAtIntake.message': { empty: '请记下当场答复的内容。', invalid_type: '请记下当场答复的内容。' },
@@ -52,15 +71,21 @@ function callInput(v: Record<string, string>, tz: string): Record<string, unknow
   return {
     kind: v.kind === 'suggestion' ? 'suggestion' : 'complaint',
     channel: ['hotline', 'letter', 'symposium'].includes(v.channel ?? '') ? v.channel : 'hotline',
-    title: v.title?.trim() ?? '', description: v.description ?? '', category: opt(v.category),
+    title: v.title?.trim() ?? '',
+    description: v.description ?? '',
+    category: opt(v.category),
     ...(v.urgent === '1' ? { priority: 'urgent' } : {}),
     ...(received ? { receivedAt: localInstant(received, tz) ?? received } : {}),
-    ...(anonymous ? { anonymous: true } : {
-      owner: {
-        name: v['owner.name']?.trim() ?? '', phone: v['owner.phone']?.trim() ?? '',
-        creditCode: opt(v['owner.creditCode'])?.toUpperCase(), businessName: opt(v['owner.businessName']),
-      },
-    }),
+    ...(anonymous
+      ? { anonymous: true }
+      : {
+          owner: {
+            name: v['owner.name']?.trim() ?? '',
+            phone: v['owner.phone']?.trim() ?? '',
+            creditCode: opt(v['owner.creditCode'])?.toUpperCase(),
+            businessName: opt(v['owner.businessName']),
+          },
+        }),
     ...(v.answer === '1' ? { answerAtIntake: { message: v['answerAtIntake.message'] ?? '' } } : {}),
   };
 }
@@ -88,7 +113,12 @@ export function intakePages(router: Router, kit: PageKit) {
     const { actor } = requireStaff(ctx, 'intake');
     const rows = (await listCategories(deps.db.manager)).filter((c) => c.active);
     const categories = [...rows.filter((c) => c.code !== 'other'), ...rows.filter((c) => c.code === 'other')].map((c) => ({ value: c.code, label: c.nameZh }));
-    const values: Record<string, string> = { channel: 'hotline', kind: 'complaint', ...form.values, formKey: form.values.formKey && /^[0-9a-f-]{36}$/.test(form.values.formKey) ? form.values.formKey : randomUUID() };
+    const values: Record<string, string> = {
+      channel: 'hotline',
+      kind: 'complaint',
+      ...form.values,
+      formKey: form.values.formKey && /^[0-9a-f-]{36}$/.test(form.values.formKey) ? form.values.formKey : randomUUID(),
+    };
     if (!values.receivedAt) values.receivedAt = localInputValue(deps.clock.now(), tz);
     kit.show(ctx, 'work/call', '登记来电', { form: { ...form, values }, categories, dupes, actor }, status);
   }
@@ -113,18 +143,30 @@ export function intakePages(router: Router, kit: PageKit) {
     const cal = await deps.calendar.get(deps.db.manager);
     if (v.decision !== 'new' && parsed.data.owner) {
       const earlier = await possibleDuplicates(deps, actor, { phone: parsed.data.owner.phone, creditCode: parsed.data.owner.creditCode });
-      if (earlier.length) return showCall(ctx, emptyForm(v), 200, earlier.map((t) => rowView(t, actor, now, cal, tz)));
+      if (earlier.length)
+        return showCall(
+          ctx,
+          emptyForm(v),
+          200,
+          earlier.map((t) => rowView(t, actor, now, cal, tz)),
+        );
     }
     try {
       const r = await createTicketOnce(deps, actor, {
-        key: `page:${v.formKey}`, scope: `user:${account.id}`, rawBody: input, input: parsed.data,
+        key: `page:${v.formKey}`,
+        scope: `user:${account.id}`,
+        rawBody: input,
+        input: parsed.data,
         present: (t) => presentTicket(t, actor, { now }),
       });
       const body = r.body as ReturnType<typeof presentTicket> & { accessCode?: string };
       ctx.set('Cache-Control', 'no-store');
       kit.show(ctx, 'work/call-receipt', '已登记', {
-        ticket: body, accessCode: body.accessCode ?? null, replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, tz),
-        answered: body.state === 'replied', dept: await deptNames(),
+        ticket: body,
+        accessCode: body.accessCode ?? null,
+        replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, tz),
+        answered: body.state === 'replied',
+        dept: await deptNames(),
       });
     } catch (e) {
       const form = formFromAppError(e, v, CALL_FIELDS, ALIAS);
@@ -143,7 +185,8 @@ export function intakePages(router: Router, kit: PageKit) {
     kit.show(ctx, 'work/callbacks', '回访', {
       awaiting: { rows: l.awaiting.items.map(row), total: l.awaiting.total },
       bad: { rows: l.badlyRated.items.map((t) => ({ ...row(t), rating: t.rating, ratedAt: t.ratedAt })), total: l.badlyRated.total },
-      dept: await deptNames(), ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
+      dept: await deptNames(),
+      ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
       done: ctx.query.done === 'rate' ? '回访评价已记录。' : null,
       back: localPath('/work/callbacks', '/work/callbacks'),
     });

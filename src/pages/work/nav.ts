@@ -44,7 +44,12 @@ export const WORK_NAV: NavItem[] = [
 
 /** A role as staff call it. */
 export const ROLE_LABEL: Record<Role, string> = {
-  owner: '经营户', intake: '热线受理', handler: '部门经办', coordinator: '协调派单', supervisor: '纪检监察', admin: '系统管理',
+  owner: '经营户',
+  intake: '热线受理',
+  handler: '部门经办',
+  coordinator: '协调派单',
+  supervisor: '纪检监察',
+  admin: '系统管理',
 };
 
 /** The menu of `account` with the entry of `path` marked current. */

@@ -20,8 +20,10 @@ const FIELDS = ['title', 'publishedOn', 'windowWorkingDays', 'handlingDepartment
 const COLUMN: Record<string, string> = { creditCode: '统一社会信用代码', businessName: '名称', category: '类别', sector: '行业', operatorMasked: '经营者' };
 /** Messages of the import's row errors that say more than the general ones. */
 const ROW_MESSAGES: Record<string, string> = {
-  required: '没有填写。', invalid: '不是有效的统一社会信用代码（第18位校验码不对），请对照营业执照核对。',
-  duplicate: '和前面某一行的统一社会信用代码重复。', invalid_enum_value: '类别只能是：知名、特色、优质、新兴。',
+  required: '没有填写。',
+  invalid: '不是有效的统一社会信用代码（第18位校验码不对），请对照营业执照核对。',
+  duplicate: '和前面某一行的统一社会信用代码重复。',
+  invalid_enum_value: '类别只能是：知名、特色、优质、新兴。',
 };
 const OWN: Record<string, Record<string, string>> = {
   title: { empty: '请填写公示的名称。', invalid_type: '请填写公示的名称。' },
@@ -30,7 +32,11 @@ const OWN: Record<string, Record<string, string>> = {
 };
 
 /** A row error of an import, as the page lists it. */
-export interface RowError { row: number; column: string; message: string }
+export interface RowError {
+  row: number;
+  column: string;
+  message: string;
+}
 
 /**
  * The coordinator's result notices (公示, DESIGN §6, issue 10): the list, a new notice from a
@@ -61,11 +67,22 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
     const name = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
     const byEntry = new Map<string, NonNullable<typeof n.objections>>();
     for (const o of n.objections ?? []) byEntry.set(o.resultEntryId ?? '', [...(byEntry.get(o.resultEntryId ?? '') ?? []), o]);
-    kit.show(ctx, 'work/notice', n.title, {
-      n, handling: name.get(n.handlingDepartmentCode) ?? n.handlingDepartmentCode, byEntry, unnamed: byEntry.get('') ?? [],
-      done: ctx.query.done === 'created' ? `已发布，共${n.counts.entries}户。` : ctx.query.done === 'finalized' ? '公示结果已确认，名单不再变动。' : null,
-      problem, summaryTitle: problem ? '现在不能确认结果' : undefined, form: problem ? { ...emptyForm(), problem, summary: [] } : emptyForm(),
-    }, status);
+    kit.show(
+      ctx,
+      'work/notice',
+      n.title,
+      {
+        n,
+        handling: name.get(n.handlingDepartmentCode) ?? n.handlingDepartmentCode,
+        byEntry,
+        unnamed: byEntry.get('') ?? [],
+        done: ctx.query.done === 'created' ? `已发布，共${n.counts.entries}户。` : ctx.query.done === 'finalized' ? '公示结果已确认，名单不再变动。' : null,
+        problem,
+        summaryTitle: problem ? '现在不能确认结果' : undefined,
+        form: problem ? { ...emptyForm(), problem, summary: [] } : emptyForm(),
+      },
+      status,
+    );
   }
 
   router.get('/work/notices', async (ctx) => {
@@ -78,39 +95,49 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
   router.get('/work/notices/new', async (ctx) => showNew(ctx, emptyForm()));
 
   // multipart (MULTIPART_PAGES): the CSRF token is checked once the form is read, before anything is written
-  router.post('/work/notices/import', async (ctx, next) => {
-    requireStaff(ctx, 'coordinator');
-    await next();
-  }, uploadSingle('file', 1024 * 1024), async (ctx) => {
-    const { actor } = requireStaff(ctx, 'coordinator');
-    const raw = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
-    const v = Object.fromEntries(Object.entries(raw).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
-    checkCsrfToken(ctx, v._csrf);
-    delete v._csrf;
-    const { rows: pasted, ...fields } = v;
-    const parsed = ImportFields.safeParse(fields);
-    const file = (ctx as unknown as { file?: { buffer: Buffer } }).file;
-    const content = file?.buffer.length ? file.buffer : pasted?.trim() ? Buffer.from(pasted, 'utf8') : null;
-    const errors = [...(parsed.success ? [] : zodErrors(parsed.error, fields)), ...(content ? [] : [{ field: 'rows', code: 'required' }])];
-    if (!parsed.success || !content) return showNew(ctx, own(formWithErrors(v, errors, FIELDS), errors), [], 400);
-    let id: string;
-    try {
-      const { entries, format } = await parseNoticeFile(content);
-      id = (await runAs(deps, actor, (c) => createResultNotice(c, { ...parsed.data, entries } as NoticeInput, file?.buffer.length ? format : 'csv'))).id;
-    } catch (e) {
-      if (!(e instanceof AppError) || e.status >= 500 || e.status === 401 || e.status === 403) throw e;
-      const rowErrors = e.errors.filter((x) => typeof (x as { row?: number }).row === 'number').map((x) => ({
-        row: (x as unknown as { row: number }).row, column: COLUMN[x.field.split('.').pop() ?? ''] ?? '表头',
-        message: x.code === 'missing_column' ? `缺少“${x.field.replace('header.', '')}”列。` : ROW_MESSAGES[x.code] ?? fieldMessage(x.field, x.code),
-      }));
-      const rest = e.errors.filter((x) => typeof (x as { row?: number }).row !== 'number').map((x) => ({ field: /^entries\./.test(x.field) ? 'rows' : x.field === 'file' ? 'rows' : x.field, code: x.code }));
-      const form = formWithErrors(v, rest, FIELDS, { problem: rest.length || rowErrors.length ? undefined : problemMessage(e.code) });
-      if (rowErrors.length) form.summary.push({ href: '#row-errors', text: `名单里有 ${new Set(rowErrors.map((r) => r.row)).size} 行有错误，请改正后重新上传：什么都没有导入。` });
-      return showNew(ctx, own(form, rest), rowErrors, e.status);
-    }
-    ctx.redirect(`/work/notices/${id}?done=created`);
-    ctx.status = 303;
-  });
+  router.post(
+    '/work/notices/import',
+    async (ctx, next) => {
+      requireStaff(ctx, 'coordinator');
+      await next();
+    },
+    uploadSingle('file', 1024 * 1024),
+    async (ctx) => {
+      const { actor } = requireStaff(ctx, 'coordinator');
+      const raw = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
+      const v = Object.fromEntries(Object.entries(raw).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+      checkCsrfToken(ctx, v._csrf);
+      delete v._csrf;
+      const { rows: pasted, ...fields } = v;
+      const parsed = ImportFields.safeParse(fields);
+      const file = (ctx as unknown as { file?: { buffer: Buffer } }).file;
+      const content = file?.buffer.length ? file.buffer : pasted?.trim() ? Buffer.from(pasted, 'utf8') : null;
+      const errors = [...(parsed.success ? [] : zodErrors(parsed.error, fields)), ...(content ? [] : [{ field: 'rows', code: 'required' }])];
+      if (!parsed.success || !content) return showNew(ctx, own(formWithErrors(v, errors, FIELDS), errors), [], 400);
+      let id: string;
+      try {
+        const { entries, format } = await parseNoticeFile(content);
+        id = (await runAs(deps, actor, (c) => createResultNotice(c, { ...parsed.data, entries } as NoticeInput, file?.buffer.length ? format : 'csv'))).id;
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500 || e.status === 401 || e.status === 403) throw e;
+        const rowErrors = e.errors
+          .filter((x) => typeof (x as { row?: number }).row === 'number')
+          .map((x) => ({
+            row: (x as unknown as { row: number }).row,
+            column: COLUMN[x.field.split('.').pop() ?? ''] ?? '表头',
+            message: x.code === 'missing_column' ? `缺少“${x.field.replace('header.', '')}”列。` : (ROW_MESSAGES[x.code] ?? fieldMessage(x.field, x.code)),
+          }));
+        const rest = e.errors
+          .filter((x) => typeof (x as { row?: number }).row !== 'number')
+          .map((x) => ({ field: /^entries\./.test(x.field) ? 'rows' : x.field === 'file' ? 'rows' : x.field, code: x.code }));
+        const form = formWithErrors(v, rest, FIELDS, { problem: rest.length || rowErrors.length ? undefined : problemMessage(e.code) });
+        if (rowErrors.length) form.summary.push({ href: '#row-errors', text: `名单里有 ${new Set(rowErrors.map((r) => r.row)).size} 行有错误，请改正后重新上传：什么都没有导入。` });
+        return showNew(ctx, own(form, rest), rowErrors, e.status);
+      }
+      ctx.redirect(`/work/notices/${id}?done=created`);
+      ctx.status = 303;
+    },
+  );
 
   router.get('/work/notices/:id', async (ctx) => {
     if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such notice');

@@ -40,8 +40,14 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
     const cal = await deps.calendar.get(deps.db.manager);
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/oversight', '督办单', {
-      orders: r.items.map((o) => ({ ...presentOversightOrder(o, now), due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null, dept: dep.get(o.departmentCode ?? '') ?? o.departmentCode })),
-      state: typeof ctx.query.state === 'string' ? ctx.query.state : 'open', level: f.level, overdue: !!f.overdue,
+      orders: r.items.map((o) => ({
+        ...presentOversightOrder(o, now),
+        due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null,
+        dept: dep.get(o.departmentCode ?? '') ?? o.departmentCode,
+      })),
+      state: typeof ctx.query.state === 'string' ? ctx.query.state : 'open',
+      level: f.level,
+      overdue: !!f.overdue,
     });
   });
 
@@ -59,23 +65,29 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
     let posted: Record<string, string> = {};
     let ticketId = '';
     try {
-      const o = await withFormFiles(ctx, kit, async (fields) => {
-        posted = fields;
-        const p = Respond.safeParse({ message: fields.message ?? '' });
-        if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
-        await checkCanRespond(deps.db.manager, actor, id);
-      }, async (fields, files) => {
-        posted = fields;
-        const p = Respond.safeParse({ message: fields.message ?? '' });
-        if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
-        return runWithFiles(deps, actor, files, (c) => respondToOrder(c, id, p.data.message, files));
-      });
+      const o = await withFormFiles(
+        ctx,
+        kit,
+        async (fields) => {
+          posted = fields;
+          const p = Respond.safeParse({ message: fields.message ?? '' });
+          if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
+          await checkCanRespond(deps.db.manager, actor, id);
+        },
+        async (fields, files) => {
+          posted = fields;
+          const p = Respond.safeParse({ message: fields.message ?? '' });
+          if (!p.success) throw new FormError(formWithErrors(fields, zodErrors(p.error), ['message']));
+          return runWithFiles(deps, actor, files, (c) => respondToOrder(c, id, p.data.message, files));
+        },
+      );
       ticketId = o.ticketId;
       deps.onTicketsChanged?.([o.ticketId]);
     } catch (e) {
       const t = /^\/work\/tickets\/([0-9a-f-]{36})$/.exec(posted.back ?? '')?.[1];
       if (e instanceof FormError) return refused(ctx, t, id, fillIn(e.form, '请写明督办单的回复内容。'), 400);
-      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401) return refused(ctx, t, id, { ...formWithErrors(posted, [], ['message']), problem: problemMessage(e.code) }, e.status);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401)
+        return refused(ctx, t, id, { ...formWithErrors(posted, [], ['message']), problem: problemMessage(e.code) }, e.status);
       throw e;
     }
     ctx.redirect(`${localPath(posted.back, `/work/tickets/${ticketId}`)}?done=respond#oversight`);
@@ -96,7 +108,8 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
       ctx.redirect(`${localPath(v.back, '/work/oversight')}?done=close-order`);
       ctx.status = 303;
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401) return refused(ctx, t, id, { ...formWithErrors(v, [], ['note']), problem: problemMessage(e.code) }, e.status);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401)
+        return refused(ctx, t, id, { ...formWithErrors(v, [], ['note']), problem: problemMessage(e.code) }, e.status);
       throw e;
     }
   });

@@ -17,7 +17,11 @@ const Period = z.object({ from: IsoDate, to: IsoDate, department: DepartmentCode
 
 /** The rates of DESIGN §9 as the table heads them, in order. */
 const RATES = [
-  ['signedOnTime', '按时签收率'], ['repliedOnTime', '按时办结率'], ['resolved', '解决率'], ['satisfaction', '满意率'], ['reopenRate', '重办率'],
+  ['signedOnTime', '按时签收率'],
+  ['repliedOnTime', '按时办结率'],
+  ['resolved', '解决率'],
+  ['satisfaction', '满意率'],
+  ['reopenRate', '重办率'],
 ] as const;
 
 const localToday = (d: Date, tz: string) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
@@ -37,7 +41,11 @@ export function reportPages(router: Router, kit: PageKit) {
   /** The period asked for, or this year so far; the head's department is theirs. */
   function period(ctx: Context, actor: UserActor) {
     const today = localToday(deps.clock.now(), tz);
-    const raw = { from: typeof ctx.query.from === 'string' && ctx.query.from ? ctx.query.from : `${today.slice(0, 4)}-01-01`, to: typeof ctx.query.to === 'string' && ctx.query.to ? ctx.query.to : today, department: typeof ctx.query.department === 'string' && ctx.query.department ? ctx.query.department : undefined };
+    const raw = {
+      from: typeof ctx.query.from === 'string' && ctx.query.from ? ctx.query.from : `${today.slice(0, 4)}-01-01`,
+      to: typeof ctx.query.to === 'string' && ctx.query.to ? ctx.query.to : today,
+      department: typeof ctx.query.department === 'string' && ctx.query.department ? ctx.query.department : undefined,
+    };
     if (actor.role === 'handler') raw.department = actor.departmentCode ?? undefined;
     return { raw, parsed: Period.safeParse(raw) };
   }
@@ -59,21 +67,60 @@ export function reportPages(router: Router, kit: PageKit) {
     }
     const departments = r ? [...r.report.names].map(([code, name]) => ({ code, name })) : [];
     const rows = r ? r.report.items.map((f) => ({ ...f, name: r.report.names.get(f.departmentCode) ?? f.departmentCode })) : [];
-    const charts = r ? [
-      rateBars('chart-sign', '按时签收率（按部门）', rows.map((x) => ({ label: x.name, rate: x.signedOnTime }))),
-      rateBars('chart-reply', '按时办结率（按部门）', rows.map((x) => ({ label: x.name, rate: x.repliedOnTime }))),
-      rateBars('chart-satisfaction', '满意率（按部门）', rows.map((x) => ({ label: x.name, rate: x.satisfaction })), '#00703c'),
-    ] : [];
-    const trend = r?.trend.length ? countColumns('chart-trend', '每月受理量与逾期未办结', r.trend.map((m) => `${Number(m.month.slice(5))}月`), [
-      { name: '受理', fill: '#1d70b8', values: r.trend.map((m) => m.received) },
-      { name: '逾期未办结', fill: '#d4351c', values: r.trend.map((m) => m.overdueOpen) },
-    ]) : null;
+    const charts = r
+      ? [
+          rateBars(
+            'chart-sign',
+            '按时签收率（按部门）',
+            rows.map((x) => ({ label: x.name, rate: x.signedOnTime })),
+          ),
+          rateBars(
+            'chart-reply',
+            '按时办结率（按部门）',
+            rows.map((x) => ({ label: x.name, rate: x.repliedOnTime })),
+          ),
+          rateBars(
+            'chart-satisfaction',
+            '满意率（按部门）',
+            rows.map((x) => ({ label: x.name, rate: x.satisfaction })),
+            '#00703c',
+          ),
+        ]
+      : [];
+    const trend = r?.trend.length
+      ? countColumns(
+          'chart-trend',
+          '每月受理量与逾期未办结',
+          r.trend.map((m) => `${Number(m.month.slice(5))}月`),
+          [
+            { name: '受理', fill: '#1d70b8', values: r.trend.map((m) => m.received) },
+            { name: '逾期未办结', fill: '#d4351c', values: r.trend.map((m) => m.overdueOpen) },
+          ],
+        )
+      : null;
     const q = new URLSearchParams({ from: raw.from, to: raw.to, ...(raw.department && actor.role !== 'handler' ? { department: raw.department } : {}) }).toString();
-    kit.show(ctx, 'work/reports', '统计报表', {
-      values: raw, errors, summary: Object.entries(errors).map(([k, text]) => ({ href: `#f-${k}`, text })),
-      rows, charts, trend, trendRows: r?.trend ?? [], rates: RATES, rate: rateText, asOf: r ? r.report.asOf.toISOString() : null, query: q,
-      head: actor.role === 'handler', allDepartments: actor.role === 'handler' ? [] : (await departmentChoices(deps)), departments,
-    }, Object.keys(errors).length ? 400 : 200);
+    kit.show(
+      ctx,
+      'work/reports',
+      '统计报表',
+      {
+        values: raw,
+        errors,
+        summary: Object.entries(errors).map(([k, text]) => ({ href: `#f-${k}`, text })),
+        rows,
+        charts,
+        trend,
+        trendRows: r?.trend ?? [],
+        rates: RATES,
+        rate: rateText,
+        asOf: r ? r.report.asOf.toISOString() : null,
+        query: q,
+        head: actor.role === 'handler',
+        allDepartments: actor.role === 'handler' ? [] : await departmentChoices(deps),
+        departments,
+      },
+      Object.keys(errors).length ? 400 : 200,
+    );
   });
 
   for (const format of ['csv', 'xlsx'] as const) {

@@ -21,10 +21,20 @@ const Revoke = z.object({ reason: multiline(2000) }).strict();
 
 /** A veto history step in words (DESIGN §7). */
 const HISTORY_LABEL: Record<string, string> = {
-  imposed: '一票否决', cause_added: '增加查实案件', reinstated: '案件重新成立', cause_withdrawn: '案件改为不属实', revoked: '撤销一票否决',
+  imposed: '一票否决',
+  cause_added: '增加查实案件',
+  reinstated: '案件重新成立',
+  cause_withdrawn: '案件改为不属实',
+  revoked: '撤销一票否决',
 };
 /** The integrity console's tabs: the states a report passes through. */
-const TABS: [string, string][] = [['', '全部'], ['dispatched', '待签收'], ['in_progress', '核查中'], ['replied', '已办结待评价'], ['closed', '已结案']];
+const TABS: [string, string][] = [
+  ['', '全部'],
+  ['dispatched', '待签收'],
+  ['in_progress', '核查中'],
+  ['replied', '已办结待评价'],
+  ['closed', '已结案'],
+];
 
 /** The current business year. */
 const yearOf = (d: Date, tz: string) => Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(d));
@@ -53,8 +63,12 @@ export function supervisorPages(router: Router, kit: PageKit) {
     const cal = await deps.calendar.get(deps.db.manager);
     const dep = new Map(list.departments.map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/integrity', '举报', {
-      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)), total: list.total, nextCursor: list.nextCursor,
-      state: st.success ? st.data : '', tabs: TABS, dept: (c: string | null | undefined) => (c ? (dep.get(c) ?? c) : '—'),
+      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
+      total: list.total,
+      nextCursor: list.nextCursor,
+      state: st.success ? st.data : '',
+      tabs: TABS,
+      dept: (c: string | null | undefined) => (c ? (dep.get(c) ?? c) : '—'),
     });
   });
 
@@ -64,15 +78,28 @@ export function supervisorPages(router: Router, kit: PageKit) {
     const year = y.success ? y.data : undefined;
     const r = await vetoRegisterView(deps, actor, year);
     const name = (c: string) => r.names.get(c) ?? c;
-    kit.show(ctx, 'work/vetoes', '一票否决', {
-      year: year ?? null, thisYear: yearOf(deps.clock.now(), tz), done: ctx.query.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
-      vetoes: r.vetoes.map((v) => presentVeto(v, actor)).map((v) => ({
-        ...v, name: name(v.departmentCode), causes: 'causes' in v ? v.causes : [], amount: 'activeAmountYuan' in v ? v.activeAmountYuan : null,
-        history: v.history.map((x) => ({ ...x, label: HISTORY_LABEL[x.type] ?? x.type })),
-        canRevoke: v.status === 'active' && actor.departmentCode !== v.departmentCode,
-        form: extra.failed?.id === v.id ? extra.failed.form : emptyForm(),
-      })),
-    }, status);
+    kit.show(
+      ctx,
+      'work/vetoes',
+      '一票否决',
+      {
+        year: year ?? null,
+        thisYear: yearOf(deps.clock.now(), tz),
+        done: ctx.query.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
+        vetoes: r.vetoes
+          .map((v) => presentVeto(v, actor))
+          .map((v) => ({
+            ...v,
+            name: name(v.departmentCode),
+            causes: 'causes' in v ? v.causes : [],
+            amount: 'activeAmountYuan' in v ? v.activeAmountYuan : null,
+            history: v.history.map((x) => ({ ...x, label: HISTORY_LABEL[x.type] ?? x.type })),
+            canRevoke: v.status === 'active' && actor.departmentCode !== v.departmentCode,
+            form: extra.failed?.id === v.id ? extra.failed.form : emptyForm(),
+          })),
+      },
+      status,
+    );
   }
   router.get('/work/vetoes', async (ctx) => showVetoes(ctx));
   router.post('/work/vetoes/:id/revoke', async (ctx) => {
@@ -106,7 +133,9 @@ export function supervisorPages(router: Router, kit: PageKit) {
     const year = y.success ? y.data : yearOf(deps.clock.now(), tz);
     const r = await assessmentList(deps, actor, year);
     kit.show(ctx, 'work/assessments', `${year}年部门考核`, {
-      year, asOf: r.asOf.toISOString(), rate: rateText,
+      year,
+      asOf: r.asOf.toISOString(),
+      rate: rateText,
       items: r.items,
     });
   });

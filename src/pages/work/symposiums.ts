@@ -55,7 +55,10 @@ function issuesFrom(v: Record<string, string>): { rows: number[]; issues: Record
     const f = (k: string) => v[rowName(i, k)];
     rows.push(i);
     issues.push({
-      kind: f('kind') === 'complaint' ? 'complaint' : 'suggestion', title: f('title')?.trim() ?? '', description: f('description') ?? '', category: opt(f('category')),
+      kind: f('kind') === 'complaint' ? 'complaint' : 'suggestion',
+      title: f('title')?.trim() ?? '',
+      description: f('description') ?? '',
+      category: opt(f('category')),
       ...(f('anonymous') === '1' ? { anonymous: true } : { owner: { name: f('owner.name')?.trim() ?? '', phone: f('owner.phone')?.trim() ?? '' } }),
     });
   }
@@ -64,12 +67,16 @@ function issuesFrom(v: Record<string, string>): { rows: number[]; issues: Record
 
 /** Attendees, one a line: name, then optionally a mobile number and the business name (comma or space separated). */
 function attendeesFrom(text: string | undefined): Record<string, string>[] {
-  return (text ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => {
-    const [name, ...rest] = l.split(/[,，、\s]+/);
-    const phone = rest.find((x) => /^\d{11}$/.test(x));
-    const businessName = rest.filter((x) => x !== phone).join(' ');
-    return { name, ...(phone ? { phone } : {}), ...(businessName ? { businessName } : {}) };
-  });
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [name, ...rest] = l.split(/[,，、\s]+/);
+      const phone = rest.find((x) => /^\d{11}$/.test(x));
+      const businessName = rest.filter((x) => x !== phone).join(' ');
+      return { name, ...(phone ? { phone } : {}), ...(businessName ? { businessName } : {}) };
+    });
 }
 
 /** Field errors named `issues.<i>.<field>` (the API's index among the used rows) → the form's field names (the row on the page). */
@@ -140,12 +147,27 @@ export function symposiumPages(router: Router, kit: PageKit) {
     const form = extra.form ?? emptyForm();
     const rows = rowCount(form.values.rows ? form.values : { rows: '3' });
     if (extra.added || extra.codesShown) ctx.set('Cache-Control', 'no-store');
-    kit.show(ctx, 'work/symposium', v.title, {
-      s: v, printedAt: deps.clock.now(), dept: (c: string | null) => (c ? (name.get(c) ?? c) : ''), canAdd,
-      codes: extra.added ? Object.fromEntries(extra.added.accessCodes) : null, added: extra.added ? new Set(extra.added.ticketIds) : null, codesShown: !!extra.codesShown,
-      answered: v.issues.filter((i) => i.answer).length, closed: v.issues.filter((i) => i.state === 'closed').length,
-      form: { ...form, values: { ...form.values, rows: String(rows), formKey: formKeyOf(form.values) } }, rows, step: ROWS, ...(canAdd ? await choices() : { categories: [], departments: [] }),
-    }, status);
+    kit.show(
+      ctx,
+      'work/symposium',
+      v.title,
+      {
+        s: v,
+        printedAt: deps.clock.now(),
+        dept: (c: string | null) => (c ? (name.get(c) ?? c) : ''),
+        canAdd,
+        codes: extra.added ? Object.fromEntries(extra.added.accessCodes) : null,
+        added: extra.added ? new Set(extra.added.ticketIds) : null,
+        codesShown: !!extra.codesShown,
+        answered: v.issues.filter((i) => i.answer).length,
+        closed: v.issues.filter((i) => i.state === 'closed').length,
+        form: { ...form, values: { ...form.values, rows: String(rows), formKey: formKeyOf(form.values) } },
+        rows,
+        step: ROWS,
+        ...(canAdd ? await choices() : { categories: [], departments: [] }),
+      },
+      status,
+    );
   }
 
   router.get('/work/symposiums', async (ctx) => {
@@ -155,7 +177,8 @@ export function symposiumPages(router: Router, kit: PageKit) {
     const name = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/symposiums', '座谈会', {
       items: page.items.map((s) => ({ id: s.id, title: s.title, heldOn: s.heldOn, host: name.get(s.hostDepartmentCode) ?? s.hostDepartmentCode, place: s.place, attendees: s.attendees.length })),
-      nextCursor: page.nextCursor, canAdd: actor.role === 'intake' || actor.role === 'coordinator',
+      nextCursor: page.nextCursor,
+      canAdd: actor.role === 'intake' || actor.role === 'coordinator',
     });
   });
 
@@ -166,7 +189,14 @@ export function symposiumPages(router: Router, kit: PageKit) {
     const v = readForm(ctx);
     if (v.more) return showNew(ctx, emptyForm({ ...v, rows: String(Math.min(MAX_ROWS, rowCount(v) + ROWS)) }));
     const { rows, issues } = issuesFrom(v);
-    const input = { title: v.title?.trim() ?? '', heldOn: v.heldOn?.trim() ?? '', hostDepartmentCode: v.hostDepartmentCode || 'SAMR', place: opt(v.place), attendees: attendeesFrom(v.attendees), issues };
+    const input = {
+      title: v.title?.trim() ?? '',
+      heldOn: v.heldOn?.trim() ?? '',
+      hostDepartmentCode: v.hostDepartmentCode || 'SAMR',
+      place: opt(v.place),
+      attendees: attendeesFrom(v.attendees),
+      issues,
+    };
     const parsed = SymposiumCreate.safeParse(input);
     const missingCat = issues.flatMap((x, i) => (x.category ? [] : [{ field: `issues.${i}.category`, code: 'invalid_type' }]));
     const errors = [...(parsed.success ? [] : zodErrors(parsed.error, input)), ...missingCat];
@@ -177,7 +207,19 @@ export function symposiumPages(router: Router, kit: PageKit) {
     } catch (e) {
       const f = formFromAppError(e, v, []);
       if (!f || !(e instanceof AppError)) throw e;
-      await showNew(ctx, symposiumForm(v, toRowFields(e.errors.map((x) => ({ field: x.field, code: x.code })), rows), rowCount(v), f.problem), e.status);
+      await showNew(
+        ctx,
+        symposiumForm(
+          v,
+          toRowFields(
+            e.errors.map((x) => ({ field: x.field, code: x.code })),
+            rows,
+          ),
+          rowCount(v),
+          f.problem,
+        ),
+        e.status,
+      );
     }
   });
 
@@ -220,7 +262,22 @@ export function symposiumPages(router: Router, kit: PageKit) {
     } catch (e) {
       const f = formFromAppError(e, v, []);
       if (!f || !(e instanceof AppError)) throw e;
-      await showOne(ctx, id, { form: symposiumForm(v, toRowFields(e.errors.map((x) => ({ field: x.field, code: x.code })), rows), rowCount(v), f.problem) }, e.status);
+      await showOne(
+        ctx,
+        id,
+        {
+          form: symposiumForm(
+            v,
+            toRowFields(
+              e.errors.map((x) => ({ field: x.field, code: x.code })),
+              rows,
+            ),
+            rowCount(v),
+            f.problem,
+          ),
+        },
+        e.status,
+      );
     }
   });
 }

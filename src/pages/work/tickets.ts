@@ -23,10 +23,24 @@ import { localPath, workTime } from './common';
 
 /** The fields of each action's form, in page order (the error summary follows it). */
 const FIELDS: Record<Action, readonly string[]> = {
-  dispatch: ['departmentCode', 'note'], sign: [], return: ['reason'], 'request-info': ['message'], supplement: ['message', 'file'],
-  'request-extension': ['workingDays', 'reason'], 'decide-extension': ['approve', 'note'], reply: ['outcome', 'message', 'file'],
-  rate: ['rating', 'comment'], reject: ['ground', 'detail'], withdraw: ['reason'], merge: ['intoTicketId'], reopen: ['reason'],
-  close: ['note'], note: ['text'], escalate: ['level', 'note'], conclude: ['finding', 'summary', 'file'], decide: ['outcome', 'reason', 'file'],
+  dispatch: ['departmentCode', 'note'],
+  sign: [],
+  return: ['reason'],
+  'request-info': ['message'],
+  supplement: ['message', 'file'],
+  'request-extension': ['workingDays', 'reason'],
+  'decide-extension': ['approve', 'note'],
+  reply: ['outcome', 'message', 'file'],
+  rate: ['rating', 'comment'],
+  reject: ['ground', 'detail'],
+  withdraw: ['reason'],
+  merge: ['intoTicketId'],
+  reopen: ['reason'],
+  close: ['note'],
+  note: ['text'],
+  escalate: ['level', 'note'],
+  conclude: ['finding', 'summary', 'file'],
+  decide: ['outcome', 'reason', 'file'],
 };
 
 /** The message for a field left empty, per action (the general ones speak to owners). */
@@ -50,15 +64,30 @@ const FILL_IN: Partial<Record<Action, Record<string, string>>> = {
 
 /** What the page says after an action succeeded. */
 const DONE: Record<Action, string> = {
-  dispatch: '已分派。', sign: '已签收，请在答复期限前办理。', return: '已退回协调办公室。', 'request-info': '已请提交人补充材料，答复期限暂停计算。',
-  supplement: '已记录补充材料。', 'request-extension': '延期申请已提交，等待协调办公室审批。', 'decide-extension': '已审批延期申请。',
-  reply: '已答复，等待提交人评价。', rate: '评价已记录。', reject: '已决定不予受理。', withdraw: '已撤回。', merge: '已并单。',
-  reopen: '已重新办理，新一轮已分派给原部门。', close: '已办结。', note: '备注已保存。', escalate: '已督办。', conclude: '举报已办结。', decide: '异议已决定。',
+  dispatch: '已分派。',
+  sign: '已签收，请在答复期限前办理。',
+  return: '已退回协调办公室。',
+  'request-info': '已请提交人补充材料，答复期限暂停计算。',
+  supplement: '已记录补充材料。',
+  'request-extension': '延期申请已提交，等待协调办公室审批。',
+  'decide-extension': '已审批延期申请。',
+  reply: '已答复，等待提交人评价。',
+  rate: '评价已记录。',
+  reject: '已决定不予受理。',
+  withdraw: '已撤回。',
+  merge: '已并单。',
+  reopen: '已重新办理，新一轮已分派给原部门。',
+  close: '已办结。',
+  note: '备注已保存。',
+  escalate: '已督办。',
+  conclude: '举报已办结。',
+  decide: '异议已决定。',
 };
 
 /** What the page says after the other forms it carries (oversight orders). */
 const DONE_OTHER: Record<string, string> = {
-  respond: '已回复督办单。', 'close-order': '督办单已关闭。',
+  respond: '已回复督办单。',
+  'close-order': '督办单已关闭。',
   'same-call': '没有登记新工单：来电人反映的是这件工单的同一问题，请把新情况记在这件工单上。',
 };
 
@@ -69,23 +98,41 @@ const choice = (s: string | undefined) => (s ? s : undefined);
 /** The form's strings as the action's body (the API's schema then validates them). */
 function toInput(action: Action, v: Record<string, string>, actor: UserActor): Record<string, unknown> {
   switch (action) {
-    case 'dispatch': return { departmentCode: v.departmentCode ?? '', note: opt(v.note) };
-    case 'sign': return {};
-    case 'return': return { reason: v.reason ?? '' };
-    case 'request-info': case 'supplement': return { message: v.message ?? '' };
-    case 'request-extension': return { workingDays: int(v.workingDays), reason: v.reason ?? '' };
-    case 'decide-extension': return { approve: v.approve === 'yes' ? true : v.approve === 'no' ? false : undefined, note: opt(v.note) };
-    case 'reply': return { outcome: choice(v.outcome), message: v.message ?? '' };
-    case 'rate': return { rating: choice(v.rating), comment: opt(v.comment), ...(actor.role === 'intake' ? { via: 'callback' } : {}) };
-    case 'reject': return { ground: choice(v.ground), detail: v.detail ?? '' };
-    case 'withdraw': return { reason: opt(v.reason) };
-    case 'merge': return { intoTicketId: v.intoTicketId ?? '' };
-    case 'reopen': return { reason: v.reason ?? '' };
-    case 'close': return { note: opt(v.note) };
-    case 'note': return { text: v.text ?? '' };
-    case 'escalate': return { level: int(v.level), note: v.note ?? '' };
-    case 'conclude': return { finding: choice(v.finding), summary: v.summary ?? '' };
-    case 'decide': return { outcome: choice(v.outcome), reason: v.reason ?? '' };
+    case 'dispatch':
+      return { departmentCode: v.departmentCode ?? '', note: opt(v.note) };
+    case 'sign':
+      return {};
+    case 'return':
+      return { reason: v.reason ?? '' };
+    case 'request-info':
+    case 'supplement':
+      return { message: v.message ?? '' };
+    case 'request-extension':
+      return { workingDays: int(v.workingDays), reason: v.reason ?? '' };
+    case 'decide-extension':
+      return { approve: v.approve === 'yes' ? true : v.approve === 'no' ? false : undefined, note: opt(v.note) };
+    case 'reply':
+      return { outcome: choice(v.outcome), message: v.message ?? '' };
+    case 'rate':
+      return { rating: choice(v.rating), comment: opt(v.comment), ...(actor.role === 'intake' ? { via: 'callback' } : {}) };
+    case 'reject':
+      return { ground: choice(v.ground), detail: v.detail ?? '' };
+    case 'withdraw':
+      return { reason: opt(v.reason) };
+    case 'merge':
+      return { intoTicketId: v.intoTicketId ?? '' };
+    case 'reopen':
+      return { reason: v.reason ?? '' };
+    case 'close':
+      return { note: opt(v.note) };
+    case 'note':
+      return { text: v.text ?? '' };
+    case 'escalate':
+      return { level: int(v.level), note: v.note ?? '' };
+    case 'conclude':
+      return { finding: choice(v.finding), summary: v.summary ?? '' };
+    case 'decide':
+      return { outcome: choice(v.outcome), reason: v.reason ?? '' };
   }
 }
 
@@ -119,17 +166,32 @@ function parseAction(action: Action, v: Record<string, string>, actor: UserActor
 function errorForm(action: Action, e: AppError, v: Record<string, string>): FormView {
   const known = new Set(FIELDS[action]);
   const fieldErrs = e.errors.filter((x) => known.has(x.field)).map((x) => ({ field: x.field, code: x.code }));
-  const problem = fieldErrs.length && e.code === 'validation-failed' ? undefined
-    : e.code === 'validation-failed' && e.errors.length ? e.errors.map((x) => fieldMessage(x.field, x.code)).join(' ') : problemMessage(e.code);
+  const problem =
+    fieldErrs.length && e.code === 'validation-failed'
+      ? undefined
+      : e.code === 'validation-failed' && e.errors.length
+        ? e.errors.map((x) => fieldMessage(x.field, x.code)).join(' ')
+        : problemMessage(e.code);
   return actionForm(action, v, fieldErrs, problem);
 }
 
 const ListQuery = z.object({
-  state: StateE.optional(), kind: Kind.optional(), departmentCode: DepartmentCode.optional(),
-  overdue: z.literal('1').optional(), dueSoon: z.literal('1').optional(),
+  state: StateE.optional(),
+  kind: Kind.optional(),
+  departmentCode: DepartmentCode.optional(),
+  overdue: z.literal('1').optional(),
+  dueSoon: z.literal('1').optional(),
   escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
-  q: z.string().max(100).optional(), cursor: z.string().max(200).optional(),
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  to: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  q: z.string().max(100).optional(),
+  cursor: z.string().max(200).optional(),
 });
 
 /** Beijing midnight of a local date as a UTC instant (`2026-11-02` → 2026-11-01T16:00Z), `end` the next midnight. */
@@ -162,18 +224,30 @@ export function ticketPages(router: Router, kit: PageKit) {
     const q = ListQuery.safeParse(ctx.query);
     const f = q.success ? q.data : {};
     const criteria = {
-      state: f.state, kind: f.kind, departmentCode: f.departmentCode, escalationLevel: f.escalationLevel, q: opt(f.q),
-      overdue: f.overdue ? true : undefined, dueSoon: f.dueSoon ? true : undefined,
-      from: f.from ? localDayStart(f.from, tz) : undefined, to: f.to ? localDayStart(f.to, tz, true) : undefined,
+      state: f.state,
+      kind: f.kind,
+      departmentCode: f.departmentCode,
+      escalationLevel: f.escalationLevel,
+      q: opt(f.q),
+      overdue: f.overdue ? true : undefined,
+      dueSoon: f.dueSoon ? true : undefined,
+      from: f.from ? localDayStart(f.from, tz) : undefined,
+      to: f.to ? localDayStart(f.to, tz, true) : undefined,
     };
     const list = await workTickets(deps, actor, criteria, { limit: 50, cursor: f.cursor });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const filters = { ...Object.fromEntries(Object.entries(ctx.query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) } as Record<string, string>;
     kit.show(ctx, 'work/tickets', '工单', {
-      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)), total: list.total, nextCursor: list.nextCursor,
-      filters, filterError: !q.success, departments: list.departments, showDepartment: account.role !== 'handler',
-      states: STATES, kinds: TICKET_KINDS.filter((k) => k !== 'integrity_report' || account.role !== 'intake'),
+      rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
+      total: list.total,
+      nextCursor: list.nextCursor,
+      filters,
+      filterError: !q.success,
+      departments: list.departments,
+      showDepartment: account.role !== 'handler',
+      states: STATES,
+      kinds: TICKET_KINDS.filter((k) => k !== 'integrity_report' || account.role !== 'intake'),
       query: new URLSearchParams(filters).toString(),
     });
   });
@@ -189,31 +263,60 @@ export function ticketPages(router: Router, kit: PageKit) {
     const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, oversight: v.read.oversight });
     const depName = new Map(v.departments.map((d) => [d.code, d.nameZh]));
     const done = typeof ctx.query.done === 'string' ? (DONE[ctx.query.done as Action] ?? DONE_OTHER[ctx.query.done] ?? null) : null;
-    const deadlines = ([['dispatchBy', '分派期限'], ['signBy', '签收期限'], ['replyBy', '答复期限'], ['rateBy', '评价期限'], ['escalateBy', '红牌督办期限']] as const)
+    const deadlines = (
+      [
+        ['dispatchBy', '分派期限'],
+        ['signBy', '签收期限'],
+        ['replyBy', '答复期限'],
+        ['rateBy', '评价期限'],
+        ['escalateBy', '红牌督办期限'],
+      ] as const
+    )
       .filter(([k]) => p.deadlines[k] && relevantDeadline(k, t.state))
       .map(([k, label]) => ({ label, at: workTime(p.deadlines[k], tz), due: t.state === 'awaiting_info' && k === 'replyBy' ? null : countdownText(p.deadlines[k], now, cal, tz) }));
     const forms: Partial<Record<Action, FormView>> = {};
     for (const a of p.allowedActions) forms[a] = extra.forms?.[a] ?? actionForm(a, a === 'dispatch' ? { departmentCode: v.suggestedDepartment ?? '' } : {}, []);
     const orders = (p.oversight ?? []).map((o) => ({
-      ...o, due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null,
+      ...o,
+      due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null,
       canRespond: o.state === 'open' && canRespond({ departmentCode: o.departmentCode }, actor),
       canClose: o.state !== 'closed' && actor.role === 'coordinator',
       form: extra.orderForm?.id === o.id ? extra.orderForm.form : emptyForm(),
     }));
     const dispatchTo = v.departments.filter((d) => d.active && (t.kind === 'integrity_report' ? d.code === 'DIS' : d.code !== 'DIS') && d.code !== t.accusedDepartmentCode);
-    kit.show(ctx, 'work/ticket', `${t.number} ${t.title}`, {
-      t: p, v, timeline: timelineView(v, actor), deadlines, forms, open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : ctx.query.done === 'same-call' && p.allowedActions.includes('note') ? 'note' : primaryAction(p.allowedActions)), done, orders,
-      dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''), dispatchTo, suggested: v.suggestedDepartment,
-      category: v.categories.find((c) => c.code === t.categoryCode)?.nameZh ?? null,
-      canSeeIdentity: actor.role === 'supervisor' && p.kind === 'integrity_report' && p.reporter === 'masked',
-      grounds: REJECT_GROUNDS.map((g) => ({ value: g, label: L.GROUND_LABEL[g] })),
-      ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
-      outcomes: OUTCOMES.map((o) => ({ value: o, label: L.OUTCOME_LABEL[o] })),
-      mergeQ, candidates: v.mergeCandidates.map((c) => rowView(c, actor, now, cal, tz)),
-      maxFiles: deps.uploads.limits.maxFiles, maxMb: Math.floor(deps.uploads.limits.maxBytes / 1048576), back: localPath(typeof ctx.query.back === 'string' ? ctx.query.back : undefined, ''),
-      intake: actor.role === 'intake', identity, orderFailed: extra.orderForm?.form ?? null,
-      refused: extra.open && extra.forms?.[extra.open] ? extra.forms[extra.open] : null,
-    }, status);
+    kit.show(
+      ctx,
+      'work/ticket',
+      `${t.number} ${t.title}`,
+      {
+        t: p,
+        v,
+        timeline: timelineView(v, actor),
+        deadlines,
+        forms,
+        open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : ctx.query.done === 'same-call' && p.allowedActions.includes('note') ? 'note' : primaryAction(p.allowedActions)),
+        done,
+        orders,
+        dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''),
+        dispatchTo,
+        suggested: v.suggestedDepartment,
+        category: v.categories.find((c) => c.code === t.categoryCode)?.nameZh ?? null,
+        canSeeIdentity: actor.role === 'supervisor' && p.kind === 'integrity_report' && p.reporter === 'masked',
+        grounds: REJECT_GROUNDS.map((g) => ({ value: g, label: L.GROUND_LABEL[g] })),
+        ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
+        outcomes: OUTCOMES.map((o) => ({ value: o, label: L.OUTCOME_LABEL[o] })),
+        mergeQ,
+        candidates: v.mergeCandidates.map((c) => rowView(c, actor, now, cal, tz)),
+        maxFiles: deps.uploads.limits.maxFiles,
+        maxMb: Math.floor(deps.uploads.limits.maxBytes / 1048576),
+        back: localPath(typeof ctx.query.back === 'string' ? ctx.query.back : undefined, ''),
+        intake: actor.role === 'intake',
+        identity,
+        orderFailed: extra.orderForm?.form ?? null,
+        refused: extra.open && extra.forms?.[extra.open] ? extra.forms[extra.open] : null,
+      },
+      status,
+    );
   }
 
   router.get('/work/tickets/:id', async (ctx) => {
@@ -230,19 +333,26 @@ export function ticketPages(router: Router, kit: PageKit) {
     const files = actionTakesFiles(action);
     let posted: Record<string, string> = {};
     try {
-      await withFormFiles(ctx, kit, files ? async (fields) => {
-        posted = fields;
-        versionOf(action, fields);
-        const r = parseAction(action, fields, actor);
-        if ('form' in r) throw new FormRefused(r.form);
-        await checkCanActWithFiles(deps, actor, id, action);
-      } : null, async (fields, staged) => {
-        posted = fields;
-        const version = versionOf(action, fields);
-        const r = parseAction(action, fields, actor);
-        if ('form' in r) throw new FormRefused(r.form);
-        await actOnTicket(deps, actor, id, r.input, version, staged);
-      });
+      await withFormFiles(
+        ctx,
+        kit,
+        files
+          ? async (fields) => {
+              posted = fields;
+              versionOf(action, fields);
+              const r = parseAction(action, fields, actor);
+              if ('form' in r) throw new FormRefused(r.form);
+              await checkCanActWithFiles(deps, actor, id, action);
+            }
+          : null,
+        async (fields, staged) => {
+          posted = fields;
+          const version = versionOf(action, fields);
+          const r = parseAction(action, fields, actor);
+          if ('form' in r) throw new FormRefused(r.form);
+          await actOnTicket(deps, actor, id, r.input, version, staged);
+        },
+      );
     } catch (e) {
       if (e instanceof FormRefused) return showTicket(ctx, id, { forms: { [action]: e.form }, open: action }, 400);
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
@@ -286,11 +396,17 @@ class FormRefused extends Error {
 function relevantDeadline(k: string, state: string): boolean {
   if (!isOpen(state as never)) return false;
   switch (k) {
-    case 'dispatchBy': return state === 'registered';
-    case 'signBy': return state === 'dispatched';
-    case 'rateBy': return state === 'replied';
-    case 'replyBy': case 'escalateBy': return state !== 'replied';
-    default: return false;
+    case 'dispatchBy':
+      return state === 'registered';
+    case 'signBy':
+      return state === 'dispatched';
+    case 'rateBy':
+      return state === 'replied';
+    case 'replyBy':
+    case 'escalateBy':
+      return state !== 'replied';
+    default:
+      return false;
   }
 }
 

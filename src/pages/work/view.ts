@@ -64,34 +64,62 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 function eventTitle(e: ReturnType<typeof presentEvent>, dept: (code: unknown) => string, extDays: (id: unknown) => string): string {
   const p = e.payload as Record<string, unknown>;
   switch (e.type) {
-    case 'created': return `登记（${L.CHANNEL_LABEL[str(p.channel)] ?? ''}）`;
-    case 'dispatched': return p.auto ? `按规则分派至${dept(p.departmentCode)}` : p.redispatch ? `改派至${dept(p.departmentCode)}` : `分派至${dept(p.departmentCode)}`;
-    case 'signed': return p.onTime === false ? '签收（超过签收期限）' : '签收';
-    case 'returned': return `${dept(p.departmentCode)}退回`;
-    case 'info_requested': return '请提交人补充材料';
-    case 'supplemented': return '补充材料';
-    case 'extension_requested': return `申请延期${p.workingDays ?? ''}个工作日`;
-    case 'extension_decided': return p.approved ? `同意延期${p.workingDays ?? extDays(p.extensionId)}个工作日` : '不同意延期';
-    case 'replied': return `${p.atIntake ? '当场答复' : '答复'}：${L.OUTCOME_LABEL[str(p.outcome)] ?? ''}${p.onTime === false ? '（超过答复期限）' : ''}`;
-    case 'rated': return `评价：${L.RATING_LABEL[str(p.rating)] ?? ''}${p.via === 'callback' ? '（回访记录）' : ''}`;
-    case 'reopened': return p.reason === 'bad_rating' ? `差评，重新办理（第${p.cycle}轮）` : `重新办理（第${p.cycle}轮）`;
-    case 'rejected': return `不予受理：${L.GROUND_LABEL[str(p.ground)] ?? ''}`;
-    case 'withdrawn': return '提交人撤回';
-    case 'merged': return `并入${str(p.intoNumber)}`;
-    case 'unmerged': return `${str(p.fromNumber)}${p.reason === 'primary_withdrawn' ? '已撤回' : '不予受理'}，取消并单，退回待分派`;
-    case 'oversight_moved': return `督办单改由${p.toDepartmentCode ? dept(p.toDepartmentCode) : '区市场监管局（分派）'}回复`;
-    case 'oversight_closed': return `督办单已关闭（${p.reason === 'merged' ? '工单已合并' : p.reason === 'rejected' ? '工单不予受理' : p.reason === 'closed' ? '工单已办结' : '诉求人已撤回'}）`;
-    case 'closed': return '办结';
-    case 'note': return '内部备注';
-    case 'escalated': return `${L.LEVEL_LABEL[Number(p.level)] ?? '督办'}：${L.REASON_LABEL[str(p.reason)] ?? ''}`;
-    case 'oversight_responded': return `回复督办单${p.onTime === false ? '（逾期）' : ''}`;
-    case 'identity_read': return '查看举报人身份（已记录）';
-    case 'concluded': return `举报办结：${L.FINDING_LABEL[str(p.finding)] ?? ''}`;
-    case 'decided': return `异议决定：${L.DECISION_LABEL[str(p.outcome)] ?? ''}`;
-    case 'deadlines_recomputed': return '期限按新的工作日历重新计算';
-    case 'attached': return p.internal ? '添加内部文件' : '添加文件';
-    case 'attachment_read': return '下载证据文件（已记录）';
-    default: return e.type;
+    case 'created':
+      return `登记（${L.CHANNEL_LABEL[str(p.channel)] ?? ''}）`;
+    case 'dispatched':
+      return p.auto ? `按规则分派至${dept(p.departmentCode)}` : p.redispatch ? `改派至${dept(p.departmentCode)}` : `分派至${dept(p.departmentCode)}`;
+    case 'signed':
+      return p.onTime === false ? '签收（超过签收期限）' : '签收';
+    case 'returned':
+      return `${dept(p.departmentCode)}退回`;
+    case 'info_requested':
+      return '请提交人补充材料';
+    case 'supplemented':
+      return '补充材料';
+    case 'extension_requested':
+      return `申请延期${p.workingDays ?? ''}个工作日`;
+    case 'extension_decided':
+      return p.approved ? `同意延期${p.workingDays ?? extDays(p.extensionId)}个工作日` : '不同意延期';
+    case 'replied':
+      return `${p.atIntake ? '当场答复' : '答复'}：${L.OUTCOME_LABEL[str(p.outcome)] ?? ''}${p.onTime === false ? '（超过答复期限）' : ''}`;
+    case 'rated':
+      return `评价：${L.RATING_LABEL[str(p.rating)] ?? ''}${p.via === 'callback' ? '（回访记录）' : ''}`;
+    case 'reopened':
+      return p.reason === 'bad_rating' ? `差评，重新办理（第${p.cycle}轮）` : `重新办理（第${p.cycle}轮）`;
+    case 'rejected':
+      return `不予受理：${L.GROUND_LABEL[str(p.ground)] ?? ''}`;
+    case 'withdrawn':
+      return '提交人撤回';
+    case 'merged':
+      return `并入${str(p.intoNumber)}`;
+    case 'unmerged':
+      return `${str(p.fromNumber)}${p.reason === 'primary_withdrawn' ? '已撤回' : '不予受理'}，取消并单，退回待分派`;
+    case 'oversight_moved':
+      return `督办单改由${p.toDepartmentCode ? dept(p.toDepartmentCode) : '区市场监管局（分派）'}回复`;
+    case 'oversight_closed':
+      return `督办单已关闭（${p.reason === 'merged' ? '工单已合并' : p.reason === 'rejected' ? '工单不予受理' : p.reason === 'closed' ? '工单已办结' : '诉求人已撤回'}）`;
+    case 'closed':
+      return '办结';
+    case 'note':
+      return '内部备注';
+    case 'escalated':
+      return `${L.LEVEL_LABEL[Number(p.level)] ?? '督办'}：${L.REASON_LABEL[str(p.reason)] ?? ''}`;
+    case 'oversight_responded':
+      return `回复督办单${p.onTime === false ? '（逾期）' : ''}`;
+    case 'identity_read':
+      return '查看举报人身份（已记录）';
+    case 'concluded':
+      return `举报办结：${L.FINDING_LABEL[str(p.finding)] ?? ''}`;
+    case 'decided':
+      return `异议决定：${L.DECISION_LABEL[str(p.outcome)] ?? ''}`;
+    case 'deadlines_recomputed':
+      return '期限按新的工作日历重新计算';
+    case 'attached':
+      return p.internal ? '添加内部文件' : '添加文件';
+    case 'attachment_read':
+      return '下载证据文件（已记录）';
+    default:
+      return e.type;
   }
 }
 
@@ -112,8 +140,13 @@ export function timelineView(v: TicketWorkView, actor: Actor) {
     const msg = typeof p.messageId === 'string' ? v.messages.get(p.messageId) : undefined;
     const ext = e.type === 'extension_requested' ? v.extensions.get(String(p.extensionId)) : undefined;
     return {
-      id: e.id, at: e.at, cycle: e.cycle, title: eventTitle(e, dept, extDays), by: actorLabel(e),
-      text: msg?.body ?? ext?.reason ?? null, internal: !!msg?.internal,
+      id: e.id,
+      at: e.at,
+      cycle: e.cycle,
+      title: eventTitle(e, dept, extDays),
+      by: actorLabel(e),
+      text: msg?.body ?? ext?.reason ?? null,
+      internal: !!msg?.internal,
       files: files.get(e.id) ?? [],
     };
   });
