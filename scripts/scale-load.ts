@@ -42,7 +42,6 @@ import { addWorkingDays, localDate } from '../src/domain/deadline';
 import { dueSoonInstant } from '../src/domain/schedule';
 import type { WorkCalendar } from '../src/domain/calendar';
 import type { Rating, TicketKind, TicketState } from '../src/domain/lifecycle';
-import { searchForm } from '../src/domain/text';
 import { isMysql } from '../src/db';
 
 const HOUR = 3_600_000;
@@ -283,7 +282,6 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
       cycle: 1,
       departmentCode: null,
       title,
-      searchTitle: searchForm(title),
       description: `${title}。${pick(PROBLEMS)}，希望尽快处理。联系电话${phone}。`,
       submitterId: null,
       createdById: channel === 'web' ? null : actors.intake,

@@ -3,7 +3,6 @@ import { Category, Ticket, Symposium, User } from '../entities';
 import type { Contact } from '../entities/ticket';
 import { Channel, mayShowAccessCode, Priority, TicketKind } from '../domain/lifecycle';
 import { localDate } from '../domain/deadline';
-import { searchForm } from '../domain/text';
 import { conflict, fieldError, forbidden } from '../errors';
 import { CommandContext } from './context';
 import { addMessage } from './ticket-store';
@@ -149,7 +148,6 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
     cycle: 1,
     departmentCode: null,
     title: input.title,
-    searchTitle: searchForm(input.title),
     description: input.description,
     submitterId,
     createdById: isStaff && actor.kind === 'user' ? actor.userId : null,

@@ -43,8 +43,6 @@ export class Ticket {
   @Column({ type: 'int' }) cycle!: number;
   @Column({ type: 'varchar', length: 16, nullable: true }) departmentCode!: string | null;
   @Column({ type: 'varchar', length: 200 }) title!: string;
-  /** the title as searched (`searchForm`: NFKC, invisible characters removed, lower case); the title itself is kept as given */
-  @Column({ type: 'varchar', length: 800, default: '' }) searchTitle!: string;
   @Column({ type: 'text' }) description!: string;
   /** owner account that submitted it while signed in */
   @Column({ type: 'varchar', length: 36, nullable: true }) submitterId!: string | null;
