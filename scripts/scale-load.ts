@@ -114,7 +114,8 @@ class BulkWriter {
     for (const [entity, rows] of this.buffers) {
       if (!rows.length) continue;
       const meta = this.db.getMetadata(entity);
-      const cols = meta.columns;
+      // not the generated columns (the stored deadline keys, `insert: false`): the database fills them
+      const cols = meta.columns.filter((c) => c.isInsert);
       const driver = this.db.driver;
       // SQLite binds at most 32,766 parameters per statement; MariaDB takes a few MB per packet.
       const perStatement = Math.max(1, Math.min(isMysql(em) ? 1000 : 500, Math.floor(30_000 / cols.length)));

@@ -193,8 +193,10 @@ export async function readBuckets(em: EntityManager, codes: readonly string[], f
 
 /**
  * The live part of the figures (`LiveCounts`, src/domain/figures.ts): per department, the
- * open tickets received in [from, to) whose sign-for or reply deadline has passed by `now`.
- * Integrity reports are never open and counted (DESIGN §9), so they are not read.
+ * open tickets received in [from, to) whose sign-for or reply deadline has passed by `now`
+ * (`missedDeadlines`, domain/metrics.ts), found through the stored deadline key: the cost
+ * follows the overdue tickets, not the open ones. Integrity reports are never open and
+ * counted (DESIGN §9), so they are not read.
  */
 export async function readLive(em: EntityManager, codes: readonly string[], range: { from: Date; to: Date }, now: Date): Promise<(LiveCounts & { departmentCode: string })[]> {
   const rows: Record<string, unknown>[] = await em
@@ -208,7 +210,10 @@ export async function readLive(em: EntityManager, codes: readonly string[], rang
     .andWhere("t.state IN ('dispatched', 'in_progress')")
     .andWhere("t.kind <> 'integrity_report'")
     .andWhere('t.received_at >= :from AND t.received_at < :to', { from: range.from, to: range.to })
-    .andWhere("(t.reply_by <= :now OR (t.state = 'dispatched' AND t.sign_by <= :now))", { now })
+    // in these two states `list_deadline` is the earliest of the sign-for (dispatched) and reply
+    // deadlines (queries/deadline-keys.ts), so this is `reply_by ≤ now OR (dispatched AND sign_by ≤ now)`
+    // read through (department_code, state, list_deadline, id): only the overdue tickets, not every open one
+    .andWhere('t.list_deadline <= :now', { now })
     .groupBy('t.department_code')
     .getRawMany();
   return rows.map((r) => ({

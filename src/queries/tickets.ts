@@ -3,7 +3,7 @@ import { Ticket, TicketSearchToken } from '../entities';
 import { queryWords } from '../domain/search';
 import { searchForm } from '../domain/text';
 import type { Actor, TicketKind, TicketState } from '../domain/lifecycle';
-import { LIST_DEADLINE_IN_STATE, ListDeadlineField, listDeadline, OWED_FIELD, OwedDeadline, OWING_STATES, statesOwing } from '../domain/owed';
+import { listDeadline, OWING_STATES } from '../domain/owed';
 import { visibilityScope } from './visibility';
 import { decodeCursor, decodeDeadlineCursor, encodeCursor, encodeDeadlineCursor, NO_DEADLINE } from './cursor';
 
@@ -37,39 +37,35 @@ export interface TicketFilter {
 /** The filters without paging: what a count takes. */
 export type TicketCriteria = Omit<TicketFilter, 'limit' | 'cursor' | 'sort'>;
 
-const COLUMN: Record<OwedDeadline, string> = { dispatch: 'dispatch_by', sign: 'sign_by', reply: 'reply_by' };
-const LIST_COLUMN: Record<ListDeadlineField, string> = { dispatchBy: 'dispatch_by', signBy: 'sign_by', replyBy: 'reply_by', rateBy: 'rate_by' };
 const inList = (states: readonly string[]) => states.map((s) => `'${s}'`).join(',');
 
 /**
- * SQL for "overdue" (DESIGN §4), generated from `OWED_IN_STATE` (`domain/owed.ts`), the
- * table `isOverdue` reads: some owed deadline ≤ `:now`.
+ * SQL for "overdue" (DESIGN §4), as `isOverdue`: an owed deadline ≤ `:now`. Over the stored
+ * key (queries/deadline-keys.ts): in a state of `OWING_STATES` (`OWED_IN_STATE`, domain/owed.ts)
+ * `list_deadline` is the earliest owed deadline, so the state and `list_deadline ≤ :now` are read
+ * through (state, list_deadline, id) or (department_code, state, list_deadline, id). Never NULL,
+ * so `NOT` of it is the complement.
  */
 export function overdueSql(alias = 't'): string {
-  return `(${(Object.keys(OWED_FIELD) as OwedDeadline[]).map((d) => `(${alias}.state IN (${inList(statesOwing(d))}) AND ${alias}.${COLUMN[d]} <= :now)`).join(' OR ')})`;
-}
-
-/** SQL for "due soon" (DESIGN §4), as `isDueSoon`: owing, `due_soon_at ≤ :now`, not overdue. */
-export function dueSoonSql(alias = 't'): string {
-  return `(${alias}.state IN (${inList(OWING_STATES)}) AND ${alias}.due_soon_at <= :now AND NOT ${overdueSql(alias)})`;
+  return `(${alias}.state IN (${inList(OWING_STATES)}) AND ${alias}.list_deadline <= :now)`;
 }
 
 /**
- * SQL for the list sort key (`listDeadline`): per state the earliest of its list deadlines,
- * generated from `LIST_DEADLINE_IN_STATE`; `:noDeadline` (far future) when there is none, so
- * that the keyset compares non-null values on both databases.
+ * SQL for "due soon" (DESIGN §4), as `isDueSoon`: owing, `due_soon_at ≤ :now`, not overdue —
+ * `due_soon_key` (NULL unless owing) ≤ `:now` < `list_deadline` (the earliest owed deadline),
+ * read through (due_soon_key, list_deadline). Never NULL, so `NOT` of it is the complement.
+ */
+export function dueSoonSql(alias = 't'): string {
+  return `(${alias}.due_soon_key IS NOT NULL AND ${alias}.due_soon_key <= :now AND ${alias}.list_deadline > :now)`;
+}
+
+/**
+ * SQL for the list sort key (`listDeadline`): the stored `list_deadline` (generated from
+ * `LIST_DEADLINE_IN_STATE`, queries/deadline-keys.ts), `NO_DEADLINE` (far future) when there is
+ * none, so that the keyset compares non-null values and an index on it gives the order.
  */
 export function listDeadlineSql(alias = 't'): string {
-  const least = (cols: string[]): string => {
-    if (cols.length === 1) return cols[0];
-    const [a, ...rest] = cols;
-    const b = least(rest);
-    return `CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL OR ${a} <= ${b} THEN ${a} ELSE ${b} END`;
-  };
-  const arms = (Object.entries(LIST_DEADLINE_IN_STATE) as [string, readonly ListDeadlineField[]][])
-    .filter(([, fields]) => fields.length)
-    .map(([state, fields]) => `WHEN '${state}' THEN ${least(fields.map((f) => `${alias}.${LIST_COLUMN[f]}`))}`);
-  return `COALESCE(CASE ${alias}.state ${arms.join(' ')} ELSE NULL END, :noDeadline)`;
+  return `${alias}.list_deadline`;
 }
 
 /** The visible tickets matching the criteria, as a query to page or count (exported for `bench:search`'s EXPLAIN). */
@@ -126,7 +122,6 @@ export async function listTickets(em: EntityManager, actor: Actor, f: TicketFilt
   const qb = criteriaQuery(em, actor, f, now);
   if (f.sort === 'deadline') {
     const key = listDeadlineSql();
-    qb.setParameter('noDeadline', NO_DEADLINE);
     const cur = decodeDeadlineCursor(f.cursor);
     if (cur) qb.andWhere(new Brackets((w) => w.where(`${key} > :dkey`, { dkey: cur.at }).orWhere(`${key} = :dkey AND t.id > :did`, { dkey: cur.at, did: cur.id })));
     const rows = await qb
