@@ -12,12 +12,15 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
  *
  * The expressions are a frozen copy of `deadlineKeySql` (src/queries/deadline-keys.ts) as it
  * was when this migration was written; `test/db/deadline-keys.test.ts` checks that they still
- * agree with it and with the domain functions. VIRTUAL on both databases: MariaDB adds the
- * columns without rebuilding the table and keeps the values in the indexes; SQLite allows
- * only VIRTUAL in `ALTER TABLE ADD COLUMN`. The deadline indexes end in `id` (the keyset's
- * tie-break; SQLite does not append the primary key). `idx_ticket_due_soon` (due_soon_at),
- * whose only reader was the due-soon filter and which closed tickets filled, gives way to
- * (due_soon_key, list_deadline). The expressions are recorded in `typeorm_metadata`, where
+ * agree with it and with the domain functions. STORED (PERSISTENT) on MariaDB: with an index
+ * on a VIRTUAL column MariaDB 10.11 returned wrong rows (a rowid filter over the index skipped
+ * matching rows of the report's live part), and it pushes no index condition down on one; the
+ * price is one copy of the table when this migration runs. VIRTUAL on SQLite, which allows
+ * only that in `ALTER TABLE ADD COLUMN`. The deadline indexes have `id` after the key (the
+ * keyset's tie-break; SQLite does not append the primary key); those a count reads end in the
+ * visibility rule's columns (kind, accused_department_code), so the count reads no row.
+ * `idx_ticket_due_soon` (due_soon_at), whose only reader was the due-soon filter and which
+ * closed tickets filled, gives way to (due_soon_key, list_deadline, …). The expressions are recorded in `typeorm_metadata`, where
  * TypeORM looks for a generated column's expression (its schema diff and SQLite table copies).
  */
 export const DEADLINE_KEYS_1797100000000 = {
@@ -33,13 +36,16 @@ export const DEADLINE_KEYS_1797100000000 = {
   },
 } as const;
 
+// The indexes a count reads end in the columns of the visibility rule (kind, accused department),
+// so the workbench's counts and the head's overview are answered from the index alone.
+const VISIBILITY = ['kind', 'accused_department_code'];
 const INDEXES: [name: string, columns: string[]][] = [
   ['idx_ticket_deadline', ['list_deadline', 'id']],
-  ['idx_ticket_state_deadline', ['state', 'list_deadline', 'id']],
+  ['idx_ticket_state_deadline', ['state', 'list_deadline', 'id', ...VISIBILITY]],
   ['idx_ticket_dept_deadline', ['department_code', 'list_deadline', 'id']],
-  ['idx_ticket_dept_state_deadline', ['department_code', 'state', 'list_deadline', 'id']],
-  ['idx_ticket_level_deadline', ['escalation_level', 'list_deadline', 'id']],
-  ['idx_ticket_due_soon_key', ['due_soon_key', 'list_deadline']],
+  ['idx_ticket_dept_state_deadline', ['department_code', 'state', 'list_deadline', 'id', ...VISIBILITY]],
+  ['idx_ticket_level_deadline', ['escalation_level', 'list_deadline', 'id', ...VISIBILITY]],
+  ['idx_ticket_due_soon_key', ['due_soon_key', 'list_deadline', ...VISIBILITY]],
 ];
 
 export class TicketDeadlineKeys1797100000000 implements MigrationInterface {
@@ -63,11 +69,11 @@ export class TicketDeadlineKeys1797100000000 implements MigrationInterface {
       true,
     );
     if (mysql) {
-      // one ALTER: the virtual columns cost no table copy; the indexes are built in one pass
+      // one ALTER: one copy of the table, with the stored columns and every index built in it
       await q.query(
         `ALTER TABLE \`ticket\` ${[
-          `ADD COLUMN \`list_deadline\` datetime(3) AS (${x.list_deadline}) VIRTUAL`,
-          `ADD COLUMN \`due_soon_key\` datetime(3) AS (${x.due_soon_key}) VIRTUAL`,
+          `ADD COLUMN \`list_deadline\` datetime(3) AS (${x.list_deadline}) STORED`,
+          `ADD COLUMN \`due_soon_key\` datetime(3) AS (${x.due_soon_key}) STORED`,
           'DROP INDEX `idx_ticket_due_soon`',
           ...INDEXES.map(([n, cols]) => `ADD INDEX \`${n}\` (${cols.map((c) => `\`${c}\``).join(', ')})`),
         ].join(', ')}`,
