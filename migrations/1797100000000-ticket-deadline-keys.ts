@@ -103,12 +103,9 @@ export class TicketDeadlineKeys1797100000000 implements MigrationInterface {
     );
     if (mysql) {
       await q.query(
-        `ALTER TABLE \`ticket\` ${[
-          ...INDEXES.map(([n]) => `DROP INDEX \`${n}\``),
-          'DROP COLUMN `list_deadline`',
-          'DROP COLUMN `due_soon_key`',
-          'ADD INDEX `idx_ticket_due_soon` (`due_soon_at`)',
-        ].join(', ')}`,
+        `ALTER TABLE \`ticket\` ${[...INDEXES.map(([n]) => `DROP INDEX \`${n}\``), 'DROP COLUMN `list_deadline`', 'DROP COLUMN `due_soon_key`', 'ADD INDEX `idx_ticket_due_soon` (`due_soon_at`)'].join(
+          ', ',
+        )}`,
       );
     } else {
       for (const [n] of INDEXES) await q.query(`DROP INDEX "${n}"`);

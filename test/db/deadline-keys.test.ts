@@ -42,8 +42,7 @@ function combinations(): Facts[] {
   for (const state of STATES)
     for (const dispatchBy of CHOICES)
       for (const signBy of CHOICES)
-        for (const replyBy of CHOICES)
-          for (const rateBy of CHOICES) for (const dueSoonAt of [null, SOON]) out.push({ state, dispatchBy, signBy, replyBy, rateBy, dueSoonAt });
+        for (const replyBy of CHOICES) for (const rateBy of CHOICES) for (const dueSoonAt of [null, SOON]) out.push({ state, dispatchBy, signBy, replyBy, rateBy, dueSoonAt });
   return out;
 }
 
@@ -97,16 +96,7 @@ test('stored keys and the SQL conditions equal the domain functions for every st
     }
     for (const now of NOWS) {
       const selected = async (cond: string) =>
-        new Set(
-          (
-            await repo
-              .createQueryBuilder('t')
-              .select('t.id', 'id')
-              .where('t.id IN (:...ids)', { ids })
-              .andWhere(cond, { now })
-              .getRawMany()
-          ).map((x: { id: string }) => x.id),
-        );
+        new Set((await repo.createQueryBuilder('t').select('t.id', 'id').where('t.id IN (:...ids)', { ids }).andWhere(cond, { now }).getRawMany()).map((x: { id: string }) => x.id));
       const [overdue, notOverdue, dueSoon, notDueSoon] = await Promise.all([overdueSql(), `NOT ${overdueSql()}`, dueSoonSql(), `NOT ${dueSoonSql()}`].map(selected));
       for (const [id, f] of byId) {
         const note = `${phase} now ${now.toISOString()} ${JSON.stringify(f)}`;
