@@ -32,7 +32,7 @@ export interface Contact {
 @Index('idx_ticket_merged_into', ['mergedIntoId'])
 @Index('idx_ticket_symposium', ['symposiumId'])
 @Index('idx_ticket_accused', ['accusedDepartmentCode'])
-// the stored deadline keys' indexes (migration 1797100000000, docs/decisions/lists.md): the deadline sort under each filter, and due soon;
+// the stored deadline keys' indexes (migration 1798000000000, docs/decisions/lists.md): the deadline sort under each filter, and due soon;
 // those a count reads end in the visibility rule's columns, so the count is answered from the index
 @Index('idx_ticket_deadline', ['listDeadlineKey', 'id'])
 @Index('idx_ticket_state_deadline', ['state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])

@@ -14,7 +14,7 @@
  * so `list_deadline` is there the earliest owed deadline ({@link earliestOwedDeadline}):
  * overdue ⇔ owing state and `list_deadline ≤ now`; due soon ⇔ `due_soon_key ≤ now <
  * list_deadline`. The expressions are generated here from the domain's tables; the migration
- * that adds the columns (1797100000000) holds a frozen copy of this text, and
+ * that adds the columns (1798000000000) holds a frozen copy of this text, and
  * `test/db/deadline-keys.test.ts` checks both the text and the stored values against the
  * domain functions on both databases. Changing the rule therefore means a new migration.
  */

@@ -1,5 +1,5 @@
 /**
- * The stored deadline keys (migration 1797100000000, queries/deadline-keys.ts) against the
+ * The stored deadline keys (migration 1798000000000, queries/deadline-keys.ts) against the
  * domain rule they store (domain/owed.ts), on the backend under test: for every state × which
  * of the dispatch, sign-for, reply and rating deadlines are set × their order × whether
  * `dueSoonAt` is set, the database's `list_deadline` is `listDeadline` (or `NO_DEADLINE`),
@@ -17,7 +17,7 @@ import { earliestOwedDeadline, isDueSoon, isOverdue, listDeadline, OWED_IN_STATE
 import { deadlineKeySql } from '../../src/queries/deadline-keys';
 import { dueSoonSql, listDeadlineSql, overdueSql } from '../../src/queries/tickets';
 import { NO_DEADLINE } from '../../src/queries/cursor';
-import { DEADLINE_KEYS_1797100000000 } from '../../migrations/1797100000000-ticket-deadline-keys';
+import { DEADLINE_KEYS_1798000000000 } from '../../migrations/1798000000000-ticket-deadline-keys';
 
 const STATES = Object.keys(OWED_IN_STATE) as TicketState[];
 const A = new Date('2026-11-10T01:00:00.123Z');
@@ -57,8 +57,8 @@ test.after.always(async () => {
 });
 
 test('the migration holds the expressions the domain tables generate today (a new rule needs a new migration)', (t) => {
-  t.deepEqual(deadlineKeySql('mysql'), { ...DEADLINE_KEYS_1797100000000.mysql });
-  t.deepEqual(deadlineKeySql('sqlite'), { ...DEADLINE_KEYS_1797100000000.sqlite });
+  t.deepEqual(deadlineKeySql('mysql'), { ...DEADLINE_KEYS_1798000000000.mysql });
+  t.deepEqual(deadlineKeySql('sqlite'), { ...DEADLINE_KEYS_1798000000000.sqlite });
 });
 
 test('stored keys and the SQL conditions equal the domain functions for every state and deadline setting', async (t) => {

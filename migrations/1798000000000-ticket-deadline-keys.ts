@@ -23,7 +23,7 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
  * closed tickets filled, gives way to (due_soon_key, list_deadline, …). The expressions are recorded in `typeorm_metadata`, where
  * TypeORM looks for a generated column's expression (its schema diff and SQLite table copies).
  */
-export const DEADLINE_KEYS_1797100000000 = {
+export const DEADLINE_KEYS_1798000000000 = {
   mysql: {
     list_deadline:
       "COALESCE(CASE state WHEN 'registered' THEN CASE WHEN dispatch_by IS NULL THEN reply_by WHEN reply_by IS NULL OR dispatch_by <= reply_by THEN dispatch_by ELSE reply_by END WHEN 'dispatched' THEN CASE WHEN sign_by IS NULL THEN reply_by WHEN reply_by IS NULL OR sign_by <= reply_by THEN sign_by ELSE reply_by END WHEN 'in_progress' THEN reply_by WHEN 'replied' THEN rate_by ELSE NULL END, TIMESTAMP'9999-01-01 00:00:00.000')",
@@ -48,12 +48,12 @@ const INDEXES: [name: string, columns: string[]][] = [
   ['idx_ticket_due_soon_key', ['due_soon_key', 'list_deadline', ...VISIBILITY]],
 ];
 
-export class TicketDeadlineKeys1797100000000 implements MigrationInterface {
-  name = 'TicketDeadlineKeys1797100000000';
+export class TicketDeadlineKeys1798000000000 implements MigrationInterface {
+  name = 'TicketDeadlineKeys1798000000000';
 
   public async up(q: QueryRunner): Promise<void> {
     const mysql = q.connection.driver.options.type === 'mysql' || q.connection.driver.options.type === 'mariadb';
-    const x = mysql ? DEADLINE_KEYS_1797100000000.mysql : DEADLINE_KEYS_1797100000000.sqlite;
+    const x = mysql ? DEADLINE_KEYS_1798000000000.mysql : DEADLINE_KEYS_1798000000000.sqlite;
     await q.createTable(
       new Table({
         name: 'typeorm_metadata',
