@@ -6,7 +6,8 @@
  * `due_soon_key` is `dueSoonAt` while owing, and the overdue and due-soon conditions (and their
  * negations) select exactly the tickets `isOverdue` / `isDueSoon` name at instants before,
  * on and after each deadline. The rows are written by TypeORM's insert (which must not write
- * the generated columns) and then changed by a raw UPDATE (which the database must follow).
+ * the generated columns) and then changed by a raw UPDATE (which the database must follow);
+ * and the deadline cursor pages through those rows (ties, NO_DEADLINE) in listDeadline order.
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ import { Ticket } from '../../src/entities';
 import type { TicketState } from '../../src/domain/lifecycle';
 import { earliestOwedDeadline, isDueSoon, isOverdue, listDeadline, OWED_IN_STATE, OWING_STATES } from '../../src/domain/owed';
 import { deadlineKeySql } from '../../src/queries/deadline-keys';
-import { dueSoonSql, listDeadlineSql, overdueSql } from '../../src/queries/tickets';
+import { dueSoonSql, listDeadlineSql, listTickets, overdueSql } from '../../src/queries/tickets';
 import { NO_DEADLINE } from '../../src/queries/cursor';
 import { DEADLINE_KEYS_1798000000000 } from '../../migrations/1798000000000-ticket-deadline-keys';
 
@@ -61,7 +62,7 @@ test('the migration holds the expressions the domain tables generate today (a ne
   t.deepEqual(deadlineKeySql('sqlite'), { ...DEADLINE_KEYS_1798000000000.sqlite });
 });
 
-test('stored keys and the SQL conditions equal the domain functions for every state and deadline setting', async (t) => {
+test.serial('stored keys and the SQL conditions equal the domain functions for every state and deadline setting', async (t) => {
   const s = await standardStaff(h);
   const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', title: '模板', description: '内容', category: 'tax_fees', owner: { name: '赵六', phone: '13812345678' } });
   t.is(r.status, 201, r.text);
@@ -120,4 +121,28 @@ test('stored keys and the SQL conditions equal the domain functions for every st
     rows.map((f, i) => ({ ...f, state: stateOf.get(ids[i]) as TicketState })),
     'after a raw UPDATE',
   );
+});
+
+test.serial('the deadline cursor walks every ticket once, in (listDeadline, id) order, through ties and the tickets without a deadline', async (t) => {
+  // the rows of the previous test: three instants and NO_DEADLINE, so most keys are tied
+  const all = await h.deps.db.getRepository(Ticket).find();
+  t.true(all.length > 1000);
+  const key = (x: Ticket) => (listDeadline(x) ?? NO_DEADLINE).getTime();
+  const want = [...all].sort((a, b) => key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((x) => x.id);
+  for (const [label, filter, now] of [
+    ['all', {}, NOWS[0]],
+    ['overdue', { overdue: true }, NOWS[4]],
+  ] as const) {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await listTickets(h.deps.db.manager, { kind: 'system' }, { ...filter, limit: 97, cursor, sort: 'deadline' }, now);
+      seen.push(...page.items.map((x) => x.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const expected = label === 'all' ? want : want.filter((id) => isOverdue(all.find((x) => x.id === id) as Ticket, now));
+    t.true(expected.length > 50, label);
+    t.deepEqual(seen, expected, label);
+  }
 });
