@@ -1,10 +1,12 @@
 /**
  * What the benchmark scripts share (`npm run bench:*`): options from `--name value` or an
- * environment variable, percentiles, output and free loopback ports. Benchmarks print
+ * environment variable, percentiles, output, free loopback ports and how a checkout starts its service. Benchmarks print
  * figures; they assert nothing.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /**
  * A positive number from `--name value` on the command line, else `envName`, else `fallback`.
@@ -60,4 +62,34 @@ export async function stopService(child: ChildProcess): Promise<void> {
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await done;
+}
+
+/**
+ * How a checkout's own `npm start` runs the service: the environment assignments and node
+ * flags of the last command of its `start` script, before `build/src/main.js`
+ * (`tsc && MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 build/src/main.js` →
+ * `{ env: { MALLOC_ARENA_MAX: '2' }, args: ['--max-semi-space-size=4'] }`); nothing when the
+ * script does not run `node … build/src/main.js`. The benchmarks start each build as its
+ * npm start does, so that a baseline checkout is measured with its own launch.
+ */
+export function parseStartScript(script: string): { env: Record<string, string>; args: string[] } {
+  const words = (script.split('&&').pop() ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]); i++) {
+    const eq = words[i].indexOf('=');
+    env[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+  }
+  const main = words.indexOf('build/src/main.js');
+  if (words[i] !== 'node' || main < i) return { env: {}, args: [] };
+  return { env, args: words.slice(i + 1, main) };
+}
+
+/** {@link parseStartScript} of the `start` script in `root`/package.json (nothing when there is none). */
+export function startScriptLaunch(root: string): { env: Record<string, string>; args: string[] } {
+  try {
+    return parseStartScript((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '');
+  } catch {
+    return { env: {}, args: [] };
+  }
 }

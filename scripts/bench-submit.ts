@@ -17,8 +17,12 @@
  * --concurrency (32), BENCH_WARMUP_S / --warmup (2), BENCH_LOG_LEVEL (info: the service
  * logs every request, as in production; its stdout goes to /dev/null), BENCH_CPU_PROF=1
  * (the service runs with --cpu-prof, profiles under var/bench-prof/), BENCH_SKIP_FLOOR=1
- * (service phase only, for quick iterations). Prints figures;
- * asserts nothing.
+ * (service phase only, for quick iterations), BENCH_SERVICE_ENV=`K=V …` (more environment for
+ * the service, e.g. MALLOC_ARENA_MAX=2), BENCH_NODE_ARGS (more node flags). Each checkout's
+ * service is started as its own `npm start` starts it (the node flags and environment of its
+ * `start` script: `parseStartScript`), so a baseline is measured with its own launch. The
+ * database's name starts with "bench" or is a prefix and "_bench…" (`mem_bench`). Prints
+ * figures; asserts nothing.
  */
 import 'reflect-metadata';
 import { spawn, ChildProcess } from 'node:child_process';
@@ -30,7 +34,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
-import { freePort, option, pct, say, stopService, untilReady } from './bench-common';
+import { freePort, option, pct, say, startScriptLaunch, stopService, untilReady } from './bench-common';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -56,7 +60,7 @@ function connectionOptions(url: URL, database?: string) {
 
 async function freshDatabase(url: URL): Promise<string> {
   const name = url.pathname.replace(/^\//, '');
-  if (!/^bench[\w]*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench"`);
+  if (!/^(?:[a-z0-9]+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or a prefix and "_bench": mem_bench)`);
   const c = await mysql.createConnection(connectionOptions(url));
   await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -66,10 +70,23 @@ async function freshDatabase(url: URL): Promise<string> {
   return name;
 }
 
+/** BENCH_SERVICE_ENV=`K=V K2=V2`: more environment for the service (e.g. MALLOC_ARENA_MAX=2), both phases. */
+function serviceEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (process.env.BENCH_SERVICE_ENV ?? '').split(' ').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i < 1) throw new Error(`BENCH_SERVICE_ENV: "${kv}" is not K=V`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
 async function startService(port: number, cpuProf: boolean, o: { root?: string; env?: Record<string, string> } = {}): Promise<ChildProcess> {
   const root = o.root ?? ROOT;
+  const launch = startScriptLaunch(root);
+  say(`  service ${join(root, 'build', 'src', 'main.js')} started as its npm start does: ${[...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`), 'node', ...launch.args].join(' ')}`);
   // BENCH_NODE_ARGS: V8 flags for the service that NODE_OPTIONS does not take (e.g. --heap-growing-percent=50)
-  const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'build', 'src', 'main.js')];
+  const args = [...launch.args, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'build', 'src', 'main.js')];
   if (cpuProf) {
     const dir = join(ROOT, 'var', 'bench-prof');
     mkdirSync(dir, { recursive: true });
@@ -89,6 +106,8 @@ async function startService(port: number, cpuProf: boolean, o: { root?: string; 
       MIGRATE_ON_START: '1',
       NODE_ENV: 'production',
       DATA_DIR: join(ROOT, 'var', 'bench'),
+      ...launch.env,
+      ...serviceEnv(),
       ...o.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -144,8 +163,19 @@ function cpuMs(pid: number): number | null {
 }
 /** Resident set size of a process, MiB (VmRSS of /proc/<pid>/status). */
 function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  return rssParts(pid).rss;
+}
+/** VmRSS and its anonymous (heaps, malloc, mmap'd data) and file-backed (code, libraries) parts, MiB. */
+function rssParts(pid: number): { rss: number; anon: number; file: number } {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {}
+  const kb = (k: string) => {
+    const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 /** The pid of the MariaDB server behind `DATABASE_URL` (its pid file; the benchmark runs on the same machine). */
 async function mariadbPid(): Promise<number | null> {
@@ -470,7 +500,27 @@ async function serviceMemory(port: number): Promise<Record<string, number>> {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
     return m ? Number(m[1]) / 1048576 : Number.NaN;
   };
-  return { heapUsed: get('nodejs_heap_size_used_bytes'), heapTotal: get('nodejs_heap_size_total_bytes'), external: get('nodejs_external_memory_bytes') };
+  // time spent in V8's collections so far, by kind (prom-client's nodejs_gc_duration_seconds), ms
+  const gc = (kind: string) => {
+    const m = new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} ([0-9.e+-]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) * 1000 : 0;
+  };
+  return {
+    heapUsed: get('nodejs_heap_size_used_bytes'),
+    heapTotal: get('nodejs_heap_size_total_bytes'),
+    external: get('nodejs_external_memory_bytes'),
+    gcMinorMs: gc('minor'),
+    gcMajorMs: gc('major') + gc('incremental'),
+  };
+}
+
+/** The size of each V8 heap space (prom-client's nodejs_heap_space_size_total_bytes), MiB, as `space total/used`. */
+async function heapSpaces(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const of = (metric: string) => new Map([...text.matchAll(new RegExp(`^${metric}\\{space="(\\w+)"\\} ([0-9.e+]+)$`, 'gm'))].map((m) => [m[1], Number(m[2]) / 1048576]));
+  const total = of('nodejs_heap_space_size_total_bytes');
+  const used = of('nodejs_heap_space_size_used_bytes');
+  return [...total].map(([space, t]) => `${space} ${t.toFixed(1)}/${(used.get(space) ?? 0).toFixed(1)}`).join(', ');
 }
 
 /**
@@ -562,15 +612,39 @@ async function benchMixed(o: { root?: string; label: string }) {
     let window: number[] = [];
     const started = performance.now();
     const until = started + DURATION_S * 1000;
-    const samples: { t: number; rss: number; heapUsed: number; heapTotal: number; external: number; done: number; p50: number; p99: number }[] = [];
+    const samples: {
+      t: number;
+      rss: number;
+      anon: number;
+      file: number;
+      heapUsed: number;
+      heapTotal: number;
+      external: number;
+      gcMinorMs: number;
+      gcMajorMs: number;
+      done: number;
+      p50: number;
+      p99: number;
+    }[] = [];
+    let cpuBefore = cpuMs(child.pid!) ?? Number.NaN;
+    let cpuTotal = 0;
+    let doneTotal = 0;
     const sample = async () => {
-      const mem = await serviceMemory(port).catch(() => ({ heapUsed: Number.NaN, heapTotal: Number.NaN, external: Number.NaN }));
+      const mem = await serviceMemory(port).catch(() => ({ heapUsed: Number.NaN, heapTotal: Number.NaN, external: Number.NaN, gcMinorMs: Number.NaN, gcMajorMs: Number.NaN }));
       const w = window.sort((a, b) => a - b);
       window = [];
-      const row = { t: Math.round((performance.now() - started) / 1000), rss: rssMiB(child.pid!), ...mem, done: w.length, p50: pct(w, 50), p99: pct(w, 99) } as (typeof samples)[number];
+      const cpuNow = cpuMs(child.pid!) ?? Number.NaN;
+      const cpu = cpuNow - cpuBefore;
+      cpuBefore = cpuNow;
+      if (samples.length) {
+        cpuTotal += cpu;
+        doneTotal += w.length;
+      }
+      const parts = rssParts(child.pid!);
+      const row = { t: Math.round((performance.now() - started) / 1000), ...parts, ...mem, done: w.length, p50: pct(w, 50), p99: pct(w, 99) } as (typeof samples)[number];
       samples.push(row);
       say(
-        `  t=${String(row.t).padStart(3)} s  RSS ${row.rss.toFixed(0)} MiB  heap ${row.heapUsed.toFixed(0)}/${row.heapTotal.toFixed(0)} MiB  external ${row.external.toFixed(0)} MiB  ${(row.done / 10).toFixed(0)} req/s  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}`,
+        `  t=${String(row.t).padStart(3)} s  RSS ${row.rss.toFixed(0)} MiB (anon ${row.anon.toFixed(0)}, file ${row.file.toFixed(0)})  heap ${row.heapUsed.toFixed(0)}/${row.heapTotal.toFixed(0)} MiB  external ${row.external.toFixed(0)} MiB  ${(row.done / 10).toFixed(0)} req/s  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}${w.length ? `  CPU ${(cpu / w.length).toFixed(2)} ms/req` : ''}`,
       );
     };
     say(`mixed load (${o.label}): ${MIXED_RATE} req/s for ${DURATION_S} s, ROLE=api, no Redis; ${MIX.map((m) => `${m.name} ${m.weight}%`).join(', ')}`);
@@ -618,9 +692,15 @@ async function benchMixed(o: { root?: string; label: string }) {
       child.kill('SIGUSR2');
       await new Promise((r) => setTimeout(r, 8000));
     }
+    say(`  V8 heap spaces at the end (total/used MiB): ${await heapSpaces(port).catch((e) => String(e))}`);
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    say(
+      `  V8 collections during the run: scavenges ${(last.gcMinorMs - first.gcMinorMs).toFixed(0)} ms, mark-compact ${(last.gcMajorMs - first.gcMajorMs).toFixed(0)} ms (main thread), ${(((last.gcMinorMs - first.gcMinorMs + last.gcMajorMs - first.gcMajorMs) / doneTotal) * 1000).toFixed(0)} µs per request`,
+    );
     const tail = samples.slice(Math.floor(samples.length / 2)).map((x) => x.rss);
     say(
-      `  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}`,
+      `  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}; service CPU ${(cpuTotal / doneTotal).toFixed(2)} ms per request over the run`,
     );
     say(
       `  answers: ${[...statuses]

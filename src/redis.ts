@@ -1,4 +1,7 @@
-import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+import type { default as Redis, Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+
+/** ioredis, loaded with the first client: a process without REDIS_URL never needs it (issue 15 item 5). */
+const ioredis = () => require('ioredis') as typeof import('ioredis');
 
 /**
  * Where Redis is, from `REDIS_URL` (DESIGN §11; docs/deployment.md):
@@ -71,7 +74,7 @@ export function parseRedisUrl(url: string): RedisTarget {
 export function connectRedis(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   switch (target.kind) {
     case 'single':
-      return new Redis(target.url, options);
+      return new (ioredis().default)(target.url, options);
     case 'cluster': {
       const { maxRetriesPerRequest, enableReadyCheck, ...nodeOptions } = options;
       const clusterOptions: ClusterOptions = {
@@ -92,10 +95,10 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
         maxRedirections: 32,
         lazyConnect: options.lazyConnect,
       };
-      return new Cluster(target.nodes, clusterOptions);
+      return new (ioredis().Cluster)(target.nodes, clusterOptions);
     }
     case 'sentinel':
-      return new Redis({
+      return new (ioredis().default)({
         ...options,
         sentinels: target.sentinels,
         name: target.name,
@@ -120,7 +123,7 @@ export function unrefRedis(client: RedisClient): void {
     s?.unref?.();
     r.on('connect', () => (r as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
   };
-  if (client instanceof Cluster) {
+  if (client instanceof ioredis().Cluster) {
     client.on('+node', (node: Redis) => unrefNode(node));
     for (const n of client.nodes()) unrefNode(n);
   } else {
@@ -130,7 +133,7 @@ export function unrefRedis(client: RedisClient): void {
 
 /** Every key under `pattern` (SCAN on every master of a cluster), for tests and operator tools. */
 export async function scanKeys(client: RedisClient, pattern: string): Promise<string[]> {
-  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  const nodes: Redis[] = client instanceof ioredis().Cluster ? client.nodes('master') : [client];
   const out: string[] = [];
   for (const n of nodes) {
     let cursor = '0';

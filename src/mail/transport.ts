@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type Nodemailer from 'nodemailer';
 import type { Config } from '../config';
 
 /** One composed message: one recipient (so that a refusal is about that address only). */
@@ -39,9 +39,12 @@ export interface MailTransport {
  * transport and writes `<fileName>.eml` atomically (temp file + rename): writing the same
  * row twice leaves one file.
  */
+/** nodemailer, loaded with the first transport: an API process only writes outbox rows and never sends (issue 15 item 5: ~2 MB of heap). */
+const mailer = () => require('nodemailer') as typeof Nodemailer;
+
 export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>, o: { maxConnections?: number } = {}): MailTransport {
   if (config.smtpUrl) {
-    const t = nodemailer.createTransport({
+    const t = mailer().createTransport({
       url: config.smtpUrl,
       pool: true,
       maxConnections: o.maxConnections ?? 4,
@@ -60,7 +63,7 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
     };
   }
   const dir = config.outboxDir;
-  const t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const t = mailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'eml',
     async send(mail, fileName) {

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import smpp from 'smpp';
+import type Smpp from 'smpp';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { concatHeader, concatReference, segmentText, ucs2, unmarkSecrets } from './text';
@@ -70,8 +70,13 @@ export function classifySmsError(err: unknown): { permanent: boolean; message: s
   return { permanent: e instanceof SmsSendError && e.status !== undefined && PERMANENT.has(e.status), message };
 }
 
-const STATUS_NAME = new Map<number, string>(Object.entries((smpp as unknown as { errors: Record<string, number> }).errors).map(([k, v]) => [v, k]));
-const statusName = (s: number) => `${STATUS_NAME.get(s) ?? 'status'} (0x${s.toString(16).padStart(8, '0')})`;
+/** smpp, loaded with the first SMPP transport (issue 15 item 5: an API process never sends). */
+const smppLib = () => require('smpp') as typeof Smpp;
+let statusNames: Map<number, string> | null = null;
+const statusName = (s: number) => {
+  statusNames ??= new Map<number, string>(Object.entries((smppLib() as unknown as { errors: Record<string, number> }).errors).map(([k, v]) => [v, k]));
+  return `${statusNames.get(s) ?? 'status'} (0x${s.toString(16).padStart(8, '0')})`;
+};
 
 export function createSmsTransport(config: Pick<Config, 'smsUrl' | 'outboxDir'>, log?: Logger): SmsTransport {
   if (config.smsUrl) return smppTransport(config.smsUrl, log);
@@ -129,7 +134,7 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
 
   const connect = (): Promise<SmppSession> =>
     new Promise((resolve, reject) => {
-      const s = smpp.connect({ host, port }) as unknown as SmppSession;
+      const s = smppLib().connect({ host, port }) as unknown as SmppSession;
       let bound = false;
       const fail = (e: Error) => {
         if (session && bound) session = null;
