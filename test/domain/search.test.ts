@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { indexTokens, MAX_QUERY_WORDS, queryWords, ticketSearchTokens } from '../../src/domain/search';
 
 // issue 15 item 3: what a ticket is indexed under and what a query must match (docs/decisions/search.md).
@@ -87,4 +88,11 @@ test('an integrity report is never indexed under its reporter’s phone or credi
     }),
     ['fl2026000002', '所长', '索要', '财物'],
   );
+});
+
+test('the dictionary is the package’s default one, byte for byte (the stored tokens were cut with it)', (t) => {
+  // issue 15 item 5: search.ts reads dict.txt itself (and lets the buffer go) instead of importing
+  // @node-rs/jieba/dict, which keeps it and idf.txt for the life of the process; the bytes must not differ.
+  const { dict } = require('@node-rs/jieba/dict') as { dict: Buffer };
+  t.true(readFileSync(require.resolve('@node-rs/jieba/dict.txt')).equals(dict));
 });
