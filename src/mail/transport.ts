@@ -28,6 +28,9 @@ export interface MailTransport {
   close(): void;
 }
 
+/** nodemailer, loaded with the first transport: an API process only writes outbox rows and never sends (issue 15 item 5: ~2 MB of heap). */
+const mailer = () => require('nodemailer') as typeof Nodemailer;
+
 /**
  * Creates the transport of `config`. SMTP goes through a pool of at most `maxConnections`
  * connections (default 4, the mail worker's deliveries at a time), each used for up to 1,000
@@ -39,9 +42,6 @@ export interface MailTransport {
  * transport and writes `<fileName>.eml` atomically (temp file + rename): writing the same
  * row twice leaves one file.
  */
-/** nodemailer, loaded with the first transport: an API process only writes outbox rows and never sends (issue 15 item 5: ~2 MB of heap). */
-const mailer = () => require('nodemailer') as typeof Nodemailer;
-
 export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'>, o: { maxConnections?: number } = {}): MailTransport {
   if (config.smtpUrl) {
     const t = mailer().createTransport({
