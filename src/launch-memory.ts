@@ -2,12 +2,10 @@
  * The memory settings a process can only be given when it is started (issue 15 item 5;
  * docs/decisions/memory.md, docs/deployment.md): V8's young generation is sized when the heap
  * is set up, so `--max-semi-space-size` must be on node's command line or in NODE_OPTIONS
- * (`v8.setFlagsFromString` later has no effect on it). `npm start` passes it; main.ts reads what
- * the process was actually started with, to log it and to warn a production API started without it.
+ * (`v8.setFlagsFromString` later has no effect on it). main.ts reads what the process was
+ * actually started with and logs it with `listening` (`memory.maxSemiSpaceMiB`, null: V8's
+ * default, up to 16 MiB per semi-space on 64-bit, a 32 MiB new space).
  */
-
-/** The semi-space `npm start` gives the service, MiB (V8's default on 64-bit: up to 16, i.e. a 32 MiB new space). */
-export const RECOMMENDED_SEMI_SPACE_MIB = 4;
 
 export interface LaunchMemory {
   /** `--max-semi-space-size` in effect, MiB, or null when the process runs with V8's default */

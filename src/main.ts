@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { boot } from './boot';
 import { createApp } from './app';
-import { launchMemory, RECOMMENDED_SEMI_SPACE_MIB } from './launch-memory';
+import { launchMemory } from './launch-memory';
 
 /**
  * One entry point (DESIGN §11): `ROLE=api|worker|all`. Graceful shutdown on SIGTERM/SIGINT:
@@ -22,7 +22,7 @@ async function main() {
   // let the old space grow to several times that before collecting (RSS 250–320 MB under load).
   // A fixed growth factor keeps the heap near its live size, for somewhat more frequent collections.
   if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
-  // The young generation is sized before any of this runs: only node's command line sets it (npm start does; docs/deployment.md).
+  // The young generation is sized before any of this runs: only node's command line sets it (docs/deployment.md); logged with `listening`.
   const memory = { ...launchMemory(process.execArgv, process.env), heapGrowingPercent: config.heapGrowingPercent };
   const closers: (() => Promise<void>)[] = [];
   if (deps.adminCreated) log.warn({ username: 'admin', passwordFrom: deps.generatedAdminPassword ? 'generated' : 'BOOTSTRAP_ADMIN_PASSWORD' }, 'bootstrap admin created');
@@ -69,12 +69,6 @@ async function main() {
       },
       'listening',
     );
-    if (memory.maxSemiSpaceMiB === null && process.env.NODE_ENV === 'production') {
-      log.warn(
-        { recommended: `--max-semi-space-size=${RECOMMENDED_SEMI_SPACE_MIB}` },
-        'started without --max-semi-space-size (npm start passes it): under load V8 keeps a 32 MB young generation instead of 8 MB (docs/deployment.md)',
-      );
-    }
     if (!config.metricsToken && !config.embedded) log.warn('METRICS_TOKEN is not set: /metrics answers anyone who can reach this port');
     closers.unshift(
       () =>
