@@ -9,6 +9,8 @@ import { inTransaction, isDuplicateKey, isMysql } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';
 import { checkVerificationCode, useVerification } from './phone-verification';
 import { forgetAccounts } from '../account-cache';
+import type { AppDeps } from '../deps';
+import { keepOnce, type OnceKey, replayOnce } from './idempotency';
 import type { UserActor } from '../domain/lifecycle';
 import { accountChange, type AccountEventType, type EditableField, type Placement, placementProblem } from '../domain/accounts';
 
@@ -192,13 +194,22 @@ export function generateTemporaryPassword(): string {
  * @returns the account and, when generated, `temporaryPassword` (shown once, stored hashed)
  * @throws 404 `not-found`; 409 `not-staff` (owners reset theirs with an SMS code), `own-account` (use the change of one's own password)
  */
-export async function resetPassword(db: DataSource, by: AccountChanger, id: string, body: { temporaryPassword?: string }, now: Date): Promise<{ user: User; temporaryPassword?: string }> {
+export async function resetPassword(
+  db: DataSource,
+  by: AccountChanger,
+  id: string,
+  body: { temporaryPassword?: string },
+  now: Date,
+  o: { within?: (em: EntityManager, temporaryPassword: string | undefined) => Promise<void> } = {},
+): Promise<{ user: User; temporaryPassword?: string }> {
   const generated = body.temporaryPassword ? undefined : generateTemporaryPassword();
   const hash = await hashPassword(body.temporaryPassword ?? generated!);
   const user = await inTransaction(db, async (em) => {
     const u = await lockAccount(em, id);
     staffOnly(u);
     if (by.via !== 'cli' && by.actor.userId === id) throw conflict('own-account', 'change your own password instead');
+    // under the account's lock, before anything changes: a second reset of the same form fails here as a duplicate key
+    await o.within?.(em, generated);
     u.passwordHash = hash;
     u.mustChangePassword = true;
     u.sessionVersion += 1;
@@ -209,6 +220,40 @@ export async function resetPassword(db: DataSource, by: AccountChanger, id: stri
   });
   forgetAccounts();
   return { user, ...(generated ? { temporaryPassword: generated } : {}) };
+}
+
+/**
+ * The admin page's password reset, at most once per form (`once`: the form's key under the
+ * scope `password-reset:user:<admin id>`, 24 h; `keepOnce`/`replayOnce` of
+ * commands/idempotency.ts, as the symposium forms): a repeated or concurrent post of the same
+ * form (a double click, a resubmitted page) resets nothing more and answers `replayed`. The
+ * temporary password is never kept with the key (it is shown once, from the page's flash):
+ * `within` runs in the reset's transaction after the key is taken (the page writes its flash
+ * there, so a replay that sees the key also finds the flash of the reset it answers for).
+ * @returns the reset as {@link resetPassword}, or `{ replayed: true }` (nothing done)
+ * @throws as {@link resetPassword}; 422 `idempotency-key-reused` (the key of another account's form)
+ */
+export async function resetPasswordOnce(
+  deps: AppDeps,
+  by: AccountChanger & { via: 'page' },
+  id: string,
+  once: OnceKey,
+  now: Date,
+  within?: (em: EntityManager, temporaryPassword: string) => Promise<void>,
+): Promise<{ replayed: false; temporaryPassword: string } | { replayed: true }> {
+  if (await replayOnce(deps, once)) return { replayed: true };
+  try {
+    const r = await resetPassword(deps.db, by, id, {}, now, {
+      within: async (em, temporaryPassword) => {
+        await keepOnce(em, deps, now, once, id, { userId: id });
+        await within?.(em, temporaryPassword!);
+      },
+    });
+    return { replayed: false, temporaryPassword: r.temporaryPassword! };
+  } catch (e) {
+    if (isDuplicateKey(e) && (await replayOnce(deps, once))) return { replayed: true };
+    throw e;
+  }
 }
 
 /** The 6 digits of a verification code sent by SMS (issue 11). */

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { DataSource, LessThan } from 'typeorm';
+import { DataSource, EntityManager, LessThan } from 'typeorm';
 import { User, WebSession } from '../entities';
 import type { Role } from '../domain/lifecycle';
 
@@ -96,15 +96,16 @@ export class SessionStore {
   /**
    * Keeps `flash` for the next page of this session (Post/Redirect/Get), replacing any other:
    * sealed (AES-256-GCM) under a key derived from the cookie token, so the row alone does not
-   * reveal it. False when the session is gone.
+   * reveal it. False when the session is gone. `em`: in the caller's transaction (the flash
+   * then commits with the change it reports).
    */
-  async setFlash(token: string | undefined, flash: Flash): Promise<boolean> {
+  async setFlash(token: string | undefined, flash: Flash, em?: EntityManager): Promise<boolean> {
     if (!token || token.length > 100) return false;
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', flashKey(token), iv);
     const ct = Buffer.concat([c.update(JSON.stringify(flash), 'utf8'), c.final()]);
     const sealed = Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
-    const r = await this.db.getRepository(WebSession).update({ id: hashToken(token) }, { flash: sealed });
+    const r = await (em ?? this.db.manager).getRepository(WebSession).update({ id: hashToken(token) }, { flash: sealed });
     return (r.affected ?? 0) > 0;
   }
 

@@ -100,8 +100,8 @@ export async function signOut(ctx: Context, store: SessionStore, cookie: CookieO
  * page the POST redirects to (which shows it once with {@link takeFlash}); reloading that page
  * shows it no more and repeats nothing.
  */
-export async function setFlash(ctx: Context, store: SessionStore, flash: Flash): Promise<boolean> {
-  return store.setFlash(ctx.cookies.get(SESSION_COOKIE), flash);
+export async function setFlash(ctx: Context, store: SessionStore, flash: Flash, em?: Parameters<SessionStore['setFlash']>[2]): Promise<boolean> {
+  return store.setFlash(ctx.cookies.get(SESSION_COOKIE), flash, em);
 }
 
 /** This session's flash of `kind`, once (see {@link setFlash}); null when there is none. */

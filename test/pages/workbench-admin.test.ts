@@ -178,6 +178,45 @@ test.serial('the admin creates, changes and resets an account; a deactivated acc
   await p.close();
 });
 
+test.serial('the password reset form posted twice at once (a double click) resets once; one temporary password, which signs in', async (t) => {
+  const u = await h.admin.post('/api/v1/users', { username: 'twice', password: 'Start-Pw-123!', name: '双击', role: 'handler', departmentCode: 'TAX' });
+  t.is(u.status, 201);
+  const p = await admin();
+  await p.goto(`${h.url}/work/admin/users/${u.body.id}`);
+  // the same form (its CSRF token and form key) twice concurrently, as the browser sends it
+  const answers = (await p.evaluate(`(() => {
+    const f = document.querySelector('form[action$="/password-reset"]');
+    const body = new URLSearchParams(new FormData(f)).toString();
+    const one = () => fetch(f.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).then(async (r) => [r.status, r.url, await r.text()]);
+    return Promise.all([one(), one()]);
+  })()`)) as [number, string, string][];
+  t.deepEqual(
+    answers.map(([status, url]) => [status, url]),
+    [0, 1].map(() => [200, `${h.url}/work/admin/users/${u.body.id}?done=password-reset`]),
+  );
+  const events = (await h.admin.get(`/api/v1/users/${u.body.id}/events`)).body.items.filter((e: { type: string }) => e.type === 'password_reset');
+  t.is(events.length, 1, 'one reset');
+  const shown = answers.map(([, , html]) => /<strong id="temp-password">([^<]+)<\/strong>/.exec(html)?.[1]).filter(Boolean) as string[];
+  t.is(shown.length, 1, 'the temporary password on one answer');
+  t.true(answers.some(([, , html]) => html.includes('临时密码只显示一次，已经不再显示，密码也没有再次重置。')));
+  t.is((await h.http.post('/api/v1/auth/login', { username: 'twice', password: shown[0] })).status, 200);
+  // the same form once more (the page resubmitted from the history): nothing is reset
+  await p.evaluate(`(() => {
+    const f = document.querySelector('form[action$="/password-reset"]');
+    return fetch(f.action, { method: 'POST', body: new URLSearchParams(new FormData(f)).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).then((r) => r.status);
+  })()`);
+  t.is((await h.admin.get(`/api/v1/users/${u.body.id}/events`)).body.items.filter((e: { type: string }) => e.type === 'password_reset').length, 1);
+  t.is((await h.http.post('/api/v1/auth/login', { username: 'twice', password: shown[0] })).status, 200);
+  // a new click on the page (a new form) is a new reset
+  await p.reload();
+  await p.click('button:has-text("重置密码")');
+  await p.waitForURL(/done=password-reset/);
+  t.regex(await text(p, '#temp-password'), /^[A-HJ-NP-Za-km-z2-9]{12}$/);
+  t.not(await text(p, '#temp-password'), shown[0]);
+  t.is((await h.admin.get(`/api/v1/users/${u.body.id}/events`)).body.items.filter((e: { type: string }) => e.type === 'password_reset').length, 2);
+  await p.close();
+});
+
 test.serial('reference data, routing rules, SLA policies and the outbox', async (t) => {
   const p = await admin();
   await p.goto(`${h.url}/work/admin/reference`);

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
 import { AccountDeactivation, CategoryCode, CategoryCreate, DepartmentCode, DepartmentCreate, IsoDate, Kind, line, PriorityE, RoleE, StaffAccount, StaffAccountUpdate, Uuid } from '../../schemas';
-import { createStaffAccount, deactivateAccount, reactivateAccount, resetPassword, updateStaffAccount } from '../../commands/accounts';
+import { createStaffAccount, deactivateAccount, reactivateAccount, resetPasswordOnce, updateStaffAccount } from '../../commands/accounts';
 import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
 import { calendarYear, loadOfficialYear, overrideCalendarDay, replaceRoutingRules, setSlaPolicies } from '../../commands/configuration';
 import { forwardHeldReport, listOutbox, retryOutboxMessage } from '../../commands/outbox';
@@ -213,6 +214,8 @@ export function adminPages(router: Router, kit: PageKit) {
         problem: extra.problem ?? null,
         temporaryPassword: extra.temporaryPassword ?? null,
         passwordShown: !!extra.passwordShown,
+        // the reset form's one-time key: a fresh one per render, so a new click is a new reset
+        formKey: randomUUID(),
         done: done(ctx),
         self: account.id === u.id,
         staff: u.role !== 'owner',
@@ -298,12 +301,19 @@ export function adminPages(router: Router, kit: PageKit) {
   // Post/Redirect/Get: the temporary password goes to the account page once, as a flash in
   // this browser's session (sealed, cleared by the page that shows it); a reload shows it no
   // more and resets nothing.
+  // The form carries a key (`formKey`, as the call and symposium forms): the same form posted
+  // again — a double click, a resubmitted page, parallel posts — resets once; the others land on
+  // the same page, which shows the password if this browser has not been shown it yet, else says
+  // it is shown no more and nothing was reset again.
   router.post('/work/admin/users/:id/password-reset', async (ctx) => {
-    const { actor } = requireStaff(ctx, 'admin');
+    const { actor, account } = requireStaff(ctx, 'admin');
     const id = userId(ctx);
+    const v = readForm(ctx);
+    const formKey = v.formKey && /^[0-9a-f-]{36}$/.test(v.formKey) ? v.formKey : randomUUID();
     try {
-      const r = await resetPassword(deps.db, { via: 'page', actor }, id, {}, now());
-      await setFlash(ctx, kit.sessions, { kind: 'password-reset', userId: id, temporaryPassword: r.temporaryPassword });
+      await resetPasswordOnce(deps, { via: 'page', actor }, id, { scope: `password-reset:user:${account.id}`, key: `page:${formKey}`, rawBody: { userId: id } }, now(), (em, temporaryPassword) =>
+        setFlash(ctx, kit.sessions, { kind: 'password-reset', userId: id, temporaryPassword }, em).then(() => undefined),
+      );
       redirect(ctx, `/work/admin/users/${id}?done=password-reset`);
     } catch (e) {
       return refusedOnUser(ctx, id, e);
