@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
+import { asciiForm, isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
 import { isValidIsoDate } from './domain/calendar';
 import { hasVisibleText } from './domain/text';
 import { CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS } from './domain/lifecycle';
@@ -33,14 +33,21 @@ export const multiline = (max: number) =>
     })
     .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 
-export const CreditCode = z
-  .string()
-  .refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } })
-  .openapi({ example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated' });
-export const Mobile = z
-  .string()
-  .refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } })
-  .openapi({ example: '13800001234' });
+/**
+ * An identifier field (phone, code, amount) read in its ASCII form first (`asciiForm`: NFKC,
+ * so full-width ０１３８… typed by a Chinese input method is 0138…), the one
+ * place where typed numbers are normalized; the value kept is the normalized one.
+ */
+export const asciiField = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' ? asciiForm(v) : v), schema);
+
+export const CreditCode = asciiField(
+  z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } }),
+).openapi({ type: 'string', example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated (full-width characters are read as ASCII)' });
+export const Mobile = asciiField(z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } })).openapi({
+  type: 'string',
+  example: '13800001234',
+  description: '11 digits starting 1[3-9] (full-width digits are read as ASCII)',
+});
 export const Email = z.string().max(254).email({ message: 'not a valid email address' });
 /** ISO 8601 instant with an offset (or Z). */
 /** Years the service accepts in dates and instants: the calendar and the database both hold them. */
@@ -60,10 +67,11 @@ export const IsoDate = z
   .openapi({ type: 'string', format: 'date', example: '2026-11-02' });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
-export const Yuan = z
-  .string()
-  .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')
-  .openapi({ example: '300.10', description: 'yuan, exact decimal' });
+export const Yuan = asciiField(z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')).openapi({
+  type: 'string',
+  example: '300.10',
+  description: 'yuan, exact decimal (full-width digits are read as ASCII)',
+});
 
 export const Kind = z.enum(TICKET_KINDS);
 export const ChannelE = z.enum(CHANNELS);

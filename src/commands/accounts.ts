@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { z } from '../zod';
 import { AccountEvent, Department, User, WebSession } from '../entities';
 import { hashPassword, verifyPassword } from '../passwords';
-import { CreditCode, Email, Mobile, Password, StaffAccountInput, StaffAccountUpdateInput, line } from '../schemas';
+import { asciiField, CreditCode, Email, Mobile, Password, StaffAccountInput, StaffAccountUpdateInput, line } from '../schemas';
 import { AppError, conflict, fieldError, notFound } from '../errors';
 import { inTransaction, isDuplicateKey, isMysql } from '../db';
 import { invalidateStaffCache } from '../notifications/recipients';
@@ -257,10 +257,10 @@ export async function resetPasswordOnce(
 }
 
 /** The 6 digits of a verification code sent by SMS (issue 11). */
-export const VerificationCode = z
-  .string()
-  .refine((v) => /^\d{6}$/.test(v), { message: 'the verification code is 6 digits', params: { reason: 'code_format' } })
-  .openapi({ example: '123456' });
+export const VerificationCode = asciiField(z.string().refine((v) => /^\d{6}$/.test(v), { message: 'the verification code is 6 digits', params: { reason: 'code_format' } })).openapi({
+  type: 'string',
+  example: '123456',
+});
 
 /** Owner self-registration, `POST /api/v1/owners` and the registration page (DESIGN §13); `code` proves the phone (issue 11). */
 export const OwnerRegistration = z

@@ -24,6 +24,18 @@ export function isValidCreditCode(code: string): boolean {
   return code[17] === USCC_ALPHABET[check];
 }
 
+/**
+ * A typed identifier (a phone number, a code, an amount) in the ASCII form the checks read:
+ * Unicode NFKC (full-width digits and letters ０-９ Ａ-Ｚ, the full-width full stop, the
+ * ideographic space — what a Chinese input method types in a number field — become their
+ * ASCII forms). Not trimmed: the API refuses a code with spaces around it as before (the pages
+ * trim what was typed). Only for fields whose valid values are ASCII: text fields are kept as
+ * given (DESIGN §12), so this never runs on them.
+ */
+export function asciiForm(s: string): string {
+  return s.normalize('NFKC');
+}
+
 /** Mainland mobile number: 11 digits starting 1[3-9] (DESIGN §12). */
 export function isValidMobile(phone: string): boolean {
   return /^1[3-9]\d{9}$/.test(phone);

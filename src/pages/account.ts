@@ -5,7 +5,7 @@ import type { PageKit } from './kit';
 import { actorOf, pageState, requireAccount } from './kit';
 import { changePassword, checkCredentials, OwnerPasswordReset, OwnerRegistration, Password, registerOwner, resetOwnerPassword } from '../commands/accounts';
 import { requestVerificationCode } from '../commands/phone-verification';
-import { maskPhone } from '../domain/validators';
+import { asciiForm, maskPhone } from '../domain/validators';
 import { Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
 import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
@@ -43,7 +43,8 @@ export function accountPages(router: Router, kit: PageKit) {
     const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
     const missing = SIGN_IN_FIELDS.filter((f) => !opt(v[f])).map((f) => ({ field: f, code: 'empty' }));
     if (missing.length) return show(formWithErrors(v, missing, SIGN_IN_FIELDS), 400);
-    const username = v.phone.trim();
+    // a phone typed with full-width digits is the same username (usernames are ASCII; the password is read as typed)
+    const username = asciiForm(v.phone).trim();
     const limit = loginLimits(username, ctx.ip);
     try {
       await takeAttempt(ctx, kit.attempts, limit.limits, 'too many failed sign-ins; try again later');
@@ -76,18 +77,20 @@ export function accountPages(router: Router, kit: PageKit) {
   const codeStep = (path: string, purpose: 'register' | 'reset', template: string, title: string) => {
     router.post(`${path}/code`, async (ctx) => {
       const v = readForm(ctx);
-      const phone = v.phone?.trim() ?? '';
+      const typed = v.phone?.trim() ?? '';
       const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, template, title, { form, step: 'phone' }, status);
-      const parsed = Mobile.safeParse(phone);
+      const parsed = Mobile.safeParse(typed);
       if (!parsed.success)
         return show(
           formWithErrors(
             v,
-            zodErrors(parsed.error, { phone }).map((e) => ({ ...e, field: 'phone' })),
+            zodErrors(parsed.error, { phone: typed }).map((e) => ({ ...e, field: 'phone' })),
             PHONE_FIELDS,
           ),
           400,
         );
+      // the number as the schema reads it (full-width digits as ASCII): the code goes to it
+      const phone = parsed.data;
       try {
         await takeAttempt(ctx, kit.attempts, codeLimits(phone, ctx.ip, deps.config.smsCodeMaxPerClient), 'too many verification codes requested; try again later');
         await requestVerificationCode(deps.db, deps.config.jwtSecret, phone, purpose, deps.clock.now());
@@ -102,7 +105,8 @@ export function accountPages(router: Router, kit: PageKit) {
   };
   /** The step the address asks for: the second one for a valid phone in `?phone=`, else the first. */
   const stepOf = (ctx: Context) => {
-    const phone = typeof ctx.query.phone === 'string' && Mobile.safeParse(ctx.query.phone).success ? ctx.query.phone : null;
+    const parsed = typeof ctx.query.phone === 'string' ? Mobile.safeParse(ctx.query.phone) : null;
+    const phone = parsed?.success ? parsed.data : null;
     return phone ? { step: 'details', phone, maskedPhone: maskPhone(phone) } : { step: 'phone' };
   };
 

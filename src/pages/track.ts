@@ -23,6 +23,7 @@ import { checkCanActWithFiles, listTicketAttachments, readAttachment } from '../
 import { presentAttachments } from '../http/presenters';
 import { sendAttachment } from '../http/routes/attachments';
 import { Uuid } from '../schemas';
+import { asciiForm } from '../domain/validators';
 import type { StagedFile } from '../uploads/stage';
 import { fileRefusalMessage, withFormFiles } from './uploads';
 
@@ -89,8 +90,9 @@ export function trackPages(router: Router, kit: PageKit) {
 
   /** The ticket for this request: by code (counted on the limit) or as the signed-in submitter; null = show the lookup form. */
   async function resolve(ctx: Context, v: Record<string, string>): Promise<{ t: Ticket; actor: Actor; code: string | null } | FormView> {
-    const number = (v.number ?? '').trim().toUpperCase();
-    const code = (v.code ?? '').trim().toUpperCase();
+    // full-width letters and digits (a Chinese input method) read as ASCII
+    const number = asciiForm(v.number ?? '').trim().toUpperCase();
+    const code = asciiForm(v.code ?? '').trim().toUpperCase();
     const errors = [];
     if (!number) errors.push({ field: 'number', code: 'empty' });
     else if (!NUMBER.test(number)) errors.push({ field: 'number', code: 'invalid_format' });

@@ -96,6 +96,7 @@ const CREATE_CASES: Case[] = [
   ['mobile of 12 digits', withOwner({ phone: '137123456789' }), 400, ['owner.phone']],
   ['mobile with +86', withOwner({ phone: '+8613712345678' }), 400, ['owner.phone']],
   ['mobile with dashes', withOwner({ phone: '137-1234-5678' }), 400, ['owner.phone']],
+  ['mobile of full-width digits starting 12', withOwner({ phone: '１２８１２３４５６７８' }), 400, ['owner.phone']],
   ['mobile as a number', withOwner({ phone: 13712345678 }), 400, ['owner.phone']],
   ['email without @', withOwner({ email: 'qian.example.test' }), 400, ['owner.email']],
   ['receivedAt in the future', hot({ receivedAt: '2026-11-02T09:00:01+08:00' }), 422, ['receivedAt']],
@@ -168,6 +169,16 @@ test.serial('valid edge values are accepted: exact limits, each valid credit cod
   t.is(Array.from(limits.body.title).length, 200);
   t.is((await s.coord.get(`/api/v1/tickets/${limits.body.id}`)).body.title, cc(200, '😀'));
   for (const phone of ['13012345678', '19912345678', '16612345678']) t.is((await s.intake.post('/api/v1/tickets', withOwner({ phone }))).status, 201, phone);
+  // full-width digits (U+FF10–FF19, as a Chinese input method types them) are read as ASCII in phones, codes and amounts, and kept so
+  const wide = await s.intake.post('/api/v1/tickets', withOwner({ phone: '１３７１２３４５６７８', creditCode: '９２５００１０２ＡＹ４ＣＬ１２ＴＨ８' }));
+  t.is(wide.status, 201, wide.text.slice(0, 300));
+  t.like(wide.body.contact, { phone: '13712345678', creditCode: '92500102AY4CL12TH8' });
+  const wideAmount = await s.intake.post('/api/v1/tickets', integ({ amountYuan: '３００．５' }));
+  t.is(wideAmount.status, 201, wideAmount.text.slice(0, 300));
+  t.is((await s.sup.get(`/api/v1/tickets/${wideAmount.body.id}`)).body.accused.amountYuan, '300.50');
+  // other text keeps its full-width characters
+  const wideTitle = await s.intake.post('/api/v1/tickets', hot({ title: '１３７号门面', owner: { ...CALLER, name: 'ＡＢＣ' } }));
+  t.like(wideTitle.body, { title: '１３７号门面', contact: { name: 'ＡＢＣ' } });
   const ml = await s.intake.post('/api/v1/tickets', hot({ description: '第一行\r\n\t第二行\n' }));
   t.is(ml.status, 201);
   t.is(ml.body.description, '第一行\r\n\t第二行\n');

@@ -120,13 +120,16 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   await look(t, p, 'submit-complaint-error');
   await p.click('.error-summary a');
   t.is(await p.evaluate('document.activeElement && document.activeElement.id'), 'f-owner-phone', 'the summary links to the field');
-  await p.fill('#f-owner-phone', '13800002222');
+  // typed with full-width digits (a Chinese input method): the same number, no message
+  await p.fill('#f-owner-phone', '１３８００００２２２２');
   await p.click('button:has-text("提交")');
   await p.waitForSelector('.panel');
   const number = await text(p, '#ticket-number');
   const code = await text(p, '#access-code');
   t.regex(number, /^FL2026\d{6}$/);
   t.regex(code, /^[A-Z2-9]{10}$/);
+  const [listed] = (await h.admin.get(`/api/v1/tickets?q=${number}`)).body.items;
+  t.is((await h.admin.get(`/api/v1/tickets/${listed.id}`)).body.contact.phone, '13800002222', 'kept as ASCII digits');
   // the reply deadline: 5 working days from Mon 2 Nov 2026 → Tue 10 Nov 00:00, written as the end of Mon 9 Nov
   t.regex(await text(p, 'main'), /最晚在 2026年11月9日（周一）24:00前 答复您（还剩5个工作日/);
   t.true(await p.isVisible('button:has-text("复制查询码")'), 'the copy button appears with JavaScript');

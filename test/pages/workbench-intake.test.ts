@@ -127,6 +127,23 @@ test.serial('"the same problem" registers nothing and opens the earlier ticket w
   t.is(await countTickets(), before);
 });
 
+test.serial('a phone typed with full-width digits (a Chinese input method) is the same number: registered as ASCII, and earlier tickets of that number found', async (t) => {
+  const p = await signIn('intake1');
+  await fillCall(p, { title: '全角数字的来电号码', name: '孙八', phone: '１３７０００２２２２２' });
+  await p.click('main button:has-text("登记")');
+  t.is(await text(p, 'h1'), '已登记', 'no message on the phone: it is a valid number');
+  const number = await text(p, '#ticket-number');
+  const list = (await s.coord.get(`/api/v1/tickets?q=${number}`)).body.items;
+  t.like((await api(list[0].id)).contact, { name: '孙八', phone: '13700022222' });
+  // the same caller again, typed in full width: the ticket just registered is offered as the same problem
+  await p.goto(`${h.url}/work/call`);
+  await fillCall(p, { title: '再次来电', name: '孙八', phone: '１３７０００２２２２２' });
+  await p.click('main button:has-text("登记")');
+  t.regex(await text(p, '.work-dupes'), /来电人以前反映过 1 件事/);
+  t.is(await p.locator('#dupes tr', { hasText: number }).count(), 1);
+  await p.close();
+});
+
 test.serial('answer at intake: the ticket is replied at once and goes to the callback list; a callback rating is recorded there', async (t) => {
   const p = await signIn('intake1');
   await fillCall(p, { title: '咨询个体户定额税怎么申报', name: '钱七', phone: '13600002222' });

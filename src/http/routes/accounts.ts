@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
+import { asciiField, Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
 import {
   changePassword,
   checkCredentials,
@@ -43,7 +43,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
       summary: 'Sign in; owners use their phone number as username',
       tags: ['auth'],
       auth: 'public',
-      body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).strict(),
+      body: z.object({ username: asciiField(z.string().min(1).max(64)), password: z.string().min(1).max(128) }).strict(),
     },
     async (ctx, { body }) => {
       // Counted before argon2 (≈19 MiB, ≈10 ms a try), so that a flood of guesses, even

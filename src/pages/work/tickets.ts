@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
 import { ActionBodies, DepartmentCode, Kind, StateE, Uuid } from '../../schemas';
+import { asciiForm } from '../../domain/validators';
 import { actOnTicket, ActionInput } from '../../commands/actions';
 import { checkCanActWithFiles, readAttachment } from '../../commands/attachments';
 import { canRespond } from '../../commands/oversight';
@@ -92,7 +93,11 @@ const DONE_OTHER: Record<string, string> = {
 };
 
 const isEmpty = (code: string) => code === 'empty' || code === 'invalid_type' || code === 'required';
-const int = (s: string | undefined) => (s && /^\d{1,3}$/.test(s.trim()) ? Number(s.trim()) : s?.trim() ? Number.NaN : undefined);
+/** A typed whole number (full-width digits read as ASCII, `asciiForm`); NaN when not one, undefined when blank. */
+const int = (s: string | undefined) => {
+  const x = asciiForm(s ?? '').trim();
+  return /^\d{1,3}$/.test(x) ? Number(x) : x ? Number.NaN : undefined;
+};
 const choice = (s: string | undefined) => (s ? s : undefined);
 
 /** The form's strings as the action's body (the API's schema then validates them). */
