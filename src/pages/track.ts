@@ -91,8 +91,12 @@ export function trackPages(router: Router, kit: PageKit) {
   /** The ticket for this request: by code (counted on the limit) or as the signed-in submitter; null = show the lookup form. */
   async function resolve(ctx: Context, v: Record<string, string>): Promise<{ t: Ticket; actor: Actor; code: string | null } | FormView> {
     // full-width letters and digits (a Chinese input method) read as ASCII
-    const number = asciiForm(v.number ?? '').trim().toUpperCase();
-    const code = asciiForm(v.code ?? '').trim().toUpperCase();
+    const number = asciiForm(v.number ?? '')
+      .trim()
+      .toUpperCase();
+    const code = asciiForm(v.code ?? '')
+      .trim()
+      .toUpperCase();
     const errors = [];
     if (!number) errors.push({ field: 'number', code: 'empty' });
     else if (!NUMBER.test(number)) errors.push({ field: 'number', code: 'invalid_format' });
