@@ -65,6 +65,35 @@ export const IsoDate = z
   .refine(isValidIsoDate, { message: 'must be a date YYYY-MM-DD', params: { reason: 'invalid_date' } })
   .refine((s) => !isValidIsoDate(s) || inYears(Number(s.slice(0, 4))), { message: `must be between ${MIN_YEAR} and ${MAX_YEAR}`, params: { reason: 'year_out_of_range' } })
   .openapi({ type: 'string', format: 'date', example: '2026-11-02' });
+/**
+ * A whole number as a query string or path gives it: decimal digits only, in [min, max].
+ * `''`, `1e3`, `2026.0`, `0x7e`, ` 7` are refused as "must be a whole number" (zod's coercion
+ * read them as 0, 1000, 2026…: an empty value became "too small"); `what` names it in the message.
+ */
+export const intParam = (min: number, max: number, what = 'a whole number') =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, { message: `must be ${what} (digits only)` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `must be ${what} from ${min} to ${max}` })
+        .max(max, { message: `must be ${what} from ${min} to ${max}` }),
+    )
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+/** A year in a query string or path (`?year=2026`): 4 digits, ${MIN_YEAR}–${MAX_YEAR}; `''` or `1e3` is 400 "must be a 4-digit year". */
+export const YearParam = z
+  .string()
+  .regex(/^\d{4}$/, { message: 'the year must be a 4-digit year (an integer such as 2026)' })
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .min(MIN_YEAR, { message: `the year must be from ${MIN_YEAR} to ${MAX_YEAR}` })
+      .max(MAX_YEAR, { message: `the year must be from ${MIN_YEAR} to ${MAX_YEAR}` }),
+  )
+  .openapi({ type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR, example: 2026 });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
 export const Yuan = asciiField(z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')).openapi({
@@ -146,8 +175,19 @@ export const ActionBodies = {
   decide: z.object({ outcome: z.enum(['upheld', 'dismissed']), reason: multiline(5000) }).strict(),
 } as const;
 
+/**
+ * The search text of the ticket lists (`q` of `GET /api/v1/tickets` and of the workbench's
+ * list): at most 100 characters, no control characters (DESIGN §12). A text that breaks a rule
+ * is refused (400), never cut or ignored: a list must not pretend to have searched.
+ */
+export const SearchText = z
+  .string()
+  .refine((s) => Array.from(s).length <= 100, { message: 'the search text is at most 100 characters', params: { reason: 'too_long', max: 100 } })
+  .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'the search text must not contain control characters or line breaks', params: { reason: 'control_characters' } })
+  .openapi({ type: 'string', maxLength: 100, description: 'ticket number, phone number or words of the title and description; at most 100 characters' });
+
 export const Paging = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: intParam(1, 200, 'a page size').default(50),
   cursor: z.string().max(200).optional(),
 };
 

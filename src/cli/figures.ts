@@ -3,7 +3,7 @@ import { parseArgs, flag, UsageError } from './args';
 import { rebuildFigures, refreshFigures } from '../commands/figures';
 import { departmentsFigures, rawDepartmentsFigures } from '../commands/reports';
 import { Department } from '../entities';
-import { addCalendarDays } from '../domain/calendar';
+import { addCalendarDays, isValidIsoDate } from '../domain/calendar';
 import { startOfLocalDay } from '../domain/deadline';
 
 export const FIGURES_USAGE = `figures [--rebuild] [--verify --from YYYY-MM-DD --to YYYY-MM-DD]
@@ -12,27 +12,57 @@ export const FIGURES_USAGE = `figures [--rebuild] [--verify --from YYYY-MM-DD --
     every ticket first (after a bulk load or a change of BUSINESS_TZ; safe while the service
     runs). --verify then compares the figures of every department over the period (dates
     inclusive, business time zone) with the computation over the raw rows, for every
-    viewer department; exit code 1 on any difference.`;
+    viewer department; exit code 1 on any difference. --from and --to go only with
+    --verify; a date that is not a real day, or --to before --from, is refused before
+    anything is done (exit code 2).`;
 
-/** `figures`: returns the exit code. */
-export async function figuresCommand(argv: string[]): Promise<number> {
+/** What `figures` was asked to do, read from its arguments before anything is touched. */
+export type FiguresArgs = { help: true } | { help: false; rebuild: boolean; verify: { from: string; to: string } | null };
+
+/**
+ * The arguments of `figures`, checked before the database is opened: a refused line changes
+ * nothing (the refresh does not run) and exits 2 (a usage error), never 1 ("differences found").
+ * @throws UsageError: an argument; an unknown option; `--from`/`--to` without `--verify` (they
+ *   would be ignored); `--verify` without both; a date that is not a real day (`2026-02-30`);
+ *   `--to` before `--from`
+ */
+export function figuresArgs(argv: string[]): FiguresArgs {
   const a = parseArgs(argv, { values: ['from', 'to'], booleans: ['rebuild', 'verify'] });
-  if (a.flags.help) {
-    process.stdout.write(`${FIGURES_USAGE}\n`);
-    return 0;
-  }
+  if (a.flags.help) return { help: true };
   if (a.positionals.length) throw new UsageError('figures takes no arguments');
   const from = flag(a, 'from');
   const to = flag(a, 'to');
-  const verify = a.flags.verify === true;
-  const date = /^\d{4}-\d{2}-\d{2}$/;
-  if (verify && (!from || !to || !date.test(from) || !date.test(to) || to < from)) throw new UsageError('--verify needs --from and --to as YYYY-MM-DD, from ≤ to');
+  const rebuild = a.flags.rebuild === true;
+  if (a.flags.verify !== true) {
+    if (from !== undefined || to !== undefined) throw new UsageError('--from and --to only go with --verify (they name the period it compares)');
+    return { help: false, rebuild, verify: null };
+  }
+  if (from === undefined || to === undefined) throw new UsageError('--verify needs --from and --to (YYYY-MM-DD)');
+  for (const [name, d] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!isValidIsoDate(d)) throw new UsageError(`--${name} ${d} is not a date YYYY-MM-DD (a real day of the calendar)`);
+  }
+  if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
+  return { help: false, rebuild, verify: { from, to } };
+}
+
+/** `figures`: returns the exit code. */
+export async function figuresCommand(argv: string[]): Promise<number> {
+  const args = figuresArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${FIGURES_USAGE}\n`);
+    return 0;
+  }
+  const { from, to } = args.verify ?? {};
+  const verify = args.verify !== null;
   const deps = await bootForCli();
   try {
     const tz = deps.config.businessTz;
     const started = Date.now();
     const o = { tz, now: deps.clock.now(), batch: 1000 };
-    const r = a.flags.rebuild === true ? await rebuildFigures(deps.db, o) : await refreshFigures(deps.db, o);
+    const r = args.rebuild ? await rebuildFigures(deps.db, o) : await refreshFigures(deps.db, o);
     process.stdout.write(`${r.tickets} ticket(s) refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (!verify) return 0;
     const codes = (await deps.db.getRepository(Department).find({ order: { code: 'ASC' } })).map((d) => d.code);

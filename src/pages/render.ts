@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { Eta } from 'eta';
 import { templatesDir } from '../notifications/render';
 import { AssetTable } from './assets';
-import { formatDate, formatInstant } from './format';
+import { formatDate, formatDeadline, formatInstant } from './format';
 import type { SessionAccount } from '../commands/sessions';
 import * as labels from '../notifications/labels';
 import * as texts from './texts';
@@ -60,6 +60,8 @@ export class PageRenderer {
     const tz = this.tz;
     return {
       time: (d: Date | string | null | undefined) => formatInstant(d, tz),
+      /** a deadline as every page writes it (`formatDeadline`: midnight as the end of the day before, `…24:00前`) */
+      deadline: (d: Date | string | null | undefined) => (d ? formatDeadline(typeof d === 'string' ? new Date(d) : d, tz) : ''),
       date: (d: string | null | undefined) => (d ? formatDate(d) : ''),
       id: fieldId,
       labels,

@@ -17,6 +17,7 @@ import { countTickets } from './tickets';
 import { hiddenFromAccusedSql } from './visibility';
 import { vetoRegister } from './vetoes';
 import { listDepartments } from './reference';
+import { countOrders } from '../commands/oversight';
 
 /** How far back "deactivated recently" looks. */
 export const RECENT_DEACTIVATION_DAYS = 30;
@@ -71,6 +72,15 @@ export interface SupervisorHome {
   awaitingInfo: number;
   /** open reports past a deadline they owe (sign-for or reply) */
   overdue: number;
+  /**
+   * reports escalated to the supervisors (督办, level 3) and not yet concluded: an integrity
+   * report escalates straight to the supervisors and opens no oversight order
+   * (docs/decisions/clock-and-escalation.md), so the orders' list never shows it — as
+   * `/work/integrity?escalated=1` lists them
+   */
+  escalatedReports: number;
+  /** open red-card (level 3) oversight orders of the departments, raised to the supervisors (DESIGN §5) — as `/work/oversight?level=3` lists them */
+  redCards: number;
   /** the standing vetoes (every year), newest year first, with the departments' names */
   standingVetoes: { id: string; year: number; departmentCode: string; name: string; activeCauses: number }[];
 }
@@ -81,7 +91,14 @@ export async function supervisorHome(deps: AppDeps, actor: UserActor): Promise<S
   const now = deps.clock.now();
   const counts = await readLagTolerant(deps, actor, async (em) => {
     const n = (c: Parameters<typeof countTickets>[2]) => countTickets(em, actor, { kind: 'integrity_report', ...c }, now);
-    return { toSign: await n({ state: 'dispatched' }), inProgress: await n({ state: 'in_progress' }), awaitingInfo: await n({ state: 'awaiting_info' }), overdue: await n({ overdue: true }) };
+    return {
+      toSign: await n({ state: 'dispatched' }),
+      inProgress: await n({ state: 'in_progress' }),
+      awaitingInfo: await n({ state: 'awaiting_info' }),
+      overdue: await n({ overdue: true }),
+      escalatedReports: await n({ escalationLevel: 3, unanswered: true }),
+      redCards: await countOrders(em, actor, { state: 'open', level: 3 }, now),
+    };
   });
   const names = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
   const vetoes = (await vetoRegister(deps, actor)).filter((v) => v.status === 'active').sort((a, b) => b.year - a.year || a.departmentCode.localeCompare(b.departmentCode));

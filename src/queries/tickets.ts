@@ -2,7 +2,7 @@ import { Brackets, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { Ticket, TicketSearchToken } from '../entities';
 import { queryWords } from '../domain/search';
 import { searchForm } from '../domain/text';
-import type { Actor, TicketKind, TicketState } from '../domain/lifecycle';
+import { type Actor, BEFORE_REPLY_STATES, type TicketKind, type TicketState } from '../domain/lifecycle';
 import { listDeadline, OWING_STATES } from '../domain/owed';
 import { visibilityScope } from './visibility';
 import { decodeCursor, decodeDeadlineCursor, encodeCursor, encodeDeadlineCursor, NO_DEADLINE } from './cursor';
@@ -18,6 +18,8 @@ export interface TicketFilter {
   overdue?: boolean;
   dueSoon?: boolean;
   escalationLevel?: number;
+  /** only tickets still owing their answer (`registered` … `awaiting_info`: before `replied`); the workbench's, not the API's */
+  unanswered?: boolean;
   /** received at or after */
   from?: Date;
   /** received before */
@@ -76,6 +78,7 @@ export function criteriaQuery(em: EntityManager, actor: Actor, f: TicketCriteria
   if (f.kind) qb.andWhere('t.kind = :kind', { kind: f.kind });
   if (f.departmentCode) qb.andWhere('t.department_code = :dep', { dep: f.departmentCode });
   if (f.escalationLevel !== undefined) qb.andWhere('t.escalation_level = :lvl', { lvl: f.escalationLevel });
+  if (f.unanswered) qb.andWhere(`t.state IN (${inList(BEFORE_REPLY_STATES)})`);
   if (f.from) qb.andWhere('t.received_at >= :from', { from: f.from });
   if (f.to) qb.andWhere('t.received_at < :to', { to: f.to });
   // A query that shows nothing (spaces or invisible characters only) filters nothing, like an empty one.

@@ -123,6 +123,19 @@ test.serial("create-user creates a staff account with the API's rules; import-ho
   t.regex(figures.out, /^30 ticket\(s\) refreshed in [\d.]+ s\n/);
   t.regex(figures.out, /\n13 department\(s\) × 14 viewer\(s\) 2026-11-01\.\.2026-11-30: 0 difference\(s\)\n$/);
   t.is(cli(['figures', '--verify']).code, 2);
+  // arguments are checked before anything is done: an impossible date, --to before --from, or a period without
+  // --verify is a usage error (exit code 2, not 1 "differences found") and nothing is refreshed
+  for (const [args, err] of [
+    [['--verify', '--from', '2026-02-30', '--to', '2026-03-01'], '--from 2026-02-30 is not a date YYYY-MM-DD (a real day of the calendar)'],
+    [['--verify', '--from', '2026-11-01', '--to', '2026-11-31'], '--to 2026-11-31 is not a date YYYY-MM-DD (a real day of the calendar)'],
+    [['--verify', '--from', '2026-11-30', '--to', '2026-11-01'], '--to 2026-11-01 is before --from 2026-11-30'],
+    [['--verify', '--from', '2026-11-01'], '--verify needs --from and --to (YYYY-MM-DD)'],
+    [['--from', '2026-11-01', '--to', '2026-11-30'], '--from and --to only go with --verify (they name the period it compares)'],
+    [['--rebuild', '--to', '2026-11-30'], '--from and --to only go with --verify (they name the period it compares)'],
+  ] as const) {
+    const r = cli(['figures', ...args]);
+    t.deepEqual([r.code, r.out, r.err], [2, '', `figures: ${err} (see figures --help)\n`], args.join(' '));
+  }
 
   const bad = join(dir, 'bad.csv');
   const sample = readFileSync(join(ROOT, 'seed', 'sample-hotline.csv'), 'utf8').split('\r\n');

@@ -383,3 +383,39 @@ test.serial('Chinese, emoji, quotes, markup and SQL-looking text are stored and 
     [r.body.id],
   );
 });
+
+// ---------------------------------------------------------------------------
+// numbers in query strings and paths: digits only (zod's coercion read '' as 0 and '1e3' as 1000)
+// ---------------------------------------------------------------------------
+test.serial('an empty or non-integer year is 400 "the year must be a 4-digit year"; other numeric parameters alike', async (t) => {
+  const YEAR = 'the year must be a 4-digit year (an integer such as 2026)';
+  const cases: [Client, string, string, string, string][] = [
+    [s.coord, '/api/v1/departments/TAX/assessment?year=', 'query', 'year', YEAR],
+    [s.coord, '/api/v1/departments/TAX/assessment?year=1e3', 'query', 'year', YEAR],
+    [s.coord, '/api/v1/departments/TAX/assessment?year=2026.0', 'query', 'year', YEAR],
+    [s.coord, '/api/v1/departments/TAX/assessment?year=%202026', 'query', 'year', YEAR],
+    [s.coord, '/api/v1/departments/TAX/assessment?year=1999', 'query', 'year', 'the year must be from 2000 to 2100'],
+    [s.sup, '/api/v1/vetoes?year=', 'query', 'year', YEAR],
+    [s.sup, '/api/v1/vetoes?year=0x7EA', 'query', 'year', YEAR],
+    [h.admin, '/api/v1/calendar/1e3', 'path', 'year', YEAR],
+    [s.coord, '/api/v1/tickets?limit=', 'query', 'limit', 'must be a page size (digits only)'],
+    [s.coord, '/api/v1/tickets?limit=1e2', 'query', 'limit', 'must be a page size (digits only)'],
+    [s.coord, '/api/v1/tickets?limit=0', 'query', 'limit', 'must be a page size from 1 to 200'],
+    [s.coord, '/api/v1/tickets?escalationLevel=', 'query', 'escalationLevel', 'must be an escalation level (digits only)'],
+    [s.coord, '/api/v1/oversight?level=2.5', 'query', 'level', 'must be an oversight level (digits only)'],
+    [s.coord, '/api/v1/calendar/deadline?start=2026-11-02T09:00:00%2B08:00&workingDays=', 'query', 'workingDays', 'must be a number of working days (digits only)'],
+  ];
+  for (const [c, path, where, field, message] of cases) {
+    const r = await c.get(path);
+    t.is(r.status, 400, path);
+    t.like(r.body, { type: 'urn:problem:validation-failed', status: 400, detail: `invalid ${where}: ${field}: ${message}` }, path);
+    t.is(r.body.errors[0].field, field, path);
+  }
+  // the valid forms still read as before
+  t.is((await s.coord.get('/api/v1/departments/TAX/assessment?year=2026')).body.year, 2026);
+  t.is((await s.coord.get('/api/v1/departments/TAX/assessment')).status, 200);
+  t.is((await s.sup.get('/api/v1/vetoes?year=2026')).status, 200);
+  t.is((await h.admin.get('/api/v1/calendar/2026')).status, 200);
+  t.is((await s.coord.get('/api/v1/tickets?limit=2&escalationLevel=0')).body.items.length, 2);
+  t.is((await s.coord.get('/api/v1/calendar/deadline?start=2026-11-02T09:00:00%2B08:00&workingDays=5')).body.dueAt, '2026-11-09T16:00:00.000Z');
+});

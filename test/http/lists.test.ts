@@ -101,6 +101,19 @@ test.serial('q finds a ticket by its exact number', async (t) => {
   t.deepEqual(await ids(s.hrss, `q=${T.A.number}`), []);
 });
 
+test.serial('q over 100 characters or with a line break: 400 validation-failed naming q with a plain reason, never a list', async (t) => {
+  const long = await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('查'.repeat(101))}`);
+  t.is(long.status, 400);
+  t.like(long.body, { type: 'urn:problem:validation-failed', status: 400, detail: 'invalid query: q: the search text is at most 100 characters' });
+  t.deepEqual(long.body.errors, [{ field: 'q', code: 'custom', message: 'the search text is at most 100 characters' }]);
+  t.is(long.body.items, undefined);
+  const broken = await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('折扣\n')}`);
+  t.is(broken.status, 400);
+  t.deepEqual(broken.body.errors, [{ field: 'q', code: 'custom', message: 'the search text must not contain control characters or line breaks' }]);
+  // exactly 100 (emoji count as one character) is searched
+  t.is((await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('😀'.repeat(100))}`)).status, 200);
+});
+
 test.serial('list items carry the derived flags the filters use', async (t) => {
   const items = (await s.coord.get('/api/v1/tickets?limit=200')).body.items as any[];
   const by = (k: string) => items.find((x) => x.id === T[k].id);

@@ -179,7 +179,7 @@ test.serial('the admin creates, changes and resets an account; a deactivated acc
 });
 
 test.serial('the password reset form posted twice at once (a double click) resets once; one temporary password, which signs in', async (t) => {
-  const u = await h.admin.post('/api/v1/users', { username: 'twice', password: 'Start-Pw-123!', name: '双击', role: 'handler', departmentCode: 'TAX' });
+  const u = await h.admin.post('/api/v1/users', { username: 'twice', password: 'Start-Pw-123!', name: '双击', role: 'handler', departmentCode: 'HRSS' });
   t.is(u.status, 201);
   const p = await admin();
   await p.goto(`${h.url}/work/admin/users/${u.body.id}`);
@@ -397,6 +397,11 @@ test.serial("the reports page: the table with every rate as percentage and fract
     tax.vetoed ? '是' : '否',
   ]);
   t.is(await p.locator('tr[data-department]').count(), api.items.length);
+  // rates count per cycle (docs/decisions/reporting.md "The figures"): the note beside the table says why 受理量 2 can sit beside 签收 3/3
+  t.is(
+    await text(p, '#report-note'),
+    '说明：受理量按工单计；签收、答复、评价按办理轮次计，每轮各计一次——诉求被评为不满意或重新办理后开始新一轮，要再签收、再答复、再评价；退回后重新分派的，也要再签收。所以比率的分母可能大于受理量。期限已过仍未签收或答复的，也计入分母，算作未按时。',
+  );
   t.is(await p.locator('figure.chart svg[role=img]').count(), 4);
   t.deepEqual(await p.locator('figure.chart figcaption').allTextContents(), ['按时签收率（按部门）', '按时办结率（按部门）', '满意率（按部门）', '每月受理量与逾期未办结']);
   t.deepEqual(await p.locator('#trend-table tbody tr').evaluateAll((r) => r.map((x) => [...x.children].map((c) => c.textContent))), [['2026-11', '2', '0']]);
@@ -461,10 +466,26 @@ test.serial("the supervisors' and the admin's homes: the day's work in figures, 
   await act(s.sup, proven.id, 'conclude', { finding: 'substantiated', summary: '经查属实，已责令退还。' });
   const veto = ((await s.sup.get('/api/v1/vetoes')).body.items as { id: string; departmentCode: string; status: string }[]).find((v) => v.departmentCode === 'HRSS' && v.status === 'active');
   t.truthy(veto);
+  // oversight: a red card on the report being looked into (integrity reports escalate straight to level 3; its order goes
+  // to DIS, whose supervisors answer it), and a red card on a TAX complaint (raised to the supervisors)
+  await act(s.sup, signed.id, 'escalate', { level: 3, note: '核查进度慢，督办。' });
+  const late = (
+    await s.intake.post('/api/v1/tickets', {
+      kind: 'complaint',
+      channel: 'hotline',
+      category: 'tax_fees',
+      title: '红牌督办的来电',
+      description: '一直没人处理。',
+      owner: { name: '周一', phone: '13900007777' },
+    })
+  ).body;
+  await act(s.coord, late.id, 'escalate', { level: 3, note: '多次催办无果。' });
 
   let p = await signIn('sup1');
   t.is(p.url(), `${h.url}/work`);
   t.deepEqual(await figures(p, '#integrity-work'), ['1件待签收签收后开始核查', '1件核查中查清后办结：属实或不属实', '0件等待举报人补充补充后或5个工作日后继续核查', '0件已逾期超过签收或办结的期限']);
+  // the escalated reports are counted (DESIGN §5: reports escalate straight to the supervisors, with no oversight order), and the red-card orders
+  t.deepEqual(await figures(p, '#oversight-work'), ['1件举报已升级督办逾期的举报直接升级到本委，请尽快办结', '1件红牌督办未结各部门的三级督办，计入考核']);
   t.deepEqual(await p.locator('#vetoes ~ table tbody tr td').allTextContents(), ['区人力社保局', '2026年', '1 件']);
   t.is(await p.locator('#vetoes ~ table a').getAttribute('href'), `/work/vetoes?year=2026#veto-${veto?.id}`);
   await look(t, p, 'work-home-supervisor');
@@ -482,6 +503,16 @@ test.serial("the supervisors' and the admin's homes: the day's work in figures, 
   await p.goto(`${h.url}/work`);
   await p.click('#home-in-progress');
   t.deepEqual(await p.locator('main tbody tr td:first-child').allTextContents(), [signed.number]);
+  await p.goto(`${h.url}/work`);
+  await p.click('#home-escalated-reports');
+  t.is(p.url(), `${h.url}/work/integrity?escalated=1`);
+  t.is(await text(p, '#integrity-filter'), '只列出：已升级督办、还没有办结的举报。看全部举报');
+  t.deepEqual(await p.locator('main tbody tr td:first-child').allTextContents(), [signed.number]);
+  await p.goto(`${h.url}/work`);
+  await p.click('#home-red-cards');
+  t.is(await text(p, '#oversight-filter'), '只列出：三级红牌督办。看全部督办单');
+  t.deepEqual(await p.locator('main tbody tr td:first-child').allTextContents(), [late.number]);
+  await look(t, p, 'work-oversight-red-cards');
 
   // the admin: a notice that failed for good (one about the TAX report too), the held reports
   const rows = async (ticketId: string) => (await h.deps.db.query('SELECT id FROM outbox_message WHERE ticket_id = ? ORDER BY id', [ticketId])) as { id: string }[];

@@ -188,9 +188,9 @@ test.serial('answer at intake: the ticket is replied at once and goes to the cal
   await p.close();
 });
 
-test.serial('intake of the department that handled a ticket may not record its callback rating: refused with the Chinese message, nothing changes', async (t) => {
+test.serial('intake of the department that handled a ticket is not offered its callback rating: the row says why; a post is refused with the Chinese message, nothing changes', async (t) => {
   // DESIGN §2/§3: intake records callback ratings, never on a ticket handled by their own department (403 rating-own-department)
-  await h.staff('intaketax', 'intake', 'TAX');
+  const intakeTax = await h.staff('intaketax', 'intake', 'TAX');
   const c = await call({ title: '税务窗口答复的问题', owner: { name: '钱九', phone: '13900001234' } });
   await s.tax.post(`/api/v1/tickets/${c.id}/sign`, {});
   await s.tax.post(`/api/v1/tickets/${c.id}/reply`, { outcome: 'resolved', message: '已重新核定。' });
@@ -200,17 +200,23 @@ test.serial('intake of the department that handled a ticket may not record its c
   const p = await signIn('intaketax');
   await p.click('.work-nav__link:has-text("回访")');
   const row = p.locator('#awaiting ~ table tr', { hasText: c.number });
-  await row.locator('select').selectOption('very_satisfied');
-  const [res] = await Promise.all([p.waitForResponse((r) => r.url().endsWith(`/work/tickets/${c.id}/rate`)), row.locator('button:has-text("记录")').click()]);
-  t.is(res.status(), 403);
-  t.is(await text(p, '.error-summary__title'), '没有办理');
-  t.is(await text(p, '.error-summary p'), '不能为本部门办理的工单登记评价。');
-  t.is(await text(p, 'h1'), '税务窗口答复的问题');
+  t.is(await row.locator('form, select, button').count(), 0, 'no rating form on a ticket of the own department');
+  t.is(((await row.locator('.work-callback-refusal').textContent()) ?? '').trim(), '本部门办理的工单，不能由您登记评价；请由其他部门的回访人员回访。');
+  await look(t, p, 'work-callback-own-department');
+  // intake of another department (SAMR) has the form on the same ticket
+  const other = await signIn('intake1');
+  await other.click('.work-nav__link:has-text("回访")');
+  const otherRow = other.locator('#awaiting ~ table tr', { hasText: c.number });
+  t.is(await otherRow.locator('select[name=rating]').count(), 1);
+  t.is(await otherRow.locator('.work-callback-refusal').count(), 0);
+  // the rule itself is the rate action's: a rating sent anyway is refused, nothing changes
+  const refused = await intakeTax.post(`/api/v1/tickets/${c.id}/rate`, { rating: 'very_satisfied', via: 'callback' });
+  t.like(refused, { status: 403, body: { type: 'urn:problem:rating-own-department' } });
   const after = await api(c.id);
   t.deepEqual([after.state, after.rating, after.version], ['replied', before.rating, before.version]);
   t.is(await events(), n, 'no event');
-  await look(t, p, 'work-callback-own-department');
   await p.close();
+  await other.close();
 });
 
 test.serial("a symposium is recorded with several issues in one form; its closed-loop view shows each issue's state and answer and prints without the menus", async (t) => {

@@ -104,7 +104,14 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   await p.waitForURL(/\/work\?done=sign$/);
   t.is((await api(c.id)).state, 'in_progress');
   await p.click(`a:has-text("${c.number}")`);
-  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月10日（周二）00:00\s*还剩5个工作日/);
+  // a deadline at midnight reads as on the owner pages: the end of the day before (one formatter, formatDeadline)
+  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月9日（周一）24:00前\s*还剩5个工作日/);
+  t.notRegex(await text(p, '.work-deadlines'), /00:00/);
+  // and the row in the list says the same instant the same way
+  const ticketUrl = p.url();
+  await p.goto(`${h.url}/work/tickets?q=${c.number}`);
+  t.regex(await text(p, `tr:has-text("${c.number}") .work-due__when`), /^2026年11月9日（周一）24:00前$/);
+  await p.goto(ticketUrl);
   t.regex(await text(p, '.work-facts--compact'), /电话\s*139\*\*\*\*5678/, 'handlers see the phone masked, as the API gives it');
 
   // a refused form: nothing changes, the message is next to the field and in the summary
@@ -161,7 +168,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   // the handler replies with a photo; the file shows next to the reply in the timeline
   await signIn('tax1', p);
   await p.goto(`${h.url}/work/tickets/${c.id}`);
-  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月13日（周五）00:00\s*还剩8个工作日/);
+  t.regex(await text(p, '.work-deadlines'), /答复期限 2026年11月12日（周四）24:00前\s*还剩8个工作日/);
   const dir = mkdtempSync(join(tmpdir(), 'wb-'));
   writeFileSync(join(dir, '核查照片.png'), await png());
   await p.check('#f-reply-outcome-radio');
@@ -250,5 +257,28 @@ test.serial('a stale form is refused with its message and changes nothing; lists
   await p.goto(`${h.url}/work/tickets?departmentCode=TAX`);
   const all = await p.locator('.work-table__num a').allTextContents();
   t.true(all.indexOf(late.number) < all.indexOf(fresh.number), 'the overdue one first');
+  await p.close();
+});
+
+test.serial('a search text the list cannot search (over 100 characters) is named next to the search field, kept, and nothing is listed', async (t) => {
+  await call({ title: '又一件来电' });
+  const p = await signIn('coord1');
+  const long = '定额税'.repeat(34);
+  const r = await p.goto(`${h.url}/work/tickets?q=${encodeURIComponent(long)}&state=dispatched`);
+  t.is(r?.status(), 400);
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['搜索内容最多100个字，请删减后再搜索。']);
+  t.is(await text(p, '#f-q-error'), '错误：搜索内容最多100个字，请删减后再搜索。');
+  t.is(await p.inputValue('#f-q'), long, 'the search text kept to be shortened');
+  t.is(await p.inputValue('#f-state'), 'dispatched', 'the other filters kept');
+  t.is(await text(p, '#not-searched'), '没有查询：请先修改上面的筛选条件，再点“筛选”。');
+  t.is(await p.locator('.work-table').count(), 0, 'no list: not all tickets as if searched');
+  await look(t, p, 'work-tickets-search-error');
+  // the summary links to the field
+  await p.click('.error-summary a');
+  t.is(await p.evaluate('document.activeElement && document.activeElement.id'), 'f-q');
+  // a state made up in the address: named too, nothing listed
+  await p.goto(`${h.url}/work/tickets?state=lost`);
+  t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请从给出的选项中选择。']);
+  t.is(await p.locator('.work-table').count(), 0);
   await p.close();
 });

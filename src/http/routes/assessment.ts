@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { DepartmentCode } from '../../schemas';
+import { DepartmentCode, YearParam } from '../../schemas';
 import { departmentAssessment } from '../../queries/assessment';
 import { presentVeto } from '../presenters';
 
@@ -21,7 +21,7 @@ export function assessmentRoutes(router: Router, deps: AppDeps) {
       summary: "A department's figures for a year, `vetoed` and `eligibleForCommendation`",
       tags: ['reports'],
       params: z.object({ code: DepartmentCode }),
-      query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ type: 'integer', description: 'default: the current year (business time zone)' }) }).strict(),
+      query: z.object({ year: YearParam.optional().openapi({ description: 'a 4-digit year; default: the current year (business time zone)' }) }).strict(),
     },
     async (ctx, { params, query, actor }) => {
       const a = await departmentAssessment(deps, actor, params.code, query.year);

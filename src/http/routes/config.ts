@@ -2,11 +2,11 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { IsoDate, Instant, DepartmentCode, Kind, PriorityE, line } from '../../schemas';
+import { IsoDate, Instant, DepartmentCode, intParam, Kind, PriorityE, line, YearParam } from '../../schemas';
 import { calendarYear, deadlineFrom, listRoutingRules, listSlaPolicies, loadOfficialYear, overrideCalendarDay, replaceRoutingRules, setSlaPolicies } from '../../commands/configuration';
 import { presentPolicy, presentRoutingRule } from '../presenters';
 
-const Year = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
+const Year = z.object({ year: YearParam });
 const Policy = z
   .object({
     kind: Kind,
@@ -26,7 +26,7 @@ export function configRoutes(router: Router, deps: AppDeps) {
       path: '/calendar/deadline',
       summary: 'N working days from an instant, by the rule of DESIGN §4',
       tags: ['calendar'],
-      query: z.object({ start: Instant, workingDays: z.coerce.number().int().min(1).max(1000) }).strict(),
+      query: z.object({ start: Instant, workingDays: intParam(1, 1000, 'a number of working days') }).strict(),
     },
     async (ctx, { query }) => {
       const d = await deadlineFrom(deps, query.start, query.workingDays);

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, readForLists, runCommand } from '../deps';
-import { DepartmentCode, Paging, Uuid, multiline } from '../../schemas';
+import { DepartmentCode, intParam, Paging, Uuid, multiline } from '../../schemas';
 import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, checkCanRespond, listOrders, respondToOrder } from '../../commands/oversight';
 import { runWithFiles } from '../../commands/attachments';
@@ -17,7 +17,7 @@ const IdParam = z.object({ id: Uuid });
 const ListQuery = z
   .object({
     departmentCode: DepartmentCode.optional(),
-    level: z.coerce.number().int().min(2).max(3).optional(),
+    level: intParam(2, 3, 'an oversight level').optional(),
     state: z.enum(['open', 'responded', 'closed']).optional(),
     overdue: z.enum(['true', 'false']).optional(),
     ticketId: Uuid.optional(),

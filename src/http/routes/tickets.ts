@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, readForLists } from '../deps';
-import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, Uuid } from '../../schemas';
+import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, intParam, SearchText, Uuid } from '../../schemas';
 import { actOnTicket, ActionInput } from '../../commands/actions';
 import { createTicketOnce } from '../../commands/idempotency';
 import { readTicket, ticketMessages, ticketTimeline, verifyTicketChain } from '../../commands/ticket-reads';
@@ -32,10 +32,10 @@ const ListQuery = z
     departmentCode: DepartmentCode.optional(),
     overdue: z.enum(['true', 'false']).optional(),
     dueSoon: z.enum(['true', 'false']).optional(),
-    escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
+    escalationLevel: intParam(0, 3, 'an escalation level').optional(),
     from: z.string().datetime({ offset: true }).optional(),
     to: z.string().datetime({ offset: true }).optional(),
-    q: z.string().max(100).optional(),
+    q: SearchText.optional(),
     ...Paging,
   })
   .strict();

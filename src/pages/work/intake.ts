@@ -8,7 +8,8 @@ import { createTicketOnce } from '../../commands/idempotency';
 import { callbackList, possibleDuplicates } from '../../queries/workbench';
 import { listCategories, listDepartments } from '../../queries/reference';
 import { presentTicket } from '../../http/presenters';
-import { RATINGS } from '../../domain/lifecycle';
+import { callbackRatingRefusal, RATINGS, type UserActor } from '../../domain/lifecycle';
+import { problemMessage } from '../messages';
 import * as L from '../../notifications/labels';
 import { emptyForm, FormView } from '../render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
@@ -88,6 +89,14 @@ function callInput(v: Record<string, string>, tz: string): Record<string, unknow
         }),
     ...(v.answer === '1' ? { answerAtIntake: { message: v['answerAtIntake.message'] ?? '' } } : {}),
   };
+}
+
+/** Why this intake user may not record the ticket's rating by callback, in words (`callbackRatingRefusal`, the rule the rate action applies), or null. */
+function callbackRefusalText(t: Parameters<typeof callbackRatingRefusal>[0], actor: UserActor): string | null {
+  const code = callbackRatingRefusal(t, actor);
+  if (code === 'rating-own-department') return '本部门办理的工单，不能由您登记评价；请由其他部门的回访人员回访。';
+  if (code === 'callback-owner-account') return problemMessage(code);
+  return null;
 }
 
 /**
@@ -183,7 +192,8 @@ export function intakePages(router: Router, kit: PageKit) {
     const l = await callbackList(deps, actor);
     const row = (t: Parameters<typeof rowView>[0]) => rowView(t, actor, now, cal, tz);
     kit.show(ctx, 'work/callbacks', '回访', {
-      awaiting: { rows: l.awaiting.items.map(row), total: l.awaiting.total },
+      // a ticket this user may never rate by callback (their own department's; a signed-in owner's) has no form, but the reason
+      awaiting: { rows: l.awaiting.items.map((t) => ({ ...row(t), refusal: callbackRefusalText(t, actor) })), total: l.awaiting.total },
       bad: { rows: l.badlyRated.items.map((t) => ({ ...row(t), rating: t.rating, ratedAt: t.ratedAt })), total: l.badlyRated.total },
       dept: await deptNames(),
       ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),

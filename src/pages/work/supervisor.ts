@@ -58,7 +58,14 @@ export function supervisorPages(router: Router, kit: PageKit) {
     const { actor } = requireStaff(ctx, 'supervisor');
     const st = StateE.safeParse(ctx.query.state);
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
-    const list = await workTickets(deps, actor, { kind: 'integrity_report', state: st.success ? st.data : undefined }, { limit: 50, cursor });
+    // `escalated=1` (the home's figure): escalated to the supervisors (level 3) and not yet concluded
+    const escalated = ctx.query.escalated === '1';
+    const list = await workTickets(
+      deps,
+      actor,
+      { kind: 'integrity_report', state: st.success ? st.data : undefined, ...(escalated ? { escalationLevel: 3, unanswered: true } : {}) },
+      { limit: 50, cursor },
+    );
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const dep = new Map(list.departments.map((d) => [d.code, d.nameZh]));
@@ -66,7 +73,8 @@ export function supervisorPages(router: Router, kit: PageKit) {
       rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
       total: list.total,
       nextCursor: list.nextCursor,
-      state: st.success ? st.data : '',
+      state: escalated ? 'escalated' : st.success ? st.data : '',
+      escalated,
       tabs: TABS,
       dept: (c: string | null | undefined) => (c ? (dep.get(c) ?? c) : '—'),
     });

@@ -3,7 +3,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
-import { ActionBodies, DepartmentCode, Kind, StateE, Uuid } from '../../schemas';
+import { ActionBodies, DepartmentCode, Kind, SearchText, StateE, Uuid } from '../../schemas';
+import { listDepartments } from '../../queries/reference';
 import { asciiForm } from '../../domain/validators';
 import { actOnTicket, ActionInput } from '../../commands/actions';
 import { checkCanActWithFiles, readAttachment } from '../../commands/attachments';
@@ -20,7 +21,8 @@ import { formWithErrors, opt, zodErrors, PageFieldError } from '../forms';
 import { fieldMessage, problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText, rowView, timelineView } from './view';
-import { localPath, workTime } from './common';
+import { localPath } from './common';
+import { formatDeadline } from '../format';
 
 /** The fields of each action's form, in page order (the error summary follows it). */
 const FIELDS: Record<Action, readonly string[]> = {
@@ -195,9 +197,17 @@ const ListQuery = z.object({
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .optional(),
-  q: z.string().max(100).optional(),
+  q: SearchText.optional(),
   cursor: z.string().max(200).optional(),
 });
+/** The list's filters in the order the page lays them out (the error summary follows it). */
+const FILTER_FIELDS = ['q', 'state', 'kind', 'departmentCode', 'escalationLevel', 'from', 'to'] as const;
+/** The filters' own wording next to the field (the search box is "搜索内容"). */
+const FILTER_MESSAGES: Record<string, Record<string, string>> = {
+  q: { too_long: '搜索内容最多100个字，请删减后再搜索。', control_characters: '搜索内容里有不能使用的字符（如换行、控制字符），请删除后再搜索。', invalid_type: '搜索内容只能填一项。' },
+  from: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
+  to: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
+};
 
 /** Beijing midnight of a local date as a UTC instant (`2026-11-02` → 2026-11-01T16:00Z), `end` the next midnight. */
 export function localDayStart(date: string, tz: string, end = false): Date {
@@ -227,7 +237,22 @@ export function ticketPages(router: Router, kit: PageKit) {
   router.get('/work/tickets', async (ctx) => {
     const { actor, account } = requireStaff(ctx);
     const q = ListQuery.safeParse(ctx.query);
-    const f = q.success ? q.data : {};
+    const filters = { ...Object.fromEntries(Object.entries(ctx.query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) } as Record<string, string>;
+    const listView = {
+      filters,
+      showDepartment: account.role !== 'handler',
+      states: STATES,
+      kinds: TICKET_KINDS.filter((k) => k !== 'integrity_report' || account.role !== 'intake'),
+      query: new URLSearchParams(filters).toString(),
+    };
+    if (!q.success) {
+      // A filter that breaks a rule (a search text over 100 characters, a made-up state): the
+      // message next to the field, the values kept, and no list — never all tickets as if searched.
+      const form = formWithErrors(filters, zodErrors(q.error, ctx.query), FILTER_FIELDS, { messages: FILTER_MESSAGES });
+      kit.show(ctx, 'work/tickets', '工单', { ...listView, form, rows: [], total: 0, nextCursor: null, departments: await listDepartments(deps.db.manager) }, 400);
+      return;
+    }
+    const f = q.data;
     const criteria = {
       state: f.state,
       kind: f.kind,
@@ -242,18 +267,13 @@ export function ticketPages(router: Router, kit: PageKit) {
     const list = await workTickets(deps, actor, criteria, { limit: 50, cursor: f.cursor });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
-    const filters = { ...Object.fromEntries(Object.entries(ctx.query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) } as Record<string, string>;
     kit.show(ctx, 'work/tickets', '工单', {
+      ...listView,
+      form: emptyForm(filters),
       rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
       total: list.total,
       nextCursor: list.nextCursor,
-      filters,
-      filterError: !q.success,
       departments: list.departments,
-      showDepartment: account.role !== 'handler',
-      states: STATES,
-      kinds: TICKET_KINDS.filter((k) => k !== 'integrity_report' || account.role !== 'intake'),
-      query: new URLSearchParams(filters).toString(),
     });
   });
 
@@ -278,7 +298,7 @@ export function ticketPages(router: Router, kit: PageKit) {
       ] as const
     )
       .filter(([k]) => p.deadlines[k] && relevantDeadline(k, t.state))
-      .map(([k, label]) => ({ label, at: workTime(p.deadlines[k], tz), due: t.state === 'awaiting_info' && k === 'replyBy' ? null : countdownText(p.deadlines[k], now, cal, tz) }));
+      .map(([k, label]) => ({ label, at: formatDeadline(new Date(p.deadlines[k]!), tz), due: t.state === 'awaiting_info' && k === 'replyBy' ? null : countdownText(p.deadlines[k], now, cal, tz) }));
     const forms: Partial<Record<Action, FormView>> = {};
     for (const a of p.allowedActions) forms[a] = extra.forms?.[a] ?? actionForm(a, a === 'dispatch' ? { departmentCode: v.suggestedDepartment ?? '' } : {}, []);
     const orders = (p.oversight ?? []).map((o) => ({
