@@ -276,6 +276,14 @@ test.serial('a search text the list cannot search (over 100 characters) is named
   // the summary links to the field
   await p.click('.error-summary a');
   t.is(await p.evaluate('document.activeElement && document.activeElement.id'), 'f-q');
+  // shortened and searched again with the form (which sends its blank filters too: "全部" is no filter)
+  await p.fill('#f-q', '又一件来电');
+  await p.click('form.work-filters button[type=submit]');
+  await p.waitForURL(/q=/);
+  t.is(p.url().includes('kind=&'), true, 'the form sent its blank filters');
+  t.is(await p.locator('.error-summary').count(), 0);
+  t.is(await text(p, '.work-count'), '共 1 件，按下一期限排序，最紧的在前。');
+  t.regex(await text(p, '.work-table tbody'), /又一件来电/);
   // a state made up in the address: named too, nothing listed
   await p.goto(`${h.url}/work/tickets?state=lost`);
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请从给出的选项中选择。']);

@@ -236,8 +236,10 @@ export function ticketPages(router: Router, kit: PageKit) {
 
   router.get('/work/tickets', async (ctx) => {
     const { actor, account } = requireStaff(ctx);
-    const q = ListQuery.safeParse(ctx.query);
-    const filters = { ...Object.fromEntries(Object.entries(ctx.query).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) } as Record<string, string>;
+    // a filter left at "全部" comes as `state=` (the form sends every field): blank is absent, never a value
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const q = ListQuery.safeParse(given);
+    const filters = { ...Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) } as Record<string, string>;
     const listView = {
       filters,
       showDepartment: account.role !== 'handler',
@@ -248,7 +250,7 @@ export function ticketPages(router: Router, kit: PageKit) {
     if (!q.success) {
       // A filter that breaks a rule (a search text over 100 characters, a made-up state): the
       // message next to the field, the values kept, and no list — never all tickets as if searched.
-      const form = formWithErrors(filters, zodErrors(q.error, ctx.query), FILTER_FIELDS, { messages: FILTER_MESSAGES });
+      const form = formWithErrors(filters, zodErrors(q.error, given), FILTER_FIELDS, { messages: FILTER_MESSAGES });
       kit.show(ctx, 'work/tickets', '工单', { ...listView, form, rows: [], total: 0, nextCursor: null, departments: await listDepartments(deps.db.manager) }, 400);
       return;
     }
