@@ -31,13 +31,15 @@ export interface Contact {
 @Index('idx_ticket_result_notice', ['resultNoticeId'])
 @Index('idx_ticket_merged_into', ['mergedIntoId'])
 @Index('idx_ticket_symposium', ['symposiumId'])
-@Index('idx_ticket_accused', ['accusedDepartmentCode'])
+// the integrity findings of a report and the assessment, from the index alone (migration 1798100000000)
+@Index('idx_ticket_accused', ['accusedDepartmentCode', 'occurredOn', 'kind', 'finding'])
 // the stored deadline keys' indexes (migration 1798000000000, docs/decisions/lists.md): the deadline sort under each filter, and due soon;
 // those a count reads end in the visibility rule's columns, so the count is answered from the index
 @Index('idx_ticket_deadline', ['listDeadlineKey', 'id'])
 @Index('idx_ticket_state_deadline', ['state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])
 @Index('idx_ticket_dept_deadline', ['departmentCode', 'listDeadlineKey', 'id'])
-@Index('idx_ticket_dept_state_deadline', ['departmentCode', 'state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])
+// … and, for the report's live part (readLive), the columns it reads (migration 1798100000000)
+@Index('idx_ticket_dept_state_deadline', ['departmentCode', 'state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode', 'receivedAt', 'signBy', 'replyBy'])
 @Index('idx_ticket_level_deadline', ['escalationLevel', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])
 @Index('idx_ticket_due_soon_key', ['dueSoonKey', 'listDeadlineKey', 'kind', 'accusedDepartmentCode'])
 export class Ticket {
