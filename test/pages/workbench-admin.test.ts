@@ -485,7 +485,7 @@ test.serial("the supervisors' and the admin's homes: the day's work in figures, 
   t.is(p.url(), `${h.url}/work`);
   t.deepEqual(await figures(p, '#integrity-work'), ['1件待签收签收后开始核查', '1件核查中查清后办结：属实或不属实', '0件等待举报人补充补充后或5个工作日后继续核查', '0件已逾期超过签收或办结的期限']);
   // the escalated reports are counted (DESIGN §5: reports escalate straight to the supervisors, with no oversight order), and the red-card orders
-  t.deepEqual(await figures(p, '#oversight-work'), ['1件举报已升级督办逾期的举报直接升级到本委，请尽快办结', '1件红牌督办未结各部门的三级督办，计入考核']);
+  t.deepEqual(await figures(p, '#oversight-work'), ['1件举报已升级督办升级督办到本委、还没有办结的举报', '1件红牌督办未结各部门的三级督办，计入考核']);
   t.deepEqual(await p.locator('#vetoes ~ table tbody tr td').allTextContents(), ['区人力社保局', '2026年', '1 件']);
   t.is(await p.locator('#vetoes ~ table a').getAttribute('href'), `/work/vetoes?year=2026#veto-${veto?.id}`);
   await look(t, p, 'work-home-supervisor');
