@@ -60,7 +60,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * An instant as local wall time in the business time zone, `YYYY-MM-DD HH:mm`. Deadlines
- * are 00:00 of the day after the last day (DESIGN §4), shown as such: "2026-11-04 00:00前".
+ * are 00:00 of the day after the last day (DESIGN §4); mails write them with {@link formatDeadlineInstant}.
  */
 export function formatInstant(d: Date | null | undefined, tz: string): string | null {
   if (!d) return null;
@@ -73,6 +73,20 @@ export function formatInstant(d: Date | null | undefined, tz: string): string | 
   const parts = f.formatToParts(d);
   const p = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`;
+}
+
+/**
+ * A deadline instant as mails and texts write it, `YYYY-MM-DD HH:mm` in the business time
+ * zone, with a deadline at local midnight (DESIGN §4: 00:00 of the day after the last day)
+ * written as the end of its last day, "2026-11-09 24:00" — the same instant, read the way the
+ * pages read it (`formatDeadline`, src/pages/format.ts: 「2026年11月9日（周一）24:00前」), so
+ * that nobody takes 「11-10 00:00前」 for a day more than they have. Templates add 「前」.
+ */
+export function formatDeadlineInstant(d: Date | null | undefined, tz: string): string | null {
+  const s = formatInstant(d, tz);
+  if (!d || !s || !s.endsWith(' 00:00')) return s;
+  // the wall-clock date of the instant one millisecond earlier is the last day
+  return `${formatInstant(new Date(d.getTime() - 1), tz)!.slice(0, 10)} 24:00`;
 }
 
 /** `a***@example.test`: enough for the admin to tell addresses apart, not to read them. */

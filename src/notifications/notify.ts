@@ -21,6 +21,7 @@ import {
   REASON_LABEL,
   STATE_LABEL,
   excerpt,
+  formatDeadlineInstant,
   formatInstant,
 } from './labels';
 import { Recipient, Topic, attendeesOf, dispatcherGroup, finalRecipients, handlersOf, handlingGroup, headsOf, mergedSubmitters, submitterOf, withRole } from './recipients';
@@ -504,10 +505,10 @@ export function noticeData(
       stateLabel: STATE_LABEL[t.state] ?? t.state,
       departmentName: t.departmentCode ? (departments.get(t.departmentCode) ?? t.departmentCode) : null,
       receivedAt: formatInstant(t.receivedAt, tz),
-      dispatchBy: formatInstant(t.dispatchBy, tz),
-      signBy: formatInstant(t.signBy, tz),
-      replyBy: formatInstant(t.replyBy, tz),
-      rateBy: formatInstant(t.rateBy, tz),
+      dispatchBy: formatDeadlineInstant(t.dispatchBy, tz),
+      signBy: formatDeadlineInstant(t.signBy, tz),
+      replyBy: formatDeadlineInstant(t.replyBy, tz),
+      rateBy: formatDeadlineInstant(t.rateBy, tz),
       isIntegrity: integrity,
       accountLess: !t.submitterId,
       anonymous: !!t.anonymous,
@@ -544,8 +545,8 @@ export function noticeData(
   if (typeof v.deadline === 'string') v.deadlineLabel = DEADLINE_LABEL[v.deadline] ?? v.deadline;
   if (typeof v.reason === 'string' && REASON_LABEL[v.reason]) v.reasonLabel = REASON_LABEL[v.reason];
   if (typeof v.level === 'number') v.levelLabel = LEVEL_LABEL[v.level] ?? String(v.level);
-  if (v.dueAt instanceof Date) v.dueAt = formatInstant(v.dueAt, tz);
-  if (v.respondBy instanceof Date) v.respondBy = formatInstant(v.respondBy, tz);
+  if (v.dueAt instanceof Date) v.dueAt = formatDeadlineInstant(v.dueAt, tz);
+  if (v.respondBy instanceof Date) v.respondBy = formatDeadlineInstant(v.respondBy, tz);
   if (typeof v.fromDepartmentCode === 'string') v.fromDepartmentName = departments.get(v.fromDepartmentCode) ?? v.fromDepartmentCode;
   if (typeof v.departmentCode === 'string') v.departmentName = departments.get(v.departmentCode) ?? v.departmentCode;
   for (const k of ['message', 'reason', 'detail', 'note']) if (typeof v[k] === 'string') v[k] = excerpt(v[k] as string, 3000);

@@ -101,7 +101,7 @@ test.serial('due soon: the handlers for a reply deadline, the coordinator office
   }
   const ms = await mails(c.number, 'due_soon');
   t.deepEqual(recipients(ms), ['tax1@example.test:handler', 'taxhead@example.test:head']);
-  t.is(ms[0].mail.subject, `【${c.number}】答复期限将至（2026-11-10 00:00）`);
+  t.is(ms[0].mail.subject, `【${c.number}】答复期限将至（2026-11-09 24:00）`);
   await inTransaction(h.deps.db, (em) => notify(em, { kind: 'due_soon', ticketId: c.id, deadline: 'dispatch', dueAt }, h.clock.now()));
   t.deepEqual(recipients(await mails(c.number, 'due_soon')), ['coord1@example.test:coordinator', 'tax1@example.test:handler', 'taxhead@example.test:head']);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { AUDIENCES, renderNotice, templateNames, templatesDir } from '../../src/notifications/render';
 import { noticeData } from '../../src/notifications/notify';
+import { formatDeadlineInstant, formatInstant } from '../../src/notifications/labels';
 import { SAMPLES, SAMPLE_DEPARTMENTS, sampleTicket } from '../../src/notifications/samples';
 import { previewCommand } from '../../src/cli/preview';
 import { UsageError } from '../../src/cli/args';
@@ -69,7 +70,7 @@ test('preview writes HTML, text or a whole message for a role; refuses what it d
     t.true(txt.includes('138****1234'));
     t.is(await previewCommand(['red_card', '--role', 'supervisor', '--out', out('c.eml')]), 0);
     const m = await simpleParser(readFileSync(out('c.eml')));
-    t.is(m.subject, '【FL2026000123】红牌督办：请于 2026-11-19 00:00 前回复督办单');
+    t.is(m.subject, '【FL2026000123】红牌督办：请于 2026-11-18 24:00 前回复督办单');
     t.true(String(m.html).includes('&lt;示例&gt;'));
     await t.throwsAsync(previewCommand(['nope']), { instanceOf: UsageError });
     await t.throwsAsync(previewCommand(['ticket_replied', '--role', 'mayor']), { instanceOf: UsageError });
@@ -77,4 +78,24 @@ test('preview writes HTML, text or a whole message for a role; refuses what it d
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('formatDeadlineInstant: a deadline at local midnight is the end of its last day (24:00), any other instant as it is', (t) => {
+  const rows: [string | null, string | null][] = [
+    ['2026-11-03T16:00:00Z', '2026-11-03 24:00'], // 2026-11-04 00:00 in Shanghai
+    ['2026-12-31T16:00:00Z', '2026-12-31 24:00'], // across the year's end
+    ['2026-11-04T09:30:00Z', '2026-11-04 17:30'],
+    ['2026-11-03T16:01:00Z', '2026-11-04 00:01'],
+    [null, null],
+  ];
+  for (const [at, want] of rows) t.is(formatDeadlineInstant(at ? new Date(at) : null, 'Asia/Shanghai'), want, String(at));
+  t.is(formatInstant(new Date('2026-11-03T16:00:00Z'), 'Asia/Shanghai'), '2026-11-04 00:00', 'other instants (received at) unchanged');
+});
+
+test('mails and texts write deadlines as the pages do: 24:00 of the last day', (t) => {
+  const mail = render('ticket_dispatched', 'handler').text;
+  t.true(mail.includes('签收期限：2026-11-03 24:00 前'), mail);
+  t.true(mail.includes('答复期限：2026-11-09 24:00 前'), mail);
+  t.false(mail.includes(' 00:00 前'));
+  t.true(render('ticket_replied', 'submitter').text.includes('请在 2026-11-12 24:00 前对答复作出评价'));
 });
