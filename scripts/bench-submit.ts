@@ -3,7 +3,7 @@
  * MariaDB, next to the raw floor of the same rows written directly with mysql2.
  *
  *   1. a fresh database (`DATABASE_URL`, default mysql://root@127.0.0.1:3306/bench_grievance;
- *      its name must start with "bench": it is dropped and created again);
+ *      its name must start with "bench" or "<prefix>_bench": it is dropped and created again);
  *   2. the service as a child process (`node build/src/main.js`, ROLE=api), so that the load
  *      generator does not share its event loop; C concurrent clients (fetch, keep-alive)
  *      create tickets as an intake user for D seconds after a short warm-up → tickets/s,
@@ -29,7 +29,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import Redis from 'ioredis';
@@ -81,12 +81,12 @@ function serviceEnv(): Record<string, string> {
   return out;
 }
 
-async function startService(port: number, cpuProf: boolean, o: { root?: string; env?: Record<string, string> } = {}): Promise<ChildProcess> {
+async function startService(port: number, cpuProf: boolean, o: { root?: string; env?: Record<string, string>; preload?: string[] } = {}): Promise<ChildProcess> {
   const root = o.root ?? ROOT;
   const launch = startScriptLaunch(root);
   say(`  service ${join(root, 'build', 'src', 'main.js')} started as its npm start does: ${[...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`), 'node', ...launch.args].join(' ')}`);
   // BENCH_NODE_ARGS: V8 flags for the service that NODE_OPTIONS does not take (e.g. --heap-growing-percent=50)
-  const args = [...launch.args, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'build', 'src', 'main.js')];
+  const args = [...launch.args, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(o.preload ?? []).flatMap((p) => ['--require', p]), join(root, 'build', 'src', 'main.js')];
   if (cpuProf) {
     const dir = join(ROOT, 'var', 'bench-prof');
     mkdirSync(dir, { recursive: true });
@@ -249,6 +249,8 @@ interface ServiceFigures {
     mail: { delivered: number; expected: number; p50: number; p99: number; max: number; drainS: number; messages: number; connections: number };
     timers: { armed: number; tickets: number };
     rss: number;
+    /** per ticket, the timed load and the mail drain */
+    statements: StatementCounts;
   };
 }
 
@@ -272,7 +274,19 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
     await redis.flushdb();
     Object.assign(env, { ROLE: 'all', REDIS_URL, SMTP_URL: sink.url, MAIL_FROM: 'bench@grievance.local', QUEUE_PREFIX: prefix });
   }
-  const child = await startService(port, process.env.BENCH_CPU_PROF === '1', { root: o.root, env });
+  // Statement, commit and Redis command counts of the service (scripts/bench-statements.ts, preloaded: any build)
+  const stmtFile = join(ROOT, 'var', 'bench-stmts', `${o.label}-${process.pid}.json`);
+  if (o.whole) {
+    mkdirSync(join(ROOT, 'var', 'bench-stmts'), { recursive: true });
+    env.BENCH_STATEMENTS_FILE = stmtFile;
+  }
+  const child = await startService(port, process.env.BENCH_CPU_PROF === '1', { root: o.root, env, preload: o.whole ? [join(ROOT, 'build', 'scripts', 'bench-statements.js')] : [] });
+  const counts = async () => {
+    const before = existsSync(stmtFile) ? statSync(stmtFile).mtimeMs : 0;
+    child.kill('SIGUSR2');
+    for (let i = 0; i < 50 && (!existsSync(stmtFile) || statSync(stmtFile).mtimeMs === before); i++) await new Promise((r) => setTimeout(r, 100));
+    return JSON.parse(readFileSync(stmtFile, 'utf8')) as StatementCounts;
+  };
   const base = `http://127.0.0.1:${port}/api/v1`;
   try {
     const admin = await post(base, '/auth/login', { username: 'admin', password: 'bench-admin-password' });
@@ -304,6 +318,7 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
     const idleMsPerS = ((cpuMs(child.pid!) ?? 0) - (idle0 ?? 0)) / 3;
     const procs = [{ name: 'service', pid: child.pid! as number | null }, { name: 'mariadbd', pid: await mariadbPid() }, ...(redis ? [{ name: 'redis-server', pid: await redisPid(redis) }] : [])];
     const cpu0 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
+    const counts0 = o.whole ? await counts() : null;
     measuring = true;
     const res = await load(DURATION_S, create);
     measuring = false;
@@ -326,6 +341,7 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
       while (delivered() < expected && performance.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
       const drainS = (performance.now() - drainStart) / 1000;
       const cpu1 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
+      const counts1 = await counts();
       const lat = [...sent]
         .filter(([k]) => sink!.arrived.has(k))
         .map(([k, t0]) => sink!.arrived.get(k)! - t0)
@@ -339,6 +355,7 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
         mail: { delivered: lat.length, expected, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? Number.NaN, drainS, ...sink.stats() },
         timers: { armed: armedKeys, tickets: await ticketCount() },
         rss: rssMiB(child.pid!),
+        statements: perTicket(counts0!, counts1, res.latencies.length),
       };
     }
     return out;
@@ -347,6 +364,25 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
     await sink?.close();
     redis?.disconnect();
   }
+}
+
+interface StatementCounts {
+  statements: number;
+  commits: number;
+  sql: Record<string, number>;
+  redis: Record<string, number>;
+}
+
+/** Per ticket: the difference of two counts divided by the tickets. */
+function perTicket(a: StatementCounts, b: StatementCounts, n: number): StatementCounts {
+  const diff = (x: Record<string, number>, y: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(y)
+        .map(([k, v]) => [k, (v - (x[k] ?? 0)) / n] as const)
+        .filter(([, v]) => v > 0)
+        .sort((p, q) => q[1] - p[1]),
+    );
+  return { statements: (b.statements - a.statements) / n, commits: (b.commits - a.commits) / n, sql: diff(a.sql, b.sql), redis: diff(a.redis, b.redis) };
 }
 
 async function countKeys(redis: Redis, pattern: string): Promise<number> {
@@ -728,6 +764,19 @@ function sayService(label: string, f: ServiceFigures) {
   say(
     `  mail at the sink (request sent → end of DATA): ${w.mail.delivered}/${w.mail.expected} delivered, p50 ${ms(w.mail.p50)}, p99 ${ms(w.mail.p99)}, max ${ms(w.mail.max)}; drained ${w.mail.drainS.toFixed(1)} s after the load; ${w.mail.messages} messages over ${w.mail.connections} SMTP connections`,
   );
+  const st = w.statements;
+  const top = (m: Record<string, number>) =>
+    Object.entries(m)
+      .filter(([, v]) => v >= 0.05)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ');
+  say(
+    `  per ticket (service process, load and mail drain): ${st.statements.toFixed(1)} SQL statements, ${st.commits.toFixed(2)} commits, ${Object.values(st.redis)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(1)} Redis commands`,
+  );
+  say(`    SQL: ${top(st.sql)}`);
+  say(`    Redis: ${top(st.redis)}`);
   say(`  timers armed: ${w.timers.armed} tickets with timers in Redis / ${w.timers.tickets} dispatched tickets; service RSS ${w.rss.toFixed(0)} MiB`);
 }
 

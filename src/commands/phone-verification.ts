@@ -86,6 +86,7 @@ async function writeCodeText(em: EntityManager, phone: string, purpose: Verifica
     notBefore: null,
     segments: segmentText(unmarkSecrets(text)).length,
     claimedUntil: null,
+    claimToken: null,
     sentAt: null,
     createdAt: now,
     updatedAt: now,

@@ -55,6 +55,8 @@ export class OutboxMessage {
   @Column({ type: 'int', nullable: true }) segments!: number | null;
   /** wall clock: a worker is delivering it until then (lease); expired leases are free again */
   @Column({ ...instant, nullable: true }) claimedUntil!: Date | null;
+  /** the claim that holds the row (random, per batch of claims: issue 15); null when no delivery holds it */
+  @Column({ type: 'varchar', length: 32, nullable: true }) claimToken!: string | null;
   @Column({ ...instant, nullable: true }) sentAt!: Date | null;
   @Column(instant) createdAt!: Date;
   @Column(instant) updatedAt!: Date;

@@ -41,3 +41,48 @@ export function coalesceItems<T>(
 export function coalesce(send: (ids: string[]) => Promise<unknown>, onError: (err: unknown, ids: string[]) => void, max = 500): (ids: readonly string[]) => void {
   return coalesceItems(send, onError, { key: (id) => id, max });
 }
+
+/**
+ * Group commit for calls made one item at a time (issue 15: the mail worker's claims and
+ * marks): `run` gets every item handed over while the previous batch was running (at most
+ * `max`; the first batch after a quiet spell waits one turn of the event loop) and returns one
+ * result per item, in order. One batch runs at a time, so under load the batches grow while
+ * one statement is in flight, and a single call on a quiet system waits one turn. A failure
+ * of `run` rejects every call of its batch.
+ */
+export function batchCalls<I, O>(run: (items: I[]) => Promise<O[]>, max = 100): (item: I) => Promise<O> {
+  const queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  let running = false;
+  let scheduled = false;
+  const next = () => {
+    scheduled = false;
+    if (running || !queue.length) return;
+    const part = queue.splice(0, max);
+    running = true;
+    let p: Promise<O[]>;
+    try {
+      p = run(part.map((x) => x.item));
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (outs) => {
+        for (let i = 0; i < part.length; i++) part[i].resolve(outs[i]);
+      },
+      (err) => {
+        for (const x of part) x.reject(err);
+      },
+    ).finally(() => {
+      running = false;
+      next();
+    });
+  };
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!running && !scheduled) {
+        scheduled = true;
+        setImmediate(next);
+      }
+    });
+}

@@ -1,4 +1,6 @@
-import type { DataSource } from 'typeorm';
+import { randomBytes } from 'node:crypto';
+import { In, type DataSource } from 'typeorm';
+import { batchCalls } from '../jobs/coalesce';
 import { OutboxMessage } from '../entities';
 import { classifySendError, MailTransport } from '../mail/transport';
 import type { Logger } from '../logger';
@@ -50,11 +52,15 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
  *
  * 1. a held report for the higher commission gets the configured address (conditional update);
  * 2. the row is claimed by a conditional update (`pending`, no live claim) that sets a
- *    lease and counts the attempt: a second job for the same row does nothing
- *    (`skipped` when the row is already sent or failed; `RetryLater` while another worker holds it);
+ *    lease, a claim token and counts the attempt, and read back: a second job for the same
+ *    row does nothing (`skipped` when the row is already sent or failed; `RetryLater` while
+ *    another worker, or another job of this one, holds it). The claims of the jobs that
+ *    arrive while one claim is running go together in the next (`claimBatch`: one UPDATE of
+ *    `id IN (…)` and one SELECT; the rows carrying the batch's token are this call's);
  * 3. sent: mail with a Message-ID derived from the row id; a text (channel `sms`) part by
  *    part through the SMS gateway, skipping parts an earlier attempt got accepted;
- * 4. marked `sent` (conditional on still `pending`), retried until the database takes it —
+ * 4. marked `sent` (conditional on still `pending`; the marks of deliveries that finish
+ *    while one mark is running go in one UPDATE, `markBatch`), retried until the database takes it —
  *    the server has the message, so a database outage now must not cause a second send
  *    (issue 13 item 16); a permanent refusal of the address or number marks it `failed`;
  *    anything else records the error (and the parts already accepted), sets
@@ -69,39 +75,12 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
  */
 export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<DeliveryOutcome> {
   const repo = d.db.getRepository(OutboxMessage);
-  let wall = d.wallNow();
-  if (d.higherDisciplineEmail) {
-    await repo
-      .createQueryBuilder()
-      .update()
-      .set({ recipient: d.higherDisciplineEmail, state: 'pending', updatedAt: wall })
-      .where("id = :id AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { id })
-      .execute();
-  }
-  // The whole row at once (issue 15: one read less per mail). A mail row's content does not
-  // change while it is pending; a text's progress (`messageId`) may, so a text is read again
-  // once claimed.
-  const head = await repo.findOne({ where: { id } });
-  if (!head || head.state === 'sent' || head.state === 'failed') return 'skipped';
-  if (head.channel === 'sms') {
-    if (!d.sms) throw new RetryLater(60_000, 'no SMS transport in this worker');
-    if (head.notBefore && head.notBefore.getTime() > (d.serviceNow ?? d.wallNow)().getTime()) return 'waiting';
-  }
-  const claim = await repo
-    .createQueryBuilder()
-    .update()
-    .set({ claimedUntil: new Date(wall.getTime() + d.leaseMs), attempts: () => 'attempts + 1', updatedAt: wall })
-    .where("id = :id AND state = 'pending' AND recipient IS NOT NULL AND (claimed_until IS NULL OR claimed_until < :wall)", { id, wall })
-    .execute();
-  if (!claim.affected) {
-    const row = await repo.findOne({ where: { id }, select: { id: true, state: true, claimedUntil: true } });
-    if (row?.state !== 'pending') return 'skipped';
-    const left = row.claimedUntil ? Math.max(0, row.claimedUntil.getTime() - wall.getTime()) : 0;
-    throw new RetryLater(left + 100, 'another worker is delivering it');
-  }
-  if (head.channel === 'sms') return deliverSms(d, await repo.findOneByOrFail({ id }));
-  const row = head;
-  row.attempts += 1;
+  const claim = await batches(d).claim(id);
+  if (claim.kind === 'skipped' || claim.kind === 'waiting') return claim.kind;
+  if (claim.kind === 'busy') throw new RetryLater(claim.retryInMs, claim.why);
+  if (claim.row.channel === 'sms') return deliverSms(d, claim.row);
+  const row = claim.row;
+  let wall: Date;
   const domain = d.from.split('@')[1]?.replace(/[>\s]/g, '') || 'grievance.local';
   try {
     const info = await d.transport.send(
@@ -125,7 +104,12 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     const c = classifySendError(err);
     wall = d.wallNow();
     if (c.permanent) {
-      await repo.createQueryBuilder().update().set({ state: 'failed', lastError: c.message, claimedUntil: null, updatedAt: wall }).where("id = :id AND state = 'pending'", { id }).execute();
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ state: 'failed', lastError: c.message, claimedUntil: null, claimToken: null, updatedAt: wall })
+        .where("id = :id AND state = 'pending'", { id })
+        .execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'mail refused permanently');
       return 'failed';
     }
@@ -133,7 +117,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     await repo
       .createQueryBuilder()
       .update()
-      .set({ lastError: c.message, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
+      .set({ lastError: c.message, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, claimToken: null, updatedAt: wall })
       .where("id = :id AND state = 'pending'", { id })
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'mail deferred');
@@ -162,7 +146,7 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
       await repo
         .createQueryBuilder()
         .update()
-        .set({ state: 'failed', lastError: c.message, messageId: progress, claimedUntil: null, updatedAt: wall })
+        .set({ state: 'failed', lastError: c.message, messageId: progress, claimedUntil: null, claimToken: null, updatedAt: wall })
         .where("id = :id AND state = 'pending'", { id: row.id })
         .execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'text refused permanently');
@@ -172,7 +156,7 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
     await repo
       .createQueryBuilder()
       .update()
-      .set({ lastError: c.message, messageId: progress, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, updatedAt: wall })
+      .set({ lastError: c.message, messageId: progress, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, claimToken: null, updatedAt: wall })
       .where("id = :id AND state = 'pending'", { id: row.id })
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'text deferred');
@@ -182,21 +166,25 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
 
 class MarkSentFailed extends Error {}
 
+interface Mark {
+  id: string;
+  set: { messageId: string; segments?: number; bodyText?: string };
+  /** when the server accepted it (wall clock): `sent_at` */
+  wall: Date;
+}
+
 /**
  * The server has the message: record that, retrying (capped at 5 s apart) for as long as the
  * database refuses — a database outage must not turn into a second send (issue 13 item 16).
- * Only a closing worker gives up (then the lease expires and the row is sent again: a duplicate).
+ * The first try goes with the marks of other deliveries finishing meanwhile (`markBatch`); the
+ * retries are this row's own. Only a closing worker gives up (then the lease expires and the
+ * row is sent again: a duplicate).
  */
-async function markSent(d: DeliveryDeps, id: string, set: { messageId: string; segments?: number; bodyText?: string }, wall: Date) {
+async function markSent(d: DeliveryDeps, id: string, set: Mark['set'], wall: Date) {
   for (let i = 0; ; i++) {
     try {
-      await d.db
-        .getRepository(OutboxMessage)
-        .createQueryBuilder()
-        .update()
-        .set({ state: 'sent', ...set, sentAt: wall, claimedUntil: null, lastError: null, updatedAt: d.wallNow() })
-        .where("id = :id AND state = 'pending'", { id })
-        .execute();
+      if (i === 0) await batches(d).mark({ id, set, wall });
+      else await markBatch(d, [{ id, set, wall }]);
       if (i) d.log.info({ outboxId: id, tries: i + 1 }, 'sent message recorded after the database came back');
       return;
     } catch (e) {
@@ -208,4 +196,114 @@ async function markSent(d: DeliveryDeps, id: string, set: { messageId: string; s
       await new Promise((r) => setTimeout(r, Math.min(5000, 200 * (i + 1))));
     }
   }
+}
+
+/** What a claim found for one job: the row, now held by this call; or why not. */
+export type Claim = { kind: 'claimed'; row: OutboxMessage } | { kind: 'skipped' } | { kind: 'waiting' } | { kind: 'busy'; retryInMs: number; why: string };
+
+const grouped = new WeakMap<DeliveryDeps, { claim: (id: string) => Promise<Claim>; mark: (m: Mark) => Promise<void> }>();
+/** The claim and mark batchers of `d` (one of each per worker: `batchCalls`). */
+function batches(d: DeliveryDeps) {
+  let b = grouped.get(d);
+  if (!b) {
+    b = { claim: batchCalls((ids: string[]) => claimBatch(d, ids), CLAIM_BATCH), mark: batchCalls((ms: Mark[]) => markBatch(d, ms).then(() => ms.map(() => undefined)), CLAIM_BATCH) };
+    grouped.set(d, b);
+  }
+  return b;
+}
+/** At most this many rows per claim or mark statement. */
+const CLAIM_BATCH = 64;
+
+/**
+ * Claims the rows of `ids` (one entry per job; a row named twice is claimed for its first
+ * entry only, the others find it busy) in one conditional UPDATE — `pending`, an address,
+ * no live claim, and for a text a transport in this worker and its quiet hours over — that
+ * sets a lease, a fresh random token and counts the attempt, then reads the rows back in one
+ * SELECT: a row carrying the token was won by this batch (MariaDB's UPDATE returns nothing, so
+ * the token tells this claim from another worker's at the same millisecond). One commit for
+ * the batch instead of one per row; the exactly-once claim is the same conditional update.
+ * A held report for the higher commission gets the configured address first.
+ */
+export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promise<Claim[]> {
+  const repo = d.db.getRepository(OutboxMessage);
+  const unique = [...new Set(ids)];
+  const wall = d.wallNow();
+  const service = (d.serviceNow ?? d.wallNow)();
+  if (d.higherDisciplineEmail) {
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ recipient: d.higherDisciplineEmail, state: 'pending', updatedAt: wall })
+      .where("id IN (:...ids) AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { ids: unique })
+      .execute();
+  }
+  const token = randomBytes(16).toString('hex');
+  const texts = d.sms ? "(channel <> 'sms' OR not_before IS NULL OR not_before <= :service)" : "channel <> 'sms'";
+  await repo
+    .createQueryBuilder()
+    .update()
+    .set({ claimedUntil: new Date(wall.getTime() + d.leaseMs), claimToken: token, attempts: () => 'attempts + 1', updatedAt: wall })
+    .where(`id IN (:...ids) AND state = 'pending' AND recipient IS NOT NULL AND (claimed_until IS NULL OR claimed_until < :wall) AND ${texts}`, { ids: unique, wall, service })
+    .execute();
+  const rows = new Map((await repo.find({ where: { id: In(unique) } })).map((r) => [r.id, r]));
+  const won = new Set<string>();
+  return ids.map((id): Claim => {
+    const r = rows.get(id);
+    if (!r || r.state === 'sent' || r.state === 'failed') return { kind: 'skipped' };
+    if (r.claimToken === token && !won.has(id)) {
+      won.add(id);
+      return { kind: 'claimed', row: r };
+    }
+    if (r.state !== 'pending') return { kind: 'skipped' };
+    if (r.channel === 'sms' && !d.sms) return { kind: 'busy', retryInMs: 60_000, why: 'no SMS transport in this worker' };
+    if (r.channel === 'sms' && r.notBefore && r.notBefore.getTime() > service.getTime()) return { kind: 'waiting' };
+    const left = r.claimedUntil ? Math.max(0, r.claimedUntil.getTime() - wall.getTime()) : 0;
+    return { kind: 'busy', retryInMs: left + 100, why: 'another worker is delivering it' };
+  });
+}
+
+/**
+ * Marks sent rows `sent` (conditional on still `pending`) in one UPDATE: each row's message
+ * id, send instant, segments and redacted text through `CASE id WHEN … END`; the lease and
+ * the token released. One row: the plain update.
+ */
+async function markBatch(d: DeliveryDeps, marks: readonly Mark[]): Promise<void> {
+  const qb = d.db.getRepository(OutboxMessage).createQueryBuilder().update();
+  const common = { state: 'sent' as const, claimedUntil: null, claimToken: null, lastError: null, updatedAt: d.wallNow() };
+  if (marks.length === 1) {
+    const [m] = marks;
+    await qb
+      .set({ ...common, ...m.set, sentAt: m.wall })
+      .where("id = :id AND state = 'pending'", { id: m.id })
+      .execute();
+    return;
+  }
+  const params: Record<string, unknown> = { ids: marks.map((m) => m.id) };
+  const caseOf = (column: string, key: string, value: (m: Mark) => unknown, keep: boolean) => {
+    const arms = marks
+      .map((m, i) => [m, i] as const)
+      .filter(([m]) => value(m) !== undefined)
+      .map(([m, i]) => {
+        params[`i${i}`] = m.id;
+        params[`${key}${i}`] = value(m);
+        return `WHEN :i${i} THEN :${key}${i}`;
+      });
+    if (!arms.length) return null;
+    return () => `CASE id ${arms.join(' ')} ELSE ${keep ? column : 'NULL'} END`;
+  };
+  const set: Record<string, unknown> = { ...common };
+  for (const [prop, column, key, value] of [
+    ['messageId', 'message_id', 'm', (m: Mark) => m.set.messageId],
+    ['sentAt', 'sent_at', 't', (m: Mark) => m.wall],
+    ['segments', 'segments', 's', (m: Mark) => m.set.segments],
+    ['bodyText', 'body_text', 'b', (m: Mark) => m.set.bodyText],
+  ] as const) {
+    const expr = caseOf(column, key, value, true);
+    if (expr) set[prop] = expr;
+  }
+  await qb
+    .set(set as never)
+    .where("id IN (:...ids) AND state = 'pending'")
+    .setParameters(params)
+    .execute();
 }
