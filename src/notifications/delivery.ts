@@ -166,7 +166,8 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
 
 class MarkSentFailed extends Error {}
 
-interface Mark {
+/** One row's `sent` mark. */
+export interface Mark {
   id: string;
   set: { messageId: string; segments?: number; bodyText?: string };
   /** when the server accepted it (wall clock): `sent_at` */
@@ -267,7 +268,7 @@ export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promi
  * id, send instant, segments and redacted text through `CASE id WHEN … END`; the lease and
  * the token released. One row: the plain update.
  */
-async function markBatch(d: DeliveryDeps, marks: readonly Mark[]): Promise<void> {
+export async function markBatch(d: DeliveryDeps, marks: readonly Mark[]): Promise<void> {
   const qb = d.db.getRepository(OutboxMessage).createQueryBuilder().update();
   const common = { state: 'sent' as const, claimedUntil: null, claimToken: null, lastError: null, updatedAt: d.wallNow() };
   if (marks.length === 1) {
