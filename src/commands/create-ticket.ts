@@ -11,6 +11,7 @@ import { loadRouting } from './reference-data';
 import { recomputeDeadlines } from './deadlines';
 import { hashAccessCode, newAccessCode } from './access-codes';
 import { isDuplicateKey, isMysql } from '../db';
+import { insertEntities } from '../db-insert';
 import { prepareIntegrityReport } from './integrity';
 import { prepareObjection } from './objections';
 import { deferNotifications } from '../notifications/notify';
@@ -254,7 +255,7 @@ export async function createTicket(ctx: CommandContext, input: CreateTicketInput
       t.accessCodeHash = hashAccessCode(ctx.secret, t.number, accessCode);
     }
     try {
-      await em.insert(Ticket, t as never);
+      await insertEntities(em, Ticket, [t]);
     } catch (e) {
       if (isDuplicateKey(e) && input.sourceId) throw conflict('duplicate-source', `a ticket with sourceId ${input.sourceId} exists`);
       throw e;

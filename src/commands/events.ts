@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import { EventChainSeal, Ticket, TicketEvent } from '../entities';
+import { insertEntities } from '../db-insert';
 import { eventChainKeys } from '../chain-keys';
 import type { Actor } from '../domain/lifecycle';
 import { actorId, actorRole } from './context';
@@ -143,7 +144,7 @@ export async function appendEvents(em: EntityManager, t: Pick<Ticket, 'id' | 'cy
     events.push(ev);
     last = ev;
   }
-  await em.insert(TicketEvent, events as never);
+  await insertEntities(em, TicketEvent, events);
   // the maintained report figures recompute this ticket (src/commands/figures.ts)
   if (events.length) await markFiguresDirty(em, [t.id]);
   for (const ev of events) await notify(em, { kind: 'ticket_event', event: ev, ticket: t instanceof Ticket ? t : undefined }, ev.at);

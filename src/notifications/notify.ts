@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { Department, OutboxMessage, OversightOrder, Ticket, TicketExtension, TicketMessage } from '../entities';
+import { insertEntities } from '../db-insert';
 import type { TicketEvent } from '../entities';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
 import { maskPhone } from '../domain/validators';
@@ -258,7 +259,7 @@ const departmentNames = (em: EntityManager) => departmentCache.get('all', em);
 async function insertNew(em: EntityManager, rows: OutboxMessage[]): Promise<OutboxMessage[]> {
   if (!rows.length) return rows;
   try {
-    await em.insert(OutboxMessage, rows as never);
+    await insertEntities(em, OutboxMessage, rows);
     return rows;
   } catch (e) {
     if (!isDuplicateKey(e)) throw e;
@@ -266,7 +267,7 @@ async function insertNew(em: EntityManager, rows: OutboxMessage[]): Promise<Outb
   const written: OutboxMessage[] = [];
   for (const r of rows) {
     try {
-      await em.insert(OutboxMessage, r as never);
+      await insertEntities(em, OutboxMessage, [r]);
       written.push(r);
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
