@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import type Nodemailer from 'nodemailer';
 import type { Config } from '../config';
 
@@ -53,6 +54,14 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     } as never);
+    // The composed message reaches the socket in one write instead of one per MIME chunk
+    // (issue 15: the DATA phase's small writes were ~4% of the whole job's CPU): a stream
+    // stage that passes the message on whole. Messages are small (texts cut at 3,000
+    // characters, no attachments), so holding one costs nothing.
+    t.use('stream', (mail: { message: { transform(f: () => Transform): void } }, done: (err?: Error) => void) => {
+      mail.message.transform(wholeMessage);
+      done();
+    });
     return {
       kind: 'smtp',
       async send(mail) {
@@ -77,6 +86,20 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
     },
     close: () => t.close(),
   };
+}
+
+/** A stream stage that passes its input on as one chunk at the end. */
+function wholeMessage(): Transform {
+  const parts: Buffer[] = [];
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      parts.push(chunk);
+      cb();
+    },
+    flush(cb) {
+      cb(null, Buffer.concat(parts));
+    },
+  });
 }
 
 /**
