@@ -122,7 +122,6 @@ test.serial('a ticket (every column, contact as JSON, false booleans) and a dupl
       cycle: 1,
       departmentCode: 'TAX',
       title: '标题',
-      searchTitle: '标题',
       description: 'd',
       submitterId: null,
       createdById: null,
