@@ -11,15 +11,17 @@ const plans = new WeakMap<EntityMetadata, InsertPlan>();
 function planFor(em: EntityManager, meta: EntityMetadata): InsertPlan {
   let plan = plans.get(meta);
   if (plan) return plan;
-  for (const c of meta.columns) {
-    if (!c.isInsert || c.isVirtual || c.isGenerated || c.isCreateDate || c.isUpdateDate || c.isVersion || c.embeddedMetadata || typeof c.default === 'function')
+  // as TypeORM's insert: columns marked `insert: false` (the database's generated columns) are left out
+  const columns = meta.columns.filter((c) => c.isInsert && !c.generatedType);
+  for (const c of columns) {
+    if (c.isVirtual || c.isGenerated || c.isCreateDate || c.isUpdateDate || c.isVersion || c.embeddedMetadata || typeof c.default === 'function')
       throw new Error(`insertEntities: ${meta.tableName}.${c.databaseName} is filled by TypeORM or the database; use em.insert`);
   }
   const q = (n: string) => em.connection.driver.escape(n);
   plan = {
-    prefix: `INSERT INTO ${q(meta.tableName)} (${meta.columns.map((c) => q(c.databaseName)).join(', ')}) VALUES `,
-    columns: meta.columns,
-    row: `(${meta.columns.map(() => '?').join(', ')})`,
+    prefix: `INSERT INTO ${q(meta.tableName)} (${columns.map((c) => q(c.databaseName)).join(', ')}) VALUES `,
+    columns,
+    row: `(${columns.map(() => '?').join(', ')})`,
   };
   plans.set(meta, plan);
   return plan;
@@ -27,7 +29,8 @@ function planFor(em: EntityManager, meta: EntityMetadata): InsertPlan {
 
 /**
  * Inserts whole rows of an entity whose every column the caller sets (no generated keys, no
- * create/update-date or version columns, nothing embedded) in one `INSERT … VALUES (…), (…)`
+ * create/update-date or version columns, nothing embedded; columns the database generates,
+ * `insert: false`, are left out as TypeORM leaves them out) in one `INSERT … VALUES (…), (…)`
  * built once per entity, instead of TypeORM's insert query builder (issue 15 item 4: building
  * and parameter-mapping the insert of a ticket, its events and its outbox rows was a large
  * part of the create's TypeORM CPU). Values go through the driver's `preparePersistentValue`,
