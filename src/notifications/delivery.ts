@@ -51,12 +51,12 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
  * process (bull jobs are at-least-once):
  *
  * 1. a held report for the higher commission gets the configured address (conditional update);
- * 2. the row is claimed by a conditional update (`pending`, no live claim) that sets a
- *    lease, a claim token and counts the attempt, and read back: a second job for the same
- *    row does nothing (`skipped` when the row is already sent or failed; `RetryLater` while
- *    another worker, or another job of this one, holds it). The claims of the jobs that
- *    arrive while one claim is running go together in the next (`claimBatch`: one UPDATE of
- *    `id IN (…)` and one SELECT; the rows carrying the batch's token are this call's);
+ * 2. the row is read and claimed by a conditional update (`pending`, no live claim) that sets
+ *    a lease, a claim token and counts the attempt: a second job for the same row does
+ *    nothing (`skipped` when the row is already sent or failed; `RetryLater` while another
+ *    worker, or another job of this one, holds it). The claims of the jobs that arrive while
+ *    one claim is running go together in the next (`claimBatch`: one SELECT and one UPDATE of
+ *    `id IN (…)`; a text is read again once claimed);
  * 3. sent: mail with a Message-ID derived from the row id; a text (channel `sms`) part by
  *    part through the SMS gateway, skipping parts an earlier attempt got accepted;
  * 4. marked `sent` (conditional on still `pending`; the marks of deliveries that finish
@@ -217,13 +217,17 @@ const CLAIM_BATCH = 64;
 
 /**
  * Claims the rows of `ids` (one entry per job; a row named twice is claimed for its first
- * entry only, the others find it busy) in one conditional UPDATE — `pending`, an address,
- * no live claim, and for a text a transport in this worker and its quiet hours over — that
- * sets a lease, a fresh random token and counts the attempt, then reads the rows back in one
- * SELECT: a row carrying the token was won by this batch (MariaDB's UPDATE returns nothing, so
- * the token tells this claim from another worker's at the same millisecond). One commit for
- * the batch instead of one per row; the exactly-once claim is the same conditional update.
- * A held report for the higher commission gets the configured address first.
+ * entry only, the others find it busy). The rows are read first (a mail row does not change
+ * while pending, so the claim's lease covers only the send and the mark, as with one row),
+ * then the candidates — `pending`, an address, no live claim, and for a text a transport in
+ * this worker and its quiet hours over — are claimed in one conditional UPDATE that sets a
+ * lease, a fresh random token and counts the attempt. When it changed every candidate they are
+ * all this batch's; otherwise (another worker took some meanwhile) the rows carrying the token
+ * are (MariaDB's UPDATE returns nothing, so the token tells this claim from another worker's
+ * at the same millisecond). Texts are read again once claimed (the parts an earlier attempt
+ * got accepted). One commit for the batch instead of one per row; the exactly-once claim is
+ * the same conditional update. A held report for the higher commission gets the configured
+ * address first.
  */
 export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promise<Claim[]> {
   const repo = d.db.getRepository(OutboxMessage);
@@ -238,26 +242,49 @@ export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promi
       .where("id IN (:...ids) AND state = 'held' AND notice = 'integrity_forward' AND recipient IS NULL", { ids: unique })
       .execute();
   }
-  const token = randomBytes(16).toString('hex');
-  const texts = d.sms ? "(channel <> 'sms' OR not_before IS NULL OR not_before <= :service)" : "channel <> 'sms'";
-  await repo
-    .createQueryBuilder()
-    .update()
-    .set({ claimedUntil: new Date(wall.getTime() + d.leaseMs), claimToken: token, attempts: () => 'attempts + 1', updatedAt: wall })
-    .where(`id IN (:...ids) AND state = 'pending' AND recipient IS NOT NULL AND (claimed_until IS NULL OR claimed_until < :wall) AND ${texts}`, { ids: unique, wall, service })
-    .execute();
   const rows = new Map((await repo.find({ where: { id: In(unique) } })).map((r) => [r.id, r]));
+  const quiet = (r: OutboxMessage) => r.channel === 'sms' && !!r.notBefore && r.notBefore.getTime() > service.getTime();
+  const candidates = unique.filter((id) => {
+    const r = rows.get(id);
+    return r && r.state === 'pending' && r.recipient !== null && (!r.claimedUntil || r.claimedUntil.getTime() < wall.getTime()) && (r.channel !== 'sms' || (d.sms && !quiet(r)));
+  });
   const won = new Set<string>();
+  if (candidates.length) {
+    const token = randomBytes(16).toString('hex');
+    const until = new Date(wall.getTime() + d.leaseMs);
+    const texts = d.sms ? "(channel <> 'sms' OR not_before IS NULL OR not_before <= :service)" : "channel <> 'sms'";
+    const res = await repo
+      .createQueryBuilder()
+      .update()
+      .set({ claimedUntil: until, claimToken: token, attempts: () => 'attempts + 1', updatedAt: wall })
+      .where(`id IN (:...ids) AND state = 'pending' AND recipient IS NOT NULL AND (claimed_until IS NULL OR claimed_until < :wall) AND ${texts}`, { ids: candidates, wall, service })
+      .execute();
+    if (res.affected === candidates.length) {
+      for (const id of candidates) {
+        won.add(id);
+        Object.assign(rows.get(id)!, { claimedUntil: until, claimToken: token, attempts: rows.get(id)!.attempts + 1, updatedAt: wall });
+      }
+    }
+    // some taken by another claim meanwhile (or the count unknown): which ones are ours, and the others' leases
+    const recheck = res.affected === candidates.length ? candidates.filter((id) => rows.get(id)!.channel === 'sms') : candidates;
+    if (recheck.length) {
+      for (const r of await repo.find({ where: { id: In(recheck) } })) {
+        rows.set(r.id, r);
+        if (r.claimToken === token) won.add(r.id);
+      }
+    }
+  }
+  const given = new Set<string>();
   return ids.map((id): Claim => {
     const r = rows.get(id);
     if (!r || r.state === 'sent' || r.state === 'failed') return { kind: 'skipped' };
-    if (r.claimToken === token && !won.has(id)) {
-      won.add(id);
+    if (won.has(id) && !given.has(id)) {
+      given.add(id);
       return { kind: 'claimed', row: r };
     }
     if (r.state !== 'pending') return { kind: 'skipped' };
     if (r.channel === 'sms' && !d.sms) return { kind: 'busy', retryInMs: 60_000, why: 'no SMS transport in this worker' };
-    if (r.channel === 'sms' && r.notBefore && r.notBefore.getTime() > service.getTime()) return { kind: 'waiting' };
+    if (quiet(r)) return { kind: 'waiting' };
     const left = r.claimedUntil ? Math.max(0, r.claimedUntil.getTime() - wall.getTime()) : 0;
     return { kind: 'busy', retryInMs: left + 100, why: 'another worker is delivering it' };
   });
