@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
  * (MariaDB's UPDATE returns no rows). Null on every row before, and again once a row is sent,
  * failed or deferred. The same file serves MariaDB and SQLite.
  */
-export class OutboxClaimToken1798100000000 implements MigrationInterface {
-  name = 'OutboxClaimToken1798100000000';
+export class OutboxClaimToken1798200000000 implements MigrationInterface {
+  name = 'OutboxClaimToken1798200000000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.addColumn('outbox_message', new TableColumn({ name: 'claim_token', type: 'varchar', length: '32', isNullable: true }));
