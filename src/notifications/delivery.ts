@@ -65,6 +65,9 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
  *    (issue 13 item 16); a permanent refusal of the address or number marks it `failed`;
  *    anything else records the error (and the parts already accepted), sets
  *    `nextAttemptAt` and throws `RetryLater` with the backoff — the row stays `pending`, never final.
+ *    Both are written only while the row still carries this delivery's claim token: a
+ *    delivery that outlived its lease does not release the claim of the worker that took the
+ *    row over (which may have sent it and not yet marked it).
  *
  * A text to an owner whose `notBefore` (quiet hours, service clock) lies ahead is not
  * claimed: `waiting`, and the sweep hands it over again once it is due.
@@ -108,7 +111,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
         .createQueryBuilder()
         .update()
         .set({ state: 'failed', lastError: c.message, claimedUntil: null, claimToken: null, updatedAt: wall })
-        .where("id = :id AND state = 'pending'", { id })
+        .where("id = :id AND state = 'pending' AND claim_token = :token", { id, token: row.claimToken })
         .execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'mail refused permanently');
       return 'failed';
@@ -118,7 +121,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
       .createQueryBuilder()
       .update()
       .set({ lastError: c.message, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, claimToken: null, updatedAt: wall })
-      .where("id = :id AND state = 'pending'", { id })
+      .where("id = :id AND state = 'pending' AND claim_token = :token", { id, token: row.claimToken })
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'mail deferred');
     throw new RetryLater(delay, c.message);
@@ -147,7 +150,7 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
         .createQueryBuilder()
         .update()
         .set({ state: 'failed', lastError: c.message, messageId: progress, claimedUntil: null, claimToken: null, updatedAt: wall })
-        .where("id = :id AND state = 'pending'", { id: row.id })
+        .where("id = :id AND state = 'pending' AND claim_token = :token", { id: row.id, token: row.claimToken })
         .execute();
       d.log.warn({ outboxId: row.id, notice: row.notice, error: c.message }, 'text refused permanently');
       return 'failed';
@@ -157,7 +160,7 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
       .createQueryBuilder()
       .update()
       .set({ lastError: c.message, messageId: progress, nextAttemptAt: new Date(wall.getTime() + delay), claimedUntil: null, claimToken: null, updatedAt: wall })
-      .where("id = :id AND state = 'pending'", { id: row.id })
+      .where("id = :id AND state = 'pending' AND claim_token = :token", { id: row.id, token: row.claimToken })
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'text deferred');
     throw new RetryLater(delay, c.message);

@@ -224,3 +224,23 @@ test.serial('many jobs at once: their claims and marks go in a few statements, e
   }
   for (const r of await byId(ids)) t.like(r, { state: 'sent', attempts: 1, claimToken: null });
 });
+
+test.serial('a delivery that outlived its lease and then failed leaves the claim of the worker that took the row over', async (t) => {
+  const [id] = await rows(1);
+  let fail!: (e: Error) => void;
+  const gate = new Promise<void>((_, rej) => {
+    fail = rej;
+  });
+  const slow = worker({ send: () => gate });
+  const delivering = deliverOutboxRow(slow.d, id).catch((e) => e);
+  await new Promise((r) => setTimeout(r, 200)); // claimed, sending
+  const next = worker({ wall: () => new Date(T0.getTime() + LEASE + 1) });
+  const [taken] = await claimBatch(next.d, [id]);
+  t.is(taken.kind, 'claimed', 'the lease expired: the next worker takes the row');
+  const { claimToken } = (await byId([id]))[0];
+  fail(Object.assign(new Error('451 try later'), { responseCode: 451, command: 'RCPT TO' }));
+  t.true((await delivering) instanceof RetryLater);
+  const [r] = await byId([id]);
+  t.like(r, { state: 'pending', attempts: 2, claimToken, lastError: null });
+  t.is(r.claimedUntil?.toISOString(), new Date(T0.getTime() + 2 * LEASE + 1).toISOString());
+});
