@@ -88,7 +88,7 @@ const EnvSchema = z.object({
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// address such as https://12345.example.gov.cn')
-    .default('http://localhost:3000'),
+    .optional(),
   SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -282,7 +282,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRequestBytes: e.ATTACHMENT_MAX_REQUEST_BYTES ?? e.ATTACHMENT_MAX_FILES * e.ATTACHMENT_MAX_BYTES + 1024 * 1024,
       maxConcurrentUploads: e.ATTACHMENT_MAX_UPLOADS,
     },
-    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    // unset: this machine at PORT, so that a newcomer's PORT=3456 npm start mails links that work
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     metricsToken: e.METRICS_TOKEN,
     eventChainKeys,

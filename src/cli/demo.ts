@@ -405,7 +405,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     const mailLine = lines.length - 1;
     say(`      the demo submitters' access codes: ${codesFile}`);
     const startCmd = dataDir === resolve('var') ? 'npm start' : `DATA_DIR=${dataDir} npm start`;
-    say(`Look at it: ${startCmd}, then http://localhost:3000/docs (API) with a token from POST /api/v1/auth/login`);
+    say(`Look at it: ${startCmd}, then ${deps.config.publicUrl}/account/sign-in (the pages) or ${deps.config.publicUrl}/docs (API, with a token from POST /api/v1/auth/login)`);
     say(
       `      demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_COORDINATOR} (coordinator, sees every ticket), ${DEMO_INTAKE}, ${handlerOf('TAX')}, ${headOf('TAX')}, ${DEMO_SUPERVISOR} (supervisor), …`,
     );

@@ -480,7 +480,7 @@ const readsDescription = (a: Audience, integrity: boolean) => a === 'higher' || 
  * commission (supervisors read it in the system, where each read is recorded); the
  * accusation itself goes to the discipline staff and the higher commission only.
  */
-/** `PUBLIC_URL`'s default (src/config.ts). */
+/** `PUBLIC_URL`'s default at the default PORT (src/config.ts: `http://localhost:<PORT>` when unset). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 export function noticeData(

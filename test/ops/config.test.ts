@@ -64,3 +64,10 @@ test('bad values: every problem listed at once', (t) => {
     t.throws(() => parseConfig({ REDIS_URL: bad }), { message: /REDIS_URL: / }, bad);
   }
 });
+
+test('PUBLIC_URL: unset, this machine at PORT (mails link where npm start serves); set, as given without a trailing slash', (t) => {
+  t.is(parseConfig({}).publicUrl, 'http://localhost:3000');
+  t.is(parseConfig({ PORT: '3456' }).publicUrl, 'http://localhost:3456');
+  t.is(parseConfig({ PORT: '3456', PUBLIC_URL: 'https://12345.example.gov.cn/' }).publicUrl, 'https://12345.example.gov.cn');
+  t.throws(() => parseConfig({ PUBLIC_URL: 'ftp://x' }), { message: /PUBLIC_URL/ });
+});
