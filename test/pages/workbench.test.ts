@@ -210,6 +210,14 @@ test.serial('the coordinator re-dispatches a returned ticket from the board and 
   const row = p.locator('#waiting ~ table tr', { hasText: c.number });
   t.regex((await row.textContent()) ?? '', /区税务局退回\s*社保补缴由区人力社保局办理。/);
   t.is(await row.locator('option[value="TAX"]').count(), 0, 'the returning department is not offered again');
+  // 分派 with no department chosen: the field's own message, not 「格式不正确」, and nothing changes
+  await row.locator('select').selectOption('');
+  await row.locator('button:has-text("分派")').click();
+  await p.waitForLoadState();
+  t.regex(await text(p, 'main'), /请选择办理部门。/);
+  t.notRegex(await text(p, 'main'), /格式不正确/);
+  t.is((await api(c.id)).state, 'registered');
+  await p.goto(`${h.url}/work`);
   await row.locator('select').selectOption('HRSS');
   await row.locator('button:has-text("分派")').click();
   await p.waitForURL(/\/work\?done=dispatch$/);

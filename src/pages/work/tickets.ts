@@ -106,7 +106,7 @@ const choice = (s: string | undefined) => (s ? s : undefined);
 function toInput(action: Action, v: Record<string, string>, actor: UserActor): Record<string, unknown> {
   switch (action) {
     case 'dispatch':
-      return { departmentCode: v.departmentCode ?? '', note: opt(v.note) };
+      return { departmentCode: choice(v.departmentCode), note: opt(v.note) };
     case 'sign':
       return {};
     case 'return':
