@@ -265,6 +265,9 @@ test.serial('a stale form is refused with its message and changes nothing; lists
   await p.goto(`${h.url}/work/tickets?departmentCode=TAX`);
   const all = await p.locator('.work-table__num a').allTextContents();
   t.true(all.indexOf(late.number) < all.indexOf(fresh.number), 'the overdue one first');
+  t.regex(await text(p, `.work-table tr:has-text("${late.number}")`), /区税务局/, 'the department by its Chinese name, not its code');
+  t.notRegex(await text(p, `.work-table tr:has-text("${late.number}")`), /\bTAX\b/);
+  t.regex(await text(p, 'label[for=f-dueSoon]'), /即将到期（已到期限前的最后一个工作日）/);
   await p.close();
 });
 

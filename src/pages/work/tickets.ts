@@ -269,8 +269,11 @@ export function ticketPages(router: Router, kit: PageKit) {
     const list = await workTickets(deps, actor, criteria, { limit: 50, cursor: f.cursor });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
+    const names = new Map(list.departments.map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/tickets', '工单', {
       ...listView,
+      // the 办理部门 column in Chinese, as the filter and the ticket page name them
+      dept: (c: string | null) => (c ? (names.get(c) ?? c) : ''),
       form: emptyForm(filters),
       rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
       total: list.total,
