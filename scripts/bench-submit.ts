@@ -19,7 +19,8 @@
  * --concurrency (32), BENCH_WARMUP_S / --warmup (2), BENCH_LOG_LEVEL (info: the service
  * logs every request, as in production; its stdout goes to /dev/null), BENCH_CPU_PROF=1
  * (the service runs with --cpu-prof, profiles under var/bench-prof/), BENCH_SKIP_FLOOR=1
- * (service phase only, for quick iterations), BENCH_SERVICE_ENV=`K=V …` (more environment for
+ * (service phase only, for quick iterations), BENCH_SERVICE_LOG=<file> (the service's log appended
+ * there instead of dropped), BENCH_SERVICE_ENV=`K=V …` (more environment for
  * the service, e.g. MALLOC_ARENA_MAX=2), BENCH_NODE_ARGS (more node flags). Each checkout's
  * service is started as its own `npm start` starts it (the node flags and environment of its
  * `start` script: `parseStartScript`), so a baseline is measured with its own launch. The
@@ -31,7 +32,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import Redis from 'ioredis';
@@ -112,7 +113,8 @@ async function startService(port: number, cpuProf: boolean, o: { root?: string; 
       ...serviceEnv(),
       ...o.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_SERVICE_LOG=<file>: the service's log (stdout) appended there instead of dropped
+    stdio: ['ignore', process.env.BENCH_SERVICE_LOG ? openSync(process.env.BENCH_SERVICE_LOG, 'a') : 'ignore', 'inherit'],
   });
   return untilReady(child, port);
 }
