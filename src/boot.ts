@@ -40,10 +40,10 @@ export async function boot(
 ): Promise<AppDeps & { adminCreated: boolean; generatedAdminPassword?: string }> {
   const parsed = parseConfig(env);
   if (!parsed.embedded && !parsed.jwtSecret) {
-    throw new Error('invalid configuration:\n  JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
+    throw new Error('invalid configuration: JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
   }
   if (!parsed.embedded && !parsed.eventChainKeys) {
-    throw new Error('invalid configuration:\n  EVENT_CHAIN_KEYS: required when DATABASE_URL is set (id:base64 of at least 32 bytes; see docs/decisions/security.md)');
+    throw new Error('invalid configuration: EVENT_CHAIN_KEYS: required when DATABASE_URL is set (id:base64 of at least 32 bytes; see docs/decisions/security.md)');
   }
   const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
   const log = opts.log ?? createLogger(config.logLevel);

@@ -65,7 +65,15 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM-HH:MM (local time) or off')
     .default('21:00-08:00'),
-  PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(3000),
+  // Decimal digits only, 1–65535 (z.coerce read 1e3 as 1000 and 0x10 as 16); 0 ("any free port")
+  // is refused: the service would listen where nobody is told, and PUBLIC_URL would default to
+  // http://localhost:0 (docs/decisions/security.md).
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number: decimal digits from 1 to 65535')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be a port number: decimal digits from 1 to 65535').max(65535, 'must be a port number: decimal digits from 1 to 65535'))
+    .default(3000),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   BUSINESS_TZ: z
     .string()
@@ -224,6 +232,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter(Boolean);
   for (const u of replicas) if (!/^(mysql|mariadb):\/\/[^/]+/.test(u)) problems.push(`DATABASE_REPLICA_URLS: "${u.replace(/:[^:@/]*@/, ':***@')}" must be a mysql:// URL`);
   if (replicas.length && !present.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS: replicas need DATABASE_URL (the primary)');
+  // One problem is one line (what `npm start` prints before it exits); several, a list.
+  if (problems.length === 1) throw new Error(`invalid configuration: ${problems[0]}`);
   if (!r.success || problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = r.data;
   let eventChainKeys: ChainKeyring | undefined;
@@ -231,10 +241,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       eventChainKeys = parseChainKeys(e.EVENT_CHAIN_KEYS, e.EVENT_CHAIN_KEY_ID);
     } catch (err) {
-      throw new Error(`invalid configuration:\n  EVENT_CHAIN_KEYS: ${(err as Error).message}`);
+      throw new Error(`invalid configuration: EVENT_CHAIN_KEYS: ${(err as Error).message}`);
     }
   } else if (e.EVENT_CHAIN_KEY_ID !== undefined) {
-    throw new Error('invalid configuration:\n  EVENT_CHAIN_KEY_ID: set only together with EVENT_CHAIN_KEYS');
+    throw new Error('invalid configuration: EVENT_CHAIN_KEY_ID: set only together with EVENT_CHAIN_KEYS');
   }
   const embedded = !e.DATABASE_URL;
   const dataDir = resolve(e.DATA_DIR);

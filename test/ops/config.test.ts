@@ -71,3 +71,28 @@ test('PUBLIC_URL: unset, this machine at PORT (mails link where npm start serves
   t.is(parseConfig({ PORT: '3456', PUBLIC_URL: 'https://12345.example.gov.cn/' }).publicUrl, 'https://12345.example.gov.cn');
   t.throws(() => parseConfig({ PUBLIC_URL: 'ftp://x' }), { message: /PUBLIC_URL/ });
 });
+
+test('PORT: decimal digits from 1 to 65535 only; anything else stops the start with one line naming PORT', (t) => {
+  const MESSAGE = 'invalid configuration: PORT: must be a port number: decimal digits from 1 to 65535';
+  for (const bad of ['1e3', '0x10', '0', '00', '65536', '3000.0', ' 3000', '+3000', '-1', '３０００', 'eighty', '123456']) {
+    t.throws(() => parseConfig({ PORT: bad }), { message: MESSAGE }, bad);
+  }
+  t.is(parseConfig({ PORT: '1' }).port, 1);
+  t.is(parseConfig({ PORT: '65535' }).port, 65535);
+  t.is(parseConfig({ PORT: '03456' }).publicUrl, 'http://localhost:3456');
+  t.is(parseConfig({}).port, 3000);
+  t.is(parseConfig({ PORT: '' }).port, 3000, 'an empty variable is unset');
+});
+
+test('the start fails with that one line on stderr and exit code 1, listening nowhere', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'port-'));
+  for (const port of ['1e3', '0x10', '0']) {
+    const r = spawnSync(process.execPath, [join(__dirname, '../../src/main.js')], { env: { PATH: process.env.PATH, PORT: port, DATA_DIR: dir }, encoding: 'utf8', timeout: 30_000 });
+    t.is(r.status, 1, port);
+    t.is(r.stderr, 'invalid configuration: PORT: must be a port number: decimal digits from 1 to 65535\n', port);
+  }
+});
