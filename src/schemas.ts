@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { asciiForm, isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
+import { type AsciiAlphabet, asciiForm, isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
 import { isValidIsoDate } from './domain/calendar';
 import { hasVisibleText } from './domain/text';
 import { CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS } from './domain/lifecycle';
@@ -34,14 +34,17 @@ export const multiline = (max: number) =>
     .refine((s) => s.length === 0 || hasVisibleText(s), { message: 'must not be blank (it shows nothing: only spaces or invisible characters)', params: { reason: 'blank' } });
 
 /**
- * An identifier field (phone, code, amount) read in its ASCII form first (`asciiForm`: NFKC,
- * so full-width ０１３８… typed by a Chinese input method is 0138…), the one
- * place where typed numbers are normalized; the value kept is the normalized one.
+ * An identifier field (phone, code, amount) read in its ASCII form first (`asciiForm`: the
+ * full-width ０１３８… a Chinese input method types is 0138…; `alphabet` says whether the
+ * field also takes letters or a decimal point), the one place where typed identifiers are
+ * normalized; the value kept is the normalized one. Other look-alikes (①, ¹, ١) are not
+ * converted and fail the field's check.
  */
-export const asciiField = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' ? asciiForm(v) : v), schema);
+export const asciiField = <T extends z.ZodType>(schema: T, alphabet: AsciiAlphabet = 'digits') => z.preprocess((v) => (typeof v === 'string' ? asciiForm(v, alphabet) : v), schema);
 
 export const CreditCode = asciiField(
   z.string().refine(isValidCreditCode, { message: 'not a valid unified social credit code (GB 32100 check character)', params: { reason: 'invalid_credit_code' } }),
+  'alphanumeric',
 ).openapi({ type: 'string', example: '92500102AY4CL12TH8', description: '统一社会信用代码, 18 characters, check character validated (full-width characters are read as ASCII)' });
 export const Mobile = asciiField(z.string().refine(isValidMobile, { message: 'not a valid mobile number (11 digits starting 1[3-9])', params: { reason: 'invalid_mobile' } })).openapi({
   type: 'string',
@@ -96,7 +99,7 @@ export const YearParam = z
   .openapi({ type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR, example: 2026 });
 export const DepartmentCode = z.string().regex(/^[A-Z]{2,16}$/, 'must be a department code such as TAX');
 export const Uuid = z.string().uuid({ message: 'must be an id' });
-export const Yuan = asciiField(z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"')).openapi({
+export const Yuan = asciiField(z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a non-negative decimal string with at most 2 decimals, e.g. "300.10"'), 'decimal').openapi({
   type: 'string',
   example: '300.10',
   description: 'yuan, exact decimal (full-width digits are read as ASCII)',
@@ -177,14 +180,31 @@ export const ActionBodies = {
 
 /**
  * The search text of the ticket lists (`q` of `GET /api/v1/tickets` and of the workbench's
- * list): at most 100 characters, no control characters (DESIGN §12). A text that breaks a rule
- * is refused (400), never cut or ignored: a list must not pretend to have searched.
+ * list): at most 100 characters, no control characters (DESIGN §12), and not made only of
+ * characters that show nothing (zero-width spaces, joiners, Hangul fillers: `hasVisibleText`),
+ * which would search for nothing and list every ticket. White space alone is a blank search
+ * (no `q`, as the page trims it). A text that breaks a rule is refused (400), never cut or
+ * ignored: a list must not pretend to have searched (docs/decisions/search.md).
  */
 export const SearchText = z
   .string()
   .refine((s) => Array.from(s).length <= 100, { message: 'the search text is at most 100 characters', params: { reason: 'too_long', max: 100 } })
   .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'the search text must not contain control characters or line breaks', params: { reason: 'control_characters' } })
+  .refine((s) => hasVisibleText(s) || !/\S/u.test(s), {
+    message: 'the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
+    params: { reason: 'invisible' },
+  })
   .openapi({ type: 'string', maxLength: 100, description: 'ticket number, phone number or words of the title and description; at most 100 characters' });
+
+/**
+ * A filter of a list endpoint (`?state=`, `?departmentCode=`, `?escalationLevel=`, `?q=`, …):
+ * sent blank it is absent, as the workbench's forms send a filter left at 全部 (`state=`) and
+ * as the pages read it; any other value must pass `schema` (a made-up state, `1e3` or `x`
+ * stay 400). Paging (`limit`) and the parameters that are no list filter (an assessment's
+ * `year`, a deadline's `workingDays`) keep DESIGN §12's rule: empty is 400
+ * (docs/decisions/lists.md).
+ */
+export const filter = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 export const Paging = {
   limit: intParam(1, 200, 'a page size').default(50),
@@ -201,6 +221,19 @@ export const Username = z
   .string()
   .regex(/^[A-Za-z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore')
   .refine((u) => !isValidMobile(u), { message: "a mobile number is an owner's username; choose another name", params: { reason: 'mobile_username' } });
+/**
+ * What a sign-in takes as the username (`POST /auth/login`, the sign-in page): an owner's
+ * phone number or a staff username, full-width digits and letters read as ASCII. Anything
+ * else (a circled ①, a space inside) names no account and is refused as badly formed (400).
+ */
+export const LoginName = asciiField(
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((u) => /^[A-Za-z0-9._-]*$/.test(u), { message: 'must be a phone number or a username (letters, digits, dot, dash or underscore)', params: { reason: 'login_name' } }),
+  'alphanumeric',
+);
 /** A password as every account takes it: 8–128 characters. */
 export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
 /** The roles of staff accounts (every role but `owner`). */

@@ -24,16 +24,30 @@ export function isValidCreditCode(code: string): boolean {
   return code[17] === USCC_ALPHABET[check];
 }
 
+/** What an identifier field takes besides ASCII digits, hence which full-width forms it reads as ASCII. */
+export type AsciiAlphabet = 'digits' | 'decimal' | 'alphanumeric';
+const FULL_WIDTH: Record<AsciiAlphabet, RegExp> = {
+  // full-width digits ０–９ (U+FF10–FF19)
+  digits: /[\uFF10-\uFF19]/g,
+  // and the full-width full stop ． (U+FF0E) of an amount typed as ３００．５０
+  decimal: /[\uFF0E\uFF10-\uFF19]/g,
+  // and the full-width Latin letters Ａ–Ｚ ａ–ｚ (U+FF21–FF3A, U+FF41–FF5A)
+  alphanumeric: /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g,
+};
+
 /**
  * A typed identifier (a phone number, a code, an amount) in the ASCII form the checks read:
- * Unicode NFKC (full-width digits and letters ０-９ Ａ-Ｚ, the full-width full stop, the
- * ideographic space — what a Chinese input method types in a number field — become their
- * ASCII forms). Not trimmed: the API refuses a code with spaces around it as before (the pages
- * trim what was typed). Only for fields whose valid values are ASCII: text fields are kept as
- * given (DESIGN §12), so this never runs on them.
+ * the full-width characters a Chinese input method types in such a field become their ASCII
+ * forms (each is U+FEE0 above it) — the digits ０–９ always, the full stop ． for an amount
+ * (`decimal`), the Latin letters Ａ–Ｚ ａ–ｚ for a field that takes letters (`alphanumeric`:
+ * a credit code, a ticket number, an access code, a username). Nothing else is converted: NFKC
+ * would also read circled ①, superscript ¹, Arabic-Indic ١ or the ㈠ of a list as ASCII
+ * digits, so "①3812345678" passed as a phone number (docs/decisions/security.md). Not trimmed:
+ * the API refuses a code with spaces around it as before (the pages trim what was typed). Only
+ * for fields whose valid values are ASCII: text fields are kept as given (DESIGN §12).
  */
-export function asciiForm(s: string): string {
-  return s.normalize('NFKC');
+export function asciiForm(s: string, alphabet: AsciiAlphabet = 'digits'): string {
+  return s.replace(FULL_WIDTH[alphabet], (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
 /** Mainland mobile number: 11 digits starting 1[3-9] (DESIGN §12). */

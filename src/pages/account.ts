@@ -5,8 +5,8 @@ import type { PageKit } from './kit';
 import { actorOf, pageState, requireAccount } from './kit';
 import { changePassword, checkCredentials, OwnerPasswordReset, OwnerRegistration, Password, registerOwner, resetOwnerPassword } from '../commands/accounts';
 import { requestVerificationCode } from '../commands/phone-verification';
-import { asciiForm, maskPhone } from '../domain/validators';
-import { Mobile } from '../schemas';
+import { maskPhone } from '../domain/validators';
+import { LoginName, Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
 import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
 import { emptyForm } from './render';
@@ -43,8 +43,11 @@ export function accountPages(router: Router, kit: PageKit) {
     const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
     const missing = SIGN_IN_FIELDS.filter((f) => !opt(v[f])).map((f) => ({ field: f, code: 'empty' }));
     if (missing.length) return show(formWithErrors(v, missing, SIGN_IN_FIELDS), 400);
-    // a phone typed with full-width digits is the same username (usernames are ASCII; the password is read as typed)
-    const username = asciiForm(v.phone).trim();
+    // a phone typed with full-width digits is the same username (usernames are ASCII; the password is read as typed);
+    // a look-alike (①3812345678) is no username: refused as badly formed, never tried
+    const name = LoginName.safeParse((v.phone ?? '').trim());
+    if (!name.success) return show(formWithErrors(v, [{ field: 'phone', code: 'login_name' }], SIGN_IN_FIELDS), 400);
+    const username = name.data;
     const limit = loginLimits(username, ctx.ip);
     try {
       await takeAttempt(ctx, kit.attempts, limit.limits, 'too many failed sign-ins; try again later');

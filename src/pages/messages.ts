@@ -83,6 +83,10 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   // page-only codes
   'csrf-failed': '页面已经过期，为了您的安全，请重新填写提交。',
   'cookies-needed': '请允许浏览器使用 Cookie 后再试。',
+  'reset-form-missing': '密码没有重置：提交的表单缺少表单标识。请用下面的表单重新点“重置密码”。',
+  'reset-form-unknown': '密码没有重置：提交的表单不是本页面为这个账号生成的，无法识别。请用下面的表单重新点“重置密码”。',
+  'reset-form-expired': '密码没有重置：这个表单已经打开超过12小时，已经失效。请用下面的表单重新点“重置密码”。',
+  'bad-cursor': '这一页结果已经过期，或者链接已经损坏，无法显示。请从第一页重新查看。',
   'file-link-expired': '这个文件的链接已经过期，请重新查询工单后再打开文件。',
 };
 
@@ -110,8 +114,10 @@ export const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   too_long: '最多{max}个字，请删减。',
   control_characters: '含有不能保存的特殊字符，请删除后再提交。',
   blank: '不能只填空格。',
+  invisible: '只有看不见的字符（如零宽空格），请填写要查找的内容。',
   invalid_credit_code: '统一社会信用代码不正确：应为18位数字和大写字母，请对照营业执照核对。',
   invalid_mobile: '手机号码不正确：应为11位数字，以1开头。',
+  login_name: '手机号码或用户名不正确：手机号码是11位数字，用户名只含字母、数字、点、短横线或下划线。',
   mobile_username: '用户名不能是手机号码（手机号码是经营户的登录名），请换一个。',
   invalid_date: '请按“年-月-日”填写日期，例如 2026-11-02。',
   year_out_of_range: '年份不在可受理的范围内。',

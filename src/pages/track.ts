@@ -91,10 +91,10 @@ export function trackPages(router: Router, kit: PageKit) {
   /** The ticket for this request: by code (counted on the limit) or as the signed-in submitter; null = show the lookup form. */
   async function resolve(ctx: Context, v: Record<string, string>): Promise<{ t: Ticket; actor: Actor; code: string | null } | FormView> {
     // full-width letters and digits (a Chinese input method) read as ASCII
-    const number = asciiForm(v.number ?? '')
+    const number = asciiForm(v.number ?? '', 'alphanumeric')
       .trim()
       .toUpperCase();
-    const code = asciiForm(v.code ?? '')
+    const code = asciiForm(v.code ?? '', 'alphanumeric')
       .trim()
       .toUpperCase();
     const errors = [];

@@ -98,6 +98,14 @@ const CREATE_CASES: Case[] = [
   ['mobile with dashes', withOwner({ phone: '137-1234-5678' }), 400, ['owner.phone']],
   ['mobile of full-width digits starting 12', withOwner({ phone: '１２８１２３４５６７８' }), 400, ['owner.phone']],
   ['mobile as a number', withOwner({ phone: 13712345678 }), 400, ['owner.phone']],
+  // NFKC read these as ASCII digits; only full-width ０–９ are (asciiForm)
+  ['mobile starting with a circled ①', withOwner({ phone: '①3712345678' }), 400, ['owner.phone']],
+  ['mobile with a superscript ¹', withOwner({ phone: '¹3712345678' }), 400, ['owner.phone']],
+  ['mobile of Arabic-Indic digits', withOwner({ phone: '١٣٧١٢٣٤٥٦٧٨' }), 400, ['owner.phone']],
+  ['mobile ending with a digit full stop ⒏', withOwner({ phone: '1371234567⒏' }), 400, ['owner.phone']],
+  ['credit code with a circled ⑨', withOwner({ creditCode: `⑨${VALID_CODES[0].slice(1)}` }), 400, ['owner.creditCode']],
+  ['credit code with a Roman numeral Ⅹ for X', withOwner({ creditCode: VALID_CODES.find((c) => c.includes('X'))?.replace('X', 'Ⅹ') ?? 'Ⅹ'.repeat(18) }), 400, ['owner.creditCode']],
+  ['accused amount with a circled ③', integ({ amountYuan: '③00' }), 400, ['accused.amountYuan']],
   ['email without @', withOwner({ email: 'qian.example.test' }), 400, ['owner.email']],
   ['receivedAt in the future', hot({ receivedAt: '2026-11-02T09:00:01+08:00' }), 422, ['receivedAt']],
   ['title of 201 characters', hot({ title: cc(201) }), 400, ['title']],
@@ -395,13 +403,13 @@ test.serial('an empty or non-integer year is 400 "the year must be a 4-digit yea
     [s.coord, '/api/v1/departments/TAX/assessment?year=2026.0', 'query', 'year', YEAR],
     [s.coord, '/api/v1/departments/TAX/assessment?year=%202026', 'query', 'year', YEAR],
     [s.coord, '/api/v1/departments/TAX/assessment?year=1999', 'query', 'year', 'the year must be from 2000 to 2100'],
-    [s.sup, '/api/v1/vetoes?year=', 'query', 'year', YEAR],
+    [s.sup, '/api/v1/vetoes?year=20x6', 'query', 'year', YEAR],
     [s.sup, '/api/v1/vetoes?year=0x7EA', 'query', 'year', YEAR],
     [h.admin, '/api/v1/calendar/1e3', 'path', 'year', YEAR],
     [s.coord, '/api/v1/tickets?limit=', 'query', 'limit', 'must be a page size (digits only)'],
     [s.coord, '/api/v1/tickets?limit=1e2', 'query', 'limit', 'must be a page size (digits only)'],
     [s.coord, '/api/v1/tickets?limit=0', 'query', 'limit', 'must be a page size from 1 to 200'],
-    [s.coord, '/api/v1/tickets?escalationLevel=', 'query', 'escalationLevel', 'must be an escalation level (digits only)'],
+    [s.coord, '/api/v1/tickets?escalationLevel=1e0', 'query', 'escalationLevel', 'must be an escalation level (digits only)'],
     [s.coord, '/api/v1/oversight?level=2.5', 'query', 'level', 'must be an oversight level (digits only)'],
     [s.coord, '/api/v1/calendar/deadline?start=2026-11-02T09:00:00%2B08:00&workingDays=', 'query', 'workingDays', 'must be a number of working days (digits only)'],
   ];
@@ -418,4 +426,103 @@ test.serial('an empty or non-integer year is 400 "the year must be a 4-digit yea
   t.is((await h.admin.get('/api/v1/calendar/2026')).status, 200);
   t.is((await s.coord.get('/api/v1/tickets?limit=2&escalationLevel=0')).body.items.length, 2);
   t.is((await s.coord.get('/api/v1/calendar/deadline?start=2026-11-02T09:00:00%2B08:00&workingDays=5')).body.dueAt, '2026-11-09T16:00:00.000Z');
+});
+
+// ---------------------------------------------------------------------------
+// list filters: blank is absent (as the work-list page sends 全部), anything else must be valid
+// ---------------------------------------------------------------------------
+test.serial('a list filter sent blank is absent on every list endpoint; a non-blank bad value is still 400 naming it', async (t) => {
+  const ids = (r: { body: { items: { id: string }[] } }) => r.body.items.map((x) => x.id);
+  const blank: [Client, string, string][] = [
+    [s.coord, '/api/v1/tickets', 'state=&kind=&departmentCode=&overdue=&dueSoon=&escalationLevel=&from=&to=&q='],
+    [h.admin, '/api/v1/users', 'role=&departmentCode=&active=&q='],
+    [h.admin, '/api/v1/outbox', 'state=&ticketNumber='],
+    [s.coord, '/api/v1/oversight', 'departmentCode=&level=&state=&overdue=&ticketId='],
+    [s.sup, '/api/v1/vetoes', 'year='],
+  ];
+  for (const [c, path, q] of blank) {
+    const all = await c.get(path);
+    t.is(all.status, 200, path);
+    const r = await c.get(`${path}?${q}`);
+    t.is(r.status, 200, `${path}?${q}: ${r.text.slice(0, 200)}`);
+    t.deepEqual(ids(r), ids(all), `${path}?${q}`);
+    for (const one of q.split('&')) t.is((await c.get(`${path}?${one}`)).status, 200, `${path}?${one}`);
+  }
+  t.true(ids(await s.coord.get('/api/v1/tickets?state=')).length >= 2);
+  const bad: [Client, string, string][] = [
+    [s.coord, '/api/v1/tickets?state=open', 'state'],
+    [s.coord, '/api/v1/tickets?state=%20', 'state'],
+    [s.coord, '/api/v1/tickets?kind=x', 'kind'],
+    [s.coord, '/api/v1/tickets?departmentCode=tax', 'departmentCode'],
+    [s.coord, '/api/v1/tickets?overdue=1', 'overdue'],
+    [s.coord, '/api/v1/tickets?escalationLevel=%200', 'escalationLevel'],
+    [s.coord, '/api/v1/tickets?from=2026-11-01', 'from'],
+    [s.coord, `/api/v1/tickets?q=${'x'.repeat(101)}`, 'q'],
+    [h.admin, '/api/v1/users?role=boss', 'role'],
+    [h.admin, '/api/v1/users?active=yes', 'active'],
+    [h.admin, '/api/v1/outbox?state=lost', 'state'],
+    [s.coord, '/api/v1/oversight?ticketId=42', 'ticketId'],
+    [s.coord, '/api/v1/oversight?level=1', 'level'],
+    [s.sup, '/api/v1/vetoes?year=99999', 'year'],
+  ];
+  for (const [c, path, field] of bad) {
+    const r = await c.get(path);
+    t.is(r.status, 400, path);
+    t.is(r.headers.get('content-type'), 'application/problem+json', path);
+    t.deepEqual(
+      r.body.errors.map((e: { field: string }) => e.field),
+      [field],
+      path,
+    );
+  }
+  // paging and the parameters that are no list filter keep DESIGN §12: empty is 400
+  t.is((await s.coord.get('/api/v1/tickets?limit=')).status, 400);
+  t.is((await s.coord.get('/api/v1/departments/TAX/assessment?year=')).status, 400);
+});
+
+test.serial('a search text of invisible characters only is 400 naming q; with a word besides, it searches', async (t) => {
+  for (const q of ['\u200B', '\u200B\u200D', '\u3164\u3164', ' \u2060 ', '\u00AD', '\u180E']) {
+    const r = await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent(q)}`);
+    t.is(r.status, 400, JSON.stringify(q));
+    t.like(r.body, {
+      type: 'urn:problem:validation-failed',
+      status: 400,
+      detail: 'invalid query: q: the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
+    });
+    t.deepEqual(
+      r.body.errors.map((e: { field: string }) => e.field),
+      ['q'],
+    );
+  }
+  t.deepEqual(
+    (await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('\u200B办理中')}`)).body.items.map((x: { id: string }) => x.id),
+    [inProgress.id],
+  );
+  t.is((await s.coord.get('/api/v1/tickets?q=%20%20')).status, 200, 'white space alone is no search');
+});
+
+test.serial('owner registration and verification codes refuse a look-alike phone; full-width digits are the number', async (t) => {
+  const before = await counts();
+  for (const phone of ['①3900001111', '¹3900001111', '１３９００００１１１①']) {
+    const r = await h.http.post('/api/v1/owners/verification-codes', { phone, purpose: 'register' });
+    t.is(r.status, 400, phone);
+    t.deepEqual(
+      r.body.errors.map((e: { field: string }) => e.field),
+      ['phone'],
+    );
+    const reg = await h.http.post('/api/v1/owners', { phone, code: '123456', password: 'Owner-Pw-123!', name: '甲' });
+    t.is(reg.status, 400, phone);
+    t.deepEqual(
+      reg.body.errors.map((e: { field: string }) => e.field),
+      ['phone'],
+    );
+    const login = await h.http.post('/api/v1/auth/login', { username: phone, password: 'Owner-Pw-123!' });
+    t.is(login.status, 400, phone);
+    t.deepEqual(login.body.errors, [{ field: 'username', code: 'custom', message: 'must be a phone number or a username (letters, digits, dot, dash or underscore)' }]);
+  }
+  t.deepEqual(await counts(), before);
+  t.is((await h.http.post('/api/v1/owners/verification-codes', { phone: '１３９００００１１１１', purpose: 'register' })).status, 202);
+  // the owner of 13800001234 signs in with full-width digits, not with a circled one
+  t.is((await h.http.post('/api/v1/auth/login', { username: '１３８００００１２３４', password: 'Owner-Pw-123!' })).status, 200);
+  t.is((await h.http.post('/api/v1/auth/login', { username: '①3800001234', password: 'Owner-Pw-123!' })).status, 400);
 });

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { asciiField, Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
+import { filter, LoginName, Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
 import {
   changePassword,
   checkCredentials,
@@ -43,7 +43,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
       summary: 'Sign in; owners use their phone number as username',
       tags: ['auth'],
       auth: 'public',
-      body: z.object({ username: asciiField(z.string().min(1).max(64)), password: z.string().min(1).max(128) }).strict(),
+      body: z.object({ username: LoginName, password: z.string().min(1).max(128) }).strict(),
     },
     async (ctx, { body }) => {
       // Counted before argon2 (≈19 MiB, ≈10 ms a try), so that a flood of guesses, even
@@ -134,7 +134,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
       roles: ['admin'] as const,
       summary: 'List accounts (admin), newest first; `q` searches username and name',
       tags: ['users'],
-      query: z.object({ role: RoleE.optional(), departmentCode: DepartmentCode.optional(), active: z.enum(['true', 'false']).optional(), q: z.string().min(1).max(64).optional(), ...Paging }).strict(),
+      query: z.object({ role: filter(RoleE), departmentCode: filter(DepartmentCode), active: filter(z.enum(['true', 'false'])), q: filter(z.string().max(64)), ...Paging }).strict(),
     },
     async (ctx, { query }) => {
       const page = await listAccounts(deps.db, { ...query, active: query.active === undefined ? undefined : query.active === 'true' });

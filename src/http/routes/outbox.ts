@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { Paging, Uuid } from '../../schemas';
+import { filter, Paging, Uuid } from '../../schemas';
 import { forwardHeldReport, listOutbox, retryOutboxMessage } from '../../commands/outbox';
 import { presentOutbox } from '../presenters';
 
@@ -39,7 +39,7 @@ export function outboxRoutes(router: Router, deps: AppDeps) {
       roles: ['admin'] as const,
       summary: 'Delivery state of every notification, newest first (admin)',
       tags,
-      query: z.object({ state: OutboxState.optional(), ticketNumber: z.string().max(32).optional(), ...Paging }).strict(),
+      query: z.object({ state: filter(OutboxState), ticketNumber: filter(z.string().max(32)), ...Paging }).strict(),
       response: z.object({ items: z.array(OutboxItem), nextCursor: z.string().nullable() }),
     },
     async (ctx, { query, actor }) => {

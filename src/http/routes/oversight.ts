@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, readForLists, runCommand } from '../deps';
-import { DepartmentCode, intParam, Paging, Uuid, multiline } from '../../schemas';
+import { DepartmentCode, filter, intParam, Paging, Uuid, multiline } from '../../schemas';
 import { Actor } from '../../domain/lifecycle';
 import { closeOrder, canReadOrders, checkCanRespond, listOrders, respondToOrder } from '../../commands/oversight';
 import { runWithFiles } from '../../commands/attachments';
@@ -16,11 +16,12 @@ const IdParam = z.object({ id: Uuid });
 
 const ListQuery = z
   .object({
-    departmentCode: DepartmentCode.optional(),
-    level: intParam(2, 3, 'an oversight level').optional(),
-    state: z.enum(['open', 'responded', 'closed']).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    ticketId: Uuid.optional(),
+    // blank filters are absent (docs/decisions/lists.md)
+    departmentCode: filter(DepartmentCode),
+    level: filter(intParam(2, 3, 'an oversight level')),
+    state: filter(z.enum(['open', 'responded', 'closed'])),
+    overdue: filter(z.enum(['true', 'false'])),
+    ticketId: filter(Uuid),
     ...Paging,
   })
   .strict();

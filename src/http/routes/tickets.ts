@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps, readForLists } from '../deps';
-import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, intParam, SearchText, Uuid } from '../../schemas';
+import { ActionBodies, Kind, StateE, TicketCreate, Paging, DepartmentCode, filter, intParam, SearchText, Uuid } from '../../schemas';
 import { actOnTicket, ActionInput } from '../../commands/actions';
 import { createTicketOnce } from '../../commands/idempotency';
 import { readTicket, ticketMessages, ticketTimeline, verifyTicketChain } from '../../commands/ticket-reads';
@@ -27,15 +27,16 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
 
 const ListQuery = z
   .object({
-    state: StateE.optional(),
-    kind: Kind.optional(),
-    departmentCode: DepartmentCode.optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    dueSoon: z.enum(['true', 'false']).optional(),
-    escalationLevel: intParam(0, 3, 'an escalation level').optional(),
-    from: z.string().datetime({ offset: true }).optional(),
-    to: z.string().datetime({ offset: true }).optional(),
-    q: SearchText.optional(),
+    // a filter sent blank (`state=`) is absent, as on the work-list page (docs/decisions/lists.md)
+    state: filter(StateE),
+    kind: filter(Kind),
+    departmentCode: filter(DepartmentCode),
+    overdue: filter(z.enum(['true', 'false'])),
+    dueSoon: filter(z.enum(['true', 'false'])),
+    escalationLevel: filter(intParam(0, 3, 'an escalation level')),
+    from: filter(z.string().datetime({ offset: true })),
+    to: filter(z.string().datetime({ offset: true })),
+    q: filter(SearchText),
     ...Paging,
   })
   .strict();

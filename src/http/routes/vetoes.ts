@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { multiline, Uuid, YearParam } from '../../schemas';
+import { filter, multiline, Uuid, YearParam } from '../../schemas';
 import { revokeVetoRecord } from '../../commands/vetoes';
 import { vetoRegister } from '../../queries/vetoes';
 import { presentVeto } from '../presenters';
@@ -19,7 +19,7 @@ export function vetoRoutes(router: Router, deps: AppDeps) {
       roles: ['coordinator', 'supervisor'] as const,
       summary: 'The veto register: department, year, status, causes (ticket numbers), decided by and when, history (coordinator, supervisor)',
       tags,
-      query: z.object({ year: YearParam.optional() }).strict(),
+      query: z.object({ year: filter(YearParam) }).strict(),
     },
     async (ctx, { query, actor }) => {
       const vetoes = await vetoRegister(deps, actor, query.year);
