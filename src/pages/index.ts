@@ -50,6 +50,14 @@ function pageErrors(kit: PageKit) {
       ctx.set('Cache-Control', 'no-store');
       // A database outage is a 503 to come back from, not a fault (issue 13 item 15).
       const e = !(caught instanceof AppError) && isDatabaseUnavailable(caught) ? new DatabaseUnavailable(caught) : caught;
+      if (e instanceof AppError && e.status === 400 && ctx.method === 'GET' && e.errors.some((x) => x.field === 'cursor')) {
+        // a page of a list whose cursor is not one the service gave (expired, cut, edited): say so, and offer the first page
+        const first = new URLSearchParams(ctx.querystring);
+        first.delete('cursor');
+        const href = `${/^\/(?!\/)/.test(ctx.path) ? ctx.path : '/'}${first.size ? `?${first}` : ''}`;
+        kit.show(ctx, 'error', '这一页已经失效', { message: problemMessage('bad-cursor'), code: 'bad-cursor', status: 400, firstPage: href }, 400);
+        return;
+      }
       if (e instanceof AppError) {
         if (e.code === 'database-unavailable') ctx.set('Retry-After', String(e.extra.retryAfter));
         const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;

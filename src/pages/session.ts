@@ -108,3 +108,33 @@ export async function setFlash(ctx: Context, store: SessionStore, flash: Flash, 
 export async function takeFlash(ctx: Context, store: SessionStore, kind: string): Promise<Flash | null> {
   return store.takeFlash(ctx.cookies.get(SESSION_COOKIE), kind);
 }
+
+/**
+ * A one-time form's key as the service issues it: `<uuid>.<issued, ms base 36>.<HMAC>`, the
+ * HMAC-SHA-256 under `secret` of what the form is for (`bind`: the action, who may post it and
+ * about what) with the uuid and the instant. The uuid is the idempotency key of the action;
+ * the signature is how a key the service never issued (missing, typed, copied from another
+ * account's form) is told from the form's own, without storing issued keys.
+ */
+export function issueFormKey(secret: string, bind: string, now: Date, uuid: string): string {
+  const issued = now.getTime().toString(36);
+  return `${uuid}.${issued}.${formKeyMac(secret, bind, uuid, issued)}`;
+}
+const formKeyMac = (secret: string, bind: string, uuid: string, issued: string) => createHmac('sha256', secret).update(`form-key|${bind}|${uuid}|${issued}`).digest('base64url');
+
+/**
+ * Checks a posted form key against `bind`: `missing` (none sent), `unknown` (not one the
+ * service issued for `bind`), `expired` (issued more than `ttlMs` before `now`, or after it),
+ * else the uuid to use as the action's idempotency key.
+ */
+export function checkFormKey(secret: string, bind: string, key: string | undefined, now: Date, ttlMs: number): { uuid: string } | { refused: 'missing' | 'unknown' | 'expired' } {
+  if (!key) return { refused: 'missing' };
+  const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/.exec(key);
+  if (!m) return { refused: 'unknown' };
+  const a = Buffer.from(m[3]);
+  const b = Buffer.from(formKeyMac(secret, bind, m[1], m[2]));
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return { refused: 'unknown' };
+  const age = now.getTime() - Number.parseInt(m[2], 36);
+  if (age < 0 || age > ttlMs) return { refused: 'expired' };
+  return { uuid: m[1] };
+}

@@ -8,7 +8,7 @@ export function decodeCursor(c: string | undefined): { at: Date; id: string } | 
   if (!c) return null;
   const [iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
   const at = new Date(iso);
-  if (!id || Number.isNaN(at.getTime())) throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
+  if (!id || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
 
@@ -23,7 +23,13 @@ export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: str
   if (!c) return null;
   const [mark, iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
   const at = new Date(iso);
-  if (mark !== 'd' || !id || Number.isNaN(at.getTime()))
-    throw new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
+  if (mark !== 'd' || !id || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
+
+/**
+ * The refusal of a cursor that is not one this service returned (damaged, cut, from another
+ * list or too long): 400 `validation-failed` on `cursor`, as the API answers it. The pages show
+ * their own message for it with a link to the first page (src/pages/index.ts).
+ */
+export const badCursor = () => new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);

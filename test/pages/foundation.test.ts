@@ -8,46 +8,7 @@ import test from 'ava';
 import { startHarness, Harness, smsCode } from '../helpers/harness';
 import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
 import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
-
-/** A cookie-keeping client for the pages: reads the CSRF token out of each form. */
-class Browserless {
-  cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
-  async req(method: string, path: string, form?: Record<string, string>) {
-    const headers: Record<string, string> = { accept: 'text/html' };
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(form).toString();
-    }
-    const r = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
-    for (const c of r.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [k, v] = pair.split('=');
-      if (/Max-Age=0/.test(c)) this.cookies.delete(k);
-      else this.cookies.set(k, v);
-    }
-    return { status: r.status, headers: r.headers, text: await r.text(), setCookies: r.headers.getSetCookie() };
-  }
-  /** A multipart form as a browser sends it: the fields in order, then the `file` parts. */
-  async multipart(path: string, fields: Record<string, string>, files: [string, Buffer][]) {
-    const f = new FormData();
-    for (const [k, v] of Object.entries(fields)) f.append(k, v);
-    for (const [name, bytes] of files) f.append('file', new Blob([bytes]), name);
-    const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    return { status: r.status, text: await r.text() };
-  }
-  get(p: string) {
-    return this.req('GET', p);
-  }
-  async csrf(p: string) {
-    return /name="_csrf" value="([^"]+)"/.exec((await this.get(p)).text)![1];
-  }
-  async post(p: string, form: Record<string, string>, from = p) {
-    return this.req('POST', p, { _csrf: await this.csrf(from), ...form });
-  }
-}
+import { Browserless } from '../helpers/browserless';
 
 let h: Harness;
 test.before(async () => {

@@ -4,7 +4,22 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
-import { AccountDeactivation, CategoryCode, CategoryCreate, DepartmentCode, DepartmentCreate, IsoDate, Kind, line, PriorityE, RoleE, StaffAccount, StaffAccountUpdate, Uuid } from '../../schemas';
+import {
+  AccountDeactivation,
+  CategoryCode,
+  CategoryCreate,
+  DepartmentCode,
+  DepartmentCreate,
+  IsoDate,
+  Kind,
+  line,
+  PriorityE,
+  RoleE,
+  StaffAccount,
+  StaffAccountUpdate,
+  Uuid,
+  YearParam,
+} from '../../schemas';
 import { createStaffAccount, deactivateAccount, reactivateAccount, resetPasswordOnce, updateStaffAccount } from '../../commands/accounts';
 import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
 import { calendarYear, loadOfficialYear, overrideCalendarDay, replaceRoutingRules, setSlaPolicies } from '../../commands/configuration';
@@ -12,13 +27,15 @@ import { forwardHeldReport, listOutbox, retryOutboxMessage } from '../../command
 import { accountAdminView, accountsAdminView, referenceAdminView, routingAdminView, slaAdminView } from '../../queries/admin-views';
 import { presentAccountEvent, presentOutbox, presentPolicy, presentUser } from '../../http/presenters';
 import { AppError } from '../../errors';
+import { badCursor } from '../../queries/cursor';
 import * as L from '../../notifications/labels';
 import { emptyForm, type FormView } from '../render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
 import { problemMessage } from '../messages';
 import { ROLE_LABEL } from './nav';
-import { setFlash, takeFlash } from '../session';
+import { checkFormKey, issueFormKey, setFlash, takeFlash } from '../session';
 import { yearGrid } from './calendar-view';
+import { pageYear, showYearRefused } from './common';
 
 type Values = Record<string, string>;
 
@@ -49,6 +66,14 @@ const VIA_LABEL: Record<string, string> = { api: '接口', page: '页面', cli: 
 
 const STAFF_ROLES = ['intake', 'handler', 'coordinator', 'supervisor', 'admin'] as const;
 const roleOptions = () => STAFF_ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+
+/**
+ * How long a password reset form's key is honoured after the page issued it: less than the
+ * 24 h its use is remembered (IDEMPOTENCY_TTL_MS), so a used key is always known as used.
+ */
+export const RESET_FORM_TTL_MS = 12 * 3_600_000;
+/** What a reset form's key is bound to: the admin who was shown the form and the account it resets. */
+const resetKeyBinding = (adminId: string, userId: string) => `password-reset|${adminId}|${userId}`;
 
 const done = (ctx: Context) => (typeof ctx.query.done === 'string' ? (DONE[ctx.query.done] ?? null) : null);
 const redirect = (ctx: Context, to: string) => {
@@ -91,7 +116,8 @@ function accountForm(values: Values, errors: { field: string; code: string; max?
   return f;
 }
 
-const Year = z.coerce.number().int().min(2000).max(2100);
+// the calendar's year in a path or a form: as the API reads it (4 digits, 2000–2100; `2026.0` or `1e3` is none)
+const Year = YearParam;
 const UserFilter = z.object({
   q: z.string().max(64).optional(),
   role: RoleE.optional(),
@@ -99,6 +125,14 @@ const UserFilter = z.object({
   departmentCode: DepartmentCode.optional(),
   cursor: z.string().max(200).optional(),
 });
+/** The user list's filters in page order, and their own words next to the field. */
+const USER_FILTER_FIELDS = ['q', 'role', 'departmentCode', 'active'] as const;
+const USER_FILTER_MESSAGES: Record<string, Record<string, string>> = {
+  q: { too_big: '用户名或姓名最多64个字，请删减后再筛选。', invalid_type: '用户名或姓名只能填一项。' },
+  role: { invalid_value: '没有这个角色，请从列表中选择。', invalid_type: '角色只能选一项。' },
+  departmentCode: { invalid_format: '没有这个部门，请从列表中选择。', unknown: '没有这个部门，请从列表中选择。', invalid_type: '部门只能选一项。' },
+  active: { invalid_value: '状态请选择“在用”或“已停用”。', invalid_type: '状态只能选一项。' },
+};
 const OutboxFilter = z.object({ state: z.enum(['pending', 'sent', 'failed', 'held']).optional(), ticketNumber: z.string().max(32).optional(), cursor: z.string().max(200).optional() });
 const Names = z.object({ nameZh: line(100), nameEn: line(200) }).strict();
 const Override = z.object({ date: IsoDate, type: z.enum(['holiday', 'workday']), note: line(200).optional() }).strict();
@@ -142,8 +176,30 @@ export function adminPages(router: Router, kit: PageKit) {
   // ── users ────────────────────────────────────────────────────────────────────────────
   router.get('/work/admin/users', async (ctx) => {
     requireStaff(ctx, 'admin');
-    const q = UserFilter.safeParse(ctx.query);
-    const f = q.success ? q.data : {};
+    // a filter left at 全部 comes blank (`role=`): absent. A filter that is none of the choices
+    // (a made-up role or department) is refused next to it, with no list — never all users as if filtered.
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const q = UserFilter.safeParse(given);
+    const filters = Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) as Values;
+    const view = {
+      filters,
+      query: new URLSearchParams(filters).toString(),
+      roles: [...roleOptions(), { value: 'owner', label: ROLE_LABEL.owner }],
+      roleLabel: ROLE_LABEL,
+    };
+    if (!q.success) {
+      const errors = zodErrors(q.error, given);
+      if (errors.some((e) => e.field === 'cursor')) throw badCursor();
+      const r = await referenceAdminView(deps);
+      return kit.show(
+        ctx,
+        'work/admin/users',
+        '用户',
+        { ...view, form: formWithErrors(filters, errors, USER_FILTER_FIELDS, { messages: USER_FILTER_MESSAGES }), users: [], nextCursor: null, dept: () => '—', departments: r.departments },
+        400,
+      );
+    }
+    const f = q.data;
     const r = await accountsAdminView(deps, {
       q: opt(f.q),
       role: f.role,
@@ -153,17 +209,17 @@ export function adminPages(router: Router, kit: PageKit) {
       cursor: f.cursor,
     });
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
-    const filters = Object.fromEntries(Object.entries(f).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '')) as Values;
+    if (f.departmentCode && !dep.has(f.departmentCode)) {
+      const form = formWithErrors(filters, [{ field: 'departmentCode', code: 'unknown' }], USER_FILTER_FIELDS, { messages: USER_FILTER_MESSAGES });
+      return kit.show(ctx, 'work/admin/users', '用户', { ...view, form, users: [], nextCursor: null, dept: () => '—', departments: r.departments }, 400);
+    }
     kit.show(ctx, 'work/admin/users', '用户', {
+      ...view,
+      form: emptyForm(filters),
       users: r.items.map(presentUser),
       nextCursor: r.nextCursor,
-      filters,
-      query: new URLSearchParams(filters).toString(),
-      filterError: !q.success,
       dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
       departments: r.departments,
-      roles: [...roleOptions(), { value: 'owner', label: ROLE_LABEL.owner }],
-      roleLabel: ROLE_LABEL,
     });
   });
 
@@ -214,8 +270,9 @@ export function adminPages(router: Router, kit: PageKit) {
         problem: extra.problem ?? null,
         temporaryPassword: extra.temporaryPassword ?? null,
         passwordShown: !!extra.passwordShown,
-        // the reset form's one-time key: a fresh one per render, so a new click is a new reset
-        formKey: randomUUID(),
+        // the reset form's one-time key: a fresh one per render, so a new click is a new reset;
+        // signed for this admin and this account, so that a key the page never issued resets nothing
+        formKey: issueFormKey(deps.config.jwtSecret, resetKeyBinding(account.id, u.id), now(), randomUUID()),
         done: done(ctx),
         self: account.id === u.id,
         staff: u.role !== 'owner',
@@ -305,11 +362,16 @@ export function adminPages(router: Router, kit: PageKit) {
   // again — a double click, a resubmitted page, parallel posts — resets once; the others land on
   // the same page, which shows the password if this browser has not been shown it yet, else says
   // it is shown no more and nothing was reset again.
+  // A post without the form's own key (none, one the page never issued for this admin and this
+  // account, or one older than RESET_FORM_TTL_MS) resets nothing: the page says why and shows a
+  // fresh form (docs/decisions/security.md).
   router.post('/work/admin/users/:id/password-reset', async (ctx) => {
     const { actor, account } = requireStaff(ctx, 'admin');
     const id = userId(ctx);
     const v = readForm(ctx);
-    const formKey = v.formKey && /^[0-9a-f-]{36}$/.test(v.formKey) ? v.formKey : randomUUID();
+    const key = checkFormKey(deps.config.jwtSecret, resetKeyBinding(account.id, id), v.formKey, now(), RESET_FORM_TTL_MS);
+    if ('refused' in key) return showUser(ctx, id, { problem: problemMessage(`reset-form-${key.refused}`) }, 400);
+    const formKey = key.uuid;
     try {
       await resetPasswordOnce(deps, { via: 'page', actor }, id, { scope: `password-reset:user:${account.id}`, key: `page:${formKey}`, rawBody: { userId: id } }, now(), (em, temporaryPassword) =>
         setFlash(ctx, kit.sessions, { kind: 'password-reset', userId: id, temporaryPassword }, em).then(() => undefined),
@@ -547,8 +609,9 @@ export function adminPages(router: Router, kit: PageKit) {
   }
   router.get('/work/admin/calendar', async (ctx) => {
     requireStaff(ctx, 'admin');
-    const y = Year.safeParse(ctx.query.year);
-    await showCalendar(ctx, y.success ? y.data : Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(now())));
+    const y = pageYear(ctx.query.year, Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(now())));
+    if ('refused' in y) return showYearRefused(kit, ctx, { heading: '工作日历', action: '/work/admin/calendar', fallbackLink: '查看今年的工作日历' }, y);
+    await showCalendar(ctx, y.year as number);
   });
   router.post('/work/admin/calendar/day', async (ctx) => {
     const { actor } = requireStaff(ctx, 'admin');

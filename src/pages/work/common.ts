@@ -1,3 +1,6 @@
+import type { Context } from 'koa';
+import type { PageKit } from '../kit';
+import { MAX_YEAR, MIN_YEAR, YearParam } from '../../schemas';
 /** A local path to go back to after a form (never another site), or `fallback`. */
 export const localPath = (s: string | undefined, fallback: string): string => (s && /^\/(?!\/)[\w\-/?=&.%]*$/.test(s) ? s : fallback);
 
@@ -35,4 +38,28 @@ export function localInstant(value: string, tz: string): string | null {
 /** An instant as a `datetime-local` value in `tz` (`2026-11-02T09:14`). */
 export function localInputValue(at: Date, tz: string): string {
   return new Date(at.getTime() + offsetMs(at, tz)).toISOString().slice(0, 16);
+}
+
+/** What a staff page's `?year=` says: the year asked for, or why it is not one (the Chinese message next to the year field). */
+export type PageYear = { year: number } | { refused: string; given: string };
+
+/**
+ * The `year` of a page's query string (/work/assessments, /work/vetoes, /work/department,
+ * /work/admin/calendar), read as the API reads it (`YearParam`: 4 digits, 2000–2100): absent or
+ * blank is `fallback` (the current year; null: every year); anything else that is no year
+ * (`20x6`, `99999`, `2026.0`, twice) is refused, never read as the current year.
+ * `latest`: the last year the page has figures for (the department's overview: this year).
+ */
+export function pageYear(raw: unknown, fallback: number | null, latest = MAX_YEAR): PageYear | { year: null } {
+  if (raw === undefined || raw === '') return { year: fallback };
+  const given = Array.isArray(raw) ? raw.join(',') : String(raw);
+  const y = typeof raw === 'string' ? YearParam.safeParse(raw) : null;
+  if (!y?.success) return { refused: /^\d{4}$/.test(given) ? `年份应在${MIN_YEAR}年到${latest}年之间。` : '年份请填4位数字，例如 2026。', given };
+  if (y.data > latest) return { refused: `年份应在${MIN_YEAR}年到${latest}年之间。`, given };
+  return { year: y.data };
+}
+
+/** The page for a refused `year=`: its heading, the year field with the message, no figures; 400. */
+export function showYearRefused(kit: PageKit, ctx: Context, o: { heading: string; action: string; fallbackLink: string }, r: { refused: string; given: string }) {
+  kit.show(ctx, 'work/year-refused', o.heading, { ...o, refused: r.refused, given: r.given }, 400);
 }

@@ -6,6 +6,7 @@ import { presentVeto } from '../../http/presenters';
 import { AppError } from '../../errors';
 import { localDate } from '../../domain/deadline';
 import type { Fraction } from '../../domain/metrics';
+import { pageYear, showYearRefused } from './common';
 
 /** A rate as the workbench writes it: `12/15（80%）`, or `—` when nothing was owed. */
 const rate = (f: Fraction | undefined) => (!f ? '—' : f.percent === null ? `暂无（${f.numerator}/${f.denominator}）` : `${f.numerator}/${f.denominator}（${f.percent}%）`);
@@ -25,8 +26,10 @@ export function departmentPages(router: Router, kit: PageKit) {
     const { actor, account } = requireStaff(ctx, 'handler');
     if (!account.isHead) throw new AppError(403, 'wrong-role', "the overview is the department head's");
     const thisYear = Number(localDate(deps.clock.now(), tz).slice(0, 4));
-    const y = typeof ctx.query.year === 'string' && /^\d{4}$/.test(ctx.query.year) ? Number(ctx.query.year) : thisYear;
-    const year = y >= 2000 && y <= thisYear ? y : thisYear;
+    // a year that is no year, or one still to come, is refused (never read as this year)
+    const y = pageYear(ctx.query.year, thisYear, thisYear);
+    if ('refused' in y) return showYearRefused(kit, ctx, { heading: '本部门概况', action: '/work/department', fallbackLink: '查看本部门今年的概况' }, y);
+    const year = y.year as number;
     const o = await departmentOverview(deps, actor, year);
     const a = o.assessment;
     const f = a.figures as Record<string, unknown> | null;

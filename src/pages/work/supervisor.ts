@@ -15,8 +15,8 @@ import { problemMessage } from '../messages';
 import { emptyForm, type FormView } from '../render';
 import { rowView } from './view';
 import { rateText } from '../charts';
+import { pageYear, showYearRefused } from './common';
 
-const Year = z.coerce.number().int().min(2000).max(2100);
 const Revoke = z.object({ reason: multiline(2000) }).strict();
 
 /** A veto history step in words (DESIGN §7). */
@@ -82,8 +82,10 @@ export function supervisorPages(router: Router, kit: PageKit) {
 
   async function showVetoes(ctx: Context, extra: { failed?: { id: string; form: FormView } } = {}, status = 200) {
     const { actor } = requireStaff(ctx, 'supervisor');
-    const y = Year.safeParse(ctx.query.year);
-    const year = y.success ? y.data : undefined;
+    // no year (or a blank one) is every year; a year that is no year is refused, never read as every year
+    const y = pageYear(ctx.query.year, null);
+    if ('refused' in y) return showYearRefused(kit, ctx, { heading: '一票否决登记簿', action: '/work/vetoes', fallbackLink: '查看全部年份的一票否决' }, y);
+    const year = y.year ?? undefined;
     const r = await vetoRegisterView(deps, actor, year);
     const name = (c: string) => r.names.get(c) ?? c;
     kit.show(
@@ -137,8 +139,9 @@ export function supervisorPages(router: Router, kit: PageKit) {
 
   router.get('/work/assessments', async (ctx) => {
     const { actor } = requireStaff(ctx, 'supervisor');
-    const y = Year.safeParse(ctx.query.year);
-    const year = y.success ? y.data : yearOf(deps.clock.now(), tz);
+    const y = pageYear(ctx.query.year, yearOf(deps.clock.now(), tz));
+    if ('refused' in y) return showYearRefused(kit, ctx, { heading: '部门考核', action: '/work/assessments', fallbackLink: '查看今年的部门考核' }, y);
+    const year = y.year as number;
     const r = await assessmentList(deps, actor, year);
     kit.show(ctx, 'work/assessments', `${year}年部门考核`, {
       year,

@@ -23,6 +23,7 @@ import { withFormFiles } from '../uploads';
 import { countdownText, rowView, timelineView } from './view';
 import { localPath } from './common';
 import { formatDeadline } from '../format';
+import { badCursor } from '../../queries/cursor';
 
 /** The fields of each action's form, in page order (the error summary follows it). */
 const FIELDS: Record<Action, readonly string[]> = {
@@ -204,7 +205,12 @@ const ListQuery = z.object({
 const FILTER_FIELDS = ['q', 'state', 'kind', 'departmentCode', 'escalationLevel', 'from', 'to'] as const;
 /** The filters' own wording next to the field (the search box is "搜索内容"). */
 const FILTER_MESSAGES: Record<string, Record<string, string>> = {
-  q: { too_long: '搜索内容最多100个字，请删减后再搜索。', control_characters: '搜索内容里有不能使用的字符（如换行、控制字符），请删除后再搜索。', invalid_type: '搜索内容只能填一项。' },
+  q: {
+    invisible: '搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。',
+    too_long: '搜索内容最多100个字，请删减后再搜索。',
+    control_characters: '搜索内容里有不能使用的字符（如换行、控制字符），请删除后再搜索。',
+    invalid_type: '搜索内容只能填一项。',
+  },
   from: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
   to: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
 };
@@ -250,7 +256,9 @@ export function ticketPages(router: Router, kit: PageKit) {
     if (!q.success) {
       // A filter that breaks a rule (a search text over 100 characters, a made-up state): the
       // message next to the field, the values kept, and no list — never all tickets as if searched.
-      const form = formWithErrors(filters, zodErrors(q.error, given), FILTER_FIELDS, { messages: FILTER_MESSAGES });
+      const errors = zodErrors(q.error, given);
+      if (errors.some((e) => e.field === 'cursor')) throw badCursor();
+      const form = formWithErrors(filters, errors, FILTER_FIELDS, { messages: FILTER_MESSAGES });
       kit.show(ctx, 'work/tickets', '工单', { ...listView, form, rows: [], total: 0, nextCursor: null, departments: await listDepartments(deps.db.manager) }, 400);
       return;
     }

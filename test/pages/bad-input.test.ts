@@ -1,0 +1,252 @@
+/**
+ * Bad input on the staff pages over plain HTTP (a tester's findings): each gets a 400 with the
+ * Chinese message next to the field it concerns, shows no list or figures it was not asked for,
+ * and changes nothing — the password reset without the form's own key, a `year=` that is no
+ * year, a search of invisible characters, a damaged `cursor`, a made-up filter of the user
+ * list, a look-alike phone number at sign-in.
+ */
+import test from 'ava';
+import { startHarness, standardStaff, Harness, ADMIN_PASSWORD } from '../helpers/harness';
+import { Browserless } from '../helpers/browserless';
+import { encodeCursor } from '../../src/queries/cursor';
+import { checkFormKey, issueFormKey } from '../../src/pages/session';
+import { RESET_FORM_TTL_MS } from '../../src/pages/work/admin';
+
+let h: Harness;
+let s: Awaited<ReturnType<typeof standardStaff>>;
+test.before(async () => {
+  h = await startHarness({ start: '2026-11-02T09:00:00+08:00' });
+  s = await standardStaff(h);
+});
+test.after.always(async () => {
+  await h?.close();
+});
+
+async function signedIn(username: string, password = `Pw-${username}-123!`) {
+  const b = new Browserless(h.url);
+  const r = await b.post('/account/sign-in', { phone: username, password }, '/account/sign-in');
+  if (r.status !== 303) throw new Error(`sign-in ${username}: ${r.status}`);
+  return b;
+}
+/** The text of the element with `id` (tags stripped, white space collapsed), or null. */
+function byId(html: string, id: string): string | null {
+  const m = new RegExp(`<([a-z0-9]+)[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+  return m
+    ? m[2]
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : null;
+}
+const resets = async (id: string) => (await h.admin.get(`/api/v1/users/${id}/events`)).body.items.filter((e: { type: string }) => e.type === 'password_reset').length;
+const formKeyOf = (html: string) => /name="formKey" value="([^"]+)"/.exec(html)![1];
+
+test.serial('password reset: a missing, unknown, other account’s or stale form key resets nothing; the page says why and offers a fresh form', async (t) => {
+  const u = await h.admin.post('/api/v1/users', { username: 'resetme', password: 'Start-Pw-123!', name: '重置', role: 'handler', departmentCode: 'HRSS' });
+  const other = await h.admin.post('/api/v1/users', { username: 'another', password: 'Start-Pw-123!', name: '另一个', role: 'handler', departmentCode: 'HRSS' });
+  const b = await signedIn('admin', ADMIN_PASSWORD);
+  const page = `/work/admin/users/${u.body.id}`;
+  const otherKey = formKeyOf((await b.get(`/work/admin/users/${other.body.id}`)).text);
+  const cases: [string, Record<string, string>, string][] = [
+    ['missing', {}, '密码没有重置：提交的表单缺少表单标识。请用下面的表单重新点“重置密码”。'],
+    ['blank', { formKey: '' }, '密码没有重置：提交的表单缺少表单标识。请用下面的表单重新点“重置密码”。'],
+    [
+      'a bare uuid (what the form carried before)',
+      { formKey: '4b0c5f0e-8d9a-4a53-9a49-6f1d0c2e7a11' },
+      '密码没有重置：提交的表单不是本页面为这个账号生成的，无法识别。请用下面的表单重新点“重置密码”。',
+    ],
+    ['made up', { formKey: 'x'.repeat(80) }, '密码没有重置：提交的表单不是本页面为这个账号生成的，无法识别。请用下面的表单重新点“重置密码”。'],
+    ['another account’s form', { formKey: otherKey }, '密码没有重置：提交的表单不是本页面为这个账号生成的，无法识别。请用下面的表单重新点“重置密码”。'],
+  ];
+  for (const [what, form, message] of cases) {
+    const r = await b.post(`${page}/password-reset`, form, page);
+    t.is(r.status, 400, what);
+    t.is(byId(r.text, 'problem-title'), '没有完成这项操作', what);
+    t.true(r.text.includes(`<p>${message}</p>`), what);
+    t.is(byId(r.text, 'temporary-password'), null, `${what}: no password shown`);
+    t.regex(formKeyOf(r.text), /^[0-9a-f-]{36}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/, `${what}: a fresh form`);
+    t.is(await resets(u.body.id), 0, what);
+    t.is((await h.http.post('/api/v1/auth/login', { username: 'resetme', password: 'Start-Pw-123!' })).status, 200, `${what}: the password still signs in`);
+  }
+  // the page's own key, 12 hours and a minute after it was issued: expired (the check itself; the harness's tokens would expire too)
+  const own = formKeyOf((await b.get(page)).text);
+  const adminId = (await h.admin.get('/api/v1/me')).body.id;
+  const bind = `password-reset|${adminId}|${u.body.id}`;
+  const secret = h.deps.config.jwtSecret;
+  t.deepEqual(checkFormKey(secret, bind, own, new Date(h.clock.now().getTime() + RESET_FORM_TTL_MS - 1000), RESET_FORM_TTL_MS), { uuid: own.slice(0, 36) });
+  t.deepEqual(checkFormKey(secret, bind, own, new Date(h.clock.now().getTime() + RESET_FORM_TTL_MS + 60_000), RESET_FORM_TTL_MS), { refused: 'expired' });
+  t.deepEqual(checkFormKey(secret, bind, own, new Date(h.clock.now().getTime() - 60_000), RESET_FORM_TTL_MS), { refused: 'expired' }, 'issued in the future');
+  t.deepEqual(checkFormKey(secret, `password-reset|${adminId}|${other.body.id}`, own, h.clock.now(), RESET_FORM_TTL_MS), { refused: 'unknown' });
+  t.deepEqual(checkFormKey('another-secret-another-secret', bind, own, h.clock.now(), RESET_FORM_TTL_MS), { refused: 'unknown' });
+  t.is(RESET_FORM_TTL_MS, 12 * 3_600_000);
+  const stale = issueFormKey(secret, bind, new Date(h.clock.now().getTime() - RESET_FORM_TTL_MS - 60_000), '5d1e6a52-3f7b-4c0e-9a1d-2b8c7e6f5a40');
+  const late = await b.post(`${page}/password-reset`, { formKey: stale }, page);
+  t.is(late.status, 400);
+  t.true(late.text.includes('<p>密码没有重置：这个表单已经打开超过12小时，已经失效。请用下面的表单重新点“重置密码”。</p>'));
+  t.is(await resets(u.body.id), 0);
+  // the form's own key resets once; posted again (used), it resets nothing more
+  const fresh = formKeyOf(late.text);
+  const ok = await b.post(`${page}/password-reset`, { formKey: fresh }, page);
+  t.is(ok.status, 303);
+  t.is(ok.headers.get('location'), `${page}?done=password-reset`);
+  t.regex(byId((await b.get(`${page}?done=password-reset`)).text, 'temp-password') ?? '', /^[A-HJ-NP-Za-km-z2-9]{12}$/);
+  t.is(await resets(u.body.id), 1);
+  const again = await b.post(`${page}/password-reset`, { formKey: fresh }, page);
+  t.is(again.status, 303, 'the used key lands on the result page');
+  const shown = await b.get(`${page}?done=password-reset`);
+  t.is(byId(shown.text, 'temporary-password'), '临时密码只显示一次，已经不再显示，密码也没有再次重置。没有记下的，请再点一次“重置密码”。');
+  t.is(await resets(u.body.id), 1, 'used: no second reset');
+  // another admin cannot post this admin's form key
+  await h.admin.post('/api/v1/users', { username: 'admin2', password: 'Admin2-Pw-123!', name: '管理员二', role: 'admin' });
+  const b2 = await signedIn('admin2', 'Admin2-Pw-123!');
+  const stolen = await b2.post(`${page}/password-reset`, { formKey: formKeyOf(shown.text) }, page);
+  t.is(stolen.status, 400);
+  t.true(stolen.text.includes('无法识别'));
+  t.is(await resets(u.body.id), 1);
+});
+
+test.serial('year= that is no year on the assessments, vetoes, department and calendar pages: 400, the message next to the year field, no figures', async (t) => {
+  const sup = await signedIn('sup1');
+  const head = await signedIn('taxhead');
+  const admin = await signedIn('admin', ADMIN_PASSWORD);
+  const pages: [Browserless, string, string, string][] = [
+    [sup, '/work/assessments', '部门考核', '2026年部门考核'],
+    [sup, '/work/vetoes', '一票否决登记簿', '一票否决登记簿'],
+    [head, '/work/department', '本部门概况', '区税务局概况'],
+    [admin, '/work/admin/calendar', '工作日历', '2026年工作日历'],
+  ];
+  const FORMAT = '年份请填4位数字，例如 2026。';
+  for (const [b, path, heading, normal] of pages) {
+    for (const [given, message] of [
+      ['20x6', FORMAT],
+      ['99999', FORMAT],
+      ['2026.0', FORMAT],
+      ['1e3', FORMAT],
+      [' 2026', FORMAT],
+      ['1999', `年份应在2000年到${path === '/work/department' ? 2026 : 2100}年之间。`],
+    ]) {
+      const r = await b.get(`${path}?year=${encodeURIComponent(given)}`);
+      t.is(r.status, 400, `${path} ${given}`);
+      t.is(byId(r.text, 'f-year-error'), `错误：${message}`, `${path} ${given}`);
+      t.true(r.text.includes(`value="${given}"`), `${path} ${given}: the value kept`);
+      t.is(/<h1[^>]*>([^<]*)</.exec(r.text)?.[1], heading, `${path} ${given}`);
+      t.is(byId(r.text, 'not-shown'), '没有显示数字：请先修改上面的年份。');
+      t.false(r.text.includes('<table'), `${path} ${given}: no figures`);
+    }
+    const twice = await b.get(`${path}?year=2025&year=2026`);
+    t.is(twice.status, 400, `${path}: two years`);
+    // blank is the current year (the vetoes: every year), as without it
+    for (const q of ['', '?year=']) {
+      const r = await b.get(path + q);
+      t.is(r.status, 200, path + q);
+      t.is(/<h1[^>]*>([^<]*)</.exec(r.text)?.[1]?.trim(), normal, path + q);
+    }
+    t.is((await b.get(`${path}?year=2025`)).status, 200);
+  }
+  // the department head asks for a year still to come: refused, never this year's figures
+  const future = await head.get('/work/department?year=2027');
+  t.is(future.status, 400);
+  t.is(byId(future.text, 'f-year-error'), '错误：年份应在2000年到2026年之间。');
+  // the API refuses them alike
+  t.is((await s.coord.get('/api/v1/departments/TAX/assessment?year=20x6')).status, 400);
+});
+
+test.serial('a search of invisible characters only is refused next to the search field, with no list; spaces alone are no search', async (t) => {
+  await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税偏高',
+    description: '营业额下降。',
+    owner: { name: '王五', phone: '13912345678' },
+  });
+  const b = await signedIn('coord1');
+  for (const q of ['\u200B', '\u200B\u200C\u200D\u2060', '\u3164', ' \u200B ', '\u00AD', '\uFEFF\u200B']) {
+    const r = await b.get(`/work/tickets?q=${encodeURIComponent(q)}`);
+    t.is(r.status, 400, JSON.stringify(q));
+    t.is(byId(r.text, 'f-q-error'), '错误：搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。', JSON.stringify(q));
+    t.is(byId(r.text, 'not-searched'), '没有查询：请先修改上面的筛选条件，再点“筛选”。');
+    t.false(r.text.includes('定额税偏高'), 'no list');
+  }
+  const spaces = await b.get('/work/tickets?q=%20%20');
+  t.is(spaces.status, 200);
+  t.true(spaces.text.includes('定额税偏高'), 'white space alone is a blank search: every ticket, as with none');
+  // the API alike: problem+json naming q
+  const r = await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent('\u200B\u200B')}`);
+  t.is(r.status, 400);
+  t.is(r.headers.get('content-type'), 'application/problem+json');
+  t.like(r.body, {
+    type: 'urn:problem:validation-failed',
+    status: 400,
+    detail: 'invalid query: q: the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
+  });
+  t.deepEqual(r.body.errors, [{ field: 'q', code: 'custom', message: 'the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)' }]);
+});
+
+test.serial('a damaged or foreign cursor on a list page: 400, its own message and a link to the first page with the filters kept', async (t) => {
+  const coord = await signedIn('coord1');
+  const admin = await signedIn('admin', ADMIN_PASSWORD);
+  const sup = await signedIn('sup1');
+  const newestFirst = encodeCursor(new Date('2026-11-01T00:00:00Z'), '00000000-0000-4000-8000-000000000000');
+  const cases: [Browserless, string, string][] = [
+    [coord, '/work/tickets?state=registered&cursor=garbage', '/work/tickets?state=registered'],
+    [coord, `/work/tickets?cursor=${newestFirst}`, '/work/tickets'],
+    [coord, `/work/tickets?cursor=${'A'.repeat(201)}`, '/work/tickets'],
+    [coord, '/work?cursor=bm90LWEtY3Vyc29y', '/work'],
+    [sup, '/work/integrity?state=closed&cursor=x', '/work/integrity?state=closed'],
+    [admin, '/work/admin/users?role=handler&cursor=x', '/work/admin/users?role=handler'],
+    [admin, `/work/admin/users?cursor=${'A'.repeat(201)}`, '/work/admin/users'],
+    [admin, '/work/admin/outbox?cursor=x', '/work/admin/outbox'],
+    [coord, '/work/symposiums?cursor=x', '/work/symposiums'],
+    [coord, '/work/notices?cursor=x', '/work/notices'],
+  ];
+  for (const [b, path, first] of cases) {
+    const r = await b.get(path);
+    t.is(r.status, 400, path);
+    t.is(/<h1[^>]*>([^<]*)</.exec(r.text)?.[1], '这一页已经失效', path);
+    t.true(r.text.includes('<p class="lead">这一页结果已经过期，或者链接已经损坏，无法显示。请从第一页重新查看。</p>'), path);
+    t.true(r.text.includes(`<a class="button" id="first-page" href="${first.replace(/&/g, '&amp;')}">从第一页重新查看</a>`), path);
+    t.is((await b.get(first)).status, 200, first);
+  }
+});
+
+test.serial('the user list: a made-up role or department is refused next to its filter, with no list; blank filters are all', async (t) => {
+  const b = await signedIn('admin', ADMIN_PASSWORD);
+  const cases: [string, string, string][] = [
+    ['role=boss', 'f-role-error', '错误：没有这个角色，请从列表中选择。'],
+    ['departmentCode=tax', 'f-departmentCode-error', '错误：没有这个部门，请从列表中选择。'],
+    ['departmentCode=NOPE', 'f-departmentCode-error', '错误：没有这个部门，请从列表中选择。'],
+    ['active=maybe', 'f-active-error', '错误：状态请选择“在用”或“已停用”。'],
+    [`q=${'x'.repeat(65)}`, 'f-q-error', '错误：用户名或姓名最多64个字，请删减后再筛选。'],
+    ['role=handler&role=admin', 'f-role-error', '错误：没有这个角色，请从列表中选择。'],
+  ];
+  for (const [q, id, message] of cases) {
+    const r = await b.get(`/work/admin/users?${q}`);
+    t.is(r.status, 400, q);
+    t.is(byId(r.text, id), message, q);
+    t.is(byId(r.text, 'not-searched'), '没有列出用户：请先修改上面的筛选条件，再点“筛选”。', q);
+    t.false(r.text.includes('<table'), `${q}: no list`);
+    t.false(r.text.includes('coord1'), `${q}: no user`);
+  }
+  const blank = await b.get('/work/admin/users?q=&role=&departmentCode=&active=');
+  t.is(blank.status, 200);
+  t.true(blank.text.includes('coord1') && blank.text.includes('tax1'));
+  const tax = await b.get('/work/admin/users?departmentCode=TAX');
+  t.true(tax.text.includes('tax1'));
+  t.false(tax.text.includes('coord1'));
+});
+
+test.serial('sign-in: a phone number with a circled or other look-alike digit is refused as badly formed; full-width digits sign in', async (t) => {
+  await h.owner('13812345678');
+  for (const phone of ['①3812345678', '¹3812345678', '13812345678\u200B', '138 1234 5678']) {
+    const b = new Browserless(h.url);
+    const r = await b.post('/account/sign-in', { phone, password: 'Owner-Pw-123!' }, '/account/sign-in');
+    t.is(r.status, 400, phone);
+    t.is(byId(r.text, 'f-phone-error'), '错误：手机号码或用户名不正确：手机号码是11位数字，用户名只含字母、数字、点、短横线或下划线。', phone);
+    t.false(b.cookies.has('gt_session'), phone);
+  }
+  const b = new Browserless(h.url);
+  const ok = await b.post('/account/sign-in', { phone: '１３８１２３４５６７８', password: 'Owner-Pw-123!' }, '/account/sign-in');
+  t.is(ok.status, 303);
+  t.true(b.cookies.has('gt_session'));
+});
