@@ -168,6 +168,23 @@ test.serial('a search of invisible characters only is refused next to the search
     t.is(byId(r.text, 'not-searched'), '没有查询：请先修改上面的筛选条件，再点“筛选”。');
     t.false(r.text.includes('定额税偏高'), 'no list');
   }
+  // the merge form's search on a ticket page alike: the message next to its field, no candidates
+  const a = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '定额税偏高again',
+    description: '同一户又来电。',
+    owner: { name: '王五', phone: '13912345678' },
+  });
+  const merge = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent('\u200B\u2060')}`);
+  t.is(merge.status, 400);
+  t.is(byId(merge.text, 'f-merge-q-error'), '错误：搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。');
+  t.false(merge.text.includes('并入哪一件'), 'no candidates');
+  const found = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent('定额税')}`);
+  t.is(found.status, 200);
+  t.true(found.text.includes('并入哪一件'));
+  t.is(byId(found.text, 'f-merge-q-error'), null);
   const spaces = await b.get('/work/tickets?q=%20%20');
   t.is(spaces.status, 200);
   t.true(spaces.text.includes('定额税偏高'), 'white space alone is a blank search: every ticket, as with none');

@@ -294,7 +294,10 @@ export function ticketPages(router: Router, kit: PageKit) {
     const { actor } = requireStaff(ctx);
     const identity = ctx.query.identity === '1';
     const mergeQ = typeof ctx.query.mergeQ === 'string' ? ctx.query.mergeQ.trim().slice(0, 100) : '';
-    const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ || undefined });
+    // the merge form's search reads as the list's `q`: invisible characters only (or control characters) find nothing, never every open ticket
+    const mergeCheck = mergeQ ? SearchText.safeParse(mergeQ) : null;
+    const mergeError = mergeCheck && !mergeCheck.success ? (zodErrors(mergeCheck.error).map((e) => FILTER_MESSAGES.q[e.code])[0] ?? FILTER_MESSAGES.q.invisible) : null;
+    const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ && !mergeError ? mergeQ : undefined });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const t = v.read.ticket;
@@ -344,6 +347,7 @@ export function ticketPages(router: Router, kit: PageKit) {
         ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
         outcomes: OUTCOMES.map((o) => ({ value: o, label: L.OUTCOME_LABEL[o] })),
         mergeQ,
+        mergeError,
         candidates: v.mergeCandidates.map((c) => rowView(c, actor, now, cal, tz)),
         maxFiles: deps.uploads.limits.maxFiles,
         maxMb: Math.floor(deps.uploads.limits.maxBytes / 1048576),
@@ -353,7 +357,7 @@ export function ticketPages(router: Router, kit: PageKit) {
         orderFailed: extra.orderForm?.form ?? null,
         refused: extra.open && extra.forms?.[extra.open] ? extra.forms[extra.open] : null,
       },
-      status,
+      mergeError && status === 200 ? 400 : status,
     );
   }
 
