@@ -214,6 +214,7 @@ test.serial('a damaged or foreign cursor on a list page: 400, its own message an
     [admin, '/work/admin/users?role=handler&cursor=x', '/work/admin/users?role=handler'],
     [admin, `/work/admin/users?cursor=${'A'.repeat(201)}`, '/work/admin/users'],
     [admin, '/work/admin/outbox?cursor=x', '/work/admin/outbox'],
+    [admin, `/work/admin/outbox?state=failed&cursor=${'A'.repeat(201)}`, '/work/admin/outbox?state=failed'],
     [coord, '/work/symposiums?cursor=x', '/work/symposiums'],
     [coord, '/work/notices?cursor=x', '/work/notices'],
   ];

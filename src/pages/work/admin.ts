@@ -658,6 +658,7 @@ export function adminPages(router: Router, kit: PageKit) {
   async function showOutbox(ctx: Context, problem: string | null = null, status = 200) {
     const { actor } = requireStaff(ctx, 'admin');
     const q = OutboxFilter.safeParse(ctx.query);
+    if (!q.success && q.error.issues.some((i) => i.path[0] === 'cursor')) throw badCursor();
     const f = q.success ? q.data : {};
     const page = await listOutbox(deps, actor, { state: f.state, ticketNumber: opt(f.ticketNumber), limit: 50, cursor: f.cursor });
     const held = f.state === 'held' ? page.items : (await listOutbox(deps, actor, { state: 'held', limit: 50 })).items;
