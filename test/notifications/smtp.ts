@@ -8,10 +8,14 @@ export interface Received {
   messageId: string;
 }
 
+/** Per recipient and the count of RCPT TO so far (1-based): how long to wait before answering RCPT TO and the end of DATA, ms. */
+export type Delay = (rcpt: string, n: number) => { rcptMs?: number; dataMs?: number };
+
 /**
  * A real SMTP server for tests (smtp-server), parsing what it accepts with mailparser.
  * `refuse(rcpt)` may return an SMTP code to refuse a recipient (451 temporary, 550
- * permanent); `hold` keeps DATA unanswered until `release()` (to kill a worker mid-delivery).
+ * permanent); `hold` keeps DATA unanswered until `release()` (to kill a worker mid-delivery);
+ * `setDelay` answers RCPT TO or DATA late (a slow server: a delivery that outlives its lease).
  */
 export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } = {}) {
   const received: Received[] = [];
@@ -19,20 +23,26 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
   let hold = false;
   const held: (() => void)[] = [];
   let waiters: { n: number; resolve: () => void }[] = [];
-  const state = { refuse: o.refuse ?? (() => null) };
+  const state: { refuse: (rcpt: string) => number | null; delay: Delay } = { refuse: o.refuse ?? (() => null), delay: () => ({}) };
+  let rcptSeen = 0;
+  const later = (ms: number | undefined, f: () => void) => (ms ? setTimeout(f, ms) : f());
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
-    onRcptTo(address: SMTPServerAddress, _session, cb) {
+    onRcptTo(address: SMTPServerAddress, session, cb) {
       rcptAttempts.push(address.address);
+      const delay = state.delay(address.address, ++rcptSeen);
+      (session as unknown as { delay?: ReturnType<Delay> }).delay = delay;
       const code = state.refuse(address.address);
-      if (code) {
-        const err = new Error(code >= 500 ? 'mailbox unavailable' : 'try again later') as Error & { responseCode: number };
-        err.responseCode = code;
-        return cb(err);
-      }
-      cb();
+      later(delay.rcptMs, () => {
+        if (code) {
+          const err = new Error(code >= 500 ? 'mailbox unavailable' : 'try again later') as Error & { responseCode: number };
+          err.responseCode = code;
+          return cb(err);
+        }
+        cb();
+      });
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
@@ -51,7 +61,7 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
           });
         };
         if (hold) held.push(() => void finish());
-        else await finish();
+        else later((session as unknown as { delay?: ReturnType<Delay> }).delay?.dataMs, () => void finish());
       });
     },
   });
@@ -65,6 +75,10 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
     rcptAttempts,
     setRefuse(f: (rcpt: string) => number | null) {
       state.refuse = f;
+    },
+    /** delays the answers to a message's RCPT TO and to its DATA (after the whole message arrived: it is received either way) */
+    setDelay(f: Delay) {
+      state.delay = f;
     },
     holdData(on: boolean) {
       hold = on;
