@@ -75,7 +75,9 @@ export async function forwardHeldReport(deps: AppDeps, actor: UserActor, id: str
 /**
  * Sends a notification again now (the admin's "retry", DESIGN §10): a `failed` row (a permanent
  * refusal, e.g. after the address was corrected at the mail server) goes back to `pending` with
- * its attempts counted afresh; a `pending` row waiting out its backoff is tried at once. Delivery
+ * its attempts counted afresh; a `pending` row waiting out its backoff is tried at once. A claim is
+ * left as it is: a row being delivered right now keeps it (clearing it let a second worker send the
+ * row again while the first was still at it), an expired one is free anyway. Delivery
  * instants are wall-clock time, as the workers keep them. Recipient and body stay as written
  * (for an integrity report the admin still sees neither).
  * @throws 404 (also for a row about a report accusing the admin's own department); 409
@@ -90,7 +92,7 @@ export async function retryOutboxMessage(deps: AppDeps, actor: UserActor, id: st
   const res = await repo
     .createQueryBuilder()
     .update(OutboxMessage)
-    .set({ state: 'pending', attempts: () => (row.state === 'failed' ? '0' : 'attempts'), nextAttemptAt: wall, claimedUntil: null, updatedAt: wall })
+    .set({ state: 'pending', attempts: () => (row.state === 'failed' ? '0' : 'attempts'), nextAttemptAt: wall, updatedAt: wall })
     .where("id = :id AND state IN ('failed', 'pending')", { id })
     .execute();
   if (!res.affected) throw conflict('not-retryable', `a ${row.state} notification is not sent again`, { state: row.state });

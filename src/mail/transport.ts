@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type Nodemailer from 'nodemailer';
 import type { Config } from '../config';
 
@@ -21,11 +21,24 @@ export interface SentInfo {
   response: string;
 }
 
+/** How the delivery holding the row's claim controls one send (docs/decisions/notifications.md, "The lease while a send is in flight"). */
+export interface SendControl {
+  /**
+   * Awaited right before the message itself goes: over SMTP once the server has answered
+   * DATA and before a byte of the message is written, for a file before writing it. A
+   * rejection stops the send with nothing delivered (SMTP: the connection is dropped before
+   * the message's end, so the server discards it).
+   */
+  beforeData?: () => Promise<void>;
+  /** aborts the send: taken out of the pool's queue, or its connection closed */
+  signal?: AbortSignal;
+}
+
 /** Sends mail: SMTP when `SMTP_URL` is set, else `.eml` files under `var/outbox/` (DESIGN §14). */
 export interface MailTransport {
   readonly kind: 'smtp' | 'eml';
   /** Resolves when the server accepted the message (or the file is written); rejects with nodemailer's error. */
-  send(mail: OutgoingMail, fileName: string): Promise<SentInfo>;
+  send(mail: OutgoingMail, fileName: string, control?: SendControl): Promise<SentInfo>;
   close(): void;
 }
 
@@ -58,14 +71,21 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
     // (issue 15: the DATA phase's small writes were ~4% of the whole job's CPU): a stream
     // stage that passes the message on whole. Messages are small (texts cut at 3,000
     // characters, no attachments), so holding one costs nothing.
-    t.use('stream', (mail: { message: { transform(f: () => Transform): void } }, done: (err?: Error) => void) => {
+    // The check right before the message (`beforeData`) is the last stage of the message
+    // stream: nodemailer reads that stream only once the server has answered DATA.
+    t.use('stream', ((
+      mail: { data: { beforeData?: () => Promise<void> }; message: { transform(f: () => Transform): void; processFunc(f: (input: Readable) => Readable): void } },
+      done: (err?: Error) => void,
+    ) => {
       mail.message.transform(wholeMessage);
+      const check = mail.data.beforeData;
+      if (check) mail.message.processFunc((input) => gated(input, check));
       done();
-    });
+    }) as never);
     return {
       kind: 'smtp',
-      async send(mail) {
-        const info = await t.sendMail(mail);
+      async send(mail, _fileName, control) {
+        const info = await t.sendMail({ ...mail, ...(control?.beforeData ? { beforeData: control.beforeData } : {}), ...(control?.signal ? { signal: control.signal } : {}) } as never);
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
       close: () => t.close(),
@@ -75,8 +95,10 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
   const t = mailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'eml',
-    async send(mail, fileName) {
+    async send(mail, fileName, control) {
       const info = await t.sendMail(mail);
+      control?.signal?.throwIfAborted();
+      await control?.beforeData?.();
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${fileName}.eml`);
       const tmp = `${file}.${process.pid}.tmp`;
@@ -86,6 +108,41 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir'
     },
     close: () => t.close(),
   };
+}
+
+/**
+ * `input` passed on once `check` resolved, which starts when the consumer first reads (the
+ * SMTP connection, after the server's answer to DATA); a rejection destroys the stream before
+ * anything of the message went out.
+ */
+function gated(input: Readable, check: () => Promise<void>): Readable {
+  let opened: Promise<void> | null = null;
+  const out = new Readable({
+    read() {
+      if (opened) {
+        void opened.then(() => input.resume());
+        return;
+      }
+      opened = check().then(
+        () => {
+          input.on('data', (c: Buffer) => {
+            if (!out.push(c)) input.pause();
+          });
+          input.once('end', () => out.push(null));
+        },
+        (e: Error) => {
+          out.destroy(e);
+          input.destroy();
+        },
+      );
+    },
+    destroy(err, cb) {
+      input.destroy();
+      cb(err);
+    },
+  });
+  input.once('error', (e) => out.destroy(e));
+  return out;
 }
 
 /** A stream stage that passes its input on as one chunk at the end. */

@@ -32,8 +32,10 @@ export interface DeliveryDeps {
   log: Logger;
   /** `HIGHER_DISCIPLINE_EMAIL`: fills in held reports for the higher commission */
   higherDisciplineEmail?: string;
-  /** how long a claim protects a row being sent (must exceed the SMTP timeouts), ms */
+  /** how long a claim protects a row being sent, ms; renewed every third of it while the send and the mark run (`keepLease`) */
   leaseMs: number;
+  /** a send still running after this long is aborted and the row retried (a server trickling its replies, which no socket timeout notices), ms; default 10 min */
+  maxSendMs?: number;
   /** delay before retry number `attempt` (1-based), ms */
   backoff: (attempt: number) => number;
   /** the wall clock (delivery runs in real time, whatever the service clock says) */
@@ -85,6 +87,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
   const row = claim.row;
   let wall: Date;
   const domain = d.from.split('@')[1]?.replace(/[>\s]/g, '') || 'grievance.local';
+  const lease = keepLease(d, row);
   try {
     const info = await d.transport.send(
       {
@@ -97,6 +100,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
         headers: { 'X-Outbox-Id': row.id, ...(row.ticketNumber ? { 'X-Ticket-Number': row.ticketNumber } : {}), 'Auto-Submitted': 'auto-generated' },
       },
       row.id,
+      { beforeData: lease.check, signal: lease.signal },
     );
     wall = d.wallNow();
     await markSent(d, row.id, { messageId: info.messageId.slice(0, 255) }, wall);
@@ -104,6 +108,7 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
     return 'sent';
   } catch (err) {
     if (err instanceof MarkSentFailed) throw err;
+    if (lease.lost) throw lostClaim(d, row, lease.lost, 'mail');
     const c = classifySendError(err);
     wall = d.wallNow();
     if (c.permanent) {
@@ -125,6 +130,8 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'mail deferred');
     throw new RetryLater(delay, c.message);
+  } finally {
+    lease.stop();
   }
 }
 
@@ -132,8 +139,9 @@ export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<Del
 async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<DeliveryOutcome> {
   const repo = d.db.getRepository(OutboxMessage);
   const earlier = row.messageId ? row.messageId.split(',').filter(Boolean) : [];
+  const lease = keepLease(d, row);
   try {
-    const info = await d.sms!.send({ id: row.id, to: row.recipient!, text: row.bodyText, skipParts: earlier.length });
+    const info = await d.sms!.send({ id: row.id, to: row.recipient!, text: row.bodyText, skipParts: earlier.length }, { beforePart: lease.check });
     const wall = d.wallNow();
     const ids = [...earlier, ...info.messageIds].join(',').slice(0, 255);
     await markSent(d, row.id, { messageId: ids, segments: info.segments, ...(hasSecrets(row.bodyText) ? { bodyText: redactSecrets(row.bodyText) } : {}) }, wall);
@@ -141,6 +149,7 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
     return 'sent';
   } catch (err) {
     if (err instanceof MarkSentFailed) throw err;
+    if (lease.lost) throw lostClaim(d, row, lease.lost, 'text');
     const c = classifySmsError(err);
     const wall = d.wallNow();
     const accepted = [...earlier, ...(err instanceof SmsSendError ? err.sentIds : [])];
@@ -164,7 +173,133 @@ async function deliverSms(d: DeliveryDeps, row: OutboxMessage): Promise<Delivery
       .execute();
     d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, retryInMs: delay, error: c.message }, 'text deferred');
     throw new RetryLater(delay, c.message);
+  } finally {
+    lease.stop();
   }
+}
+
+/** Thrown into a send whose claim no longer holds, right before its message (or a text's next part) would go. */
+export class LeaseLost extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'LeaseLost';
+  }
+}
+
+/** A delivery that lost its claim writes nothing (the row is another delivery's, or settled) and is tried again after a lease: it then finds the row sent, or claimed, or free. */
+function lostClaim(d: DeliveryDeps, row: OutboxMessage, why: string, what: 'mail' | 'text'): RetryLater {
+  d.log.warn({ outboxId: row.id, notice: row.notice, attempts: row.attempts, why }, `${what} not sent: this delivery's claim no longer holds`);
+  return new RetryLater(d.leaseMs, `claim lost: ${why}`);
+}
+
+/** The claim of one row while its send and its mark run. */
+export interface HeldLease {
+  /** why the claim no longer holds (taken over by another worker, the row settled meanwhile), null while it does */
+  readonly lost: string | null;
+  /** right before the message goes (SMTP DATA, each SMPP part): resolves when the claim holds for a while yet, else rejects with `LeaseLost` */
+  check: () => Promise<void>;
+  /** aborted when the claim is lost before the message went, or the send outlives `maxSendMs` (then renewals stop too) */
+  signal: AbortSignal;
+  stop(): void;
+}
+
+/**
+ * Keeps the claim of `row` alive while it is being delivered (docs/decisions/notifications.md,
+ * "The lease while a send is in flight"): every third of the lease `claimed_until` is moved a
+ * lease ahead, conditional on the row still being `pending` with this claim's token, so a
+ * slow send (a slow server, a wait for a pooled connection, a retry inside the pool, a slow
+ * event loop, a slow mark) keeps its row and no second worker takes it. A renewal that
+ * changes nothing means the claim is gone: before the message went the send is aborted;
+ * after, it finishes and is marked (the server has it). A renewal the database refuses
+ * changes nothing: the claim still runs until its last `claimed_until`.
+ *
+ * `check` runs right before the message goes: a claim taken or renewed less than a third of a
+ * lease ago passes at once (nobody can claim the row before `claimed_until`, so the fast path
+ * costs no statement); an older one is renewed first and passes only if that renewal took
+ * (or, the database not answering, if a third of a lease is left).
+ */
+export function keepLease(d: DeliveryDeps, row: OutboxMessage): HeldLease {
+  const repo = d.db.getRepository(OutboxMessage);
+  const every = Math.max(50, Math.floor(d.leaseMs / 3));
+  const startedAt = Date.now();
+  const maxSendMs = d.maxSendMs ?? 600_000;
+  const ac = new AbortController();
+  let until = row.claimedUntil?.getTime() ?? 0;
+  let lost: string | null = null;
+  let passed = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let renewing: Promise<boolean | null> | null = null;
+  const lose = (why: string) => {
+    if (stopped || lost) return;
+    lost = why;
+    if (!passed) ac.abort(new LeaseLost(why));
+  };
+  /** true: renewed; false: the claim is gone; null: the database did not answer */
+  const renewOnce = async (): Promise<boolean | null> => {
+    const next = new Date(d.wallNow().getTime() + d.leaseMs);
+    try {
+      const res = await repo
+        .createQueryBuilder()
+        .update()
+        .set({ claimedUntil: next })
+        .where("id = :id AND state = 'pending' AND claim_token = :token", { id: row.id, token: row.claimToken })
+        .execute();
+      if (res.affected) {
+        until = Math.max(until, next.getTime());
+        return true;
+      }
+      lose('another worker took the row over, or it was settled meanwhile');
+      return false;
+    } catch (err) {
+      if (!stopped) d.log.warn({ outboxId: row.id, err: (err as Error).message }, 'could not renew the claim of a row being sent; it holds until its lease runs out');
+      return null;
+    }
+  };
+  /** one renewal at a time: the heartbeat's and the check's share it */
+  const renew = (): Promise<boolean | null> => {
+    if (!renewing) {
+      renewing = renewOnce().finally(() => {
+        renewing = null;
+      });
+    }
+    return renewing;
+  };
+  const beat = () => {
+    timer = setTimeout(async () => {
+      if (stopped) return;
+      if (Date.now() - startedAt > maxSendMs) {
+        // no longer renewed: the claim runs out a lease from now whatever happens to this send
+        d.log.warn({ outboxId: row.id, ms: Date.now() - startedAt }, 'send still running after maxSendMs: aborted, the row is retried');
+        ac.abort(new Error(`send aborted after ${maxSendMs} ms`));
+        return;
+      }
+      await renew();
+      if (!stopped && !lost) beat();
+    }, every);
+    timer.unref();
+  };
+  beat();
+  return {
+    get lost() {
+      return lost;
+    },
+    signal: ac.signal,
+    async check() {
+      if (lost) throw new LeaseLost(lost);
+      if (ac.signal.aborted) throw ac.signal.reason;
+      if (until - d.wallNow().getTime() < (2 * d.leaseMs) / 3) {
+        const renewed = await renew();
+        if (renewed === null && until - d.wallNow().getTime() < d.leaseMs / 3) lose('the claim runs out and the database does not answer its renewal');
+        if (lost) throw new LeaseLost(lost);
+      }
+      passed = true;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 class MarkSentFailed extends Error {}

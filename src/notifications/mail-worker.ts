@@ -22,8 +22,10 @@ export interface MailWorkerOptions {
   backoffBaseMs?: number;
   /** longest retry delay, ms (default 60,000: DESIGN §10) */
   backoffCapMs?: number;
-  /** a claimed row is protected this long, ms; must exceed the SMTP timeouts (default 120,000) */
+  /** a claimed row is protected this long, ms, renewed every third of it while its send and mark run (default 120,000: four SMTP socket timeouts) */
   leaseMs?: number;
+  /** a send still running after this long is aborted and retried, ms (default 600,000) */
+  maxSendMs?: number;
   /** how often pending rows are handed to the queue again, ms (default SWEEP_INTERVAL_MS); `false`: the clock's sweep calls `requeuePendingMail` */
   sweepIntervalMs?: number | false;
   /** for tests: bull's lock duration and stalled-job check */
@@ -76,6 +78,7 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
         log,
         higherDisciplineEmail: config.higherDisciplineEmail,
         leaseMs: opts.leaseMs ?? 120_000,
+        maxSendMs: opts.maxSendMs,
         backoff,
         wallNow: () => new Date(),
         serviceNow,

@@ -46,8 +46,12 @@ export class SmsSendError extends Error {
 /** Sends texts: SMPP when `SMS_URL` is set, else files `<outboxDir>/<row id>.sms.txt`. */
 export interface SmsTransport {
   readonly kind: 'smpp' | 'file';
-  /** Resolves when every part was accepted (or the file is written); rejects with `SmsSendError`. */
-  send(sms: OutgoingSms): Promise<SmsSent>;
+  /**
+   * Resolves when every part was accepted (or the file is written); rejects with `SmsSendError`.
+   * `beforePart` is awaited right before each part's `submit_sm` (before writing the file); a
+   * rejection stops the text there, with the parts accepted so far in the error.
+   */
+  send(sms: OutgoingSms, control?: { beforePart?: () => Promise<void> }): Promise<SmsSent>;
   /** receives delivery receipts (SMPP only) */
   onReceipt(listener: (r: SmsReceiptInfo) => void): void;
   close(): Promise<void>;
@@ -83,8 +87,11 @@ export function createSmsTransport(config: Pick<Config, 'smsUrl' | 'outboxDir'>,
   const dir = config.outboxDir;
   return {
     kind: 'file',
-    async send(sms) {
+    async send(sms, control) {
       const parts = segmentText(unmarkSecrets(sms.text));
+      await control?.beforePart?.().catch((e: Error) => {
+        throw new SmsSendError(e.message, []);
+      });
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${sms.id}.sms.txt`);
       const tmp = `${file}.${process.pid}.tmp`;
@@ -228,7 +235,7 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
 
   return {
     kind: 'smpp',
-    async send(sms) {
+    async send(sms, control) {
       const parts = segmentText(unmarkSecrets(sms.text));
       const ref = concatReference(sms.id);
       const ids: string[] = [];
@@ -236,6 +243,7 @@ function smppTransport(url: string, log?: Logger): SmsTransport {
         let pdu: any;
         try {
           const s = await getSession();
+          await control?.beforePart?.();
           const body = ucs2(parts[i]);
           pdu = await submit(s, sms.id, {
             source_addr_ton: 0,

@@ -75,18 +75,18 @@ async function row(o: { channel?: 'email' | 'sms'; to?: string } = {}): Promise<
   return id;
 }
 
-/** One worker: its own SMTP pool and SMPP bind, the lease of this file; `ahead` shifts its wall clock. */
-function worker(o: { ahead?: number; maxConnections?: number } = {}) {
+/** One worker: its own SMTP pool and SMPP bind, the lease of this file (or `leaseMs`); `ahead` shifts its wall clock (read at each use). */
+function worker(o: { ahead?: number | (() => number); maxConnections?: number; leaseMs?: number } = {}) {
   const cfg = { smtpUrl: smtp.url, smsUrl: smpp.url, outboxDir: h.deps.config.outboxDir };
   const d: DeliveryDeps = {
     db: h.deps.db,
     transport: createMailTransport(cfg, { maxConnections: o.maxConnections ?? 1 }),
     sms: createSmsTransport(cfg),
     from: 'grievance@grievance.local',
-    log: createLogger('silent'),
-    leaseMs: LEASE,
+    log: createLogger((process.env.LEASE_LOG as never) ?? 'silent'),
+    leaseMs: o.leaseMs ?? LEASE,
     backoff: () => 50,
-    wallNow: () => new Date(Date.now() + (o.ahead ?? 0)),
+    wallNow: () => new Date(Date.now() + (typeof o.ahead === 'function' ? o.ahead() : (o.ahead ?? 0))),
   };
   return {
     d,
@@ -98,7 +98,11 @@ function worker(o: { ahead?: number; maxConnections?: number } = {}) {
 }
 
 const mailsOf = (id: string) => smtp.received.filter((m) => m.messageId === `<${id}@grievance.local>`).length;
-const outcome = (p: Promise<unknown>) => p.then((v) => v, (e) => (e instanceof RetryLater ? 'retry-later' : e));
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    (v) => v,
+    (e) => (e instanceof RetryLater ? 'retry-later' : e),
+  );
 
 test.serial('the server answers the message after 2.5 leases: a second worker trying the row meanwhile sends nothing; one mail', async (t) => {
   const id = await row();
@@ -135,7 +139,7 @@ test.serial('the server answers RCPT TO after 2.5 leases (the message has not go
   }
 });
 
-test.serial("waiting for a pooled connection counts too: the second row waits behind a slow first one for longer than its lease; each mail once", async (t) => {
+test.serial('waiting for a pooled connection counts too: the second row waits behind a slow first one for longer than its lease; each mail once', async (t) => {
   const [slow, queued] = [await row({ to: 'slow@example.test' }), await row({ to: 'queued@example.test' })];
   smtp.setDelay((rcpt) => (rcpt === 'slow@example.test' ? { dataMs: SLOW } : {}));
   const [a, b] = [worker({ maxConnections: 1 }), worker()];
@@ -158,11 +162,12 @@ test.serial('a delivery whose claim another worker took over before the message 
   // the first RCPT TO (a's) is answered late; b's clock runs ahead of a's by more than a lease,
   // so b sees a's claim expired while a is still in the envelope (a stands for a worker whose
   // heartbeat could not keep up)
-  smtp.setDelay((_rcpt, n) => (n === 1 ? { rcptMs: 2 * LEASE } : {}));
+  let rcpts = 0;
+  smtp.setDelay(() => (++rcpts === 1 ? { rcptMs: 2 * LEASE } : {}));
   const [a, b] = [worker(), worker({ ahead: 3 * LEASE })];
   try {
     const first = outcome(deliverOutboxRow(a.d, id));
-    await until(() => smtp.rcptAttempts.length >= 1, 5_000, "a's RCPT TO");
+    await until(() => rcpts >= 1, 5_000, "a's RCPT TO");
     t.is(await outcome(deliverOutboxRow(b.d, id)), 'sent', 'b took the row over and sent it');
     t.is(await first, 'retry-later', 'a stops before DATA: its claim no longer holds');
     await sleep(LEASE);
@@ -171,6 +176,80 @@ test.serial('a delivery whose claim another worker took over before the message 
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test.serial('the check right before DATA: a claim that ran out while the envelope was on its way, taken over by another worker meanwhile, stops the message there', async (t) => {
+  const id = await row();
+  // a lease of a minute (no heartbeat within the test); both clocks jump past it once a is in
+  // the envelope (a stands for a worker whose process stood still), so b may take the row over
+  const long = 60_000;
+  let jump = 0;
+  let rcpts = 0;
+  smtp.setDelay(() => (++rcpts === 1 ? { rcptMs: 500 } : {}));
+  const [a, b] = [worker({ ahead: () => jump, leaseMs: long }), worker({ ahead: () => jump, leaseMs: long })];
+  try {
+    const first = outcome(deliverOutboxRow(a.d, id));
+    await until(() => rcpts >= 1, 5_000, "a's RCPT TO");
+    jump = long + 1;
+    t.is(await outcome(deliverOutboxRow(b.d, id)), 'sent', 'b took the row over and sent it');
+    t.is(await first, 'retry-later', "a's check before DATA found the claim gone");
+    await sleep(300);
+    t.is(mailsOf(id), 1);
+    t.like(await repo().findOneByOrFail({ id }), { state: 'sent', attempts: 2 });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test.serial('the check right before DATA: a claim that ran out while the envelope was on its way, still free, is renewed there and the message goes; one mail', async (t) => {
+  const id = await row();
+  const long = 60_000;
+  let jump = 0;
+  let rcpts = 0;
+  smtp.setDelay(() => (++rcpts === 1 ? { rcptMs: 500 } : {}));
+  const a = worker({ ahead: () => jump, leaseMs: long });
+  try {
+    const first = outcome(deliverOutboxRow(a.d, id));
+    await until(() => rcpts >= 1, 5_000, "a's RCPT TO");
+    jump = long + 1;
+    // the claim ran out on a's clock: the check renews it (it would stop the message if that failed)
+    t.is(await first, 'sent');
+    t.is(mailsOf(id), 1);
+    t.like(await repo().findOneByOrFail({ id }), { state: 'sent', attempts: 1 });
+  } finally {
+    await a.close();
+  }
+});
+
+test.serial('the check right before DATA comes after the envelope; when it fails the server gets nothing, and the pooled connection carries the next message', async (t) => {
+  const transport = createMailTransport({ smtpUrl: smtp.url, outboxDir: h.deps.config.outboxDir }, { maxConnections: 1 });
+  const mail = (n: number) => ({ from: 'grievance@grievance.local', to: `gate${n}@example.test`, subject: `s${n}`, text: 't', html: '<p>t</p>', messageId: `<gate-${n}@grievance.local>` });
+  try {
+    let seen: string[] = [];
+    const refused = await transport
+      .send(mail(1), 'gate-1', {
+        beforeData: async () => {
+          seen = [...smtp.rcptAttempts];
+          throw new Error('claim lost');
+        },
+      })
+      .then(
+        () => 'sent',
+        (e: Error) => e.message,
+      );
+    t.regex(refused, /claim lost/);
+    t.true(seen.includes('gate1@example.test'), 'RCPT TO was answered before the check');
+    const ok = await transport.send(mail(2), 'gate-2', { beforeData: async () => undefined });
+    t.is(ok.messageId, '<gate-2@grievance.local>');
+    await sleep(200);
+    t.deepEqual(
+      smtp.received.filter((m) => m.messageId.startsWith('<gate-')).map((m) => m.messageId),
+      ['<gate-2@grievance.local>'],
+    );
+  } finally {
+    transport.close();
   }
 });
 

@@ -8,8 +8,8 @@ export interface Received {
   messageId: string;
 }
 
-/** Per recipient and the count of RCPT TO so far (1-based): how long to wait before answering RCPT TO and the end of DATA, ms. */
-export type Delay = (rcpt: string, n: number) => { rcptMs?: number; dataMs?: number };
+/** Per recipient: how long to wait before answering its RCPT TO and the end of its DATA, ms. */
+export type Delay = (rcpt: string) => { rcptMs?: number; dataMs?: number };
 
 /**
  * A real SMTP server for tests (smtp-server), parsing what it accepts with mailparser.
@@ -24,7 +24,6 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
   const held: (() => void)[] = [];
   let waiters: { n: number; resolve: () => void }[] = [];
   const state: { refuse: (rcpt: string) => number | null; delay: Delay } = { refuse: o.refuse ?? (() => null), delay: () => ({}) };
-  let rcptSeen = 0;
   const later = (ms: number | undefined, f: () => void) => (ms ? setTimeout(f, ms) : f());
   const server = new SMTPServer({
     authOptional: true,
@@ -32,7 +31,7 @@ export async function startSmtp(o: { refuse?: (rcpt: string) => number | null } 
     logger: false,
     onRcptTo(address: SMTPServerAddress, session, cb) {
       rcptAttempts.push(address.address);
-      const delay = state.delay(address.address, ++rcptSeen);
+      const delay = state.delay(address.address);
       (session as unknown as { delay?: ReturnType<Delay> }).delay = delay;
       const code = state.refuse(address.address);
       later(delay.rcptMs, () => {
