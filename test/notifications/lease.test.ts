@@ -1,6 +1,9 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { startHarness, Harness } from '../helpers/harness';
+import { join } from 'node:path';
+import { startHarness, Harness, TEST_CHAIN_KEYS } from '../helpers/harness';
+import { startMailWorker } from '../../src/notifications/mail-worker';
 import { startSmtp, until } from './smtp';
 import { startSmpp } from './smpp-server';
 import { deliverOutboxRow, DeliveryDeps, RetryLater } from '../../src/notifications/delivery';
@@ -270,6 +273,55 @@ test.serial("the admin's retry of a row being delivered leaves its claim: the se
     await b.close();
   }
 });
+
+test.serial(
+  'a worker process that stands still for three leases while its RCPT TO is answered (SIGSTOP: a machine under load): the next worker sends the row; resumed, the first sends nothing',
+  async (t) => {
+    const id = await row({ to: 'stopped@example.test' });
+    let rcpts = 0;
+    smtp.setDelay((rcpt) => (rcpt === 'stopped@example.test' && ++rcpts === 1 ? { rcptMs: 4 * LEASE } : {}));
+    const cfg = h.deps.config;
+    const fast = { backoffBaseMs: 50, backoffCapMs: 300, sweepIntervalMs: 250, leaseMs: LEASE, bull: { lockDurationMs: LEASE, stalledIntervalMs: 400 } };
+    const child = spawn(process.execPath, [join(__dirname, 'mail-child.js')], {
+      env: {
+        ...process.env,
+        DATA_DIR: cfg.dataDir,
+        JWT_SECRET: cfg.jwtSecret,
+        EVENT_CHAIN_KEYS: TEST_CHAIN_KEYS,
+        LOG_LEVEL: 'silent',
+        MIGRATE_ON_START: '0',
+        SMTP_URL: cfg.smtpUrl,
+        QUEUE_PREFIX: cfg.queuePrefix,
+        DATABASE_URL: cfg.databaseUrl ?? '',
+        REDIS_URL: cfg.redisUrl ?? '',
+        MAIL_CHILD_OPTS: JSON.stringify({ ...fast, concurrency: 1 }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (c) => {
+      err += c;
+    });
+    try {
+      await until(() => rcpts >= 1 || child.exitCode !== null, 30_000, 'the child to reach RCPT TO');
+      t.is(child.exitCode, null, err);
+      child.kill('SIGSTOP');
+      const w = await startMailWorker(h.deps, fast); // bull finds the child's job stalled; without Redis the sweep finds the expired claim
+      try {
+        await until(async () => (await repo().findOneByOrFail({ id })).state === 'sent', 20_000, 'sent by the next worker');
+      } finally {
+        await w.close();
+      }
+      child.kill('SIGCONT');
+      await sleep(4 * LEASE); // the child's RCPT TO is answered; on main it then sent the mail again
+      t.is(mailsOf(id), 1);
+      t.like(await repo().findOneByOrFail({ id }), { state: 'sent', attempts: 2 });
+    } finally {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+  },
+);
 
 test.serial('a text whose gateway answers after 2.5 leases: a second worker trying it meanwhile sends nothing; one text', async (t) => {
   const id = await row({ channel: 'sms', to: '13800000007' });
