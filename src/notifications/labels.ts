@@ -1,3 +1,5 @@
+import { addCalendarDays, isoWeekday } from '../domain/calendar';
+
 /**
  * Chinese labels and formatting for mail texts (DESIGN §10: Chinese text). Identifiers stay
  * English in code and API; what people read is here, in one place.
@@ -60,7 +62,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * An instant as local wall time in the business time zone, `YYYY-MM-DD HH:mm`. Deadlines
- * are 00:00 of the day after the last day (DESIGN §4); mails write them with {@link formatDeadlineInstant}.
+ * are 00:00 of the day after the last day (DESIGN §4); they are written with {@link formatDeadline}.
  */
 export function formatInstant(d: Date | null | undefined, tz: string): string | null {
   if (!d) return null;
@@ -75,19 +77,30 @@ export function formatInstant(d: Date | null | undefined, tz: string): string | 
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`;
 }
 
-/**
- * A deadline instant as mails and texts write it, `YYYY-MM-DD HH:mm` in the business time
- * zone, with a deadline at local midnight (DESIGN §4: 00:00 of the day after the last day)
- * written as the end of its last day, "2026-11-09 24:00" — the same instant, read the way the
- * pages read it (`formatDeadline`, src/pages/format.ts: 「2026年11月9日（周一）24:00前」), so
- * that nobody takes 「11-10 00:00前」 for a day more than they have. Templates add 「前」.
- */
-export function formatDeadlineInstant(d: Date | null | undefined, tz: string): string | null {
-  const s = formatInstant(d, tz);
-  if (!d || !s || !s.endsWith(' 00:00')) return s;
-  // the wall-clock date of the instant one millisecond earlier is the last day
-  return `${formatInstant(new Date(d.getTime() - 1), tz)!.slice(0, 10)} 24:00`;
+const WEEKDAY = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
+
+/** A local date `YYYY-MM-DD` as `2026年11月4日（周三）`. */
+export function formatDate(date: string): string {
+  return `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日（${WEEKDAY[isoWeekday(date)]}）`;
 }
+
+/**
+ * A deadline instant as every page, mail and text writes it (one formatter): deadlines are
+ * 00:00 of the day after the last day (DESIGN §4), which reads as "before Wednesday starts"
+ * and is misread as a day early; so a deadline at local midnight is written as the end of its
+ * last day, `2026年11月3日（周二）24:00前` (the same instant), any other as
+ * `2026年11月4日（周三）17:30前`. The text carries its 「前」: templates do not add one.
+ */
+export function formatDeadline(d: Date, tz: string): string {
+  const wall = formatInstant(d, tz)!; // `YYYY-MM-DD HH:mm`, the zone's formatter cached
+  const date = wall.slice(0, 10);
+  const time = wall.slice(11);
+  if (time === '00:00') return `${formatDate(addCalendarDays(date, -1))}24:00前`;
+  return `${formatDate(date)}${time}前`;
+}
+
+/** {@link formatDeadline}, or null for no deadline (mail and text data). */
+export const formatDeadlineOrNull = (d: Date | null | undefined, tz: string): string | null => (d ? formatDeadline(d, tz) : null);
 
 /** `a***@example.test`: enough for the admin to tell addresses apart, not to read them. */
 export function maskEmail(email: string | null | undefined): string | null {

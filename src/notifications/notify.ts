@@ -22,7 +22,7 @@ import {
   REASON_LABEL,
   STATE_LABEL,
   excerpt,
-  formatDeadlineInstant,
+  formatDeadlineOrNull,
   formatInstant,
 } from './labels';
 import { Recipient, Topic, attendeesOf, dispatcherGroup, finalRecipients, handlersOf, handlingGroup, headsOf, mergedSubmitters, submitterOf, withRole } from './recipients';
@@ -470,6 +470,13 @@ async function planOversight(em: EntityManager, kind: 'oversight_opened' | 'over
   return plan;
 }
 
+/**
+ * Who signs in to the workbench: their mail about a ticket links to its page,
+ * `${PUBLIC_URL}/work/tickets/<id>` (the supervisors' integrity console opens the same page);
+ * owners, symposium attendees and the higher commission keep what they had (the track link, or none).
+ */
+const STAFF_AUDIENCES = new Set<Audience>(['handler', 'head', 'coordinator', 'supervisor']);
+
 /** Whether this audience reads the account of what happened in the mail. */
 const readsDescription = (a: Audience, integrity: boolean) => a === 'higher' || (!integrity && (a === 'handler' || a === 'head' || a === 'coordinator' || a === 'supervisor'));
 
@@ -507,14 +514,16 @@ export function noticeData(
       stateLabel: STATE_LABEL[t.state] ?? t.state,
       departmentName: t.departmentCode ? (departments.get(t.departmentCode) ?? t.departmentCode) : null,
       receivedAt: formatInstant(t.receivedAt, tz),
-      dispatchBy: formatDeadlineInstant(t.dispatchBy, tz),
-      signBy: formatDeadlineInstant(t.signBy, tz),
-      replyBy: formatDeadlineInstant(t.replyBy, tz),
-      rateBy: formatDeadlineInstant(t.rateBy, tz),
+      dispatchBy: formatDeadlineOrNull(t.dispatchBy, tz),
+      signBy: formatDeadlineOrNull(t.signBy, tz),
+      replyBy: formatDeadlineOrNull(t.replyBy, tz),
+      rateBy: formatDeadlineOrNull(t.rateBy, tz),
       isIntegrity: integrity,
       accountLess: !t.submitterId,
       anonymous: !!t.anonymous,
       trackUrl: `${publicUrl}/track?number=${encodeURIComponent(t.number)}`,
+      workUrl: STAFF_AUDIENCES.has(a) ? `${publicUrl}/work/tickets/${encodeURIComponent(t.id)}` : null,
+      workLinkLabel: integrity && a === 'supervisor' ? '在平台查看本件举报（查看举报人身份将被记录）' : '在平台查看和办理本工单',
       description: readsDescription(a, integrity) ? excerpt(t.description, a === 'higher' ? 5000 : 1000) : null,
     };
     const c = t.contact;
@@ -547,8 +556,8 @@ export function noticeData(
   if (typeof v.deadline === 'string') v.deadlineLabel = DEADLINE_LABEL[v.deadline] ?? v.deadline;
   if (typeof v.reason === 'string' && REASON_LABEL[v.reason]) v.reasonLabel = REASON_LABEL[v.reason];
   if (typeof v.level === 'number') v.levelLabel = LEVEL_LABEL[v.level] ?? String(v.level);
-  if (v.dueAt instanceof Date) v.dueAt = formatDeadlineInstant(v.dueAt, tz);
-  if (v.respondBy instanceof Date) v.respondBy = formatDeadlineInstant(v.respondBy, tz);
+  if (v.dueAt instanceof Date) v.dueAt = formatDeadlineOrNull(v.dueAt, tz);
+  if (v.respondBy instanceof Date) v.respondBy = formatDeadlineOrNull(v.respondBy, tz);
   if (typeof v.fromDepartmentCode === 'string') v.fromDepartmentName = departments.get(v.fromDepartmentCode) ?? v.fromDepartmentCode;
   if (typeof v.departmentCode === 'string') v.departmentName = departments.get(v.departmentCode) ?? v.departmentCode;
   for (const k of ['message', 'reason', 'detail', 'note']) if (typeof v[k] === 'string') v[k] = excerpt(v[k] as string, 3000);

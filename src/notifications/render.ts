@@ -27,6 +27,13 @@ export interface TicketView {
   anonymous: boolean;
   /** the submitter's track page, `${PUBLIC_URL}/track?number=<number>` */
   trackUrl: string;
+  /**
+   * staff only (handler, head, coordinator, supervisor): the ticket's page in the workbench,
+   * `${PUBLIC_URL}/work/tickets/<id>`, written by the mail layout; null for everyone else
+   */
+  workUrl: string | null;
+  /** the words of that link (a supervisor's integrity report: its page, where each identity read is recorded) */
+  workLinkLabel: string;
   /** the account of what happened, cut for mail; null when the audience does not get it */
   description: string | null;
 }

@@ -3,12 +3,10 @@
  * the date and the weekday, and the working days a deadline leaves, from the working-day
  * calendar (`domain/countdown.ts`).
  */
-import { addCalendarDays, isoWeekday } from '../domain/calendar';
+import { formatDate, formatDeadline } from '../notifications/labels';
 import { localDate } from '../domain/deadline';
 import { countdown } from '../domain/countdown';
 import type { WorkCalendar } from '../domain/calendar';
-
-const WEEKDAY = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
 function wallClock(d: Date, tz: string): { date: string; time: string } {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
@@ -16,28 +14,14 @@ function wallClock(d: Date, tz: string): { date: string; time: string } {
   return { date: localDate(d, tz), time: `${p('hour')}:${p('minute')}` };
 }
 
-/** A local date `YYYY-MM-DD` as `2026年11月4日（周三）`. */
-export function formatDate(date: string): string {
-  return `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日（${WEEKDAY[isoWeekday(date)]}）`;
-}
+// One deadline formatter for pages, mails and texts (src/notifications/labels.ts).
+export { formatDate, formatDeadline };
 
 /** An instant as `2026年11月4日（周三）00:00` in the business zone; '' for none. */
 export function formatInstant(d: Date | string | null | undefined, tz: string): string {
   if (!d) return '';
   const w = wallClock(typeof d === 'string' ? new Date(d) : d, tz);
   return `${formatDate(w.date)}${w.time}`;
-}
-
-/**
- * A deadline instant as a person reads it: deadlines are 00:00 of the day after the last day
- * (DESIGN §4), which reads as "before Wednesday starts" and is misread as a day early; so a
- * deadline at local midnight is written as the end of its last day, `2026年11月3日（周二）24:00前`
- * (the same instant), any other as `2026年11月4日（周三）17:30前`.
- */
-export function formatDeadline(d: Date, tz: string): string {
-  const w = wallClock(d, tz);
-  if (w.time === '00:00') return `${formatDate(addCalendarDays(w.date, -1))}24:00前`;
-  return `${formatDate(w.date)}${w.time}前`;
 }
 
 /** A deadline as a person reads it: when, and how many working days are left or overdue. */

@@ -101,7 +101,7 @@ test.serial('due soon: the handlers for a reply deadline, the coordinator office
   }
   const ms = await mails(c.number, 'due_soon');
   t.deepEqual(recipients(ms), ['tax1@example.test:handler', 'taxhead@example.test:head']);
-  t.is(ms[0].mail.subject, `【${c.number}】答复期限将至（2026-11-09 24:00）`);
+  t.is(ms[0].mail.subject, `【${c.number}】答复期限将至（2026年11月9日（周一）24:00前）`);
   await inTransaction(h.deps.db, (em) => notify(em, { kind: 'due_soon', ticketId: c.id, deadline: 'dispatch', dueAt }, h.clock.now()));
   t.deepEqual(recipients(await mails(c.number, 'due_soon')), ['coord1@example.test:coordinator', 'tax1@example.test:handler', 'taxhead@example.test:head']);
 });
@@ -183,6 +183,67 @@ test.serial('a report accusing DIS with HIGHER_DISCIPLINE_EMAIL set goes to that
     ['***', 'sent', true, null],
     ['***', 'sent', true, null],
   ]);
+});
+
+test.serial("staff mails link to the ticket's workbench page, never carry the access code; the submitter's keeps the track link", async (t) => {
+  const r = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '链接', description: 'd', owner: { ...OWNER, email: 'linked@example.test' } });
+  t.is(r.status, 201);
+  const { id, number, accessCode } = r.body as { id: string; number: string; accessCode: string };
+  t.regex(accessCode, /^[A-Z0-9]{10}$/);
+  t.is((await s.tax.post(`/api/v1/tickets/${id}/return`, { reason: '不属于本部门职责。' })).status, 200);
+  const ms = await mails(number);
+  const site = h.deps.config.publicUrl;
+  const work = `${site}/work/tickets/${id}`;
+  t.deepEqual(ms.map((m) => `${m.row.notice}:${m.row.recipientRole}`).sort(), ['ticket_dispatched:handler', 'ticket_dispatched:head', 'ticket_received:submitter', 'ticket_returned:coordinator']);
+  for (const { row, mail } of ms) {
+    const staff = row.recipientRole !== 'submitter';
+    t.is(mail.text!.includes(`在平台查看和办理本工单：${work}\n`), staff, `${row.notice}/${row.recipientRole}: text link`);
+    t.is(String(mail.html).includes(`<a href="${work}"`), staff, `${row.notice}/${row.recipientRole}: html link`);
+    if (staff) t.false(`${mail.text}${mail.html}${mail.subject}`.includes(accessCode), `${row.notice}/${row.recipientRole}: no access code`);
+    else t.true(mail.text!.includes(`${site}/track?number=${number}`), 'the submitter keeps the track link');
+  }
+});
+
+test.serial("an integrity report: the supervisors' mails link to the report's page; the accused department's staff receive nothing, whatever happens", async (t) => {
+  await h.deps.db.getRepository(User).update({ username: 'taxhead' }, { notifyPrefs: null });
+  const owner = await h.owner('13800007777', { email: 'rep7@example.test' });
+  const ir = await owner.post('/api/v1/tickets', {
+    kind: 'integrity_report',
+    channel: 'web',
+    title: '索要红包',
+    description: '专管员索要红包。',
+    accused: { departmentCode: 'TAX', demand: 'property', occurredOn: '2026-10-01' },
+  });
+  t.is(ir.status, 201);
+  const { id, number } = ir.body as { id: string; number: string };
+  // every notice an integrity report can cause to staff, asked for directly: due soon, escalation
+  await inTransaction(h.deps.db, (em) => notify(em, { kind: 'due_soon', ticketId: id, deadline: 'reply', dueAt: new Date('2026-11-09T16:00:00Z') }, h.clock.now()));
+  const cal = await h.deps.calendar.get(h.deps.db.manager);
+  await inTransaction(h.deps.db, async (em) => {
+    const t0 = await em.findOneByOrFail(Ticket, { id });
+    await escalateBySystem({ em, now: h.clock.now(), cal, tz: h.deps.config.businessTz }, t0, { level: 3, reason: 'sign_late', target: 'supervisors', triggeredAt: h.clock.now() });
+  });
+  const ms = await mails(number);
+  const work = `${h.deps.config.publicUrl}/work/tickets/${id}`;
+  const sup = ms.filter((m) => m.row.recipientRole === 'supervisor');
+  t.deepEqual(sup.map((m) => m.row.notice).sort(), ['due_soon', 'red_card', 'ticket_dispatched']);
+  for (const m of sup) {
+    t.true(m.mail.text!.includes(`在平台查看本件举报（查看举报人身份将被记录）：${work}\n`), m.row.notice);
+    t.true(String(m.mail.html).includes(`<a href="${work}"`), m.row.notice);
+  }
+  const taxUsers = (await h.deps.db.getRepository(User).findBy({ departmentCode: 'TAX' })).map((u) => u.id);
+  t.true(taxUsers.length >= 2);
+  const all = await h.deps.db.getRepository(OutboxMessage).findBy({ ticketNumber: number });
+  t.deepEqual(
+    all.filter((r) => taxUsers.includes(r.recipientUserId ?? '') || /tax/.test(r.recipient ?? '')),
+    [],
+    'no row, mail or text, for the accused department',
+  );
+  t.deepEqual(
+    all.map((r) => `${r.recipient}:${r.recipientRole}`).filter((x) => !x.startsWith('sup1@') && !x.startsWith('rep7@')),
+    [],
+    'only the supervisor and the reporter',
+  );
 });
 
 test.serial('GET /outbox: admin only, newest first, paged with a cursor, filtered by state', async (t) => {

@@ -98,7 +98,7 @@ test.serial('a hotline call: the caller gets number and access code in one conca
     segmentText(expected).map((s, i, all) => [8, i + 1, all.length, s.length]),
   );
   t.true(got[0].parts.every((p) => p.text.length <= 67));
-  t.regex(smpp.to(TAX_MOBILE)[0].text, new RegExp(`^${SIG}新工单${tk.number}待.+签收，请于\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d签收。http://localhost:3000/work$`));
+  t.regex(smpp.to(TAX_MOBILE)[0].text, new RegExp(`^${SIG}新工单${tk.number}待.+签收，请于\\d{4}年\\d{1,2}月\\d{1,2}日（周.）\\d\\d:\\d\\d前签收。http://localhost:3000/work$`));
   const after = (await texts(tk.number)).find((r) => r.recipient === phone)!;
   t.false(after.bodyText.includes(tk.accessCode), 'after sending the stored copy no longer holds the code');
   t.true(after.bodyText.includes('查询码******'));

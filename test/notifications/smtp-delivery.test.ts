@@ -48,7 +48,7 @@ test.serial("a complaint: the owner is told it was received, the department's ha
   );
   t.is(m.from!.value[0].address, 'noreply@fuling.example');
   t.true(m.text!.includes(title), 'text part carries the title intact');
-  t.true(m.text!.includes('2026-11-09 24:00 前'), 'reply deadline in local time'); // 5 working days from Mon 2 Nov
+  t.true(m.text!.includes('2026年11月9日（周一）24:00前'), 'reply deadline in local time, as the pages write it'); // 5 working days from Mon 2 Nov
   t.false(String(m.html).includes('<script>'), 'no live script in HTML');
   t.true(String(m.html).includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 定额税 &amp; 发票'), 'title escaped in HTML');
   t.is(toOwner[0].messageId, `<${(await rows({ ticketNumber: number, recipient: OWNER.email }))[0].id}@fuling.example>`);

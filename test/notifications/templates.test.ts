@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { AUDIENCES, renderNotice, templateNames, templatesDir } from '../../src/notifications/render';
 import { noticeData } from '../../src/notifications/notify';
-import { formatDeadlineInstant, formatInstant } from '../../src/notifications/labels';
+import { formatDeadline, formatDeadlineOrNull, formatInstant } from '../../src/notifications/labels';
+import { renderSms } from '../../src/notifications/render';
+import { segmentText } from '../../src/sms/text';
+import { formatDeadline as pagesDeadline } from '../../src/pages/format';
 import { SAMPLES, SAMPLE_DEPARTMENTS, sampleTicket } from '../../src/notifications/samples';
 import { previewCommand } from '../../src/cli/preview';
 import { UsageError } from '../../src/cli/args';
@@ -15,11 +18,16 @@ import { UsageError } from '../../src/cli/args';
 // depends on the reader's role.
 
 const FULL_PHONE = '13800001234';
-const render = (name: string, audience: (typeof AUDIENCES)[number], integrity = false) => {
+const SITE = 'https://grievance.example.test';
+const data = (name: string, audience: (typeof AUDIENCES)[number], integrity = false) => {
   const s = SAMPLES[name];
   const ticket = Object.assign(sampleTicket(integrity || !!s.integrity), s.ticket ?? {});
-  return renderNotice(name, noticeData(ticket, { audience, name: '读者' }, s.vars, SAMPLE_DEPARTMENTS, 'Asia/Shanghai'));
+  return noticeData(ticket, { audience, name: '读者' }, s.vars, SAMPLE_DEPARTMENTS, 'Asia/Shanghai', SITE);
 };
+const render = (name: string, audience: (typeof AUDIENCES)[number], integrity = false) => renderNotice(name, data(name, audience, integrity));
+const TICKET_ID = sampleTicket().id;
+const WORK_URL = `${SITE}/work/tickets/${TICKET_ID}`;
+const STAFF = ['handler', 'head', 'coordinator', 'supervisor'] as const;
 
 test('every notice has a folder with subject, text and HTML, and sample data', (t) => {
   const names = templateNames();
@@ -70,7 +78,7 @@ test('preview writes HTML, text or a whole message for a role; refuses what it d
     t.true(txt.includes('138****1234'));
     t.is(await previewCommand(['red_card', '--role', 'supervisor', '--out', out('c.eml')]), 0);
     const m = await simpleParser(readFileSync(out('c.eml')));
-    t.is(m.subject, '【FL2026000123】红牌督办：请于 2026-11-18 24:00 前回复督办单');
+    t.is(m.subject, '【FL2026000123】红牌督办：请于 2026年11月18日（周三）24:00前回复督办单');
     t.true(String(m.html).includes('&lt;示例&gt;'));
     await t.throwsAsync(previewCommand(['nope']), { instanceOf: UsageError });
     await t.throwsAsync(previewCommand(['ticket_replied', '--role', 'mayor']), { instanceOf: UsageError });
@@ -80,22 +88,78 @@ test('preview writes HTML, text or a whole message for a role; refuses what it d
   }
 });
 
-test('formatDeadlineInstant: a deadline at local midnight is the end of its last day (24:00), any other instant as it is', (t) => {
-  const rows: [string | null, string | null][] = [
-    ['2026-11-03T16:00:00Z', '2026-11-03 24:00'], // 2026-11-04 00:00 in Shanghai
-    ['2026-12-31T16:00:00Z', '2026-12-31 24:00'], // across the year's end
-    ['2026-11-04T09:30:00Z', '2026-11-04 17:30'],
-    ['2026-11-03T16:01:00Z', '2026-11-04 00:01'],
-    [null, null],
+test('formatDeadline, the one formatter of pages, mails and texts: a deadline at local midnight is the end of its last day (24:00前), any other instant as it is', (t) => {
+  const rows: [string, string][] = [
+    ['2026-11-03T16:00:00Z', '2026年11月3日（周二）24:00前'], // 2026-11-04 00:00 in Shanghai
+    ['2026-12-31T16:00:00Z', '2026年12月31日（周四）24:00前'], // across the year's end
+    ['2026-12-10T16:00:00Z', '2026年12月10日（周四）24:00前'],
+    ['2026-11-04T09:30:00Z', '2026年11月4日（周三）17:30前'],
+    ['2026-11-03T16:01:00Z', '2026年11月4日（周三）00:01前'],
   ];
-  for (const [at, want] of rows) t.is(formatDeadlineInstant(at ? new Date(at) : null, 'Asia/Shanghai'), want, String(at));
+  for (const [at, want] of rows) {
+    t.is(formatDeadline(new Date(at), 'Asia/Shanghai'), want, at);
+    t.is(pagesDeadline(new Date(at), 'Asia/Shanghai'), want, `${at}: the pages write the same`);
+  }
+  t.is(formatDeadlineOrNull(null, 'Asia/Shanghai'), null);
   t.is(formatInstant(new Date('2026-11-03T16:00:00Z'), 'Asia/Shanghai'), '2026-11-04 00:00', 'other instants (received at) unchanged');
 });
 
-test('mails and texts write deadlines as the pages do: 24:00 of the last day', (t) => {
-  const mail = render('ticket_dispatched', 'handler').text;
-  t.true(mail.includes('签收期限：2026-11-03 24:00 前'), mail);
-  t.true(mail.includes('答复期限：2026-11-09 24:00 前'), mail);
-  t.false(mail.includes(' 00:00 前'));
-  t.true(render('ticket_replied', 'submitter').text.includes('请在 2026-11-12 24:00 前对答复作出评价'));
+test('mails and texts write deadlines as the pages do: 「2026年11月3日（周二）24:00前」, never 「2026-11-03 24:00 前」', (t) => {
+  const mail = render('ticket_dispatched', 'handler');
+  t.true(mail.text.includes('签收期限：2026年11月3日（周二）24:00前\n'), mail.text);
+  t.true(mail.text.includes('答复期限：2026年11月9日（周一）24:00前\n'), mail.text);
+  t.true(mail.html.includes('<p>签收期限：<strong>2026年11月3日（周二）24:00前</strong></p>'), mail.html);
+  t.true(render('ticket_replied', 'submitter').text.includes('请在 2026年11月12日（周四）24:00前对答复作出评价'));
+  t.is(render('due_soon', 'handler').subject, '【FL2026000123】答复期限将至（2026年11月9日（周一）24:00前）');
+  t.true(render('oversight_opened', 'head').text.includes('请于 2026年11月12日（周四）24:00前在平台回复督办单'));
+  for (const name of Object.keys(SAMPLES)) {
+    for (const a of AUDIENCES) {
+      const r = render(name, a);
+      t.notRegex(`${r.subject}\n${r.text}\n${r.html}`, /\d{4}-\d{2}-\d{2} 24:00|\d{2}:\d{2} 前|前 ?前/, `${name}/${a}: the pages' form only`);
+    }
+  }
+  t.is(renderSms('ticket_dispatched', data('ticket_dispatched', 'handler')), `新工单FL2026000123待区税务局签收，请于2026年11月3日（周二）24:00前签收。${SITE}/work`);
+  t.is(renderSms('ticket_replied', data('ticket_replied', 'submitter')), `工单FL2026000123已答复，请查看并评价（2026年11月12日（周四）24:00前）：${SITE}/track?number=FL2026000123`);
+  t.is(renderSms('extension_decided', data('extension_decided', 'submitter')), `工单FL2026000123经批准延期，将于2026年11月9日（周一）24:00前答复。详情：${SITE}/track?number=FL2026000123`);
+});
+
+test('SMS length: every text with a deadline, signature and a real address fits two UCS-2 segments (134 characters), as before the longer deadline form', (t) => {
+  const sig = '【涪陵区个体工商户诉求办理平台】';
+  for (const name of [
+    'ticket_dispatched',
+    'due_soon',
+    'oversight_opened',
+    'red_card',
+    'overdue',
+    'oversight_late',
+    'extension_decided',
+    'ticket_replied',
+    'info_requested',
+    'objection_decided',
+    'ticket_unmerged',
+  ]) {
+    const audience = SAMPLES[name].audiences.includes('handler') ? 'handler' : SAMPLES[name].audiences[0];
+    const text = `${sig}${renderSms(name, data(name, audience))}`;
+    t.true(segmentText(text).length <= 2, `${name}: ${text.length} characters, ${segmentText(text).length} segments: ${text}`);
+  }
+});
+
+test('every staff mail about a ticket links to its workbench page; owners keep their track link and never get the staff link', (t) => {
+  for (const name of Object.keys(SAMPLES)) {
+    for (const a of AUDIENCES) {
+      for (const integrity of [false, true]) {
+        const r = render(name, a, integrity);
+        const staff = (STAFF as readonly string[]).includes(a);
+        t.is(r.text.includes(WORK_URL), staff, `${name}/${a}/${integrity}: text`);
+        t.is(r.html.includes(`<a href="${WORK_URL}"`), staff, `${name}/${a}/${integrity}: html`);
+        if (!staff) t.false(r.text.includes('/work/'), `${name}/${a}: no workbench address`);
+      }
+    }
+  }
+  t.true(render('ticket_dispatched', 'handler').text.includes(`\n在平台查看和办理本工单：${WORK_URL}\n`));
+  t.true(render('ticket_received', 'submitter').text.includes(`${SITE}/track?number=FL2026000123`), 'the owner keeps the track link');
+  // a supervisor's integrity mail: the report's page (the integrity console opens it), where identity reads are recorded
+  const sup = render('ticket_dispatched', 'supervisor', true);
+  t.true(sup.text.includes(`在平台查看本件举报（查看举报人身份将被记录）：${WORK_URL}`), sup.text);
+  t.true(sup.html.includes(`<a href="${WORK_URL}"`));
 });
