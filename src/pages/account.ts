@@ -10,7 +10,7 @@ import { LoginName, Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
 import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
 import { emptyForm } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readForm, safeNext, zodErrors } from './forms';
 import { signIn, signOut } from './session';
 import { VERIFICATION_CODE_MESSAGES } from './messages';
 import { presentTicket } from '../http/presenters';
@@ -22,8 +22,8 @@ const PHONE_FIELDS = ['phone'] as const;
 const SIGN_IN_FIELDS = ['phone', 'password'] as const;
 const PASSWORD_FIELDS = ['currentPassword', 'newPassword', 'passwordConfirm'] as const;
 
-/** Where to go after signing in: a local path only (never another site). */
-const localPath = (s: string | undefined) => (s && /^\/(?!\/)[\w\-/?=&.%]*$/.test(s) ? s : '/account');
+/** Where to go after signing in: a same-site relative path only (`safeNext`), else the account's home. */
+const localPath = (s: string | undefined) => safeNext(s) ?? '/account';
 
 /**
  * The owner's account pages (issue 9 §5): register, sign in with phone and password, sign

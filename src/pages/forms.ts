@@ -32,6 +32,35 @@ export function readForm(ctx: Context): Record<string, string> {
   return out;
 }
 
+/**
+ * Where to go after signing in (`next=`): a same-site relative path with its query only —
+ * one `/` then not another `/` or a backslash (browsers read `//host` and `/\host` as another
+ * site), printable ASCII without spaces (browsers percent-encode the rest), at most 1000
+ * characters, not the sign-in or sign-out page itself. Anything else (`https://…`, `//host`,
+ * `javascript:`) → null.
+ */
+export function safeNext(s: string | null | undefined): string | null {
+  if (typeof s !== 'string' || s.length > 1000 || !/^\/(?![/\\])[\x21-\x7e]*$/.test(s) || s.includes('\\')) return null;
+  if (/^\/account\/sign-(?:in|out)(?:[?#]|$)/.test(s)) return null;
+  return s;
+}
+
+/**
+ * The page a request asked for, as `next=` of the sign-in link on the 401 page: the address of
+ * a GET; for a form sent (POST), the page it was sent from (the `Referer`, when it is this site's).
+ */
+export function askedFor(ctx: Context): string | null {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') return safeNext(ctx.originalUrl);
+  const ref = ctx.get('Referer');
+  if (!ref) return null;
+  try {
+    const u = new URL(ref);
+    return u.host === ctx.host ? safeNext(u.pathname + u.search) : null; // the host, not the scheme: TLS may end at a proxy
+  } catch {
+    return null;
+  }
+}
+
 /** A trimmed value, or undefined for an empty field (an optional field left blank is absent). */
 export const opt = (s: string | undefined): string | undefined => {
   const v = s?.trim();

@@ -7,6 +7,7 @@ import { sharedAttemptStore } from '../http/limiter';
 import { makeKit, PageKit } from './kit';
 import { pageSession, requireCsrf, type PageState } from './session';
 import { problemMessage } from './messages';
+import { askedFor } from './forms';
 import { homePages } from './home';
 import { accountPages } from './account';
 import { submitPages } from './submit';
@@ -40,6 +41,12 @@ function securityHeaders(ctx: Context) {
   ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 }
 
+/** The 401 page's sign-in link: back to the page asked for after signing in (`next=`, a same-site path only). */
+function signInHref(ctx: Context): string {
+  const next = askedFor(ctx);
+  return next ? `/account/sign-in?next=${encodeURIComponent(next)}` : '/account/sign-in';
+}
+
 /** Errors as pages: the message of the code, the status kept; faults logged and hidden. */
 function pageErrors(kit: PageKit) {
   return async (ctx: Context, next: Next) => {
@@ -62,7 +69,7 @@ function pageErrors(kit: PageKit) {
         if (e.code === 'database-unavailable') ctx.set('Retry-After', String(e.extra.retryAfter));
         const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
         const title = e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作';
-        kit.show(ctx, 'error', title, { message: problemMessage(e.code, { minutes }), code: e.code, status: e.status, signIn: e.status === 401 }, e.status);
+        kit.show(ctx, 'error', title, { message: problemMessage(e.code, { minutes }), code: e.code, status: e.status, signIn: e.status === 401 ? signInHref(ctx) : null }, e.status);
         return;
       }
       const err = e as { status?: number; type?: string };

@@ -20,12 +20,12 @@ export interface CookieOptions {
 }
 
 /**
- * One `Set-Cookie`: HttpOnly, SameSite=Lax, Path=/, Secure when the service is reached over
+ * One `Set-Cookie`: HttpOnly, SameSite=Lax, Path=/ (or `path`), Secure when the service is reached over
  * https (`PUBLIC_URL`); a session cookie (no Max-Age) unless `maxAge` (seconds; 0 deletes).
  * Written by hand rather than through koa's cookies, which refuse Secure behind a TLS proxy.
  */
-export function setCookie(ctx: Context, name: string, value: string, o: CookieOptions, maxAge?: number) {
-  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+export function setCookie(ctx: Context, name: string, value: string, o: CookieOptions, maxAge?: number, path = '/') {
+  const parts = [`${name}=${value}`, `Path=${path}`, 'HttpOnly', 'SameSite=Lax'];
   if (o.secure) parts.push('Secure');
   if (maxAge !== undefined) parts.push(`Max-Age=${maxAge}`);
   ctx.append('Set-Cookie', parts.join('; '));

@@ -14,10 +14,11 @@ import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './fo
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
-import type { AppError } from '../errors';
+import { AppError } from '../errors';
 import { ROLE_STAFF_NOTE } from './texts';
 import { fileRefusalMessage, withFormFiles } from './uploads';
 import type { StagedFile } from '../uploads/stage';
+import { seal, setSealedCookie, unseal } from './sealed';
 
 const CONTACT = ['owner.name', 'owner.phone', 'owner.businessName', 'owner.creditCode', 'owner.email'] as const;
 // the file input last: the browser sends the fields in document order, and they are checked before the first file is stored
@@ -152,16 +153,20 @@ export function submitPages(router: Router, kit: PageKit) {
         present: (t) => presentTicket(t, actor, { now }),
         files,
       });
-      const cal = await deps.calendar.get(deps.db.manager);
       const body = r.body as ReturnType<typeof presentTicket> & { accessCode?: string };
-      ctx.set('Cache-Control', 'no-store');
-      kit.show(ctx, 'submit/receipt', '已经收到', {
-        ticket: body,
-        accessCode: body.accessCode ?? null,
-        replyBy: deadlineText(body.deadlines?.replyBy ?? null, now, cal, deps.config.businessTz),
+      // Post/redirect/get: the receipt goes to its GET page in a sealed cookie, never in the address (it holds the access code)
+      const receipt: Receipt = {
+        number: body.number,
+        kind: body.kind,
+        replyBy: body.deadlines?.replyBy ? new Date(body.deadlines.replyBy).toISOString() : null,
         heldForHigher: body.kind === 'integrity_report' && body.accused?.departmentCode === DISCIPLINE_DEPARTMENT,
-        files: r.replayed ? [] : files.map((f) => ({ name: f.name, size: f.size })),
-      });
+        accessCode: body.accessCode ?? null,
+        files: receiptFiles(r.replayed ? [] : files),
+      };
+      const sealed = seal(deps.config.jwtSecret, 'receipt', ctx.state.csrfBinding as string, receipt, now.getTime() + RECEIPT_MS);
+      setSealedCookie(ctx, receiptCookie(body.number), '/submit/receipt', sealed, kit.cookie, RECEIPT_MS / 1000);
+      ctx.redirect(`/submit/receipt?number=${encodeURIComponent(body.number)}`);
+      ctx.status = 303;
     } catch (e) {
       if (fileRefusalMessage(e, limits)) throw e; // shown at the file field by submitWithFiles
       const form = formFromAppError(e, v, order, ALIAS);
@@ -169,6 +174,23 @@ export function submitPages(router: Router, kit: PageKit) {
       await again(form, (e as { status: number }).status, files.length > 0);
     }
   }
+
+  /** The receipt of a form just sent (its POST answered 303 here): what the sealed cookie holds, shown until it expires; a reload repeats nothing. */
+  router.get('/submit/receipt', async (ctx) => {
+    const number = typeof ctx.query.number === 'string' && NUMBER.test(ctx.query.number) ? ctx.query.number : null;
+    const now = deps.clock.now();
+    const r = number ? unseal<Receipt>(deps.config.jwtSecret, 'receipt', ctx.state.csrfBinding as string, ctx.cookies.get(receiptCookie(number)), now.getTime()) : null;
+    if (!r || r.number !== number) throw new AppError(410, 'receipt-gone', 'the receipt is shown only shortly after submitting, in the same browser');
+    const cal = await deps.calendar.get(deps.db.manager);
+    ctx.set('Cache-Control', 'no-store');
+    kit.show(ctx, 'submit/receipt', '已经收到', {
+      ticket: { number: r.number, kind: r.kind },
+      accessCode: r.accessCode,
+      replyBy: deadlineText(r.replyBy, now, cal, deps.config.businessTz),
+      heldForHigher: r.heldForHigher,
+      files: r.files,
+    });
+  });
 
   router.get('/submit/complaint', async (ctx) => showComplaint(ctx, emptyForm({ kind: ctx.query.kind === 'suggestion' ? 'suggestion' : 'complaint' })));
   router.post('/submit/complaint', async (ctx) => {
@@ -247,6 +269,36 @@ export function submitPages(router: Router, kit: PageKit) {
     const extra = v.resultEntryId ? [] : [{ field: 'resultEntryId', code: 'required' }];
     await submit(ctx, v, { input, extra }, OBJECTION_FIELDS, (f, s) => showObjection(ctx, ctx.params.id, f, s));
   });
+}
+
+/** How long the receipt page can be reloaded after submitting (the sealed cookie's life). */
+export const RECEIPT_MS = 30 * 60_000;
+const NUMBER = /^[A-Z]{1,6}\d{10}$/;
+/** One cookie per receipt (`Path=/submit/receipt`): two tabs that each submitted keep their own. */
+const receiptCookie = (number: string) => `gt_receipt_${number}`;
+
+/** What the receipt page shows, sealed in its cookie (see src/pages/sealed.ts). */
+interface Receipt {
+  number: string;
+  kind: string;
+  replyBy: string | null;
+  heldForHigher: boolean;
+  /** once, for an account-less submitter; only ever in the sealed cookie, never in an address */
+  accessCode: string | null;
+  files: { count: number; names: string[] };
+}
+
+/** The files received, named as far as a cookie has room (each name cut to 60 characters, about 1,000 in all). */
+function receiptFiles(files: readonly { name: string }[]): Receipt['files'] {
+  const names: string[] = [];
+  let room = 1000;
+  for (const f of files) {
+    const n = Array.from(f.name).slice(0, 60).join('');
+    room -= Buffer.byteLength(n) + 3;
+    if (room < 0) break;
+    names.push(n);
+  }
+  return { count: files.length, names };
 }
 
 /** A form refused before any file was stored: shown again with its messages. */

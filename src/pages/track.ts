@@ -26,6 +26,7 @@ import { Uuid } from '../schemas';
 import { asciiForm } from '../domain/validators';
 import type { StagedFile } from '../uploads/stage';
 import { fileRefusalMessage, withFormFiles } from './uploads';
+import { seal, setSealedCookie, unseal } from './sealed';
 
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;
 const LOOKUP_FIELDS = ['number', 'code'] as const;
@@ -54,6 +55,15 @@ const STALE_MESSAGE: Record<'supplement' | 'rate' | 'withdraw', string> = {
   rate: '这件工单现在不能评价了（可能已经评价过，或评价期限已过、已自动办结），这次的评价没有提交。',
   withdraw: '这件工单现在不能撤回了，请看下面的最新进展。',
 };
+/** What the track page says after a form of it went through (`?done=` of its 303; `files=` the files supplemented). */
+const DONE_NOTICE: Record<string, (files: number) => string> = {
+  supplement: (n) => `已经把补充的内容${n > 0 && n <= 100 ? `和${Math.floor(n)}个文件` : ''}交给办理部门，答复期限恢复计算。`,
+  rate: () => '谢谢您的评价。',
+  withdraw: () => '工单已撤回，不再办理。',
+};
+/** The sealed cookie of a lookup (number and access code, `Path=/track`) and how long it lasts: as long as an idle session. */
+const TRACK_COOKIE = 'gt_track';
+export const TRACK_MS = 30 * 60_000;
 const STEP_OF_CONTEXT: Record<string, string> = { create: 'created', supplement: 'supplemented', reply: 'replied', conclude: 'concluded', decide: 'decided' };
 
 /** A size as people read it: 1.2MB, 350KB. */
@@ -193,14 +203,46 @@ export function trackPages(router: Router, kit: PageKit) {
     );
   }
 
+  /** The sealed cookie that carries the number and access code from a POST to `GET /track?number=` (post/redirect/get). */
+  const grant = (ctx: Context, number: string, code: string) =>
+    setSealedCookie(
+      ctx,
+      TRACK_COOKIE,
+      '/track',
+      seal(deps.config.jwtSecret, 'track', ctx.state.csrfBinding as string, { number, code }, deps.clock.now().getTime() + TRACK_MS),
+      kit.cookie,
+      TRACK_MS / 1000,
+    );
+  /** After a form of the track page: 303 to the ticket's GET page (a reload re-posts nothing); the access code goes in the cookie only. */
+  const toTicket = (ctx: Context, number: string, code: string | null, done?: string) => {
+    if (code) grant(ctx, number, code);
+    ctx.redirect(`/track?number=${encodeURIComponent(number)}${done ? `&done=${done}` : ''}`);
+    ctx.status = 303;
+  };
+
   router.get('/track', async (ctx) => {
     const number = typeof ctx.query.number === 'string' ? ctx.query.number.trim().toUpperCase() : '';
+    const done = typeof ctx.query.done === 'string' && Object.hasOwn(DONE_NOTICE, ctx.query.done) ? DONE_NOTICE[ctx.query.done] : undefined;
+    const notice = done ? done(Number(ctx.query.files) || 0) : undefined;
     if (number && pageState(ctx).account && NUMBER.test(number)) {
       try {
         const t = await findVisibleByNumber(deps.db.manager, actorOf(ctx), number);
-        return await showTicket(ctx, t, actorOf(ctx), null);
+        return await showTicket(ctx, t, actorOf(ctx), null, { notice });
       } catch (e) {
         if (!(e instanceof AppError && e.code === 'not-found')) throw e;
+      }
+    }
+    // the number and the code of a lookup just made in this browser (sealed cookie); the code is checked again
+    const g = NUMBER.test(number)
+      ? unseal<{ number: string; code: string }>(deps.config.jwtSecret, 'track', ctx.state.csrfBinding as string, ctx.cookies.get(TRACK_COOKIE), deps.clock.now().getTime())
+      : null;
+    if (g && g.number === number) {
+      try {
+        const t = await unlockTicket(deps.db.manager, deps.config.jwtSecret, number, g.code);
+        return await showTicket(ctx, t, { kind: 'access_code', ticketId: t.id }, g.code, { notice });
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'not-found')) throw e;
+        setSealedCookie(ctx, TRACK_COOKIE, '/track', '', kit.cookie, 0); // the code no longer opens it
       }
     }
     showLookup(ctx, emptyForm({ number, code: '' }));
@@ -209,7 +251,7 @@ export function trackPages(router: Router, kit: PageKit) {
   router.post('/track', async (ctx) => {
     const r = await resolve(ctx, readForm(ctx));
     if ('values' in r) return showLookup(ctx, r, r.problem?.includes('分钟') ? 429 : 400);
-    await showTicket(ctx, r.t, r.actor, r.code);
+    toTicket(ctx, r.t.number, r.code);
   });
 
   /**
@@ -224,7 +266,6 @@ export function trackPages(router: Router, kit: PageKit) {
     schema: S,
     fields: readonly string[],
     toInput: (d: z.infer<S>) => Parameters<typeof actOnTicket>[3],
-    done: (files: number) => string,
   ) {
     const parse = (v: Record<string, string>): { data: z.infer<S> } | { form: FormView } => {
       const raw = { message: v.message, rating: v.rating, comment: opt(v.comment), reason: opt(v.reason) };
@@ -265,8 +306,8 @@ export function trackPages(router: Router, kit: PageKit) {
         const p = parse(v);
         if ('form' in p) return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: files.length > 0 }, 400);
         try {
-          const t = await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
-          await showTicket(ctx, t, r.actor, r.code, { notice: done(files.length) });
+          await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
+          toTicket(ctx, r.t.number, r.code, form === 'supplement' && files.length ? `${form}&files=${files.length}` : form);
         } catch (e) {
           if (fileRefusalMessage(e, deps.uploads.limits)) throw e;
           const f = staleForm(formFromAppError(e, v, fields), e);
@@ -290,30 +331,9 @@ export function trackPages(router: Router, kit: PageKit) {
       }
     });
   }
-  actionRoute(
-    '/track/supplement',
-    'supplement',
-    Supplement,
-    ['message', 'file'],
-    (d) => ({ action: 'supplement', message: d.message }),
-    (n) => `已经把补充的内容${n ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`,
-  );
-  actionRoute(
-    '/track/rate',
-    'rate',
-    Rate,
-    ['rating', 'comment'],
-    (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }),
-    () => '谢谢您的评价。',
-  );
-  actionRoute(
-    '/track/withdraw',
-    'withdraw',
-    Withdraw,
-    ['reason'],
-    (d) => ({ action: 'withdraw', reason: d.reason }),
-    () => '工单已撤回，不再办理。',
-  );
+  actionRoute('/track/supplement', 'supplement', Supplement, ['message', 'file'], (d) => ({ action: 'supplement', message: d.message }));
+  actionRoute('/track/rate', 'rate', Rate, ['rating', 'comment'], (d) => ({ action: 'rate', rating: d.rating, comment: d.comment }));
+  actionRoute('/track/withdraw', 'withdraw', Withdraw, ['reason'], (d) => ({ action: 'withdraw', reason: d.reason }));
 
   /**
    * A file of the track page, as the API sends it (`Content-Disposition: attachment`, previews

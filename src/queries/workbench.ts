@@ -34,8 +34,10 @@ export interface TicketWorkView {
   pendingExtension: TicketExtension | null;
   departments: DepartmentRow[];
   categories: CategoryRow[];
-  /** the department the routing rules give the ticket's category (the dispatch form's default) */
+  /** the dispatch form's suggestion and default ({@link dispatchSuggestion}: never a department that returned it this cycle) */
   suggestedDepartment: string | null;
+  /** the returns (退单) of this cycle, oldest first */
+  returns: ReturnNote[];
   /** for the merge form: the open tickets matching `mergeQuery` (number or words), this one and integrity reports left out */
   mergeCandidates: Ticket[];
 }
@@ -55,6 +57,7 @@ export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o:
   const extRows = await em.find(TicketExtension, { where: { ticketId: id }, order: { requestedAt: 'ASC' } });
   const t = read.ticket;
   const routing = await loadRouting(em);
+  const returns = (await returnsThisCycle(em, [t])).get(t.id) ?? [];
   let mergeCandidates: Ticket[] = [];
   if (o.mergeQuery) {
     const page = await listTickets(em, actor, { q: o.mergeQuery, limit: 20 }, deps.clock.now());
@@ -70,7 +73,8 @@ export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o:
     pendingExtension: extRows.find((x) => x.cycle === t.cycle && x.state === 'requested') ?? null,
     departments: await listDepartments(em),
     categories: await listCategories(em),
-    suggestedDepartment: t.categoryCode ? (routing.rules.get(t.categoryCode) ?? null) : null,
+    suggestedDepartment: dispatchSuggestion(t.categoryCode, routing.rules, returns),
+    returns,
     mergeCandidates,
   };
 }
@@ -130,6 +134,34 @@ export interface ReturnNote {
   at: Date;
 }
 
+/**
+ * The department a dispatch form suggests and pre-selects, the one rule of the dispatch board
+ * and the ticket page: the routing rules' department for the ticket's category, unless that
+ * department returned the ticket in this cycle (it said the matter is not theirs; suggesting it
+ * again sends it straight back). Null: no suggestion, the coordinator chooses.
+ */
+export function dispatchSuggestion(categoryCode: string | null, rules: ReadonlyMap<string, string>, returns: readonly ReturnNote[]): string | null {
+  const d = categoryCode ? rules.get(categoryCode) : undefined;
+  return d && !returns.some((r) => r.departmentCode === d) ? d : null;
+}
+
+/** The returns of each ticket's current cycle, oldest first, with their reasons. */
+async function returnsThisCycle(em: EntityManager, tickets: readonly { id: string; cycle: number }[]): Promise<Map<string, ReturnNote[]>> {
+  const out = new Map<string, ReturnNote[]>();
+  if (!tickets.length) return out;
+  const evs = await em.find(TicketEvent, { where: { ticketId: In(tickets.map((t) => t.id)), type: 'returned' }, order: { seq: 'ASC' } });
+  const cycleOf = new Map(tickets.map((t) => [t.id, t.cycle]));
+  const current = evs.filter((e) => e.cycle === cycleOf.get(e.ticketId));
+  const msgIds = current.map((e) => e.payload.messageId).filter((x): x is string => typeof x === 'string');
+  const texts = new Map(msgIds.length ? (await em.find(TicketMessage, { where: { id: In(msgIds) } })).map((m) => [m.id, m.body]) : []);
+  for (const e of current) {
+    const list = out.get(e.ticketId) ?? [];
+    list.push({ departmentCode: (e.payload.departmentCode as string | undefined) ?? null, reason: texts.get(e.payload.messageId as string) ?? null, at: e.at });
+    out.set(e.ticketId, list);
+  }
+  return out;
+}
+
 /** The coordinator's dispatch board (issue 10). */
 export interface DispatchBoard {
   /** `registered` tickets (new and returned), dispatch deadline first */
@@ -153,22 +185,14 @@ export function dispatchBoard(deps: AppDeps, actor: UserActor, page: { limit: nu
   return readLagTolerant(deps, actor, async (em) => {
     const waiting = await workList(em, actor, { state: 'registered' }, now, page.limit, page.cursor);
     const routing = await loadRouting(em);
+    const byTicket = await returnsThisCycle(em, waiting.items);
     const suggestions = new Map<string, string>();
-    for (const t of waiting.items) {
-      const d = t.categoryCode ? routing.rules.get(t.categoryCode) : undefined;
-      if (d) suggestions.set(t.id, d);
-    }
     const returns = new Map<string, ReturnNote>();
-    const ids = waiting.items.map((t) => t.id);
-    if (ids.length) {
-      const evs = await em.find(TicketEvent, { where: { ticketId: In(ids), type: 'returned' }, order: { seq: 'ASC' } });
-      const cycleOf = new Map(waiting.items.map((t) => [t.id, t.cycle]));
-      const current = evs.filter((e) => e.cycle === cycleOf.get(e.ticketId));
-      const msgIds = current.map((e) => e.payload.messageId).filter((x): x is string => typeof x === 'string');
-      const texts = new Map(msgIds.length ? (await em.find(TicketMessage, { where: { id: In(msgIds) } })).map((m) => [m.id, m.body]) : []);
-      for (const e of current) {
-        returns.set(e.ticketId, { departmentCode: (e.payload.departmentCode as string | undefined) ?? null, reason: texts.get(e.payload.messageId as string) ?? null, at: e.at });
-      }
+    for (const t of waiting.items) {
+      const r = byTicket.get(t.id) ?? [];
+      const d = dispatchSuggestion(t.categoryCode, routing.rules, r);
+      if (d) suggestions.set(t.id, d);
+      if (r.length) returns.set(t.id, r[r.length - 1]);
     }
     const qb = em.getRepository(Ticket).createQueryBuilder('t').innerJoin(TicketExtension, 'x', "x.ticket_id = t.id AND x.cycle = t.cycle AND x.state = 'requested'");
     visibilityScope(qb, actor);

@@ -9,6 +9,7 @@ import { startHarness, Harness, smsCode } from '../helpers/harness';
 import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
 import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
 import { Browserless } from '../helpers/browserless';
+import { dispatchSuggestion } from '../../src/queries/workbench';
 
 let h: Harness;
 test.before(async () => {
@@ -266,4 +267,168 @@ test('password reset page without JavaScript: phone, code by SMS, new password; 
   const other = await b.post('/account/reset/code', { phone: '13900000006' }, '/account/reset');
   t.is(other.status, 303);
   t.is(await smsCode(h.deps, '13900000006', 'reset'), null);
+});
+
+test.serial('the 401 page signs in back to the page asked for (next=, a same-site path and its query only); the sign-in page honours it', async (t) => {
+  await h.staff('coordnext', 'coordinator', 'SAMR');
+  const asked = '/work/tickets?state=registered&q=%E5%8F%91%E7%A5%A8';
+  const b = new Browserless(h.url);
+  const r = await b.get(asked);
+  t.is(r.status, 401);
+  t.regex(r.text, /<h1 class="heading-l">请先登录<\/h1>/);
+  t.true(r.text.includes(`<a class="button" href="/account/sign-in?next=${encodeURIComponent(asked)}">登录</a>`), r.text);
+  const page = await b.get(`/account/sign-in?next=${encodeURIComponent(asked)}`);
+  t.true(page.text.includes(`<input type="hidden" name="next" value="${asked.replaceAll('&', '&amp;')}">`));
+  const ok = await b.post('/account/sign-in', { phone: 'coordnext', password: 'Pw-coordnext-123!', next: asked }, '/account/sign-in');
+  t.is(ok.status, 303);
+  t.is(ok.headers.get('location'), asked);
+  t.is((await b.get(asked)).status, 200, 'signed in, the page asked for opens');
+
+  // anything but a same-site relative path is refused: the account's home instead
+  for (const bad of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', ' /work', '/account/sign-in?next=/x']) {
+    const c = new Browserless(h.url);
+    const form = await c.get(`/account/sign-in?next=${encodeURIComponent(bad)}`);
+    t.true(form.text.includes('<input type="hidden" name="next" value="/account">'), bad);
+    const s = await c.post('/account/sign-in', { phone: 'coordnext', password: 'Pw-coordnext-123!', next: bad }, '/account/sign-in');
+    t.is(s.headers.get('location'), '/work', bad);
+  }
+  // a 401 page that was not asked for with GET (a form sent after the session ended): back to the form's page
+  const gone = new Browserless(h.url);
+  const token = await gone.csrf('/track');
+  const res = await fetch(`${h.url}/account/password`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      accept: 'text/html',
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: [...gone.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      referer: `${h.url}/account/password?required=1`,
+    },
+    body: new URLSearchParams({ _csrf: token }).toString(),
+  });
+  t.is(res.status, 401);
+  t.true((await res.text()).includes(`href="/account/sign-in?next=${encodeURIComponent('/account/password?required=1')}"`));
+});
+
+test.serial('a complaint without an account: POST → 303 → the receipt page (no access code in any address); a reload shows it again and creates nothing; another browser gets nothing', async (t) => {
+  const count = () => h.deps.db.getRepository(Ticket).count();
+  const b = new Browserless(h.url);
+  const form = {
+    _csrf: await b.csrf('/submit/complaint'),
+    formKey: '5d1e6a0b-2f3c-4d5e-8f90-a1b2c3d4e5f6',
+    kind: 'complaint',
+    category: 'tax_fees',
+    title: '回执',
+    description: '请重新核定。',
+    'owner.name': '孙七',
+    'owner.phone': '13900000017',
+  };
+
+  // a field wrong: the form again with the message next to the field, no redirect, nothing created
+  const before = await count();
+  const bad = await b.req('POST', '/submit/complaint', { ...form, 'owner.phone': '123' });
+  t.is(bad.status, 400);
+  t.is(bad.headers.get('location'), null);
+  t.true(bad.text.includes('<p class="error-message" id="f-owner-phone-error"><span class="visually-hidden">错误：</span>手机号码不正确：应为11位数字，以1开头。'), 'the message next to the field');
+  t.is(await count(), before);
+
+  const r = await b.req('POST', '/submit/complaint', form);
+  t.is(r.status, 303);
+  const loc = r.headers.get('location')!;
+  t.regex(loc, /^\/submit\/receipt\?number=FL\d{10}$/);
+  const number = loc.slice(loc.indexOf('=') + 1);
+  t.is(await count(), before + 1);
+  const set = r.setCookies.find((c) => c.startsWith(`gt_receipt_${number}=`))!;
+  t.regex(set, /; Path=\/submit\/receipt; HttpOnly; SameSite=Lax; Max-Age=1800$/);
+  const page = await b.get(loc);
+  t.is(page.status, 200);
+  t.is(page.headers.get('cache-control'), 'no-store');
+  t.true(page.text.includes(`<strong class="panel__value" id="ticket-number">${number}</strong>`));
+  const code = /<strong class="panel__value" id="access-code">([A-Z0-9]{10})<\/strong>/.exec(page.text)![1];
+  t.false(loc.includes(code) || set.includes(code), 'the code is in no address and not readable in the cookie');
+  t.regex(page.text, /最晚在 <strong>2026年\d+月\d+日（周.）24:00前<\/strong> 答复您/);
+
+  const reload = await b.get(loc);
+  t.is(reload.status, 200);
+  t.true(reload.text.includes(code), 'a reload shows the same receipt');
+  t.is(await count(), before + 1, 'and creates nothing');
+  const again = await b.req('POST', '/submit/complaint', form);
+  t.is(again.headers.get('location'), loc, 'the same form sent twice: the same receipt');
+  t.is(await count(), before + 1);
+
+  const other = new Browserless(h.url);
+  other.cookies.set(`gt_receipt_${number}`, b.cookies.get(`gt_receipt_${number}`)!);
+  const gone = await other.get(loc);
+  t.is(gone.status, 410);
+  t.regex(gone.text, /这个回执页面只在提交后30分钟内、在提交时用的浏览器里显示/);
+  t.false(gone.text.includes(code));
+  h.clock.advance(31 * 60_000);
+  t.is((await b.get(loc)).status, 410, 'after 30 minutes the receipt is gone');
+});
+
+test.serial('the track page: number and code POSTed → 303 → /track?number= with the code in no address; a reload shows the ticket; rating goes through 303 too', async (t) => {
+  const intake = await h.staff('intaketrack', 'intake', 'SAMR');
+  const tax = await h.staff('taxtrack', 'handler', 'TAX');
+  const c = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '查询', description: 'd', owner: { name: '周八', phone: '13900000018' } });
+  t.is(c.status, 201);
+  const { id, number, accessCode: code } = c.body as { id: string; number: string; accessCode: string };
+  const b = new Browserless(h.url);
+  const wrong = await b.post('/track', { number, code: 'AAAAAAAAAA' }, '/track');
+  t.is(wrong.status, 400);
+  t.is(wrong.headers.get('location'), null);
+  t.regex(wrong.text, /工单编号或查询码不正确，请核对后再输入。/);
+
+  const r = await b.post('/track', { number, code }, '/track');
+  t.is(r.status, 303);
+  t.is(r.headers.get('location'), `/track?number=${number}`);
+  const set = r.setCookies.find((x) => x.startsWith('gt_track='))!;
+  t.regex(set, /; Path=\/track; HttpOnly; SameSite=Lax; Max-Age=1800$/);
+  t.false(set.includes(code));
+  for (let i = 0; i < 2; i++) {
+    const page = await b.get(`/track?number=${number}`);
+    t.is(page.status, 200);
+    t.regex(page.text, new RegExp(`<title>工单 ${number}`));
+    t.is(page.headers.get('cache-control'), 'no-store');
+  }
+  const other = new Browserless(h.url);
+  other.cookies.set('gt_track', b.cookies.get('gt_track')!);
+  const o = await other.get(`/track?number=${number}`);
+  t.regex(o.text, /<h1 class="heading-l">查询办理进度<\/h1>/, 'the cookie alone opens nothing in another browser');
+
+  t.is((await tax.post(`/api/v1/tickets/${id}/sign`, {})).status, 200);
+  t.is((await tax.post(`/api/v1/tickets/${id}/reply`, { outcome: 'resolved', message: '已重新核定。' })).status, 200);
+  const rated = await b.post('/track/rate', { number, code, rating: 'satisfied' }, `/track?number=${number}`);
+  t.is(rated.status, 303);
+  t.is(rated.headers.get('location'), `/track?number=${number}&done=rate`);
+  const after = await b.get(`/track?number=${number}&done=rate`);
+  t.regex(after.text, /谢谢您的评价。/);
+  t.is((await h.deps.db.getRepository(Ticket).findOneByOrFail({ id })).state, 'closed');
+  const twice = await b.get(`/track?number=${number}&done=rate`);
+  t.regex(twice.text, /已办结/, 'a reload shows the closed ticket and posts nothing');
+});
+
+test.serial("the ticket page's dispatch form, like the board, neither pre-selects nor suggests the department that returned the ticket", async (t) => {
+  const coord = await h.staff('coorddisp', 'coordinator', 'SAMR');
+  const tax = await h.staff('taxdisp', 'handler', 'TAX');
+  const c = await coord.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '退回的', description: 'd', owner: { name: '吴九', phone: '13900000019' } });
+  t.is(c.body.state, 'dispatched');
+  t.is((await tax.post(`/api/v1/tickets/${c.body.id}/return`, { reason: '不属于本部门。' })).status, 200);
+  const b = new Browserless(h.url);
+  t.is((await b.post('/account/sign-in', { phone: 'coorddisp', password: 'Pw-coorddisp-123!' }, '/account/sign-in')).status, 303);
+  const page = (await b.get(`/work/tickets/${c.body.id}`)).text;
+  const select = /<select[^>]*id="f-dispatch-departmentCode"[\s\S]*?<\/select>/.exec(page)?.[0] ?? /<select[^>]*name="departmentCode"[\s\S]*?<\/select>/.exec(page)![0];
+  t.false(select.includes('value="TAX"'), 'the department that returned it is not offered');
+  t.false(select.includes(' selected'), 'nothing pre-selected');
+  t.false(select.includes('（按分派规则建议）'), 'nothing suggested');
+  t.true(select.includes('value="COM"'));
+  const board = (await b.get('/work')).text;
+  const row = new RegExp(`<form method="post" action="/work/tickets/${c.body.id}/dispatch"[\\s\\S]*?</form>`).exec(board)![0];
+  t.false(row.includes('value="TAX"') || row.includes(' selected') || row.includes('（建议）'), 'the board the same');
+  // the one rule both use
+  const rules = new Map([['tax_fees', 'TAX']]);
+  const ret = (d: string) => ({ departmentCode: d, reason: null, at: new Date(0) });
+  t.is(dispatchSuggestion('tax_fees', rules, []), 'TAX');
+  t.is(dispatchSuggestion('tax_fees', rules, [ret('COM')]), 'TAX');
+  t.is(dispatchSuggestion('tax_fees', rules, [ret('TAX'), ret('COM')]), null, 'returned by it earlier in the cycle');
+  t.is(dispatchSuggestion(null, rules, []), null);
 });

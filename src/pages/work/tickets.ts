@@ -324,7 +324,9 @@ export function ticketPages(router: Router, kit: PageKit) {
       canClose: o.state !== 'closed' && actor.role === 'coordinator',
       form: extra.orderForm?.id === o.id ? extra.orderForm.form : emptyForm(),
     }));
-    const dispatchTo = v.departments.filter((d) => d.active && (t.kind === 'integrity_report' ? d.code === 'DIS' : d.code !== 'DIS') && d.code !== t.accusedDepartmentCode);
+    // as on the dispatch board: the department that just returned it is not offered again
+    const returnedBy = v.returns.at(-1)?.departmentCode ?? null;
+    const dispatchTo = v.departments.filter((d) => d.active && (t.kind === 'integrity_report' ? d.code === 'DIS' : d.code !== 'DIS') && d.code !== t.accusedDepartmentCode && d.code !== returnedBy);
     kit.show(
       ctx,
       'work/ticket',
