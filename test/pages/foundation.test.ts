@@ -432,3 +432,23 @@ test.serial("the ticket page's dispatch form, like the board, neither pre-select
   t.is(dispatchSuggestion('tax_fees', rules, [ret('TAX'), ret('COM')]), null, 'returned by it earlier in the cycle');
   t.is(dispatchSuggestion(null, rules, []), null);
 });
+
+test.serial("the handler's 待办 is stacked cards below 40rem (a 390 px phone) and the table on a desktop: the markup and the stylesheet", async (t) => {
+  const intake = await h.staff('intakecards', 'intake', 'SAMR');
+  await h.staff('taxcards', 'handler', 'TAX');
+  const c = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '窄屏', description: 'd', owner: { name: '郑十', phone: '13900000020' } });
+  t.is(c.body.state, 'dispatched');
+  const b = new Browserless(h.url);
+  t.is((await b.post('/account/sign-in', { phone: 'taxcards', password: 'Pw-taxcards-123!' }, '/account/sign-in')).headers.get('location'), '/work');
+  const page = (await b.get('/work')).text;
+  const toSign = page.slice(page.indexOf('id="to-sign"'), page.indexOf('id="in-progress"'));
+  t.true(toSign.includes('<table class="table work-table work-table--cards">'));
+  t.true(toSign.includes(`<td class="work-table__num"><a href="/work/tickets/${c.body.id}">${c.body.number}</a></td>`));
+  for (const label of ['标题', '状态', '下一期限']) t.true(toSign.includes(`<td data-label="${label}">`), label);
+  t.true(toSign.includes('<td class="work-table__act"><form'), 'the sign button in its own cell');
+  const css = await (await fetch(h.url + /href="(\/assets\/app\.[0-9a-f]+\.css)"/.exec(page)![1])).text();
+  t.regex(css, /@media \(max-width: 40rem\) \{\n {2}\.work-table--cards, \.work-table--cards tbody, \.work-table--cards tr, \.work-table--cards td \{ display: block; width: 100%; \}/);
+  t.regex(css, /\.work-table--cards td\[data-label\]::before \{ content: attr\(data-label\) "："/);
+  const list = (await b.get('/work/tickets')).text;
+  t.false(list.includes('work-table--cards'), 'the ticket list keeps its table everywhere');
+});

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import { startHarness, standardStaff, Harness } from '../helpers/harness';
-import { DESKTOP, openBrowser, look, staffSignIn, text, TestBrowser } from '../helpers/browser';
+import { DESKTOP, openBrowser, look, PHONE, screenshot, staffSignIn, text, TestBrowser } from '../helpers/browser';
 import { png } from '../attachments/fixtures';
 
 const CALLER = { name: '王五', phone: '13912345678' };
@@ -299,5 +299,29 @@ test.serial('a search text the list cannot search (over 100 characters) is named
   await p.goto(`${h.url}/work/tickets?state=lost`);
   t.deepEqual(await p.locator('.error-summary li').allTextContents(), ['请从给出的选项中选择。']);
   t.is(await p.locator('.work-table').count(), 0);
+  await p.close();
+});
+
+test.serial("the handler's 待办 at a phone's 390 px: each row a stacked card; at 1280 px the table (screenshots with SCREENSHOTS=1)", async (t) => {
+  const c = await call({ title: '窄屏上的待办' });
+  const p = await signIn('tax1');
+  await p.setViewportSize(PHONE);
+  await p.goto(`${h.url}/work`);
+  const row = p.locator('#to-sign ~ table tr', { hasText: c.number }).first();
+  t.is(await row.evaluate((el) => (globalThis as any).getComputedStyle(el).display), 'block', 'a card at 390 px');
+  t.is(
+    await p
+      .locator('#to-sign ~ table thead')
+      .first()
+      .evaluate((el) => (globalThis as any).getComputedStyle(el).position),
+    'absolute',
+    'the header row hidden, the cells labelled',
+  );
+  const box = (await row.boundingBox())!;
+  t.true(box.x >= 0 && box.x + box.width <= PHONE.width, `the card fits the phone (${box.x}+${box.width})`);
+  await look(t, p, 'work-todo-phone');
+  await p.setViewportSize({ width: 1280, height: 800 });
+  t.is(await row.evaluate((el) => (globalThis as any).getComputedStyle(el).display), 'table-row', 'the table at 1280 px');
+  await screenshot(p, 'work-todo-desktop');
   await p.close();
 });
