@@ -28,7 +28,7 @@ export class Browserless {
     for (const [k, v] of Object.entries(fields)) f.append(k, v);
     for (const [name, bytes] of files) f.append('file', new Blob([bytes]), name);
     const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    return { status: r.status, text: await r.text() };
+    return { status: r.status, headers: r.headers, text: await r.text() };
   }
   get(p: string) {
     return this.req('GET', p);

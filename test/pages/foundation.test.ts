@@ -10,6 +10,7 @@ import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions'
 import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
 import { Browserless } from '../helpers/browserless';
 import { dispatchSuggestion } from '../../src/queries/workbench';
+import { pdf } from '../attachments/fixtures';
 
 let h: Harness;
 test.before(async () => {
@@ -396,6 +397,13 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.regex(o.text, /<h1 class="heading-l">查询办理进度<\/h1>/, 'the cookie alone opens nothing in another browser');
 
   t.is((await tax.post(`/api/v1/tickets/${id}/sign`, {})).status, 200);
+  t.is((await tax.post(`/api/v1/tickets/${id}/request-info`, { message: '请提供流水。' })).status, 200);
+  // a supplement with a file (multipart, JavaScript off): 303, the notice on the GET page
+  const sup = await b.multipart('/track/supplement', { _csrf: await b.csrf(`/track?number=${number}`), number, code, message: '流水见附件。' }, [['流水.pdf', pdf()]]);
+  t.is(sup.status, 303, sup.text);
+  t.is(sup.headers.get('location'), `/track?number=${number}&done=supplement&files=1`);
+  t.regex((await b.get(sup.headers.get('location')!)).text, /已经把补充的内容和1个文件交给办理部门，答复期限恢复计算。/);
+  t.is(await h.deps.db.getRepository(TicketAttachment).countBy({ ticketId: id }), 1);
   t.is((await tax.post(`/api/v1/tickets/${id}/reply`, { outcome: 'resolved', message: '已重新核定。' })).status, 200);
   const rated = await b.post('/track/rate', { number, code, rating: 'satisfied' }, `/track?number=${number}`);
   t.is(rated.status, 303);
