@@ -44,7 +44,9 @@ function contactFrom(v: Record<string, string>) {
  * integrity report (accused department, what was demanded, amount, date; the promise of
  * DESIGN §7), an objection to an open result notice (real name). Each posts to the same
  * create command as `POST /api/v1/tickets`, once per form (the form's key is the
- * Idempotency-Key: a second tap shows the same receipt), and answers with the receipt.
+ * Idempotency-Key: a second tap shows the same receipt), and answers 303 to the receipt page
+ * (`GET /submit/receipt?number=`, post/redirect/get: what it shows, the access code included, in a
+ * sealed cookie of this browser, never in the address; src/pages/sealed.ts).
  */
 export function submitPages(router: Router, kit: PageKit) {
   const { deps } = kit;

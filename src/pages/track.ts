@@ -88,7 +88,9 @@ function actionsFor(t: Ticket, actor: Actor) {
  * the public timeline with the answers) and the forms the lifecycle allows now: supplement
  * when information was asked for, rate (five levels and a comment) after the reply, withdraw
  * before it (signed-in owners, as in the API). A wrong code and an unknown number get the
- * same message; attempts count on the API's limit.
+ * same message; attempts count on the API's limit. Every form that goes through answers 303 to
+ * `GET /track?number=…` (post/redirect/get); the number and code travel in a sealed cookie of this
+ * browser (`gt_track`, src/pages/sealed.ts), never in the address, and are checked again there.
  */
 export function trackPages(router: Router, kit: PageKit) {
   const { deps } = kit;
