@@ -226,15 +226,9 @@ export function trackPages(router: Router, kit: PageKit) {
     const number = typeof ctx.query.number === 'string' ? ctx.query.number.trim().toUpperCase() : '';
     const done = typeof ctx.query.done === 'string' && Object.hasOwn(DONE_NOTICE, ctx.query.done) ? DONE_NOTICE[ctx.query.done] : undefined;
     const notice = done ? done(Number(ctx.query.files) || 0) : undefined;
-    if (number && pageState(ctx).account && NUMBER.test(number)) {
-      try {
-        const t = await findVisibleByNumber(deps.db.manager, actorOf(ctx), number);
-        return await showTicket(ctx, t, actorOf(ctx), null, { notice });
-      } catch (e) {
-        if (!(e instanceof AppError && e.code === 'not-found')) throw e;
-      }
-    }
-    // the number and the code of a lookup just made in this browser (sealed cookie); the code is checked again
+    // the number and the code of a lookup just made in this browser (sealed cookie); the code is checked again.
+    // It comes before the session: whoever typed the code sees what the code opens (as the POST showed it
+    // before post/redirect/get), also in a browser where staff are signed in (their session sees no owner forms)
     const g = NUMBER.test(number)
       ? unseal<{ number: string; code: string }>(deps.config.jwtSecret, 'track', ctx.state.csrfBinding as string, ctx.cookies.get(TRACK_COOKIE), deps.clock.now().getTime())
       : null;
@@ -245,6 +239,14 @@ export function trackPages(router: Router, kit: PageKit) {
       } catch (e) {
         if (!(e instanceof AppError && e.code === 'not-found')) throw e;
         setSealedCookie(ctx, TRACK_COOKIE, '/track', '', kit.cookie, 0); // the code no longer opens it
+      }
+    }
+    if (number && pageState(ctx).account && NUMBER.test(number)) {
+      try {
+        const t = await findVisibleByNumber(deps.db.manager, actorOf(ctx), number);
+        return await showTicket(ctx, t, actorOf(ctx), null, { notice });
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'not-found')) throw e;
       }
     }
     showLookup(ctx, emptyForm({ number, code: '' }));

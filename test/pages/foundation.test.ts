@@ -415,6 +415,25 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.regex(twice.text, /已办结/, 'a reload shows the closed ticket and posts nothing');
 });
 
+test.serial('the track page after a lookup with the code shows what the code opens, also where staff are signed in (the sealed cookie before the session)', async (t) => {
+  const intake = await h.staff('intakeboth', 'intake', 'SAMR');
+  await h.staff('taxboth', 'handler', 'TAX');
+  const c = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '同一浏览器', description: 'd', owner: { name: '周八', phone: '13900000020' } });
+  const { id, number, accessCode: code } = c.body as { id: string; number: string; accessCode: string };
+  const b = new Browserless(h.url);
+  t.is((await b.post('/account/sign-in', { phone: 'taxboth', password: 'Pw-taxboth-123!' }, '/account/sign-in')).status, 303);
+  const tax = await h.staff('taxboth2', 'handler', 'TAX');
+  t.is((await tax.post(`/api/v1/tickets/${id}/sign`, {})).status, 200);
+  t.is((await tax.post(`/api/v1/tickets/${id}/request-info`, { message: '请提供流水。' })).status, 200);
+  const staffView = await b.get(`/track?number=${number}`);
+  t.false(staffView.text.includes('action="/track/supplement"'), 'the session alone: no owner form');
+  const r = await b.post('/track', { number, code }, '/track');
+  t.is(r.status, 303);
+  const page = await b.get(r.headers.get('location')!);
+  t.true(page.text.includes('action="/track/supplement"'), 'the supplement form, as the code allows');
+  t.true(page.text.includes(`<input type="hidden" name="code" value="${code}">`));
+});
+
 test.serial("the ticket page's dispatch form, like the board, neither pre-selects nor suggests the department that returned the ticket", async (t) => {
   const coord = await h.staff('coorddisp', 'coordinator', 'SAMR');
   const tax = await h.staff('taxdisp', 'handler', 'TAX');

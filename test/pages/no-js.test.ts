@@ -37,6 +37,11 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   await p.waitForSelector('.panel');
   const number = await text(p, '#ticket-number');
   const code = await text(p, '#access-code');
+  t.is(p.url(), `${h.url}/submit/receipt?number=${number}`, 'post/redirect/get: the code in no address');
+  const tickets = (await h.admin.get('/api/v1/tickets')).body.items.length;
+  await p.reload();
+  t.is(await text(p, '#access-code'), code, 'a reload shows the same receipt');
+  t.is((await h.admin.get('/api/v1/tickets')).body.items.length, tickets, 'and submits nothing');
   t.false(await p.isVisible('button:has-text("复制查询码")'), 'no copy button without JavaScript; the code is on screen');
   t.is(await text(p, '#received-files'), '同时收到您的1个文件：申请表.jpg。');
   t.regex(await text(p, 'main'), /最晚在 2026年11月23日（周一）24:00前 答复您/, 'a suggestion: 15 working days');
@@ -46,17 +51,23 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   await p.fill('#f-code', code);
   await p.click('button:has-text("查询")');
   t.is(await text(p, '.tag'), '待签收');
+  t.is(p.url(), `${h.url}/track?number=${number}`, 'post/redirect/get: the code in no address');
   const id = (await hrss.get(`/api/v1/tickets?q=${number}`)).body.items[0].id;
   await hrss.post(`/api/v1/tickets/${id}/sign`);
   await hrss.post(`/api/v1/tickets/${id}/request-info`, { message: '请提供申请的受理回执编号。' });
+  // the same browser opens the ticket again without the code (the lookup's sealed cookie)
   await p.goto(`${h.url}/track?number=${number}`);
-  await p.fill('#f-code', code);
-  await p.click('button:has-text("查询")');
+  t.is(await p.locator('form[action="/track"]').count(), 0, 'no lookup form');
   await p.fill('#f-message', '回执编号 RS2026-0912-07。');
   await p.setInputFiles('#f-file', [{ name: '受理回执.pdf', mimeType: 'application/pdf', buffer: pdf() }]);
   await p.click('button:has-text("提交补充")');
   t.regex(await text(p, '[role=status]'), /已经把补充的内容和1个文件交给办理部门/);
   t.is(await text(p, '.tag'), '办理中');
+  t.is(p.url(), `${h.url}/track?number=${number}&done=supplement&files=1`);
+  const events = (await hrss.get(`/api/v1/tickets/${id}/events`)).body.items.length;
+  await p.reload();
+  t.regex(await text(p, '[role=status]'), /已经把补充的内容和1个文件交给办理部门/);
+  t.is((await hrss.get(`/api/v1/tickets/${id}/events`)).body.items.length, events, 'a reload posts nothing');
   // the photo with the submission (its preview, the service's own WebP), the PDF with the supplement
   const created = p.locator('.timeline__item', { hasText: '提交' }).locator('.files__item');
   t.regex((await created.textContent())!, /申请表\.jpg\s+照片 · \d+KB · 下载/);
