@@ -87,7 +87,8 @@ export async function checkA11y(t: ExecutionContext, page: Page, label = page.ur
   );
 }
 
-export const SCREENSHOT_DIR = resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
+/** docs/screenshots/, or `SCREENSHOT_DIR` (to look at pictures without rewriting the committed ones). */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ? resolve(process.env.SCREENSHOT_DIR) : resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
 
 /**
  * A full-page screenshot into docs/screenshots/<name>.png, only when `SCREENSHOTS=1` (so that
