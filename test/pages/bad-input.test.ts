@@ -8,7 +8,7 @@
 import test from 'ava';
 import { startHarness, standardStaff, Harness, ADMIN_PASSWORD } from '../helpers/harness';
 import { Browserless } from '../helpers/browserless';
-import { encodeCursor } from '../../src/queries/cursor';
+import { encodeCursor, encodeDeadlineCursor } from '../../src/queries/cursor';
 import { checkFormKey, issueFormKey } from '../../src/pages/session';
 import { RESET_FORM_TTL_MS } from '../../src/pages/work/admin';
 
@@ -205,6 +205,9 @@ test.serial('a damaged or foreign cursor on a list page: 400, its own message an
   const admin = await signedIn('admin', ADMIN_PASSWORD);
   const sup = await signedIn('sup1');
   const newestFirst = encodeCursor(new Date('2026-11-01T00:00:00Z'), '00000000-0000-4000-8000-000000000000');
+  const tail = `00000000-0000-4000-8000-000000000000|${'x'.repeat(200)}`;
+  const longNewest = encodeCursor(new Date('2026-11-01T00:00:00Z'), tail);
+  const longDeadline = encodeDeadlineCursor(new Date('2026-11-01T00:00:00Z'), tail);
   const cases: [Browserless, string, string][] = [
     [coord, '/work/tickets?state=registered&cursor=garbage', '/work/tickets?state=registered'],
     [coord, `/work/tickets?cursor=${newestFirst}`, '/work/tickets'],
@@ -217,6 +220,12 @@ test.serial('a damaged or foreign cursor on a list page: 400, its own message an
     [admin, `/work/admin/outbox?state=failed&cursor=${'A'.repeat(201)}`, '/work/admin/outbox?state=failed'],
     [coord, '/work/symposiums?cursor=x', '/work/symposiums'],
     [coord, '/work/notices?cursor=x', '/work/notices'],
+    // over 200 characters: damaged, never cut to its first 200 (which read as a page of the list)
+    [sup, `/work/integrity?state=closed&cursor=${longDeadline}`, '/work/integrity?state=closed'],
+    [coord, `/work?cursor=${longDeadline}`, '/work'],
+    [coord, `/work?cursor=${longNewest}`, '/work'],
+    [coord, `/work/notices?cursor=${longNewest}`, '/work/notices'],
+    [coord, `/work/symposiums?cursor=${longNewest}`, '/work/symposiums'],
   ];
   for (const [b, path, first] of cases) {
     const r = await b.get(path);
@@ -267,4 +276,138 @@ test.serial('sign-in: a phone number with a circled or other look-alike digit is
   const ok = await b.post('/account/sign-in', { phone: '１３８１２３４５６７８', password: 'Owner-Pw-123!' }, '/account/sign-in');
   t.is(ok.status, 303);
   t.true(b.cookies.has('gt_session'));
+});
+
+test.serial('the integrity console, the outbox and the oversight orders: a made-up state (or level, or flag) is refused next to the tabs, with no list; a blank state is no filter', async (t) => {
+  const sup = await signedIn('sup1');
+  const admin = await signedIn('admin', ADMIN_PASSWORD);
+  const coord = await signedIn('coord1');
+  const STATE = '错误：没有这个状态，请从上面的状态中选择。';
+  const cases: [Browserless, string, string, string][] = [
+    [sup, '/work/integrity?state=bogus', STATE, '没有列出举报：请从上面的状态中选择。'],
+    [sup, '/work/integrity?state=open', STATE, '没有列出举报：请从上面的状态中选择。'],
+    [sup, '/work/integrity?state=%20closed', STATE, '没有列出举报：请从上面的状态中选择。'],
+    [sup, '/work/integrity?state=closed&state=replied', STATE, '没有列出举报：请从上面的状态中选择。'],
+    [sup, '/work/integrity?escalated=yes', '错误：没有这个筛选，请从上面的状态中选择。', '没有列出举报：请从上面的状态中选择。'],
+    [admin, '/work/admin/outbox?state=bogus', STATE, '没有列出通知：请从上面的状态中选择。'],
+    [admin, '/work/admin/outbox?state=all', STATE, '没有列出通知：请从上面的状态中选择。'],
+    [admin, '/work/admin/outbox?state=sent&state=failed', STATE, '没有列出通知：请从上面的状态中选择。'],
+    [admin, `/work/admin/outbox?ticketNumber=${'F'.repeat(33)}`, '错误：工单编号最多32个字，请从上面的状态中选择。', '没有列出通知：请从上面的状态中选择。'],
+    [coord, '/work/oversight?state=bogus', STATE, '没有列出督办单：请从上面的状态中选择。'],
+    [coord, '/work/oversight?level=2.0', '错误：没有这个督办级别，请从上面的状态中选择。', '没有列出督办单：请从上面的状态中选择。'],
+    [coord, '/work/oversight?level=0x2', '错误：没有这个督办级别，请从上面的状态中选择。', '没有列出督办单：请从上面的状态中选择。'],
+    [coord, '/work/oversight?level=1', '错误：没有这个督办级别，请从上面的状态中选择。', '没有列出督办单：请从上面的状态中选择。'],
+    [coord, '/work/oversight?overdue=yes', '错误：没有这个筛选，请从上面的状态中选择。', '没有列出督办单：请从上面的状态中选择。'],
+  ];
+  for (const [b, path, message, notListed] of cases) {
+    const r = await b.get(path);
+    t.is(r.status, 400, path);
+    t.is(byId(r.text, 'f-state-error'), message, path);
+    t.is(byId(r.text, 'error-summary-title'), '请先修改筛选条件', path);
+    t.true(r.text.includes(`<a href="#f-state">${message.slice(3)}</a>`), `${path}: the summary links to the tabs`);
+    t.is(byId(r.text, 'not-searched'), notListed, path);
+    t.false(/共 <strong>/.test(r.text), `${path}: no count`);
+    t.false(/<p class="work-empty">没有(举报|通知|督办单)。<\/p>/.test(r.text), `${path}: no list, not even an empty one`);
+    t.false(r.text.includes('通知，最新的在前'), `${path}: no list of notifications`);
+  }
+  // blank is no filter: the list as without it
+  for (const [b, path] of [
+    [sup, '/work/integrity?state='],
+    [sup, '/work/integrity?state=&escalated='],
+    [admin, '/work/admin/outbox?state='],
+    [admin, '/work/admin/outbox?state=&ticketNumber='],
+    [coord, '/work/oversight?state='],
+    [coord, '/work/oversight?state=all&level=3'],
+  ] as const) {
+    const r = await b.get(path);
+    t.is(r.status, 200, path);
+    t.is(byId(r.text, 'not-searched'), null, path);
+    t.is(byId(r.text, 'f-state-error'), null, path);
+    t.true(/共 <strong>\d+<\/strong> 件|<p class="work-empty">没有(通知|督办单)。<\/p>|通知，最新的在前|<caption class="visually-hidden">督办单<\/caption>/.test(r.text), `${path}: listed`);
+  }
+  t.true((await sup.get('/work/integrity?state=closed')).text.includes('aria-current="page">已结案'));
+  t.true((await admin.get('/work/admin/outbox?state=failed')).text.includes('aria-current="page">发送失败'));
+  t.true((await coord.get('/work/oversight?state=all')).text.includes('aria-current="page">全部'));
+});
+
+test.serial('the work list: an escalation level that is not a decimal 0–3 is refused next to its filter, with no list', async (t) => {
+  await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '督办级别筛选',
+    description: '营业额下降。',
+    owner: { name: '赵六', phone: '13912345670' },
+  });
+  const b = await signedIn('coord1');
+  for (const [given, message] of [
+    ['1e0', '督办级别请从列表中选择。'],
+    ['0x1', '督办级别请从列表中选择。'],
+    ['1.0', '督办级别请从列表中选择。'],
+    ['+1', '督办级别请从列表中选择。'],
+    [' 1', '督办级别请从列表中选择。'],
+    ['4', '督办级别请从列表中选择。'],
+    ['-1', '督办级别请从列表中选择。'],
+    ['x', '督办级别请从列表中选择。'],
+  ]) {
+    const r = await b.get(`/work/tickets?escalationLevel=${encodeURIComponent(given)}`);
+    t.is(r.status, 400, given);
+    t.is(byId(r.text, 'f-escalationLevel-error'), `错误：${message}`, given);
+    t.is(byId(r.text, 'not-searched'), '没有查询：请先修改上面的筛选条件，再点“筛选”。', given);
+    t.false(r.text.includes('督办级别筛选'), `${given}: no list`);
+  }
+  const twice = await b.get('/work/tickets?escalationLevel=0&escalationLevel=1');
+  t.is(twice.status, 400);
+  t.is(byId(twice.text, 'f-escalationLevel-error'), '错误：督办级别只能选一项。');
+  for (const given of ['', '0']) {
+    const r = await b.get(`/work/tickets?escalationLevel=${given}`);
+    t.is(r.status, 200, given);
+    t.true(r.text.includes('督办级别筛选'), `${given}: listed`);
+  }
+  const three = await b.get('/work/tickets?escalationLevel=3');
+  t.is(three.status, 200);
+  t.false(three.text.includes('督办级别筛选'));
+});
+
+test.serial('the merge form’s search: over 100 characters (or given twice) is refused as the work list refuses it, with no candidates; never cut to 100', async (t) => {
+  const a = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '合并查找长度',
+    description: '同一户又来电。',
+    owner: { name: '钱七', phone: '13912345671' },
+  });
+  await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '合并查找长度二',
+    description: '又来电。',
+    owner: { name: '钱七', phone: '13912345671' },
+  });
+  const b = await signedIn('coord1');
+  const long = `合并查找长度${'x'.repeat(95)}`; // 101 characters, whose first 100 would find nothing else either: the page must refuse, not cut
+  t.is(Array.from(long).length, 101);
+  const list = await b.get(`/work/tickets?q=${encodeURIComponent(long)}`);
+  t.is(list.status, 400);
+  const message = '错误：搜索内容最多100个字，请删减后再搜索。';
+  t.is(byId(list.text, 'f-q-error'), message);
+  const merge = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent(long)}`);
+  t.is(merge.status, 400);
+  t.is(byId(merge.text, 'f-merge-q-error'), message);
+  t.false(merge.text.includes('并入哪一件'), 'no candidates');
+  t.true(merge.text.includes(`value="${long}"`), 'the value kept whole');
+  // 101 with the 100th a space before the cut: refused too (the list counts the characters as given)
+  const padded = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent(`合并查找长度${' '.repeat(95)}`)}`);
+  t.is(padded.status, 400);
+  t.is(byId(padded.text, 'f-merge-q-error'), message);
+  const twice = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent('合并查找长度')}&mergeQ=x`);
+  t.is(twice.status, 400);
+  t.is(byId(twice.text, 'f-merge-q-error'), '错误：搜索内容只能填一项。');
+  t.false(twice.text.includes('并入哪一件'));
+  const hundred = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent(`合并查找长度${' '.repeat(94)}`)}`);
+  t.is(hundred.status, 200, '100 characters are a search');
+  t.true(hundred.text.includes('并入哪一件'));
+  t.is(byId(hundred.text, 'f-merge-q-error'), null);
 });

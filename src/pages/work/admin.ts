@@ -134,6 +134,11 @@ const USER_FILTER_MESSAGES: Record<string, Record<string, string>> = {
   active: { invalid_value: '状态请选择“在用”或“已停用”。', invalid_type: '状态只能选一项。' },
 };
 const OutboxFilter = z.object({ state: z.enum(['pending', 'sent', 'failed', 'held']).optional(), ticketNumber: z.string().max(32).optional(), cursor: z.string().max(200).optional() });
+/** The outbox list's filters in words; each is shown next to the state tabs (the page has no other filter field). */
+const OUTBOX_FILTER_MESSAGES: Record<string, Record<string, string>> = {
+  state: { invalid_value: '没有这个状态，请从上面的状态中选择。', invalid_type: '状态只能选一项。' },
+  ticketNumber: { too_big: '工单编号最多32个字，请从上面的状态中选择。', invalid_type: '工单编号只能填一项。' },
+};
 const Names = z.object({ nameZh: line(100), nameEn: line(200) }).strict();
 const Override = z.object({ date: IsoDate, type: z.enum(['holiday', 'workday']), note: line(200).optional() }).strict();
 const Policy = z
@@ -657,9 +662,25 @@ export function adminPages(router: Router, kit: PageKit) {
   // ── outbox and held reports ──────────────────────────────────────────────────────────
   async function showOutbox(ctx: Context, problem: string | null = null, status = 200) {
     const { actor } = requireStaff(ctx, 'admin');
-    const q = OutboxFilter.safeParse(ctx.query);
-    if (!q.success && q.error.issues.some((i) => i.path[0] === 'cursor')) throw badCursor();
-    const f = q.success ? q.data : {};
+    // a filter sent blank (`state=`) is absent; a made-up state (or a ticket number over 32
+    // characters) is refused next to the tabs with no list of notifications — never all of them as if filtered
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const q = OutboxFilter.safeParse(given);
+    if (!q.success) {
+      const errors = zodErrors(q.error, given);
+      if (errors.some((e) => e.field === 'cursor')) throw badCursor();
+      const values = Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) as Values;
+      const form = formWithErrors(values, errors, ['state'], { alias: { ticketNumber: 'state' }, messages: OUTBOX_FILTER_MESSAGES });
+      const held = (await listOutbox(deps, actor, { state: 'held', limit: 50 })).items;
+      return kit.show(
+        ctx,
+        'work/admin/outbox',
+        '通知发送',
+        { form, items: [], held: held.map(presentOutbox), nextCursor: null, state: null, ticketNumber: '', done: null, problem, forwardTo: !!deps.config.higherDisciplineEmail },
+        status === 200 ? 400 : status,
+      );
+    }
+    const f = q.data;
     const page = await listOutbox(deps, actor, { state: f.state, ticketNumber: opt(f.ticketNumber), limit: 50, cursor: f.cursor });
     const held = f.state === 'held' ? page.items : (await listOutbox(deps, actor, { state: 'held', limit: 50 })).items;
     kit.show(
@@ -670,6 +691,7 @@ export function adminPages(router: Router, kit: PageKit) {
         items: page.items.map(presentOutbox),
         held: held.map(presentOutbox),
         nextCursor: page.nextCursor,
+        form: emptyForm({}),
         state: f.state ?? 'all',
         ticketNumber: f.ticketNumber ?? '',
         done: done(ctx),

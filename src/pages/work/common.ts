@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
 import { MAX_YEAR, MIN_YEAR, YearParam } from '../../schemas';
+import { badCursor } from '../../queries/cursor';
 /** A local path to go back to after a form (never another site), or `fallback`. */
 export const localPath = (s: string | undefined, fallback: string): string => (s && /^\/(?!\/)[\w\-/?=&.%]*$/.test(s) ? s : fallback);
 
@@ -62,4 +63,14 @@ export function pageYear(raw: unknown, fallback: number | null, latest = MAX_YEA
 /** The page for a refused `year=`: its heading, the year field with the message, no figures; 400. */
 export function showYearRefused(kit: PageKit, ctx: Context, o: { heading: string; action: string; fallbackLink: string }, r: { refused: string; given: string }) {
   kit.show(ctx, 'work/year-refused', o.heading, { ...o, refused: r.refused, given: r.given }, 400);
+}
+
+/**
+ * A list page's `cursor` as given: absent or blank is the first page; one over 200 characters
+ * or sent twice is no cursor this service gave (the damaged-cursor page), never cut to one.
+ */
+export function pageCursor(raw: string | string[] | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw.length > 200) throw badCursor();
+  return raw;
 }

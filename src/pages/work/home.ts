@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { PageKit } from '../kit';
+import { pageCursor } from './common';
 import { requireStaff } from './access';
 import { dispatchBoard, handlerTodo } from '../../queries/workbench';
 import { presentOversightOrder } from '../../http/presenters';
@@ -39,7 +40,7 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         return;
       }
       case 'coordinator': {
-        const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+        const cursor = pageCursor(ctx.query.cursor);
         const b = await dispatchBoard(deps, actor, { limit: 50, cursor });
         const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
         kit.show(ctx, 'work/board', '派单', {

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
+import { pageCursor } from './common';
 import { requireStaff } from './access';
 import { Uuid } from '../../schemas';
 import { ImportFields, uploadSingle } from '../../http/routes/result-notices';
@@ -87,7 +88,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
 
   router.get('/work/notices', async (ctx) => {
     requireStaff(ctx, 'coordinator');
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+    const cursor = pageCursor(ctx.query.cursor);
     const page = await listNotices(deps.db.manager, { limit: 50, cursor }, await deps.calendar.get(deps.db.manager), tz, deps.clock.now());
     kit.show(ctx, 'work/notices', '公示', { items: page.items, nextCursor: page.nextCursor });
   });

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
-import { multiline, Uuid } from '../../schemas';
+import { intParam, multiline, Uuid } from '../../schemas';
 import { checkCanRespond, closeOrder, respondToOrder } from '../../commands/oversight';
 import { runWithFiles } from '../../commands/attachments';
 import { runAs } from '../../deps';
@@ -15,11 +15,26 @@ import { problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText } from './view';
 import { localPath } from './common';
-import type { FormView } from '../render';
+import { emptyForm, type FormView } from '../render';
 
 const Respond = z.object({ message: multiline(5000) }).strict();
 const Close = z.object({ note: multiline(2000).optional() }).strict();
-const Filter = z.object({ state: z.enum(['open', 'responded', 'closed']).optional(), level: z.coerce.number().int().min(2).max(3).optional(), overdue: z.literal('1').optional() });
+/**
+ * The list's filters: a state tab (`all` is every state; none is `open`), a level of DESIGN §5
+ * that an order has (2 or 3, decimal digits: `2.0` or `0x2` is none), `overdue=1`. Sent blank
+ * they are absent; anything else is refused next to the tabs with no list.
+ */
+const Filter = z.object({ state: z.enum(['open', 'responded', 'closed', 'all']).optional(), level: intParam(2, 3, 'an oversight level').optional(), overdue: z.literal('1').optional() });
+const FILTER_MESSAGES: Record<string, Record<string, string>> = {
+  state: { invalid_value: '没有这个状态，请从上面的状态中选择。', invalid_type: '状态只能选一项。' },
+  level: {
+    invalid_format: '没有这个督办级别，请从上面的状态中选择。',
+    too_big: '没有这个督办级别，请从上面的状态中选择。',
+    too_small: '没有这个督办级别，请从上面的状态中选择。',
+    invalid_type: '督办级别只能选一项。',
+  },
+  overdue: { invalid_value: '没有这个筛选，请从上面的状态中选择。', invalid_type: '没有这个筛选，请从上面的状态中选择。' },
+};
 
 /**
  * Oversight orders (督办单, DESIGN §5) in the workbench: the list (`/work/oversight`), the
@@ -33,9 +48,17 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
 
   router.get('/work/oversight', async (ctx) => {
     const { actor } = requireStaff(ctx, 'handler', 'coordinator', 'supervisor', 'admin');
-    const q = Filter.safeParse(ctx.query);
-    const f = q.success ? q.data : {};
-    const r = await workOrders(deps, actor, { state: f.state ?? (ctx.query.state === 'all' ? undefined : 'open'), level: f.level, overdue: f.overdue ? true : undefined });
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const q = Filter.safeParse(given);
+    if (!q.success) {
+      // a made-up state or level: the message next to the tabs and no orders — never the open ones as if filtered
+      const values = Object.fromEntries(Object.entries(given).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      const form = formWithErrors(values, zodErrors(q.error, given), ['state'], { alias: { level: 'state', overdue: 'state' }, messages: FILTER_MESSAGES });
+      kit.show(ctx, 'work/oversight', '督办单', { form, orders: [], state: null, level: undefined, overdue: false }, 400);
+      return;
+    }
+    const f = q.data;
+    const r = await workOrders(deps, actor, { state: f.state === 'all' ? undefined : (f.state ?? 'open'), level: f.level, overdue: f.overdue ? true : undefined });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const dep = new Map(r.departments.map((d) => [d.code, d.nameZh]));
@@ -45,7 +68,8 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
         due: o.state === 'open' ? countdownText(o.respondBy, now, cal, tz) : null,
         dept: dep.get(o.departmentCode ?? '') ?? o.departmentCode,
       })),
-      state: typeof ctx.query.state === 'string' ? ctx.query.state : 'open',
+      form: emptyForm({}),
+      state: f.state ?? 'open',
       level: f.level,
       overdue: !!f.overdue,
     });

@@ -16,6 +16,7 @@ import { emptyForm, type FormView } from '../render';
 import { rowView } from './view';
 import { rateText } from '../charts';
 import { pageYear, showYearRefused } from './common';
+import { badCursor } from '../../queries/cursor';
 
 const Revoke = z.object({ reason: multiline(2000) }).strict();
 
@@ -35,6 +36,17 @@ const TABS: [string, string][] = [
   ['replied', '已办结待评价'],
   ['closed', '已结案'],
 ];
+
+/**
+ * The integrity console's filters: a state (a tab), `escalated=1` (the home's figure), the page.
+ * Sent blank they are absent; anything else is refused next to the tabs, with no list.
+ */
+const IntegrityFilter = z.object({ state: StateE.optional(), escalated: z.literal('1').optional(), cursor: z.string().max(200).optional() });
+/** The tabs' own words (every filter of the page is one of its tabs, so each is shown next to them). */
+const TAB_FILTER_MESSAGES: Record<string, Record<string, string>> = {
+  state: { invalid_value: '没有这个状态，请从上面的状态中选择。', invalid_type: '状态只能选一项。' },
+  escalated: { invalid_value: '没有这个筛选，请从上面的状态中选择。', invalid_type: '没有这个筛选，请从上面的状态中选择。' },
+};
 
 /** The current business year. */
 const yearOf = (d: Date, tz: string) => Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(d));
@@ -56,16 +68,21 @@ export function supervisorPages(router: Router, kit: PageKit) {
 
   router.get('/work/integrity', async (ctx) => {
     const { actor } = requireStaff(ctx, 'supervisor');
-    const st = StateE.safeParse(ctx.query.state);
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+    // a tab left blank (`state=`) is absent; a made-up state is refused next to the tabs, never every report as if filtered
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const q = IntegrityFilter.safeParse(given);
+    if (!q.success) {
+      const errors = zodErrors(q.error, given);
+      if (errors.some((e) => e.field === 'cursor')) throw badCursor();
+      const values = Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) as Record<string, string>;
+      const form = formWithErrors(values, errors, ['state'], { alias: { escalated: 'state' }, messages: TAB_FILTER_MESSAGES });
+      return kit.show(ctx, 'work/integrity', '举报', { form, rows: [], total: 0, nextCursor: null, state: null, escalated: false, tabs: TABS, dept: () => '—' }, 400);
+    }
+    const st = q.data.state;
+    const cursor = q.data.cursor;
     // `escalated=1` (the home's figure): escalated to the supervisors (level 3) and not yet concluded
-    const escalated = ctx.query.escalated === '1';
-    const list = await workTickets(
-      deps,
-      actor,
-      { kind: 'integrity_report', state: st.success ? st.data : undefined, ...(escalated ? { escalationLevel: 3, unanswered: true } : {}) },
-      { limit: 50, cursor },
-    );
+    const escalated = q.data.escalated === '1';
+    const list = await workTickets(deps, actor, { kind: 'integrity_report', state: st, ...(escalated ? { escalationLevel: 3, unanswered: true } : {}) }, { limit: 50, cursor });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const dep = new Map(list.departments.map((d) => [d.code, d.nameZh]));
@@ -73,8 +90,9 @@ export function supervisorPages(router: Router, kit: PageKit) {
       rows: list.items.map((t) => rowView(t, actor, now, cal, tz)),
       total: list.total,
       nextCursor: list.nextCursor,
-      state: escalated ? 'escalated' : st.success ? st.data : '',
+      state: escalated ? 'escalated' : (st ?? ''),
       escalated,
+      form: emptyForm({}),
       tabs: TABS,
       dept: (c: string | null | undefined) => (c ? (dep.get(c) ?? c) : '—'),
     });

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
+import { pageCursor } from './common';
 import { requireStaff } from './access';
 import { SymposiumCreate, SymposiumIssues, Uuid } from '../../schemas';
 import { addSymposiumIssues, IssuesAdded, listSymposiums, recordSymposium, symposiumWithIssues } from '../../commands/symposiums';
@@ -172,7 +173,7 @@ export function symposiumPages(router: Router, kit: PageKit) {
 
   router.get('/work/symposiums', async (ctx) => {
     const { actor } = requireStaff(ctx, 'intake', 'coordinator', 'supervisor', 'admin');
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+    const cursor = pageCursor(ctx.query.cursor);
     const page = await listSymposiums(deps, { limit: 50, cursor });
     const name = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
     kit.show(ctx, 'work/symposiums', '座谈会', {

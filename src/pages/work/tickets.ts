@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKit } from '../kit';
 import { requireStaff } from './access';
-import { ActionBodies, DepartmentCode, Kind, SearchText, StateE, Uuid } from '../../schemas';
+import { ActionBodies, DepartmentCode, intParam, Kind, SearchText, StateE, Uuid } from '../../schemas';
 import { listDepartments } from '../../queries/reference';
 import { asciiForm } from '../../domain/validators';
 import { actOnTicket, ActionInput } from '../../commands/actions';
@@ -189,7 +189,8 @@ const ListQuery = z.object({
   departmentCode: DepartmentCode.optional(),
   overdue: z.literal('1').optional(),
   dueSoon: z.literal('1').optional(),
-  escalationLevel: z.coerce.number().int().min(0).max(3).optional(),
+  // decimal digits naming a level of DESIGN §5 (0: none; `1e0`, `0x1`, `1.0` or 4 are refused, as in the API)
+  escalationLevel: intParam(0, 3, 'an escalation level').optional(),
   from: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
@@ -210,6 +211,12 @@ const FILTER_MESSAGES: Record<string, Record<string, string>> = {
     too_long: '搜索内容最多100个字，请删减后再搜索。',
     control_characters: '搜索内容里有不能使用的字符（如换行、控制字符），请删除后再搜索。',
     invalid_type: '搜索内容只能填一项。',
+  },
+  escalationLevel: {
+    invalid_format: '督办级别请从列表中选择。',
+    too_big: '督办级别请从列表中选择。',
+    too_small: '督办级别请从列表中选择。',
+    invalid_type: '督办级别只能选一项。',
   },
   from: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
   to: { invalid_format: '请按“年-月-日”填写日期，例如 2026-11-02。' },
@@ -293,9 +300,11 @@ export function ticketPages(router: Router, kit: PageKit) {
   async function showTicket(ctx: Context, id: string, extra: { forms?: Partial<Record<Action, FormView>>; open?: Action | null; orderForm?: { id: string; form: FormView } } = {}, status = 200) {
     const { actor } = requireStaff(ctx);
     const identity = ctx.query.identity === '1';
-    const mergeQ = typeof ctx.query.mergeQ === 'string' ? ctx.query.mergeQ.trim().slice(0, 100) : '';
-    // the merge form's search reads as the list's `q`: invisible characters only (or control characters) find nothing, never every open ticket
-    const mergeCheck = mergeQ ? SearchText.safeParse(mergeQ) : null;
+    // the merge form's search reads as the list's `q`: over 100 characters (never cut to 100), control
+    // characters or invisible characters only, or given twice, find nothing — never every open ticket
+    const rawMergeQ = ctx.query.mergeQ;
+    const mergeQ = (Array.isArray(rawMergeQ) ? (rawMergeQ[0] ?? '') : (rawMergeQ ?? '')).trim();
+    const mergeCheck = Array.isArray(rawMergeQ) ? z.string().safeParse(rawMergeQ) : mergeQ ? SearchText.safeParse(rawMergeQ) : null;
     const mergeError = mergeCheck && !mergeCheck.success ? (zodErrors(mergeCheck.error).map((e) => FILTER_MESSAGES.q[e.code])[0] ?? FILTER_MESSAGES.q.invisible) : null;
     const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ && !mergeError ? mergeQ : undefined });
     const now = deps.clock.now();
