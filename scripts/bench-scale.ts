@@ -4,7 +4,7 @@
  *
  *   1. Load (skipped with `--reuse`: the database is kept from a previous run): drops and
  *      creates the database of BENCH_DATABASE_URL (default
- *      mysql://root@127.0.0.1:3306/bench_scale; its name must start with "bench"), runs the
+ *      mysql://root@127.0.0.1:3306/bench_scale; its name must start with "bench" or "<prefix>_bench"), runs the
  *      migrations and the seed as the service does (`boot`, MIGRATE_ON_START), creates the
  *      staff accounts through the project's own `createStaffUser`, then writes `--tickets N`
  *      (default 1,000,000) tickets with their whole lives (`loadScale`, scripts/scale-load.ts:
@@ -25,15 +25,17 @@
  *
  * Options: --tickets N / BENCH_TICKETS, --runs N / BENCH_RUNS, --reuse (BENCH_REUSE=1; new
  * migrations still run on the kept database), --derive (with --reuse: the derived-data steps
- * again), --no-explain. The chain key and JWT secret are fixed for the benchmark (bench data only),
+ * again), --load-only (stop after the load phase), --plain-load (the loader as before: INSERTs,
+ * then the derived steps), --check-figures (with --reuse), --no-explain. The chain key and JWT secret are fixed for the benchmark (bench data only),
  * so that a reused database still verifies.
  */
 import 'reflect-metadata';
 import { spawn, ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { Logger, QueryRunner } from 'typeorm';
 import { boot } from '../src/boot';
@@ -48,7 +50,8 @@ import { departmentReport } from '../src/queries/reports';
 import { departmentAssessment } from '../src/queries/assessment';
 import { vetoRegister } from '../src/queries/vetoes';
 import { departmentOverview } from '../src/queries/department-overview';
-import { localDate } from '../src/domain/deadline';
+import { localDate, startOfLocalDay } from '../src/domain/deadline';
+import { departmentsFigures, rawDepartmentsFigures } from '../src/commands/reports';
 import { loadScale } from './scale-load';
 import { reindexSearch } from '../src/commands/search-index';
 import { rebuildFigures } from '../src/commands/figures';
@@ -62,6 +65,10 @@ const REUSE = process.argv.includes('--reuse') || process.env.BENCH_REUSE === '1
 const EXPLAIN = !process.argv.includes('--no-explain');
 /** with --reuse: run the derived-data steps again (a database loaded before a step existed) */
 const DERIVE = process.argv.includes('--derive');
+/** stop after the load phase (its timings), without the reads */
+const LOAD_ONLY = process.argv.includes('--load-only');
+/** the loader as it was: multi-row INSERTs, then the derived-data steps (for comparing) */
+const PLAIN = process.argv.includes('--plain-load');
 const DATABASE_URL = process.env.BENCH_DATABASE_URL || 'mysql://root@127.0.0.1:3306/bench_scale';
 const CHAIN_KEYS = `bench:${createHash('sha256').update('bench-scale chain key (benchmark data only)').digest('base64')}`;
 const JWT_SECRET = 'bench-scale-jwt-secret-benchmark-only';
@@ -100,11 +107,32 @@ const DERIVED_STEPS: { name: string; run: (deps: AppDeps) => Promise<unknown> }[
   },
 ];
 
+/** CPU time (user + system) of a process so far, ms, from /proc/<pid>/stat; null when it cannot be read. */
+function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The MariaDB server's process id when it runs on this machine (its pid file), else null. */
+async function mariadbPid(deps: AppDeps): Promise<number | null> {
+  try {
+    const [{ f }] = await deps.db.query('SELECT @@pid_file AS f');
+    return Number(readFileSync(String(f), 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
+}
+
 const server = (u: URL) => ({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
 
 async function freshDatabase(url: URL): Promise<void> {
   const name = url.pathname.replace(/^\//, '');
-  if (!/^bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench"`);
+  if (!/^(\w+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or "<prefix>_bench")`);
   const c = await mysql.createConnection(server(url));
   await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -153,6 +181,13 @@ async function loadPhase(deps: AppDeps, staff: Record<string, User>): Promise<vo
   );
   say(`\n1. Loading ${fmt(TICKETS)} tickets (load average ${load()})`);
   const started = Date.now();
+  const dbPid = await mariadbPid(deps);
+  const cpu0 = { node: process.cpuUsage(), db: dbPid ? cpuMs(dbPid) : null };
+  const cpu = () => {
+    const n = process.cpuUsage(cpu0.node);
+    const d = dbPid && cpu0.db !== null ? cpuMs(dbPid) : null;
+    return `CPU so far: loader ${((n.user + n.system) / 1e6).toFixed(0)} s, MariaDB ${d !== null && cpu0.db !== null ? ((d - cpu0.db) / 1000).toFixed(0) : '?'} s`;
+  };
   let lastSay = 0;
   const counts = await loadScale(deps.db, {
     tickets: TICKETS,
@@ -160,30 +195,55 @@ async function loadPhase(deps: AppDeps, staff: Record<string, User>): Promise<vo
     cal,
     tz: deps.config.businessTz,
     prefix: deps.config.ticketPrefix,
-    chunk: 2000,
+    chunk: PLAIN ? 2000 : 5000,
+    method: PLAIN ? 'insert' : 'infile',
+    // the search tokens and figures computed by the loader (the service's functions), not the derived steps
+    derived: !PLAIN,
     actors: { coordinator: staff['bench.coord'].id, intake: staff['bench.intake'].id, supervisor: staff['bench.sup'].id, handlers },
-    progress: (done, total) => {
-      if (Date.now() - lastSay < 15_000 && done < total) return;
+    progress: (done, total, note) => {
+      if (Date.now() - lastSay < 15_000 && done < total && !note) return;
       lastSay = Date.now();
       const s = (Date.now() - started) / 1000;
-      say(`  ${fmt(done)} tickets in ${s.toFixed(0)} s (${fmt(Math.round(done / s))}/s), load average ${load()}`);
+      say(`  ${fmt(done)} tickets in ${s.toFixed(0)} s (${fmt(Math.round(done / s))}/s)${note ? `: ${note}` : ''}, load average ${load()}; ${cpu()}`);
     },
   });
   const loadS = (Date.now() - started) / 1000;
   const rows = Object.values(counts).reduce((a, b) => a + b, 0);
-  say(`  loaded in ${loadS.toFixed(0)} s: ${fmt(rows)} rows (${fmt(Math.round(rows / loadS))} rows/s)`);
+  say(`  loaded in ${loadS.toFixed(0)} s: ${fmt(rows)} rows (${fmt(Math.round(rows / loadS))} rows/s); ${cpu()}`);
   for (const [table, n] of Object.entries(counts)) say(`    ${table.padEnd(18)} ${fmt(n).padStart(12)}`);
-  await derive(deps);
+  if (PLAIN) await derive(deps, cpu);
   const t0 = Date.now();
   for (const table of [...Object.keys(counts), 'ticket_search_token']) await deps.db.query(`ANALYZE TABLE \`${table}\``);
-  say(`  ANALYZE TABLE in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  say(`  ANALYZE TABLE in ${((Date.now() - t0) / 1000).toFixed(1)} s; load phase ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  await checkFigures(deps);
 }
 
-async function derive(deps: AppDeps): Promise<void> {
+/**
+ * The maintained figures against the report over the raw rows (the test oracle,
+ * `rawDepartmentsFigures`) for this year and last year, every department, as of now:
+ * printed, and the run stops when they differ.
+ */
+async function checkFigures(deps: AppDeps): Promise<void> {
+  const t0 = Date.now();
+  const tz = deps.config.businessTz;
+  const cal = await deps.calendar.get(deps.db.manager);
+  const codes = ((await deps.db.query('SELECT code FROM department ORDER BY code')) as { code: string }[]).map((d) => d.code);
+  const now = new Date();
+  const year = Number(localDate(now, tz).slice(0, 4));
+  for (const y of [year - 1, year]) {
+    const range = { from: startOfLocalDay(`${y}-01-01`, tz), to: startOfLocalDay(`${y + 1}-01-01`, tz) };
+    const kept = await departmentsFigures(deps.db.manager, codes, range, cal, tz, now);
+    const raw = await rawDepartmentsFigures(deps.db.manager, codes, range, cal, tz, now);
+    if (!isDeepStrictEqual(kept, raw)) throw new Error(`the maintained figures of ${y} differ from the raw rows:\n${JSON.stringify(kept)}\n${JSON.stringify(raw)}`);
+  }
+  say(`  maintained figures = report over the raw rows for ${year - 1} and ${year}, every department (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+async function derive(deps: AppDeps, cpu?: () => string): Promise<void> {
   for (const step of DERIVED_STEPS) {
     const t0 = Date.now();
     await step.run(deps);
-    say(`  derived data: ${step.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${load()})`);
+    say(`  derived data: ${step.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${load()}); ${cpu?.() ?? ''}`);
   }
 }
 
@@ -246,7 +306,9 @@ async function main() {
     say(`MariaDB ${(await deps.db.query('SELECT VERSION() AS v'))[0].v}`);
     const staff = await ensureStaff(deps);
     if (!REUSE) await loadPhase(deps, staff);
+    else if (process.argv.includes('--check-figures')) await checkFigures(deps);
     else if (DERIVE) await derive(deps);
+    if (LOAD_ONLY) return;
     const tickets = Number((await deps.db.query('SELECT COUNT(*) AS n FROM ticket'))[0].n);
 
     const port = await freePort();

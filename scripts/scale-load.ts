@@ -19,19 +19,25 @@
  * the normal working-day clock); no objections, merges, symposiums or attachments.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import {
   Department,
   Escalation,
   OutboxMessage,
   OversightOrder,
+  ReportFigure,
   Ticket,
   TicketCounter,
   TicketEvent,
   TicketExtension,
+  TicketFigure,
   TicketMessage,
   TicketPause,
   TicketReturn,
+  TicketSearchToken,
   Veto,
   VetoCause,
   VetoHistory,
@@ -43,6 +49,10 @@ import { dueSoonInstant } from '../src/domain/schedule';
 import type { WorkCalendar } from '../src/domain/calendar';
 import type { Rating, TicketKind, TicketState } from '../src/domain/lifecycle';
 import { isMysql } from '../src/db';
+import { ticketSearchTokens } from '../src/domain/search';
+import { Bucket, bucketId, FIGURE_COUNTS, mergeDeltas, ticketBuckets } from '../src/domain/figures';
+import { METRIC_EVENT_TYPES, MetricEvent, MetricPause, MetricTicket } from '../src/domain/metrics';
+import { DerivedInput, TableRows, TableText, WorkerInit } from './scale-load-text';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -72,7 +82,22 @@ export interface ScaleLoadOptions {
   actors?: Partial<ScaleActors>;
   /** the ticket number prefix (TICKET_PREFIX, default 'FL') */
   prefix?: string;
-  progress?: (done: number, total: number) => void;
+  progress?: (done: number, total: number, note?: string) => void;
+  /**
+   * Also write the derived rows the service keeps, computed here by the service's own pure
+   * functions: the search tokens (`ticketSearchTokens`, as `reindexSearch` writes them) and
+   * the maintained figures (`ticketBuckets` per ticket into `ticket_figure`, their sum into
+   * `report_figure`, as `rebuildFigures` leaves them). Default false (then run those commands).
+   */
+  derived?: boolean;
+  /**
+   * How rows reach the database: 'infile' (MariaDB only: LOAD DATA LOCAL INFILE of generated
+   * text, unique and foreign key checks off for the session, and the secondary keys of the
+   * big tables dropped for the load and added back after it when the tables start empty) or
+   * 'insert' (multi-row INSERTs through TypeORM). Default: 'infile' on MariaDB, else 'insert'.
+   * Both write the same rows.
+   */
+  method?: 'infile' | 'insert';
 }
 
 /** What was written, by table. */
@@ -93,14 +118,31 @@ function rng(seed: number) {
 /** A UUID-shaped id (version 4 layout), ascending with `k` within one table tag. */
 const makeId = (tag: number, k: number) => `${tag.toString(16).padStart(8, '0')}-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 
-const TAG = { ticket: 0xb1, event: 0xb2, message: 0xb3, outbox: 0xb4, ret: 0xb5, ext: 0xb6, pause: 0xb7, esc: 0xb8, order: 0xb9, veto: 0xba, cause: 0xbb, history: 0xbc, actor: 0xbf } as const;
+const METRIC_TYPES = new Set<string>(METRIC_EVENT_TYPES);
 
 /**
- * Rows of several tables buffered and written as multi-row INSERTs through the entity
- * metadata (column names, defaults, transformers and the driver's value conversion).
+ * The tables whose keys are dropped for a LOAD DATA into an empty table and added back after
+ * it: the ticket's 20 secondary keys, and the search index, whose primary key (token first)
+ * is not the loading order, so it is loaded without it and sorted once.
+ */
+const DEFERRED: [EntityTarget<ObjectLiteral>, boolean][] = [
+  [Ticket, false],
+  [TicketEvent, false],
+  [OutboxMessage, false],
+  [TicketSearchToken, true],
+];
+
+const TAG = { ticket: 0xb1, event: 0xb2, message: 0xb3, outbox: 0xb4, ret: 0xb5, ext: 0xb6, pause: 0xb7, esc: 0xb8, order: 0xb9, veto: 0xba, cause: 0xbb, history: 0xbc, actor: 0xbf } as const;
+
+/** Writes one chunk's rows of one table (in the chunk's transaction). */
+type Sink = (t: TableRows) => Promise<void>;
+
+/**
+ * Rows of several tables buffered, then converted through the entity metadata (column
+ * names, defaults, transformers and the driver's value conversion) and handed to a sink.
  */
 class BulkWriter {
-  private readonly buffers = new Map<EntityTarget<ObjectLiteral>, ObjectLiteral[]>();
+  private buffers = new Map<EntityTarget<ObjectLiteral>, ObjectLiteral[]>();
   readonly counts: ScaleLoadSummary = {};
   constructor(private readonly db: DataSource) {}
 
@@ -110,33 +152,122 @@ class BulkWriter {
     else this.buffers.set(entity, [row]);
   }
 
-  async flush(em: EntityManager): Promise<void> {
+  /** The rows buffered so far, as the driver binds them; the buffers start empty again. */
+  take(): TableRows[] {
+    const out: TableRows[] = [];
+    const driver = this.db.driver;
     for (const [entity, rows] of this.buffers) {
       if (!rows.length) continue;
       const meta = this.db.getMetadata(entity);
       // not the generated columns (the stored deadline keys, `insert: false`): the database fills them
       const cols = meta.columns.filter((c) => c.isInsert);
-      const driver = this.db.driver;
-      // SQLite binds at most 32,766 parameters per statement; MariaDB takes a few MB per packet.
-      const perStatement = Math.max(1, Math.min(isMysql(em) ? 1000 : 500, Math.floor(30_000 / cols.length)));
-      const head = `INSERT INTO ${driver.escape(meta.tableName)} (${cols.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
-      const tuple = `(${cols.map(() => '?').join(',')})`;
-      for (let i = 0; i < rows.length; i += perStatement) {
-        const part = rows.slice(i, i + perStatement);
-        const params: unknown[] = [];
-        for (const r of part) {
-          for (const c of cols) {
-            let v = r[c.propertyName];
-            if (v === undefined) v = c.default !== undefined ? c.default : null;
-            params.push(driver.preparePersistentValue(v, c));
-          }
-        }
-        await em.query(head + part.map(() => tuple).join(','), params);
-      }
+      const prepared = rows.map((r) =>
+        cols.map((c) => {
+          let v = r[c.propertyName];
+          if (v === undefined) v = c.default !== undefined ? c.default : null;
+          return driver.preparePersistentValue(v, c);
+        }),
+      );
+      out.push({ table: meta.tableName, columns: cols.map((c) => c.databaseName), rows: prepared });
       this.counts[meta.tableName] = (this.counts[meta.tableName] ?? 0) + rows.length;
-      rows.length = 0;
     }
+    this.buffers = new Map();
+    return out;
   }
+}
+
+/** Multi-row INSERTs through TypeORM (either backend). */
+function insertSink(em: EntityManager): Sink {
+  const driver = em.connection.driver;
+  return async ({ table, columns, rows }) => {
+    // SQLite binds at most 32,766 parameters per statement; MariaDB takes a few MB per packet.
+    const perStatement = Math.max(1, Math.min(isMysql(em) ? 1000 : 500, Math.floor(30_000 / columns.length)));
+    const head = `INSERT INTO ${driver.escape(table)} (${columns.map((c) => driver.escape(c)).join(', ')}) VALUES `;
+    const tuple = `(${columns.map(() => '?').join(',')})`;
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const part = rows.slice(i, i + perStatement);
+      await em.query(head + part.map(() => tuple).join(','), part.flat());
+    }
+  };
+}
+
+/** A raw mysql2 (callback API) connection: the one TypeORM's query runner holds. */
+interface RawConnection {
+  query(o: { sql: string; infileStreamFactory?: () => Readable }, cb: (err: Error | null, res: { affectedRows: number; warningStatus: number }) => void): void;
+}
+
+/**
+ * `LOAD DATA LOCAL INFILE` of generated text through mysql2's `infileStreamFactory` (MariaDB):
+ * the server parses tab-separated fields instead of SQL. With LOCAL, a bad value or a duplicate
+ * key is a warning rather than an error (the server cannot stop the client's stream), so any
+ * warning, or a row count that differs, fails the load.
+ */
+function infileSink(conn: RawConnection, q: (sql: string) => Promise<Record<string, unknown>[]>): (t: TableText) => Promise<void> {
+  return async ({ table, columns, rows, chunks }) => {
+    const sql =
+      `LOAD DATA LOCAL INFILE 'scale-load' INTO TABLE \`${table}\` CHARACTER SET utf8mb4 ` +
+      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.map((c) => `\`${c}\``).join(', ')})`;
+    const buffers = chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    const res = await new Promise<{ affectedRows: number; warningStatus: number }>((ok, fail) =>
+      conn.query({ sql, infileStreamFactory: () => Readable.from(buffers) }, (err, r) => (err ? fail(err) : ok(r))),
+    );
+    if (res.warningStatus > 0 || res.affectedRows !== rows) {
+      const warnings = await q('SHOW WARNINGS LIMIT 5');
+      throw new Error(`LOAD DATA into ${table}: ${res.affectedRows} of ${rows} rows, ${res.warningStatus} warning(s): ${JSON.stringify(warnings)}`);
+    }
+  };
+}
+
+/** The second thread (scale-load-worker.ts): one chunk at a time, answers in order. */
+class TextThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { ok: (r: { tables: TableText[]; buckets: Bucket[] }) => void; fail: (e: Error) => void }>();
+  private seq = 0;
+  constructor(init: WorkerInit) {
+    this.worker = new Worker(join(__dirname, 'scale-load-worker.js'), { workerData: init });
+    this.worker.on('message', (m: { seq: number; tables: TableText[]; buckets: Bucket[]; error?: string }) => {
+      const w = this.waiting.get(m.seq)!;
+      this.waiting.delete(m.seq);
+      if (m.error) w.fail(new Error(`scale-load worker: ${m.error}`));
+      else w.ok(m);
+    });
+    this.worker.on('error', (e) => {
+      for (const w of this.waiting.values()) w.fail(e);
+      this.waiting.clear();
+    });
+  }
+  run(tables: TableRows[], derived: DerivedInput[]): Promise<{ tables: TableText[]; buckets: Bucket[] }> {
+    const seq = ++this.seq;
+    return new Promise((ok, fail) => {
+      this.waiting.set(seq, { ok, fail });
+      this.worker.postMessage({ seq, tables, derived });
+    });
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/**
+ * The secondary keys of `table` dropped for the load and added back after it, from the
+ * definitions SHOW CREATE TABLE gives (so exactly what the migrations made); `primary` also
+ * the primary key (for a table whose key order is not the loading order). After restoring,
+ * SHOW CREATE TABLE must read as before.
+ */
+async function deferKeys(q: (sql: string) => Promise<Record<string, unknown>[]>, table: string, primary: boolean): Promise<() => Promise<void>> {
+  const show = async () => String((await q(`SHOW CREATE TABLE \`${table}\``))[0]['Create Table']);
+  const before = await show();
+  const keys = before
+    .split('\n')
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => /^(UNIQUE )?KEY `/.test(l) || (primary && l.startsWith('PRIMARY KEY ')));
+  const drops = keys.map((k) => (k.startsWith('PRIMARY') ? 'DROP PRIMARY KEY' : `DROP KEY \`${/KEY `([^`]+)`/.exec(k)![1]}\``));
+  if (drops.length) await q(`ALTER TABLE \`${table}\` ${drops.join(', ')}`);
+  return async () => {
+    if (keys.length) await q(`ALTER TABLE \`${table}\` ${keys.map((k) => `ADD ${k}`).join(', ')}`);
+    const after = await show();
+    if (after !== before) throw new Error(`${table}: keys not restored as they were:\n${before}\n---\n${after}`);
+  };
 }
 
 /** Words for titles: a place, a subject and a problem (so that search finds some and misses others). */
@@ -213,6 +344,20 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
   };
 
   const w = new BulkWriter(db);
+  const derived = o.derived ?? false;
+  const method = o.method ?? (isMysql(db.manager) ? 'infile' : 'insert');
+  if (method === 'infile' && !isMysql(db.manager)) throw new Error("method 'infile' needs MariaDB");
+  /** the report figures of the tickets loaded so far, by bucket */
+  const figures = new Map<string, Bucket>();
+  const addFigures = (buckets: readonly Bucket[]) => {
+    for (const b of buckets) {
+      const known = figures.get(bucketId(b));
+      if (!known) figures.set(bucketId(b), { ...b, counts: { ...b.counts } });
+      else for (const c of FIGURE_COUNTS) known.counts[c] += b.counts[c];
+    }
+  };
+  /** with LOAD DATA, the derived rows are computed by the second thread from these */
+  let toDerive: DerivedInput[] = [];
   // numbers continue the year counters already there
   const counters = new Map<number, number>((await db.getRepository(TicketCounter).find()).map((c) => [c.year, c.lastValue]));
   const vetoes = new Map<string, { id: string; seq: number }>();
@@ -262,6 +407,8 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
 
     type Ev = { type: string; at: number; from: string | null; to: string | null; actor: { id: string | null; role: string }; payload: Record<string, unknown>; cycle: number };
     const evs: Ev[] = [];
+    const pauses: MetricPause[] = [];
+    const metricEvents: MetricEvent[] = [];
     let cycle = 1;
     let state: TicketState = 'registered';
     const ev = (type: string, at: number, to: TicketState, actor: Ev['actor'], payload: Record<string, unknown> = {}) => {
@@ -497,11 +644,13 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
           const pid = next('pause');
           if (open && chance(0.5) && asked + DAY > now - 5 * DAY) {
             w.add(TicketPause, { id: pid, ticketId: id, cycle, pausedAt: d(asked), resumedAt: null });
+            pauses.push({ id: pid, ticketId: id, cycle, pausedAt: d(asked), resumedAt: null } as MetricPause);
             t.pausedAt = d(asked);
             t.state = 'awaiting_info';
           } else {
             const back = asked + random() * 3 * DAY;
             w.add(TicketPause, { id: pid, ticketId: id, cycle, pausedAt: d(asked), resumedAt: d(back) });
+            pauses.push({ id: pid, ticketId: id, cycle, pausedAt: d(asked), resumedAt: d(back) } as MetricPause);
             ev('supplemented', back, 'in_progress', submitter, { messageId: message('supplement', back, '已补充材料', 'submitter', null) });
             replyBy = addWd(replyBy - DAY, 1 + Math.max(0, Math.round((back - asked) / DAY)));
             t.replyBy = d(replyBy);
@@ -688,18 +837,140 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
       prev = row.hash;
       last = Math.max(last, Math.floor(e.at));
       w.add(TicketEvent, row);
+      // as refreshFigures reads it back: the payload through its JSON text
+      if (derived && METRIC_TYPES.has(row.type)) metricEvents.push({ ...row, payload: JSON.parse(JSON.stringify(row.payload)) } as unknown as MetricEvent);
       for (const x of notices ?? []) outbox(x.notice, Math.floor(e.at), x.recipient, x.role, eid);
     }
     t.version = order.length;
     t.updatedAt = d(last);
     w.add(Ticket, t);
+    if (!derived) return;
+    const searched = { kind: t.kind, number: t.number, title: t.title, description: t.description, contact: t.contact, subjectCreditCode: t.subjectCreditCode };
+    // what ticketBuckets reads of the ticket (as refreshFigures selects it)
+    const metric = {
+      id,
+      kind: t.kind,
+      state: t.state,
+      departmentCode: t.departmentCode,
+      accusedDepartmentCode: t.accusedDepartmentCode,
+      receivedAt: t.receivedAt,
+      cycle: t.cycle,
+      cycleStartedAt: t.cycleStartedAt,
+      signBy: t.signBy,
+      replyBy: t.replyBy,
+    };
+    if (method === 'infile') {
+      toDerive.push({ ticket: { ...searched, ...metric, createdAt: t.createdAt } as DerivedInput['ticket'], events: metricEvents, pauses });
+      return;
+    }
+    for (const token of ticketSearchTokens(searched)) w.add(TicketSearchToken, { token, createdAt: t.createdAt, ticketId: id });
+    const buckets = ticketBuckets(metric as MetricTicket, metricEvents, pauses, o.cal, tz);
+    if (buckets.length) {
+      w.add(TicketFigure, { ticketId: id, buckets, refreshedAt: o.now });
+      addFigures(buckets);
+    }
   };
 
-  for (let k = 1; k <= o.tickets; k += chunk) {
-    const end = Math.min(o.tickets, k + chunk - 1);
-    for (let i = k; i <= end; i++) life(i);
-    await db.transaction(async (em) => w.flush(em));
-    o.progress?.(end, o.tickets);
+  /** the rows written after the last chunk: the report figures' sum, when derived */
+  const lastRows = () => {
+    if (derived) for (const b of mergeDeltas([[...figures.values()]])) w.add(ReportFigure, { departmentCode: b.departmentCode, day: b.day, accused: b.accused, ...b.counts });
+    return w.take();
+  };
+  /** generates chunk after chunk of tickets; `write` is called in order, and awaited before the next chunk's rows are taken */
+  const chunks = async (write: (rows: TableRows[], derived: DerivedInput[], end: number) => Promise<void>, overlap: boolean) => {
+    let writing: Promise<void> | null = null;
+    for (let k = 1; k <= o.tickets; k += chunk) {
+      const end = Math.min(o.tickets, k + chunk - 1);
+      for (let i = k; i <= end; i++) {
+        life(i);
+        // let the socket and the second thread take the previous chunk meanwhile
+        if (writing && i % 50 === 0) await new Promise((r) => setImmediate(r));
+      }
+      const rows = w.take();
+      const d = toDerive;
+      toDerive = [];
+      if (writing) await writing;
+      writing = write(rows, d, end);
+      if (!overlap) {
+        await writing;
+        o.progress?.(end, o.tickets);
+      }
+    }
+    if (writing) await writing;
+  };
+
+  if (method === 'insert') {
+    const write = (rows: TableRows[]) =>
+      db.transaction(async (em) => {
+        const sink = insertSink(em);
+        for (const t of rows) await sink(t);
+      });
+    await chunks(write, false);
+    await write(lastRows());
+  } else {
+    const qr = db.createQueryRunner('master');
+    const conn = (await qr.connect()) as RawConnection;
+    const q = (sql: string): Promise<Record<string, unknown>[]> => qr.query(sql);
+    const columnsOf = (entity: EntityTarget<ObjectLiteral>) => db.getMetadata(entity).columns.filter((c) => c.isInsert);
+    const derivedTables = [db.getMetadata(TicketSearchToken).tableName, db.getMetadata(TicketFigure).tableName];
+    const thread = new TextThread({
+      cal: o.cal.source(),
+      tz,
+      refreshedAt: o.now,
+      tokenTable: db.getMetadata(TicketSearchToken).tableName,
+      tokenColumns: columnsOf(TicketSearchToken).map((c) => c.propertyName),
+      tokenDbColumns: columnsOf(TicketSearchToken).map((c) => c.databaseName),
+      figureTable: db.getMetadata(TicketFigure).tableName,
+      figureColumns: columnsOf(TicketFigure).map((c) => c.propertyName),
+      figureDbColumns: columnsOf(TicketFigure).map((c) => c.databaseName),
+    });
+    try {
+      await q('SET SESSION unique_checks = 0, foreign_key_checks = 0');
+      // Secondary keys built once after the load (a sort) rather than entry by entry; only
+      // when the tables start empty (a load added to a large table would rebuild its keys).
+      const restore: (() => Promise<void>)[] = [];
+      for (const [entity, primary] of DEFERRED) {
+        const table = db.getMetadata(entity).tableName;
+        const [{ n }] = await q(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` LIMIT 1) x`);
+        if (Number(n) === 0) restore.push(await deferKeys(q, table, primary));
+      }
+      const sink = infileSink(conn, q);
+      // one chunk loading while the next is turned into text and the one after is generated
+      let loading: Promise<void> = Promise.resolve();
+      const load = async (text: { tables: TableText[]; buckets: Bucket[] }) => {
+        await q('START TRANSACTION');
+        try {
+          for (const t of text.tables) await sink(t);
+          await q('COMMIT');
+        } catch (e) {
+          await q('ROLLBACK');
+          throw e;
+        }
+      };
+      await chunks(async (rows, d, end) => {
+        const text = thread.run(rows, d);
+        const previous = loading;
+        loading = (async () => {
+          const t = await text;
+          addFigures(t.buckets);
+          for (const x of t.tables) if (derivedTables.includes(x.table)) w.counts[x.table] = (w.counts[x.table] ?? 0) + x.rows;
+          await previous;
+          await load(t);
+          o.progress?.(end, o.tickets);
+        })();
+        // at most one chunk loading and one being turned into text while the next is generated
+        await previous;
+      }, true);
+      await loading;
+      await load(await thread.run(lastRows(), []));
+      const t0 = Date.now();
+      for (const r of restore) await r();
+      o.progress?.(o.tickets, o.tickets, `keys added back in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } finally {
+      await thread.close();
+      await q('SET SESSION unique_checks = 1, foreign_key_checks = 1').catch(() => undefined);
+      await qr.release();
+    }
   }
   // the year counters past the numbers used, as the service would have left them
   await db.transaction(async (em) => {

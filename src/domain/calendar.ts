@@ -199,6 +199,14 @@ export class WorkCalendar {
   private readonly loaded: Map<number, { holidays: Set<string>; workdays: Set<string> }>;
   private readonly cache = new Map<string, { type: DayType; source: DayTypeSource }>();
 
+  /** What this calendar was built from, as plain data (`new WorkCalendar(cal.source())` is the same calendar; e.g. in another thread). */
+  source(): { overrides: Map<string, DayType>; loadedYears: Map<number, LoadedYear> } {
+    return {
+      overrides: new Map(this.overrides),
+      loadedYears: new Map([...this.loaded].map(([y, s]) => [y, { holidays: [...s.holidays], workdays: [...s.workdays] }])),
+    };
+  }
+
   constructor(source: CalendarSource = {}) {
     this.overrides = new Map();
     const entries: Iterable<[string, DayType]> =
