@@ -10,8 +10,13 @@
  *      (default 1,000,000) tickets with their whole lives (`loadScale`, scripts/scale-load.ts:
  *      events with their chain, contacts, messages, returns, extensions, pauses, escalations,
  *      oversight orders, integrity reports and vetoes, outbox rows; three years, every
- *      department, ~10 % open, some overdue) in bulk INSERTs, then the derived-data steps
- *      (`DERIVED_STEPS`) and ANALYZE TABLE.
+ *      department, ~10 % open, some overdue) through LOAD DATA LOCAL INFILE, 5,000 tickets per
+ *      transaction, the keys of the big tables added back after the load, and the derived rows
+ *      (search tokens, maintained figures) computed by the loader with the service's functions
+ *      in a second thread; then ANALYZE TABLE, and the maintained figures are compared with the
+ *      report over the raw rows (this year and last; the run stops on a difference). With
+ *      `--plain-load` the loader as it was: multi-row INSERTs of 2,000 tickets per transaction,
+ *      then the derived-data steps (`DERIVED_STEPS`: the service's rebuild commands).
  *   2. Reads: the service as a child process (`node build/src/main.js`, ROLE=api) on that
  *      database; staff sign in through the API (`POST /api/v1/auth/login`) and the pages
  *      (`POST /account/sign-in`); each read is made once to warm up, then `--runs` times
@@ -199,6 +204,7 @@ async function loadPhase(deps: AppDeps, staff: Record<string, User>): Promise<vo
     method: PLAIN ? 'insert' : 'infile',
     // the search tokens and figures computed by the loader (the service's functions), not the derived steps
     derived: !PLAIN,
+    deferKeys: !process.argv.includes('--keep-keys'),
     actors: { coordinator: staff['bench.coord'].id, intake: staff['bench.intake'].id, supervisor: staff['bench.sup'].id, handlers },
     progress: (done, total, note) => {
       if (Date.now() - lastSay < 15_000 && done < total && !note) return;

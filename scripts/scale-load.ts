@@ -98,6 +98,8 @@ export interface ScaleLoadOptions {
    * Both write the same rows.
    */
   method?: 'infile' | 'insert';
+  /** with 'infile': drop the big tables' keys for the load and add them back after it (default true; only for tables that start empty) */
+  deferKeys?: boolean;
 }
 
 /** What was written, by table. */
@@ -928,11 +930,11 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
       await q('SET SESSION unique_checks = 0, foreign_key_checks = 0');
       // Secondary keys built once after the load (a sort) rather than entry by entry; only
       // when the tables start empty (a load added to a large table would rebuild its keys).
-      const restore: (() => Promise<void>)[] = [];
-      for (const [entity, primary] of DEFERRED) {
+      const restore: [string, () => Promise<void>][] = [];
+      for (const [entity, primary] of o.deferKeys === false ? [] : DEFERRED) {
         const table = db.getMetadata(entity).tableName;
         const [{ n }] = await q(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM \`${table}\` LIMIT 1) x`);
-        if (Number(n) === 0) restore.push(await deferKeys(q, table, primary));
+        if (Number(n) === 0) restore.push([table, await deferKeys(q, table, primary)]);
       }
       const sink = infileSink(conn, q);
       // one chunk loading while the next is turned into text and the one after is generated
@@ -963,9 +965,13 @@ export async function loadScale(db: DataSource, o: ScaleLoadOptions): Promise<Sc
       }, true);
       await loading;
       await load(await thread.run(lastRows(), []));
-      const t0 = Date.now();
-      for (const r of restore) await r();
-      o.progress?.(o.tickets, o.tickets, `keys added back in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const took: string[] = [];
+      for (const [table, r] of restore) {
+        const t0 = Date.now();
+        await r();
+        took.push(`${table} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      if (took.length) o.progress?.(o.tickets, o.tickets, `keys added back: ${took.join(', ')}`);
     } finally {
       await thread.close();
       await q('SET SESSION unique_checks = 1, foreign_key_checks = 1').catch(() => undefined);
