@@ -1,6 +1,7 @@
 import type { StagedFile } from '../uploads/stage';
 import { runWithFiles } from './attachments';
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { openBytes, sealBytes, sealKey } from '../seal';
 import { Brackets, DataSource, EntityManager, LessThan, LessThanOrEqual } from 'typeorm';
 import { IdempotencyKey, Ticket } from '../entities';
 import type { AppDeps } from '../deps';
@@ -25,18 +26,6 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const PURPOSES = { accessCode: 'grievance/idempotency-key/access-code/v1', response: 'grievance/idempotency-key/response/v1' } as const;
 type Purpose = keyof typeof PURPOSES;
 const VERSION = 'v1.';
-const derived = new Map<string, Buffer>();
-
-function sealKey(secret: string, purpose: Purpose): Buffer {
-  const id = `${purpose}\n${secret}`;
-  let k = derived.get(id);
-  if (!k) {
-    k = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), PURPOSES[purpose], 32));
-    derived.set(id, k);
-  }
-  return k;
-}
-
 /** What a sealed value is bound to: its row, so that a sealed value copied to another row does not open. */
 export interface SealContext {
   scope: string;
@@ -46,25 +35,12 @@ export interface SealContext {
 const aad = (c: SealContext) => Buffer.from(`${c.scope}\n${c.idemKey}\n${c.ticketId}`, 'utf8');
 
 function seal(secret: string, purpose: Purpose, ctx: SealContext, plain: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', sealKey(secret, purpose), iv);
-  c.setAAD(aad(ctx));
-  const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-  return VERSION + Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+  return VERSION + sealBytes(sealKey(secret, PURPOSES[purpose]), aad(ctx), plain).toString('base64');
 }
 
 function open(secret: string, purpose: Purpose, ctx: SealContext, sealed: string | null): string | null {
   if (!sealed?.startsWith(VERSION)) return null;
-  const raw = Buffer.from(sealed.slice(VERSION.length), 'base64');
-  if (raw.length < 12 + 16 + 1) return null;
-  try {
-    const d = createDecipheriv('aes-256-gcm', sealKey(secret, purpose), raw.subarray(0, 12));
-    d.setAAD(aad(ctx));
-    d.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
-  } catch {
-    return null;
-  }
+  return openBytes(sealKey(secret, PURPOSES[purpose]), aad(ctx), Buffer.from(sealed.slice(VERSION.length), 'base64'));
 }
 
 /**

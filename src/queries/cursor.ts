@@ -6,9 +6,11 @@ export function encodeCursor(at: Date, id: string): string {
 }
 export function decodeCursor(c: string | undefined): { at: Date; id: string } | null {
   if (!c) return null;
-  const [iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const parts = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const [iso, id] = parts;
   const at = new Date(iso);
-  if (!id || Number.isNaN(at.getTime())) throw badCursor();
+  // exactly the two parts this service writes: a cursor with more is damaged, not read in part
+  if (parts.length !== 2 || !id || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
 
@@ -21,9 +23,10 @@ export function encodeDeadlineCursor(at: Date, id: string): string {
 }
 export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: string } | null {
   if (!c) return null;
-  const [mark, iso, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const parts = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const [mark, iso, id] = parts;
   const at = new Date(iso);
-  if (mark !== 'd' || !id || Number.isNaN(at.getTime())) throw badCursor();
+  if (parts.length !== 3 || mark !== 'd' || !id || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
 
