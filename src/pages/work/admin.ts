@@ -35,7 +35,7 @@ import { problemMessage } from '../messages';
 import { ROLE_LABEL } from './nav';
 import { checkFormKey, issueFormKey, setFlash, takeFlash } from '../session';
 import { yearGrid } from './calendar-view';
-import { pageYear, showYearRefused } from './common';
+import { businessYear, givenQuery, pageYear, showYearRefused } from './common';
 
 type Values = Record<string, string>;
 
@@ -183,7 +183,7 @@ export function adminPages(router: Router, kit: PageKit) {
     requireStaff(ctx, 'admin');
     // a filter left at 全部 comes blank (`role=`): absent. A filter that is none of the choices
     // (a made-up role or department) is refused next to it, with no list — never all users as if filtered.
-    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const given = givenQuery(ctx.query);
     const q = UserFilter.safeParse(given);
     const filters = Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) as Values;
     const view = {
@@ -614,7 +614,7 @@ export function adminPages(router: Router, kit: PageKit) {
   }
   router.get('/work/admin/calendar', async (ctx) => {
     requireStaff(ctx, 'admin');
-    const y = pageYear(ctx.query.year, Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(now())));
+    const y = pageYear(ctx.query.year, businessYear(now(), tz));
     if ('refused' in y) return showYearRefused(kit, ctx, { heading: '工作日历', action: '/work/admin/calendar', fallbackLink: '查看今年的工作日历' }, y);
     await showCalendar(ctx, y.year as number);
   });
@@ -664,7 +664,7 @@ export function adminPages(router: Router, kit: PageKit) {
     const { actor } = requireStaff(ctx, 'admin');
     // a filter sent blank (`state=`) is absent; a made-up state (or a ticket number over 32
     // characters) is refused next to the tabs with no list of notifications — never all of them as if filtered
-    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const given = givenQuery(ctx.query);
     const q = OutboxFilter.safeParse(given);
     if (!q.success) {
       const errors = zodErrors(q.error, given);

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { PageKit } from '../kit';
 import { MAX_YEAR, MIN_YEAR, YearParam } from '../../schemas';
 import { badCursor } from '../../queries/cursor';
+import { localDate } from '../../domain/deadline';
 /** A local path to go back to after a form (never another site), or `fallback`. */
 export const localPath = (s: string | undefined, fallback: string): string => (s && /^\/(?!\/)[\w\-/?=&.%]*$/.test(s) ? s : fallback);
 
@@ -39,6 +40,18 @@ export function localInstant(value: string, tz: string): string | null {
 /** An instant as a `datetime-local` value in `tz` (`2026-11-02T09:14`). */
 export function localInputValue(at: Date, tz: string): string {
   return new Date(at.getTime() + offsetMs(at, tz)).toISOString().slice(0, 16);
+}
+
+/** The business year of instant `d` in zone `tz` (the year a ticket number and the assessment count in). */
+export const businessYear = (d: Date, tz: string): number => Number(localDate(d, tz).slice(0, 4));
+
+/**
+ * A list page's query string without the filters sent blank: a filter left at 全部 comes as
+ * `state=` and means no filter, as the API's `filter()` schemas read it (src/schemas.ts,
+ * docs/decisions/lists.md); every other value is kept for the page's schema to check.
+ */
+export function givenQuery(query: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(query).filter((e): e is [string, string | string[]] => e[1] !== '' && e[1] !== undefined));
 }
 
 /** What a staff page's `?year=` says: the year asked for, or why it is not one (the Chinese message next to the year field). */

@@ -14,7 +14,7 @@ import { formWithErrors, opt, readForm, zodErrors } from '../forms';
 import { problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText } from './view';
-import { localPath } from './common';
+import { givenQuery, localPath } from './common';
 import { emptyForm, type FormView } from '../render';
 
 const Respond = z.object({ message: multiline(5000) }).strict();
@@ -48,7 +48,7 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
 
   router.get('/work/oversight', async (ctx) => {
     const { actor } = requireStaff(ctx, 'handler', 'coordinator', 'supervisor', 'admin');
-    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const given = givenQuery(ctx.query);
     const q = Filter.safeParse(given);
     if (!q.success) {
       // a made-up state or level: the message next to the tabs and no orders — never the open ones as if filtered

@@ -15,7 +15,7 @@ import { problemMessage } from '../messages';
 import { emptyForm, type FormView } from '../render';
 import { rowView } from './view';
 import { rateText } from '../charts';
-import { pageYear, showYearRefused } from './common';
+import { businessYear, givenQuery, pageYear, showYearRefused } from './common';
 import { badCursor } from '../../queries/cursor';
 
 const Revoke = z.object({ reason: multiline(2000) }).strict();
@@ -49,7 +49,6 @@ const TAB_FILTER_MESSAGES: Record<string, Record<string, string>> = {
 };
 
 /** The current business year. */
-const yearOf = (d: Date, tz: string) => Number(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric' }).format(d));
 
 /**
  * The supervisors' workbench (issue 10 "Supervisor"):
@@ -69,7 +68,7 @@ export function supervisorPages(router: Router, kit: PageKit) {
   router.get('/work/integrity', async (ctx) => {
     const { actor } = requireStaff(ctx, 'supervisor');
     // a tab left blank (`state=`) is absent; a made-up state is refused next to the tabs, never every report as if filtered
-    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const given = givenQuery(ctx.query);
     const q = IntegrityFilter.safeParse(given);
     if (!q.success) {
       const errors = zodErrors(q.error, given);
@@ -112,7 +111,7 @@ export function supervisorPages(router: Router, kit: PageKit) {
       '一票否决',
       {
         year: year ?? null,
-        thisYear: yearOf(deps.clock.now(), tz),
+        thisYear: businessYear(deps.clock.now(), tz),
         done: ctx.query.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
         vetoes: r.vetoes
           .map((v) => presentVeto(v, actor))
@@ -157,7 +156,7 @@ export function supervisorPages(router: Router, kit: PageKit) {
 
   router.get('/work/assessments', async (ctx) => {
     const { actor } = requireStaff(ctx, 'supervisor');
-    const y = pageYear(ctx.query.year, yearOf(deps.clock.now(), tz));
+    const y = pageYear(ctx.query.year, businessYear(deps.clock.now(), tz));
     if ('refused' in y) return showYearRefused(kit, ctx, { heading: '部门考核', action: '/work/assessments', fallbackLink: '查看今年的部门考核' }, y);
     const year = y.year as number;
     const r = await assessmentList(deps, actor, year);

@@ -21,7 +21,7 @@ import { formWithErrors, opt, zodErrors, PageFieldError } from '../forms';
 import { fieldMessage, problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText, rowView, timelineView } from './view';
-import { localPath } from './common';
+import { givenQuery, localPath } from './common';
 import { formatDeadline } from '../format';
 import { badCursor } from '../../queries/cursor';
 
@@ -250,7 +250,7 @@ export function ticketPages(router: Router, kit: PageKit) {
   router.get('/work/tickets', async (ctx) => {
     const { actor, account } = requireStaff(ctx);
     // a filter left at "全部" comes as `state=` (the form sends every field): blank is absent, never a value
-    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== '' && v !== undefined));
+    const given = givenQuery(ctx.query);
     const q = ListQuery.safeParse(given);
     const filters = { ...Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) } as Record<string, string>;
     const listView = {
