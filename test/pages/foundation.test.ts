@@ -352,6 +352,7 @@ test.serial('a complaint without an account: POST → 303 → the receipt page (
   const reload = await b.get(loc);
   t.is(reload.status, 200);
   t.true(reload.text.includes(code), 'a reload shows the same receipt');
+  t.true(reload.text.includes('查询码只在这个页面显示（提交后30分钟内、在这个浏览器里刷新还能看到），之后丢了无法找回'), 'the receipt says how long a reload shows the code');
   t.is(await count(), before + 1, 'and creates nothing');
   const again = await b.req('POST', '/submit/complaint', form);
   t.is(again.headers.get('location'), loc, 'the same form sent twice: the same receipt');
