@@ -10,7 +10,7 @@ export function decodeCursor(c: string | undefined): { at: Date; id: string } | 
   const [iso, id] = parts;
   const at = new Date(iso);
   // exactly the two parts this service writes: a cursor with more is damaged, not read in part
-  if (parts.length !== 2 || !id || Number.isNaN(at.getTime())) throw badCursor();
+  if (parts.length !== 2 || !canonical(c, encodeCursor, at, id) || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
 
@@ -26,7 +26,7 @@ export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: str
   const parts = Buffer.from(c, 'base64url').toString('utf8').split('|');
   const [mark, iso, id] = parts;
   const at = new Date(iso);
-  if (parts.length !== 3 || mark !== 'd' || !id || Number.isNaN(at.getTime())) throw badCursor();
+  if (parts.length !== 3 || mark !== 'd' || !canonical(c, encodeDeadlineCursor, at, id) || !id || Number.isNaN(at.getTime())) throw badCursor();
   return { at, id };
 }
 
@@ -36,3 +36,17 @@ export function decodeDeadlineCursor(c: string | undefined): { at: Date; id: str
  * their own message for it with a link to the first page (src/pages/index.ts).
  */
 export const badCursor = () => new AppError(400, 'validation-failed', 'invalid cursor', [{ field: 'cursor', code: 'invalid', message: 'not a cursor returned by this API' }]);
+
+/**
+ * Whether `c` is exactly what the service writes for (at, id): an id of letters, digits, `-`
+ * and `_` (every id is a UUID), and the same base64url text when encoded again — so a date in
+ * another form (`1`, `Tue Dec 01 2026`, a year past 9999), padding or standard base64 is no cursor.
+ */
+function canonical(c: string, encode: (at: Date, id: string) => string, at: Date, id: string | undefined): boolean {
+  if (!id || !/^[\w-]{1,64}$/.test(id) || Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1 || at.getUTCFullYear() > 9999) return false;
+  try {
+    return encode(at, id) === c;
+  } catch {
+    return false;
+  }
+}

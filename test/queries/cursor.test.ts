@@ -16,6 +16,12 @@ test('a cursor with a part more than the service writes is refused, not read in 
     [decodeCursor, `${at.toISOString()}|${id}|extra`],
     [decodeCursor, `${at.toISOString()}|${id}|`],
     [decodeDeadlineCursor, `d|${at.toISOString()}|${id}|extra`],
+    // a date or id the service never writes (found by a tester: these were read as pages)
+    [decodeCursor, `1|x`],
+    [decodeCursor, `Tue Dec 01 2026|x`],
+    [decodeCursor, `+275760-09-13T00:00:00.000Z|x`],
+    [decodeCursor, `${at.toISOString()}|a\u0000b`],
+    [decodeDeadlineCursor, `d|1|x`],
   ] as const) {
     const e = t.throws(() => decode(b64(raw)), { instanceOf: AppError });
     t.is(e?.status, 400);
