@@ -1,7 +1,7 @@
 import { z } from './zod';
 import { type AsciiAlphabet, asciiForm, isValidCreditCode, isValidMobile, isWellFormedText, MULTILINE_FORBIDDEN, SINGLELINE_FORBIDDEN } from './domain/validators';
 import { isValidIsoDate } from './domain/calendar';
-import { hasVisibleText } from './domain/text';
+import { hasVisibleText, isWhiteSpaceOnly } from './domain/text';
 import { CHANNELS, OUTCOMES, PRIORITIES, RATINGS, REJECT_GROUNDS, ROLES, STATES, TICKET_KINDS } from './domain/lifecycle';
 
 /**
@@ -182,15 +182,15 @@ export const ActionBodies = {
  * The search text of the ticket lists (`q` of `GET /api/v1/tickets` and of the workbench's
  * list): at most 100 characters, no control characters (DESIGN §12), and not made only of
  * characters that show nothing (zero-width spaces, joiners, Hangul fillers: `hasVisibleText`),
- * which would search for nothing and list every ticket. White space alone is a blank search
- * (no `q`, as the page trims it). A text that breaks a rule is refused (400), never cut or
+ * which would search for nothing and list every ticket. White space alone (Unicode's White_Space,
+ * not JavaScript's `\s`, which takes a BOM U+FEFF for one) is a blank search (no `q`, as the page trims it). A text that breaks a rule is refused (400), never cut or
  * ignored: a list must not pretend to have searched (docs/decisions/search.md).
  */
 export const SearchText = z
   .string()
   .refine((s) => Array.from(s).length <= 100, { message: 'the search text is at most 100 characters', params: { reason: 'too_long', max: 100 } })
   .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'the search text must not contain control characters or line breaks', params: { reason: 'control_characters' } })
-  .refine((s) => hasVisibleText(s) || !/\S/u.test(s), {
+  .refine((s) => hasVisibleText(s) || isWhiteSpaceOnly(s), {
     message: 'the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
     params: { reason: 'invisible' },
   })

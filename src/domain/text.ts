@@ -27,6 +27,21 @@ export function hasVisibleText(s: string): boolean {
 }
 
 /**
+ * Whether `s` is white space alone (or empty) in Unicode's sense (White_Space). Not JavaScript's
+ * `trim` and `\s`, which also count U+FEFF (the byte order mark, an invisible format character):
+ * a search of a BOM alone is invisible characters, refused as U+200B is, not a blank search
+ * (U+FEFF is the only character `\s` takes that White_Space does not).
+ */
+export function isWhiteSpaceOnly(s: string): boolean {
+  return /^\p{White_Space}*$/u.test(s);
+}
+
+/** `s` without white space at either end, in Unicode's sense (see {@link isWhiteSpaceOnly}: a U+FEFF stays). */
+export function trimWhiteSpace(s: string): string {
+  return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+}
+
+/**
  * The form text is searched in: NFKC (full-width Ｔａｘ and ｔａｘ, compatibility
  * ideographs and circled digits read as their plain forms), invisible characters removed
  * (so that 违\u200B规 is found by 违规), white space runs as one space, lower case.

@@ -161,7 +161,7 @@ test.serial('a search of invisible characters only is refused next to the search
     owner: { name: '王五', phone: '13912345678' },
   });
   const b = await signedIn('coord1');
-  for (const q of ['\u200B', '\u200B\u200C\u200D\u2060', '\u3164', ' \u200B ', '\u00AD', '\uFEFF\u200B']) {
+  for (const q of ['\u200B', '\u200B\u200C\u200D\u2060', '\u3164', ' \u200B ', '\u00AD', '\uFEFF\u200B', '\uFEFF', ' \uFEFF\u3000']) {
     const r = await b.get(`/work/tickets?q=${encodeURIComponent(q)}`);
     t.is(r.status, 400, JSON.stringify(q));
     t.is(byId(r.text, 'f-q-error'), '错误：搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。', JSON.stringify(q));
@@ -181,6 +181,11 @@ test.serial('a search of invisible characters only is refused next to the search
   t.is(merge.status, 400);
   t.is(byId(merge.text, 'f-merge-q-error'), '错误：搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。');
   t.false(merge.text.includes('并入哪一件'), 'no candidates');
+  // a BOM alone (JavaScript's trim takes it for white space) is invisible characters too, not a blank search
+  const bom = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent(' \uFEFF ')}`);
+  t.is(bom.status, 400);
+  t.is(byId(bom.text, 'f-merge-q-error'), '错误：搜索内容只有看不见的字符（如零宽空格），请填写要查找的编号、电话或关键词。');
+  t.false(bom.text.includes('并入哪一件'), 'no candidates');
   const found = await b.get(`/work/tickets/${a.body.id}?mergeQ=${encodeURIComponent('定额税')}`);
   t.is(found.status, 200);
   t.true(found.text.includes('并入哪一件'));
@@ -198,6 +203,10 @@ test.serial('a search of invisible characters only is refused next to the search
     detail: 'invalid query: q: the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
   });
   t.deepEqual(r.body.errors, [{ field: 'q', code: 'custom', message: 'the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)' }]);
+  for (const q of ['\uFEFF', '\uFEFF ']) {
+    const bom = await s.coord.get(`/api/v1/tickets?q=${encodeURIComponent(q)}`);
+    t.deepEqual([bom.status, bom.body.errors], [400, r.body.errors], `${JSON.stringify(q)}: as U+200B`);
+  }
 });
 
 test.serial('a damaged or foreign cursor on a list page: 400, its own message and a link to the first page with the filters kept', async (t) => {

@@ -14,6 +14,7 @@ import { presentTicket } from '../../http/presenters';
 import { sendAttachment } from '../../http/routes/attachments';
 import { ACTIONS, Action, isOpen, REJECT_GROUNDS, RATINGS, OUTCOMES, UserActor, STATES, TICKET_KINDS } from '../../domain/lifecycle';
 import { actionTakesFiles } from '../../domain/attachments';
+import { trimWhiteSpace } from '../../domain/text';
 import { AppError } from '../../errors';
 import * as L from '../../notifications/labels';
 import { emptyForm, FormView } from '../render';
@@ -303,7 +304,7 @@ export function ticketPages(router: Router, kit: PageKit) {
     // the merge form's search reads as the list's `q`: over 100 characters (never cut to 100), control
     // characters or invisible characters only, or given twice, find nothing — never every open ticket
     const rawMergeQ = ctx.query.mergeQ;
-    const mergeQ = (Array.isArray(rawMergeQ) ? (rawMergeQ[0] ?? '') : (rawMergeQ ?? '')).trim();
+    const mergeQ = trimWhiteSpace(Array.isArray(rawMergeQ) ? (rawMergeQ[0] ?? '') : (rawMergeQ ?? '')); // a BOM alone stays: refused, not blank
     const mergeCheck = Array.isArray(rawMergeQ) ? z.string().safeParse(rawMergeQ) : mergeQ ? SearchText.safeParse(rawMergeQ) : null;
     const mergeError = mergeCheck && !mergeCheck.success ? (zodErrors(mergeCheck.error).map((e) => FILTER_MESSAGES.q[e.code])[0] ?? FILTER_MESSAGES.q.invisible) : null;
     const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ && !mergeError ? mergeQ : undefined });
