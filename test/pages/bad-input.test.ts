@@ -318,6 +318,7 @@ test.serial('the integrity console, the outbox and the oversight orders: a made-
     t.false(/共 <strong>/.test(r.text), `${path}: no count`);
     t.false(/<p class="work-empty">没有(举报|通知|督办单)。<\/p>/.test(r.text), `${path}: no list, not even an empty one`);
     t.false(r.text.includes('通知，最新的在前'), `${path}: no list of notifications`);
+    t.false(/等待转送上级纪委监委的举报|没有等待转送的举报|id="held"/.test(r.text), `${path}: no panel of held reports either, only the message at the field`);
   }
   // blank is no filter: the list as without it
   for (const [b, path] of [
@@ -335,7 +336,9 @@ test.serial('the integrity console, the outbox and the oversight orders: a made-
     t.true(/共 <strong>\d+<\/strong> 件|<p class="work-empty">没有(通知|督办单)。<\/p>|通知，最新的在前|<caption class="visually-hidden">督办单<\/caption>/.test(r.text), `${path}: listed`);
   }
   t.true((await sup.get('/work/integrity?state=closed')).text.includes('aria-current="page">已结案'));
-  t.true((await admin.get('/work/admin/outbox?state=failed')).text.includes('aria-current="page">发送失败'));
+  const failed = await admin.get('/work/admin/outbox?state=failed');
+  t.true(failed.text.includes('aria-current="page">发送失败'));
+  t.is(byId(failed.text, 'held-title'), '等待转送上级纪委监委的举报（0）', 'a list shown: the held reports above it');
   t.true((await coord.get('/work/oversight?state=all')).text.includes('aria-current="page">全部'));
 });
 

@@ -671,12 +671,12 @@ export function adminPages(router: Router, kit: PageKit) {
       if (errors.some((e) => e.field === 'cursor')) throw badCursor();
       const values = Object.fromEntries(Object.entries(given).filter(([k, v]) => k !== 'cursor' && typeof v === 'string')) as Values;
       const form = formWithErrors(values, errors, ['state'], { alias: { ticketNumber: 'state' }, messages: OUTBOX_FILTER_MESSAGES });
-      const held = (await listOutbox(deps, actor, { state: 'held', limit: 50 })).items;
+      // only the message at the tabs: no list, and not the held reports' panel either (held: null)
       return kit.show(
         ctx,
         'work/admin/outbox',
         '通知发送',
-        { form, items: [], held: held.map(presentOutbox), nextCursor: null, state: null, ticketNumber: '', done: null, problem, forwardTo: !!deps.config.higherDisciplineEmail },
+        { form, items: [], held: null, nextCursor: null, state: null, ticketNumber: '', done: null, problem, forwardTo: !!deps.config.higherDisciplineEmail },
         status === 200 ? 400 : status,
       );
     }
