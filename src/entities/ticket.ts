@@ -38,8 +38,8 @@ export interface Contact {
 @Index('idx_ticket_deadline', ['listDeadlineKey', 'id'])
 @Index('idx_ticket_state_deadline', ['state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])
 @Index('idx_ticket_dept_deadline', ['departmentCode', 'listDeadlineKey', 'id'])
-// … and, for the report's live part (readLive), the columns it reads (migration 1798100000000)
-@Index('idx_ticket_dept_state_deadline', ['departmentCode', 'state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode', 'receivedAt', 'signBy', 'replyBy'])
+// … and, for the report's live part (readLive), the columns it reads (migration 1798100000000), and the level and due-soon key the head's overview counts (1798300000000)
+@Index('idx_ticket_dept_state_deadline', ['departmentCode', 'state', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode', 'receivedAt', 'signBy', 'replyBy', 'escalationLevel', 'dueSoonKey'])
 @Index('idx_ticket_level_deadline', ['escalationLevel', 'listDeadlineKey', 'id', 'kind', 'accusedDepartmentCode'])
 @Index('idx_ticket_due_soon_key', ['dueSoonKey', 'listDeadlineKey', 'kind', 'accusedDepartmentCode'])
 export class Ticket {
