@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { AppError } from '../errors';
 import { fieldMessage, problemMessage } from './messages';
 import { emptyForm, fieldId, FormView } from './render';
+import { RepeatedField } from '../uploads/multipart';
 
 /** One field's error as the pages show it: the schema path, the code, and the length limit if any. */
 export interface PageFieldError {
@@ -30,6 +31,64 @@ export function readForm(ctx: Context): Record<string, string> {
   walk(raw, '', 0);
   delete out._csrf;
   return out;
+}
+
+/**
+ * The fields of a URL-encoded form sent more than once (`title=a&title=b`; named as
+ * {@link readForm} names them, `_csrf` aside). `readForm` would keep the first: a form with
+ * one is refused instead ({@link repeatedFieldsError}), as the multipart reader refuses it.
+ */
+export function repeatedFields(ctx: Context): string[] {
+  const raw = ((ctx.request as unknown as { body?: unknown }).body ?? {}) as Record<string, unknown>;
+  const out: string[] = [];
+  const walk = (o: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const [k, v] of Object.entries(o)) {
+      const name = prefix ? `${prefix}.${k}` : k;
+      if (Array.isArray(v) && v.length > 1 && name !== '_csrf') out.push(name);
+      else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3) walk(v as Record<string, unknown>, name, depth + 1);
+    }
+  };
+  walk(raw, '', 0);
+  return out;
+}
+
+/** A form with fields sent more than once: 400, each named with code `repeated` (the multipart reader's `RepeatedField` alike). */
+export const repeatedFieldsError = (names: string[]) =>
+  new AppError(
+    400,
+    'unexpected-part',
+    `form field ${names.join(', ')} given more than once`,
+    names.map((field) => ({ field, code: 'repeated', message: 'given more than once' })),
+  );
+
+/** Refuses (throws {@link repeatedFieldsError}) a URL-encoded form with a field sent more than once. */
+export function refuseRepeatedFields(ctx: Context): void {
+  const names = repeatedFields(ctx);
+  if (names.length) throw repeatedFieldsError(names);
+}
+
+/**
+ * The fields of a form refused for being sent more than once (either reader's error), as page
+ * field errors to show next to them; null for any other error.
+ */
+export function repeatedOf(e: unknown): PageFieldError[] | null {
+  if (!(e instanceof AppError) || e.code !== 'unexpected-part' || !e.errors.length || !e.errors.every((x) => x.code === 'repeated')) return null;
+  return e.errors.map((x) => ({ field: x.field, code: 'repeated' }));
+}
+
+/**
+ * A form refused for a field sent more than once ({@link repeatedOf}): the fields to show it
+ * again with (the first of each; of a multipart form, those read before the repeat) and the
+ * errors; null for any other error.
+ */
+export function repeatedRefusal(ctx: Context, e: unknown): { values: Record<string, string>; errors: PageFieldError[] } | null {
+  const errors = repeatedOf(e);
+  if (!errors) return null;
+  if (e instanceof RepeatedField) {
+    const { _csrf: _c, ...values } = e.fields;
+    return { values, errors };
+  }
+  return { values: ctx.is('multipart/form-data') ? {} : readForm(ctx), errors };
 }
 
 /**

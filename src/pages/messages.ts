@@ -99,6 +99,8 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
 export const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   // zod issue codes
   invalid_type: '请填写这一项。',
+  // a form field sent more than once (`title=a&title=b`): which one was meant cannot be told
+  repeated: '这一项在提交的表单里出现了不止一次，无法确定用哪一个，所以没有提交。请检查这一项后再提交。',
   too_big: '内容太长或数值太大。',
   too_small: '内容太短或数值太小。',
   invalid_format: '格式不正确。',

@@ -10,7 +10,7 @@ import { listCategories, listDepartments } from '../queries/reference';
 import { findNotice, noticeView } from '../queries/result-notices';
 import { presentTicket } from '../http/presenters';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readForm, repeatedFields, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
@@ -59,7 +59,7 @@ export function submitPages(router: Router, kit: PageKit) {
   async function departments() {
     return (await listDepartments(deps.db.manager)).filter((d) => d.active).map((d) => ({ value: d.code, label: d.nameZh }));
   }
-  const withKey = (v: Record<string, string>) => ({ ...v, formKey: v.formKey && /^[0-9a-f-]{36}$/.test(v.formKey) ? v.formKey : randomUUID() });
+  const withKey = (v: Record<string, string>) => ({ ...v, formKey: v.formKey && FORM_KEY.test(v.formKey) ? v.formKey : randomUUID() });
   const { limits } = deps.uploads;
   const fileBounds = { maxFiles: limits.maxFiles, maxMb: Math.floor(limits.maxBytes / 1048576) };
 
@@ -97,7 +97,10 @@ export function submitPages(router: Router, kit: PageKit) {
   function check(v: Record<string, string>, b: Built, order: readonly string[]): { form: FormView } | { data: z.infer<typeof TicketCreate> } {
     const parsed = TicketCreate.safeParse(b.input);
     const errors = [...(parsed.success ? [] : zodErrors(parsed.error, b.input)), ...(b.extra ?? [])];
-    if (!parsed.success || errors.length) return { form: formWithErrors(v, errors, order, { alias: ALIAS }) };
+    // a form key sent but not one this page writes (a changed or cut uuid) is refused: read as another key, or
+    // replaced by a fresh one, it would let the same form be created twice (docs/decisions/security.md)
+    const badKey = !!v.formKey && !FORM_KEY.test(v.formKey);
+    if (!parsed.success || errors.length || badKey) return { form: formWithErrors(v, errors, order, { alias: ALIAS, problem: badKey ? BAD_FORM_KEY : undefined }) };
     return { data: parsed.data };
   }
 
@@ -127,6 +130,9 @@ export function submitPages(router: Router, kit: PageKit) {
       );
     } catch (e) {
       if (e instanceof FormRefused) return again(e.form, 400, true);
+      // a field sent twice: the form again with the message next to it, nothing created
+      const repeated = repeatedRefusal(ctx, e);
+      if (repeated) return again(formWithErrors(repeated.values, repeated.errors, order, { alias: ALIAS }), 400, hadFiles);
       const msg = fileRefusalMessage(e, limits);
       if (!msg) throw e;
       const err = e as AppError;
@@ -148,7 +154,8 @@ export function submitPages(router: Router, kit: PageKit) {
     const now = deps.clock.now();
     try {
       const r = await createTicketOnce(deps, actor, {
-        key: `page:${v.formKey}`,
+        // no key sent (a form not from this page): created without one, as the API without Idempotency-Key
+        key: v.formKey ? `page:${v.formKey}` : undefined,
         scope: a ? `user:${a.id}` : `client:${ctx.ip}`,
         rawBody: input,
         input: checked.data,
@@ -255,6 +262,19 @@ export function submitPages(router: Router, kit: PageKit) {
   router.get('/notices/:id/object', async (ctx) => showObjection(ctx, ctx.params.id, emptyForm({ resultEntryId: typeof ctx.query.entry === 'string' ? ctx.query.entry : '' })));
   router.post('/notices/:id/object', async (ctx) => {
     const v = readForm(ctx);
+    const repeated = repeatedFields(ctx);
+    if (repeated.length)
+      return showObjection(
+        ctx,
+        ctx.params.id,
+        formWithErrors(
+          v,
+          repeated.map((field) => ({ field, code: 'repeated' })),
+          OBJECTION_FIELDS,
+          { alias: ALIAS },
+        ),
+        400,
+      );
     const signedIn = !!pageState(ctx).account;
     const cal = await deps.calendar.get(deps.db.manager);
     const notice = await noticeView(deps.db.manager, await findNotice(deps.db.manager, ctx.params.id), actorOf(ctx), cal, deps.config.businessTz, deps.clock.now());
@@ -272,6 +292,10 @@ export function submitPages(router: Router, kit: PageKit) {
     await submit(ctx, v, { input, extra }, OBJECTION_FIELDS, (f, s) => showObjection(ctx, ctx.params.id, f, s));
   });
 }
+
+/** A form key as this page writes it (`randomUUID`: lower-case hex); a key sent in any other form is refused. */
+const FORM_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BAD_FORM_KEY = '这份表单的标识（formKey）已损坏，没有提交，也没有登记。请检查下面的内容，再点一次提交（页面已经换上新的表单标识）。';
 
 /** How long the receipt page can be reloaded after submitting (the sealed cookie's life). */
 export const RECEIPT_MS = 30 * 60_000;

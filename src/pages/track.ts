@@ -13,7 +13,7 @@ import { Actor, allowedActions, RATINGS } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { multiline } from '../schemas';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readForm, repeatedFields, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
@@ -252,7 +252,18 @@ export function trackPages(router: Router, kit: PageKit) {
     showLookup(ctx, emptyForm({ number, code: '' }));
   });
 
+  /** The lookup form again for a number or code sent twice (the message next to it). */
+  const lookupRepeated = (ctx: Context, values: Record<string, string>, errors: { field: string; code: string }[]) =>
+    showLookup(ctx, formWithErrors({ number: values.number ?? '', code: '' }, errors, LOOKUP_FIELDS), 400);
+
   router.post('/track', async (ctx) => {
+    const repeated = repeatedFields(ctx);
+    if (repeated.length)
+      return lookupRepeated(
+        ctx,
+        readForm(ctx),
+        repeated.map((field) => ({ field, code: 'repeated' })),
+      );
     const r = await resolve(ctx, readForm(ctx));
     if ('values' in r) return showLookup(ctx, r, r.problem?.includes('分钟') ? 429 : 400);
     toTicket(ctx, r.t.number, r.code);
@@ -323,6 +334,15 @@ export function trackPages(router: Router, kit: PageKit) {
         await withFormFiles(ctx, kit, precheck, act);
       } catch (e) {
         if (e instanceof Refused) return e.show();
+        // a field sent twice: the number or code → the lookup form; a field of the action → the ticket with the form again
+        const repeated = repeatedRefusal(ctx, e);
+        if (repeated) {
+          const ofLookup = repeated.errors.filter((x) => (LOOKUP_FIELDS as readonly string[]).includes(x.field));
+          if (ofLookup.length) return lookupRepeated(ctx, repeated.values, ofLookup);
+          const r = await resolveOnce(ctx, repeated.values);
+          if ('values' in r) return showLookup(ctx, r, 400);
+          return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: formWithErrors(repeated.values, repeated.errors, fields) } }, 400);
+        }
         const msg = fileRefusalMessage(e, deps.uploads.limits);
         if (!msg) throw e;
         if ((e as AppError).code === 'request-too-large') ctx.set('Connection', 'close');

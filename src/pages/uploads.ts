@@ -4,7 +4,7 @@ import { receiveMultipart } from '../uploads/multipart';
 import { discardStaged } from '../uploads/discard';
 import type { StagedFile } from '../uploads/stage';
 import { checkCsrfToken } from './session';
-import { readForm } from './forms';
+import { readForm, refuseRepeatedFields } from './forms';
 import { AppError } from '../errors';
 import type { AttachmentLimits } from '../config';
 
@@ -32,7 +32,8 @@ export const takesFiles = (path: string) => MULTIPART_PAGES.some((r) => r.test(p
  * put the file input last in the form) is checked before the first file is stored, and then
  * `precheck` runs (validate and authorize there, so that a refused form stores nothing); a
  * form posted without files (URL-encoded, or multipart with empty file inputs) goes to `fn`
- * as well, its token checked. Limits as the API's (`ATTACHMENT_MAX_*`, 413/415/503).
+ * as well, its token checked. A field sent twice is refused (400 `unexpected-part`, the field
+ * named with code `repeated`: `repeatedOf` in src/pages/forms.ts) before `fn`. Limits as the API's (`ATTACHMENT_MAX_*`, 413/415/503).
  */
 export async function withFormFiles<T>(
   ctx: Context,
@@ -40,7 +41,10 @@ export async function withFormFiles<T>(
   precheck: ((fields: Record<string, string>) => Promise<void>) | null,
   fn: (fields: Record<string, string>, files: StagedFile[]) => Promise<T>,
 ): Promise<T> {
-  if (!ctx.is('multipart/form-data')) return fn(readForm(ctx), []);
+  if (!ctx.is('multipart/form-data')) {
+    refuseRepeatedFields(ctx); // a field sent twice is refused as the multipart reader refuses it
+    return fn(readForm(ctx), []);
+  }
   const uploads = kit.deps.uploads;
   const strip = (f: Record<string, string>) => {
     const { _csrf: _c, ...rest } = f;

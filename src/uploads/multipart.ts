@@ -30,6 +30,19 @@ const MAX_FIELD_BYTES = 1024 * 1024; // the JSON body limit (DESIGN §12)
 let active = 0;
 
 const bad = (code: string, detail: string, field = 'body') => new AppError(400, code, detail, [{ field, code, message: detail }]);
+/**
+ * A form field given twice: 400 `unexpected-part`, the field named with code `repeated` (the
+ * pages show it next to that field, src/pages/forms.ts `repeatedOf`); `fields` are the fields
+ * read before it, for a page to show the form again with them (never in the problem body).
+ */
+export class RepeatedField extends AppError {
+  constructor(
+    name: string,
+    readonly fields: Record<string, string>,
+  ) {
+    super(400, 'unexpected-part', `form field ${name} given twice`, [{ field: name, code: 'repeated', message: 'given more than once' }]);
+  }
+}
 /** 413 for the request as a whole: nothing more of it is read (the route closes the connection). */
 const requestTooLarge = (max: number) =>
   new AppError(413, 'request-too-large', `the request is larger than ${max} bytes`, [{ field: 'body', code: 'too_large', message: `at most ${max} bytes per request` }], { maxBytes: max });
@@ -110,7 +123,7 @@ function receive(up: Uploads, req: IncomingMessage, o: ReceiveOptions, maxReques
       if (info.nameTruncated || info.valueTruncated)
         return fail(new AppError(413, 'field-too-large', `form field ${name}: larger than 1 MB`, [{ field: name, code: 'too_large', message: 'at most 1 MB' }]));
       if (name === fileField) return fail(bad('unexpected-part', `the ${fileField} part has no filename`, fileField));
-      if (Object.hasOwn(fields, name)) return fail(bad('unexpected-part', `form field ${name} given twice`, name));
+      if (Object.hasOwn(fields, name)) return fail(new RepeatedField(name, { ...fields }));
       fields[name] = value;
     });
     bb.on('file', (name, stream, info) => {

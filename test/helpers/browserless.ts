@@ -5,7 +5,7 @@
 export class Browserless {
   cookies = new Map<string, string>();
   constructor(readonly base: string) {}
-  async req(method: string, path: string, form?: Record<string, string>) {
+  async req(method: string, path: string, form?: Record<string, string> | [string, string][]) {
     const headers: Record<string, string> = { accept: 'text/html' };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
@@ -23,9 +23,9 @@ export class Browserless {
     return { status: r.status, headers: r.headers, text: await r.text(), setCookies: r.headers.getSetCookie() };
   }
   /** A multipart form as a browser sends it: the fields in order, then the `file` parts. */
-  async multipart(path: string, fields: Record<string, string>, files: [string, Buffer][]) {
+  async multipart(path: string, fields: Record<string, string> | [string, string][], files: [string, Buffer][]) {
     const f = new FormData();
-    for (const [k, v] of Object.entries(fields)) f.append(k, v);
+    for (const [k, v] of Array.isArray(fields) ? fields : Object.entries(fields)) f.append(k, v);
     for (const [name, bytes] of files) f.append('file', new Blob([bytes]), name);
     const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     return { status: r.status, headers: r.headers, text: await r.text() };
