@@ -31,7 +31,7 @@ import 'reflect-metadata';
 import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -320,7 +320,14 @@ async function benchService(o: { whole: boolean; root?: string; label: string })
     const idle0 = cpuMs(child.pid!);
     await new Promise((r) => setTimeout(r, 3000));
     const idleMsPerS = ((cpuMs(child.pid!) ?? 0) - (idle0 ?? 0)) / 3;
-    const procs = [{ name: 'service', pid: child.pid! as number | null }, { name: 'mariadbd', pid: await mariadbPid() }, ...(redis ? [{ name: 'redis-server', pid: await redisPid(redis) }] : [])];
+    // the benchmark's own process too (its clients and, in the whole job, the SMTP sink): with
+    // the others it is every CPU a ticket costs this machine, the figure the floor is compared with
+    const procs = [
+      { name: 'service', pid: child.pid! as number | null },
+      { name: 'mariadbd', pid: await mariadbPid() },
+      ...(redis ? [{ name: 'redis-server', pid: await redisPid(redis) }] : []),
+      { name: o.whole ? 'bench (clients, SMTP sink)' : 'bench (clients)', pid: process.pid },
+    ];
     const cpu0 = procs.map((p) => (p.pid ? cpuMs(p.pid) : null));
     const counts0 = o.whole ? await counts() : null;
     measuring = true;
@@ -517,8 +524,15 @@ async function benchFloor(dbName: string, withCounter: boolean, derived = false)
       }
     };
     await load(Math.min(WARMUP_S, 1), one);
+    const cpuProcs = [
+      { name: 'mariadbd', pid: await mariadbPid() },
+      { name: 'bench (clients)', pid: process.pid },
+    ];
+    const cpu0 = cpuProcs.map((p) => (p.pid ? cpuMs(p.pid) : null));
     const res = await load(DURATION_S, one);
+    const cpu1 = cpuProcs.map((p) => (p.pid ? cpuMs(p.pid) : null));
     return {
+      cpu: cpuProcs.map((p, i) => ({ name: p.name, msPerTicket: cpu0[i] === null || cpu1[i] === null ? null : (cpu1[i]! - cpu0[i]!) / res.latencies.length })),
       rate: res.latencies.length / res.seconds,
       p50: pct(res.latencies, 50),
       p99: pct(res.latencies, 99),
@@ -847,8 +861,33 @@ async function main() {
   say(
     `ratio service / raw floor of every row: ${ratio.toFixed(2)} (aim ≥ 0.50; against the first floor ${(svc.rate / first.rate).toFixed(2)}); p99 ${ms(svc.p99)} (aim < 100 ms; the floor's own p99 ${ms(floor.p99)}) → ${ratio >= 0.5 && svc.p99 < 100 ? 'met' : 'NOT met'}`,
   );
+  say(cpuCeiling(svc, floor, cpus().length));
   const [e1, e5] = loadavg();
   say(`load average at the end: ${e1.toFixed(2)} ${e5.toFixed(2)}`);
+}
+
+/**
+ * What the machine's CPU alone allows (issue 15 item 4): every CPU ms a ticket costs the
+ * machine in the service phase (service, mariadbd, redis-server and the benchmark's own clients
+ * and sink; the whole job's figure runs to the last mail) and in the floor (mariadbd and the
+ * floor's clients). With `cores` cores fully used, `cost` ms per ticket cannot exceed
+ * `cores × 1000 / cost` tickets/s; that bound divided by the floor's measured rate is the highest
+ * ratio this machine could show, whatever the service's latency.
+ */
+function cpuCeiling(svc: ServiceFigures, floor: { rate: number; cpu: { name: string; msPerTicket: number | null }[] }, cores: number): string {
+  const parts = svc.whole?.cpu ?? svc.cpu;
+  const sum = (c: { msPerTicket: number | null }[]) => c.reduce((a, x) => a + (x.msPerTicket ?? Number.NaN), 0);
+  const cost = sum(parts);
+  const floorCost = sum(floor.cpu);
+  const list = (c: { name: string; msPerTicket: number | null }[]) => c.map((x) => `${x.name} ${x.msPerTicket === null ? '?' : x.msPerTicket.toFixed(2)}`).join(' + ');
+  const bound = (cores * 1000) / cost;
+  const service = parts.find((x) => x.name === 'service')?.msPerTicket ?? Number.NaN;
+  // the service's CPU per ticket at which the same job would reach half the floor on these cores
+  const budget = (cores * 1000) / (0.5 * floor.rate) - (cost - service);
+  return [
+    `CPU per ticket on this machine (${cores} cores): service phase ${cost.toFixed(2)} ms (${list(parts)}); floor ${floorCost.toFixed(2)} ms (${list(floor.cpu)})`,
+    `  → the CPU alone caps the service phase at ${bound.toFixed(0)} tickets/s (${(bound / floor.rate).toFixed(2)} × the floor); half the floor needs the service at ≤ ${budget.toFixed(2)} ms of CPU per ticket (now ${service.toFixed(2)}) with the rest unchanged`,
+  ].join('\n');
 }
 
 main().catch((e) => {
