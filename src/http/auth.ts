@@ -1,9 +1,8 @@
 import type { Context, Next } from 'koa';
-import { DataSource } from 'typeorm';
-import { User } from '../entities';
+import type { DataSource } from 'typeorm';
 import type { Actor, Role } from '../domain/lifecycle';
 import { AppError, forbidden, unauthorized } from '../errors';
-import { cachedAccount } from '../account-cache';
+import { cachedAccount, storedAccount } from '../account-cache';
 import type { TokenService } from '../tokens';
 
 /** What an account that must change its password may still call (issue 10): its own account and the change. */
@@ -28,7 +27,7 @@ export function authenticate(ds: DataSource, tokens: TokenService) {
       let u = await cachedAccount(ds, claims.userId);
       // A token newer than the cached account means the cache is behind (a password change
       // since): read the account as stored now. Only an older token has been ended.
-      if (u && claims.version > (u.sessionVersion ?? 0)) u = await ds.getRepository(User).findOneBy({ id: claims.userId });
+      if (u && claims.version > (u.sessionVersion ?? 0)) u = await storedAccount(ds, claims.userId);
       if (!u?.active) throw unauthorized('the account is disabled');
       if (claims.version < (u.sessionVersion ?? 0)) throw unauthorized('the session has ended (password changed or reset); sign in again');
       if (u.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(`${ctx.method} ${ctx.path}`)) {
