@@ -12,7 +12,7 @@ import { type CookieOptions, setCookie } from './session';
  * and posts nothing; another browser, another purpose, a changed byte or an expired cookie opens
  * to nothing.
  */
-export type SealPurpose = 'receipt' | 'track';
+export type SealPurpose = 'receipt' | 'track' | 'notice';
 
 const info = (purpose: SealPurpose) => `grievance/page-cookie/${purpose}/v1`;
 const aad = (purpose: SealPurpose, binding: string) => Buffer.from(`${purpose}|${binding}`);
@@ -38,4 +38,45 @@ export function unseal<T>(secret: string, purpose: SealPurpose, binding: string,
 /** Sets the sealed cookie `name` for `path` only, for `seconds`. */
 export function setSealedCookie(ctx: Context, name: string, path: string, value: string, o: CookieOptions, seconds: number): void {
   setCookie(ctx, name, value, o, seconds, path);
+}
+
+/**
+ * A page's success notice after a POST that went through (post/redirect/get), shown once by the
+ * page the POST's 303 goes to: `done` names what happened (each page maps it to its words),
+ * `to` the path of that page, the rest what the words need (a count, a ticket number). It is a
+ * one-time sealed cookie (`gt_notice`, Path=/, purpose `notice`, this browser only, 5 minutes):
+ * the address carries nothing, so a crafted `?done=` link shows no notice (docs/decisions/security.md
+ * "Success notices come from the POST, never from the address"). Works with JavaScript off.
+ */
+export interface PageNotice {
+  to: string;
+  done: string;
+  [k: string]: string | number;
+}
+export const NOTICE_COOKIE = 'gt_notice';
+const NOTICE_MS = 5 * 60_000;
+interface NoticeKit {
+  deps: { config: { jwtSecret: string }; clock: { now(): Date } };
+  cookie: CookieOptions;
+}
+
+/** Keeps `notice` for the next GET of `notice.to` in this browser (call it with the 303 of the POST that succeeded). */
+export function flashNotice(ctx: Context, kit: NoticeKit, notice: PageNotice): void {
+  const now = kit.deps.clock.now().getTime();
+  const sealed = seal(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, notice, now + NOTICE_MS);
+  setSealedCookie(ctx, NOTICE_COOKIE, '/', sealed, kit.cookie, NOTICE_MS / 1000);
+}
+
+/**
+ * The notice this browser was given for this page (`ctx.path`), taken once: the cookie is
+ * cleared with this answer, so a reload shows it no more. Null when there is none, or it is for
+ * another page or `accept` refuses it (another ticket's notice): that page keeps it.
+ */
+export function takeNotice(ctx: Context, kit: NoticeKit, accept: (n: PageNotice) => boolean = () => true): PageNotice | null {
+  const raw = ctx.cookies.get(NOTICE_COOKIE);
+  if (!raw) return null;
+  const n = unseal<PageNotice>(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, raw, kit.deps.clock.now().getTime());
+  if (n && (n.to !== ctx.path || typeof n.done !== 'string' || !accept(n))) return null;
+  setSealedCookie(ctx, NOTICE_COOKIE, '/', '', kit.cookie, 0); // shown (or unreadable): gone
+  return n;
 }

@@ -26,7 +26,7 @@ import { Uuid } from '../schemas';
 import { asciiForm } from '../domain/validators';
 import type { StagedFile } from '../uploads/stage';
 import { fileRefusalMessage, withFormFiles } from './uploads';
-import { seal, setSealedCookie, unseal } from './sealed';
+import { flashNotice, seal, setSealedCookie, takeNotice, unseal } from './sealed';
 
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;
 const LOOKUP_FIELDS = ['number', 'code'] as const;
@@ -55,9 +55,9 @@ const STALE_MESSAGE: Record<'supplement' | 'rate' | 'withdraw', string> = {
   rate: '这件工单现在不能评价了（可能已经评价过，或评价期限已过、已自动办结），这次的评价没有提交。',
   withdraw: '这件工单现在不能撤回了，请看下面的最新进展。',
 };
-/** What the track page says after a form of it went through (`?done=` of its 303; `files=` the files supplemented). */
+/** What the track page says after a form of it went through (a one-time notice of the POST, `takeNotice`; `files` the files supplemented). */
 const DONE_NOTICE: Record<string, (files: number) => string> = {
-  supplement: (n) => `已经把补充的内容${n > 0 && n <= 100 ? `和${Math.floor(n)}个文件` : ''}交给办理部门，答复期限恢复计算。`,
+  supplement: (n) => `已经把补充的内容${n > 0 ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`,
   rate: () => '谢谢您的评价。',
   withdraw: () => '工单已撤回，不再办理。',
 };
@@ -216,16 +216,21 @@ export function trackPages(router: Router, kit: PageKit) {
       TRACK_MS / 1000,
     );
   /** After a form of the track page: 303 to the ticket's GET page (a reload re-posts nothing); the access code goes in the cookie only. */
-  const toTicket = (ctx: Context, number: string, code: string | null, done?: string) => {
+  const toTicket = (ctx: Context, number: string, code: string | null, done?: { done: string; files: number }) => {
     if (code) grant(ctx, number, code);
-    ctx.redirect(`/track?number=${encodeURIComponent(number)}${done ? `&done=${done}` : ''}`);
+    // the notice of what went through: one-time and sealed for this browser, never in the address
+    if (done) flashNotice(ctx, kit, { to: '/track', number, ...done });
+    ctx.redirect(`/track?number=${encodeURIComponent(number)}`);
     ctx.status = 303;
+  };
+  /** The notice the POST that just went through left for this ticket's page (once), in words. */
+  const noticeFor = (ctx: Context, number: string) => {
+    const n = takeNotice(ctx, kit, (x) => x.number === number && Object.hasOwn(DONE_NOTICE, x.done));
+    return n ? DONE_NOTICE[n.done](typeof n.files === 'number' ? n.files : 0) : undefined;
   };
 
   router.get('/track', async (ctx) => {
     const number = typeof ctx.query.number === 'string' ? ctx.query.number.trim().toUpperCase() : '';
-    const done = typeof ctx.query.done === 'string' && Object.hasOwn(DONE_NOTICE, ctx.query.done) ? DONE_NOTICE[ctx.query.done] : undefined;
-    const notice = done ? done(Number(ctx.query.files) || 0) : undefined;
     // the number and the code of a lookup just made in this browser (sealed cookie); the code is checked again.
     // It comes before the session: whoever typed the code sees what the code opens (as the POST showed it
     // before post/redirect/get), also in a browser where staff are signed in (their session sees no owner forms)
@@ -235,7 +240,7 @@ export function trackPages(router: Router, kit: PageKit) {
     if (g && g.number === number) {
       try {
         const t = await unlockTicket(deps.db.manager, deps.config.jwtSecret, number, g.code);
-        return await showTicket(ctx, t, { kind: 'access_code', ticketId: t.id }, g.code, { notice });
+        return await showTicket(ctx, t, { kind: 'access_code', ticketId: t.id }, g.code, { notice: noticeFor(ctx, number) });
       } catch (e) {
         if (!(e instanceof AppError && e.code === 'not-found')) throw e;
         setSealedCookie(ctx, TRACK_COOKIE, '/track', '', kit.cookie, 0); // the code no longer opens it
@@ -244,7 +249,7 @@ export function trackPages(router: Router, kit: PageKit) {
     if (number && pageState(ctx).account && NUMBER.test(number)) {
       try {
         const t = await findVisibleByNumber(deps.db.manager, actorOf(ctx), number);
-        return await showTicket(ctx, t, actorOf(ctx), null, { notice });
+        return await showTicket(ctx, t, actorOf(ctx), null, { notice: noticeFor(ctx, number) });
       } catch (e) {
         if (!(e instanceof AppError && e.code === 'not-found')) throw e;
       }
@@ -322,7 +327,7 @@ export function trackPages(router: Router, kit: PageKit) {
         if ('form' in p) return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: files.length > 0 }, 400);
         try {
           await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
-          toTicket(ctx, r.t.number, r.code, form === 'supplement' && files.length ? `${form}&files=${files.length}` : form);
+          toTicket(ctx, r.t.number, r.code, { done: form, files: files.length });
         } catch (e) {
           if (fileRefusalMessage(e, deps.uploads.limits)) throw e;
           const f = staleForm(formFromAppError(e, v, fields), e);

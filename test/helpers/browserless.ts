@@ -14,6 +14,10 @@ export class Browserless {
       body = new URLSearchParams(form).toString();
     }
     const r = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
+    return this.answer(r);
+  }
+  /** Keeps the cookies an answer sets (Max-Age=0 deletes) and reads its body. */
+  private async answer(r: Response) {
     for (const c of r.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const [k, v] = pair.split('=');
@@ -28,7 +32,7 @@ export class Browserless {
     for (const [k, v] of Array.isArray(fields) ? fields : Object.entries(fields)) f.append(k, v);
     for (const [name, bytes] of files) f.append('file', new Blob([bytes]), name);
     const r = await fetch(this.base + path, { method: 'POST', body: f, redirect: 'manual', headers: { accept: 'text/html', cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    return { status: r.status, headers: r.headers, text: await r.text() };
+    return this.answer(r);
   }
   get(p: string) {
     return this.req('GET', p);

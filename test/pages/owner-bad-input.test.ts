@@ -206,3 +206,47 @@ test.serial('a field sent twice on the objection form and the track page’s for
   t.is(byId(rate.text, 'f-rating-error'), REPEATED);
   t.is((await h.deps.db.getRepository(Ticket).findOneByOrFail({ id })).state, 'replied');
 });
+
+test.serial('the track page’s success notice comes only from the POST that went through, once: a done= in the address shows nothing', async (t) => {
+  const intake = await h.staff('intakedone', 'intake', 'SAMR');
+  const tax = await h.staff('taxdone', 'handler', 'TAX');
+  const made = async (phone: string) =>
+    (await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '查询', description: 'd', owner: { name: '周八', phone } })).body as {
+      id: string;
+      number: string;
+      accessCode: string;
+    };
+  const a = await made('13900000041');
+  const other = await made('13900000042');
+  const b = new Browserless(h.url);
+  t.is((await b.post('/track', { number: a.number, code: a.accessCode }, '/track')).status, 303);
+  const NOTICES = /工单已撤回|已经把补充的内容|谢谢您的评价/;
+  // crafted links: the ticket, and no notice
+  for (const q of ['done=withdraw', 'done=supplement&files=99', 'done=rate', 'done=supplement']) {
+    const r = await b.get(`/track?number=${a.number}&${q}`);
+    t.is(r.status, 200, q);
+    t.true(r.text.includes(`<title>工单 ${a.number}`), q);
+    t.false(NOTICES.test(r.text), `${q}: no notice`);
+    t.false(r.text.includes('role="status"'), q);
+  }
+  t.is((await tax.post(`/api/v1/tickets/${a.id}/sign`, {})).status, 200);
+  t.is((await tax.post(`/api/v1/tickets/${a.id}/request-info`, { message: '请提供流水。' })).status, 200);
+  const sup = await b.multipart('/track/supplement', { _csrf: await b.csrf(`/track?number=${a.number}`), number: a.number, code: a.accessCode, message: '流水见附件。' }, [['流水.pdf', pdf()]]);
+  t.is(sup.status, 303);
+  t.is(sup.headers.get('location'), `/track?number=${a.number}`);
+  const set = sup.setCookies.find((c) => c.startsWith('gt_notice='))!;
+  t.regex(set, /^gt_notice=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=300$/);
+  // another browser with the cookie, or another ticket's page: nothing (the other page keeps it)
+  const thief = new Browserless(h.url);
+  thief.cookies.set('gt_notice', b.cookies.get('gt_notice')!);
+  t.false(NOTICES.test((await thief.get(`/track?number=${a.number}`)).text), 'the cookie opens nothing in another browser');
+  t.is((await b.post('/track', { number: other.number, code: other.accessCode }, '/track')).status, 303);
+  t.false(NOTICES.test((await b.get(`/track?number=${other.number}`)).text), 'not on another ticket’s page');
+  t.is((await b.post('/track', { number: a.number, code: a.accessCode }, '/track')).status, 303);
+  const shown = await b.get(`/track?number=${a.number}&done=withdraw`);
+  t.regex(shown.text, /<div class="inset" role="status">已经把补充的内容和1个文件交给办理部门，答复期限恢复计算。<\/div>/, 'the notice of what happened, whatever the address says');
+  t.false(shown.text.includes('工单已撤回'));
+  const reload = await b.get(`/track?number=${a.number}`);
+  t.false(NOTICES.test(reload.text), 'once: a reload shows it no more');
+  t.false(b.cookies.has('gt_notice'), 'the cookie is cleared');
+});
