@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { boot } from './boot';
 import { createApp } from './app';
 import { launchMemory } from './launch-memory';
+import { startLine } from './start-line';
 
 /**
  * One entry point (DESIGN §11): `ROLE=api|worker|all`. Graceful shutdown on SIGTERM/SIGINT:
@@ -60,6 +61,7 @@ async function main() {
     });
     log.info(
       {
+        url: `${config.publicUrl}/`,
         port: config.port,
         role: config.role,
         database: config.embedded ? config.sqlitePath : 'mysql',
@@ -69,6 +71,8 @@ async function main() {
       },
       'listening',
     );
+    // a person at a terminal (npm start) is told where to go, after the JSON line; a log pipe gets JSON only
+    if (process.stdout.isTTY) log.flush(() => process.stdout.write(startLine(config.publicUrl)));
     if (!config.metricsToken && !config.embedded) log.warn('METRICS_TOKEN is not set: /metrics answers anyone who can reach this port');
     closers.unshift(
       () =>

@@ -96,3 +96,50 @@ test('the start fails with that one line on stderr and exit code 1, listening no
     t.is(r.stderr, 'invalid configuration: PORT: must be a port number: decimal digits from 1 to 65535\n', port);
   }
 });
+
+test('the start tells where to go: the listening line carries url; a terminal gets one plain line after it, a log pipe JSON only', async (t) => {
+  const { startLine } = await import('../../src/start-line.js');
+  t.is(startLine('http://localhost:3000'), '打开 http://localhost:3000/ (staff: http://localhost:3000/account/sign-in)\n');
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'start-'));
+  const child = spawn(process.execPath, [join(__dirname, '../../src/main.js')], {
+    env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dir, BOOTSTRAP_ADMIN_PASSWORD: 'Start-Pw-123!' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  try {
+    const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in 60 s: ${out}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+        if (line) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    t.is(listening.url, `http://localhost:${port}/`);
+    t.is(listening.port, port);
+    await new Promise((r) => setTimeout(r, 700)); // past the logger's flush
+    t.deepEqual(
+      out.split('\n').filter((l) => l && !l.startsWith('{')),
+      [],
+      'stdout not a terminal: JSON lines only',
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
