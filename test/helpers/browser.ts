@@ -126,3 +126,15 @@ export async function staffSignIn(b: TestBrowser, baseUrl: string, username: str
   await page.waitForLoadState();
   return page;
 }
+
+/**
+ * Runs `act` (a click that sends a form) and waits for the page its 303 leads to to load — a
+ * new document, whatever its address (the success notice travels in a one-time cookie, not in a
+ * `?done=`, so the address may be the page's own) — then returns that address.
+ */
+export async function afterPost(page: Page, act: () => Promise<unknown>): Promise<string> {
+  const loaded = page.waitForEvent('load');
+  await act();
+  await loaded;
+  return page.url();
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import { startHarness, standardStaff, Harness } from '../helpers/harness';
-import { DESKTOP, openBrowser, look, PHONE, screenshot, staffSignIn, text, TestBrowser } from '../helpers/browser';
+import { afterPost, DESKTOP, openBrowser, look, PHONE, screenshot, staffSignIn, text, TestBrowser } from '../helpers/browser';
 import { png } from '../attachments/fixtures';
 
 const CALLER = { name: '王五', phone: '13912345678' };
@@ -100,8 +100,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   const row = p.locator('#to-sign ~ table tr', { hasText: c.number }).first();
   t.regex((await row.textContent()) ?? '', /签收期限：还剩1个工作日/);
   await look(t, p, 'work-home-handler');
-  await row.locator('button:has-text("签收")').click();
-  await p.waitForURL(/\/work\?done=sign$/);
+  t.regex(await afterPost(p, () => row.locator('button:has-text("签收")').click()), /\/work$/);
   t.is((await api(c.id)).state, 'in_progress');
   await p.click(`a:has-text("${c.number}")`);
   // a deadline at midnight reads as on the owner pages: the end of the day before (one formatter, formatDeadline)
@@ -131,8 +130,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   t.is(await text(p, '.error-summary p'), '这个表单不完整（缺少工单的版本号），没有办理。请刷新页面，在工单页面重新操作。');
   t.like(await api(c.id), { state: 'in_progress', version: Number(drawnAt) });
   await p.fill('#f-request-info-message', '请提供近三个月的营业额流水。');
-  await p.click('#act-request-info button[type=submit]');
-  await p.waitForURL(/done=request-info/);
+  await afterPost(p, () => p.click('#act-request-info button[type=submit]'));
   t.is(await text(p, '.inset--done'), '已请提交人补充材料，答复期限暂停计算。');
   t.is((await api(c.id)).state, 'awaiting_info');
 
@@ -150,8 +148,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   await openAction(p, 'request-extension');
   await p.fill('#f-request-extension-workingDays', '3');
   await p.fill('#f-request-extension-reason', '需要到实地核查营业情况。');
-  await p.click('#act-request-extension button[type=submit]');
-  await p.waitForURL(/done=request-extension/);
+  await afterPost(p, () => p.click('#act-request-extension button[type=submit]'));
 
   // the coordinator approves it on the dispatch board; the reply deadline moves by 3 working days
   const cp = await b.page(undefined, DESKTOP);
@@ -160,8 +157,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   const ext = cp.locator('#extensions ~ table tr', { hasText: c.number });
   t.regex((await ext.textContent()) ?? '', /延期 3 个工作日\s*需要到实地核查营业情况。/);
   await look(t, cp, 'work-home-coordinator');
-  await ext.locator('button[value=yes]').click();
-  await cp.waitForURL(/\/work\?done=decide-extension$/);
+  t.regex(await afterPost(cp, () => ext.locator('button[value=yes]').click()), /\/work$/);
   t.is((await api(c.id)).deadlines.replyBy, '2026-11-12T16:00:00.000Z', '10 Nov + 3 working days = Fri 13 Nov 00:00 Beijing');
   await cp.close();
 
@@ -174,8 +170,7 @@ test.serial('a handler signs, asks for information, the owner supplements on the
   await p.check('#f-reply-outcome-radio');
   await p.fill('#f-reply-message', '已到店核查，重新核定为每月 800 元。');
   await p.setInputFiles('#f-reply-file', join(dir, '核查照片.png'));
-  await p.click('#act-reply button[type=submit]');
-  await p.waitForURL(/done=reply/);
+  await afterPost(p, () => p.click('#act-reply button[type=submit]'));
   t.is((await api(c.id)).state, 'replied');
   const replied = p.locator('.timeline__item', { hasText: '答复：已解决' });
   t.regex((await replied.textContent()) ?? '', /已到店核查/);
@@ -202,8 +197,7 @@ test.serial('the coordinator re-dispatches a returned ticket from the board and 
   await p.goto(`${h.url}/work/tickets/${c.id}`);
   await openAction(p, 'return');
   await p.fill('#f-return-reason', '社保补缴由区人力社保局办理。');
-  await p.click('#act-return button[type=submit]');
-  await p.waitForURL(/done=return/);
+  await afterPost(p, () => p.click('#act-return button[type=submit]'));
   t.is((await api(c.id)).state, 'registered');
 
   await signIn('coord1', p);
@@ -219,8 +213,7 @@ test.serial('the coordinator re-dispatches a returned ticket from the board and 
   t.is((await api(c.id)).state, 'registered');
   await p.goto(`${h.url}/work`);
   await row.locator('select').selectOption('HRSS');
-  await row.locator('button:has-text("分派")').click();
-  await p.waitForURL(/\/work\?done=dispatch$/);
+  t.regex(await afterPost(p, () => row.locator('button:has-text("分派")').click()), /\/work$/);
   const after = await api(c.id);
   t.is(after.state, 'dispatched');
   t.is(after.departmentCode, 'HRSS');
@@ -232,8 +225,7 @@ test.serial('the coordinator re-dispatches a returned ticket from the board and 
   await p.fill('#f-merge-q', c.number);
   await p.click('#act-merge button:has-text("查找")');
   await p.check(`label:has-text("${c.number}")`);
-  await p.click('#act-merge button:has-text("并单")');
-  await p.waitForURL(/done=merge/);
+  await afterPost(p, () => p.click('#act-merge button:has-text("并单")'));
   const merged = await api(dup.id);
   t.is(merged.state, 'merged');
   t.is(merged.mergedIntoId, c.id);

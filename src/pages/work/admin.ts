@@ -35,11 +35,11 @@ import { problemMessage } from '../messages';
 import { ROLE_LABEL } from './nav';
 import { checkFormKey, issueFormKey, setFlash, takeFlash } from '../session';
 import { yearGrid } from './calendar-view';
-import { businessYear, givenQuery, pageYear, showYearRefused } from './common';
+import { businessYear, givenQuery, pageYear, redirectDone, showYearRefused, takeDone } from './common';
 
 type Values = Record<string, string>;
 
-/** What the admin's pages say after a change (`?done=`). */
+/** What the admin's pages say after a change (the one-time notice of the POST, `redirectDone`). */
 const DONE: Record<string, string> = {
   created: '账号已创建。',
   updated: '账号已修改。',
@@ -74,12 +74,6 @@ const roleOptions = () => STAFF_ROLES.map((r) => ({ value: r, label: ROLE_LABEL[
 export const RESET_FORM_TTL_MS = 12 * 3_600_000;
 /** What a reset form's key is bound to: the admin who was shown the form and the account it resets. */
 const resetKeyBinding = (adminId: string, userId: string) => `password-reset|${adminId}|${userId}`;
-
-const done = (ctx: Context) => (typeof ctx.query.done === 'string' ? (DONE[ctx.query.done] ?? null) : null);
-const redirect = (ctx: Context, to: string) => {
-  ctx.redirect(to);
-  ctx.status = 303;
-};
 
 /** The account form's strings as the API's body: blanks absent (create) or null (change). */
 function accountBody(v: Values, change: boolean): Record<string, unknown> {
@@ -177,6 +171,11 @@ export function adminPages(router: Router, kit: PageKit) {
   const { deps } = kit;
   const tz = deps.config.businessTz;
   const now = () => deps.clock.now();
+  /** What the POST that brought this browser here did, in words (once; never from the address). */
+  const doneOf = (ctx: Context) => {
+    const n = takeDone(ctx, kit);
+    return n ? (DONE[n.done] ?? null) : null;
+  };
 
   // ── users ────────────────────────────────────────────────────────────────────────────
   router.get('/work/admin/users', async (ctx) => {
@@ -243,7 +242,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (!p.success) return showNew(ctx, accountForm(v, zodErrors(p.error, accountBody(v, false))), 400);
     try {
       const u = await createStaffAccount(deps.db, p.data, now(), { via: 'page', actor });
-      redirect(ctx, `/work/admin/users/${u.id}?done=created`);
+      redirectDone(ctx, kit, `/work/admin/users/${u.id}`, 'created');
     } catch (e) {
       const f = formFromAppError(e, v, ACCOUNT_FIELDS);
       if (!f || !(e instanceof AppError)) throw e;
@@ -278,7 +277,7 @@ export function adminPages(router: Router, kit: PageKit) {
         // the reset form's one-time key: a fresh one per render, so a new click is a new reset;
         // signed for this admin and this account, so that a key the page never issued resets nothing
         formKey: issueFormKey(deps.config.jwtSecret, resetKeyBinding(account.id, u.id), now(), randomUUID()),
-        done: done(ctx),
+        done: doneOf(ctx),
         self: account.id === u.id,
         staff: u.role !== 'owner',
         roles: roleOptions(),
@@ -305,7 +304,7 @@ export function adminPages(router: Router, kit: PageKit) {
   router.get('/work/admin/users/:id', async (ctx) => {
     requireStaff(ctx, 'admin');
     const id = userId(ctx);
-    if (ctx.query.done !== 'password-reset') return showUser(ctx, id);
+    if (takeDone(ctx, kit)?.done !== 'password-reset') return showUser(ctx, id);
     const f = await takeFlash(ctx, kit.sessions, 'password-reset');
     ctx.set('Cache-Control', 'no-store');
     if (f && f.userId === id && typeof f.temporaryPassword === 'string') return showUser(ctx, id, { temporaryPassword: f.temporaryPassword });
@@ -320,7 +319,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (!p.success) return showUser(ctx, id, { form: accountForm(v, zodErrors(p.error, body)) }, 400);
     try {
       await updateStaffAccount(deps.db, { via: 'page', actor }, id, p.data, now());
-      redirect(ctx, `/work/admin/users/${id}?done=updated`);
+      redirectDone(ctx, kit, `/work/admin/users/${id}`, 'updated');
     } catch (e) {
       const f = formFromAppError(e, v, ACCOUNT_FIELDS);
       if (!f || !(e instanceof AppError)) return refusedOnUser(ctx, id, e);
@@ -345,7 +344,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (!p.success) return showUser(ctx, id, { problem: '停用原因最多500个字。' }, 400);
     try {
       await deactivateAccount(deps.db, { via: 'page', actor }, id, p.data, now());
-      redirect(ctx, `/work/admin/users/${id}?done=deactivated`);
+      redirectDone(ctx, kit, `/work/admin/users/${id}`, 'deactivated');
     } catch (e) {
       return refusedOnUser(ctx, id, e);
     }
@@ -355,7 +354,7 @@ export function adminPages(router: Router, kit: PageKit) {
     const id = userId(ctx);
     try {
       await reactivateAccount(deps.db, { via: 'page', actor }, id, now());
-      redirect(ctx, `/work/admin/users/${id}?done=reactivated`);
+      redirectDone(ctx, kit, `/work/admin/users/${id}`, 'reactivated');
     } catch (e) {
       return refusedOnUser(ctx, id, e);
     }
@@ -381,7 +380,7 @@ export function adminPages(router: Router, kit: PageKit) {
       await resetPasswordOnce(deps, { via: 'page', actor }, id, { scope: `password-reset:user:${account.id}`, key: `page:${formKey}`, rawBody: { userId: id } }, now(), (em, temporaryPassword) =>
         setFlash(ctx, kit.sessions, { kind: 'password-reset', userId: id, temporaryPassword }, em).then(() => undefined),
       );
-      redirect(ctx, `/work/admin/users/${id}?done=password-reset`);
+      redirectDone(ctx, kit, `/work/admin/users/${id}`, 'password-reset');
     } catch (e) {
       return refusedOnUser(ctx, id, e);
     }
@@ -403,7 +402,7 @@ export function adminPages(router: Router, kit: PageKit) {
       {
         ...r,
         dept: (c: string | null) => (c ? (dep.get(c) ?? c) : '—'),
-        done: done(ctx),
+        done: doneOf(ctx),
         problem: extra.problem ?? null,
         inUse: extra.inUse ?? null,
         depForm: extra.depForm ?? emptyForm(),
@@ -423,7 +422,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (!p.success) return showReference(ctx, { depForm: codeHint(formWithErrors(v, zodErrors(p.error, raw), order), 'code', '部门代码为2到16位大写字母或数字，例如 TAX。') }, 400);
     try {
       await createDepartment(deps, p.data);
-      redirect(ctx, '/work/admin/reference?done=department-added#departments');
+      redirectDone(ctx, kit, '/work/admin/reference#departments', 'department-added');
     } catch (e) {
       const f = formFromAppError(e, v, order);
       if (!f) throw e;
@@ -451,7 +450,7 @@ export function adminPages(router: Router, kit: PageKit) {
       if (!body) return showReference(ctx, { problem: `${o.label}的中文名称和英文名称都要填写，最多100和200个字。` }, 400);
       try {
         await o.update(code, body);
-        redirect(ctx, `/work/admin/reference?done=${o.kind}-saved#${o.anchor}-${code}`);
+        redirectDone(ctx, kit, `/work/admin/reference#${o.anchor}-${code}`, `${o.kind}-saved`);
       } catch (e) {
         if (e instanceof AppError && e.code === 'department-in-use') {
           const x = e.extra as { openTickets: number; activeStaff: number; routingRules: number };
@@ -481,7 +480,7 @@ export function adminPages(router: Router, kit: PageKit) {
       return showReference(ctx, { catForm: prefixed(codeHint(formWithErrors(v, zodErrors(p.error, raw), order), 'code', '类别代码为小写字母、数字和下划线，以字母开头，例如 market_fees。')) }, 400);
     try {
       await createCategory(deps, p.data);
-      redirect(ctx, '/work/admin/reference?done=category-added#categories');
+      redirectDone(ctx, kit, '/work/admin/reference#categories', 'category-added');
     } catch (e) {
       const f = formFromAppError(e, v, order);
       if (!f) throw e;
@@ -501,7 +500,7 @@ export function adminPages(router: Router, kit: PageKit) {
       '分派规则',
       {
         rows: r.categories.map((c) => ({ ...c, departmentCode: rule.get(c.code) ?? '' })),
-        done: done(ctx),
+        done: doneOf(ctx),
         problem,
         departments: r.departments.filter((d) => d.code !== 'DIS' && d.kind !== 'discipline'),
       },
@@ -517,7 +516,7 @@ export function adminPages(router: Router, kit: PageKit) {
       .map(([k, d]) => ({ categoryCode: k.slice(5), departmentCode: d }));
     try {
       await replaceRoutingRules(deps, items);
-      redirect(ctx, '/work/admin/routing?done=routing');
+      redirectDone(ctx, kit, '/work/admin/routing', 'routing');
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
       return showRouting(ctx, e.errors.some((x) => x.code === 'discipline') ? '纪委监委只受理举报，不能作为分派规则的部门。' : problemMessage(e.code), e.status);
@@ -528,7 +527,8 @@ export function adminPages(router: Router, kit: PageKit) {
   async function showSla(ctx: Context, extra: { problem?: string; values?: Values; bad?: string } = {}, status = 200) {
     requireStaff(ctx, 'admin');
     const items = (await slaAdminView(deps)).map(presentPolicy);
-    const recomputed = typeof ctx.query.recomputed === 'string' && /^\d{1,7}$/.test(ctx.query.recomputed) ? Number(ctx.query.recomputed) : null;
+    const n = takeDone(ctx, kit);
+    const recomputed = n?.done === 'sla' && typeof n.recomputed === 'number' ? n.recomputed : null;
     kit.show(
       ctx,
       'work/admin/sla',
@@ -566,7 +566,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (!items.length) return showSla(ctx, { problem: '没有收到要保存的时限。' }, 400);
     try {
       const r = await setSlaPolicies(deps, actor, items);
-      redirect(ctx, `/work/admin/sla?recomputed=${r.recomputedTickets}`);
+      redirectDone(ctx, kit, '/work/admin/sla', 'sla', { recomputed: r.recomputedTickets });
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
       const i = Number(/^items\.(\d+)/.exec(e.errors[0]?.field ?? '')?.[1]);
@@ -588,14 +588,10 @@ export function adminPages(router: Router, kit: PageKit) {
   async function showCalendar(ctx: Context, year: number, extra: { dayForm?: FormView; loadForm?: FormView } = {}, status = 200) {
     requireStaff(ctx, 'admin');
     const y = await calendarYear(deps, year);
-    const q = ctx.query;
-    const recomputed = typeof q.recomputed === 'string' && /^\d{1,7}$/.test(q.recomputed) ? Number(q.recomputed) : null;
-    const what =
-      q.done === 'day' && typeof q.date === 'string' && IsoDate.safeParse(q.date).success
-        ? `${q.date} 已改为${q.type === 'holiday' ? '休息日' : '工作日'}。`
-        : q.done === 'year'
-          ? `${year}年的官方安排已载入。`
-          : null;
+    // what the POST that brought this browser here changed (one-time, never from the address)
+    const q = takeDone(ctx, kit);
+    const recomputed = q && typeof q.recomputed === 'number' ? q.recomputed : null;
+    const what = q?.done === 'day' ? `${q.date} 已改为${q.type === 'holiday' ? '休息日' : '工作日'}。` : q?.done === 'year' ? `${q.year}年的官方安排已载入。` : null;
     kit.show(
       ctx,
       'work/admin/calendar',
@@ -632,7 +628,7 @@ export function adminPages(router: Router, kit: PageKit) {
       return showCalendar(ctx, year, { dayForm: { ...f, summary: f.summary.map((s) => ({ ...s, href: s.href.replace('#f-', '#f-day-') })) } }, 400);
     }
     const r = await overrideCalendarDay(deps, actor, p.data.date, p.data);
-    redirect(ctx, `/work/admin/calendar?year=${p.data.date.slice(0, 4)}&done=day&date=${p.data.date}&type=${p.data.type}&recomputed=${r.recomputedTickets}`);
+    redirectDone(ctx, kit, `/work/admin/calendar?year=${p.data.date.slice(0, 4)}`, 'day', { date: p.data.date, type: p.data.type, recomputed: r.recomputedTickets });
   });
   router.post('/work/admin/calendar/:year', async (ctx) => {
     const { actor } = requireStaff(ctx, 'admin');
@@ -648,7 +644,7 @@ export function adminPages(router: Router, kit: PageKit) {
     if (holidays.length > 366 || workdays.length > 366) return refuse('holidays', '日期太多了：一年最多366天。', 400);
     try {
       const r = await loadOfficialYear(deps, actor, y.data, { holidays, workdays });
-      redirect(ctx, `/work/admin/calendar?year=${y.data}&done=year&recomputed=${r.recomputedTickets}`);
+      redirectDone(ctx, kit, `/work/admin/calendar?year=${y.data}`, 'year', { year: y.data, recomputed: r.recomputedTickets });
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 401) throw e;
       const x = e.errors[0];
@@ -694,7 +690,7 @@ export function adminPages(router: Router, kit: PageKit) {
         form: emptyForm({}),
         state: f.state ?? 'all',
         ticketNumber: f.ticketNumber ?? '',
-        done: done(ctx),
+        done: doneOf(ctx),
         problem,
         forwardTo: !!deps.config.higherDisciplineEmail,
       },
@@ -711,7 +707,7 @@ export function adminPages(router: Router, kit: PageKit) {
       if (!Uuid.safeParse(ctx.params.id).success) throw new AppError(404, 'not-found', 'no such message');
       try {
         await fn(deps, actor, ctx.params.id);
-        redirect(ctx, `/work/admin/outbox?done=${word}`);
+        redirectDone(ctx, kit, '/work/admin/outbox', word);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500 || e.status === 401 || e.status === 404) throw e;
         return showOutbox(ctx, problemMessage(e.code), e.status);

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { PageKit } from '../kit';
-import { pageCursor } from './common';
+import { pageCursor, takeDone } from './common';
 import { requireStaff } from './access';
 import { dispatchBoard, handlerTodo } from '../../queries/workbench';
 import { presentOversightOrder } from '../../http/presenters';
@@ -45,7 +45,7 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
         kit.show(ctx, 'work/board', '派单', {
           changed,
-          done: ctx.query.done === 'dispatch' ? '已分派。' : null,
+          done: takeDone(ctx, kit)?.done === 'dispatch' ? '已分派。' : null,
           rows: b.waiting.items.map((t) => ({ ...row(t), suggestion: b.suggestions.get(t.id) ?? null, returned: b.returns.get(t.id) ?? null })),
           total: b.waiting.total,
           nextCursor: b.waiting.nextCursor,

@@ -14,7 +14,7 @@ import * as L from '../../notifications/labels';
 import { emptyForm, FormView } from '../render';
 import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
 import { deadlineText } from '../format';
-import { localPath, localInstant, localInputValue } from './common';
+import { localPath, localInstant, localInputValue, redirectDone, takeDone } from './common';
 import { rowView } from './view';
 
 /** The call form's fields in page order (the error summary follows it). */
@@ -139,9 +139,7 @@ export function intakePages(router: Router, kit: PageKit) {
     const v = readForm(ctx);
     if (v.same && Uuid.safeParse(v.same).success) {
       // the same problem as an earlier ticket: nothing is registered; its page opens
-      ctx.redirect(`/work/tickets/${v.same}?done=same-call`);
-      ctx.status = 303;
-      return;
+      return redirectDone(ctx, kit, `/work/tickets/${v.same}`, 'same-call');
     }
     const input = callInput(v, tz);
     const parsed = TicketCreate.safeParse(input);
@@ -197,7 +195,7 @@ export function intakePages(router: Router, kit: PageKit) {
       bad: { rows: l.badlyRated.items.map((t) => ({ ...row(t), rating: t.rating, ratedAt: t.ratedAt })), total: l.badlyRated.total },
       dept: await deptNames(),
       ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
-      done: ctx.query.done === 'rate' ? '回访评价已记录。' : null,
+      done: takeDone(ctx, kit)?.done === 'rate' ? '回访评价已记录。' : null,
       back: localPath('/work/callbacks', '/work/callbacks'),
     });
   });

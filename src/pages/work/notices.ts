@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
-import { pageCursor } from './common';
+import { pageCursor, redirectDone, takeDone } from './common';
 import { requireStaff } from './access';
 import { Uuid } from '../../schemas';
 import { ImportFields, uploadSingle } from '../../http/routes/result-notices';
@@ -68,6 +68,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
     const name = new Map((await listDepartments(deps.db.manager)).map((d) => [d.code, d.nameZh]));
     const byEntry = new Map<string, NonNullable<typeof n.objections>>();
     for (const o of n.objections ?? []) byEntry.set(o.resultEntryId ?? '', [...(byEntry.get(o.resultEntryId ?? '') ?? []), o]);
+    const done = takeDone(ctx, kit)?.done;
     kit.show(
       ctx,
       'work/notice',
@@ -77,7 +78,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
         handling: name.get(n.handlingDepartmentCode) ?? n.handlingDepartmentCode,
         byEntry,
         unnamed: byEntry.get('') ?? [],
-        done: ctx.query.done === 'created' ? `已发布，共${n.counts.entries}户。` : ctx.query.done === 'finalized' ? '公示结果已确认，名单不再变动。' : null,
+        done: done === 'created' ? `已发布，共${n.counts.entries}户。` : done === 'finalized' ? '公示结果已确认，名单不再变动。' : null,
         problem,
         summaryTitle: problem ? '现在不能确认结果' : undefined,
         form: problem ? { ...emptyForm(), problem, summary: [] } : emptyForm(),
@@ -135,8 +136,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
         if (rowErrors.length) form.summary.push({ href: '#row-errors', text: `名单里有 ${new Set(rowErrors.map((r) => r.row)).size} 行有错误，请改正后重新上传：什么都没有导入。` });
         return showNew(ctx, own(form, rest), rowErrors, e.status);
       }
-      ctx.redirect(`/work/notices/${id}?done=created`);
-      ctx.status = 303;
+      redirectDone(ctx, kit, `/work/notices/${id}`, 'created');
     },
   );
 
@@ -155,8 +155,7 @@ export function noticePagesForStaff(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
       return showOne(ctx, id, problemMessage(e.code), e.status);
     }
-    ctx.redirect(`/work/notices/${id}?done=finalized`);
-    ctx.status = 303;
+    redirectDone(ctx, kit, `/work/notices/${id}`, 'finalized');
   });
 }
 

@@ -14,7 +14,7 @@ import { formWithErrors, opt, readForm, zodErrors } from '../forms';
 import { problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText } from './view';
-import { givenQuery, localPath } from './common';
+import { givenQuery, localPath, redirectDone } from './common';
 import { emptyForm, type FormView } from '../render';
 
 const Respond = z.object({ message: multiline(5000) }).strict();
@@ -114,8 +114,7 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
         return refused(ctx, t, id, { ...formWithErrors(posted, [], ['message']), problem: problemMessage(e.code) }, e.status);
       throw e;
     }
-    ctx.redirect(`${localPath(posted.back, `/work/tickets/${ticketId}`)}?done=respond#oversight`);
-    ctx.status = 303;
+    redirectDone(ctx, kit, `${localPath(posted.back, `/work/tickets/${ticketId}`)}#oversight`, 'respond');
   });
 
   router.post('/work/oversight/:id/close', async (ctx) => {
@@ -129,8 +128,7 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
     try {
       const o = await runAs(deps, actor, (c) => closeOrder(c, id, p.data.note));
       deps.onTicketsChanged?.([o.ticketId]);
-      ctx.redirect(`${localPath(v.back, '/work/oversight')}?done=close-order`);
-      ctx.status = 303;
+      redirectDone(ctx, kit, localPath(v.back, '/work/oversight'), 'close-order');
     } catch (e) {
       if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401)
         return refused(ctx, t, id, { ...formWithErrors(v, [], ['note']), problem: problemMessage(e.code) }, e.status);

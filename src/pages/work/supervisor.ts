@@ -15,7 +15,7 @@ import { problemMessage } from '../messages';
 import { emptyForm, type FormView } from '../render';
 import { rowView } from './view';
 import { rateText } from '../charts';
-import { businessYear, givenQuery, pageYear, showYearRefused } from './common';
+import { businessYear, givenQuery, pageYear, redirectDone, showYearRefused, takeDone } from './common';
 import { badCursor } from '../../queries/cursor';
 
 const Revoke = z.object({ reason: multiline(2000) }).strict();
@@ -112,7 +112,7 @@ export function supervisorPages(router: Router, kit: PageKit) {
       {
         year: year ?? null,
         thisYear: businessYear(deps.clock.now(), tz),
-        done: ctx.query.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
+        done: takeDone(ctx, kit)?.done === 'revoked' ? '已撤销一票否决；它仍留在登记簿里，附撤销理由。' : null,
         vetoes: r.vetoes
           .map((v) => presentVeto(v, actor))
           .map((v) => ({
@@ -146,8 +146,7 @@ export function supervisorPages(router: Router, kit: PageKit) {
     }
     try {
       await revokeVetoRecord(deps, actor, id, p.data.reason);
-      ctx.redirect(`/work/vetoes?done=revoked#veto-${id}`);
-      ctx.status = 303;
+      redirectDone(ctx, kit, `/work/vetoes#veto-${id}`, 'revoked');
     } catch (e) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 401 || e.status === 404) throw e;
       return showVetoes(ctx, { failed: { id, form: { ...emptyForm(v), problem: problemMessage(e.code) } } }, e.status);

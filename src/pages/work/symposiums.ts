@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
-import { pageCursor } from './common';
+import { pageCursor, redirectDone, takeDone } from './common';
 import { requireStaff } from './access';
 import { SymposiumCreate, SymposiumIssues, Uuid } from '../../schemas';
 import { addSymposiumIssues, IssuesAdded, listSymposiums, recordSymposium, symposiumWithIssues } from '../../commands/symposiums';
@@ -228,15 +228,15 @@ export function symposiumPages(router: Router, kit: PageKit) {
   async function redirectWithCodes(ctx: Context, added: IssuesAdded, done: 'recorded' | 'added') {
     await setFlash(ctx, kit.sessions, { kind: FLASH, symposiumId: added.symposiumId, ticketIds: added.ticketIds, accessCodes: [...added.accessCodes] });
     // its own fragment: the issues form posts to #add, which the browser would carry over to the page with the codes
-    ctx.redirect(`/work/symposiums/${added.symposiumId}?done=${done}#main`);
-    ctx.status = 303;
+    redirectDone(ctx, kit, `/work/symposiums/${added.symposiumId}#main`, done);
   }
 
   router.get('/work/symposiums/:id', async (ctx) => {
     requireStaff(ctx, 'intake', 'coordinator', 'supervisor', 'admin', 'handler');
     const id = ctx.params.id;
     if (!Uuid.safeParse(id).success) throw new AppError(404, 'not-found', 'no such symposium');
-    if (ctx.query.done !== 'recorded' && ctx.query.done !== 'added') return showOne(ctx, id);
+    const done = takeDone(ctx, kit)?.done;
+    if (done !== 'recorded' && done !== 'added') return showOne(ctx, id);
     const f = await takeFlash(ctx, kit.sessions, FLASH);
     if (f && f.symposiumId === id && Array.isArray(f.ticketIds) && Array.isArray(f.accessCodes)) {
       return showOne(ctx, id, { added: { symposiumId: id, ticketIds: f.ticketIds as string[], accessCodes: new Map(f.accessCodes as [string, string][]) } });

@@ -22,7 +22,7 @@ import { formWithErrors, opt, zodErrors, PageFieldError } from '../forms';
 import { fieldMessage, problemMessage } from '../messages';
 import { withFormFiles } from '../uploads';
 import { countdownText, rowView, timelineView } from './view';
-import { givenQuery, localPath } from './common';
+import { givenQuery, localPath, redirectDone, takeDone } from './common';
 import { formatDeadline } from '../format';
 import { badCursor } from '../../queries/cursor';
 
@@ -313,7 +313,9 @@ export function ticketPages(router: Router, kit: PageKit) {
     const t = v.read.ticket;
     const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, oversight: v.read.oversight });
     const depName = new Map(v.departments.map((d) => [d.code, d.nameZh]));
-    const done = typeof ctx.query.done === 'string' ? (DONE[ctx.query.done as Action] ?? DONE_OTHER[ctx.query.done] ?? null) : null;
+    // what the POST that brought this browser here did (one-time, never from the address)
+    const notice = takeDone(ctx, kit);
+    const done = notice ? (DONE[notice.done as Action] ?? DONE_OTHER[notice.done] ?? null) : null;
     const deadlines = (
       [
         ['dispatchBy', '分派期限'],
@@ -347,7 +349,7 @@ export function ticketPages(router: Router, kit: PageKit) {
         timeline: timelineView(v, actor),
         deadlines,
         forms,
-        open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : ctx.query.done === 'same-call' && p.allowedActions.includes('note') ? 'note' : primaryAction(p.allowedActions)),
+        open: extra.open ?? (mergeQ && p.allowedActions.includes('merge') ? 'merge' : notice?.done === 'same-call' && p.allowedActions.includes('note') ? 'note' : primaryAction(p.allowedActions)),
         done,
         orders,
         dept: (c: string | null) => (c ? (depName.get(c) ?? c) : ''),
@@ -412,9 +414,7 @@ export function ticketPages(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
       return showTicket(ctx, id, { forms: { [action]: errorForm(action, e, posted) }, open: action }, e.status);
     }
-    const back = localPath(posted.back, '');
-    ctx.redirect(back ? `${back}${back.includes('?') ? '&' : '?'}done=${action}` : `/work/tickets/${id}?done=${action}`);
-    ctx.status = 303;
+    redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action);
   });
 
   for (const part of ['file', 'preview'] as const) {
