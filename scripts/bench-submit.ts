@@ -24,7 +24,7 @@
  * the service, e.g. MALLOC_ARENA_MAX=2), BENCH_NODE_ARGS (more node flags). Each checkout's
  * service is started as its own `npm start` starts it (the node flags and environment of its
  * `start` script: `parseStartScript`), so a baseline is measured with its own launch. The
- * database's name starts with "bench" or is a prefix and "_bench…" (`mem_bench`). Prints
+ * database's name starts with "bench" or is a prefix and "_bench…" (`mem_bench`, `h_memory_bench`). Prints
  * figures; asserts nothing.
  */
 import 'reflect-metadata';
@@ -63,7 +63,7 @@ function connectionOptions(url: URL, database?: string) {
 
 async function freshDatabase(url: URL): Promise<string> {
   const name = url.pathname.replace(/^\//, '');
-  if (!/^(?:[a-z0-9]+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or a prefix and "_bench": mem_bench)`);
+  if (!/^(?:[a-z0-9_]+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or a prefix and "_bench": mem_bench, h_memory_bench)`);
   const c = await mysql.createConnection(connectionOptions(url));
   await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
