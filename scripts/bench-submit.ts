@@ -63,7 +63,7 @@ function connectionOptions(url: URL, database?: string) {
 
 async function freshDatabase(url: URL): Promise<string> {
   const name = url.pathname.replace(/^\//, '');
-  if (!/^(?:[a-z0-9_]+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or a prefix and "_bench": mem_bench, h_memory_bench)`);
+  if (!/^(?:[a-z0-9_]+_)?bench\w*$/.test(name)) throw new Error(`refusing to drop "${name}": the benchmark database's name must start with "bench" (or a prefix and "_bench")`);
   const c = await mysql.createConnection(connectionOptions(url));
   await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
