@@ -12,6 +12,7 @@ import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/li
 import { emptyForm } from './render';
 import { formFromAppError, formWithErrors, opt, readForm, safeNext, zodErrors } from './forms';
 import { signIn, signOut } from './session';
+import { redirectDone, takeDone } from './sealed';
 import { VERIFICATION_CODE_MESSAGES } from './messages';
 import { presentTicket } from '../http/presenters';
 import { nextStep } from './format';
@@ -34,7 +35,7 @@ export function accountPages(router: Router, kit: PageKit) {
   const { deps } = kit;
 
   router.get('/account/sign-in', async (ctx) => {
-    kit.show(ctx, 'account/sign-in', '登录', { form: emptyForm(), next: localPath(ctx.query.next as string | undefined), reset: ctx.query.reset === '1' });
+    kit.show(ctx, 'account/sign-in', '登录', { form: emptyForm(), next: localPath(ctx.query.next as string | undefined), reset: takeDone(ctx, kit)?.done === 'password-reset' });
   });
 
   router.post('/account/sign-in', async (ctx) => {
@@ -144,8 +145,7 @@ export function accountPages(router: Router, kit: PageKit) {
       const u = await registerOwner(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now());
       await kit.attempts.refund([limit.key]);
       await signIn(ctx, kit.sessions, u.id, kit.cookie);
-      ctx.redirect('/account?welcome=1');
-      ctx.status = 303;
+      redirectDone(ctx, kit, '/account', 'welcome');
     } catch (e) {
       const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' }, VERIFICATION_CODE_MESSAGES);
       if (!form) throw e;
@@ -175,8 +175,7 @@ export function accountPages(router: Router, kit: PageKit) {
       await takeAttempt(ctx, kit.attempts, [limit], 'too many password-reset attempts; try again later');
       await resetOwnerPassword(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now(), 'page');
       await kit.attempts.refund([limit.key]);
-      ctx.redirect('/account/sign-in?reset=1');
-      ctx.status = 303;
+      redirectDone(ctx, kit, '/account/sign-in', 'password-reset');
     } catch (e) {
       const form = formFromAppError(e, v, RESET_FIELDS, undefined, VERIFICATION_CODE_MESSAGES);
       if (!form) throw e;
@@ -186,8 +185,12 @@ export function accountPages(router: Router, kit: PageKit) {
 
   router.get('/account', async (ctx) => {
     const a = requireAccount(ctx);
+    // what the POST that brought this browser here did (once, never from the address)
+    const notice = takeDone(ctx, kit)?.done;
     if (a.role !== 'owner') {
-      ctx.redirect(ctx.query.changed === '1' ? '/work?changed=1' : '/work');
+      // staff have their home in the workbench: the notice goes on with them
+      if (notice === 'password-changed') return redirectDone(ctx, kit, '/work', notice);
+      ctx.redirect('/work');
       return;
     }
     const actor = actorOf(ctx);
@@ -198,7 +201,7 @@ export function accountPages(router: Router, kit: PageKit) {
       const view = presentTicket(t, actor, { now, list: true });
       return { view, next: nextStep(t, now, cal, deps.config.businessTz) };
     });
-    kit.show(ctx, 'account/tickets', '我的工单', { items, nextCursor: page.nextCursor, welcome: ctx.query.welcome === '1', changed: ctx.query.changed === '1' });
+    kit.show(ctx, 'account/tickets', '我的工单', { items, nextCursor: page.nextCursor, welcome: notice === 'welcome', changed: notice === 'password-changed' });
   });
 
   router.get('/account/password', async (ctx) => {
@@ -219,8 +222,7 @@ export function accountPages(router: Router, kit: PageKit) {
     try {
       // every other browser signed in to this account is signed out, and its API tokens end
       await changePassword(deps.db, a.id, v.currentPassword, z.string().parse(v.newPassword), { now: deps.clock.now(), keepSessionId: pageState(ctx).sessionId ?? undefined, via: 'page' });
-      ctx.redirect('/account?changed=1');
-      ctx.status = 303;
+      redirectDone(ctx, kit, '/account', 'password-changed');
     } catch (e) {
       const form = formFromAppError(e, v, PASSWORD_FIELDS);
       if (!form) throw e;

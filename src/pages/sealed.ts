@@ -80,3 +80,18 @@ export function takeNotice(ctx: Context, kit: NoticeKit, accept: (n: PageNotice)
   setSealedCookie(ctx, NOTICE_COOKIE, '/', '', kit.cookie, 0); // shown (or unreadable): gone
   return n;
 }
+
+/**
+ * After a POST that went through: 303 to `to` (a local path, with its query and fragment) with a
+ * one-time notice `done` for that page ({@link flashNotice}), never a `?done=` in the address,
+ * which anyone could put in a link (docs/decisions/security.md "Success notices come from the
+ * POST, never from the address"). `extra`: what the page's words need.
+ */
+export function redirectDone(ctx: Context, kit: NoticeKit, to: string, done: string, extra: Record<string, string | number> = {}): void {
+  flashNotice(ctx, kit, { ...extra, to: to.split(/[?#]/)[0], done });
+  ctx.redirect(to);
+  ctx.status = 303;
+}
+
+/** The notice a POST left for this page (once; {@link redirectDone}), or null; `accept` may refuse another record's notice (it then stays for its page). */
+export const takeDone = (ctx: Context, kit: NoticeKit, accept?: (n: PageNotice) => boolean): PageNotice | null => takeNotice(ctx, kit, accept);

@@ -442,6 +442,7 @@ test.serial('a success notice asked for in the address (done=, recomputed=) show
     [coord, `/work/tickets/${tk.body.id}?done=dispatch`],
     [coord, `/work/tickets/${tk.body.id}?done=close-order`],
     [coord, '/work?done=dispatch'],
+    [coord, '/work?changed=1'],
     [intake, '/work/callbacks?done=rate'],
     [sup, '/work/vetoes?done=revoked'],
     [admin, `/work/admin/users/${u.body.id}?done=deactivated`],
@@ -458,7 +459,7 @@ test.serial('a success notice asked for in the address (done=, recomputed=) show
     t.is(r.status, 200, path);
     t.false(r.text.includes('inset--done'), `${path}: no success notice`);
     t.false(
-      /已分派。|督办单已关闭|回访评价已记录|已撤销一票否决|账号已停用|临时密码只显示一次|部门已添加|分派规则已保存|已重新发送|重新计算了|已改为休息日|官方安排已载入/.test(r.text),
+      /密码已修改|已分派。|督办单已关闭|回访评价已记录|已撤销一票否决|账号已停用|临时密码只显示一次|部门已添加|分派规则已保存|已重新发送|重新计算了|已改为休息日|官方安排已载入/.test(r.text),
       `${path}: none of the words`,
     );
   }
@@ -469,4 +470,13 @@ test.serial('a success notice asked for in the address (done=, recomputed=) show
   t.is(off.headers.get('location'), page);
   t.true((await admin.get(page)).text.includes('<div class="inset inset--done" role="status">账号已停用：它的所有登录已立即退出，不能再登录。</div>'));
   t.false((await admin.get(page)).text.includes('账号已停用：'), 'once');
+  // a member of staff who changed the password: /account passes the notice on to the workbench, once
+  await h.staff('pwchange', 'handler', 'TAX');
+  const hb = await signedIn('pwchange');
+  const changed = await hb.post('/account/password', { currentPassword: 'Pw-pwchange-123!', newPassword: 'New-Pw-change-1', passwordConfirm: 'New-Pw-change-1' }, '/account/password');
+  t.deepEqual([changed.status, changed.headers.get('location')], [303, '/account']);
+  const on = await hb.get('/account');
+  t.is(on.headers.get('location'), '/work');
+  t.true((await hb.get('/work')).text.includes('<div class="inset" role="status">密码已修改。</div>'));
+  t.false((await hb.get('/work')).text.includes('密码已修改'), 'once');
 });

@@ -133,8 +133,15 @@ test('changing the password signs the other browsers out; a wrong current passwo
   const bad = await a.post('/account/password', { currentPassword: 'nope-nope', newPassword: 'New-Owner-Pw-1', passwordConfirm: 'New-Owner-Pw-1' });
   t.is(bad.status, 422);
   t.regex(bad.text, /当前密码不正确/);
-  t.is((await a.post('/account/password', { currentPassword: 'Owner-Pw-000', newPassword: 'New-Owner-Pw-1', passwordConfirm: 'New-Owner-Pw-1' })).status, 303);
-  t.is((await a.get('/account')).status, 200);
+  // a crafted link says nothing happened
+  const crafted = await a.get('/account?welcome=1&changed=1');
+  t.false(/密码已修改|注册成功/.test(crafted.text), 'no notice from the address');
+  const changed = await a.post('/account/password', { currentPassword: 'Owner-Pw-000', newPassword: 'New-Owner-Pw-1', passwordConfirm: 'New-Owner-Pw-1' });
+  t.deepEqual([changed.status, changed.headers.get('location')], [303, '/account']);
+  const mine = await a.get('/account');
+  t.is(mine.status, 200);
+  t.true(mine.text.includes('<div class="inset" role="status">密码已修改。</div>'), 'the notice of the POST');
+  t.false((await a.get('/account')).text.includes('密码已修改'), 'once');
   t.is((await b.get('/account')).status, 401);
   t.is((await h.http.post('/api/v1/auth/login', { username: '13900000004', password: 'New-Owner-Pw-1' })).status, 200);
 });
@@ -261,8 +268,10 @@ test('password reset page without JavaScript: phone, code by SMS, new password; 
   const code = (await smsCode(h.deps, '13900000005', 'reset'))!;
   const done = await b.post('/account/reset', { phone: '13900000005', code, newPassword: 'New-Owner-Pw-5', passwordConfirm: 'New-Owner-Pw-5' }, '/account/reset?phone=13900000005');
   t.is(done.status, 303);
-  t.is(done.headers.get('location'), '/account/sign-in?reset=1');
-  t.regex((await b.get('/account/sign-in?reset=1')).text, /密码已经重设，请用新密码登录/);
+  t.is(done.headers.get('location'), '/account/sign-in');
+  t.regex((await b.get('/account/sign-in')).text, /密码已经重设，请用新密码登录/);
+  t.notRegex((await b.get('/account/sign-in')).text, /密码已经重设/, 'once');
+  t.notRegex((await new Browserless(h.url).get('/account/sign-in?reset=1')).text, /密码已经重设/, 'never from the address');
   t.is((await b.post('/account/sign-in', { phone: '13900000005', password: 'New-Owner-Pw-5' }, '/account/sign-in')).status, 303);
   // a number without an account gets the same second step
   const other = await b.post('/account/reset/code', { phone: '13900000006' }, '/account/reset');

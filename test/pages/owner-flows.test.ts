@@ -55,7 +55,7 @@ test.serial('register, sign out, sign in with phone and password', async (t) => 
   await p.fill('#f-password', 'Owner-Pw-123');
   await p.fill('#f-passwordConfirm', 'Owner-Pw-123');
   await p.click('button[type=submit]');
-  await p.waitForURL(/\/account\?welcome=1$/);
+  await p.waitForURL(/\/account$/);
   t.is(await text(p, 'h1'), '我的工单');
   await look(t, p, 'account-tickets-empty');
   await p.click('text=退出');

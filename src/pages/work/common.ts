@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import type { PageKit } from '../kit';
-import { flashNotice, takeNotice, type PageNotice } from '../sealed';
 import { MAX_YEAR, MIN_YEAR, YearParam } from '../../schemas';
 import { badCursor } from '../../queries/cursor';
 import { localDate } from '../../domain/deadline';
@@ -89,17 +88,5 @@ export function pageCursor(raw: string | string[] | undefined): string | undefin
   return raw;
 }
 
-/**
- * After a POST that went through: 303 to `to` (a local path, with its query and fragment) with a
- * one-time notice `done` for that page (`flashNotice`, src/pages/sealed.ts), never a `?done=` in
- * the address, which anyone could put in a link (docs/decisions/security.md "Success notices
- * come from the POST, never from the address"). `extra`: what the page's words need.
- */
-export function redirectDone(ctx: Context, kit: PageKit, to: string, done: string, extra: Record<string, string | number> = {}): void {
-  flashNotice(ctx, kit, { ...extra, to: to.split(/[?#]/)[0], done });
-  ctx.redirect(to);
-  ctx.status = 303;
-}
-
-/** The notice a POST left for this page (once; `redirectDone`), or null; `accept` may refuse another record's notice (it then stays for its page). */
-export const takeDone = (ctx: Context, kit: PageKit, accept?: (n: PageNotice) => boolean): PageNotice | null => takeNotice(ctx, kit, accept);
+/** The one-time success notice of a POST for the page it leads to (src/pages/sealed.ts), used by every workbench page. */
+export { redirectDone, takeDone } from '../sealed';

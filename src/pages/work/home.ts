@@ -25,7 +25,9 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const row = (t: Parameters<typeof rowView>[0]) => rowView(t, actor, now, cal, tz);
-    const changed = ctx.query.changed === '1';
+    // what the POST that brought this browser here did (once, never from the address)
+    const notice = takeDone(ctx, kit)?.done;
+    const changed = notice === 'password-changed';
     switch (account.role) {
       case 'handler': {
         const todo = await handlerTodo(deps, actor);
@@ -45,7 +47,7 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
         kit.show(ctx, 'work/board', '派单', {
           changed,
-          done: takeDone(ctx, kit)?.done === 'dispatch' ? '已分派。' : null,
+          done: notice === 'dispatch' ? '已分派。' : null,
           rows: b.waiting.items.map((t) => ({ ...row(t), suggestion: b.suggestions.get(t.id) ?? null, returned: b.returns.get(t.id) ?? null })),
           total: b.waiting.total,
           nextCursor: b.waiting.nextCursor,
@@ -57,7 +59,7 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
       }
       case 'intake':
         // intake's day starts with the next call
-        ctx.redirect(changed ? '/work/call?changed=1' : '/work/call');
+        ctx.redirect('/work/call');
         ctx.status = 303;
         return;
       case 'supervisor':
