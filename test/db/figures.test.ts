@@ -34,11 +34,22 @@ test.serial('commands and two refreshers at once: nothing counted twice or lost'
     ids.push(r.body.id);
   }
   let done = false;
+  // Two refreshers add to the same bucket rows, so on MariaDB they can deadlock; inTransaction
+  // retries, and a batch given up after DATABASE_RETRIES conflicts (503 database-conflict, seen in
+  // CI under load) rolls back with its marks kept, which the next sweep refreshes ("sweep task
+  // failed; the next sweep retries", src/jobs/sweep.ts). The refreshers here do as the sweep does;
+  // what must hold is that nothing is counted twice or lost, checked below after a last refresh.
+  let givenUp = 0;
   const refresher = async () => {
     let runs = 0;
     while (!done) {
-      await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai', batch: 4 });
-      runs++;
+      try {
+        await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai', batch: 4 });
+        runs++;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'database-conflict') throw e;
+        givenUp++;
+      }
       await new Promise((r) => setTimeout(r, 2));
     }
     return runs;
@@ -55,6 +66,7 @@ test.serial('commands and two refreshers at once: nothing counted twice or lost'
   await Promise.all([work(0), work(1), work(2)]);
   done = true;
   t.true((await Promise.all(refreshers)).every((n) => n > 0));
+  if (givenUp) t.log(`${givenUp} refresh batches given up after conflicts (their marks kept)`);
   await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai' });
   t.is(await h.deps.db.getRepository(FigureDirty).count(), 0);
 
