@@ -10,7 +10,7 @@ import { LoginName, Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
 import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
 import { emptyForm } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, safeNext, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readFormChecked, safeNext, zodErrors } from './forms';
 import { signIn, signOut } from './session';
 import { redirectDone, takeDone } from './sealed';
 import { VERIFICATION_CODE_MESSAGES } from './messages';
@@ -39,9 +39,10 @@ export function accountPages(router: Router, kit: PageKit) {
   });
 
   router.post('/account/sign-in', async (ctx) => {
-    const v = readForm(ctx);
+    const { values: v, repeated } = readFormChecked(ctx);
     const next = localPath(v.next);
     const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, 'account/sign-in', '登录', { form: { ...form, values: { phone: v.phone ?? '' } }, next }, status);
+    if (repeated.length) return show(formWithErrors(v, repeated, SIGN_IN_FIELDS), 400);
     const missing = SIGN_IN_FIELDS.filter((f) => !opt(v[f])).map((f) => ({ field: f, code: 'empty' }));
     if (missing.length) return show(formWithErrors(v, missing, SIGN_IN_FIELDS), 400);
     // a phone typed with full-width digits is the same username (usernames are ASCII; the password is read as typed);
@@ -80,9 +81,10 @@ export function accountPages(router: Router, kit: PageKit) {
    */
   const codeStep = (path: string, purpose: 'register' | 'reset', template: string, title: string) => {
     router.post(`${path}/code`, async (ctx) => {
-      const v = readForm(ctx);
+      const { values: v, repeated } = readFormChecked(ctx);
       const typed = v.phone?.trim() ?? '';
       const show = (form: ReturnType<typeof emptyForm>, status: number) => kit.show(ctx, template, title, { form, step: 'phone' }, status);
+      if (repeated.length) return show(formWithErrors(v, repeated, PHONE_FIELDS), 400);
       const parsed = Mobile.safeParse(typed);
       if (!parsed.success)
         return show(
@@ -120,12 +122,13 @@ export function accountPages(router: Router, kit: PageKit) {
   codeStep('/account/register', 'register', 'account/register', '注册账号');
 
   router.post('/account/register', async (ctx) => {
-    const v = readForm(ctx);
+    const { values: v, repeated } = readFormChecked(ctx);
     const phone = v.phone?.trim() ?? '';
     const show = (form: ReturnType<typeof emptyForm>, status: number) => {
       form.values = { ...form.values, password: '', passwordConfirm: '', code: '' };
       kit.show(ctx, 'account/register', '注册账号', { form, step: 'details', phone, maskedPhone: maskPhone(phone) }, status);
     };
+    if (repeated.length) return show(formWithErrors(v, repeated, REGISTER_FIELDS), 400);
     const input = {
       phone,
       code: v.code?.trim() ?? '',
@@ -159,12 +162,13 @@ export function accountPages(router: Router, kit: PageKit) {
   codeStep('/account/reset', 'reset', 'account/reset', '重设密码');
 
   router.post('/account/reset', async (ctx) => {
-    const v = readForm(ctx);
+    const { values: v, repeated } = readFormChecked(ctx);
     const phone = v.phone?.trim() ?? '';
     const show = (form: ReturnType<typeof emptyForm>, status: number) => {
       form.values = {};
       kit.show(ctx, 'account/reset', '重设密码', { form, step: 'details', phone, maskedPhone: maskPhone(phone) }, status);
     };
+    if (repeated.length) return show(formWithErrors(v, repeated, RESET_FIELDS), 400);
     const input = { phone, code: v.code?.trim() ?? '', newPassword: v.newPassword ?? '' };
     const parsed = OwnerPasswordReset.safeParse(input);
     const errors = parsed.success ? [] : zodErrors(parsed.error, input);
@@ -211,8 +215,9 @@ export function accountPages(router: Router, kit: PageKit) {
 
   router.post('/account/password', async (ctx: Context) => {
     const a = requireAccount(ctx);
-    const v = readForm(ctx);
+    const { values: v, repeated } = readFormChecked(ctx);
     const blank = (form: ReturnType<typeof emptyForm>) => ({ ...form, values: {} });
+    if (repeated.length) return kit.show(ctx, 'account/password', '修改密码', { form: blank(formWithErrors(v, repeated, PASSWORD_FIELDS)), required: a.mustChangePassword }, 400);
     const errors = [];
     if (!opt(v.currentPassword)) errors.push({ field: 'currentPassword', code: 'invalid_type' });
     const np = Password.safeParse(v.newPassword ?? '');

@@ -14,10 +14,29 @@ export interface PageFieldError {
 
 /**
  * The posted form as flat strings keyed by the field names (`owner.phone`): the form parser
- * (co-body's qs with `allowDots`) nests dotted names, so they are flattened back; a repeated
- * name keeps its first value; `_csrf` removed.
+ * (co-body's qs with `allowDots`) nests dotted names, so they are flattened back; `_csrf`
+ * removed. A field sent more than once (`title=a&title=b`: no form of the service sends
+ * one) is refused, never read as its first value: throws {@link repeatedFieldsError}
+ * (400 `unexpected-part`, each field with code `repeated`), which the page errors show as
+ * a page naming what to do (src/pages/index.ts). The owner forms show it next to the field
+ * instead: they call {@link repeatedFields} first and {@link readFormFirst} for the values.
  */
 export function readForm(ctx: Context): Record<string, string> {
+  refuseRepeatedFields(ctx);
+  return readFormFirst(ctx);
+}
+
+/**
+ * The posted form ({@link readFormFirst}) and its fields sent more than once, as field errors
+ * with code `repeated`: for the forms that show that refusal next to the field (the owner's
+ * account forms); empty when none was.
+ */
+export function readFormChecked(ctx: Context): { values: Record<string, string>; repeated: PageFieldError[] } {
+  return { values: readFormFirst(ctx), repeated: repeatedFields(ctx).map((field) => ({ field, code: 'repeated' })) };
+}
+
+/** {@link readForm} without the refusal: a repeated name keeps its first value (to show a refused form again). */
+export function readFormFirst(ctx: Context): Record<string, string> {
   const raw = ((ctx.request as unknown as { body?: unknown }).body ?? {}) as Record<string, unknown>;
   const out: Record<string, string> = {};
   const walk = (o: Record<string, unknown>, prefix: string, depth: number) => {
@@ -35,8 +54,8 @@ export function readForm(ctx: Context): Record<string, string> {
 
 /**
  * The fields of a URL-encoded form sent more than once (`title=a&title=b`; named as
- * {@link readForm} names them, `_csrf` aside). `readForm` would keep the first: a form with
- * one is refused instead ({@link repeatedFieldsError}), as the multipart reader refuses it.
+ * {@link readForm} names them, `_csrf` aside): a form with one is refused
+ * ({@link repeatedFieldsError}), as the multipart reader refuses it.
  */
 export function repeatedFields(ctx: Context): string[] {
   const raw = ((ctx.request as unknown as { body?: unknown }).body ?? {}) as Record<string, unknown>;
@@ -88,7 +107,7 @@ export function repeatedRefusal(ctx: Context, e: unknown): { values: Record<stri
     const { _csrf: _c, ...values } = e.fields;
     return { values, errors };
   }
-  return { values: ctx.is('multipart/form-data') ? {} : readForm(ctx), errors };
+  return { values: ctx.is('multipart/form-data') ? {} : readFormFirst(ctx), errors };
 }
 
 /**

@@ -7,7 +7,7 @@ import { sharedAttemptStore } from '../http/limiter';
 import { makeKit, PageKit } from './kit';
 import { pageSession, requireCsrf, type PageState } from './session';
 import { problemMessage } from './messages';
-import { askedFor } from './forms';
+import { askedFor, repeatedOf } from './forms';
 import { homePages } from './home';
 import { accountPages } from './account';
 import { submitPages } from './submit';
@@ -63,6 +63,11 @@ function pageErrors(kit: PageKit) {
         first.delete('cursor');
         const href = `${/^\/(?!\/)/.test(ctx.path) ? ctx.path : '/'}${first.size ? `?${first}` : ''}`;
         kit.show(ctx, 'error', '这一页已经失效', { message: problemMessage('bad-cursor'), code: 'bad-cursor', status: 400, firstPage: href }, 400);
+        return;
+      }
+      if (e instanceof AppError && repeatedOf(e)) {
+        // a field sent twice (readForm, or the multipart reader) on a form that does not show it next to the field: nothing was saved; back to the form
+        kit.show(ctx, 'error', '无法完成操作', { message: problemMessage('repeated-field'), code: e.code, status: 400, back: askedFor(ctx) }, 400);
         return;
       }
       if (e instanceof AppError) {

@@ -68,6 +68,7 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'too-many-files': '一次上传的文件太多了。',
   'too-many-parts': '表单内容太多，请重新提交。',
   'unexpected-part': '表单内容无法识别，请重新提交。',
+  'repeated-field': '提交的表单里有一项出现了不止一次，无法确定用哪一个，所以没有保存任何内容。请返回上一页，刷新后重新填写。',
   'unreadable-file': '文件无法读取，请检查后重新上传。',
   'uploads-busy': '现在上传的人太多，请稍后再试。',
   'imports-busy': '现在导入文件的人太多，请过几秒钟再试。',

@@ -10,7 +10,7 @@ import { listCategories, listDepartments } from '../queries/reference';
 import { findNotice, noticeView } from '../queries/result-notices';
 import { presentTicket } from '../http/presenters';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, repeatedFields, repeatedRefusal, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
@@ -261,7 +261,7 @@ export function submitPages(router: Router, kit: PageKit) {
   }
   router.get('/notices/:id/object', async (ctx) => showObjection(ctx, ctx.params.id, emptyForm({ resultEntryId: typeof ctx.query.entry === 'string' ? ctx.query.entry : '' })));
   router.post('/notices/:id/object', async (ctx) => {
-    const v = readForm(ctx);
+    const v = readFormFirst(ctx);
     const repeated = repeatedFields(ctx);
     if (repeated.length)
       return showObjection(

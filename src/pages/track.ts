@@ -13,7 +13,7 @@ import { Actor, allowedActions, RATINGS } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { multiline } from '../schemas';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, repeatedFields, repeatedRefusal, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readForm, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
@@ -266,7 +266,7 @@ export function trackPages(router: Router, kit: PageKit) {
     if (repeated.length)
       return lookupRepeated(
         ctx,
-        readForm(ctx),
+        readFormFirst(ctx),
         repeated.map((field) => ({ field, code: 'repeated' })),
       );
     const r = await resolve(ctx, readForm(ctx));

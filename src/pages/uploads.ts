@@ -4,7 +4,7 @@ import { receiveMultipart } from '../uploads/multipart';
 import { discardStaged } from '../uploads/discard';
 import type { StagedFile } from '../uploads/stage';
 import { checkCsrfToken } from './session';
-import { readForm, refuseRepeatedFields } from './forms';
+import { readForm } from './forms';
 import { AppError } from '../errors';
 import type { AttachmentLimits } from '../config';
 
@@ -42,8 +42,7 @@ export async function withFormFiles<T>(
   fn: (fields: Record<string, string>, files: StagedFile[]) => Promise<T>,
 ): Promise<T> {
   if (!ctx.is('multipart/form-data')) {
-    refuseRepeatedFields(ctx); // a field sent twice is refused as the multipart reader refuses it
-    return fn(readForm(ctx), []);
+    return fn(readForm(ctx), []); // a field sent twice is refused (readForm) as the multipart reader refuses it
   }
   const uploads = kit.deps.uploads;
   const strip = (f: Record<string, string>) => {

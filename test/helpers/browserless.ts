@@ -5,8 +5,10 @@
 export class Browserless {
   cookies = new Map<string, string>();
   constructor(readonly base: string) {}
-  async req(method: string, path: string, form?: Record<string, string> | [string, string][]) {
+  /** `from`: the page the form was on, sent as the `Referer` a browser sends */
+  async req(method: string, path: string, form?: Record<string, string> | [string, string][], from?: string) {
     const headers: Record<string, string> = { accept: 'text/html' };
+    if (from) headers.referer = this.base + from;
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (form) {

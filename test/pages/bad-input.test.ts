@@ -11,6 +11,7 @@ import { Browserless } from '../helpers/browserless';
 import { encodeCursor, encodeDeadlineCursor } from '../../src/queries/cursor';
 import { checkFormKey, issueFormKey } from '../../src/pages/session';
 import { RESET_FORM_TTL_MS } from '../../src/pages/work/admin';
+import { CalendarDay, Symposium } from '../../src/entities';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
@@ -480,3 +481,71 @@ test.serial('a success notice asked for in the address (done=, recomputed=) show
   t.true((await hb.get('/work')).text.includes('<div class="inset" role="status">密码已修改。</div>'));
   t.false((await hb.get('/work')).text.includes('密码已修改'), 'once');
 });
+
+test.serial(
+  'a field sent twice on a staff form (a new account, a department’s names, the working calendar, a symposium): 400, a page that says nothing was saved and leads back to the form; nothing changed',
+  async (t) => {
+    const b = await signedIn('admin', ADMIN_PASSWORD);
+    const coord = await signedIn('coord1');
+    const users = async () => (await h.admin.get('/api/v1/users?limit=200')).body.items.length;
+    const before = { users: await users(), tax: (await h.admin.get('/api/v1/departments')).body.items.find((d: { code: string }) => d.code === 'TAX').nameZh };
+    const symposiums = await h.deps.db.getRepository(Symposium).count();
+    const cases: [Browserless, string, string, [string, string][]][] = [
+      [
+        b,
+        '/work/admin/users',
+        '/work/admin/users/new',
+        [
+          ['username', 'twice1'],
+          ['username', 'twice2'],
+          ['password', 'Start-Pw-123!'],
+          ['name', '两次'],
+          ['role', 'handler'],
+          ['departmentCode', 'HRSS'],
+        ],
+      ],
+      [
+        b,
+        '/work/admin/departments/TAX',
+        '/work/admin/reference',
+        [
+          ['nameZh', '税务局一'],
+          ['nameZh', '税务局二'],
+          ['nameEn', 'Tax'],
+        ],
+      ],
+      [
+        b,
+        '/work/admin/calendar/day',
+        '/work/admin/calendar',
+        [
+          ['date', '2026-12-24'],
+          ['date', '2026-12-25'],
+          ['type', 'off'],
+        ],
+      ],
+      [
+        coord,
+        '/work/symposiums',
+        '/work/symposiums/new',
+        [
+          ['title', '个体工商户座谈会'],
+          ['title', '另一个'],
+          ['heldOn', '2026-11-01'],
+        ],
+      ],
+    ];
+    for (const [browser, path, from, body] of cases) {
+      const token = await browser.csrf(from);
+      const r = await browser.req('POST', path, [['_csrf', token], ...body], from);
+      t.is(r.status, 400, path);
+      t.is(byId(r.text, 'main-title') ?? /<h1[^>]*>([^<]*)<\/h1>/.exec(r.text)?.[1], '无法完成操作', path);
+      t.true(r.text.includes('<p class="lead">提交的表单里有一项出现了不止一次，无法确定用哪一个，所以没有保存任何内容。请返回上一页，刷新后重新填写。</p>'), path);
+      t.true(r.text.includes(`<a class="button" id="back" href="${from}">返回上一页</a>`), `${path}: back to the form it came from`);
+    }
+    t.is(await users(), before.users, 'no account created');
+    t.is((await h.admin.get('/api/v1/departments')).body.items.find((d: { code: string }) => d.code === 'TAX').nameZh, before.tax, 'the names unchanged');
+    t.is(await h.deps.db.getRepository(CalendarDay).count({ where: [{ date: '2026-12-24' }, { date: '2026-12-25' }] }), 0, 'no calendar day');
+    t.is(await h.deps.db.getRepository(Symposium).count(), symposiums, 'no symposium');
+  },
+);

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { startHarness, Harness } from '../helpers/harness';
 import { Browserless } from '../helpers/browserless';
-import { Ticket, TicketAttachment } from '../../src/entities';
+import { OutboxMessage, Ticket, TicketAttachment } from '../../src/entities';
 import { pdf } from '../attachments/fixtures';
 
 let h: Harness;
@@ -250,3 +250,101 @@ test.serial('the track page’s success notice comes only from the POST that wen
   t.false(NOTICES.test(reload.text), 'once: a reload shows it no more');
   t.false(b.cookies.has('gt_notice'), 'the cookie is cleared');
 });
+
+test.serial(
+  'a field sent twice on the account forms (sign-in, a verification code, registration, password reset and change): 400, the message next to that field; nothing sent, nobody signed in, no password changed',
+  async (t) => {
+    await h.staff('twicepw', 'handler', 'HRSS');
+    const codes = () => h.deps.db.getRepository(OutboxMessage).count({ where: { channel: 'sms' } });
+    const sent = await codes();
+    const b = new Browserless(h.url);
+    const cases: [string, string, [string, string][], string][] = [
+      [
+        '/account/sign-in',
+        '/account/sign-in',
+        [
+          ['phone', 'twicepw'],
+          ['phone', 'other'],
+          ['password', 'Pw-twicepw-123!'],
+        ],
+        'f-phone-error',
+      ],
+      [
+        '/account/sign-in',
+        '/account/sign-in',
+        [
+          ['phone', 'twicepw'],
+          ['password', 'Pw-twicepw-123!'],
+          ['password', 'Pw-twicepw-123!'],
+        ],
+        'f-password-error',
+      ],
+      [
+        '/account/register/code',
+        '/account/register',
+        [
+          ['phone', '13900000071'],
+          ['phone', '13900000072'],
+        ],
+        'f-phone-error',
+      ],
+      [
+        '/account/reset/code',
+        '/account/reset',
+        [
+          ['phone', '13900000071'],
+          ['phone', '13900000072'],
+        ],
+        'f-phone-error',
+      ],
+      [
+        '/account/register',
+        '/account/register?phone=13900000071',
+        [
+          ['phone', '13900000071'],
+          ['code', '123456'],
+          ['name', '孙十'],
+          ['name', '孙十一'],
+          ['password', 'Owner-Pw-123!'],
+          ['passwordConfirm', 'Owner-Pw-123!'],
+        ],
+        'f-name-error',
+      ],
+      [
+        '/account/reset',
+        '/account/reset?phone=13900000071',
+        [
+          ['phone', '13900000071'],
+          ['code', '123456'],
+          ['newPassword', 'Owner-Pw-123!'],
+          ['newPassword', 'Owner-Pw-456!'],
+          ['passwordConfirm', 'Owner-Pw-123!'],
+        ],
+        'f-newPassword-error',
+      ],
+    ];
+    for (const [path, from, body, errorId] of cases) {
+      const r = await b.req('POST', path, [['_csrf', await b.csrf(from)], ...body]);
+      t.is(r.status, 400, `${path} ${errorId}`);
+      t.is(byId(r.text, errorId), REPEATED, `${path} ${errorId}: next to the field`);
+      t.false(
+        r.setCookies.some((c) => c.startsWith('gt_session=') && !/Max-Age=0/.test(c)),
+        `${path}: nobody signed in`,
+      );
+    }
+    t.is(await codes(), sent, 'no verification code sent');
+    // signed in, the password change form with the new password twice: refused next to it; the old password still signs in
+    const signed = new Browserless(h.url);
+    t.is((await signed.post('/account/sign-in', { phone: 'twicepw', password: 'Pw-twicepw-123!' })).status, 303);
+    const r = await signed.req('POST', '/account/password', [
+      ['_csrf', await signed.csrf('/account/password')],
+      ['currentPassword', 'Pw-twicepw-123!'],
+      ['newPassword', 'New-Pw-twice-1!'],
+      ['newPassword', 'New-Pw-twice-2!'],
+      ['passwordConfirm', 'New-Pw-twice-1!'],
+    ]);
+    t.is(r.status, 400);
+    t.is(byId(r.text, 'f-newPassword-error'), REPEATED);
+    t.is((await h.http.post('/api/v1/auth/login', { username: 'twicepw', password: 'Pw-twicepw-123!' })).status, 200, 'the password unchanged');
+  },
+);
