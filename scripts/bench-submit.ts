@@ -685,6 +685,7 @@ async function benchMixed(o: { root?: string; label: string }) {
     let skipped = 0;
     let errors = 0;
     const statuses = new Map<string, number>();
+    const byKind = new Map<string, [number[], number[]]>();
     let window: number[] = [];
     const started = performance.now();
     const until = started + DURATION_S * 1000;
@@ -750,7 +751,11 @@ async function benchMixed(o: { root?: string; label: string }) {
       one(kind)
         .then(
           (status) => {
-            window.push(performance.now() - t0);
+            const took = performance.now() - t0;
+            window.push(took);
+            // by kind and by half of the run: which request slows as the tables grow
+            const half = t0 - started < (DURATION_S * 1000) / 2 ? 0 : 1;
+            (byKind.get(kind) ?? byKind.set(kind, [[], []]).get(kind)!)[half].push(took);
             const key = `${kind} ${status}`;
             statuses.set(key, (statuses.get(key) ?? 0) + 1);
           },
@@ -778,6 +783,11 @@ async function benchMixed(o: { root?: string; label: string }) {
     say(
       `  RSS: start ${samples[0].rss.toFixed(0)} MiB, max ${Math.max(...samples.map((x) => x.rss)).toFixed(0)} MiB, second half ${Math.min(...tail).toFixed(0)}–${Math.max(...tail).toFixed(0)} MiB, end ${samples[samples.length - 1].rss.toFixed(0)} MiB; skipped ${skipped}, network errors ${errors}; service CPU ${(cpuTotal / doneTotal).toFixed(2)} ms per request over the run`,
     );
+    say('  by kind, first half → second half of the run (answered requests, p50 / p99):');
+    for (const [kind, halves] of [...byKind].sort()) {
+      const [a, b] = halves.map((xs) => xs.sort((x, y) => x - y));
+      say(`    ${kind.padEnd(11)} ${String(a.length).padStart(6)}  ${ms(pct(a, 50))} / ${ms(pct(a, 99))}  →  ${String(b.length).padStart(6)}  ${ms(pct(b, 50))} / ${ms(pct(b, 99))}`);
+    }
     say(
       `  answers: ${[...statuses]
         .sort()
