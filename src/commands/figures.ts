@@ -227,14 +227,51 @@ export async function readLive(em: EntityManager, codes: readonly string[], rang
 /** Batches a report refreshes before it reads (500 tickets each); more marks than that and it reads the raw rows instead. */
 export const CATCH_UP_BATCHES = 20;
 
+/** Per database: the catch-up running in this process, and the one queued behind it (with the latest `now` asked for). */
+const catchUps = new WeakMap<DataSource, { running: Promise<boolean>; queued: { run: Promise<boolean>; now: Date; tz: string } | null }>();
+
 /**
  * Before a report reads the buckets: refreshes what is still marked, at most
  * {@link CATCH_UP_BATCHES} batches (the workers' sweep keeps the backlog far below that).
+ * Reports asking at the same time in one process share the work: while a catch-up runs, every
+ * report that asks waits for one more catch-up, started when the running one ends (so it sees
+ * every mark committed before the report asked) and run once for all of them, as of the latest
+ * `now` among them. Without this, each report refreshed the same few marks and they queued on
+ * the same bucket rows (issue 15: the report was the slowest request of the mixed load).
  * @returns whether the buckets are now current (else the report reads the raw rows)
+ * @throws what the refresh throws (a conflict given up: 503 `database-conflict`), to every report sharing it
  */
-export async function catchUpFigures(ds: DataSource, tz: string, now: Date): Promise<boolean> {
-  const r = await refreshFigures(ds, { tz, now, maxBatches: CATCH_UP_BATCHES });
-  return !r.remaining;
+export function catchUpFigures(ds: DataSource, tz: string, now: Date): Promise<boolean> {
+  const once = (at: Date, zone: string) => refreshFigures(ds, { tz: zone, now: at, maxBatches: CATCH_UP_BATCHES }).then((r) => !r.remaining);
+  const s = catchUps.get(ds);
+  if (!s) {
+    const state = { running: once(now, tz), queued: null as { run: Promise<boolean>; now: Date; tz: string } | null };
+    catchUps.set(ds, state);
+    const settle = (): void => {
+      if (!state.queued) {
+        catchUps.delete(ds);
+        return;
+      }
+      const q = state.queued;
+      state.queued = null;
+      state.running = q.run;
+      q.run.then(settle, settle);
+    };
+    state.running.then(settle, settle);
+    return state.running;
+  }
+  if (s.queued) {
+    if (now > s.queued.now) s.queued.now = now;
+    return s.queued.run;
+  }
+  const queued = { now, tz, run: null as unknown as Promise<boolean> };
+  // starts when the running one has ended, whatever its outcome; reads `now` then, the latest asked for
+  queued.run = s.running.then(
+    () => once(queued.now, queued.tz),
+    () => once(queued.now, queued.tz),
+  );
+  s.queued = queued;
+  return queued.run;
 }
 
 /**

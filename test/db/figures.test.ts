@@ -2,7 +2,7 @@ import test from 'ava';
 import { startHarness, standardStaff, OWNER, Harness, act } from '../helpers/harness';
 import { FigureDirty, ReportFigure } from '../../src/entities';
 import { departmentsFigures, rawDepartmentsFigures } from '../../src/commands/reports';
-import { refreshFigures } from '../../src/commands/figures';
+import { catchUpFigures, refreshFigures } from '../../src/commands/figures';
 import { startOfLocalDay } from '../../src/domain/deadline';
 
 // Maintained figures under concurrency (issue 15 item 2): commands on the same tickets and
@@ -89,4 +89,35 @@ test.serial('commands and two refreshers at once: nothing counted twice or lost'
       ['TAX', '2026-11-02', '', 16, 16, 8],
     ],
   );
+});
+
+test.serial('reports asking for a catch-up at once share it: the first runs, all that ask while it runs wait for one more, which sees every mark committed before they asked', async (t) => {
+  const intake = await h.staff('fig-intake2', 'intake', 'SAMR');
+  const create = async (i: number) => {
+    const r = await intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: `同时查看报表 ${i}`, description: '来电反映问题。', owner: OWNER });
+    t.is(r.status, 201, r.text);
+  };
+  await refreshFigures(h.deps.db, { tz: 'Asia/Shanghai' });
+  const received = async () => (await h.deps.db.getRepository(ReportFigure).findOneByOrFail({ departmentCode: 'TAX', day: '2026-11-02', accused: '' })).received;
+  const before = await received();
+  await create(1);
+  await create(2);
+  const now = h.clock.now();
+  const first = catchUpFigures(h.deps.db, 'Asia/Shanghai', now);
+  const waiting = [1, 2, 3, 4].map(() => catchUpFigures(h.deps.db, 'Asia/Shanghai', now));
+  t.not(waiting[0], first, 'the second asks for one more catch-up');
+  t.true(
+    waiting.every((p) => p === waiting[0]),
+    'the rest share that one',
+  );
+  // a ticket committed while the first runs: the report asking after it gets a catch-up that starts later and counts it
+  await create(3);
+  const after = catchUpFigures(h.deps.db, 'Asia/Shanghai', now);
+  t.deepEqual(await Promise.all([first, ...waiting, after]), [true, true, true, true, true, true]);
+  t.is(await h.deps.db.getRepository(FigureDirty).count(), 0, 'every mark refreshed');
+  t.is(await received(), before + 3);
+  // once nothing runs, the next report starts its own
+  const alone = catchUpFigures(h.deps.db, 'Asia/Shanghai', now);
+  t.not(alone, after);
+  t.true(await alone);
 });
