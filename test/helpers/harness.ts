@@ -230,9 +230,13 @@ export async function standardStaff(h: Harness) {
   };
 }
 
-/** Creates an empty database `gt_*` on the server of `base` (a mysql:// URL); returns its name and URL. */
+/**
+ * Creates an empty database `gt_*` on the server of `base` (a mysql:// URL); returns its name and URL.
+ * `SCRATCH_DB_PREFIX` replaces `gt` (on a shared server where a run may only create its own names).
+ */
 export async function createScratchDatabase(base: string): Promise<{ name: string; url: string }> {
-  const name = `gt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const prefix = process.env.SCRATCH_DB_PREFIX || 'gt';
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const url = new URL(base);
   const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
