@@ -317,3 +317,68 @@ test.serial("the handler's 待办 at a phone's 390 px: each row a stacked card; 
   await screenshot(p, 'work-todo-desktop');
   await p.close();
 });
+
+test.serial("the coordinator's 派单 board at a phone's 390 px: waiting tickets and extensions as cards, nothing wider than the phone; the other workbench lists fit too", async (t) => {
+  const returned = await call({ title: '窄屏上退回的工单，标题写得比较长一些', description: '看看派单页在手机上怎么显示。' });
+  await s.tax.post(`/api/v1/tickets/${returned.id}/return`, { reason: '不属于本部门职责，应由区人力社保局办理。' });
+  const ext = await call({ title: '窄屏上的延期申请' });
+  await s.tax.post(`/api/v1/tickets/${ext.id}/sign`, {});
+  t.is((await s.tax.post(`/api/v1/tickets/${ext.id}/request-extension`, { workingDays: 3, reason: '需要到实地核查。' })).status, 200);
+  const p = await signIn('coord1');
+  await p.setViewportSize(PHONE);
+  await p.goto(`${h.url}/work`);
+  const width = () => p.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+  t.true((await width()) <= PHONE.width, `the board is no wider than the phone (${await width()} px)`);
+  for (const [section, number] of [
+    ['#waiting', returned.number],
+    ['#extensions', ext.number],
+  ]) {
+    const row = p.locator(`${section} ~ table tr`, { hasText: number }).first();
+    t.is(await row.evaluate((el) => (globalThis as any).getComputedStyle(el).display), 'block', `${section}: a card at 390 px`);
+    const box = (await row.boundingBox())!;
+    t.true(box.x >= 0 && box.x + box.width <= PHONE.width, `${section}: the card fits the phone (${box.x}+${box.width})`);
+  }
+  const title = (await p.locator('#waiting ~ table tr', { hasText: returned.number }).first().locator('td[data-label="标题"]').boundingBox())!;
+  t.true(title.height < 80, `the title is not one character per line (${title.height} px high)`);
+  const header = (await p.locator('.work-header').boundingBox())!;
+  t.is(header.width, PHONE.width, 'the red header spans the page');
+  await look(t, p, 'work-home-coordinator-phone');
+  // at 1366 px the board stays a table
+  await p.setViewportSize(DESKTOP);
+  t.is(
+    await p
+      .locator('#waiting ~ table tr', { hasText: returned.number })
+      .first()
+      .evaluate((el) => (globalThis as any).getComputedStyle(el).display),
+    'table-row',
+  );
+  await p.setViewportSize(PHONE);
+  // the ticket list is cards too
+  await p.goto(`${h.url}/work/tickets`);
+  t.is(
+    await p
+      .locator('.work-table tr', { hasText: returned.number })
+      .first()
+      .evaluate((el) => (globalThis as any).getComputedStyle(el).display),
+    'block',
+    'the ticket list: a card at 390 px',
+  );
+  // the other workbench lists of the coordinator, the handler, intake and the supervisor
+  const wide: string[] = [];
+  for (const [who, paths] of [
+    ['coord1', ['/work/tickets', '/work/tickets?departmentCode=TAX', '/work/oversight?state=all', '/work/notices', '/work/symposiums', '/work/reports']],
+    ['tax1', ['/work', '/work/tickets', '/work/oversight']],
+    ['intake1', ['/work/call', '/work/callbacks', '/work/tickets']],
+    ['sup1', ['/work', '/work/integrity', '/work/vetoes', '/work/assessments']],
+  ] as const) {
+    await signIn(who, p);
+    await p.setViewportSize(PHONE);
+    for (const path of paths) {
+      await p.goto(h.url + path);
+      const w = await width();
+      if (w > PHONE.width) wide.push(`${who} ${path}: ${w} px`);
+    }
+  }
+  t.deepEqual(wide, [], 'every list fits 390 px');
+  await p.close();
+});
