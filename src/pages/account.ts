@@ -148,7 +148,7 @@ export function accountPages(router: Router, kit: PageKit) {
       const u = await registerOwner(deps.db, deps.config.jwtSecret, parsed.data, deps.clock.now());
       await kit.attempts.refund([limit.key]);
       await signIn(ctx, kit.sessions, u.id, kit.cookie);
-      redirectDone(ctx, kit, '/account', 'welcome');
+      redirectDone(ctx, kit, '/account', 'welcome', {}, u.id); // for the account just signed in
     } catch (e) {
       const form = formFromAppError(e, v, REGISTER_FIELDS, { username: 'phone' }, VERIFICATION_CODE_MESSAGES);
       if (!form) throw e;

@@ -43,15 +43,17 @@ export function setSealedCookie(ctx: Context, name: string, path: string, value:
 /**
  * A page's success notice after a POST that went through (post/redirect/get), shown once by the
  * page the POST's 303 goes to: `done` names what happened (each page maps it to its words),
- * `to` the path of that page, the rest what the words need (a count, a ticket number). It is a
- * one-time sealed cookie (`gt_notice`, Path=/, purpose `notice`, this browser only, 5 minutes):
- * the address carries nothing, so a crafted `?done=` link shows no notice (docs/decisions/security.md
- * "Success notices come from the POST, never from the address"). Works with JavaScript off.
+ * `to` the path of that page, `who` the account it is for (`''` for none), the rest what the words
+ * need (a count, a ticket number, `ticket`: the ticket acted on). It is a one-time sealed cookie
+ * (`gt_notice`, Path=/, purpose `notice`, this browser only, 5 minutes): the address carries
+ * nothing, so a crafted `?done=` link shows no notice (docs/decisions/security.md "Success notices
+ * come from the POST, never from the address"). Works with JavaScript off.
  */
 export interface PageNotice {
   to: string;
   done: string;
-  [k: string]: string | number;
+  who?: string;
+  [k: string]: string | number | undefined;
 }
 export const NOTICE_COOKIE = 'gt_notice';
 const NOTICE_MS = 5 * 60_000;
@@ -60,24 +62,34 @@ interface NoticeKit {
   cookie: CookieOptions;
 }
 
-/** Keeps `notice` for the next GET of `notice.to` in this browser (call it with the 303 of the POST that succeeded). */
-export function flashNotice(ctx: Context, kit: NoticeKit, notice: PageNotice): void {
+/** The account signed in on this request (`''`: none), whom a notice is for. */
+const accountOf = (ctx: Context): string => (ctx.state.page as { account?: { id: string } | null } | undefined)?.account?.id ?? '';
+
+/**
+ * Keeps `notice` for the next GET of `notice.to` in this browser by the account `who` (call it with
+ * the 303 of the POST that succeeded; `who` defaults to the account of this request: pass the new
+ * one when the POST signed someone in).
+ */
+export function flashNotice(ctx: Context, kit: NoticeKit, notice: PageNotice, who: string = accountOf(ctx)): void {
   const now = kit.deps.clock.now().getTime();
-  const sealed = seal(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, notice, now + NOTICE_MS);
+  const sealed = seal(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, { ...notice, who }, now + NOTICE_MS);
   setSealedCookie(ctx, NOTICE_COOKIE, '/', sealed, kit.cookie, NOTICE_MS / 1000);
 }
 
 /**
- * The notice this browser was given for this page (`ctx.path`), taken once: the cookie is
- * cleared with this answer, so a reload shows it no more. Null when there is none, or it is for
- * another page or `accept` refuses it (another ticket's notice): that page keeps it.
+ * The notice this browser was given for this page (`ctx.path`) and the account signed in now,
+ * taken once: the cookie is cleared with this answer, so a reload shows it no more. Null when
+ * there is none, or it is for another page or `accept` refuses it (another ticket's notice): that
+ * page keeps it. A notice for another account (signed out and another signed in before it was
+ * shown) is never shown: it is dropped.
  */
 export function takeNotice(ctx: Context, kit: NoticeKit, accept: (n: PageNotice) => boolean = () => true): PageNotice | null {
   const raw = ctx.cookies.get(NOTICE_COOKIE);
   if (!raw) return null;
-  const n = unseal<PageNotice>(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, raw, kit.deps.clock.now().getTime());
-  if (n && (n.to !== ctx.path || typeof n.done !== 'string' || !accept(n))) return null;
-  setSealedCookie(ctx, NOTICE_COOKIE, '/', '', kit.cookie, 0); // shown (or unreadable): gone
+  let n = unseal<PageNotice>(kit.deps.config.jwtSecret, 'notice', ctx.state.csrfBinding as string, raw, kit.deps.clock.now().getTime());
+  if (n && n.who !== accountOf(ctx)) n = null;
+  else if (n && (n.to !== ctx.path || typeof n.done !== 'string' || !accept(n))) return null;
+  setSealedCookie(ctx, NOTICE_COOKIE, '/', '', kit.cookie, 0); // shown, unreadable or not this account's: gone
   return n;
 }
 
@@ -85,10 +97,11 @@ export function takeNotice(ctx: Context, kit: NoticeKit, accept: (n: PageNotice)
  * After a POST that went through: 303 to `to` (a local path, with its query and fragment) with a
  * one-time notice `done` for that page ({@link flashNotice}), never a `?done=` in the address,
  * which anyone could put in a link (docs/decisions/security.md "Success notices come from the
- * POST, never from the address"). `extra`: what the page's words need.
+ * POST, never from the address"). `extra`: what the page's words need (a ticket page shows only
+ * a notice whose `ticket` is its own); `who`: the account it is for, when the POST signed one in.
  */
-export function redirectDone(ctx: Context, kit: NoticeKit, to: string, done: string, extra: Record<string, string | number> = {}): void {
-  flashNotice(ctx, kit, { ...extra, to: to.split(/[?#]/)[0], done });
+export function redirectDone(ctx: Context, kit: NoticeKit, to: string, done: string, extra: Record<string, string | number> = {}, who?: string): void {
+  flashNotice(ctx, kit, { ...extra, to: to.split(/[?#]/)[0], done }, who);
   ctx.redirect(to);
   ctx.status = 303;
 }

@@ -549,3 +549,51 @@ test.serial(
     t.is(await h.deps.db.getRepository(Symposium).count(), symposiums, 'no symposium');
   },
 );
+
+/** The hidden fields of the form posting to `action` on a page (version, back). */
+function hiddenFields(html: string, action: string): Record<string, string> {
+  const start = html.indexOf(`action="${action}"`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2].replace(/&amp;/g, '&')]));
+}
+
+test.serial('a success notice stays with its ticket and account: back= to another ticket shows nothing there, nor to the next account in the browser', async (t) => {
+  const call = (title: string) =>
+    s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title, description: '通知跟着工单走。', owner: { name: '王五', phone: '13912345670' } });
+  const a = (await call('签收的是这件')).body;
+  const other = (await call('没有签收这件')).body;
+  const state = async (id: string) => (await s.coord.get(`/api/v1/tickets/${id}`)).body.state;
+  const b = await signedIn('tax1');
+  // a link to A whose way back is another ticket's page: signing A lands there, and that page says nothing was done
+  const from = `/work/tickets/${a.id}?back=/work/tickets/${other.id}`;
+  const page = await b.get(from);
+  const signed = await b.post(`/work/tickets/${a.id}/sign`, hiddenFields(page.text, `/work/tickets/${a.id}/sign`), from);
+  t.deepEqual([signed.status, signed.headers.get('location')], [303, `/work/tickets/${other.id}`]);
+  t.is(await state(a.id), 'in_progress');
+  t.is(await state(other.id), 'dispatched');
+  const there = await b.get(`/work/tickets/${other.id}`);
+  t.is(there.status, 200);
+  t.false(there.text.includes('inset--done'), 'no notice on the ticket that was not signed');
+  t.false(there.text.includes('已签收'));
+
+  // a notice left unread by one account is not shown to the next account signed in in the same browser
+  const c = (await call('换人之前签收的')).body;
+  const cPage = `/work/tickets/${c.id}`;
+  const second = await b.post(`${cPage}/sign`, hiddenFields((await b.get(cPage)).text, `${cPage}/sign`), cPage);
+  t.is(second.status, 303);
+  t.true(b.cookies.has('gt_notice'), 'the notice waits for the page (not opened)');
+  t.is((await b.post('/account/sign-out', {}, '/work')).status, 303);
+  await h.staff('tax3', 'handler', 'TAX');
+  t.is((await b.post('/account/sign-in', { phone: 'tax3', password: 'Pw-tax3-123!' }, '/account/sign-in')).status, 303);
+  const next = await b.get(cPage);
+  t.is(next.status, 200);
+  t.false(next.text.includes('inset--done'), 'another account sees no notice of the first one');
+
+  // the notice still shows once on the page of the ticket acted on, to the account that acted
+  const d = (await call('正常签收的')).body;
+  const dPage = `/work/tickets/${d.id}`;
+  const ok = await b.post(`${dPage}/sign`, hiddenFields((await b.get(dPage)).text, `${dPage}/sign`), dPage);
+  t.deepEqual([ok.status, ok.headers.get('location')], [303, dPage]);
+  t.true((await b.get(dPage)).text.includes('<div class="inset inset--done" role="status">已签收，请在答复期限前办理。</div>'));
+  t.false((await b.get(dPage)).text.includes('inset--done'), 'once');
+});

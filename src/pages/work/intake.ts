@@ -139,7 +139,7 @@ export function intakePages(router: Router, kit: PageKit) {
     const v = readForm(ctx);
     if (v.same && Uuid.safeParse(v.same).success) {
       // the same problem as an earlier ticket: nothing is registered; its page opens
-      return redirectDone(ctx, kit, `/work/tickets/${v.same}`, 'same-call');
+      return redirectDone(ctx, kit, `/work/tickets/${v.same}`, 'same-call', { ticket: v.same });
     }
     const input = callInput(v, tz);
     const parsed = TicketCreate.safeParse(input);

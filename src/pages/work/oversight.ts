@@ -114,7 +114,7 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
         return refused(ctx, t, id, { ...formWithErrors(posted, [], ['message']), problem: problemMessage(e.code) }, e.status);
       throw e;
     }
-    redirectDone(ctx, kit, `${localPath(posted.back, `/work/tickets/${ticketId}`)}#oversight`, 'respond');
+    redirectDone(ctx, kit, `${localPath(posted.back, `/work/tickets/${ticketId}`)}#oversight`, 'respond', { ticket: ticketId });
   });
 
   router.post('/work/oversight/:id/close', async (ctx) => {
@@ -128,7 +128,7 @@ export function oversightPages(router: Router, kit: PageKit, showTicket: (ctx: C
     try {
       const o = await runAs(deps, actor, (c) => closeOrder(c, id, p.data.note));
       deps.onTicketsChanged?.([o.ticketId]);
-      redirectDone(ctx, kit, localPath(v.back, '/work/oversight'), 'close-order');
+      redirectDone(ctx, kit, localPath(v.back, '/work/oversight'), 'close-order', { ticket: o.ticketId });
     } catch (e) {
       if (e instanceof AppError && e.status < 500 && e.status !== 404 && e.status !== 401)
         return refused(ctx, t, id, { ...formWithErrors(v, [], ['note']), problem: problemMessage(e.code) }, e.status);

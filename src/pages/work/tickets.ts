@@ -313,8 +313,9 @@ export function ticketPages(router: Router, kit: PageKit) {
     const t = v.read.ticket;
     const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, oversight: v.read.oversight });
     const depName = new Map(v.departments.map((d) => [d.code, d.nameZh]));
-    // what the POST that brought this browser here did (one-time, never from the address)
-    const notice = takeDone(ctx, kit);
+    // what the POST that brought this browser here did to this ticket (one-time, never from the address;
+    // an action on another ticket whose way back led here says nothing here)
+    const notice = takeDone(ctx, kit, (n) => n.ticket === id);
     const done = notice ? (DONE[notice.done as Action] ?? DONE_OTHER[notice.done] ?? null) : null;
     const deadlines = (
       [
@@ -414,7 +415,7 @@ export function ticketPages(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
       return showTicket(ctx, id, { forms: { [action]: errorForm(action, e, posted) }, open: action }, e.status);
     }
-    redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action);
+    redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action, { ticket: id });
   });
 
   for (const part of ['file', 'preview'] as const) {
