@@ -199,9 +199,23 @@ export function formWithErrors(
 }
 
 /**
+ * A form key as the pages write it (`randomUUID`: lower-case hex); a key sent in any other form is
+ * refused (docs/decisions/security.md): read as another key, or replaced by a fresh one, it would
+ * let the same form be created twice.
+ */
+export const FORM_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The message at the top of a form whose key is not one the page writes. */
+export const BAD_FORM_KEY = '这份表单的标识（formKey）已损坏，没有提交，也没有登记。请检查下面的内容，再点一次提交（页面已经换上新的表单标识）。';
+
+/** A create refused because its form's key was used before with other content (422): the form comes back with a fresh key. */
+export const keyReused = (e: unknown): boolean => e instanceof AppError && e.code === 'idempotency-key-reused';
+
+/**
  * An AppError from a command as a form view: field errors next to their fields, otherwise
  * the problem code's message at the top. Returns null for errors a form does not show
- * (server faults, 404 of something else): the caller rethrows those.
+ * (server faults, 404 of something else): the caller rethrows those. A key used before with
+ * other content ({@link keyReused}) is dropped from the values, so the form is drawn with a fresh
+ * one: the same key would be refused again whatever is changed.
  */
 export function formFromAppError(
   e: unknown,
@@ -214,7 +228,7 @@ export function formFromAppError(
   const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
   const problem = e.code === 'validation-failed' && e.errors.length ? undefined : problemMessage(e.code, { minutes });
   return formWithErrors(
-    values,
+    keyReused(e) ? { ...values, formKey: '' } : values,
     e.errors.map((x) => ({ field: x.field, code: x.code })),
     order,
     { problem, alias, messages },

@@ -10,7 +10,7 @@ import { listCategories, listDepartments } from '../queries/reference';
 import { findNotice, noticeView } from '../queries/result-notices';
 import { presentTicket } from '../http/presenters';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
+import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
@@ -292,10 +292,6 @@ export function submitPages(router: Router, kit: PageKit) {
     await submit(ctx, v, { input, extra }, OBJECTION_FIELDS, (f, s) => showObjection(ctx, ctx.params.id, f, s));
   });
 }
-
-/** A form key as this page writes it (`randomUUID`: lower-case hex); a key sent in any other form is refused. */
-const FORM_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const BAD_FORM_KEY = '这份表单的标识（formKey）已损坏，没有提交，也没有登记。请检查下面的内容，再点一次提交（页面已经换上新的表单标识）。';
 
 /** How long the receipt page can be reloaded after submitting (the sealed cookie's life). */
 export const RECEIPT_MS = 30 * 60_000;

@@ -11,7 +11,7 @@ import { Browserless } from '../helpers/browserless';
 import { encodeCursor, encodeDeadlineCursor } from '../../src/queries/cursor';
 import { checkFormKey, issueFormKey } from '../../src/pages/session';
 import { RESET_FORM_TTL_MS } from '../../src/pages/work/admin';
-import { CalendarDay, Symposium } from '../../src/entities';
+import { CalendarDay, Symposium, Ticket } from '../../src/entities';
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof standardStaff>>;
@@ -596,4 +596,95 @@ test.serial('a success notice stays with its ticket and account: back= to anothe
   t.deepEqual([ok.status, ok.headers.get('location')], [303, dPage]);
   t.true((await b.get(dPage)).text.includes('<div class="inset inset--done" role="status">已签收，请在答复期限前办理。</div>'));
   t.false((await b.get(dPage)).text.includes('inset--done'), 'once');
+});
+
+test.serial('the call form: no key is no key, a mangled key or a field sent twice registers nothing, a key reused with other content comes back fresh', async (t) => {
+  const b = await signedIn('intake1');
+  const count = () => h.deps.db.getRepository(Ticket).count();
+  const call = (title: string, extra: [string, string][] = []): [string, string][] => [
+    ['channel', 'hotline'],
+    ['kind', 'complaint'],
+    ['category', 'tax_fees'],
+    ['title', title],
+    ['description', '来电反映的情况。'],
+    ['owner.name', '孙七'],
+    ['owner.phone', '13912345671'],
+    ['decision', 'new'],
+    ...extra,
+  ];
+  const post = async (pairs: [string, string][]) => b.req('POST', '/work/call', [['_csrf', await b.csrf('/work/call')], ...pairs]);
+  const before = await count();
+  // without a key (a form not from this page): each call is its own ticket, never the key page:undefined shared by every such call
+  const first = await post(call('没有表单标识的来电一'));
+  t.is(first.status, 200);
+  t.is(/<h1[^>]*>([^<]*)<\/h1>/.exec(first.text)?.[1], '已登记');
+  for (const [title, extra] of [
+    ['没有表单标识的来电二', []],
+    ['表单标识为空的来电一', [['formKey', '']]],
+    ['表单标识为空的来电二', [['formKey', '']]],
+  ] as [string, [string, string][]][]) {
+    const r = await post(call(title, extra));
+    t.is(r.status, 200, `${title}: not refused as a key reused with another body`);
+    t.is(/<h1[^>]*>([^<]*)<\/h1>/.exec(r.text)?.[1], '已登记', title);
+  }
+  t.is(await count(), before + 4);
+  // a key sent but not one the page writes: refused, a fresh key, nothing registered
+  for (const formKey of ['ABC', '4B0C5F0E-8D9A-4A53-9A49-6F1D0C2E7A11', '------------------------------------', 'x'.repeat(200), ' 4b0c5f0e-8d9a-4a53-9a49-6f1d0c2e7a11']) {
+    const r = await post(call('标识损坏的来电', [['formKey', formKey]]));
+    t.is(r.status, 400, formKey);
+    t.true(r.text.includes('<p>这份表单的标识（formKey）已损坏，没有提交，也没有登记。请检查下面的内容，再点一次提交（页面已经换上新的表单标识）。</p>'), formKey);
+    t.regex(formKeyOf(r.text), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, formKey);
+    t.not(formKeyOf(r.text), formKey);
+  }
+  t.is(await count(), before + 4);
+  // a field sent twice: the message next to it, nothing registered
+  const key = formKeyOf((await b.get('/work/call')).text);
+  const twice = await post(
+    call('标题一', [
+      ['title', '标题二'],
+      ['formKey', key],
+    ]),
+  );
+  t.is(twice.status, 400);
+  t.is(byId(twice.text, 'f-title-error'), '错误：这一项在提交的表单里出现了不止一次，无法确定用哪一个，所以没有提交。请检查这一项后再提交。');
+  t.is(await count(), before + 4);
+  // the same key with other content: 422, a fresh key; sent again as the page says, registered once
+  t.is((await post(call('先登记的来电', [['formKey', key]]))).status, 200);
+  const reused = await post(call('改过的来电', [['formKey', key]]));
+  t.is(reused.status, 422);
+  t.true(reused.text.includes('同一次提交的内容前后不一致，请重新填写提交。'));
+  const fresh = formKeyOf(reused.text);
+  t.not(fresh, key);
+  t.is(await count(), before + 5);
+  t.is((await post(call('改过的来电', [['formKey', fresh]]))).status, 200);
+  t.is((await post(call('改过的来电', [['formKey', fresh]]))).status, 200, 'the same form again: its first answer');
+  t.is(await count(), before + 6);
+});
+
+test.serial('a symposium form whose key was used with other content: 422 and a fresh key, so the form sent again as the page says is recorded once', async (t) => {
+  const b = await signedIn('coord1');
+  const meetings = async () => (await s.coord.get('/api/v1/symposiums')).body.items.filter((x: { title: string }) => x.title.startsWith('重复标识座谈会')).length;
+  const form = (title: string, formKey: string): [string, string][] => [
+    ['formKey', formKey],
+    ['title', title],
+    ['heldOn', '2026-11-01'],
+    ['hostDepartmentCode', 'SAMR'],
+    ['r0_title', '门前停车难'],
+    ['r0_description', '店门口不能停车。'],
+    ['r0_category', 'other'],
+    ['r0_owner_name', '吴九'],
+    ['r0_owner_phone', '13912345672'],
+  ];
+  const post = async (pairs: [string, string][]) => b.req('POST', '/work/symposiums', [['_csrf', await b.csrf('/work/symposiums/new')], ...pairs]);
+  const key = formKeyOf((await b.get('/work/symposiums/new')).text);
+  t.is((await post(form('重复标识座谈会一', key))).status, 303);
+  const reused = await post(form('重复标识座谈会（改过）', key));
+  t.is(reused.status, 422);
+  t.true(reused.text.includes('同一次提交的内容前后不一致，请重新填写提交。'));
+  const fresh = formKeyOf(reused.text);
+  t.not(fresh, key, 'a fresh key: the same key would be refused again, whatever is changed');
+  t.is(await meetings(), 1);
+  t.is((await post(form('重复标识座谈会（改过）', fresh))).status, 303);
+  t.is((await post(form('重复标识座谈会（改过）', fresh))).status, 303, 'the same form again: its first answer');
+  t.is(await meetings(), 2);
 });

@@ -86,7 +86,11 @@ test('sessions: HttpOnly SameSite=Lax cookie, kept in the database; sign-out and
     (await h.deps.db.getRepository(WebSession).find()).some((s) => s.id === token),
     'the row holds a hash, not the token',
   );
-  t.regex((await b.get('/account')).text, /我的工单/);
+  // the registration's notice, once, for the account it signed in
+  const mine = await b.get('/account');
+  t.regex(mine.text, /我的工单/);
+  t.true(mine.text.includes('<div class="inset" role="status">注册成功，您已登录。</div>'));
+  t.false((await b.get('/account')).text.includes('注册成功'), 'once');
 
   // a second browser of the same account; the first signs out: only its own session ends
   const b2 = new Browserless(h.url);

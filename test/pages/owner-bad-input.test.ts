@@ -78,6 +78,29 @@ test.serial('a complaint whose form key is sent but is no key this page writes: 
   t.is(await tickets(), before + 1);
 });
 
+test.serial('a form key used with other content: 422, the message and a fresh key; the form sent again as the page says goes through once', async (t) => {
+  const b = new Browserless(h.url);
+  const before = await tickets();
+  const formKey = formKeyOf((await b.get('/submit/complaint')).text)!;
+  t.is((await b.post('/submit/complaint', { ...complaint, title: '先提交的', formKey }, '/submit/complaint')).status, 303);
+  // the same form, edited and sent again (the receipt never seen): refused, nothing created
+  const edited = { ...complaint, title: '改过以后的', formKey };
+  const reused = await b.post('/submit/complaint', edited, '/submit/complaint');
+  t.is(reused.status, 422);
+  t.is(byId(reused.text, 'error-summary-title'), '请先修改下面的问题');
+  t.true(reused.text.includes('<p>同一次提交的内容前后不一致，请重新填写提交。</p>'));
+  t.true(reused.text.includes('value="改过以后的"'), 'the fields kept');
+  const fresh = formKeyOf(reused.text)!;
+  t.regex(fresh, UUID);
+  t.not(fresh, formKey, 'a fresh key: the same key would be refused again, whatever is changed');
+  t.is(await tickets(), before + 1);
+  // sent again as the page says: registered, once
+  const again = await b.post('/submit/complaint', { ...edited, formKey: fresh }, '/submit/complaint');
+  t.is(again.status, 303);
+  t.is((await b.post('/submit/complaint', { ...edited, formKey: fresh }, '/submit/complaint')).headers.get('location'), again.headers.get('location'));
+  t.is(await tickets(), before + 2);
+});
+
 test.serial('a complaint without a form key (a form not from this page) is created without one; two such forms are two tickets', async (t) => {
   const b = new Browserless(h.url);
   const before = await tickets();

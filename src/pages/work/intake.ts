@@ -12,7 +12,7 @@ import { callbackRatingRefusal, RATINGS, type UserActor } from '../../domain/lif
 import { problemMessage } from '../messages';
 import * as L from '../../notifications/labels';
 import { emptyForm, FormView } from '../render';
-import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
+import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, zodErrors } from '../forms';
 import { deadlineText } from '../format';
 import { localPath, localInstant, localInputValue, redirectDone, takeDone } from './common';
 import { rowView } from './view';
@@ -126,7 +126,7 @@ export function intakePages(router: Router, kit: PageKit) {
       channel: 'hotline',
       kind: 'complaint',
       ...form.values,
-      formKey: form.values.formKey && /^[0-9a-f-]{36}$/.test(form.values.formKey) ? form.values.formKey : randomUUID(),
+      formKey: form.values.formKey && FORM_KEY.test(form.values.formKey) ? form.values.formKey : randomUUID(),
     };
     if (!values.receivedAt) values.receivedAt = localInputValue(deps.clock.now(), tz);
     kit.show(ctx, 'work/call', '登记来电', { form: { ...form, values }, categories, dupes, actor }, status);
@@ -136,7 +136,20 @@ export function intakePages(router: Router, kit: PageKit) {
 
   router.post('/work/call', async (ctx) => {
     const { actor, account } = requireStaff(ctx, 'intake');
-    const v = readForm(ctx);
+    const v = readFormFirst(ctx);
+    // a field sent twice: the message next to it, nothing registered (as the owners' forms, not the first value silently)
+    const repeated = repeatedFields(ctx);
+    if (repeated.length)
+      return showCall(
+        ctx,
+        formWithErrors(
+          v,
+          repeated.map((field) => ({ field, code: 'repeated' })),
+          CALL_FIELDS,
+          { alias: ALIAS },
+        ),
+        400,
+      );
     if (v.same && Uuid.safeParse(v.same).success) {
       // the same problem as an earlier ticket: nothing is registered; its page opens
       return redirectDone(ctx, kit, `/work/tickets/${v.same}`, 'same-call', { ticket: v.same });
@@ -145,7 +158,10 @@ export function intakePages(router: Router, kit: PageKit) {
     const parsed = TicketCreate.safeParse(input);
     const extra = input.category ? [] : [{ field: 'category', code: 'invalid_type' }];
     const errors = [...(parsed.success ? [] : zodErrors(parsed.error, input)), ...extra];
-    if (!parsed.success || errors.length) return showCall(ctx, callForm(formWithErrors(v, errors, CALL_FIELDS, { alias: ALIAS }), errors), 400);
+    // a key sent but not one the page writes (a changed or cut uuid) is refused, as on the owners' forms: read as
+    // another key it would let the same call be registered twice
+    const badKey = !!v.formKey && !FORM_KEY.test(v.formKey);
+    if (!parsed.success || errors.length || badKey) return showCall(ctx, callForm(formWithErrors(v, errors, CALL_FIELDS, { alias: ALIAS, problem: badKey ? BAD_FORM_KEY : undefined }), errors), 400);
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     if (v.decision !== 'new' && parsed.data.owner) {
@@ -160,7 +176,8 @@ export function intakePages(router: Router, kit: PageKit) {
     }
     try {
       const r = await createTicketOnce(deps, actor, {
-        key: `page:${v.formKey}`,
+        // no key sent (a form not from this page): registered without one, as the API without Idempotency-Key
+        key: v.formKey ? `page:${v.formKey}` : undefined,
         scope: `user:${account.id}`,
         rawBody: input,
         input: parsed.data,

@@ -10,7 +10,7 @@ import { listCategories, listDepartments } from '../../queries/reference';
 import { localDate } from '../../domain/deadline';
 import { AppError } from '../../errors';
 import { emptyForm, FormView } from '../render';
-import { formFromAppError, formWithErrors, opt, readForm, zodErrors } from '../forms';
+import { formFromAppError, formWithErrors, keyReused, opt, readForm, zodErrors } from '../forms';
 import { setFlash, takeFlash } from '../session';
 import { randomUUID } from 'node:crypto';
 
@@ -211,7 +211,7 @@ export function symposiumPages(router: Router, kit: PageKit) {
       await showNew(
         ctx,
         symposiumForm(
-          v,
+          keyReused(e) ? { ...v, formKey: '' } : v, // a key used with other content: a fresh one, or the form is refused again
           toRowFields(
             e.errors.map((x) => ({ field: x.field, code: x.code })),
             rows,
@@ -268,7 +268,7 @@ export function symposiumPages(router: Router, kit: PageKit) {
         id,
         {
           form: symposiumForm(
-            v,
+            keyReused(e) ? { ...v, formKey: '' } : v, // a key used with other content: a fresh one, or the form is refused again
             toRowFields(
               e.errors.map((x) => ({ field: x.field, code: x.code })),
               rows,
