@@ -8,6 +8,7 @@ import { TicketCreate } from '../schemas';
 import { createTicketOnce } from '../commands/idempotency';
 import { listCategories, listDepartments } from '../queries/reference';
 import { findNotice, noticeView } from '../queries/result-notices';
+import { receiptText } from '../queries/tracking';
 import { presentTicket } from '../http/presenters';
 import { emptyForm, FormView } from './render';
 import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
@@ -170,6 +171,7 @@ export function submitPages(router: Router, kit: PageKit) {
         replyBy: body.deadlines?.replyBy ? new Date(body.deadlines.replyBy).toISOString() : null,
         heldForHigher: body.kind === 'integrity_report' && body.accused?.departmentCode === DISCIPLINE_DEPARTMENT,
         accessCode: body.accessCode ?? null,
+        texted: body.accessCode ? await textedReceipt(body.id) : null,
         files: receiptFiles(r.replayed ? [] : files),
       };
       const sealed = seal(deps.config.jwtSecret, 'receipt', ctx.state.csrfBinding as string, receipt, now.getTime() + RECEIPT_MS);
@@ -184,6 +186,12 @@ export function submitPages(router: Router, kit: PageKit) {
     }
   }
 
+  /** The text with the number and the access code, if one was written for this ticket (the receipt says so instead of "lost for good"). */
+  async function textedReceipt(ticketId: string): Promise<Receipt['texted']> {
+    const sms = await receiptText(deps.db.manager, ticketId);
+    return sms ? { to: sms.to, notBefore: sms.notBefore?.toISOString() ?? null } : null;
+  }
+
   /** The receipt of a form just sent (its POST answered 303 here): what the sealed cookie holds, shown until it expires; a reload repeats nothing. */
   router.get('/submit/receipt', async (ctx) => {
     const number = typeof ctx.query.number === 'string' && NUMBER.test(ctx.query.number) ? ctx.query.number : null;
@@ -195,6 +203,7 @@ export function submitPages(router: Router, kit: PageKit) {
     kit.show(ctx, 'submit/receipt', '已经收到', {
       ticket: { number: r.number, kind: r.kind },
       accessCode: r.accessCode,
+      texted: r.texted ? { to: r.texted.to, notBefore: r.texted.notBefore ? new Date(r.texted.notBefore) : null } : null,
       replyBy: deadlineText(r.replyBy, now, cal, deps.config.businessTz),
       heldForHigher: r.heldForHigher,
       files: r.files,
@@ -307,6 +316,8 @@ interface Receipt {
   heldForHigher: boolean;
   /** once, for an account-less submitter; only ever in the sealed cookie, never in an address */
   accessCode: string | null;
+  /** the SMS carrying the number and the code (`receiptText`): the masked phone, and when quiet hours hold it (ISO) */
+  texted: { to: string; notBefore: string | null } | null;
   files: { count: number; names: string[] };
 }
 

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
-import { Ticket, TicketEvent, TicketExtension, TicketMessage } from '../entities';
+import { OutboxMessage, Ticket, TicketEvent, TicketExtension, TicketMessage } from '../entities';
+import { maskPhone } from '../domain/validators';
 import { hashAccessCode } from '../commands/access-codes';
 import { notFound } from '../errors';
 import { Actor, canView } from '../domain/lifecycle';
@@ -18,6 +19,21 @@ export async function unlockTicket(em: EntityManager, secret: string, number: st
   const given = Buffer.from(hashAccessCode(secret, number, code), 'hex');
   if (!t || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) throw notFound('ticket');
   return t;
+}
+
+/**
+ * The text that carries a new ticket's number and access code to its submitter (the
+ * `ticket_received` SMS, written in the create's transaction: only to an account-less,
+ * non-anonymous submitter with a mobile number, src/notifications/notify.ts `textsTo`), as the
+ * receipt page tells it: the number masked (`138****8000`) and, when quiet hours hold it back,
+ * the instant it goes (UTC). Null when no such text was written (anonymous, no phone, an account).
+ */
+export async function receiptText(em: EntityManager, ticketId: string): Promise<{ to: string; notBefore: Date | null } | null> {
+  const row = await em
+    .getRepository(OutboxMessage)
+    .findOne({ where: { ticketId, channel: 'sms', notice: 'ticket_received', recipientRole: 'submitter' }, select: { recipient: true, notBefore: true } });
+  if (!row?.recipient) return null;
+  return { to: maskPhone(row.recipient)!, notBefore: row.notBefore ?? null };
 }
 
 /**

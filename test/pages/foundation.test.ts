@@ -7,7 +7,7 @@
 import test from 'ava';
 import { startHarness, Harness, smsCode } from '../helpers/harness';
 import { SessionStore, purgeExpiredSessions } from '../../src/commands/sessions';
-import { WebSession, User, Ticket, TicketAttachment } from '../../src/entities';
+import { WebSession, User, Ticket, TicketAttachment, OutboxMessage } from '../../src/entities';
 import { Browserless } from '../helpers/browserless';
 import { dispatchSuggestion } from '../../src/queries/workbench';
 import { pdf } from '../attachments/fixtures';
@@ -361,15 +361,33 @@ test.serial('a complaint without an account: POST → 303 → the receipt page (
   const code = /<strong class="panel__value" id="access-code">([A-Z0-9]{10})<\/strong>/.exec(page.text)![1];
   t.false(loc.includes(code) || set.includes(code), 'the code is in no address and not readable in the cookie');
   t.regex(page.text, /最晚在 <strong>2026年\d+月\d+日（周.）24:00前<\/strong> 答复您/);
+  // 查看办理进度 posts the number and the code to the lookup (CSRF token included): the ticket opens, the code in no address
+  const open = /<form method="post" action="\/track"[^>]*>([\s\S]*?)<\/form>/.exec(page.text)![1];
+  const fields = Object.fromEntries([...open.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  t.like(fields, { number, code });
+  t.false(page.text.includes('href="/track?number='), 'no link to the lookup that asks for the code again');
+  const opened = await b.req('POST', '/track', fields);
+  t.is(opened.status, 303);
+  t.is(opened.headers.get('location'), `/track?number=${number}`);
 
   const reload = await b.get(loc);
   t.is(reload.status, 200);
   t.true(reload.text.includes(code), 'a reload shows the same receipt');
-  t.true(reload.text.includes('查询码只在这个页面显示（提交后30分钟内、在这个浏览器里刷新还能看到），之后丢了无法找回'), 'the receipt says how long a reload shows the code');
-  t.is(await count(), before + 1, 'and creates nothing');
+  // the receipt text went to the owner's phone with the code: the page says so, not that a lost code is lost for good
+  const sms = await h.deps.db.getRepository(OutboxMessage).findOneByOrFail({ ticketNumber: number, channel: 'sms', notice: 'ticket_received' });
+  t.true(sms.bodyText.includes(code), 'the text carries the code');
+  t.true(reload.text.includes('编号和查询码也会用短信发到您的手机 139****0017'), 'the receipt names the masked phone the code goes to');
+  t.false(reload.text.includes('之后丢了无法找回'), 'and does not say the code cannot be found again');
+  // anonymous: no text, so the warning stays
+  const anon = await b.req('POST', '/submit/complaint', { ...form, formKey: '6e2f7b1c-3a4d-4e5f-9a01-b2c3d4e5f6a7', anonymous: '1', 'owner.name': '', 'owner.phone': '' });
+  t.is(anon.status, 303);
+  const anonPage = await b.get(anon.headers.get('location')!);
+  t.true(anonPage.text.includes('查询码只在这个页面显示（提交后30分钟内、在这个浏览器里刷新还能看到），之后丢了无法找回'), 'the anonymous receipt says how long a reload shows the code');
+  t.false(anonPage.text.includes('短信'), 'and promises no text');
+  t.is(await count(), before + 2, 'and creates nothing (but the anonymous one)');
   const again = await b.req('POST', '/submit/complaint', form);
   t.is(again.headers.get('location'), loc, 'the same form sent twice: the same receipt');
-  t.is(await count(), before + 1);
+  t.is(await count(), before + 2);
 
   const other = new Browserless(h.url);
   other.cookies.set(`gt_receipt_${number}`, b.cookies.get(`gt_receipt_${number}`)!);

@@ -47,9 +47,11 @@ test.serial('submit, receipt and track without JavaScript', async (t) => {
   t.regex(await text(p, 'main'), /最晚在 2026年11月23日（周一）24:00前 答复您/, 'a suggestion: 15 working days');
   await screenshot(p, 'nojs-receipt'); // axe needs JavaScript: the same pages are checked in owner-flows.test.ts
 
-  await p.click('text=查看办理进度');
-  await p.fill('#f-code', code);
-  await p.click('button:has-text("查询")');
+  // 查看办理进度 opens the ticket: the number and the code go in a POST, not typed again, in no address
+  t.is(await p.locator('main a[href^="/track?number="]').count(), 0, 'no link that would ask for the code again');
+  await p.click('button:has-text("查看办理进度")');
+  await p.waitForURL(`${h.url}/track?number=${number}`);
+  t.is(await p.locator('#f-code').count(), 0, 'the ticket, not the lookup form asking for the code');
   t.is(await text(p, '.tag'), '待签收');
   t.is(p.url(), `${h.url}/track?number=${number}`, 'post/redirect/get: the code in no address');
   const id = (await hrss.get(`/api/v1/tickets?q=${number}`)).body.items[0].id;

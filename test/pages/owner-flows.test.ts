@@ -145,7 +145,14 @@ test.serial('a complaint without an account: a field error fixed, the receipt, t
   t.true(await p.isVisible('button:has-text("复制查询码")'), 'the copy button appears with JavaScript');
   await look(t, p, 'receipt');
 
-  await p.click('text=查看办理进度');
+  // 查看办理进度 opens the ticket at once (the number and the code posted from the receipt, in no address)
+  await p.click('button:has-text("查看办理进度")');
+  await p.waitForSelector('.timeline');
+  t.is(p.url(), `${h.url}/track?number=${number}`);
+  t.is(await text(p, '.tag'), '待签收');
+  // another day, another browser: the lookup asks for the code
+  await b.reset();
+  await p.goto(`${h.url}/track?number=${number}`);
   await look(t, p, 'track-lookup');
   await p.fill('#f-code', 'WRONGCODE2');
   await p.click('button:has-text("查询")');
