@@ -24,6 +24,7 @@ import { presentAttachments } from '../http/presenters';
 import { sendAttachment } from '../http/routes/attachments';
 import { Uuid } from '../schemas';
 import { asciiForm } from '../domain/validators';
+import { normalizeAccessCode } from '../commands/access-codes';
 import type { StagedFile } from '../uploads/stage';
 import { fileRefusalMessage, withFormFiles } from './uploads';
 import { flashNotice, seal, setSealedCookie, takeNotice, unseal } from './sealed';
@@ -106,9 +107,7 @@ export function trackPages(router: Router, kit: PageKit) {
     const number = asciiForm(v.number ?? '', 'alphanumeric')
       .trim()
       .toUpperCase();
-    const code = asciiForm(v.code ?? '', 'alphanumeric')
-      .trim()
-      .toUpperCase();
+    const code = normalizeAccessCode(v.code ?? '');
     const errors = [];
     if (!number) errors.push({ field: 'number', code: 'empty' });
     else if (!NUMBER.test(number)) errors.push({ field: 'number', code: 'invalid_format' });

@@ -418,6 +418,19 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.regex(set, /; Path=\/track; HttpOnly; SameSite=Lax; Max-Age=1800$/);
   t.false(set.includes(code));
   for (let i = 0; i < 2; i++) {
+  // the code as people type it from a text or a screenshot: spaces inside (full-width too), hyphens, lower case, full-width letters
+  const spaced = `${code.slice(0, 4)} ${code.slice(4)}`;
+  const typed = [
+    spaced,
+    ` ${spaced.toLowerCase()} `,
+    `${code.slice(0, 5)}\u3000${code.slice(5)}`,
+    `${code.slice(0, 3)}-${code.slice(3, 6)}-${code.slice(6)}`,
+    `${code.slice(0, 5)}\uFF0D${code.slice(5)}`,
+    asciiToFullWidth(code),
+  ];
+  for (const form of typed) t.is((await new Browserless(h.url).post('/track', { number, code: form }, '/track')).status, 303, `the page reads ${JSON.stringify(form)} as the code`);
+  for (const form of typed) t.is((await h.http.get(`/api/v1/track/${number}?code=${encodeURIComponent(form)}`)).status, 200, `the API reads ${JSON.stringify(form)} as the code`);
+  t.is((await new Browserless(h.url).post('/track', { number, code: ' - \u3000' }, '/track')).status, 400, 'spaces and hyphens alone are no code');
     const page = await b.get(`/track?number=${number}`);
     t.is(page.status, 200);
     t.regex(page.text, new RegExp(`<title>工单 ${number}`));
@@ -513,3 +526,8 @@ test.serial("the handler's 待办 is stacked cards below 40rem (a 390 px phone) 
   const list = (await b.get('/work/tickets')).text;
   t.true(list.includes('<table class="table work-table work-table--cards">'), 'the ticket list is cards on a phone too (the rows partial\'s default)');
 });
+
+/** `ABC123` in full-width forms (Ａ…, １…), as a Chinese input method types them. */
+function asciiToFullWidth(s: string): string {
+  return s.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+}
