@@ -5,7 +5,7 @@ import type { PageKit } from './kit';
 import { actorOf, pageState, requireAccount } from './kit';
 import { changePassword, checkCredentials, OwnerPasswordReset, OwnerRegistration, Password, registerOwner, resetOwnerPassword } from '../commands/accounts';
 import { requestVerificationCode } from '../commands/phone-verification';
-import { maskPhone } from '../domain/validators';
+import { isValidMobile, maskPhone } from '../domain/validators';
 import { LoginName, Mobile } from '../schemas';
 import { listTickets } from '../queries/tickets';
 import { codeLimits, loginLimits, ownerFormLimit, takeAttempt } from '../http/limiter';
@@ -13,9 +13,10 @@ import { emptyForm } from './render';
 import { formFromAppError, formWithErrors, opt, readFormChecked, safeNext, zodErrors } from './forms';
 import { signIn, signOut } from './session';
 import { redirectDone, takeDone } from './sealed';
-import { VERIFICATION_CODE_MESSAGES } from './messages';
+import { SIGN_IN_REFUSED, VERIFICATION_CODE_MESSAGES } from './messages';
 import { presentTicket } from '../http/presenters';
 import { nextStep } from './format';
+import { AppError } from '../errors';
 
 const REGISTER_FIELDS = ['code', 'name', 'phone', 'password', 'passwordConfirm', 'businessName', 'creditCode', 'email'] as const;
 const RESET_FIELDS = ['code', 'newPassword', 'passwordConfirm'] as const;
@@ -62,6 +63,7 @@ export function accountPages(router: Router, kit: PageKit) {
     } catch (e) {
       const form = formFromAppError(e, v, SIGN_IN_FIELDS);
       if (!form) throw e;
+      if (e instanceof AppError && e.code === 'invalid-credentials') form.problem = SIGN_IN_REFUSED[isValidMobile(username) ? 'phone' : 'username'];
       show(form, (e as { status: number }).status);
     }
   });

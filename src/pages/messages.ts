@@ -234,6 +234,13 @@ export const VERIFICATION_CODE_MESSAGES: Record<string, Record<string, string>> 
 };
 
 /** The message for a problem code (`{minutes}` filled in), or the general one. */
+/**
+ * The sign-in's `invalid-credentials` by what was typed (staff sign in with a username at the
+ * owners' entry, docs/pages.md): a mobile number reads as the owners' phone, anything else as a
+ * username. Decided by the typed name's shape only, so it says nothing of which accounts exist.
+ */
+export const SIGN_IN_REFUSED = { phone: '手机号码或密码不正确。', username: '用户名或密码不正确。' } as const;
+
 export function problemMessage(code: string, vars: { minutes?: number } = {}): string {
   const m = PROBLEM_MESSAGES[code] ?? PROBLEM_MESSAGES['validation-failed'];
   return m.replace('{minutes}', String(vars.minutes ?? 15));

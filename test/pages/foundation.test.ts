@@ -118,6 +118,14 @@ test('sign-in errors: one message for a wrong password, the field kept; the same
   t.is(wrong.status, 401);
   t.regex(wrong.text, /手机号码或密码不正确/);
   t.regex(wrong.text, /value="13900000003"/);
+  // staff sign in with a username: the message names the username, for an account or not (decided by what was typed)
+  await h.staff('signinstaff', 'handler', 'TAX');
+  for (const username of ['signinstaff', 'nosuchstaff']) {
+    const staff = await new Browserless(h.url).post('/account/sign-in', { phone: username, password: 'not-it-at-all' }, '/account/sign-in');
+    t.is(staff.status, 401);
+    t.true(staff.text.includes('用户名或密码不正确。'), username);
+    t.false(staff.text.includes('手机号码或密码不正确'), username);
+  }
   const empty = await b.post('/account/sign-in', { phone: '', password: '' }, '/account/sign-in');
   t.is(empty.status, 400);
   t.regex(empty.text, /href="#f-phone"/);
@@ -410,14 +418,6 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.is(wrong.status, 400);
   t.is(wrong.headers.get('location'), null);
   t.regex(wrong.text, /工单编号或查询码不正确，请核对后再输入。/);
-
-  const r = await b.post('/track', { number, code }, '/track');
-  t.is(r.status, 303);
-  t.is(r.headers.get('location'), `/track?number=${number}`);
-  const set = r.setCookies.find((x) => x.startsWith('gt_track='))!;
-  t.regex(set, /; Path=\/track; HttpOnly; SameSite=Lax; Max-Age=1800$/);
-  t.false(set.includes(code));
-  for (let i = 0; i < 2; i++) {
   // the code as people type it from a text or a screenshot: spaces inside (full-width too), hyphens, lower case, full-width letters
   const spaced = `${code.slice(0, 4)} ${code.slice(4)}`;
   const typed = [
@@ -431,6 +431,14 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   for (const form of typed) t.is((await new Browserless(h.url).post('/track', { number, code: form }, '/track')).status, 303, `the page reads ${JSON.stringify(form)} as the code`);
   for (const form of typed) t.is((await h.http.get(`/api/v1/track/${number}?code=${encodeURIComponent(form)}`)).status, 200, `the API reads ${JSON.stringify(form)} as the code`);
   t.is((await new Browserless(h.url).post('/track', { number, code: ' - \u3000' }, '/track')).status, 400, 'spaces and hyphens alone are no code');
+
+  const r = await b.post('/track', { number, code }, '/track');
+  t.is(r.status, 303);
+  t.is(r.headers.get('location'), `/track?number=${number}`);
+  const set = r.setCookies.find((x) => x.startsWith('gt_track='))!;
+  t.regex(set, /; Path=\/track; HttpOnly; SameSite=Lax; Max-Age=1800$/);
+  t.false(set.includes(code));
+  for (let i = 0; i < 2; i++) {
     const page = await b.get(`/track?number=${number}`);
     t.is(page.status, 200);
     t.regex(page.text, new RegExp(`<title>工单 ${number}`));
@@ -524,7 +532,7 @@ test.serial("the handler's 待办 is stacked cards below 40rem (a 390 px phone) 
   t.regex(css, /@media \(max-width: 40rem\) \{\n {2}\.work-table--cards, \.work-table--cards tbody, \.work-table--cards tr, \.work-table--cards td \{ display: block; width: 100%; \}/);
   t.regex(css, /\.work-table--cards td\[data-label\]::before \{ content: attr\(data-label\) "："/);
   const list = (await b.get('/work/tickets')).text;
-  t.true(list.includes('<table class="table work-table work-table--cards">'), 'the ticket list is cards on a phone too (the rows partial\'s default)');
+  t.true(list.includes('<table class="table work-table work-table--cards">'), "the ticket list is cards on a phone too (the rows partial's default)");
 });
 
 /** `ABC123` in full-width forms (Ａ…, １…), as a Chinese input method types them. */
