@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Jieba } from '@node-rs/jieba';
 import type { TicketKind } from './lifecycle';
 import { searchForm } from './text';
+import { isValidCreditCode, isValidMobile } from './validators';
 
 /** Longest token kept, in code points (the column is varchar(64)); longer ones are cut, on both sides alike. */
 export const MAX_TOKEN_LENGTH = 64;
@@ -70,10 +71,30 @@ export function indexTokens(text: string): string[] {
  * punctuation alone (`'%'`) gives no word (and the query matches nothing).
  */
 export function queryWords(q: string): string[] {
+  const whole = groupedValue(q);
+  if (whole) return [whole];
   const ws = distinct(words(q, 'query'));
   if (ws.length <= MAX_QUERY_WORDS) return ws;
   const keep = new Set([...ws].sort((a, b) => Array.from(b).length - Array.from(a).length).slice(0, MAX_QUERY_WORDS));
   return ws.filter((w) => keep.has(w));
+}
+
+/**
+ * A query that is one whole mobile number or credit code typed in groups, as people write them
+ * (`138 0013 8000`, `138-0013-8000`, `+86 138 0013 8000`, a credit code in fours): that value,
+ * in the form the ticket is indexed under it (`valueToken`). Read as separate words it matched
+ * nothing (the groups are no tokens). Null for anything else: only digits, Latin letters, white
+ * space, hyphens and a leading `+` that make a valid mobile number (after an optional 86) or a
+ * credit code with its check character.
+ */
+function groupedValue(q: string): string | null {
+  const s = searchForm(q);
+  if (!/^\+?[0-9a-z]+(?:[\s-]+[0-9a-z]+)+$|^\+[0-9]+$/.test(s)) return null;
+  const compact = s.replace(/[\s+-]/g, '');
+  const phone = /^(?:86)?(1\d{10})$/.exec(compact)?.[1];
+  if (phone && isValidMobile(phone)) return phone;
+  // a credit code's 3rd–8th characters are its region's six digits: words that happen to check (1 in 31) are not one
+  return compact.length === 18 && /^[0-9a-z]{2}\d{6}/.test(compact) && isValidCreditCode(compact.toUpperCase()) ? compact : null;
 }
 
 /** What of a ticket is searched. */

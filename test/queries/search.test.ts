@@ -84,6 +84,15 @@ test.serial('a ticket number finds its ticket (any case); a phone or credit code
   t.deepEqual(await found(s.sup, T.G.number), of('G'));
   t.deepEqual(await found(s.sup, '13900139000'), [], 'an integrity report is not found by its reporter’s phone');
 });
+test.serial('a phone or credit code typed in groups (spaces, hyphens, +86) finds what the whole value finds, never nothing', async (t) => {
+  for (const q of ['138 0013 8001', '138-0013-8001', '+86 138 0013 8001', '+8613800138001', '86-138-0013-8001', '１３８ ００１３ ８００１']) t.deepEqual(await found(s.intake, q), of('A', 'C'), q);
+  t.deepEqual(await found(s.intake, '138 0013 8002'), of('B', 'D'));
+  for (const q of ['9250 0102 AY4C L12T H8', '92500102-AY4CL12TH8', '9250 0102 ay4c l12t h8']) t.deepEqual(await found(s.coord, q), of('A'), q);
+  t.deepEqual(await found(s.sup, '139 0013 9000'), [], 'an integrity report is not found by its reporter’s phone, however typed');
+  // digits that are no whole phone or credit code stay separate words
+  t.deepEqual(await found(s.coord, '138 0013 800'), []);
+  t.deepEqual(await found(s.coord, '9250 0102 AY4C L12T H9'), [], 'a credit code with a wrong check character is no credit code');
+});
 // visibility applies inside the query
 test.serial(search, 'tax', '餐馆', ['A']);
 test.serial(search, 'taxHead', '餐馆', ['A']);
