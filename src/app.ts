@@ -24,6 +24,7 @@ import { configureNotifications } from './notifications/outbox-hook';
 import { actorKey } from './replicas';
 import type { Actor } from './domain/lifecycle';
 import { pageMiddlewares } from './pages';
+import { withStatementTimeout } from './db';
 
 /**
  * Builds the koa application; never listens (tests use `app.callback()`). Order: request
@@ -53,6 +54,9 @@ export function createApp(deps: AppDeps): Koa {
       ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
   });
+  // Every statement a request issues is bounded (DATABASE_STATEMENT_TIMEOUT_MS): a stalled
+  // database answers 503 instead of holding the request for the whole stall (docs/deployment.md).
+  app.use((_ctx, next) => withStatementTimeout(deps.config.databaseStatementTimeoutMs, next));
   app.use(problemMiddleware);
   if (deps.recentWrites) {
     // Read-your-writes with replicas (src/replicas.ts): a successful change marks its actor,

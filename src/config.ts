@@ -33,6 +33,17 @@ const EnvSchema = z.object({
   REPLICA_STICKY_MS: z.coerce.number({ message: 'must be milliseconds (1000 or more)' }).int('must be milliseconds (1000 or more)').min(1000, 'must be milliseconds (1000 or more)').default(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be milliseconds from 100 to 600000' })
+    .int('must be milliseconds from 100 to 600000')
+    .min(100, 'must be milliseconds from 100 to 600000')
+    .max(600_000, 'must be milliseconds from 100 to 600000')
+    .default(10_000),
+  DATABASE_REPORT_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be milliseconds from 100 to 3600000, or 0 for no bound' })
+    .int('must be milliseconds from 100 to 3600000, or 0 for no bound')
+    .refine((n) => n === 0 || (n >= 100 && n <= 3_600_000), 'must be milliseconds from 100 to 3600000, or 0 for no bound')
+    .default(120_000),
   DATABASE_RETRIES: z.coerce
     .number({ message: 'must be a whole number from 0 to 50' })
     .int('must be a whole number from 0 to 50')
@@ -147,6 +158,10 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** bound on waiting for a pooled connection (ms): past it the request gets 503 */
   databaseAcquireTimeoutMs: number;
+  /** bound on one statement of an HTTP request (ms): past it the connection is destroyed and the request gets 503 (src/db.ts `withStatementTimeout`) */
+  databaseStatementTimeoutMs: number;
+  /** the same bound for the statements of the department reports and their exports (ms; 0: none) */
+  databaseReportStatementTimeoutMs: number;
   redisUrl?: string;
   /** what `redisUrl` names: one node, a Cluster or a Sentinel-managed master (src/redis.ts) */
   redis?: RedisTarget;
@@ -260,6 +275,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseRetries: e.DATABASE_RETRIES,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseReportStatementTimeoutMs: e.DATABASE_REPORT_STATEMENT_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     redis,
     trustProxy: e.TRUST_PROXY,

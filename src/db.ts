@@ -19,7 +19,7 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean; da
   if (!isMysql(ds)) serializeSqlite(ds);
   else {
     await limitPreferringPlans(ds);
-    boundAcquire(ds, config.databaseAcquireTimeoutMs);
+    boundConnections(ds, config.databaseAcquireTimeoutMs);
   }
   if (opts.migrate ?? config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
   return ds;
@@ -129,11 +129,92 @@ export async function inTransaction<T>(ds: DataSource, fn: (em: EntityManager) =
 }
 
 /**
- * mysql2's pool has no bound on waiting for a connection: when every connection hangs on an
- * unreachable server, new requests would queue for ever. Each acquisition (primary and
- * replicas) now fails after `ms` with `DATABASE_ACQUIRE_TIMEOUT`; a connection that
- * arrives later is given back to the pool at once.
+ * The bound on each statement of the unit of work running now: set for every HTTP request
+ * (`DATABASE_STATEMENT_TIMEOUT_MS`), larger for the reports (`DATABASE_REPORT_STATEMENT_TIMEOUT_MS`),
+ * absent (no bound) for migrations, the workers' sweep and jobs, and the CLI. `open` turns
+ * false when the unit that set it ends, so work it started that outlives it (a check handed
+ * to the in-process runner) is not bounded by it.
  */
+interface StatementBound {
+  ms: number | null;
+  open: boolean;
+}
+const statementBound = new AsyncLocalStorage<StatementBound>();
+
+/**
+ * Runs `fn` with every MariaDB/MySQL statement it issues bounded to `ms` (null or 0: no
+ * bound), replacing any bound of the caller for its duration. A statement that gets no
+ * answer within `ms` fails with mysql2's `PROTOCOL_SEQUENCE_TIMEOUT` (503
+ * `database-unavailable`, src/db-errors.ts) and its connection is destroyed, not returned to
+ * the pool (see `boundConnections`). No effect on the embedded SQLite (no network to stall).
+ */
+export function withStatementTimeout<T>(ms: number | null, fn: () => Promise<T>): Promise<T> {
+  const bound: StatementBound = { ms: ms && ms > 0 ? ms : null, open: true };
+  return statementBound.run(bound, async () => {
+    try {
+      return await fn();
+    } finally {
+      bound.open = false;
+    }
+  });
+}
+
+/** The bound on a statement issued now, ms, or null. */
+function currentStatementBound(): number | null {
+  const b = statementBound.getStore();
+  return b?.open ? b.ms : null;
+}
+
+/** Statements that got no answer within their bound (Prometheus `db_statement_timeouts_total`). */
+const statementTimeouts = new client.Counter({
+  name: 'db_statement_timeouts_total',
+  help: 'Statements that got no answer within their bound (the connection was destroyed; the request answered 503)',
+  registers: [metrics],
+});
+
+type Callback = (err: ({ code?: string } & Error) | null, ...rest: unknown[]) => void;
+interface PooledConnection {
+  release(): void;
+  destroy(): void;
+  stream?: { destroy?: () => void };
+  query(sql: unknown, values?: unknown, cb?: unknown): unknown;
+}
+const boundedConnections = new WeakSet<object>();
+
+/**
+ * Puts the bound of `withStatementTimeout` on every statement of `conn` (mysql2's per-query
+ * `timeout`). mysql2 only fails the caller when it fires: the stalled command stays at the
+ * head of the connection's queue, so the ROLLBACK that TypeORM sends next would wait behind
+ * it for the whole stall, and the connection, back in the pool, would fail later requests
+ * once the server answers. So a connection whose statement timed out is destroyed: its
+ * ROLLBACK fails at once ("connection is in closed state"), the server rolls the
+ * transaction back when it sees the connection close, and the pool opens a new one.
+ * Streamed queries (no callback) keep no bound.
+ */
+function boundStatements(conn: PooledConnection): void {
+  if (boundedConnections.has(conn)) return;
+  boundedConnections.add(conn);
+  const query = conn.query;
+  conn.query = function (this: PooledConnection, sql: unknown, values?: unknown, cb?: unknown) {
+    const ms = currentStatementBound();
+    if (typeof values === 'function') {
+      cb = values;
+      values = undefined;
+    }
+    if (!ms || typeof cb !== 'function' || (typeof sql !== 'string' && (typeof sql !== 'object' || sql === null || 'onResult' in sql))) return query.call(this, sql, values, cb);
+    const options = typeof sql === 'string' ? { sql, timeout: ms } : { ...(sql as object), timeout: (sql as { timeout?: number }).timeout ?? ms };
+    const done = cb as Callback;
+    return query.call(this, options, values, (err: ({ code?: string } & Error) | null, ...rest: unknown[]) => {
+      if (err?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+        statementTimeouts.inc();
+        this.destroy();
+        this.stream?.destroy?.();
+      }
+      done(err, ...rest);
+    });
+  };
+}
+
 /**
  * `SET SESSION optimizer_join_limit_pref_ratio = 100` on every connection, once, before its
  * first use (the connection handed out by the pool is checked against those already set).
@@ -172,8 +253,15 @@ async function limitPreferringPlans(ds: DataSource): Promise<void> {
   }
 }
 
-function boundAcquire(ds: DataSource, ms: number): void {
-  const driver = ds.driver as unknown as Record<'obtainMasterConnection' | 'obtainSlaveConnection', () => Promise<{ release(): void }>>;
+/**
+ * mysql2's pool has no bound on waiting for a connection: when every connection hangs on an
+ * unreachable server, new requests would queue for ever. Each acquisition (primary and
+ * replicas) now fails after `ms` with `DATABASE_ACQUIRE_TIMEOUT`; a connection that
+ * arrives later is given back to the pool at once. Every connection handed out carries the
+ * statement bound of `boundStatements`.
+ */
+function boundConnections(ds: DataSource, ms: number): void {
+  const driver = ds.driver as unknown as Record<'obtainMasterConnection' | 'obtainSlaveConnection', () => Promise<PooledConnection>>;
   for (const name of ['obtainMasterConnection', 'obtainSlaveConnection'] as const) {
     const obtain = driver[name].bind(driver);
     driver[name] = () =>
@@ -189,6 +277,7 @@ function boundAcquire(ds: DataSource, ms: number): void {
             else {
               settled = true;
               clearTimeout(timer);
+              boundStatements(c);
               resolve(c);
             }
           },

@@ -7,6 +7,7 @@ import { purgeExpiredSessions } from '../commands/sessions';
 import { refreshFigures } from '../commands/figures';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { OversightOrder, Ticket } from '../entities';
+import { withStatementTimeout } from '../db';
 
 /** Keyset position in the sweep's order (next_check_at, id); values as the driver returned them. */
 export interface SweepCursor {
@@ -66,12 +67,23 @@ export interface SweepResult {
  * Redis, a crashed worker or a lost job delays an escalation by at most one interval.
  * A failing ticket is logged by `check` and left due; the keyset keeps the sweep moving.
  * `tasks` run after the tickets, in order (the workers pass `SWEEP_TASKS`).
+ * Its statements have no bound, even when a request set one (a test-clock move asks for a
+ * sweep): a stalled database delays it, and it goes on when the database answers.
  */
-export async function sweepOnce(
+export function sweepOnce(
   db: DataSource,
   now: Date,
   check: (ticketId: string) => Promise<boolean>,
   o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[]; env?: SweepEnv } = {},
+): Promise<SweepResult> {
+  return withStatementTimeout(null, () => sweepUnbounded(db, now, check, o));
+}
+
+async function sweepUnbounded(
+  db: DataSource,
+  now: Date,
+  check: (ticketId: string) => Promise<boolean>,
+  o: { batch?: number; concurrency?: number; tasks?: readonly SweepTask[]; env?: SweepEnv },
 ): Promise<SweepResult> {
   const started = Date.now();
   const batch = o.batch ?? 500;

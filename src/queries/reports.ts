@@ -8,6 +8,7 @@ import { fieldError, forbidden } from '../errors';
 import { departmentsFigures, DepartmentFigures } from '../commands/reports';
 import { readLagTolerant } from '../replicas';
 import { catchUpFigures } from '../commands/figures';
+import { withStatementTimeout } from '../db';
 
 /** Longest period one report may cover, in calendar days (a leap year). */
 export const MAX_REPORT_DAYS = 366;
@@ -29,9 +30,15 @@ export interface DepartmentReport {
  * every active department (or `department`); a department head only their own; anyone else
  * 403. Open integrity reports never count in the viewer's own department's figures.
  * @param p `from`/`to` are business-time-zone dates, both inclusive, at most 366 days apart
+ * Its statements (aggregates over up to a year of tickets) have the reports' own bound,
+ * `DATABASE_REPORT_STATEMENT_TIMEOUT_MS`, not the request's (docs/deployment.md).
  * @throws 403 `forbidden`; 400 on `department` (`unknown`), `to` (`before_from`, `range_too_long`)
  */
-export async function departmentReport(deps: AppDeps, actor: UserActor, p: { from: string; to: string; department?: string }): Promise<DepartmentReport> {
+export function departmentReport(deps: AppDeps, actor: UserActor, p: { from: string; to: string; department?: string }): Promise<DepartmentReport> {
+  return withStatementTimeout(deps.config.databaseReportStatementTimeoutMs, () => readDepartmentReport(deps, actor, p));
+}
+
+async function readDepartmentReport(deps: AppDeps, actor: UserActor, p: { from: string; to: string; department?: string }): Promise<DepartmentReport> {
   let codes: string[];
   const departments = deps.db.getRepository(Department);
   if (actor.role === 'handler') {

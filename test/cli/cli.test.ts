@@ -3,9 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { TEST_CHAIN_KEYS } from '../helpers/harness';
+import { TEST_CHAIN_KEYS, scratchDatabaseName } from '../helpers/harness';
 
 // The command line as a user runs it: a child process on a fresh database (a new MariaDB
 // database when DATABASE_URL is set, else an embedded SQLite file in a temporary dir).
@@ -21,7 +20,7 @@ const admin = () => {
 };
 test.before(async () => {
   if (!process.env.DATABASE_URL) return;
-  dbName = `gt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  dbName = scratchDatabaseName();
   const c = await admin();
   await c.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await c.end();

@@ -1,7 +1,6 @@
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { startHarness, Harness } from '../helpers/harness';
+import { startHarness, Harness, scratchDatabaseName } from '../helpers/harness';
 import { parseConfig } from '../../src/config';
 import { openDatabase } from '../../src/db';
 import { metrics } from '../../src/metrics';
@@ -13,7 +12,7 @@ import { metrics } from '../../src/metrics';
 
 const mariaTest = process.env.DATABASE_URL ? test.serial : test.skip;
 const base = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : null;
-const replicaDb = `gt_rep_${randomBytes(4).toString('hex')}`;
+const replicaDb = scratchDatabaseName('rep');
 const harnesses: Harness[] = [];
 
 async function admin(sql: string) {

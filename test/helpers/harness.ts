@@ -231,12 +231,19 @@ export async function standardStaff(h: Harness) {
 }
 
 /**
- * Creates an empty database `gt_*` on the server of `base` (a mysql:// URL); returns its name and URL.
- * `SCRATCH_DB_PREFIX` replaces `gt` (on a shared server where a run may only create its own names).
+/**
+ * A new name for a test's own database: `<prefix>_<time base36>_<tag><random>`, the prefix
+ * from `SCRATCH_DB_PREFIX` (default `gt`; on a shared server where a run may only create its
+ * own names; `npm test` drops `gt_*` left behind by interrupted runs).
  */
-export async function createScratchDatabase(base: string): Promise<{ name: string; url: string }> {
+export function scratchDatabaseName(tag = ''): string {
   const prefix = process.env.SCRATCH_DB_PREFIX || 'gt';
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  return `${prefix}_${Date.now().toString(36)}_${tag}${randomBytes(3).toString('hex')}`;
+}
+
+/** Creates an empty database (`scratchDatabaseName()`) on the server of `base` (a mysql:// URL); returns its name and URL. */
+export async function createScratchDatabase(base: string): Promise<{ name: string; url: string }> {
+  const name = scratchDatabaseName();
   const url = new URL(base);
   const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);

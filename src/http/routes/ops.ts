@@ -8,6 +8,7 @@ import { Instant } from '../../schemas';
 import { markTestingPath, openApiDocument } from '../openapi';
 import { docsRoutes } from '../docs-page';
 import { AppError } from '../../errors';
+import { withStatementTimeout } from '../../db';
 
 /** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
 function bearerMatches(header: string, token: string): boolean {
@@ -36,7 +37,8 @@ export function opsRoutes(root: Router, api: Router, deps: AppDeps) {
     const checks: Record<string, string> = {};
     if (deps.draining) checks.process = 'draining';
     try {
-      await Promise.race([deps.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+      // its own bound, so that a probe stuck on a stalled database frees its connection too
+      await Promise.race([withStatementTimeout(2000, () => deps.db.query('SELECT 1')), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
       checks.database = 'ok';
     } catch {
       checks.database = 'down';
