@@ -39,9 +39,35 @@ export function isDatabaseUnavailable(e: unknown): boolean {
 /** How long a client should wait before trying again when the database is unavailable (seconds). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** 503 `database-unavailable` with `retryAfter` (the request changed nothing that was not rolled back). */
+/**
+ * Whether an unavailable database failed the COMMIT itself (the connection lost, or no
+ * answer within the statement bound, after COMMIT was sent): the server may have committed
+ * before or during the stall, so whether the change was saved is unknown to this process.
+ */
+export function isCommitInDoubt(e: unknown): boolean {
+  const q = (e as { query?: unknown } | undefined)?.query;
+  return typeof q === 'string' && /^\s*COMMIT\s*$/i.test(q) && isDatabaseUnavailable(e);
+}
+
+/**
+ * 503 `database-unavailable` with `retryAfter`. The request changed nothing that was not
+ * rolled back, except when the COMMIT itself got no answer (`isCommitInDoubt`): then the body
+ * says `outcome: "unknown"` and the detail asks for the same request again with the same
+ * Idempotency-Key (a create is not made twice; the pages' forms send their formKey).
+ */
 export class DatabaseUnavailable extends AppError {
+  readonly inDoubt: boolean;
   constructor(readonly cause: unknown) {
-    super(503, 'database-unavailable', `the database cannot be reached just now; try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds`, [], { retryAfter: DATABASE_RETRY_AFTER_SECONDS });
+    const inDoubt = isCommitInDoubt(cause);
+    super(
+      503,
+      'database-unavailable',
+      inDoubt
+        ? `the database stopped answering while this change was being committed, so it may have been saved; send the same request again with the same Idempotency-Key in ${DATABASE_RETRY_AFTER_SECONDS} seconds (it is not done twice)`
+        : `the database cannot be reached just now; try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+      [],
+      inDoubt ? { retryAfter: DATABASE_RETRY_AFTER_SECONDS, outcome: 'unknown' } : { retryAfter: DATABASE_RETRY_AFTER_SECONDS },
+    );
+    this.inDoubt = inDoubt;
   }
 }

@@ -74,7 +74,8 @@ function pageErrors(kit: PageKit) {
         if (e.code === 'database-unavailable') ctx.set('Retry-After', String(e.extra.retryAfter));
         const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
         const title = e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作';
-        kit.show(ctx, 'error', title, { message: problemMessage(e.code, { minutes }), code: e.code, status: e.status, signIn: e.status === 401 ? signInHref(ctx) : null }, e.status);
+        const message = e instanceof DatabaseUnavailable && e.inDoubt ? problemMessage('database-unavailable-in-doubt') : problemMessage(e.code, { minutes });
+        kit.show(ctx, 'error', title, { message, code: e.code, status: e.status, signIn: e.status === 401 ? signInHref(ctx) : null }, e.status);
         return;
       }
       const err = e as { status?: number; type?: string };

@@ -54,6 +54,8 @@ export const PROBLEM_MESSAGES: Readonly<Record<string, string>> = {
   'clock-backwards': '测试时钟不能往回调。',
   'database-conflict': '系统正忙，您这次提交的内容没有保存，请稍后再试。',
   'database-unavailable': '系统暂时无法访问数据库，您这次提交的内容没有保存，请稍后再试。',
+  // the same code when the database stopped answering during the commit (src/db-errors.ts isCommitInDoubt)
+  'database-unavailable-in-doubt': '系统暂时无法访问数据库，无法确认您这次提交的内容是否已经保存。请稍后再试；如果因此重复提交，工作人员会把重复的诉求合并处理。',
   'internal-error': '系统出了问题，您这次提交的内容没有保存，请稍后再试。',
   'attachment-unavailable': '这个文件暂时无法读取，请稍后再试。',
   'attachments-closed': '这件工单现在不能再添加文件。',

@@ -24,39 +24,67 @@ interface Answer {
   duringStall: boolean;
 }
 
-let svc: ServiceProcess | undefined;
-let proxy: StallableProxy | undefined;
-let scratch: { name: string; url: string } | undefined;
+const started: { svc?: ServiceProcess; proxy: StallableProxy; scratch: { name: string; url: string } }[] = [];
 test.after.always(async () => {
-  proxy?.resume();
-  await svc?.stop();
-  await proxy?.close();
-  if (scratch) await dropScratchDatabase(base!, scratch.name);
+  for (const { svc, proxy, scratch } of started) {
+    proxy.resume();
+    await svc?.stop();
+    await proxy.close();
+    await dropScratchDatabase(base!, scratch.name);
+  }
 });
 
-const ticketBody = (title: string) => ({ kind: 'complaint', channel: 'web', category: 'tax_fees', title, description: '数据库停顿时的提交', anonymous: true });
-
-mariaTest('database stall: requests holding or waiting for a connection answer 503 database-unavailable while it lasts; afterwards the pool has healed and nothing was half-created', async (t) => {
-  scratch = await createScratchDatabase(base!);
+/**
+ * The service (`ROLE=api`, short bounds) on a scratch database reached through a stallable
+ * proxy with a pool of `connectionLimit`.
+ */
+async function stallableService(connectionLimit: number) {
+  const scratch = await createScratchDatabase(base!);
   const real = new URL(scratch.url);
-  proxy = new StallableProxy({ host: real.hostname, port: Number(real.port || 3306) });
+  const proxy = new StallableProxy({ host: real.hostname, port: Number(real.port || 3306) });
+  const entry: (typeof started)[number] = { proxy, scratch };
+  started.push(entry);
   await proxy.open();
   const viaProxy = new URL(scratch.url);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
-  // a small pool, so that the stalled requests both hold every connection and wait for one
-  viaProxy.searchParams.set('connectionLimit', '3');
-  svc = await startServiceProcess({
+  viaProxy.searchParams.set('connectionLimit', String(connectionLimit));
+  const svc = await startServiceProcess({
     DATABASE_URL: viaProxy.toString(),
     ROLE: 'api',
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
     DATABASE_ACQUIRE_TIMEOUT_MS: '2000',
     DATABASE_STATEMENT_TIMEOUT_MS: '1500',
   });
+  entry.svc = svc;
+  return { svc, proxy, scratch };
+}
+
+/** The ids and titles of every ticket of the database at `url`, and the tickets their events belong to. */
+async function ticketRows(url: string) {
+  const conn = await createConnection(url);
+  try {
+    const [tickets] = (await conn.query('SELECT id, title FROM ticket')) as unknown as [{ id: string; title: string }[]];
+    const [events] = (await conn.query('SELECT DISTINCT ticket_id AS id FROM ticket_event')) as unknown as [{ id: string }[]];
+    return { ids: tickets.map((r) => r.id).sort(), titles: tickets.map((r) => r.title).sort(), eventTickets: events.map((r) => r.id).sort() };
+  } finally {
+    await conn.end();
+  }
+}
+
+/** A generous deadline, not a measured duration: what must be answered while the database stalls must be answered at all. */
+const DEADLINE_MS = 60_000;
+const deadline = () => new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), DEADLINE_MS).unref());
+
+const ticketBody = (title: string) => ({ kind: 'complaint', channel: 'web', category: 'tax_fees', title, description: '数据库停顿时的提交', anonymous: true });
+
+mariaTest('database stall: requests holding or waiting for a connection answer 503 database-unavailable while it lasts; afterwards the pool has healed and nothing was half-created', async (t) => {
+  // a small pool, so that the stalled requests both hold every connection and wait for one
+  const { svc, proxy, scratch } = await stallableService(3);
   const admin = svc.admin;
   const created: string[] = [];
   const create = async (title: string, key: string) => {
-    const r = await svc!.http.post('/api/v1/tickets', ticketBody(title), { 'idempotency-key': key });
+    const r = await svc.http.post('/api/v1/tickets', ticketBody(title), { 'idempotency-key': key });
     if (r.status === 201) created.push(r.body.id);
     return r;
   };
@@ -77,7 +105,7 @@ mariaTest('database stall: requests holding or waiting for a connection answer 5
       retryAfter: r.headers.get('retry-after'),
       type: (r.headers.get('content-type') ?? '').split(';')[0],
       text: r.text,
-      duringStall: proxy!.paused,
+      duringStall: proxy.paused,
     };
   };
   const requests: Promise<Answer>[] = [];
@@ -85,11 +113,9 @@ mariaTest('database stall: requests holding or waiting for a connection answer 5
     requests.push(ask(`create ${i}`, () => create(`停顿之中 ${i}`, `stall-during-${i}`)));
     requests.push(ask(`list ${i}`, () => admin.get('/api/v1/tickets')));
   }
-  requests.push(ask('page', () => svc!.http.get('/submit/complaint')));
-  // A generous deadline, not a measured duration: the requests must be answered at all while
-  // the database is still stalled (before the fix they waited for the stall to end).
-  const deadline = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), 60_000).unref());
-  const during = await Promise.race([Promise.all(requests), deadline]);
+  requests.push(ask('page', () => svc.http.get('/submit/complaint')));
+  // answered at all while the database is still stalled (before the fix they waited for the stall to end)
+  const during = await Promise.race([Promise.all(requests), deadline()]);
   t.true(proxy.paused);
   t.not(during, 'deadline', 'the requests were not all answered while the database stalled');
   proxy.resume();
@@ -128,17 +154,80 @@ mariaTest('database stall: requests holding or waiting for a connection answer 5
   t.true(svc.alive(), svc.stderr());
 
   // exactly the tickets answered 201, each with its events; nothing of the refused ones
-  const conn = await createConnection(scratch.url);
-  try {
-    const [tickets] = (await conn.query('SELECT id, title FROM ticket')) as unknown as [{ id: string; title: string }[]];
-    t.deepEqual(tickets.map((r) => r.id).sort(), [...created].sort());
-    t.deepEqual(
-      tickets.map((r) => r.title).sort(),
-      ['停顿之中 1', '停顿之中 2', '停顿之中 3', '停顿之中 4', '停顿之前 1', '停顿之后 1a', '停顿之后 1b', '停顿之后 2a', '停顿之后 2b', '停顿之后 3a', '停顿之后 3b'].sort(),
-    );
-    const [events] = (await conn.query('SELECT DISTINCT ticket_id AS id FROM ticket_event')) as unknown as [{ id: string }[]];
-    t.deepEqual(events.map((r) => r.id).sort(), [...created].sort());
-  } finally {
-    await conn.end();
-  }
+  const rows = await ticketRows(scratch.url);
+  t.deepEqual(rows.ids, [...created].sort());
+  t.deepEqual(rows.titles, ['停顿之中 1', '停顿之中 2', '停顿之中 3', '停顿之中 4', '停顿之前 1', '停顿之后 1a', '停顿之后 1b', '停顿之后 2a', '停顿之后 2b', '停顿之后 3a', '停顿之后 3b'].sort());
+  t.deepEqual(rows.eventTickets, [...created].sort());
 });
+
+interface Sample {
+  key: string;
+  title: string;
+  status: number;
+  code?: string;
+  outcome?: string;
+  id?: string;
+  /** sent after the stall began; answered while it lasted */
+  sentInStall: boolean;
+  answeredInStall: boolean;
+}
+
+mariaTest(
+  'database stall under a create load: the creates caught in flight and those sent during it are answered while it lasts; sent again with their Idempotency-Key each is created exactly once',
+  async (t) => {
+    const { svc, proxy, scratch } = await stallableService(4);
+    const samples: Sample[] = [];
+    let sending = true;
+    const client = async (n: number) => {
+      for (let i = 0; sending; i++) {
+        const key = `load-${n}-${i}`;
+        const title = `停顿压测 ${n}-${i}`;
+        const sentInStall = proxy.paused;
+        const r = await svc.http.post('/api/v1/tickets', ticketBody(title), { 'idempotency-key': key });
+        samples.push({ key, title, status: r.status, code: r.body?.code, outcome: r.body?.outcome, id: r.body?.id, sentInStall, answeredInStall: proxy.paused });
+        if (r.status === 503) await new Promise((res) => setTimeout(res, 50));
+      }
+    };
+    const load = [1, 2, 3, 4, 5, 6].map(client);
+    // the load runs until some creates went through, then the database stalls under it
+    while (samples.filter((s) => s.status === 201).length < 12) await new Promise((r) => setTimeout(r, 20));
+    proxy.pause();
+    const stalledAnswers = () => samples.filter((s) => s.answeredInStall).length;
+    const enough = (async () => {
+      while (stalledAnswers() < 18) await new Promise((r) => setTimeout(r, 50));
+    })();
+    const first = await Promise.race([enough, deadline()]);
+    sending = false;
+    const rest = first === 'deadline' ? 'deadline' : await Promise.race([Promise.all(load), deadline()]);
+    t.true(proxy.paused);
+    proxy.resume();
+    t.not(first, 'deadline', `only ${stalledAnswers()} answers while the database stalled`);
+    t.not(rest, 'deadline', 'the creates in flight were not all answered while the database stalled');
+    if (rest === 'deadline') return;
+
+    // every create was answered before the stall ended: 201 (committed before it) or 503
+    for (const s of samples) t.true(s.answeredInStall || !s.sentInStall, s.key);
+    const inStall = samples.filter((s) => s.sentInStall);
+    t.true(inStall.length > 0);
+    for (const s of inStall) t.deepEqual([s.status, s.code], [503, 'database-unavailable'], s.key);
+    for (const s of samples) t.true(s.status === 201 || (s.status === 503 && s.code === 'database-unavailable'), `${s.key}: ${s.status} ${s.code}`);
+
+    // after the stall every refused create, sent again with its key, is 201; a create whose
+    // COMMIT was in doubt answers the ticket that commit made, not a second one
+    const ids = new Map<string, string>();
+    for (const s of samples) if (s.status === 201) ids.set(s.key, s.id!);
+    for (const s of samples.filter((x) => x.status === 503)) {
+      const r = await svc.http.post('/api/v1/tickets', ticketBody(s.title), { 'idempotency-key': s.key });
+      t.is(r.status, 201, `${s.key}: ${r.text}`);
+      ids.set(s.key, r.body.id);
+    }
+    t.true(svc.alive(), svc.stderr());
+    const rows = await ticketRows(scratch.url);
+    t.deepEqual(rows.ids, [...new Set(ids.values())].sort());
+    t.deepEqual(rows.titles, samples.map((s) => s.title).sort());
+    t.deepEqual(rows.eventTickets, rows.ids);
+    t.log(
+      `${samples.length} creates: ${samples.filter((s) => s.status === 201).length} answered 201, ${samples.filter((s) => s.status === 503).length} answered 503 during the stall (${samples.filter((s) => s.outcome === 'unknown').length} of them at COMMIT, outcome unknown)`,
+    );
+  },
+);
