@@ -65,6 +65,17 @@ test('bad values: every problem listed at once', (t) => {
   }
 });
 
+test('statement bounds: 10 s for a request, 120 s for the reports (0: none); outside their ranges the start stops naming the variable', (t) => {
+  const d = parseConfig({});
+  t.deepEqual([d.databaseStatementTimeoutMs, d.databaseReportStatementTimeoutMs], [10_000, 120_000]);
+  const c = parseConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '3000', DATABASE_REPORT_STATEMENT_TIMEOUT_MS: '0' });
+  t.deepEqual([c.databaseStatementTimeoutMs, c.databaseReportStatementTimeoutMs], [3000, 0]);
+  for (const bad of ['0', '99', '600001', '1.5', 'ten'])
+    t.throws(() => parseConfig({ DATABASE_STATEMENT_TIMEOUT_MS: bad }), { message: /DATABASE_STATEMENT_TIMEOUT_MS: must be milliseconds from 100 to 600000/ }, bad);
+  for (const bad of ['50', '3600001', '-1'])
+    t.throws(() => parseConfig({ DATABASE_REPORT_STATEMENT_TIMEOUT_MS: bad }), { message: /DATABASE_REPORT_STATEMENT_TIMEOUT_MS: must be milliseconds from 100 to 3600000, or 0 for no bound/ }, bad);
+});
+
 test('PUBLIC_URL: unset, this machine at PORT (mails link where npm start serves); set, as given without a trailing slash', (t) => {
   t.is(parseConfig({}).publicUrl, 'http://localhost:3000');
   t.is(parseConfig({ PORT: '3456' }).publicUrl, 'http://localhost:3456');
