@@ -16,7 +16,10 @@ export const Problem = registry.register(
       detail: z.string(),
       errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
       retryAfter: z.number().int().optional().openapi({ description: 'seconds to wait before trying again (also the Retry-After header)' }),
-      outcome: z.enum(['unknown']).optional().openapi({ description: '503 `database-unavailable` only: the database stopped answering during the COMMIT, so the change may have been saved; send it again with the same Idempotency-Key' }),
+      outcome: z
+        .enum(['unknown'])
+        .optional()
+        .openapi({ description: '503 `database-unavailable` only: the database stopped answering during the COMMIT, so the change may have been saved; send it again with the same Idempotency-Key' }),
     })
     .openapi({ description: 'RFC 9457 problem details' }),
 );
