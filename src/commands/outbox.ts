@@ -68,7 +68,7 @@ export async function forwardHeldReport(deps: AppDeps, actor: UserActor, id: str
     if (!res.affected) throw conflict('not-held', 'only a held report for the higher commission can be forwarded', { state: row.state });
     if (t) await appendEvent(em, t, { type: 'identity_read', actor, at: deps.clock.now(), fromState: t.state, toState: t.state, payload: { forwardedToHigherCommission: true, outboxId: row.id } });
   });
-  afterCommit(deps.db.manager, [row.id]);
+  afterCommit(deps.db.manager, [row]);
   return repo.findOneByOrFail({ id: row.id });
 }
 
@@ -96,6 +96,6 @@ export async function retryOutboxMessage(deps: AppDeps, actor: UserActor, id: st
     .where("id = :id AND state IN ('failed', 'pending')", { id })
     .execute();
   if (!res.affected) throw conflict('not-retryable', `a ${row.state} notification is not sent again`, { state: row.state });
-  afterCommit(deps.db.manager, [row.id]);
+  afterCommit(deps.db.manager, [row]);
   return repo.findOneByOrFail({ id });
 }

@@ -91,7 +91,7 @@ async function writeCodeText(em: EntityManager, phone: string, purpose: Verifica
     createdAt: now,
     updatedAt: now,
   } as never);
-  afterCommit(em, [id]);
+  afterCommit(em, [{ id, channel: 'sms' }]);
 }
 
 /**

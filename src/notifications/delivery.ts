@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { In, type DataSource } from 'typeorm';
 import { batchCalls } from '../jobs/coalesce';
 import { OutboxMessage } from '../entities';
+import type { OutboxChannel } from '../entities/outbox-message';
 import { classifySendError, MailTransport } from '../mail/transport';
 import type { Logger } from '../logger';
 import { classifySmsError, SmsSendError, SmsTransport } from '../sms/transport';
@@ -45,8 +46,22 @@ export interface DeliveryDeps {
 /** Exponential backoff, `base · 2^(attempt-1)`, capped (DESIGN §10: capped at 60 s). */
 export const cappedBackoff = (baseMs: number, capMs: number) => (attempt: number) => Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
 
-/** `waiting`: a text in quiet hours, left pending untouched for the sweep after they end. */
-export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
+/**
+ * `waiting`: a text in quiet hours, left pending untouched for the sweep after they end.
+ * `rerouted`: the row belongs to another lane's channel; handed to that lane untouched.
+ */
+export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting' | 'rerouted';
+
+/**
+ * The delivery lane a job ran in (docs/decisions/notifications.md, "A lane per channel"): it
+ * delivers rows of its `channel` only, and hands any other row (a text in the `mail` queue
+ * of an earlier version, which had one queue for both) to its own channel's lane with
+ * `reroute`, unclaimed, so a mail slot never waits on the SMS gateway nor a text slot on SMTP.
+ */
+export interface Lane {
+  channel: OutboxChannel;
+  reroute(id: string, channel: OutboxChannel): Promise<unknown>;
+}
 
 /**
  * Delivers one outbox row; safe to call any number of times, concurrently, from any
@@ -72,16 +87,22 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'skipped' | 'waiting';
  *    row over (which may have sent it and not yet marked it).
  *
  * A text to an owner whose `notBefore` (quiet hours, service clock) lies ahead is not
- * claimed: `waiting`, and the sweep hands it over again once it is due.
+ * claimed: `waiting`, and the sweep hands it over again once it is due. With a `lane`, a row
+ * of another channel is not claimed either: handed to its own lane (`rerouted`).
  *
  * At-least-once by design: if the process dies after the server accepted the message and
  * before step 4 commits, the lease expires and the row is sent again, with the same Message-ID.
  * The other order (mark first, then send) would lose that mail instead (docs/decisions/notifications.md).
  */
-export async function deliverOutboxRow(d: DeliveryDeps, id: string): Promise<DeliveryOutcome> {
+export async function deliverOutboxRow(d: DeliveryDeps, id: string, lane?: Lane): Promise<DeliveryOutcome> {
   const repo = d.db.getRepository(OutboxMessage);
-  const claim = await batches(d).claim(id);
+  const claim = await batches(d).claim({ id, lane: lane?.channel });
   if (claim.kind === 'skipped' || claim.kind === 'waiting') return claim.kind;
+  if (claim.kind === 'elsewhere') {
+    await lane!.reroute(id, claim.channel);
+    d.log.info({ outboxId: id, from: lane!.channel, to: claim.channel }, 'row handed to the lane of its channel');
+    return 'rerouted';
+  }
   if (claim.kind === 'busy') throw new RetryLater(claim.retryInMs, claim.why);
   if (claim.row.channel === 'sms') return deliverSms(d, claim.row);
   const row = claim.row;
@@ -337,15 +358,31 @@ async function markSent(d: DeliveryDeps, id: string, set: Mark['set'], wall: Dat
   }
 }
 
-/** What a claim found for one job: the row, now held by this call; or why not. */
-export type Claim = { kind: 'claimed'; row: OutboxMessage } | { kind: 'skipped' } | { kind: 'waiting' } | { kind: 'busy'; retryInMs: number; why: string };
+/** What a claim found for one job: the row, now held by this call; or why not (`elsewhere`: a row of another lane's channel, not claimed). */
+export type Claim =
+  | { kind: 'claimed'; row: OutboxMessage }
+  | { kind: 'skipped' }
+  | { kind: 'waiting' }
+  | { kind: 'busy'; retryInMs: number; why: string }
+  | { kind: 'elsewhere'; channel: OutboxChannel };
 
-const grouped = new WeakMap<DeliveryDeps, { claim: (id: string) => Promise<Claim>; mark: (m: Mark) => Promise<void> }>();
-/** The claim and mark batchers of `d` (one of each per worker: `batchCalls`). */
+/** One job's claim: the row, and the channel of the lane asking (absent: any channel). */
+export interface ClaimRequest {
+  id: string;
+  lane?: OutboxChannel;
+}
+
+const grouped = new WeakMap<DeliveryDeps, { claim: (r: ClaimRequest) => Promise<Claim>; mark: (m: Mark) => Promise<void> }>();
+/**
+ * The claim and mark batchers of `d` (one of each per worker: `batchCalls`), shared by the
+ * worker's lanes: a ticket's mail and text, started together in their two lanes, still share
+ * one claim and one mark. Claims and marks wait on the database only, never on a mail or SMS
+ * server, so sharing them does not let one channel's server hold the other's rows back.
+ */
 function batches(d: DeliveryDeps) {
   let b = grouped.get(d);
   if (!b) {
-    b = { claim: batchCalls((ids: string[]) => claimBatch(d, ids), CLAIM_BATCH), mark: batchCalls((ms: Mark[]) => markBatch(d, ms).then(() => ms.map(() => undefined)), CLAIM_BATCH) };
+    b = { claim: batchCalls((rs: ClaimRequest[]) => claimBatch(d, rs), CLAIM_BATCH), mark: batchCalls((ms: Mark[]) => markBatch(d, ms).then(() => ms.map(() => undefined)), CLAIM_BATCH) };
     grouped.set(d, b);
   }
   return b;
@@ -365,11 +402,19 @@ const CLAIM_BATCH = 64;
  * at the same millisecond). Texts are read again once claimed (the parts an earlier attempt
  * got accepted). One commit for the batch instead of one per row; the exactly-once claim is
  * the same conditional update. A held report for the higher commission gets the configured
- * address first.
+ * address first. A request from a lane (`ClaimRequest.lane`) claims only a row of that
+ * lane's channel; for a row of the other channel it gets `elsewhere` and the row is left as
+ * it is. `requests` may be plain ids (any channel).
  */
-export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promise<Claim[]> {
+export async function claimBatch(d: DeliveryDeps, requests: readonly (string | ClaimRequest)[]): Promise<Claim[]> {
   const repo = d.db.getRepository(OutboxMessage);
+  const reqs = requests.map((r): ClaimRequest => (typeof r === 'string' ? { id: r } : r));
+  const ids = reqs.map((r) => r.id);
   const unique = [...new Set(ids)];
+  /** the lanes asking for each row (undefined: a request for any channel) */
+  const askedBy = new Map<string, Set<OutboxChannel | undefined>>();
+  for (const r of reqs) askedBy.set(r.id, (askedBy.get(r.id) ?? new Set()).add(r.lane));
+  const fits = (r: OutboxMessage, lane: OutboxChannel | undefined) => lane === undefined || r.channel === lane;
   const wall = d.wallNow();
   const service = (d.serviceNow ?? d.wallNow)();
   if (d.higherDisciplineEmail) {
@@ -384,7 +429,14 @@ export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promi
   const quiet = (r: OutboxMessage) => r.channel === 'sms' && !!r.notBefore && r.notBefore.getTime() > service.getTime();
   const candidates = unique.filter((id) => {
     const r = rows.get(id);
-    return r && r.state === 'pending' && r.recipient !== null && (!r.claimedUntil || r.claimedUntil.getTime() < wall.getTime()) && (r.channel !== 'sms' || (d.sms && !quiet(r)));
+    return (
+      r &&
+      [...askedBy.get(id)!].some((lane) => fits(r, lane)) &&
+      r.state === 'pending' &&
+      r.recipient !== null &&
+      (!r.claimedUntil || r.claimedUntil.getTime() < wall.getTime()) &&
+      (r.channel !== 'sms' || (d.sms && !quiet(r)))
+    );
   });
   const won = new Set<string>();
   if (candidates.length) {
@@ -413,9 +465,10 @@ export async function claimBatch(d: DeliveryDeps, ids: readonly string[]): Promi
     }
   }
   const given = new Set<string>();
-  return ids.map((id): Claim => {
+  return reqs.map(({ id, lane }): Claim => {
     const r = rows.get(id);
     if (!r || r.state === 'sent' || r.state === 'failed') return { kind: 'skipped' };
+    if (!fits(r, lane)) return { kind: 'elsewhere', channel: r.channel };
     if (won.has(id) && !given.has(id)) {
       given.add(id);
       return { kind: 'claimed', row: r };

@@ -1,23 +1,31 @@
 import type { DataSource } from 'typeorm';
 import { OutboxMessage, SmsReceipt } from '../entities';
+import type { OutboxChannel } from '../entities/outbox-message';
 import { createSmsTransport, SmsTransport } from '../sms/transport';
 import { isDuplicateKey, isMysql } from '../db';
 import type { Clock } from '../clock';
 import type { AppDeps } from '../deps';
 import { createQueueFactory, QueueFactory } from '../jobs/queue';
-import { coalesce } from '../jobs/coalesce';
+import { coalesceItems } from '../jobs/coalesce';
 import { createMailTransport, MailTransport } from '../mail/transport';
-import { cappedBackoff, deliverOutboxRow, DeliveryDeps } from './delivery';
+import { cappedBackoff, deliverOutboxRow, DeliveryDeps, Lane } from './delivery';
 import { bullMailQueue, inProcessMailQueue, MailQueue } from './mail-queue';
-import { attachOutboxSink, configureNotifications, detachOutboxSink, OutboxSink } from './outbox-hook';
+import { attachOutboxSink, configureNotifications, detachOutboxSink, OutboxRef, OutboxSink } from './outbox-hook';
+
+/** The delivery lanes, one per channel (docs/decisions/notifications.md, "A lane per channel"). */
+export const CHANNELS: readonly OutboxChannel[] = ['email', 'sms'];
 
 export interface MailWorkerOptions {
   /** the runner's queue factory (shared Redis connections); without it one is made when `REDIS_URL` is set */
   factory?: QueueFactory;
   /** false: only hand committed rows to the queue (an API process); the workers deliver. Default true */
   consume?: boolean;
-  /** deliveries at the same time in this process (default 16 on MariaDB/MySQL, 4 on SQLite; SMTP connections at most 4) */
-  concurrency?: number;
+  /**
+   * deliveries at the same time in this process, per lane: a number for each lane, or per
+   * channel. Default 16 mails and 16 texts on MariaDB/MySQL, 4 and 4 on SQLite (SMTP
+   * connections at most 4; texts share one SMPP bind)
+   */
+  concurrency?: number | Partial<Record<OutboxChannel, number>>;
   /** first retry delay, ms (default 1,000) */
   backoffBaseMs?: number;
   /** longest retry delay, ms (default 60,000: DESIGN §10) */
@@ -38,6 +46,8 @@ export interface MailWorkerOptions {
 
 export interface MailWorker {
   readonly queueKind: 'bull' | 'in-process' | 'none';
+  /** deliveries at the same time per lane (0: the lane does not deliver here) */
+  readonly concurrency: Readonly<Record<OutboxChannel, number>>;
   /** hands every due pending row (and held reports the configured address can now take) to the queue; returns how many */
   requeue(): Promise<number>;
   close(): Promise<void>;
@@ -46,12 +56,15 @@ export interface MailWorker {
 const workers = new WeakMap<DataSource, MailWorker>();
 
 /**
- * Starts mail delivery for `deps.db` (DESIGN §10): rows committed from now on are queued
- * right after their commit (`outbox-hook.ts`); every due `pending` row is queued at start
- * and on every sweep, so rows whose job was lost (flushed Redis, a crash between commit
+ * Starts mail and text delivery for `deps.db` (DESIGN §10): rows committed from now on are
+ * queued right after their commit (`outbox-hook.ts`); every due `pending` row is queued at
+ * start and on every sweep, so rows whose job was lost (flushed Redis, a crash between commit
  * and enqueue, a worker killed mid-delivery, a job that ran out of retries) are delivered
- * anyway. Bull on Redis when `REDIS_URL` is set (queue `<QUEUE_PREFIX>:mail`), else
- * in-process. SMTP when `SMTP_URL` is set, else `.eml` files under `var/outbox/`.
+ * anyway. Each channel has its own lane with its own concurrency, so a hung SMTP server
+ * holds no text back and a hung SMS gateway no mail: bull on Redis when `REDIS_URL` is set
+ * (queues `<QUEUE_PREFIX>:mail` and `<QUEUE_PREFIX>:sms`), else in-process. SMTP when
+ * `SMTP_URL` is set, else `.eml` files under `var/outbox/`; SMPP when `SMS_URL` is set, else
+ * `.sms.txt` files.
  *
  * `close()` stops taking rows, waits for deliveries in flight and closes what it opened.
  */
@@ -61,11 +74,19 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
   configureNotifications(db, { tz: config.businessTz, publicUrl: config.publicUrl, smsSignature: config.smsSignature, smsQuietHours: config.smsQuietHours });
   const consume = opts.consume ?? true;
   const backoff = cappedBackoff(opts.backoffBaseMs ?? 1000, opts.backoffCapMs ?? 60_000);
-  // Deliveries wait mostly on the database (claim and mark are two commits), little on SMTP:
-  // on MariaDB 16 at a time keep up with creates where 4 fell behind (issue 15), over at most 4
-  // SMTP connections; the embedded SQLite has one connection, where 4 are plenty.
-  const concurrency = opts.concurrency ?? (isMysql(db) ? 16 : 4);
-  const transport = consume ? (opts.transport ?? createMailTransport(config, { maxConnections: Math.min(4, concurrency) })) : null;
+  // Deliveries wait mostly on the database (claim and mark are two commits, batched across both
+  // lanes), little on the server: on MariaDB 16 at a time keep up with creates where 4 fell
+  // behind (issue 15), over at most 4 SMTP connections; the embedded SQLite has one connection,
+  // where 4 are plenty. Each lane gets that many, so neither channel has fewer slots than
+  // when they shared one pool of 16, and neither can take the other's (a hung SMTP server
+  // holds at most the mail lane's slots, each for up to its timeouts).
+  const byDefault = isMysql(db) ? 16 : 4;
+  const asked = opts.concurrency;
+  const concurrency: Record<OutboxChannel, number> = {
+    email: (typeof asked === 'number' ? asked : asked?.email) ?? byDefault,
+    sms: (typeof asked === 'number' ? asked : asked?.sms) ?? byDefault,
+  };
+  const transport = consume ? (opts.transport ?? createMailTransport(config, { maxConnections: Math.min(4, concurrency.email) })) : null;
   const sms = consume ? (opts.smsTransport ?? createSmsTransport(config, log)) : null;
   let stopping = false;
   const serviceNow = () => deps.clock?.now() ?? new Date();
@@ -93,41 +114,52 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
         if (!isDuplicateKey(err)) log.warn({ err, messageId: r.messageId }, 'could not record a delivery receipt');
       });
   });
-  const process = d ? (id: string) => deliverOutboxRow(d, id) : null;
 
   let ownFactory: QueueFactory | null = null;
-  let queue: MailQueue | null = null;
-  const qo = { log, concurrency, errorDelay: backoff, bull: opts.bull };
-  if (config.redisUrl) {
-    if (!opts.factory) ownFactory = createQueueFactory(config.redisUrl, config.queuePrefix);
-    const factory = opts.factory ?? ownFactory!;
-    queue = bullMailQueue(factory, process, qo);
-  } else if (process) {
-    queue = inProcessMailQueue(process, qo);
+  const lanes = new Map<OutboxChannel, MailQueue>();
+  /** hands rows to the lane of their channel, one addBulk per lane */
+  const route = async (rows: readonly OutboxRef[]) => {
+    await Promise.all(
+      CHANNELS.map((c) => {
+        const ids = rows.filter((r) => r.channel === c).map((r) => r.id);
+        return ids.length ? lanes.get(c)!.add(ids) : undefined;
+      }),
+    );
+  };
+  const processorOf = (channel: OutboxChannel) => {
+    if (!d) return null;
+    const lane: Lane = { channel, reroute: (id, to) => route([{ id, channel: to }]) };
+    return (id: string) => deliverOutboxRow(d, id, lane);
+  };
+  if (config.redisUrl && !opts.factory) ownFactory = createQueueFactory(config.redisUrl, config.queuePrefix);
+  const factory = config.redisUrl ? (opts.factory ?? ownFactory) : null;
+  for (const channel of CHANNELS) {
+    const process = processorOf(channel);
+    const qo = { log: log.child({ lane: channel }), concurrency: concurrency[channel], errorDelay: backoff, bull: opts.bull };
+    if (factory) lanes.set(channel, bullMailQueue(factory, channel, process, qo));
+    else if (process) lanes.set(channel, inProcessMailQueue(channel, process, qo));
   }
   // Producer without Redis: nothing can carry rows to another process; the worker's sweep will.
+  const queued = lanes.size > 0;
 
-  // Rows committed in the same turn of the event loop go to the queue in one addBulk.
-  const sink: OutboxSink | null = queue
+  // Rows committed in the same turn of the event loop go to their lanes in one addBulk each.
+  const sink: OutboxSink | null = queued
     ? {
-        enqueue: coalesce(
-          (ids) => queue!.add(ids),
-          (err, ids) => log.warn({ err, count: ids.length }, 'could not queue mail; the sweep will'),
-        ),
+        enqueue: coalesceItems(route, (err, rows) => log.warn({ err, count: rows.length }, 'could not queue mail and texts; the sweep will'), { key: (r) => r.id }),
       }
     : null;
   if (sink) attachOutboxSink(db, sink);
 
   const requeue = async () => {
-    if (!queue || !consume) return 0;
-    const ids = await dueRowIds(db, new Date(), serviceNow(), !!config.higherDisciplineEmail);
-    await queue.add(ids);
-    return ids.length;
+    if (!queued || !consume) return 0;
+    const rows = await dueRows(db, new Date(), serviceNow(), !!config.higherDisciplineEmail);
+    await route(rows);
+    return rows.length;
   };
   const interval = opts.sweepIntervalMs ?? config.sweepIntervalMs;
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<unknown> = Promise.resolve();
-  if (consume && queue) {
+  if (consume && queued) {
     const sweep = () => {
       sweeping = requeue()
         .then((n) => {
@@ -142,7 +174,8 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
     }
   }
   const worker: MailWorker = {
-    queueKind: queue?.kind ?? 'none',
+    queueKind: lanes.get('email')?.kind ?? 'none',
+    concurrency: d ? concurrency : { email: 0, sms: 0 },
     requeue,
     async close() {
       stopping = true;
@@ -150,14 +183,14 @@ export async function startMailWorker(deps: Pick<AppDeps, 'config' | 'db' | 'log
       if (sink) detachOutboxSink(db, sink);
       if (workers.get(db) === worker) workers.delete(db);
       await sweeping;
-      await queue?.close();
+      await Promise.all([...lanes.values()].map((q) => q.close()));
       await ownFactory?.close();
       transport?.close();
       await sms?.close();
     },
   };
   if (consume) workers.set(db, worker);
-  log.info({ queue: worker.queueKind, transport: transport?.kind ?? 'none', sms: sms?.kind ?? 'none', consume }, 'mail worker started');
+  log.info({ queue: worker.queueKind, concurrency: worker.concurrency, transport: transport?.kind ?? 'none', sms: sms?.kind ?? 'none', consume }, 'mail worker started');
   return worker;
 }
 
@@ -177,19 +210,22 @@ export async function requeuePendingMail(deps: { db: DataSource }): Promise<numb
 }
 
 /**
- * Due pending rows (wall clock; texts in quiet hours only once `not_before` has passed on the
- * service clock), oldest first, at most `limit`; plus held reports for the higher commission
- * when its address is configured.
+ * Due pending rows with their channel (wall clock; texts in quiet hours only once `not_before`
+ * has passed on the service clock), oldest first, at most `limit`; plus held reports for the
+ * higher commission when its address is configured.
  */
-async function dueRowIds(db: DataSource, wall: Date, service: Date, releaseHeld: boolean, limit = 1000): Promise<string[]> {
+async function dueRows(db: DataSource, wall: Date, service: Date, releaseHeld: boolean, limit = 1000): Promise<OutboxRef[]> {
   const repo = db.getRepository(OutboxMessage);
   const due = await repo
     .createQueryBuilder('o')
     .select('o.id', 'id')
+    .addSelect('o.channel', 'channel')
     .where("o.state = 'pending' AND o.next_attempt_at <= :wall AND (o.claimed_until IS NULL OR o.claimed_until < :wall) AND (o.not_before IS NULL OR o.not_before <= :service)", { wall, service })
     .orderBy('o.next_attempt_at', 'ASC')
     .limit(limit)
-    .getRawMany<{ id: string }>();
-  const held = releaseHeld ? await repo.createQueryBuilder('o').select('o.id', 'id').where("o.state = 'held' AND o.notice = 'integrity_forward'").limit(limit).getRawMany<{ id: string }>() : [];
-  return [...due, ...held].map((r) => r.id);
+    .getRawMany<OutboxRef>();
+  const held = releaseHeld
+    ? await repo.createQueryBuilder('o').select('o.id', 'id').addSelect('o.channel', 'channel').where("o.state = 'held' AND o.notice = 'integrity_forward'").limit(limit).getRawMany<OutboxRef>()
+    : [];
+  return [...due, ...held].map((r) => ({ id: r.id, channel: r.channel }));
 }

@@ -211,7 +211,7 @@ async function writePlans(em: EntityManager, plans: { plan: Plan; now: Date }[],
   const written = await insertNew(em, fresh);
   afterCommit(
     em,
-    written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward').map((r) => r.id),
+    written.filter((r) => r.state === 'pending' || r.notice === 'integrity_forward'),
   );
 }
 

@@ -2,17 +2,25 @@ import type { DataSource, EntityManager, EntitySubscriberInterface } from 'typeo
 import type { TransactionCommitEvent } from 'typeorm/subscriber/event/TransactionCommitEvent';
 import type { TransactionRollbackEvent } from 'typeorm/subscriber/event/TransactionRollbackEvent';
 import { parseConfig } from '../config';
+import type { OutboxChannel } from '../entities/outbox-message';
 
 /**
- * Hands new outbox rows to the mail queue once their transaction has committed (a job
+ * Hands new outbox rows to the delivery queues once their transaction has committed (a job
  * enqueued before the commit could run before the row is visible, or for a row that is
- * then rolled back). `notify` records row ids on the transaction's query runner; a
- * TypeORM subscriber passes them on after the outermost COMMIT and drops them on ROLLBACK.
+ * then rolled back). `notify` records each row's id and channel on the transaction's query
+ * runner; a TypeORM subscriber passes them on after the outermost COMMIT and drops them on
+ * ROLLBACK. The channel picks the row's delivery lane (mail or texts, `mail-worker.ts`).
  * Rows whose hand-over is lost (crash right after COMMIT, no mailer in this process) are
  * found by the sweep (`requeuePendingMail`).
  */
 export interface OutboxSink {
-  enqueue(ids: string[]): void;
+  enqueue(rows: readonly OutboxRef[]): void;
+}
+
+/** What a delivery queue needs of a committed row: its id (the job id) and its channel (the lane). */
+export interface OutboxRef {
+  id: string;
+  channel: OutboxChannel;
 }
 
 const KEY = '__outboxIds';
@@ -56,10 +64,10 @@ export function attachOutboxSink(ds: DataSource, sink: OutboxSink): void {
     afterTransactionCommit(e: TransactionCommitEvent) {
       const qr = e.queryRunner;
       if (qr.isTransactionActive) return; // a savepoint was released; the outer transaction may still roll back
-      const ids = qr.data?.[KEY] as string[] | undefined;
-      if (!ids?.length) return;
+      const rows = qr.data?.[KEY] as OutboxRef[] | undefined;
+      if (!rows?.length) return;
       delete qr.data[KEY];
-      sinks.get(ds)?.enqueue(ids);
+      sinks.get(ds)?.enqueue(rows);
     },
     afterTransactionRollback(e: TransactionRollbackEvent) {
       // Only the outermost rollback discards them all; rows of a rolled-back savepoint are
@@ -75,16 +83,20 @@ export function detachOutboxSink(ds: DataSource, sink: OutboxSink): void {
   if (sinks.get(ds) === sink) sinks.delete(ds);
 }
 
-/** Records rows written in `em`'s transaction for enqueueing after its commit (or at once, outside a transaction). */
-export function afterCommit(em: EntityManager, ids: string[]): void {
-  if (!ids.length) return;
+/**
+ * Records rows written in `em`'s transaction for enqueueing after its commit (or at once,
+ * outside a transaction). Only `id` and `channel` are kept (an entity passed in is not held).
+ */
+export function afterCommit(em: EntityManager, rows: readonly OutboxRef[]): void {
+  if (!rows.length) return;
+  const refs = rows.map((r): OutboxRef => ({ id: r.id, channel: r.channel }));
   const qr = em.queryRunner;
   if (qr?.isTransactionActive) {
     qr.data ??= {};
-    const pending = (qr.data[KEY] as string[] | undefined) ?? [];
-    pending.push(...ids);
+    const pending = (qr.data[KEY] as OutboxRef[] | undefined) ?? [];
+    pending.push(...refs);
     qr.data[KEY] = pending;
   } else {
-    sinks.get(em.connection)?.enqueue(ids);
+    sinks.get(em.connection)?.enqueue(refs);
   }
 }

@@ -49,11 +49,11 @@ mariaTest('a deadlock victim is run again from the start and commits; what it ha
   for (const code of ['ZRA', 'ZRB']) await ds.getRepository(Department).insert({ code, nameZh: '试', nameEn: code, kind: 'department', active: true });
   const attempts = { a: 0, b: 0 };
   const enqueued: string[] = [];
-  attachOutboxSink(ds, { enqueue: (ids) => enqueued.push(...ids) });
+  attachOutboxSink(ds, { enqueue: (rows) => enqueued.push(...rows.map((r) => r.id)) });
   const r = await deadlock(
     ['ZRA', 'ZRB'],
     (who) => attempts[who]++,
-    (em, who) => afterCommit(em, [`${who}-${attempts[who as 'a' | 'b']}`]),
+    (em, who) => afterCommit(em, [{ id: `${who}-${attempts[who as 'a' | 'b']}`, channel: 'email' }]),
   );
   t.deepEqual(
     r.map((x) => x.status),
