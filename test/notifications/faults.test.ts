@@ -186,23 +186,29 @@ test.serial('the queue loses its jobs (Redis flushed, or the in-process queue go
     const numbers = await complaints(2);
     const redis = new Redis(redisUrl);
     try {
-      const pattern = `${h.deps.config.queuePrefix}:mail:*`;
+      const prefix = h.deps.config.queuePrefix;
       const keys = async () => {
         const out: string[] = [];
-        let c = '0';
-        do {
-          const [n, k] = await redis.scan(c, 'MATCH', pattern, 'COUNT', 1000);
-          c = n;
-          out.push(...k);
-        } while (c !== '0');
+        for (const pattern of [`${prefix}:mail:*`, `${prefix}:sms:*`]) {
+          let c = '0';
+          do {
+            const [n, k] = await redis.scan(c, 'MATCH', pattern, 'COUNT', 1000);
+            c = n;
+            out.push(...k);
+          } while (c !== '0');
+        }
         return out;
       };
-      // every pending row is a job of the one delivery queue under its own id: these tickets'
-      // mails and texts, and the texts of the owners' registration codes (nobody consumes them)
+      // every pending row is a job of its channel's lane under its own id: these tickets'
+      // mails in `mail`; the texts of the owners' registration codes in `sms` (nobody consumes them)
       const rows = (await repo().find()).filter((r) => r.state === 'pending');
       t.is(rows.filter((r) => numbers.includes(r.ticketNumber ?? '')).length, (await rowsOf(numbers)).length, 'every row of the tickets is pending');
-      await until(async () => (await redis.lrange(`${h.deps.config.queuePrefix}:mail:wait`, 0, -1)).length >= rows.length, 10_000, 'every row waiting as a job');
-      t.deepEqual((await redis.lrange(`${h.deps.config.queuePrefix}:mail:wait`, 0, -1)).sort(), rows.map((r) => r.id).sort(), 'job id = row id');
+      const waiting = async (lane: string) => (await redis.lrange(`${prefix}:${lane}:wait`, 0, -1)).sort();
+      await until(async () => (await waiting('mail')).length + (await waiting('sms')).length >= rows.length, 10_000, 'every row waiting as a job');
+      const ids = (channel: string) => rows.filter((r) => r.channel === channel).map((r) => r.id).sort();
+      t.true(ids('email').length > 0 && ids('sms').length > 0, 'mails and texts pending');
+      t.deepEqual(await waiting('mail'), ids('email'), 'job id = row id, mail in its lane');
+      t.deepEqual(await waiting('sms'), ids('sms'), 'job id = row id, texts in theirs');
       await producer.close();
       const k = await keys();
       if (k.length) await redis.del(...k);

@@ -298,7 +298,7 @@ test.serial('a worker killed in the middle of a text: the next worker sends it o
     smpp.setBehave(() => null);
     if (cfg.redisUrl) {
       const redis = new Redis(cfg.redisUrl);
-      for (const k of await redis.keys(`${cfg.queuePrefix}:mail:*`)) await redis.del(k);
+      for (const k of [...(await redis.keys(`${cfg.queuePrefix}:mail:*`)), ...(await redis.keys(`${cfg.queuePrefix}:sms:*`))]) await redis.del(k);
       redis.disconnect();
     }
     await withWorker(async () => {
