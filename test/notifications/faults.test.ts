@@ -205,7 +205,11 @@ test.serial('the queue loses its jobs (Redis flushed, or the in-process queue go
       t.is(rows.filter((r) => numbers.includes(r.ticketNumber ?? '')).length, (await rowsOf(numbers)).length, 'every row of the tickets is pending');
       const waiting = async (lane: string) => (await redis.lrange(`${prefix}:${lane}:wait`, 0, -1)).sort();
       await until(async () => (await waiting('mail')).length + (await waiting('sms')).length >= rows.length, 10_000, 'every row waiting as a job');
-      const ids = (channel: string) => rows.filter((r) => r.channel === channel).map((r) => r.id).sort();
+      const ids = (channel: string) =>
+        rows
+          .filter((r) => r.channel === channel)
+          .map((r) => r.id)
+          .sort();
       t.true(ids('email').length > 0 && ids('sms').length > 0, 'mails and texts pending');
       t.deepEqual(await waiting('mail'), ids('email'), 'job id = row id, mail in its lane');
       t.deepEqual(await waiting('sms'), ids('sms'), 'job id = row id, texts in theirs');
