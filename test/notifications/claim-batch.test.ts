@@ -244,3 +244,35 @@ test.serial('a delivery that outlived its lease and then failed leaves the claim
   t.like(r, { state: 'pending', attempts: 2, claimToken, lastError: null });
   t.is(r.claimedUntil?.toISOString(), new Date(T0.getTime() + 2 * LEASE + 1).toISOString());
 });
+
+test.serial("a lane claims rows of its own channel only: a row of the other channel is left unclaimed and handed to that channel's lane", async (t) => {
+  const [mail] = await rows(1);
+  const [text] = await rows(1, { channel: 'sms' });
+  const sms: SmsTransport = { kind: 'file', send: async () => ({ messageIds: ['m1'], segments: 1, response: 'ok' }), onReceipt() {}, close: async () => {} };
+  const { d, sent } = worker({ sms });
+  // one batch: the mail lane asks for both rows (the text was left in an earlier version's mail queue), the text lane for the text
+  t.deepEqual(
+    (
+      await claimBatch(d, [
+        { id: mail, lane: 'email' },
+        { id: text, lane: 'email' },
+        { id: text, lane: 'sms' },
+      ])
+    ).map((c) => (c.kind === 'claimed' ? [c.kind, c.row.id] : c)),
+    [['claimed', mail], { kind: 'elsewhere', channel: 'sms' }, ['claimed', text]],
+  );
+  const [m, x] = await byId([mail, text]);
+  t.is(m.attempts, 1);
+  t.is(x.attempts, 1, 'the text counted once, for its own lane');
+
+  const [other] = await rows(1, { channel: 'sms' });
+  const handed: [string, string][] = [];
+  const mailLane = { channel: 'email' as const, reroute: async (id: string, channel: string) => void handed.push([id, channel]) };
+  t.is(await deliverOutboxRow(d, other, mailLane), 'rerouted');
+  t.deepEqual(handed, [[other, 'sms']]);
+  t.like((await byId([other]))[0], { state: 'pending', attempts: 0, claimedUntil: null, claimToken: null });
+  t.deepEqual(sent, [], 'the mail lane sent nothing');
+  t.is(await deliverOutboxRow(d, other, { channel: 'sms', reroute: mailLane.reroute }), 'sent', 'its own lane sends it');
+  t.is(handed.length, 1);
+  t.is(await deliverOutboxRow(d, other, mailLane), 'skipped', 'once sent, a stale job in the other lane does nothing');
+});
