@@ -86,7 +86,7 @@ export async function startWorkers(deps: AppDeps, opts: WorkerOptions = {}): Pro
   const every = opts.sweepIntervalMs ?? deps.config.sweepIntervalMs;
   const concurrency = opts.concurrency ?? (isMysql(deps.db) ? 4 : 1);
   const runner = deps.config.redisUrl ? await bullWorkers(deps, every, concurrency, opts) : localWorkers(deps, every, concurrency, opts);
-  // Mail delivery (issue 4): its own `mail` queue, processors and sweep of pending outbox rows.
+  // Mail and text delivery (issue 4, 11): a lane per channel (bull queues `mail` and `sms`), processors and sweep of pending outbox rows.
   const mail = await startMailWorker(deps);
   const closeClock = runner.close.bind(runner);
   runner.close = async () => {
