@@ -122,94 +122,74 @@ async function withWorker<T>(f: (w: MailWorker) => Promise<T>): Promise<T> {
   }
 }
 
-test.serial('SMTP hangs: every text is delivered while every mail waits, the mail lane full of hung sends; SMTP recovers: every mail is delivered once', async (t) => {
-  const proxy = smtpFront.proxy!;
-  proxy.hang();
+/**
+ * One channel's server hangs (accepts TCP, never answers) while the other answers. The rows of
+ * enough tickets to fill the hung channel's lane are written before the worker starts, so that
+ * its first sweep hands them all over at once (through the sweep's routing); one more ticket is
+ * written while the server still hangs (through the after-commit routing). Then the server
+ * recovers.
+ */
+const oneChannelHangs = test.macro(async (t, hung: 'email' | 'sms') => {
+  const other = hung === 'email' ? 'sms' : 'email';
+  const proxy = (hung === 'email' ? smtpFront : smsFront).proxy!;
+  const what = { email: 'mail', sms: 'text' };
+  proxy.hang(); // for SMS: the worker's bind (opened with its first text) meets a gateway that never answers
   const mailsBefore = smtp.received.length;
   const partsBefore = smpp.parts.length;
+  const reachedServer = (c: 'email' | 'sms') => (c === 'email' ? smtp.received.length - mailsBefore : smpp.parts.length - partsBefore);
+  const deliveredOnce = (c: 'email' | 'sms', rows: OutboxMessage[]) => (c === 'email' ? mailedOnce(t, ofChannel(rows, 'email')) : textedOnce(t, ofChannel(rows, 'sms'), partsBefore));
+  const slots = h.dialect === 'mysql' ? 16 : 4;
+  const n = ticketsToFill(slots);
+  const { numbers } = await hotlineTickets(n); // no worker runs yet: the rows wait
+  const written = await rowsOf(numbers);
+  t.is(ofChannel(written, 'email').length, 3 * n);
+  t.is(ofChannel(written, 'sms').length, 3 * n);
   await withWorker(async (w) => {
     t.is(w.queueKind, process.env.REDIS_URL ? 'bull' : 'in-process');
-    const slots = w.concurrency.email;
-    t.is(slots, h.dialect === 'mysql' ? 16 : 4, 'the default mail concurrency');
-    const n = ticketsToFill(slots);
-    const { numbers } = await hotlineTickets(n);
-    const written = await rowsOf(numbers);
-    t.is(ofChannel(written, 'email').length, 3 * n);
-    t.is(ofChannel(written, 'sms').length, 3 * n);
+    t.deepEqual(w.concurrency, { email: slots, sms: slots }, 'the default concurrency of each lane');
 
-    await until(async () => ofChannel(await rowsOf(numbers), 'sms').every((r) => r.state === 'sent'), 60_000, 'every text sent');
+    await until(async () => ofChannel(await rowsOf(numbers), other).every((r) => r.state === 'sent'), 60_000, `every ${what[other]} sent`);
     const during = await rowsOf(numbers);
-    t.is(ofChannel(during, 'sms').filter((r) => r.state === 'sent').length, 3 * n, 'every text sent');
-    textedOnce(t, ofChannel(during, 'sms'), partsBefore);
-    const mails = ofChannel(during, 'email');
+    t.is(ofChannel(during, other).filter((r) => r.state === 'sent').length, 3 * n, `every ${what[other]} sent`);
+    deliveredOnce(other, during);
+    const waiting = ofChannel(during, hung);
     t.true(
-      mails.every((r) => r.state === 'pending' && r.sentAt === null),
-      'every mail still pending',
+      waiting.every((r) => r.state === 'pending' && r.sentAt === null),
+      `every ${what[hung]} still pending`,
     );
-    // The texts did not wait for a mail slot to come free: no mail attempt had ended yet (the
-    // first ends when the hung server's greeting times out), and exactly the mail lane's slots
-    // were taken, each by one hung send; the other mails wait in their own lane.
+    // The other channel did not wait for a slot of the hung one to come free: no attempt of the
+    // hung channel had ended yet (the first ends when the greeting or the bind times out), and
+    // exactly its lane's slots were taken, each by one hung send; its other rows wait in its lane.
     t.deepEqual(
-      mails.filter((r) => r.lastError !== null).map((r) => r.lastError),
+      waiting.filter((r) => r.lastError !== null).map((r) => r.lastError),
       [],
-      'no mail attempt had ended while the texts went',
+      `no ${what[hung]} attempt had ended while the ${what[other]}s went`,
     );
-    t.is(mails.filter((r) => r.attempts === 1).length, slots, 'every mail slot held by a hung send');
-    t.is(mails.filter((r) => r.attempts === 0).length, 3 * n - slots, 'the other mails wait in the mail lane');
-    t.true(proxy.accepted >= 1 && proxy.hungNow >= 1, 'the mail server hung up the sends');
-    t.is(smtp.received.length, mailsBefore, 'no mail reached the server');
+    t.is(waiting.filter((r) => r.attempts === 1).length, slots, `every ${what[hung]} slot held by a hung send`);
+    t.is(waiting.filter((r) => r.attempts === 0).length, 3 * n - slots, `the other ${what[hung]}s wait in their lane`);
+    t.true(proxy.accepted >= 1 && proxy.hungNow >= 1, 'the server took the connection and never answered');
+    t.is(reachedServer(hung), 0, `no ${what[hung]} reached its server`);
+
+    // a ticket written now: the after-commit hook routes its rows; its other-channel rows go too
+    const extra = await hotlineTickets(1);
+    await until(async () => ofChannel(await rowsOf(extra.numbers), other).every((r) => r.state === 'sent'), 60_000, `the new ticket's ${what[other]}s sent`);
+    t.true(ofChannel(await rowsOf(extra.numbers), hung).every((r) => r.state === 'pending'));
+    numbers.push(...extra.numbers);
 
     proxy.recover();
-    await until(async () => (await rowsOf(numbers)).every((r) => r.state === 'sent'), 120_000, 'every mail sent after SMTP came back');
+    await until(async () => (await rowsOf(numbers)).every((r) => r.state === 'sent'), 120_000, `every ${what[hung]} sent after the server came back`);
     await new Promise((r) => setTimeout(r, 600)); // let any duplicate job show itself
     const after = await rowsOf(numbers);
-    t.is(smtp.received.length - mailsBefore, 3 * n, 'as many mails as rows');
-    mailedOnce(t, ofChannel(after, 'email'));
-    t.true(ofChannel(after, 'email').every((r) => r.lastError === null && r.sentAt !== null));
-    textedOnce(t, ofChannel(after, 'sms'), partsBefore);
+    t.is(after.length, 6 * (n + 1));
+    t.true(after.every((r) => r.lastError === null && r.sentAt !== null));
+    t.is(smtp.received.length - mailsBefore, 3 * (n + 1), 'as many mails as mail rows');
+    deliveredOnce('email', after);
+    deliveredOnce('sms', after);
   });
 });
 
-test.serial('the SMS gateway hangs: every mail is delivered while every text waits, the text lane full; the gateway recovers: every text is delivered once', async (t) => {
-  const proxy = smsFront.proxy!;
-  proxy.hang(); // the worker's next bind meets a gateway that never answers
-  const mailsBefore = smtp.received.length;
-  const partsBefore = smpp.parts.length;
-  await withWorker(async (w) => {
-    const slots = w.concurrency.sms;
-    t.is(slots, h.dialect === 'mysql' ? 16 : 4, 'the default text concurrency');
-    const n = ticketsToFill(slots);
-    const { numbers } = await hotlineTickets(n);
-
-    await until(async () => ofChannel(await rowsOf(numbers), 'email').every((r) => r.state === 'sent'), 60_000, 'every mail sent');
-    const during = await rowsOf(numbers);
-    t.is(ofChannel(during, 'email').filter((r) => r.state === 'sent').length, 3 * n, 'every mail sent');
-    t.is(smtp.received.length - mailsBefore, 3 * n);
-    mailedOnce(t, ofChannel(during, 'email'));
-    const texts = ofChannel(during, 'sms');
-    t.true(
-      texts.every((r) => r.state === 'pending' && r.sentAt === null),
-      'every text still pending',
-    );
-    t.deepEqual(
-      texts.filter((r) => r.lastError !== null).map((r) => r.lastError),
-      [],
-      'no text attempt had ended while the mails went',
-    );
-    t.is(texts.filter((r) => r.attempts === 1).length, slots, 'every text slot held by a send waiting for the bind');
-    t.is(texts.filter((r) => r.attempts === 0).length, 3 * n - slots, 'the other texts wait in the text lane');
-    t.true(proxy.accepted >= 1, 'the gateway took the bind and never answered');
-    t.is(smpp.parts.length, partsBefore, 'no text reached the gateway');
-
-    proxy.recover();
-    await until(async () => (await rowsOf(numbers)).every((r) => r.state === 'sent'), 120_000, 'every text sent after the gateway came back');
-    await new Promise((r) => setTimeout(r, 600));
-    const after = await rowsOf(numbers);
-    textedOnce(t, ofChannel(after, 'sms'), partsBefore);
-    t.true(ofChannel(after, 'sms').every((r) => r.lastError === null && r.sentAt !== null));
-    t.is(smtp.received.length - mailsBefore, 3 * n, 'no mail sent twice');
-  });
-});
+test.serial('SMTP hangs: every text is delivered while every mail waits, the mail lane full of hung sends; SMTP recovers: every mail is delivered once', oneChannelHangs, 'email');
+test.serial('the SMS gateway hangs: every mail is delivered while every text waits, the text lane full; the gateway recovers: every text is delivered once', oneChannelHangs, 'sms');
 
 const redisTest = process.env.REDIS_URL ? test.serial : test.serial.skip;
 
