@@ -197,6 +197,23 @@ export const SearchText = z
   .openapi({ type: 'string', maxLength: 100, description: 'ticket number, phone number or words of the title and description; at most 100 characters' });
 
 /**
+ * The user list's `q` (`GET /api/v1/users`, `/work/admin/users`: part of a username or name): at
+ * most 64 characters, and the search text's rules ({@link SearchText}): no control characters (a
+ * NUL ended SQLite's LIKE pattern early and matched every account) and not made only of
+ * invisible characters (a BOM alone was trimmed to blank on the page, listing every account, and
+ * matched none in the API). Refused (400), never all or none as if searched.
+ */
+export const AccountSearchText = z
+  .string()
+  .max(64)
+  .refine((s) => !SINGLELINE_FORBIDDEN.test(s) && isWellFormedText(s), { message: 'the search text must not contain control characters or line breaks', params: { reason: 'control_characters' } })
+  .refine((s) => hasVisibleText(s) || isWhiteSpaceOnly(s), {
+    message: 'the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)',
+    params: { reason: 'invisible' },
+  })
+  .openapi({ type: 'string', maxLength: 64, description: 'part of a username or name; at most 64 characters' });
+
+/**
  * A filter of a list endpoint (`?state=`, `?departmentCode=`, `?escalationLevel=`, `?q=`, …):
  * sent blank it is absent, as the workbench's forms send a filter left at 全部 (`state=`) and
  * as the pages read it; any other value must pass `schema` (a made-up state, `1e3` or `x`

@@ -501,6 +501,25 @@ test.serial('a search text of invisible characters only is 400 naming q; with a 
   t.is((await s.coord.get('/api/v1/tickets?q=%20%20')).status, 200, 'white space alone is no search');
 });
 
+test.serial('the user list’s q: control characters (a NUL listed every account on SQLite) or invisible characters only are 400 naming q, never all or none as if searched', async (t) => {
+  for (const [q, detail] of [
+    ['%00', 'invalid query: q: the search text must not contain control characters or line breaks'],
+    ['tax%00', 'invalid query: q: the search text must not contain control characters or line breaks'],
+    ['%0A', 'invalid query: q: the search text must not contain control characters or line breaks'],
+    ['%EF%BB%BF', 'invalid query: q: the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)'],
+    ['%E2%80%8B', 'invalid query: q: the search text shows nothing: it is made only of invisible characters (such as zero-width spaces)'],
+  ]) {
+    const r = await h.admin.get(`/api/v1/users?q=${q}`);
+    t.is(r.status, 400, q);
+    t.like(r.body, { type: 'urn:problem:validation-failed', detail }, q);
+    t.deepEqual([...new Set(r.body.errors.map((e: { field: string }) => e.field))], ['q'], q);
+  }
+  t.deepEqual(
+    (await h.admin.get('/api/v1/users?q=tax1')).body.items.map((u: { username: string }) => u.username),
+    ['tax1'],
+  );
+});
+
 test.serial('owner registration and verification codes refuse a look-alike phone; full-width digits are the number', async (t) => {
   const before = await counts();
   for (const phone of ['①3900001111', '¹3900001111', '１３９００００１１１①']) {

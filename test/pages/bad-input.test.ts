@@ -255,6 +255,11 @@ test.serial('the user list: a made-up role or department is refused next to its 
     ['departmentCode=NOPE', 'f-departmentCode-error', '错误：没有这个部门，请从列表中选择。'],
     ['active=maybe', 'f-active-error', '错误：状态请选择“在用”或“已停用”。'],
     [`q=${'x'.repeat(65)}`, 'f-q-error', '错误：用户名或姓名最多64个字，请删减后再筛选。'],
+    // a BOM alone was trimmed to blank (every account listed), a NUL matched every account on SQLite
+    ['q=%EF%BB%BF', 'f-q-error', '错误：用户名或姓名只有看不见的字符（如零宽空格），请填写要查找的用户名或姓名。'],
+    ['q=%E2%80%8B', 'f-q-error', '错误：用户名或姓名只有看不见的字符（如零宽空格），请填写要查找的用户名或姓名。'],
+    ['q=%00', 'f-q-error', '错误：用户名或姓名里有不能使用的字符（如换行、控制字符），请删除后再筛选。'],
+    ['q=tax%0A', 'f-q-error', '错误：用户名或姓名里有不能使用的字符（如换行、控制字符），请删除后再筛选。'],
     ['role=handler&role=admin', 'f-role-error', '错误：没有这个角色，请从列表中选择。'],
   ];
   for (const [q, id, message] of cases) {

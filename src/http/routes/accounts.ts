@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from '../openapi';
 import { route } from '../route';
 import { AppDeps } from '../deps';
-import { filter, LoginName, Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
+import { AccountSearchText, filter, LoginName, Mobile, RoleE, Paging, StaffAccount, StaffAccountUpdate, AccountDeactivation, PasswordReset, PasswordChange, Uuid, DepartmentCode } from '../../schemas';
 import {
   changePassword,
   checkCredentials,
@@ -134,7 +134,7 @@ export function accountRoutes(router: Router, deps: AppDeps) {
       roles: ['admin'] as const,
       summary: 'List accounts (admin), newest first; `q` searches username and name',
       tags: ['users'],
-      query: z.object({ role: filter(RoleE), departmentCode: filter(DepartmentCode), active: filter(z.enum(['true', 'false'])), q: filter(z.string().max(64)), ...Paging }).strict(),
+      query: z.object({ role: filter(RoleE), departmentCode: filter(DepartmentCode), active: filter(z.enum(['true', 'false'])), q: filter(AccountSearchText), ...Paging }).strict(),
     },
     async (ctx, { query }) => {
       const page = await listAccounts(deps.db, { ...query, active: query.active === undefined ? undefined : query.active === 'true' });

@@ -19,6 +19,7 @@ import {
   StaffAccountUpdate,
   Uuid,
   YearParam,
+  AccountSearchText,
 } from '../../schemas';
 import { createStaffAccount, deactivateAccount, reactivateAccount, resetPasswordOnce, updateStaffAccount } from '../../commands/accounts';
 import { createCategory, createDepartment, updateCategory, updateDepartment } from '../../commands/reference-admin';
@@ -113,7 +114,7 @@ function accountForm(values: Values, errors: { field: string; code: string; max?
 // the calendar's year in a path or a form: as the API reads it (4 digits, 2000–2100; `2026.0` or `1e3` is none)
 const Year = YearParam;
 const UserFilter = z.object({
-  q: z.string().max(64).optional(),
+  q: AccountSearchText.optional(),
   role: RoleE.optional(),
   active: z.enum(['true', 'false']).optional(),
   departmentCode: DepartmentCode.optional(),
@@ -122,7 +123,12 @@ const UserFilter = z.object({
 /** The user list's filters in page order, and their own words next to the field. */
 const USER_FILTER_FIELDS = ['q', 'role', 'departmentCode', 'active'] as const;
 const USER_FILTER_MESSAGES: Record<string, Record<string, string>> = {
-  q: { too_big: '用户名或姓名最多64个字，请删减后再筛选。', invalid_type: '用户名或姓名只能填一项。' },
+  q: {
+    too_big: '用户名或姓名最多64个字，请删减后再筛选。',
+    invalid_type: '用户名或姓名只能填一项。',
+    invisible: '用户名或姓名只有看不见的字符（如零宽空格），请填写要查找的用户名或姓名。',
+    control_characters: '用户名或姓名里有不能使用的字符（如换行、控制字符），请删除后再筛选。',
+  },
   role: { invalid_value: '没有这个角色，请从列表中选择。', invalid_type: '角色只能选一项。' },
   departmentCode: { invalid_format: '没有这个部门，请从列表中选择。', unknown: '没有这个部门，请从列表中选择。', invalid_type: '部门只能选一项。' },
   active: { invalid_value: '状态请选择“在用”或“已停用”。', invalid_type: '状态只能选一项。' },
