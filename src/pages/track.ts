@@ -14,7 +14,7 @@ import { AppError } from '../errors';
 import { multiline } from '../schemas';
 import { emptyForm, FormView } from './render';
 import { formFromAppError, formWithErrors, opt, readForm, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
-import { deadlineText, nextStep } from './format';
+import { deadlineText, formatDeadline, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
 import { RATING_LABEL } from '../notifications/labels';
@@ -27,7 +27,7 @@ import { asciiForm } from '../domain/validators';
 import { normalizeAccessCode } from '../commands/access-codes';
 import type { StagedFile } from '../uploads/stage';
 import { fileRefusalMessage, withFormFiles } from './uploads';
-import { flashNotice, seal, setSealedCookie, takeNotice, unseal } from './sealed';
+import { flashNotice, PageNotice, seal, setSealedCookie, takeNotice, unseal } from './sealed';
 
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;
 const LOOKUP_FIELDS = ['number', 'code'] as const;
@@ -56,10 +56,21 @@ const STALE_MESSAGE: Record<'supplement' | 'rate' | 'withdraw', string> = {
   rate: '这件工单现在不能评价了（可能已经评价过，或评价期限已过、已自动办结），这次的评价没有提交。',
   withdraw: '这件工单现在不能撤回了，请看下面的最新进展。',
 };
-/** What the track page says after a form of it went through (a one-time notice of the POST, `takeNotice`; `files` the files supplemented). */
-const DONE_NOTICE: Record<string, (files: number) => string> = {
-  supplement: (n) => `已经把补充的内容${n > 0 ? `和${n}个文件` : ''}交给办理部门，答复期限恢复计算。`,
-  rate: () => '谢谢您的评价。',
+/**
+ * What the track page says after a form of it went through (a one-time notice of the POST,
+ * `takeNotice`): `files` the files supplemented; `reopened` a rating of 不满意/非常不满意, which
+ * sends the ticket back to its department as a new cycle (DESIGN §3) — said with the department
+ * (`dept`) and the new reply deadline (`replyBy`, already in words) as the POST saw them.
+ */
+const DONE_NOTICE: Record<string, (n: PageNotice) => string> = {
+  supplement: (n) => {
+    const files = typeof n.files === 'number' ? n.files : 0;
+    return `已经把补充的内容${files > 0 ? `和${files}个文件` : ''}交给办理部门，答复期限恢复计算。`;
+  },
+  rate: (n) =>
+    n.reopened
+      ? `谢谢您的评价。您对答复不满意，工单已经退回${n.dept || '办理部门'}重新办理，答复期限重新计算${n.replyBy ? `，最晚在${n.replyBy}答复您` : ''}。新的答复出来后，请您再次评价。`
+      : '谢谢您的评价，这件工单已经办结。',
   withdraw: () => '工单已撤回，不再办理。',
 };
 /** The sealed cookie of a lookup (number and access code, `Path=/track`) and how long it lasts: as long as an idle session. */
@@ -215,17 +226,23 @@ export function trackPages(router: Router, kit: PageKit) {
       TRACK_MS / 1000,
     );
   /** After a form of the track page: 303 to the ticket's GET page (a reload re-posts nothing); the access code goes in the cookie only. */
-  const toTicket = (ctx: Context, number: string, code: string | null, done?: { done: string; files: number }) => {
+  const toTicket = (ctx: Context, number: string, code: string | null, done?: { done: string; files: number; [k: string]: string | number }) => {
     if (code) grant(ctx, number, code);
     // the notice of what went through: one-time and sealed for this browser, never in the address
     if (done) flashNotice(ctx, kit, { to: '/track', number, ...done });
     ctx.redirect(`/track?number=${encodeURIComponent(number)}`);
     ctx.status = 303;
   };
+  /** A bad rating sent the ticket back: to whom, and the new reply deadline in words (for the notice). */
+  const reopenedNotice = async (t: { departmentCode: string | null; replyBy: Date | null }) => ({
+    reopened: 1,
+    dept: (await listDepartments(deps.db.manager)).find((d) => d.code === t.departmentCode)?.nameZh ?? '',
+    replyBy: t.replyBy ? formatDeadline(t.replyBy, tz) : '',
+  });
   /** The notice the POST that just went through left for this ticket's page (once), in words. */
   const noticeFor = (ctx: Context, number: string) => {
     const n = takeNotice(ctx, kit, (x) => x.number === number && Object.hasOwn(DONE_NOTICE, x.done));
-    return n ? DONE_NOTICE[n.done](typeof n.files === 'number' ? n.files : 0) : undefined;
+    return n ? DONE_NOTICE[n.done](n) : undefined;
   };
 
   router.get('/track', async (ctx) => {
@@ -325,8 +342,8 @@ export function trackPages(router: Router, kit: PageKit) {
         const p = parse(v);
         if ('form' in p) return showTicket(ctx, r.t, r.actor, r.code, { forms: { [form]: p.form }, filesDropped: files.length > 0 }, 400);
         try {
-          await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
-          toTicket(ctx, r.t.number, r.code, { done: form, files: files.length });
+          const after = await actOnTicket(deps, r.actor, r.t.id, toInput(p.data), undefined, files);
+          toTicket(ctx, r.t.number, r.code, { done: form, files: files.length, ...(form === 'rate' && after.state !== 'closed' ? await reopenedNotice(after) : {}) });
         } catch (e) {
           if (fileRefusalMessage(e, deps.uploads.limits)) throw e;
           const f = staleForm(formFromAppError(e, v, fields), e);

@@ -465,7 +465,7 @@ test.serial('a success notice asked for in the address (done=, recomputed=) show
     t.is(r.status, 200, path);
     t.false(r.text.includes('inset--done'), `${path}: no success notice`);
     t.false(
-      /密码已修改|已分派。|督办单已关闭|回访评价已记录|已撤销一票否决|账号已停用|临时密码只显示一次|部门已添加|分派规则已保存|已重新发送|重新计算了|已改为休息日|官方安排已载入/.test(r.text),
+      /密码已修改|已分派。|分派给|督办单已关闭|回访评价已记录|已撤销一票否决|账号已停用|临时密码只显示一次|部门已添加|分派规则已保存|已重新发送|重新计算了|已改为休息日|官方安排已载入/.test(r.text),
       `${path}: none of the words`,
     );
   }

@@ -463,11 +463,11 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.is(rated.status, 303);
   t.is(rated.headers.get('location'), `/track?number=${number}`);
   const after = await b.get(`/track?number=${number}`);
-  t.regex(after.text, /谢谢您的评价。/);
+  t.regex(after.text, /谢谢您的评价，这件工单已经办结。/);
   t.is((await h.deps.db.getRepository(Ticket).findOneByOrFail({ id })).state, 'closed');
   const twice = await b.get(`/track?number=${number}`);
   t.regex(twice.text, /已办结/, 'a reload shows the closed ticket and posts nothing');
-  t.false(twice.text.includes('谢谢您的评价。'), 'and the notice no more');
+  t.false(twice.text.includes('谢谢您的评价'), 'and the notice no more');
 });
 
 test.serial('the track page after a lookup with the code shows what the code opens, also where staff are signed in (the sealed cookie before the session)', async (t) => {

@@ -5,6 +5,7 @@ import { requireStaff } from './access';
 import { dispatchBoard, handlerTodo } from '../../queries/workbench';
 import { presentOversightOrder } from '../../http/presenters';
 import { countdownText, rowView } from './view';
+import { actionDoneText } from './tickets';
 import { adminHome, RECENT_DEACTIVATION_DAYS, supervisorHome } from '../../queries/home-views';
 
 /**
@@ -26,7 +27,8 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
     const cal = await deps.calendar.get(deps.db.manager);
     const row = (t: Parameters<typeof rowView>[0]) => rowView(t, actor, now, cal, tz);
     // what the POST that brought this browser here did (once, never from the address)
-    const notice = takeDone(ctx, kit)?.done;
+    const taken = takeDone(ctx, kit);
+    const notice = taken?.done;
     const changed = notice === 'password-changed';
     switch (account.role) {
       case 'handler': {
@@ -47,7 +49,7 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const depName = new Map(b.departments.map((d) => [d.code, d.nameZh]));
         kit.show(ctx, 'work/board', '派单', {
           changed,
-          done: notice === 'dispatch' ? '已分派。' : null,
+          done: taken && (notice === 'dispatch' || notice === 'decide-extension') ? actionDoneText(taken) : null,
           rows: b.waiting.items.map((t) => ({ ...row(t), suggestion: b.suggestions.get(t.id) ?? null, returned: b.returns.get(t.id) ?? null })),
           total: b.waiting.total,
           nextCursor: b.waiting.nextCursor,

@@ -89,6 +89,16 @@ const DONE: Record<Action, string> = {
   decide: '异议已决定。',
 };
 
+/**
+ * The words of a ticket action's one-time notice (`redirectDone` with `done` = the action): a
+ * dispatch names the ticket and the department it went to (`number`, `dept` in the notice), the
+ * rest say what happened; null for a notice that is no ticket action's.
+ */
+export function actionDoneText(n: { done: string; number?: string | number; dept?: string | number }): string | null {
+  if (n.done === 'dispatch' && n.number && n.dept) return `已把 ${n.number} 分派给${n.dept}。`;
+  return DONE[n.done as Action] ?? null;
+}
+
 /** What the page says after the other forms it carries (oversight orders). */
 const DONE_OTHER: Record<string, string> = {
   respond: '已回复督办单。',
@@ -316,7 +326,7 @@ export function ticketPages(router: Router, kit: PageKit) {
     // what the POST that brought this browser here did to this ticket (one-time, never from the address;
     // an action on another ticket whose way back led here says nothing here)
     const notice = takeDone(ctx, kit, (n) => n.ticket === id);
-    const done = notice ? (DONE[notice.done as Action] ?? DONE_OTHER[notice.done] ?? null) : null;
+    const done = notice ? (actionDoneText(notice) ?? DONE_OTHER[notice.done] ?? null) : null;
     const deadlines = (
       [
         ['dispatchBy', '分派期限'],
@@ -389,6 +399,7 @@ export function ticketPages(router: Router, kit: PageKit) {
     if (!Uuid.safeParse(id).success || !(ACTIONS as readonly string[]).includes(action)) throw new AppError(404, 'not-found', 'no such ticket action');
     const files = actionTakesFiles(action);
     let posted: Record<string, string> = {};
+    const acted: { t?: Awaited<ReturnType<typeof actOnTicket>> } = {};
     try {
       await withFormFiles(
         ctx,
@@ -407,7 +418,7 @@ export function ticketPages(router: Router, kit: PageKit) {
           const version = versionOf(action, fields);
           const r = parseAction(action, fields, actor);
           if ('form' in r) throw new FormRefused(r.form);
-          await actOnTicket(deps, actor, id, r.input, version, staged);
+          acted.t = await actOnTicket(deps, actor, id, r.input, version, staged);
         },
       );
     } catch (e) {
@@ -415,7 +426,14 @@ export function ticketPages(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
       return showTicket(ctx, id, { forms: { [action]: errorForm(action, e, posted) }, open: action }, e.status);
     }
-    redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action, { ticket: id });
+    // a dispatch says which ticket went to which department (the board lists many)
+    const said: Record<string, string> = { ticket: id };
+    const t = acted.t;
+    if (action === 'dispatch' && t?.departmentCode) {
+      said.number = t.number;
+      said.dept = (await listDepartments(deps.db.manager)).find((d) => d.code === t.departmentCode)?.nameZh ?? t.departmentCode;
+    }
+    redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action, said);
   });
 
   for (const part of ['file', 'preview'] as const) {
