@@ -80,3 +80,19 @@ test.serial("the owner's rating: 不满意 says the ticket went back to the depa
     t.is((await s.coord.get(`/api/v1/tickets/${c.body.id}`)).body.state, rating === 'satisfied' ? 'closed' : 'dispatched');
   }
 });
+
+test.serial("the handler's reply sent without a choice: 请选择办理结果 next to the field and in the summary, not the generic words", async (t) => {
+  const c = await s.intake.post('/api/v1/tickets', { kind: 'complaint', channel: 'hotline', category: 'tax_fees', title: '空的答复', description: 'd', owner: { name: '王五', phone: '13912345678' } });
+  await s.tax.post(`/api/v1/tickets/${c.body.id}/sign`, {});
+  const b = await signedIn('tax1');
+  const page = `/work/tickets/${c.body.id}`;
+  const r = await b.multipart(`${page}/reply`, { _csrf: await b.csrf(page), version: await version(c.body.id), message: '' }, []);
+  t.is(r.status, 400);
+  t.true(r.text.includes('<a href="#f-reply-outcome">请选择办理结果。</a>'), 'in the summary');
+  t.regex(r.text, /id="f-reply-outcome-error"><span class="visually-hidden">错误：<\/span>请选择办理结果。/);
+  t.false(r.text.includes('请从给出的选项中选择。'));
+  // a value made up (not one of the options) keeps the words for that
+  const made = await b.multipart(`${page}/reply`, { _csrf: await b.csrf(page), version: await version(c.body.id), outcome: 'maybe', message: '答复' }, []);
+  t.is(made.status, 400);
+  t.true(made.text.includes('请从给出的选项中选择。'));
+});

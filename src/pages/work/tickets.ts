@@ -160,7 +160,8 @@ export function actionForm(action: Action, values: Record<string, string>, error
   const f = formWithErrors(values, errors, FIELDS[action], { problem });
   for (const e of errors) {
     const own = FILL_IN[action]?.[e.field];
-    if (own && isEmpty(e.code) && f.errors[e.field]) f.errors[e.field] = own;
+    // a choice left blank (radios or a list: zod's invalid_value for the missing option) is a field left empty too
+    if (own && (isEmpty(e.code) || (e.code === 'invalid_value' && !values[e.field])) && f.errors[e.field]) f.errors[e.field] = own;
   }
   f.summary = f.summary.map((s) => {
     const field = s.href.startsWith('#f-') ? FIELDS[action].find((n) => s.href === `#f-${n}`) : undefined;
