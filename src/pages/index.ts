@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 import { sharedAttemptStore } from '../http/limiter';
 import { makeKit, PageKit } from './kit';
 import { pageSession, requireCsrf, type PageState } from './session';
-import { problemMessage } from './messages';
+import { PROBLEM_TITLES, problemMessage } from './messages';
 import { askedFor, repeatedOf } from './forms';
 import { homePages } from './home';
 import { accountPages } from './account';
@@ -73,7 +73,7 @@ function pageErrors(kit: PageKit) {
       if (e instanceof AppError) {
         if (e.code === 'database-unavailable') ctx.set('Retry-After', String(e.extra.retryAfter));
         const minutes = typeof e.extra.retryAfter === 'number' ? Math.ceil(e.extra.retryAfter / 60) : undefined;
-        const title = e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作';
+        const title = PROBLEM_TITLES[e.code] ?? (e.status === 404 ? '没有找到这个页面' : e.status === 401 ? '请先登录' : e.status === 429 ? '请稍后再试' : '无法完成操作');
         const message = e instanceof DatabaseUnavailable && e.inDoubt ? problemMessage('database-unavailable-in-doubt') : problemMessage(e.code, { minutes });
         kit.show(ctx, 'error', title, { message, code: e.code, status: e.status, signIn: e.status === 401 ? signInHref(ctx) : null }, e.status);
         return;

@@ -237,6 +237,14 @@ export const VERIFICATION_CODE_MESSAGES: Record<string, Record<string, string>> 
 
 /** The message for a problem code (`{minutes}` filled in), or the general one. */
 /**
+ * A problem page's own heading where the generic one ("无法完成操作") would not say what happened:
+ * a receipt opened in another browser or after its 30 minutes (410 `receipt-gone`).
+ */
+export const PROBLEM_TITLES: Readonly<Record<string, string>> = {
+  'receipt-gone': '回执只在提交时的浏览器里显示30分钟',
+};
+
+/**
  * The sign-in's `invalid-credentials` by what was typed (staff sign in with a username at the
  * owners' entry, docs/pages.md): a mobile number reads as the owners' phone, anything else as a
  * username. Decided by the typed name's shape only, so it says nothing of which accounts exist.

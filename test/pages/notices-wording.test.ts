@@ -96,3 +96,15 @@ test.serial("the handler's reply sent without a choice: 请选择办理结果 ne
   t.is(made.status, 400);
   t.true(made.text.includes('请从给出的选项中选择。'));
 });
+
+test.serial('an old receipt opened in another browser: 410 with a heading that says what happened', async (t) => {
+  const b = new Browserless(h.url);
+  const form = { formKey: '7f3a8c2d-4b5e-4f60-8a12-c3d4e5f6a7b8', kind: 'complaint', category: 'tax_fees', title: '回执', description: 'd', 'owner.name': '孙七', 'owner.phone': '13900000017' };
+  const r = await b.post('/submit/complaint', form);
+  t.is(r.status, 303);
+  const gone = await new Browserless(h.url).get(r.headers.get('location')!);
+  t.is(gone.status, 410);
+  t.true(gone.text.includes('<h1 class="heading-l">回执只在提交时的浏览器里显示30分钟</h1>'));
+  t.false(gone.text.includes('无法完成操作'));
+  t.regex(gone.text, /请凭工单编号和查询码查询办理进度/);
+});
