@@ -11,7 +11,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
-import { startHarness, standardStaff, Harness } from '../helpers/harness';
+import { ADMIN_PASSWORD, startHarness, standardStaff, Harness } from '../helpers/harness';
 import { afterPost, DESKTOP, openBrowser, look, PHONE, screenshot, staffSignIn, text, TestBrowser } from '../helpers/browser';
 import { png } from '../attachments/fixtures';
 
@@ -363,15 +363,16 @@ test.serial("the coordinator's 派单 board at a phone's 390 px: waiting tickets
     'block',
     'the ticket list: a card at 390 px',
   );
-  // the other workbench lists of the coordinator, the handler, intake and the supervisor
+  // the other workbench lists of the coordinator, the handler, intake, the supervisor and the admin
   const wide: string[] = [];
   for (const [who, paths] of [
     ['coord1', ['/work/tickets', '/work/tickets?departmentCode=TAX', '/work/oversight?state=all', '/work/notices', '/work/symposiums', '/work/reports']],
     ['tax1', ['/work', '/work/tickets', '/work/oversight']],
     ['intake1', ['/work/call', '/work/callbacks', '/work/tickets']],
     ['sup1', ['/work', '/work/integrity', '/work/vetoes', '/work/assessments']],
+    ['admin', ['/work', '/work/admin/users', '/work/admin/reference', '/work/admin/routing', '/work/admin/sla', '/work/admin/calendar', '/work/admin/outbox']],
   ] as const) {
-    await signIn(who, p);
+    await staffSignIn(b, h.url, who, { page: p, password: who === 'admin' ? ADMIN_PASSWORD : undefined });
     await p.setViewportSize(PHONE);
     for (const path of paths) {
       await p.goto(h.url + path);
