@@ -693,3 +693,26 @@ test.serial('a symposium form whose key was used with other content: 422 and a f
   t.is((await post(form('重复标识座谈会（改过）', fresh))).status, 303, 'the same form again: its first answer');
   t.is(await meetings(), 2);
 });
+
+test.serial('a sign from the handler’s 待办 list comes back to the list saying which ticket was signed for, once', async (t) => {
+  const made = await s.intake.post('/api/v1/tickets', {
+    kind: 'complaint',
+    channel: 'hotline',
+    category: 'tax_fees',
+    title: '从待办签收',
+    description: '来电反映问题。',
+    owner: { name: '李四', phone: '13900000088' },
+  });
+  t.is(made.status, 201, made.text);
+  const b = await signedIn('tax1');
+  const list = await b.get('/work');
+  const version = new RegExp(`action="/work/tickets/${made.body.id}/sign"[\\s\\S]*?name="version" value="(\\d+)"`).exec(list.text)?.[1];
+  t.truthy(version, 'the list has the sign button of the ticket');
+  const r = await b.post(`/work/tickets/${made.body.id}/sign`, { version: version!, back: '/work' }, '/work');
+  t.is(r.status, 303);
+  t.is(r.headers.get('location'), '/work');
+  const back = await b.get('/work');
+  t.is(byId(back.text, 'done'), `已签收 ${made.body.number}，请在答复期限前办理。`);
+  t.is(byId((await b.get('/work')).text, 'done'), null, 'once');
+  t.is((await h.admin.get(`/api/v1/tickets/${made.body.id}`)).body.state, 'in_progress');
+});

@@ -36,6 +36,8 @@ export function homePagesForStaff(router: Router, kit: PageKit) {
         const list = (l: typeof todo.toSign) => ({ rows: l.items.map(row), total: l.total });
         kit.show(ctx, 'work/todo', '待办', {
           changed,
+          // a sign from the 待办 list comes back here (back=/work): say which ticket was signed for
+          done: taken && notice === 'sign' && taken.number ? `已签收 ${taken.number}，请在答复期限前办理。` : null,
           toSign: list(todo.toSign),
           inProgress: list(todo.inProgress),
           awaitingInfo: list(todo.awaitingInfo),

@@ -427,11 +427,12 @@ export function ticketPages(router: Router, kit: PageKit) {
       if (!(e instanceof AppError) || e.status >= 500 || e.status === 404 || e.status === 401) throw e;
       return showTicket(ctx, id, { forms: { [action]: errorForm(action, e, posted) }, open: action }, e.status);
     }
-    // a dispatch says which ticket went to which department (the board lists many)
+    // a dispatch says which ticket went to which department (the board lists many); an action
+    // taken from a list (the handler's 待办: sign) names its ticket there
     const said: Record<string, string> = { ticket: id };
     const t = acted.t;
+    if (t) said.number = t.number;
     if (action === 'dispatch' && t?.departmentCode) {
-      said.number = t.number;
       said.dept = (await listDepartments(deps.db.manager)).find((d) => d.code === t.departmentCode)?.nameZh ?? t.departmentCode;
     }
     redirectDone(ctx, kit, localPath(posted.back, '') || `/work/tickets/${id}`, action, said);
