@@ -386,12 +386,17 @@ test.serial('a complaint without an account: POST → 303 → the receipt page (
   t.true(sms.bodyText.includes(code), 'the text carries the code');
   t.true(reload.text.includes('编号和查询码也会用短信发到您的手机 139****0017'), 'the receipt names the masked phone the code goes to');
   t.false(reload.text.includes('之后丢了无法找回'), 'and does not say the code cannot be found again');
+  t.true(
+    reload.text.includes('<p id="info-how">如果需要您补充材料，会用短信告诉您（留了邮箱的也发邮件），查询页面上也会显示。'),
+    'a request for more information comes by text (never "by phone": nobody calls)',
+  );
   // anonymous: no text, so the warning stays
   const anon = await b.req('POST', '/submit/complaint', { ...form, formKey: '6e2f7b1c-3a4d-4e5f-9a01-b2c3d4e5f6a7', anonymous: '1', 'owner.name': '', 'owner.phone': '' });
   t.is(anon.status, 303);
   const anonPage = await b.get(anon.headers.get('location')!);
   t.true(anonPage.text.includes('查询码只在这个页面显示（提交后30分钟内、在这个浏览器里刷新还能看到），之后丢了无法找回'), 'the anonymous receipt says how long a reload shows the code');
   t.false(anonPage.text.includes('短信'), 'and promises no text');
+  t.true(anonPage.text.includes('<p id="info-how">如果需要您补充材料，会显示在查询页面上（留了邮箱的也发邮件），请隔几天凭编号和查询码查看。'));
   t.is(await count(), before + 2, 'and creates nothing (but the anonymous one)');
   const again = await b.req('POST', '/submit/complaint', form);
   t.is(again.headers.get('location'), loc, 'the same form sent twice: the same receipt');
