@@ -108,8 +108,8 @@ export function trackPages(router: Router, kit: PageKit) {
   const { deps } = kit;
   const tz = deps.config.businessTz;
 
-  function showLookup(ctx: Context, form: FormView, status = 200) {
-    kit.show(ctx, 'track/lookup', '查询办理进度', { form }, status);
+  function showLookup(ctx: Context, form: FormView, status = 200, left = false) {
+    kit.show(ctx, 'track/lookup', '查询办理进度', { form, left }, status);
   }
 
   /** The ticket for this request: by code (counted on the limit) or as the signed-in submitter; null = show the lookup form. */
@@ -270,7 +270,21 @@ export function trackPages(router: Router, kit: PageKit) {
         if (!(e instanceof AppError && e.code === 'not-found')) throw e;
       }
     }
-    showLookup(ctx, emptyForm({ number, code: '' }));
+    // after 退出查看 (once): say that this browser keeps no code now
+    const left = !number && !!takeNotice(ctx, kit, (x) => x.done === 'left-track');
+    showLookup(ctx, emptyForm({ number, code: '' }), 200, left);
+  });
+
+  /**
+   * 退出查看: this browser forgets the number and code of the lookup (`gt_track`), for a phone or
+   * computer that is not the submitter's own; the ticket opens again only with the code typed.
+   * Then the lookup page, saying so once.
+   */
+  router.post('/track/leave', async (ctx) => {
+    setSealedCookie(ctx, TRACK_COOKIE, '/track', '', kit.cookie, 0);
+    flashNotice(ctx, kit, { to: '/track', done: 'left-track' });
+    ctx.redirect('/track');
+    ctx.status = 303;
   });
 
   /** The lookup form again for a number or code sent twice (the message next to it). */

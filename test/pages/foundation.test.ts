@@ -454,6 +454,24 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   const o = await other.get(`/track?number=${number}`);
   t.regex(o.text, /<h1 class="heading-l">查询办理进度<\/h1>/, 'the cookie alone opens nothing in another browser');
 
+  // 退出查看 (a phone or computer not the submitter's): the browser forgets the code; the lookup says so once
+  const shared = new Browserless(h.url);
+  t.is((await shared.post('/track', { number, code }, '/track')).status, 303);
+  const viewed = await shared.get(`/track?number=${number}`);
+  t.true(viewed.text.includes('<form method="post" action="/track/leave" class="no-print" id="leave">'), 'a code viewer is offered 退出查看');
+  const leave = await shared.post('/track/leave', {}, `/track?number=${number}`);
+  t.is(leave.status, 303);
+  t.is(leave.headers.get('location'), '/track');
+  t.true(
+    leave.setCookies.some((c) => c.startsWith('gt_track=;') && /Max-Age=0/.test(c)),
+    'the lookup cookie is deleted',
+  );
+  t.true((await shared.get('/track')).text.includes('<div class="inset inset--done" role="status" id="left">已退出查看：这台设备不再保存查询码，再看需要重新输入工单编号和查询码。</div>'));
+  t.false((await shared.get('/track')).text.includes('id="left"'), 'once');
+  const afterLeave = await shared.get(`/track?number=${number}`);
+  t.regex(afterLeave.text, /<h1 class="heading-l">查询办理进度<\/h1>/, 'the ticket asks for the code again');
+  t.false(afterLeave.text.includes(code));
+
   t.is((await tax.post(`/api/v1/tickets/${id}/sign`, {})).status, 200);
   t.is((await tax.post(`/api/v1/tickets/${id}/request-info`, { message: '请提供流水。' })).status, 200);
   // a supplement with a file (multipart, JavaScript off): 303, the notice on the GET page
