@@ -36,6 +36,7 @@ export type EventType =
   | 'escalated'
   | 'oversight_responded'
   | 'identity_read'
+  | 'contact_read'
   | 'concluded'
   | 'decided'
   | 'deadlines_recomputed'

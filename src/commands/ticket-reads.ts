@@ -6,17 +6,22 @@
 import { OversightOrder, Ticket, TicketEvent, TicketMessage } from '../entities';
 import type { AppDeps } from '../deps';
 import { runAs } from '../deps';
-import { Actor, isAuditedIdentityRead } from '../domain/lifecycle';
+import { Actor, isAuditedIdentityRead, mayRevealContact } from '../domain/lifecycle';
 import { facts, loadVisibleTicket } from './ticket-store';
 import { appendEvent, verifyChain } from './events';
 import { canReadOrders, listOrders } from './oversight';
 import { isHiddenFromSubmitter } from '../domain/attachments';
 
-/** One ticket as the viewer may read it: `identityAudited` when this read was recorded as an `identity_read` event. */
+/**
+ * One ticket as the viewer may read it: `identityAudited` when this read was recorded as an
+ * `identity_read` event, `contactRevealed` when it was recorded as a `contact_read` event (the
+ * presenter then shows a handler the whole phone number).
+ */
 export interface TicketRead {
   ticket: Ticket;
   oversight?: OversightOrder[];
   identityAudited: boolean;
+  contactRevealed: boolean;
 }
 
 /**
@@ -26,18 +31,26 @@ export interface TicketRead {
  * that concurrent reads append to the chain in turn. With `identity: false` (the workbench's
  * ticket page until the supervisor asks to see the reporter) nothing is recorded and the
  * presenter masks the reporter.
+ *
+ * With `contact: true` a handler of the department that holds the ticket reads the
+ * submitter's whole phone number, recorded the same way as a `contact_read` event (payload
+ * `{ field: 'phone' }`, docs/decisions/core.md "Personal data"); for anyone else, or on a
+ * ticket where {@link mayRevealContact} says no, the flag changes nothing (no error, nothing
+ * recorded, the phone as the role sees it).
  * @throws 404 `not-found`
  */
-export async function readTicket(deps: AppDeps, actor: Actor, id: string, o: { identity?: boolean } = {}): Promise<TicketRead> {
+export async function readTicket(deps: AppDeps, actor: Actor, id: string, o: { identity?: boolean; contact?: boolean } = {}): Promise<TicketRead> {
   return runAs(deps, actor, async (c) => {
     let t = await loadVisibleTicket(c, id);
     const audited = o.identity !== false && !!t.contact && !t.anonymous && isAuditedIdentityRead(facts(t), actor);
-    if (audited) {
-      t = await loadVisibleTicket(c, id, true);
-      await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
-    }
+    const revealed = o.contact === true && !!t.contact?.phone && mayRevealContact({ ...facts(t), anonymous: !!t.anonymous }, actor);
+    if (audited || revealed) t = await loadVisibleTicket(c, id, true);
+    if (audited) await appendEvent(c.em, t, { type: 'identity_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: {} });
+    // re-checked on the locked row: the state may have moved on between the two reads
+    const contactRevealed = revealed && !!t.contact?.phone && mayRevealContact({ ...facts(t), anonymous: !!t.anonymous }, actor);
+    if (contactRevealed) await appendEvent(c.em, t, { type: 'contact_read', actor, at: c.now, fromState: t.state, toState: t.state, payload: { field: 'phone' } });
     const oversight = canReadOrders(actor) ? (await listOrders(c.em, actor, { ticketId: t.id, limit: 200 }, c.now)).reverse() : undefined;
-    return { ticket: t, oversight, identityAudited: audited };
+    return { ticket: t, oversight, identityAudited: audited, contactRevealed };
   });
 }
 

@@ -121,8 +121,8 @@ export function storedName(clientName: string | undefined, type: AttachmentType)
 
 /**
  * Timeline entries a signed-in submitter does not see: internal notes, audited reads
- * (`identity_read`, `attachment_read`) and staff's internal attachments.
+ * (`identity_read`, `contact_read`, `attachment_read`) and staff's internal attachments.
  */
 export function isHiddenFromSubmitter(e: { type: string; payload: Record<string, unknown> }): boolean {
-  return e.type === 'note' || e.type === 'identity_read' || e.type === 'attachment_read' || (e.type === 'attached' && e.payload.internal === true);
+  return e.type === 'note' || e.type === 'identity_read' || e.type === 'contact_read' || e.type === 'attachment_read' || (e.type === 'attached' && e.payload.internal === true);
 }

@@ -155,6 +155,23 @@ export function isAuditedIdentityRead(t: TicketFacts, a: Actor): boolean {
   return isIntegrity(t) && a.kind === 'user' && a.role === 'supervisor' && canView(t, a);
 }
 
+/** States in which the ticket's department holds it (DESIGN §3): from dispatch until the rating or the close. */
+export const DEPARTMENT_HOLDS_STATES: readonly TicketState[] = ['dispatched', 'in_progress', 'awaiting_info', 'replied'];
+
+/**
+ * Whether `actor` may reveal the submitter's whole phone number on this ticket, a read that
+ * is recorded as a `contact_read` event (docs/decisions/core.md "Personal data"): a handler
+ * of the ticket's own department while that department holds it, to call the business owner
+ * or arrange a site visit (handlers otherwise see the number masked). Never on an integrity
+ * report (only supervisors see that reporter, as an `identity_read`) nor on an anonymous
+ * ticket (no contact is stored). Everyone else reads as before: the number masked or whole
+ * by role, and nothing recorded.
+ */
+export function mayRevealContact(t: TicketFacts & { anonymous: boolean }, a: Actor): boolean {
+  if (isIntegrity(t) || t.anonymous || !t.departmentCode || !DEPARTMENT_HOLDS_STATES.includes(t.state)) return false;
+  return a.kind === 'user' && a.role === 'handler' && a.departmentCode === t.departmentCode;
+}
+
 /**
  * Why an intake user may never record this ticket's rating as a callback (回访, issue 13
  * item 8), or null when they may: nobody rates a ticket handled by their own department

@@ -20,6 +20,12 @@ export interface PresentOptions {
    * masked even for supervisors, so that every read of it is audited (DESIGN §7).
    */
   identityAudited?: boolean;
+  /**
+   * Set only by the single-ticket read that recorded a `contact_read` event for this very
+   * response: the handler sees the submitter's whole phone number (still no email). Without it
+   * handlers get the number masked.
+   */
+  contactRevealed?: boolean;
   /** oversight orders of the ticket (staff views of one ticket); shown as `oversight` when given */
   oversight?: OversightOrder[];
 }
@@ -27,7 +33,7 @@ export interface PresentOptions {
 /**
  * The ticket as the actor may see it (STYLE: presenters choose fields per role). The
  * contact record: full to the owner and to staff who need to call back; phone masked for
- * handlers and in lists; for integrity reports only supervisors see the reporter
+ * handlers (unless this read recorded a `contact_read`, `contactRevealed`) and in lists; for integrity reports only supervisors see the reporter
  * (the caller audits that read), everyone else gets `reporter: "masked"`.
  */
 export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
@@ -39,7 +45,7 @@ export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
       reporter = 'masked';
     } else {
       contact = { ...t.contact };
-      if (role === 'handler' || (o.list && role !== 'owner')) contact.phone = maskPhone(t.contact.phone);
+      if ((role === 'handler' && !o.contactRevealed) || (o.list && role !== 'owner')) contact.phone = maskPhone(t.contact.phone);
       if (role === 'handler' && contact.email) contact.email = undefined;
     }
   }

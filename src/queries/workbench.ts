@@ -45,11 +45,12 @@ export interface TicketWorkView {
 /**
  * The ticket page's data (404 for a ticket the viewer may not see). `identity: false` reads
  * without recording an identity read, so a supervisor sees the reporter only after asking
- * (`identity: true`, recorded as the API records it, DESIGN §7).
+ * (`identity: true`, recorded as the API records it, DESIGN §7); likewise `contact: true`
+ * shows a handler of the holding department the whole phone number, recorded as `contact_read`.
  * @throws 404 `not-found`
  */
-export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o: { identity: boolean; mergeQuery?: string }): Promise<TicketWorkView> {
-  const read = await readTicket(deps, actor, id, { identity: o.identity });
+export async function ticketWorkView(deps: AppDeps, actor: Actor, id: string, o: { identity: boolean; contact?: boolean; mergeQuery?: string }): Promise<TicketWorkView> {
+  const read = await readTicket(deps, actor, id, { identity: o.identity, contact: o.contact });
   const { events, hideActorId } = await ticketTimeline(deps, actor, id);
   const messages = new Map((await ticketMessages(deps, actor, id)).map((m) => [m.id, m]));
   const attachments = await listTicketAttachments(deps, actor, id);

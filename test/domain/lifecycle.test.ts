@@ -19,6 +19,7 @@ import {
   canView,
   decide,
   decideSystem,
+  mayRevealContact,
   mayShowAccessCode,
 } from '../../src/domain/lifecycle';
 
@@ -364,3 +365,35 @@ for (const [name, actor, submitterId, refusal] of CALLBACK_CASES) {
     t.is(allowedActions(tf, actor).includes('rate'), !refusal);
   });
 }
+
+// ---------------------------------------------------------------------------
+// Revealing the submitter's phone (docs/decisions/core.md "Personal data"): the handlers of the
+// department that holds the ticket, recorded as `contact_read`; never an integrity report or an
+// anonymous ticket. Written out here, independently of DEPARTMENT_HOLDS_STATES.
+// ---------------------------------------------------------------------------
+
+const HOLDS: TicketState[] = ['dispatched', 'in_progress', 'awaiting_info', 'replied'];
+const reveal = test.macro({
+  exec(t, kind: TicketKind, state: TicketState, anonymous: boolean, who: ActorName, expected: boolean) {
+    const dept = kind === 'integrity_report' ? 'DIS' : 'TAX';
+    t.is(mayRevealContact({ ...facts(kind, state, dept, kind === 'integrity_report' ? 'HRSS' : null), anonymous }, A[who]), expected);
+  },
+  title: (_p, kind: TicketKind, state: TicketState, anonymous: boolean, who: ActorName, expected: boolean) =>
+    `mayRevealContact ${kind} ${state}${anonymous ? ' anonymous' : ''} · ${who} → ${expected}`,
+});
+for (const kind of ['complaint', 'suggestion', 'objection'] as TicketKind[]) {
+  for (const state of ALL) {
+    // the handlers of TAX (the department lead too), only while TAX holds it
+    for (const who of ['handler', 'head'] as ActorName[]) test(reveal, kind, state, false, who, HOLDS.includes(state));
+    // nobody else ever: they see the number whole (owner, intake, coordinator…) or not at all
+    for (const who of ['otherHandler', 'samrHandler', 'disHandler', 'intake', 'coordinator', 'supervisor', 'admin', 'submitter', 'accessCode', 'anonymous', 'system'] as ActorName[]) {
+      test(reveal, kind, state, false, who, false);
+    }
+  }
+  for (const state of HOLDS) test(reveal, kind, state, true, 'handler', false);
+}
+// an integrity report: the reporter is the supervisors' identity read, never a department's call
+for (const state of ALL) for (const who of ['disHandler', 'supervisor', 'handler'] as ActorName[]) test(reveal, 'integrity_report', state, false, who, false);
+test('mayRevealContact: a ticket returned to the dispatch office (no department) reveals nothing', (t) => {
+  t.false(mayRevealContact({ ...facts('complaint', 'dispatched', 'TAX', null), departmentCode: null, anonymous: false }, A.handler));
+});

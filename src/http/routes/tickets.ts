@@ -40,6 +40,14 @@ const ListQuery = z
     ...Paging,
   })
   .strict();
+const ReadQuery = z
+  .object({
+    contact: filter(z.enum(['true', 'false'])).openapi({
+      description:
+        "`true`: a handler of the department that holds the ticket (dispatched, in_progress, awaiting_info, replied; not an integrity report, not anonymous) gets the submitter's whole phone number, and this read is recorded as a `contact_read` event on the ticket. For anyone else it changes nothing: the phone as the role sees it, nothing recorded.",
+    }),
+  })
+  .strict();
 const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
 
 /** Tickets: create, list, read, timeline, texts, chain check, and the lifecycle actions (DESIGN §3, §13). */
@@ -90,11 +98,11 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
 
   route(
     router,
-    { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, response: TicketView },
-    async (ctx, { params, actor }) => {
-      const r = await readTicket(deps, actor, params.id);
+    { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, query: ReadQuery, response: TicketView },
+    async (ctx, { params, query, actor }) => {
+      const r = await readTicket(deps, actor, params.id, { contact: query.contact === 'true' });
       ctx.set('ETag', `"${r.ticket.version}"`);
-      ctx.body = presentTicket(r.ticket, actor, { now: deps.clock.now(), identityAudited: r.identityAudited, oversight: r.oversight });
+      ctx.body = presentTicket(r.ticket, actor, { now: deps.clock.now(), identityAudited: r.identityAudited, contactRevealed: r.contactRevealed, oversight: r.oversight });
     },
   );
 

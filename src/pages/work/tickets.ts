@@ -12,7 +12,8 @@ import { canRespond } from '../../commands/oversight';
 import { ticketWorkView, TicketWorkView, workTickets } from '../../queries/workbench';
 import { presentTicket } from '../../http/presenters';
 import { sendAttachment } from '../../http/routes/attachments';
-import { ACTIONS, Action, isOpen, REJECT_GROUNDS, RATINGS, OUTCOMES, UserActor, STATES, TICKET_KINDS } from '../../domain/lifecycle';
+import { ACTIONS, Action, isOpen, mayRevealContact, REJECT_GROUNDS, RATINGS, OUTCOMES, UserActor, STATES, TICKET_KINDS } from '../../domain/lifecycle';
+import { facts } from '../../commands/ticket-store';
 import { actionTakesFiles } from '../../domain/attachments';
 import { trimWhiteSpace } from '../../domain/text';
 import { AppError } from '../../errors';
@@ -312,17 +313,18 @@ export function ticketPages(router: Router, kit: PageKit) {
   async function showTicket(ctx: Context, id: string, extra: { forms?: Partial<Record<Action, FormView>>; open?: Action | null; orderForm?: { id: string; form: FormView } } = {}, status = 200) {
     const { actor } = requireStaff(ctx);
     const identity = ctx.query.identity === '1';
+    const contact = ctx.query.contact === '1';
     // the merge form's search reads as the list's `q`: over 100 characters (never cut to 100), control
     // characters or invisible characters only, or given twice, find nothing — never every open ticket
     const rawMergeQ = ctx.query.mergeQ;
     const mergeQ = trimWhiteSpace(Array.isArray(rawMergeQ) ? (rawMergeQ[0] ?? '') : (rawMergeQ ?? '')); // a BOM alone stays: refused, not blank
     const mergeCheck = Array.isArray(rawMergeQ) ? z.string().safeParse(rawMergeQ) : mergeQ ? SearchText.safeParse(rawMergeQ) : null;
     const mergeError = mergeCheck && !mergeCheck.success ? (zodErrors(mergeCheck.error).map((e) => FILTER_MESSAGES.q[e.code])[0] ?? FILTER_MESSAGES.q.invisible) : null;
-    const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, mergeQuery: mergeQ && !mergeError ? mergeQ : undefined });
+    const v: TicketWorkView = await ticketWorkView(deps, actor, id, { identity, contact, mergeQuery: mergeQ && !mergeError ? mergeQ : undefined });
     const now = deps.clock.now();
     const cal = await deps.calendar.get(deps.db.manager);
     const t = v.read.ticket;
-    const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, oversight: v.read.oversight });
+    const p = presentTicket(t, actor, { now, identityAudited: v.read.identityAudited, contactRevealed: v.read.contactRevealed, oversight: v.read.oversight });
     const depName = new Map(v.departments.map((d) => [d.code, d.nameZh]));
     // what the POST that brought this browser here did to this ticket (one-time, never from the address;
     // an action on another ticket whose way back led here says nothing here)
@@ -369,6 +371,9 @@ export function ticketPages(router: Router, kit: PageKit) {
         suggested: v.suggestedDepartment,
         category: v.categories.find((c) => c.code === t.categoryCode)?.nameZh ?? null,
         canSeeIdentity: actor.role === 'supervisor' && p.kind === 'integrity_report' && p.reporter === 'masked',
+        // the 显示完整电话 link: a handler of the department that holds it, the number still masked
+        contactRevealed: v.read.contactRevealed,
+        canRevealContact: !v.read.contactRevealed && !!t.contact?.phone && mayRevealContact({ ...facts(t), anonymous: !!t.anonymous }, actor),
         grounds: REJECT_GROUNDS.map((g) => ({ value: g, label: L.GROUND_LABEL[g] })),
         ratings: RATINGS.map((r) => ({ value: r, label: L.RATING_LABEL[r] })),
         outcomes: OUTCOMES.map((o) => ({ value: o, label: L.OUTCOME_LABEL[o] })),

@@ -108,6 +108,8 @@ function eventTitle(e: ReturnType<typeof presentEvent>, dept: (code: unknown) =>
       return `回复督办单${p.onTime === false ? '（逾期）' : ''}`;
     case 'identity_read':
       return '查看举报人身份（已记录）';
+    case 'contact_read':
+      return '查看提交人完整电话（已记录）';
     case 'concluded':
       return `举报办结：${L.FINDING_LABEL[str(p.finding)] ?? ''}`;
     case 'decided':
