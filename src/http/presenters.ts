@@ -33,8 +33,9 @@ export interface PresentOptions {
 /**
  * The ticket as the actor may see it (STYLE: presenters choose fields per role). The
  * contact record: full to the owner and to staff who need to call back; phone masked for
- * handlers (unless this read recorded a `contact_read`, `contactRevealed`) and in lists; for integrity reports only supervisors see the reporter
- * (the caller audits that read), everyone else gets `reporter: "masked"`.
+ * handlers (unless this read recorded a `contact_read`: `contactRevealed`) and in lists; for
+ * integrity reports only supervisors see the reporter (the caller audits that read), everyone
+ * else gets `reporter: "masked"`.
  */
 export function presentTicket(t: Ticket, actor: Actor, o: PresentOptions) {
   const role = actor.kind === 'user' ? actor.role : actor.kind;
