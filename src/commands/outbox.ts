@@ -96,6 +96,9 @@ export async function retryOutboxMessage(deps: AppDeps, actor: UserActor, id: st
     .where("id = :id AND state IN ('failed', 'pending')", { id })
     .execute();
   if (!res.affected) throw conflict('not-retryable', `a ${row.state} notification is not sent again`, { state: row.state });
-  afterCommit(deps.db.manager, [row]);
-  return repo.findOneByOrFail({ id });
+  // read back before the row goes to its lane: once queued, a worker may already be sending it
+  // (the answer is the row as this retry left it: pending, attempts 0 after a failure)
+  const retried = await repo.findOneByOrFail({ id });
+  afterCommit(deps.db.manager, [retried]);
+  return retried;
 }

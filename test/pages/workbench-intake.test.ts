@@ -180,7 +180,7 @@ test.serial('answer at intake: the ticket is replied at once and goes to the cal
   // a rating without a choice is refused with its message on the ticket page; nothing changes
   const again = p.locator('#awaiting ~ table tr', { hasText: number });
   await again.locator('button:has-text("记录")').click();
-  t.is(await text(p, '.error-summary li'), '请选择一项评价。');
+  t.is(await text(p, '.error-summary li'), '请选择来电人的评价。');
   t.is((await api(id)).state, 'replied');
   await p.close();
 });
