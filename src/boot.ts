@@ -1,3 +1,4 @@
+import { DERIVED_KEY_ID } from './chain-keys';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -42,11 +43,13 @@ export async function boot(
   if (!parsed.embedded && !parsed.jwtSecret) {
     throw new Error('invalid configuration: JWT_SECRET: required when DATABASE_URL is set (no default secret outside the embedded default)');
   }
-  if (!parsed.embedded && !parsed.eventChainKeys) {
-    throw new Error('invalid configuration: EVENT_CHAIN_KEYS: required when DATABASE_URL is set (id:base64 of at least 32 bytes; see docs/decisions/security.md)');
-  }
   const config: Config = { ...parsed, jwtSecret: parsed.embedded && !env.JWT_SECRET ? embeddedSecret(parsed) : parsed.jwtSecret };
   const log = opts.log ?? createLogger(config.logLevel);
+  if (!config.embedded && !config.eventChainKeys && !opts.quiet)
+    log.warn(
+      { keyId: DERIVED_KEY_ID },
+      'EVENT_CHAIN_KEYS is not set: the event chain is sealed with a key derived from JWT_SECRET; set EVENT_CHAIN_KEYS (and list this key in it before JWT_SECRET ever changes): docs/decisions/security.md',
+    );
   const db: DataSource = await openDatabase(config, { database: opts.database });
   configureTransactions(db, { retries: config.databaseRetries });
   // With TEST_CLOCK=1 the offset lives in the database, so that every process agrees on "now".

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -62,6 +62,33 @@ export function embeddedChainKeys(dataDir: string): ChainKeyring {
     }
   }
   return parseChainKeys(readFileSync(file, 'utf8').trim());
+}
+
+/** The id of the key derived from `JWT_SECRET` ({@link derivedChainKeys}). */
+export const DERIVED_KEY_ID = 'jwt';
+
+/**
+ * The keyring when `DATABASE_URL` is set without `EVENT_CHAIN_KEYS`: one key, id `jwt`,
+ * HKDF-SHA-256 of `JWT_SECRET` (salt `grievance-event-chain`, info `v1`, 32 bytes), so that the
+ * service starts with the two settings every deployment has and every process of it seals
+ * with the same key; boot warns. The key then changes with `JWT_SECRET`: before rotating that
+ * secret, list the derived key in `EVENT_CHAIN_KEYS` (docs/decisions/security.md "A key when
+ * none is configured"), or the events sealed with it no longer verify.
+ */
+export function derivedChainKeys(jwtSecret: string): ChainKeyring {
+  const key = Buffer.from(hkdfSync('sha256', jwtSecret, 'grievance-event-chain', 'v1', 32));
+  return { current: DERIVED_KEY_ID, keys: new Map([[DERIVED_KEY_ID, key]]) };
+}
+
+/**
+ * The keyring a process seals and verifies with: `EVENT_CHAIN_KEYS` when set; else the
+ * embedded default's generated file under DATA_DIR; else the key derived from `JWT_SECRET`;
+ * undefined without either (no event can then be written).
+ */
+export function chainKeysOf(config: { eventChainKeys?: ChainKeyring; embedded: boolean; dataDir: string; jwtSecret?: string }): ChainKeyring | undefined {
+  if (config.eventChainKeys) return config.eventChainKeys;
+  if (config.embedded) return embeddedChainKeys(config.dataDir);
+  return config.jwtSecret ? derivedChainKeys(config.jwtSecret) : undefined;
 }
 
 const rings = new WeakMap<DataSource, ChainKeyring>();

@@ -6,14 +6,14 @@ import client from 'prom-client';
 import { dataSourceOptions } from './db-options';
 import { AppError } from './errors';
 import { metrics } from './metrics';
-import { configureEventChain, embeddedChainKeys } from './chain-keys';
+import { chainKeysOf, configureEventChain } from './chain-keys';
 
 /** Opens the database of `config` (optionally another database name, for tests) and, when asked, runs migrations. */
 export async function openDatabase(config: Config, opts: { migrate?: boolean; database?: string } = {}): Promise<DataSource> {
   const ds = new DataSource(dataSourceOptions(config, { database: opts.database }));
   // The event chain's keys come from the configuration (the embedded default keeps its own
-  // under DATA_DIR); without them no event can be written.
-  const ring = config.eventChainKeys ?? (config.embedded ? embeddedChainKeys(config.dataDir) : undefined);
+  // under DATA_DIR; else derived from JWT_SECRET); without them no event can be written.
+  const ring = chainKeysOf(config);
   if (ring) configureEventChain(ds, ring);
   await ds.initialize();
   if (!isMysql(ds)) serializeSqlite(ds);

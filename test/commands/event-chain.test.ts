@@ -2,7 +2,8 @@ import test from 'ava';
 import { startHarness, standardStaff, Harness, TEST_CHAIN_KEYS } from '../helpers/harness';
 import { TicketEvent, EventChainSeal } from '../../src/entities';
 import { eventHash, sealLegacyChains, verifyChain } from '../../src/commands/events';
-import { configureEventChain, parseChainKeys } from '../../src/chain-keys';
+import { chainKeysOf, configureEventChain, derivedChainKeys, parseChainKeys } from '../../src/chain-keys';
+import { hkdfSync } from 'node:crypto';
 import { inTransaction } from '../../src/db';
 import { boot } from '../../src/boot';
 
@@ -149,7 +150,7 @@ test.serial('migration path: an unkeyed chain from before is sealed once, then t
   t.deepEqual((await s.coord.get(`/api/v1/tickets/${id}/events/verify`)).body, { ok: false, checked: 6, brokenAt: 6, reason: 'previous_hash' });
 });
 
-test('EVENT_CHAIN_KEYS: ids, lengths, the current key; required outside the embedded default', async (t) => {
+test('EVENT_CHAIN_KEYS: ids, lengths, the current key; without it outside the embedded default, a key derived from JWT_SECRET', async (t) => {
   const ring = parseChainKeys(`a:${KEY_B},b:${KEY_B}`, 'b');
   t.deepEqual([ring.current, [...ring.keys.keys()]], ['b', ['a', 'b']]);
   t.is(parseChainKeys(`a:${KEY_B}`).current, 'a');
@@ -157,5 +158,15 @@ test('EVENT_CHAIN_KEYS: ids, lengths, the current key; required outside the embe
   t.throws(() => parseChainKeys(`a:${KEY_B},a:${KEY_B}`), { message: /twice/ });
   t.throws(() => parseChainKeys(`bad id:${KEY_B}`), { message: /id:base64key/ });
   t.throws(() => parseChainKeys(`a:${KEY_B}`, 'c'), { message: /not one of/ });
-  await t.throwsAsync(boot({ DATABASE_URL: 'mysql://root@127.0.0.1:1/none', JWT_SECRET: 'x'.repeat(32) }), { message: /EVENT_CHAIN_KEYS: required when DATABASE_URL is set/ });
+  // the same secret, the same key (every process of a deployment seals alike); another secret, another key
+  const derived = chainKeysOf({ embedded: false, dataDir: '/nonexistent', jwtSecret: 'x'.repeat(32) })!;
+  t.is(derived.current, 'jwt');
+  t.is(derived.keys.get('jwt')!.toString('base64'), Buffer.from(hkdfSync('sha256', 'x'.repeat(32), 'grievance-event-chain', 'v1', 32)).toString('base64'));
+  t.deepEqual(derived, derivedChainKeys('x'.repeat(32)));
+  t.notDeepEqual(derivedChainKeys('y'.repeat(32)).keys.get('jwt'), derived.keys.get('jwt'));
+  t.is(chainKeysOf({ embedded: false, dataDir: '/nonexistent', eventChainKeys: ring, jwtSecret: 'x'.repeat(32) }), ring, 'EVENT_CHAIN_KEYS wins');
+  t.is(chainKeysOf({ embedded: false, dataDir: '/nonexistent' }), undefined);
+  // boot no longer refuses for want of EVENT_CHAIN_KEYS: it gets as far as the database (unreachable here)
+  const e = await t.throwsAsync(boot({ DATABASE_URL: 'mysql://root@127.0.0.1:1/none', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent', DATABASE_CONNECT_TIMEOUT_MS: '500' }));
+  t.notRegex(e!.message, /EVENT_CHAIN_KEYS/);
 });

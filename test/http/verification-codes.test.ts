@@ -109,6 +109,21 @@ test.serial('password reset end to end: the code sets a new password and ends th
   t.pass();
 });
 
+test.serial('the API takes a registration without a code (the contract shape of DESIGN §13): 201, signs in by phone; a number with an account is 409; a code given is still checked', async (t) => {
+  const phone = '13700000091';
+  const r = await h.http.post('/api/v1/owners', { phone, password: 'Owner-Pw-123!', name: '无验证码' });
+  t.is(r.status, 201, r.text);
+  t.is(r.body.username, phone);
+  t.is((await h.http.post('/api/v1/auth/login', { username: phone, password: 'Owner-Pw-123!' })).status, 200);
+  const again = await h.http.post('/api/v1/owners', { phone, password: 'Other-Pw-123!', name: '又一个' });
+  t.is(again.status, 409);
+  t.is(again.body.code, 'account-exists');
+  t.is(await h.deps.db.getRepository(PhoneVerification).countBy({ phone }), 0, 'no code was asked for or used');
+  const wrong = await register('13700000092', '000000');
+  t.is(wrong.status, 422);
+  t.deepEqual(fieldCodes(wrong), [['code', 'code_invalid']]);
+});
+
 test.serial('rate limits: 5 codes an hour per number, SMS_CODE_MAX_PER_CLIENT per client address; 429 with Retry-After', async (t) => {
   const phone = '13722220003';
   for (let i = 0; i < 5; i++) t.is((await h.http.post('/api/v1/owners/verification-codes', { phone, purpose: 'register' })).status, 202);
