@@ -11,7 +11,7 @@ import { findNotice, noticeView } from '../queries/result-notices';
 import { receiptText } from '../queries/tracking';
 import { presentTicket } from '../http/presenters';
 import { emptyForm, FormView } from './render';
-import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
+import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormChecked, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText } from './format';
 import { DEMAND_LABEL } from '../notifications/labels';
 import { DISCIPLINE_DEPARTMENT } from '../domain/lifecycle';
@@ -270,20 +270,8 @@ export function submitPages(router: Router, kit: PageKit) {
   }
   router.get('/notices/:id/object', async (ctx) => showObjection(ctx, ctx.params.id, emptyForm({ resultEntryId: typeof ctx.query.entry === 'string' ? ctx.query.entry : '' })));
   router.post('/notices/:id/object', async (ctx) => {
-    const v = readFormFirst(ctx);
-    const repeated = repeatedFields(ctx);
-    if (repeated.length)
-      return showObjection(
-        ctx,
-        ctx.params.id,
-        formWithErrors(
-          v,
-          repeated.map((field) => ({ field, code: 'repeated' })),
-          OBJECTION_FIELDS,
-          { alias: ALIAS },
-        ),
-        400,
-      );
+    const { values: v, repeated } = readFormChecked(ctx);
+    if (repeated.length) return showObjection(ctx, ctx.params.id, formWithErrors(v, repeated, OBJECTION_FIELDS, { alias: ALIAS }), 400);
     const signedIn = !!pageState(ctx).account;
     const cal = await deps.calendar.get(deps.db.manager);
     const notice = await noticeView(deps.db.manager, await findNotice(deps.db.manager, ctx.params.id), actorOf(ctx), cal, deps.config.businessTz, deps.clock.now());

@@ -13,7 +13,7 @@ import { Actor, allowedActions, RATINGS } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { multiline } from '../schemas';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readForm, readFormFirst, repeatedFields, repeatedRefusal, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readFormChecked, repeatedRefusal, zodErrors } from './forms';
 import { deadlineText, formatDeadline, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
@@ -292,14 +292,9 @@ export function trackPages(router: Router, kit: PageKit) {
     showLookup(ctx, formWithErrors({ number: values.number ?? '', code: '' }, errors, LOOKUP_FIELDS), 400);
 
   router.post('/track', async (ctx) => {
-    const repeated = repeatedFields(ctx);
-    if (repeated.length)
-      return lookupRepeated(
-        ctx,
-        readFormFirst(ctx),
-        repeated.map((field) => ({ field, code: 'repeated' })),
-      );
-    const r = await resolve(ctx, readForm(ctx));
+    const { values, repeated } = readFormChecked(ctx);
+    if (repeated.length) return lookupRepeated(ctx, values, repeated);
+    const r = await resolve(ctx, values);
     if ('values' in r) return showLookup(ctx, r, r.problem?.includes('分钟') ? 429 : 400);
     toTicket(ctx, r.t.number, r.code);
   });

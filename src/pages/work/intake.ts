@@ -12,7 +12,7 @@ import { callbackRatingRefusal, RATINGS, type UserActor } from '../../domain/lif
 import { problemMessage } from '../messages';
 import * as L from '../../notifications/labels';
 import { emptyForm, FormView } from '../render';
-import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormFirst, repeatedFields, zodErrors } from '../forms';
+import { BAD_FORM_KEY, FORM_KEY, formFromAppError, formWithErrors, opt, readFormChecked, zodErrors } from '../forms';
 import { deadlineText } from '../format';
 import { localPath, localInstant, localInputValue, redirectDone, takeDone } from './common';
 import { rowView } from './view';
@@ -136,20 +136,9 @@ export function intakePages(router: Router, kit: PageKit) {
 
   router.post('/work/call', async (ctx) => {
     const { actor, account } = requireStaff(ctx, 'intake');
-    const v = readFormFirst(ctx);
     // a field sent twice: the message next to it, nothing registered (as the owners' forms, not the first value silently)
-    const repeated = repeatedFields(ctx);
-    if (repeated.length)
-      return showCall(
-        ctx,
-        formWithErrors(
-          v,
-          repeated.map((field) => ({ field, code: 'repeated' })),
-          CALL_FIELDS,
-          { alias: ALIAS },
-        ),
-        400,
-      );
+    const { values: v, repeated } = readFormChecked(ctx);
+    if (repeated.length) return showCall(ctx, formWithErrors(v, repeated, CALL_FIELDS, { alias: ALIAS }), 400);
     if (v.same && Uuid.safeParse(v.same).success) {
       // the same problem as an earlier ticket: nothing is registered; its page opens
       return redirectDone(ctx, kit, `/work/tickets/${v.same}`, 'same-call', { ticket: v.same });
