@@ -294,7 +294,8 @@ export function submitPages(router: Router, kit: PageKit) {
 export const RECEIPT_MS = 30 * 60_000;
 const NUMBER = /^[A-Z]{1,6}\d{10}$/;
 /** One cookie per receipt (`Path=/submit/receipt`): two tabs that each submitted keep their own. */
-const receiptCookie = (number: string) => `gt_receipt_${number}`;
+/** The receipt's sealed cookie of a ticket number (Path=/submit/receipt); also deleted by 退出查看 (src/pages/track.ts). */
+export const receiptCookie = (number: string) => `gt_receipt_${number}`;
 
 /** What the receipt page shows, sealed in its cookie (see src/pages/sealed.ts). */
 interface Receipt {

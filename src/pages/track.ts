@@ -13,7 +13,8 @@ import { Actor, allowedActions, RATINGS } from '../domain/lifecycle';
 import { AppError } from '../errors';
 import { multiline } from '../schemas';
 import { emptyForm, FormView } from './render';
-import { formFromAppError, formWithErrors, opt, readFormChecked, repeatedRefusal, zodErrors } from './forms';
+import { formFromAppError, formWithErrors, opt, readForm, readFormChecked, repeatedRefusal, zodErrors } from './forms';
+import { receiptCookie } from './submit';
 import { deadlineText, formatDeadline, nextStep } from './format';
 import { problemMessage } from './messages';
 import type { TicketRecord as Ticket } from '../queries/tickets';
@@ -282,6 +283,9 @@ export function trackPages(router: Router, kit: PageKit) {
    */
   router.post('/track/leave', async (ctx) => {
     setSealedCookie(ctx, TRACK_COOKIE, '/track', '', kit.cookie, 0);
+    // the receipt of that ticket too, if this browser submitted it (its cookie is not sent here: Path=/submit/receipt)
+    const number = readForm(ctx).number ?? '';
+    if (NUMBER.test(number)) setSealedCookie(ctx, receiptCookie(number), '/submit/receipt', '', kit.cookie, 0);
     flashNotice(ctx, kit, { to: '/track', done: 'left-track' });
     ctx.redirect('/track');
     ctx.status = 303;

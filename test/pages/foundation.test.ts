@@ -459,12 +459,17 @@ test.serial('the track page: number and code POSTed → 303 → /track?number= w
   t.is((await shared.post('/track', { number, code }, '/track')).status, 303);
   const viewed = await shared.get(`/track?number=${number}`);
   t.true(viewed.text.includes('<form method="post" action="/track/leave" class="no-print" id="leave">'), 'a code viewer is offered 退出查看');
-  const leave = await shared.post('/track/leave', {}, `/track?number=${number}`);
+  t.true(viewed.text.includes(`<input type="hidden" name="number" value="${number}">`), 'the button names the ticket');
+  const leave = await shared.post('/track/leave', { number }, `/track?number=${number}`);
   t.is(leave.status, 303);
   t.is(leave.headers.get('location'), '/track');
   t.true(
     leave.setCookies.some((c) => c.startsWith('gt_track=;') && /Max-Age=0/.test(c)),
     'the lookup cookie is deleted',
+  );
+  t.true(
+    leave.setCookies.some((c) => c.startsWith(`gt_receipt_${number}=;`) && /Path=\/submit\/receipt/.test(c) && /Max-Age=0/.test(c)),
+    'and the receipt of that ticket, which shows the code for 30 minutes to the browser that submitted it',
   );
   t.true((await shared.get('/track')).text.includes('<div class="inset inset--done" role="status" id="left">已退出查看：这台设备不再保存查询码，再看需要重新输入工单编号和查询码。</div>'));
   t.false((await shared.get('/track')).text.includes('id="left"'), 'once');
