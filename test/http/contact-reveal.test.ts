@@ -131,3 +131,13 @@ test.serial('an anonymous ticket and an integrity report: no reveal, no event', 
     'the handler read no identity either',
   );
 });
+
+test.serial('a HEAD with contact=true shows no number and records no reveal (API and page); the GET after it records one', async (t) => {
+  const id = await complaint();
+  const head = await s.tax.raw('HEAD', `/api/v1/tickets/${id}?contact=true`);
+  t.is(head.status, 200);
+  t.is(head.bytes.length, 0);
+  t.deepEqual(await contactReads(id), [], 'no reveal for a HEAD');
+  t.is((await s.tax.get(`/api/v1/tickets/${id}?contact=true`)).status, 200);
+  t.is((await contactReads(id)).length, 1, 'the GET records it');
+});

@@ -3,6 +3,7 @@ import { startHarness, Harness } from '../helpers/harness';
 import { startSmpp } from '../notifications/smpp-server';
 import { until } from '../notifications/smtp';
 import { startMailWorker, MailWorker } from '../../src/notifications/mail-worker';
+import { LOGIN_MAX_PER_ADDRESS } from '../../src/http/limiter';
 import { PhoneVerification } from '../../src/entities';
 
 // issue 11 + issue 13 item 12: owner registration and password reset need a 6-digit code sent
@@ -137,4 +138,18 @@ test.serial('rate limits: 5 codes an hour per number, SMS_CODE_MAX_PER_CLIENT pe
   for (; n < 20 && status !== 429; n++) status = (await h.http.post('/api/v1/owners/verification-codes', { phone: `1372223${String(n).padStart(4, '0')}`, purpose: 'reset' })).status;
   t.is(status, 429, 'the client address is limited');
   t.true(n <= 12);
+});
+
+test.serial('registrations without a code count against the client’s limit even when they succeed (no bulk claiming of numbers); the limit answers 429', async (t) => {
+  const statuses: number[] = [];
+  for (let i = 0; i < LOGIN_MAX_PER_ADDRESS + 1; i++) {
+    const r = await h.http.post('/api/v1/owners', { phone: `1360000${String(1000 + i)}`, password: 'Owner-Pw-123!', name: '占号' });
+    statuses.push(r.status);
+  }
+  t.true(
+    statuses.slice(0, -1).every((s) => s === 201 || s === 429),
+    statuses.join(','),
+  );
+  t.is(statuses.at(-1), 429, 'at most LOGIN_MAX_PER_ADDRESS in the window, successes included');
+  t.true(statuses.filter((s) => s === 201).length <= LOGIN_MAX_PER_ADDRESS);
 });

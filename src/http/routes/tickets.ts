@@ -100,7 +100,8 @@ export function ticketRoutes(router: Router, deps: AppDeps) {
     router,
     { method: 'get', path: '/tickets/:id', summary: 'One ticket, with deadlines and the actions allowed now', tags, params: IdParam, query: ReadQuery, response: TicketView },
     async (ctx, { params, query, actor }) => {
-      const r = await readTicket(deps, actor, params.id, { contact: query.contact === 'true' });
+      // a HEAD shows no number: it records no reveal (koa answers HEAD with the GET route)
+      const r = await readTicket(deps, actor, params.id, { contact: query.contact === 'true' && ctx.method === 'GET' });
       ctx.set('ETag', `"${r.ticket.version}"`);
       ctx.body = presentTicket(r.ticket, actor, { now: deps.clock.now(), identityAudited: r.identityAudited, contactRevealed: r.contactRevealed, oversight: r.oversight });
     },

@@ -313,7 +313,7 @@ export function ticketPages(router: Router, kit: PageKit) {
   async function showTicket(ctx: Context, id: string, extra: { forms?: Partial<Record<Action, FormView>>; open?: Action | null; orderForm?: { id: string; form: FormView } } = {}, status = 200) {
     const { actor } = requireStaff(ctx);
     const identity = ctx.query.identity === '1';
-    const contact = ctx.query.contact === '1';
+    const contact = ctx.query.contact === '1' && ctx.method === 'GET'; // a HEAD shows no number: no reveal recorded
     // the merge form's search reads as the list's `q`: over 100 characters (never cut to 100), control
     // characters or invisible characters only, or given twice, find nothing — never every open ticket
     const rawMergeQ = ctx.query.mergeQ;
